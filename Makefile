@@ -1,0 +1,40 @@
+# Two entry points that work on a fresh machine:
+#   make reproduce   venv + install + fetch MNIST + CPU-scale reproduction + report
+#   make test        venv + install + test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.tradeoff-installed
+TORCH  ?= torch==2.13.0
+BUILD  ?= reports/build
+
+.PHONY: venv test lint reproduce reproduce-theory reproduce-linear reproduce-deep report bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+venv: $(STAMP)
+
+# pytest exits 5 when it collects no test: report that loudly instead of passing silently.
+test: venv
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+lint: venv
+	$(BIN)/ruff check .
+
+reproduce-theory: venv
+	$(BIN)/tradeoff --build-dir $(BUILD) theory all
+
+reproduce: venv reproduce-theory
+	@echo "reproduction written under $(BUILD)"
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(BUILD)

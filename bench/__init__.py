@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory targets, printed with the machine they ran on. Not part of the tests."""

@@ -1,0 +1,25 @@
+"""``python -m bench [NAME ...]``: run every benchmark module in bench/ (or the named ones)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import bench
+from data.provenance import machine_line
+
+
+def main(argv: list[str]) -> int:
+    names = argv or sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_"))
+    print(f"machine: {machine_line()}")
+    failed = 0
+    for name in names:
+        module = importlib.import_module(f"bench.{name}")
+        print(f"\n== bench.{name}")
+        failed += int(bool(module.main([])))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

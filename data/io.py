@@ -1,0 +1,119 @@
+"""Atomic file writes and the result-file envelope shared by every producer of results.
+
+A result file is JSON: ``{"schema": 1, "kind": ..., "created": ..., "provenance": {...},
+"wall_time_s": ..., "scale": ..., "dataset": ..., "payload": {...}}``. See reports/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RESULT_SCHEMA = 1
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "wb") -> Path:
+    """Write ``path`` atomically: ``write(fileobj)`` fills a temporary file in the same folder,
+    which is flushed, fsynced and renamed over ``path``. On any error the temporary file is removed
+    and ``path`` is left as it was."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Atomically replace ``path`` with ``data``."""
+    return atomic_write(path, lambda f: f.write(data), "wb")
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Atomically replace ``path`` with UTF-8 ``text``."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert dataclasses, numpy scalars/arrays, paths and non-finite floats into plain JSON values.
+    NaN and infinities become ``None`` so that the files stay strict JSON."""
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return to_jsonable(asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return to_jsonable(obj.item())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
+    """Atomically write ``obj`` (after :func:`to_jsonable`) as indented, key-sorted strict JSON."""
+    text = json.dumps(to_jsonable(obj), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return atomic_write_text(path, text)
+
+
+def write_result(
+    path: str | os.PathLike,
+    kind: str,
+    payload: Any,
+    *,
+    wall_time_s: float | None = None,
+    scale: str | None = None,
+    dataset: str | None = None,
+    seeds: list[int] | None = None,
+    provenance: dict | None = None,
+) -> Path:
+    """Write a result file in the shared envelope (schema 1) atomically and return its path."""
+    from data.provenance import collect_provenance
+
+    envelope = {
+        "schema": RESULT_SCHEMA,
+        "kind": kind,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "provenance": provenance if provenance is not None else collect_provenance(),
+        "wall_time_s": wall_time_s,
+        "scale": scale,
+        "dataset": dataset,
+        "seeds": seeds,
+        "payload": payload,
+    }
+    return atomic_write_json(path, envelope)
+
+
+def read_result(path: str | os.PathLike) -> dict:
+    """Read a result file and check its envelope; raise ValueError naming the file if it is not one."""
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e}); delete it and rerun the command that wrote it") from e
+    if not isinstance(obj, dict) or obj.get("schema") != RESULT_SCHEMA or "kind" not in obj:
+        raise ValueError(f"{path}: not a tradeoff result file (schema {RESULT_SCHEMA} with a 'kind')")
+    return obj

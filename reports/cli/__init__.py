@@ -1,0 +1,68 @@
+"""The ``tradeoff`` command: ``tradeoff [--build-dir DIR] GROUP COMMAND [options]``.
+
+Each module in ``COMMAND_MODULES`` adds its commands through ``register(top)``; a module that is not
+there yet is skipped, so packages can land one at a time. Errors a user can cause are printed as one
+line with exit status 2 (set ``TRADEOFF_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from reports.cli._base import UserError
+
+COMMAND_MODULES = (
+    "reports.cli.theory",
+    "reports.cli.theory_svm",
+    "reports.cli.data",
+    "reports.cli.linear",
+    "reports.cli.deep",
+    "reports.cli.deep_experiments",
+    "reports.cli.report",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every available command group registered."""
+    parser = argparse.ArgumentParser(
+        prog="tradeoff",
+        description="Reproduce, check and extend 'Robustness May Be at Odds with Accuracy' (Tsipras et al. 2019).",
+    )
+    parser.add_argument(
+        "--build-dir",
+        metavar="DIR",
+        help="where results, runs, figures and the report go (default $TRADEOFF_BUILD or reports/build)",
+    )
+    top = parser.add_subparsers(title="command groups", metavar="GROUP")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:
+                continue
+            raise
+        module.register(top)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 0)[1])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.build_dir:
+        os.environ["TRADEOFF_BUILD"] = args.build_dir
+    try:
+        rc = args.func(args)
+    except KeyboardInterrupt:
+        print("tradeoff: interrupted", file=sys.stderr)
+        return 130
+    except (UserError, ValueError, FileNotFoundError, PermissionError) as e:
+        if os.environ.get("TRADEOFF_DEBUG"):
+            raise
+        print(f"tradeoff: error: {e}", file=sys.stderr)
+        return 2
+    return int(rc or 0)
