@@ -109,7 +109,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
         for m in exp.models:
             norm = m.norm if m.eps_train > 0 else "inf"
             eps = m.eps_train if m.eps_train > 0 else eval_eps["inf"]
-            checks = engine.sanity(models[m.name], xs, ys, eps, norm)
+            checks = engine.sanity(models[m.name], xs, ys, eps, norm, steps=exp.evaluation.steps)
             run_id = specs[m.name].run_id
             paths.append(write_result(
                 results_root / "deep" / f"sanity_{run_id}.json", "deep.sanity",

@@ -43,10 +43,12 @@ def reproduce_dataset(dataset: str, scale: str, engine, runs_root: Path, results
     ``deep/reproduce_<dataset>.json`` timing summary."""
     exps = definitions.experiments(dataset, scale)
     out = DatasetOutcome(dataset=dataset, scale=scale)
+    scale_label = scale
     for group in groups:
         if group not in exps:
             continue
         exp = overrides(exps[group]) if overrides else exps[group]
+        scale_label = exp.scale
         t = time.perf_counter()
         log(f"[{dataset}/{scale}] {group} ...")
         if group == "pictures":
@@ -61,9 +63,10 @@ def reproduce_dataset(dataset: str, scale: str, engine, runs_root: Path, results
             out.rows[group] = read_result(path)["payload"]["rows"]
         out.seconds[group] = time.perf_counter() - t
         log(f"[{dataset}/{scale}] {group} done in {out.seconds[group]:.1f}s")
+    out.scale = scale_label
     out.seconds["total"] = sum(v for k, v in out.seconds.items() if "." not in k)
     write_result(results_root / "deep" / f"reproduce_{dataset}.json", "deep.reproduce",
-                 {"dataset": definitions.DATASET_LABELS[dataset], "scale": scale, "seconds": out.seconds,
+                 {"dataset": definitions.DATASET_LABELS[dataset], "scale": scale_label, "seconds": out.seconds,
                   "results": [str(p) for p in out.result_paths]},
-                 wall_time_s=out.seconds["total"], scale=scale, dataset=definitions.DATASET_LABELS[dataset])
+                 wall_time_s=out.seconds["total"], scale=scale_label, dataset=definitions.DATASET_LABELS[dataset])
     return out

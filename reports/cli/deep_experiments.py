@@ -66,16 +66,19 @@ def _add_common(p, datasets: bool = False) -> None:
 
 def cmd_reproduce(args) -> int:
     from data.paths import figures_dir, results_dir, runs_dir
+    from deep.experiments.definitions import micro
     from deep.experiments.reproduce import reproduce_dataset
     from reports.figures.deep import draw_dataset
 
+    if args.micro and args.scale != "quick":
+        raise UserError("--micro shrinks the quick scale; use it with --scale quick")
     _set_threads(args)
     engine = _engine(args)
     total = time.perf_counter()
     for ds in _datasets(args.datasets):
         t = time.perf_counter()
         out = reproduce_dataset(ds, args.scale, engine, runs_dir(), results_dir(), sanity=not args.no_sanity,
-                                log=_log)
+                                overrides=micro if args.micro else None, log=_log)
         tf = time.perf_counter()
         figs = draw_dataset(out, figures_dir())
         out.seconds["figures"] = time.perf_counter() - tf
@@ -140,6 +143,8 @@ def register(top) -> None:
     p = sub.add_parser("reproduce", help="run every deep experiment (sweeps, figures, claim 5-8, 10-12 numbers)")
     _add_common(p, datasets=True)
     p.add_argument("--no-sanity", action="store_true", help="skip the gradient-masking checks (claim 12)")
+    p.add_argument("--micro", action="store_true",
+                   help="smoke test: a tiny version of the quick scale (seconds per run; numbers mean nothing)")
     p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("sweep", help="run one sweep (fig1, fig6, fig7, mixed), or one shard of it")
