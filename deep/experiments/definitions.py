@@ -67,6 +67,7 @@ class Training:
     attack_steps: int = 7
     step_size: tuple[tuple[str, float], ...] = ()
     image_size: int | None = None
+    milestones: tuple[float, ...] = ()  # epochs where a "multistep" schedule divides the learning rate by 10
     eps_warmup: float = 0.0  # fraction of the epochs over which ε_train ramps up from 0 (a CPU-scale aid, not paper)
 
     def epochs_for(self, n_train: int) -> int:
@@ -262,7 +263,8 @@ _RIN = {
     ),
     "paper": dict(
         train=Training(model="resnet50", width=64, epochs=110, batch_size=256, lr=0.1, optimizer="sgd",
-                       momentum=0.9, weight_decay=1e-4, schedule="multistep", attack_steps=8, image_size=224),
+                       momentum=0.9, weight_decay=1e-4, schedule="multistep", milestones=(30, 60, 85, 95, 105),
+                       attack_steps=8, image_size=224),
         eval=Evaluation(n_test=None, steps=20, restarts=1, eps=_RIN_EVAL_EPS),
         n=(None,), n_full=None, seeds=(0,),
         linf=(0.0, 0.005), l2=(0.0, 1.0),

@@ -39,8 +39,9 @@ def train_config(run: RunSpec, data_root: str | None = None, device: str = "auto
         name=run.run_id, dataset=ENGINE_DATASET[run.dataset], n_train=run.n_train, data_root=data_root,
         data_seed=run.seed, model=tr.model, width=tr.width, epochs=epochs,
         batch_size=tr.batch_size, optimizer=tr.optimizer, lr=tr.lr, momentum=tr.momentum,
-        weight_decay=tr.weight_decay, schedule=tr.schedule, adv=adv, eval=ev, seed=run.seed, device=device,
-        progress=progress,
+        weight_decay=tr.weight_decay, schedule=tr.schedule, milestones=[float(m) for m in tr.milestones], adv=adv,
+        eval=ev, seed=run.seed, device=device,
+        progress=progress, checkpoint_every=max(1, epochs // 5),  # many tiny epochs: checkpoint ~5 times per run
     )
     return cfg.validate()
 
@@ -162,5 +163,6 @@ class TorchEngine:
         for c in report.checks:
             get = c.get if isinstance(c, dict) else lambda k, c=c: getattr(c, k, None)
             checks.append({"name": get("name"), "passed": bool(get("passed")),
-                           "detail": get("detail") if get("detail") is not None else get("message")})
+                           "detail": get("detail") if get("detail") is not None else get("message"),
+                           "values": get("values") or {}})
         return checks

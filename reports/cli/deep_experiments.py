@@ -84,7 +84,8 @@ def cmd_reproduce(args) -> int:
         out.seconds["figures"] = time.perf_counter() - tf
         _log(f"[{ds}/{args.scale}] {len(figs)} figures in {out.seconds['figures']:.1f}s; "
              f"dataset total {time.perf_counter() - t:.1f}s")
-        print(format_table([{"part": k, "seconds": v} for k, v in out.seconds.items()], floatfmt=".1f"))
+        print(format_table([{"part": k, "seconds": v, "cpu_seconds": out.cpu_seconds.get(k)}
+                            for k, v in out.seconds.items()], floatfmt=".1f"))
         for group_name, rows in out.rows.items():
             print(f"\n{group_name} ({ds}, {args.scale})")
             print(format_table(rows, ["norm", "eps_train", "n_train", "mixed", "seed", "standard_acc", "robust_acc",

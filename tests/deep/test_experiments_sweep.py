@@ -25,7 +25,6 @@ def test_standard_runs_are_shared_between_norms_and_sweeps():
     f6, f1, f7 = _micro("fig6"), _micro("fig1"), _micro("fig7")
     ids6 = {r.run_id for r in S.expand(f6)}
     ids1 = {r.run_id for r in S.expand(f1)}
-    ids7 = {r.run_id for r in S.expand(f7)}
     std = {r.run_id for r in S.expand(f6) if r.eps_train == 0}
     assert std and std <= ids1  # eps_train = 0 is the same run in the l2 and linf sweeps
     grid6 = dict(f6.eps_train)["inf"]
