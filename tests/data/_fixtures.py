@@ -93,3 +93,17 @@ def make_cifar_folder(root: Path, per_class: int = 2, fmt: str = "PNG") -> dict[
             ys.append(np.full(per_class, label))
         out[split] = (np.concatenate(xs), np.concatenate(ys))
     return out
+
+
+def make_imagenet_folder(root: Path, wnid_sizes: dict[str, list[tuple[int, int]]], split: str = "val") -> Path:
+    """``root/split/<wnid>/<wnid>_<k>.JPEG`` with random JPEGs of the given (width, height) sizes."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for wnid, sizes in wnid_sizes.items():
+        d = root / split / wnid
+        d.mkdir(parents=True)
+        for k, (w, h) in enumerate(sizes):
+            arr = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+            Image.fromarray(arr).save(d / f"{wnid}_{k}.JPEG", format="JPEG", quality=90)
+    return root
