@@ -34,8 +34,8 @@ def runs_dir() -> Path:
 
 
 def share_file(path: str | os.PathLike) -> Path:
-    """Give a file written atomically into the cache the usual permissions (``0o666`` minus the umask) instead of
-    the owner-only ``0o600`` of its temporary file, so that a shared cache stays readable."""
+    """Give ``path`` the usual permissions (``0o666`` minus the umask). ``data.io.atomic_write`` already does this
+    for the files it writes; kept for files made by other means."""
     path = Path(path)
     mask = os.umask(0)
     os.umask(mask)
