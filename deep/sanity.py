@@ -14,6 +14,10 @@ Carlini et al. 2019 list these symptoms of gradient masking / a weak evaluation)
    nondeterminism (e.g. a model with random noise in its forward pass) or a broken best-iterate tracking.
 
 ε is in [0, 1] pixel space. Every failed check emits a :class:`GradientMaskingWarning`.
+
+Check 1 also fires on two real (not deliberate) causes of zero gradients, both of which make CE-based PGD
+overestimate robustness: saturated softmax (a logit margin above ~100 makes float32 CE gradients exactly
+0) and inputs where every ReLU of a layer is dead (constant logits around the point).
 """
 
 from __future__ import annotations
