@@ -443,9 +443,18 @@ def _configs(rows: list[dict]) -> list[tuple[str, str]]:
     return sorted({(str(r["dataset"]), str(r["norm"])) for r in rows if value(r["eps_train"]) > 0})
 
 
-def _standard_rows(rows: list[dict], dataset: str, n_train: Any) -> list[dict]:
-    return [r for r in rows if str(r["dataset"]) == dataset and value(r["eps_train"]) == 0 and not _is_mixed(r)
+def _standard_rows(rows: list[dict], dataset: str, n_train: Any, norm: str | None = None) -> list[dict]:
+    """The standard models (ε_train = 0, clean batches) of ``dataset`` at ``n_train``. When ``norm`` is given and
+    some of them come from the same experiment(s) as the adversarial ``norm`` rows, only those are used (the same
+    training budget); otherwise every standard model at that size is pooled."""
+    base = [r for r in rows if str(r["dataset"]) == dataset and value(r["eps_train"]) == 0 and not _is_mixed(r)
             and r["n_train"] == n_train]
+    if norm is None:
+        return base
+    exps = {r.get("experiment") for r in rows if (str(r["dataset"]), str(r["norm"])) == (dataset, norm)
+            and r["n_train"] == n_train and value(r["eps_train"]) > 0}
+    same = [r for r in base if r.get("experiment") in exps]
+    return same or base
 
 
 def _adv_by_eps(rows: list[dict], dataset: str, norm: str, n_train: Any, mixed: bool = False) -> dict[float, list]:
@@ -461,7 +470,7 @@ def _n_values(rows: list[dict], dataset: str, norm: str) -> list:
     """Training-set sizes at which both a standard model and an adversarial (dataset, norm) model exist."""
     ns = {r["n_train"] for r in rows if (str(r["dataset"]), str(r["norm"])) == (dataset, norm)
           and value(r["eps_train"]) > 0 and not _is_mixed(r)}
-    return sorted(n for n in ns if _standard_rows(rows, dataset, n))
+    return sorted(n for n in ns if _standard_rows(rows, dataset, n, norm))
 
 
 def _config_label(dataset: str, norm: str) -> str:
@@ -469,7 +478,7 @@ def _config_label(dataset: str, norm: str) -> str:
 
 
 def _compare_at(rows, dataset, norm, n):
-    base = stat(_standard_rows(rows, dataset, n))
+    base = stat(_standard_rows(rows, dataset, n, norm))
     advs = {eps: stat(rs) for eps, rs in _adv_by_eps(rows, dataset, norm, n).items()}
     return base, advs
 
@@ -510,13 +519,14 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
         out.measured += note
         out.evidence += ev2
         return out
-    measured, holds = [], {}
+    measured, holds, short = [], {}, {}
     for ds, norm in configs:
         n = _n_values(rows, ds, norm)[0]
         base, advs = _compare_at(rows, ds, norm, n)
         eps, best = max(advs.items(), key=lambda kv: (kv[1].mean, -kv[0]))
         margin = max(base.spread, best.spread)
         holds[(ds, norm)] = best.mean - base.mean > margin
+        short[(ds, norm)] = f"n={n}: {best.mean - base.mean:+.4f} (±{fmt(margin)})"
         measured.append(f"{_config_label(ds, norm)}, smallest n={n}: standard model {base.text()}; best adversarial "
                         f"ε={fmt(eps)} {best.text()}; difference {fmt(best.mean - base.mean)} vs uncertainty "
                         f"{fmt(margin)}: {'higher' if holds[(ds, norm)] else 'NOT higher'}.")
@@ -525,7 +535,7 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
     ok = any(decisive.values())
     scope = "MNIST" if mnist else "the datasets run"
     measured.append(f"Rule applied on {scope}: holds for {sum(decisive.values())}/{len(decisive)} configuration(s).")
-    summary = "; ".join(f"{_config_label(*k)}: {'yes' if v else 'no'}" for k, v in sorted(holds.items()))
+    summary = "; ".join(f"{_config_label(*k)} {short[k]}: {'yes' if v else 'no'}" for k, v in sorted(holds.items()))
     table = _sweep_table(rows, configs, "Standard accuracy vs training-set size (Fig. 1 ℓ2, Fig. 6 ℓ∞)")
     return Outcome(CONFIRMED if ok else NOT_CONFIRMED, summary, measured + note, [table], evidence + ev2)
 
@@ -541,7 +551,7 @@ def evaluate_claim6(index: ResultIndex) -> Outcome:
         out.measured += note
         out.evidence += ev2
         return out
-    measured, holds = [], {}
+    measured, holds, short = [], {}, {}
     for ds, norm in configs:
         ns = _n_values(rows, ds, norm)
         n = ns[-1]
@@ -549,6 +559,7 @@ def evaluate_claim6(index: ResultIndex) -> Outcome:
         below = {eps: base.mean - s.mean > max(base.spread, s.spread) for eps, s in advs.items()}
         holds[(ds, norm)] = all(below.values())
         worst_eps = min(advs, key=lambda e: (base.mean - advs[e].mean, e))
+        short[(ds, norm)] = f"n={n}: smallest drop {base.mean - advs[worst_eps].mean:+.4f}"
         measured.append(f"{_config_label(ds, norm)}, largest n={n}: standard model {base.text()}; "
                         + ", ".join(f"ε={fmt(e)} {s.text()}" for e, s in advs.items())
                         + f"; smallest drop at ε={fmt(worst_eps)}: {fmt(base.mean - advs[worst_eps].mean)}: "
@@ -557,7 +568,7 @@ def evaluate_claim6(index: ResultIndex) -> Outcome:
         if cross:
             measured.append(f"{_config_label(ds, norm)}: {cross}")
     ok = all(holds.values())
-    summary = "; ".join(f"{_config_label(*k)}: {'yes' if v else 'no'}" for k, v in sorted(holds.items()))
+    summary = "; ".join(f"{_config_label(*k)} {short[k]}: {'yes' if v else 'no'}" for k, v in sorted(holds.items()))
     table = _sweep_table(rows, configs, "Standard accuracy vs training-set size (Fig. 1 ℓ2, Fig. 6 ℓ∞)")
     return Outcome(CONFIRMED if ok else NOT_CONFIRMED, summary, measured + note, [table], evidence + ev2)
 
@@ -595,11 +606,11 @@ def _eps_sequences(rows: list[dict], mixed: bool) -> dict[tuple[str, str], tuple
                             if value(r["eps_train"]) > 0 and _is_mixed(r) == mixed}):
         ns = sorted({r["n_train"] for r in rows if (str(r["dataset"]), str(r["norm"])) == (ds, norm)
                      and value(r["eps_train"]) > 0 and _is_mixed(r) == mixed
-                     and _standard_rows(rows, ds, r["n_train"])})
+                     and _standard_rows(rows, ds, r["n_train"], norm)})
         if not ns:
             continue
         n = ns[-1]
-        seq = [(0.0, stat(_standard_rows(rows, ds, n)))]
+        seq = [(0.0, stat(_standard_rows(rows, ds, n, norm)))]
         seq += [(eps, stat(rs)) for eps, rs in _adv_by_eps(rows, ds, norm, n, mixed=mixed).items()]
         out[(ds, norm)] = (n, seq)
     return out
@@ -624,16 +635,17 @@ def evaluate_claim7(index: ResultIndex) -> Outcome:
     seqs = {k: v for k, v in _eps_sequences(rows, mixed=False).items() if len(v[1]) >= 2}
     if not seqs:
         return _missing(["deep.sweep"], "(experiment fig7, or fig1/fig6)")
-    measured, holds = [f"Source: {source}."], {}
+    measured, holds, short = [f"Source: {source}."], {}, {}
     for (ds, norm), (n, seq) in sorted(seqs.items()):
         ok, text = _monotone(seq)
         holds[(ds, norm)] = ok
+        short[(ds, norm)] = f"{seq[0][1].mean - seq[-1][1].mean:+.4f} drop over ε≤{fmt(seq[-1][0], 3)}"
         measured.append(f"{_config_label(ds, norm)} (n={n}): " + " → ".join(f"{fmt(e)}: {fmt(s.mean)}" for e, s in seq)
                         + f"; {text}: {'monotone' if ok else 'NOT monotone'}.")
     norms = sorted({norm_name(k[1]) for k in seqs})
     if len(norms) < 2:
         measured.append(f"Only {', '.join(norms)} was run; the claim covers ℓ∞ and ℓ2.")
-    summary = "; ".join(f"{_config_label(*k)}: {'yes' if v else 'no'}" for k, v in sorted(holds.items()))
+    summary = "; ".join(f"{_config_label(*k)} {short[k]}: {'yes' if v else 'no'}" for k, v in sorted(holds.items()))
     return Outcome(CONFIRMED if all(holds.values()) else NOT_CONFIRMED, summary, measured,
                    [_eps_table(seqs, "Standard accuracy vs ε_train")], evidence)
 
@@ -651,14 +663,15 @@ def evaluate_claim8(index: ResultIndex) -> Outcome:
         return _missing(["deep.sweep"], "(a standard model at the training-set size of the mixed runs)")
     used_extra = any(value(r["eps_train"]) == 0 and not _is_mixed(r) for r in extra) and not any(
         value(r["eps_train"]) == 0 for r in rows)
-    measured, holds = [], {}
+    measured, holds, short = [], {}, {}
     for (ds, norm), (n, seq) in sorted(seqs.items()):
         ok, text = _monotone(seq)
         holds[(ds, norm)] = ok
+        short[(ds, norm)] = f"{seq[0][1].mean - seq[-1][1].mean:+.4f} drop over ε≤{fmt(seq[-1][0], 3)}"
         measured.append(f"{_config_label(ds, norm)} (n={n}, 50% clean / 50% adversarial): "
                         + " → ".join(f"{fmt(e)}: {fmt(s.mean)}" for e, s in seq)
                         + f"; {text}: {'drop persists' if ok else 'drop does NOT persist'}.")
-    summary = "; ".join(f"{_config_label(*k)}: {'yes' if v else 'no'}" for k, v in sorted(holds.items()))
+    summary = "; ".join(f"{_config_label(*k)} {short[k]}: {'yes' if v else 'no'}" for k, v in sorted(holds.items()))
     return Outcome(CONFIRMED if all(holds.values()) else NOT_CONFIRMED, summary, measured,
                    [_eps_table(seqs, "Standard accuracy vs ε_train, mixed batches")],
                    evidence + ([e for e in ev_extra if e not in evidence] if used_extra else []))
@@ -737,7 +750,7 @@ def _separated(index: ResultIndex, kind: str, keys: tuple[str, ...], what: str) 
     files = _per_dataset(index, kind)
     if not files:
         return _missing([kind])
-    measured, holds, rows, evidence = [], {}, [], []
+    measured, holds, rows, evidence, short = [], {}, [], [], {}
     for ds, r in files.items():
         models = sorted(r.payload["models"], key=lambda m: (not _is_standard_model(m), str(m.get("name"))))
         key = next((k for k in keys if all(k in m for m in models)), None)
@@ -751,6 +764,7 @@ def _separated(index: ResultIndex, kind: str, keys: tuple[str, ...], what: str) 
         s_hi = (bounds(s[key]) or (value(s[key]),) * 2)[1]
         ok = all((bounds(m[key]) or (value(m[key]),) * 2)[0] > s_hi for m in rob)
         holds[ds] = ok
+        short[ds] = f"{key} standard {fmt(value(s[key]))}, robust " + "/".join(fmt(value(m[key])) for m in rob)
         evidence.append(_evidence(r))
         for m in models:
             rows.append((dataset_name(ds), str(m.get("name")), norm_name(m.get("norm", "")) if m.get("norm") else "",
@@ -766,7 +780,7 @@ def _separated(index: ResultIndex, kind: str, keys: tuple[str, ...], what: str) 
         out = _missing([kind], "with a standard and a robust model")
         out.measured += measured
         return out
-    summary = "; ".join(f"{dataset_name(k)}: {'yes' if v else 'no'}" for k, v in holds.items())
+    summary = "; ".join(f"{dataset_name(k)} {short[k]}: {'yes' if v else 'no'}" for k, v in holds.items())
     table = ClaimTable(what, ("dataset", "model", "norm", "ε_train", *keys), tuple(rows))
     return Outcome(CONFIRMED if all(holds.values()) else NOT_CONFIRMED, summary, measured, [table], evidence)
 

@@ -375,9 +375,11 @@ def _fmt_seconds(s: float | None) -> str:
 def _summary_section(results: list[ClaimResult]) -> list[Block]:
     rows = []
     for cr in results:
-        ev = ", ".join(sorted({e.path for e in cr.outcome.evidence})) or "—"
+        ev: list[Inline] = []
+        for i, path in enumerate(sorted({e.path for e in cr.outcome.evidence})):
+            ev += [", "] * bool(i) + [Code(path)]
         rows.append(((Link(f"{cr.claim.number}. {cr.claim.title}", f"claim-{cr.claim.number}"),),
-                     (Strong(cr.outcome.verdict),), text(cr.outcome.summary), (Code(ev),) if ev != "—" else ("—",)))
+                     (Strong(cr.outcome.verdict),), text(cr.outcome.summary), tuple(ev) or ("—",)))
     return [Heading(2, "Summary of the 12 claims", "summary"),
             Table(("claim", "verdict", "measured", "result files"), tuple(rows))]
 
