@@ -273,3 +273,37 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert "no such folder" in err and err.count("\n") == 1
     (tmp_path / "file").write_text("x")
     assert main(["report", "--results", str(tmp_path), "--out", str(tmp_path / "file")]) == 2
+
+
+# ------------------------------------------------------------------------------------------------ rule helpers
+
+
+def test_familywise_interval_keeps_true_values_at_95_percent():
+    import random
+
+    rng = random.Random(0)
+    m, trials, passed = 10, 2000, 0
+    for _ in range(trials):
+        ok = True
+        for _ in range(m):  # an MC estimate of a true value 0.5 with standard error 0.01, reported as a 95% interval
+            est = 0.5 + rng.gauss(0.0, 0.01)
+            ok &= C.inside_familywise(0.5, fx.interval(est, 1.959964 * 0.01), m)
+        passed += ok
+    assert passed / trials >= 0.94  # a plain 95% interval per check would give about 0.95**10 = 0.60
+    iv = fx.interval(0.5, 0.01)
+    assert C.inside_familywise(0.5105, iv, 2) and not C.inside_familywise(0.5105, iv, 1)
+    assert not C.inside_familywise(0.6, iv, 100)
+
+
+def test_a_verdict_without_a_number_becomes_not_run():
+    fake = C.Claim(99, "t", "p", ("none",), "r", (), lambda index: C.Outcome(C.CONFIRMED, "fine", ["all good"]))
+    out = C.evaluate(fake, ResultIndex([]))
+    assert out.verdict == C.NOT_RUN and "No number was measured" in out.measured[-1]
+
+
+def test_number_formatting():
+    assert C.fmt(fx.interval(0.5, 0.01, 100)) == "0.5000 [0.4900, 0.5100] (95%, n=100)"
+    assert C.fmt(None) == "n/a" and C.fmt(3) == "3" and C.fmt(1e-7) == "1.000e-07"
+    assert C.dataset_name("cifar10-jpeg") == "CIFAR-10 (JPEG copy)"
+    with pytest.raises(TypeError):
+        C.value("0.5")
