@@ -30,7 +30,7 @@ class ModelTransfer:
     model: int
     train_seed: int
     clean_acc: float
-    fooled: Interval
+    fooled_fraction: Interval
     flipped_among_correct: Interval | None
     fooled_exact: float
 
@@ -77,7 +77,7 @@ def transfer_study(
         per_model.append(
             ModelTransfer(
                 model=k, train_seed=train_seed, clean_acc=float(clean_ok.mean()),
-                fooled=wilson(fooled, n_test, level),
+                fooled_fraction=wilson(fooled, n_test, level),
                 flipped_among_correct=wilson(flipped, n_correct, level) if n_correct else None,
                 fooled_exact=1.0 - float(linear_accuracy(w_flip, rule.b, dist, eps=0.0)),
             )

@@ -253,8 +253,8 @@ def _print_transfer(payload: dict) -> None:
     print(f"shift x_i -> x_i - 2 eta y (l_inf size {payload['eps']:.4g}) on {payload['n_test']} test points of "
           f"D(d={payload['d']}, p={payload['p']:g}, eta={payload['eta']:.4g}); {payload['n_models']} standard models, "
           f"each trained on {payload['n_train']} independent samples")
-    rows = [{"model": m["model"], "clean_acc": m["clean_acc"], "fooled": m["fooled"]["estimate"],
-             "low": m["fooled"]["low"], "high": m["fooled"]["high"], "exact": m["fooled_exact"]}
+    rows = [{"model": m["model"], "clean_acc": m["clean_acc"], "fooled": m["fooled_fraction"]["estimate"],
+             "low": m["fooled_fraction"]["low"], "high": m["fooled_fraction"]["high"], "exact": m["fooled_exact"]}
             for m in payload["per_model"]]
     rows.append({"model": "pooled", "fooled": f["estimate"], "low": f["low"], "high": f["high"]})
     print(format_table(rows))
@@ -329,12 +329,14 @@ def svm_step(args) -> None:
 
 
 def finite_step(args) -> None:
-    """A quick finite-sample curve: n = 10..1000 (2 per decade), eps_train in {0, eta, 2 eta}, one seed."""
+    """A quick finite-sample curve: n = 10..1000 (2 per decade), eps_train in {0, eta, 2 eta}, one seed; robust
+    accuracy at the namespace's ``eps`` when it has one, else 2 eta."""
     from theory.finite_sample import log_grid
 
     d, p, eta = _step_dist(args)
     seed = int(getattr(args, "seed", 0) or 0)
-    payload, path, fig = run_finite(d, p, eta, log_grid(10, 1000, 2), [0.0, eta, 2 * eta], [seed])
+    eps_eval = getattr(args, "eps", None)  # `theory all --eps` sets the evaluation radius (default 2 eta)
+    payload, path, fig = run_finite(d, p, eta, log_grid(10, 1000, 2), [0.0, eta, 2 * eta], [seed], eps_eval)
     emit_json(payload) if getattr(args, "json", False) else _print_finite(payload)
     print(f"wrote {path} and {fig}", file=sys.stderr)
 

@@ -66,6 +66,7 @@ def test_transfer_json(build, capsys):
     pay = json.loads(capsys.readouterr().out)
     assert pay["n_models"] == 2 and len(pay["per_model"]) == 2
     assert {"estimate", "low", "high", "n", "level"} <= set(pay["fooled_fraction"])
+    assert all({"estimate", "low", "high"} <= set(m["fooled_fraction"]) for m in pay["per_model"])
     assert read_result(build / "results" / "theory" / "transfer.json")["kind"] == "theory.transfer"
 
 
@@ -89,10 +90,14 @@ def test_bad_input_is_one_line_error(build, capsys, argv, word):
 
 
 def test_all_steps_run_with_minimal_namespace(build, capsys):
-    ns = argparse.Namespace(d=100, p=0.95, eta=2 / 10, seed=0, mc_samples=1000, json=False)
+    # the namespace of `tradeoff theory all` (theory-core): eta defaults to 2/sqrt(d), eps to 2 eta
+    ns = argparse.Namespace(d=100, p=0.95, eta=2 / 10, eps=0.4, norm="inf", seed=0, mc_samples=1000, json=False)
     for step in ALL_STEPS:
         assert step(ns) is None
     captured = capsys.readouterr()
-    assert "raised to" in captured.err or "Theorem 2 needs" in captured.err  # eta = 2/sqrt(d) < 4/sqrt(d)
-    for name in ("svm", "finite_sample", "transfer"):
-        assert (build / "results" / "theory" / f"{name}.json").exists()
+    assert "Theorem 2 needs eta >= 4/sqrt(d)" in captured.err  # eta = 2/sqrt(d) < 4/sqrt(d) is raised, with a warning
+    svm = read_result(build / "results" / "theory" / "svm.json")["payload"]
+    assert svm["eta"] == pytest.approx(0.4) and all(v["holds"] for v in svm["lemmas"].values())
+    finite = read_result(build / "results" / "theory" / "finite_sample.json")["payload"]
+    assert finite["eps_eval"] == pytest.approx(0.4) and finite["eta"] == pytest.approx(0.2)
+    assert read_result(build / "results" / "theory" / "transfer.json")["payload"]["eps"] == pytest.approx(0.4)

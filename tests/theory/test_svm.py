@@ -139,6 +139,12 @@ def test_done_when_standard_and_adversarial_svm_at_eta_4_over_sqrt_d():
     assert linear_accuracy(w, 0.0, dist, eps=2 * eta) == pytest.approx(s.robust_acc, rel=1e-9)
 
 
+def test_adversarial_svm_keeps_accuracy_p_for_any_eval_radius_below_one():
+    st = svm.theorem2_study(500, 0.9, eps_eval=0.95, check_general=False)
+    assert st.adversarial.robust_acc == pytest.approx(0.9) and st.adversarial.standard_acc == pytest.approx(0.9)
+    assert st.standard.robust_acc < 1e-6
+
+
 def test_lemma_d1_from_a_general_minimisation_not_assumed():
     st = svm.theorem2_study(300, 0.9, 5 / math.sqrt(300), seed=4)
     g = st.general_check

@@ -29,7 +29,7 @@ def test_shift_fools_independent_standard_models():
     assert len({m.train_seed for m in res.per_model}) == 3
     for m in res.per_model:
         assert m.clean_acc > 0.97
-        f = m.fooled
+        f = m.fooled_fraction
         # the exact expected error after the shift agrees with the count (4 binomial standard deviations)
         sd = math.sqrt(m.fooled_exact * (1 - m.fooled_exact) / f.n) + 1 / f.n
         assert abs(f.estimate - m.fooled_exact) <= 4 * sd
@@ -50,7 +50,7 @@ def test_weak_features_too_weak_to_use_means_nothing_to_fool():
     """Control: with eta = 0 the weak features carry no signal, the shift is zero and fools only the clean errors."""
     res = transfer_study(50, 0.9, 0.0, n_models=2, n_train=2000, n_test=2000, seed=0)
     for m in res.per_model:
-        assert m.fooled.estimate == pytest.approx(1 - m.clean_acc)
+        assert m.fooled_fraction.estimate == pytest.approx(1 - m.clean_acc)
 
 
 @pytest.mark.parametrize("kwargs,match", [({"n_models": 0}, "n_models"), ({"n_test": 2.5}, "n_test")])
