@@ -80,7 +80,7 @@ def gpu_definitions(quick: bool, mnist_epochs: int, cifar_epochs: int, cifar_n: 
 
     if quick:
         micro_ev = D.Evaluation(n_test=100, steps=5, restarts=1, eps=(("inf", 0.3), ("2", 2.0)))
-        m = {k: D.with_overrides(v, scale="gpu-quick-test", evaluation=micro_ev,
+        m = {k: D.with_overrides(v, scale="test", evaluation=micro_ev,
                                  training=dataclasses.replace(v.training, epochs=1, min_steps=5))
              for k, v in D.experiments("mnist", "quick").items()}
         for k in ("fig1", "fig6"):
@@ -90,7 +90,7 @@ def gpu_definitions(quick: bool, mnist_epochs: int, cifar_epochs: int, cifar_n: 
         m["pictures"] = D.with_overrides(m["pictures"], n_train=300, n_metric=20, n_show=3, sanity_n=10,
                                          attacks=tuple(dataclasses.replace(a, steps=10) for a in m["pictures"].attacks))
         cev = D.Evaluation(n_test=50, steps=3, restarts=1, eps=(("inf", 8 / 255), ("2", 0.5)))
-        c = {k: D.with_overrides(v, scale="gpu-quick-test", evaluation=cev,
+        c = {k: D.with_overrides(v, scale="test", evaluation=cev,
                                  training=dataclasses.replace(v.training, epochs=1, min_steps=2, width=8))
              for k, v in D.experiments("cifar10", "quick").items()}
         c["fig7"] = D.with_overrides(c["fig7"], n_train=(200,))

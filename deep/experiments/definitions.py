@@ -344,8 +344,8 @@ def validate(exp: Experiment) -> Experiment:
 
     if exp.dataset not in DATASETS:
         bad(f"dataset must be one of {DATASETS}")
-    if exp.scale not in SCALES + ("micro",) and not exp.scale.startswith("gpu-"):
-        bad(f"scale must be one of {SCALES}, micro, or gpu-<name> for a reduced GPU plan")
+    if exp.scale not in SCALES + ("smoke", "test") and not exp.scale.startswith("gpu-"):
+        bad(f"scale must be one of {SCALES}, smoke, test, or gpu-<name> for a reduced GPU plan")
     tr = exp.training
     if not 0 <= tr.eps_warmup < 1:
         bad("training eps_warmup must be a fraction in [0, 1)")
@@ -391,14 +391,14 @@ def validate(exp: Experiment) -> Experiment:
 
 
 def micro(exp: Experiment) -> Experiment:
-    """A smoke-test version of a quick definition (scale ``micro``, seconds per run): the same code path with
+    """A smoke-test version of a quick definition (scale ``smoke``, seconds per run): the same code path with
     tiny training sets, one epoch, few PGD steps and few images. Numbers from it mean nothing."""
     import dataclasses
 
     tr = dataclasses.replace(exp.training, epochs=1, min_steps=4, max_epochs=2,
                              attack_steps=min(3, exp.training.attack_steps))
     ev = dataclasses.replace(exp.evaluation, n_test=min(60, exp.evaluation.n_test or 60), steps=3, restarts=1)
-    common = dict(scale="micro", training=tr, evaluation=ev)
+    common = dict(scale="smoke", training=tr, evaluation=ev)
     if isinstance(exp, PictureExperiment):
         n = exp.n_train if exp.n_train is None else min(exp.n_train, 200)
         attacks = tuple(dataclasses.replace(a, steps=min(a.steps, 5)) for a in exp.attacks)

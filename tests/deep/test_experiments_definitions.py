@@ -67,7 +67,7 @@ def test_epochs_scale_up_for_small_training_sets():
 def test_micro_versions_validate_and_are_tiny(dataset):
     for exp in D.experiments(dataset, "quick").values():
         m = D.micro(exp)
-        assert m.scale == "micro" and m.training.epochs == 1
+        assert m.scale == "smoke" and m.training.epochs == 1
         if isinstance(m, D.SweepExperiment):
             assert len(expand(m)) <= len(expand(exp)) and all(n is None or n <= 200 for n in m.n_train)
         else:

@@ -34,6 +34,16 @@ def test_standard_runs_are_shared_between_norms_and_sweeps():
     assert all(r.norm == "none" for r in S.expand(f6) if r.eps_train == 0)
 
 
+def test_new_default_settings_keep_run_ids():
+    import dataclasses
+
+    r = S.expand(_micro())[0]
+    same = dataclasses.replace(r, training=dataclasses.replace(r.training, milestones=()))
+    assert same.run_id == r.run_id  # a field at its default does not enter the fingerprint
+    other = dataclasses.replace(r, training=dataclasses.replace(r.training, milestones=(1.0,)))
+    assert other.run_id != r.run_id
+
+
 def test_run_id_changes_with_settings_and_is_stable():
     f6 = _micro()
     r = S.expand(f6)[0]

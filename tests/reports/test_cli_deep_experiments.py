@@ -56,7 +56,7 @@ def test_reproduce_micro_end_to_end(tmp_path, capsys):
     deep = tmp_path / "results" / "deep"
     for name in ("fig1_mnist", "fig6_mnist", "fig7_mnist", "mixed_mnist", "gradients_mnist", "large_eps_mnist"):
         obj = json.loads((deep / f"{name}.json").read_text())
-        assert obj["scale"] == "micro"
+        assert obj["scale"] == "smoke"
     assert len(list(deep.glob("sanity_*.json"))) == 3
     figs = {p.name for p in (tmp_path / "figures").glob("*.png")}
     assert figs == {f"fig{i}_mnist.png" for i in (1, 2, 3, 4, 6, 7, 8, 9, 10)}
