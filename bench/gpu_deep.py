@@ -127,8 +127,11 @@ def plan(m: dict, c: dict, engine, runs_root: Path, results_root: Path, figures_
     from reports.figures.deep import draw_dataset
 
     def runs_of(exp, eps_filter=None, n_filter=None):
-        return [r for r in S.expand(exp) if (eps_filter is None or eps_filter(r)) and (n_filter is None or
+        """Runs of ``exp`` passing the filters: the standard model first, then the largest ε_train first (the
+        ends of each curve are the most informative points when the budget runs out)."""
+        runs = [r for r in S.expand(exp) if (eps_filter is None or eps_filter(r)) and (n_filter is None or
                                                                                      n_filter(r.n_train))]
+        return sorted(runs, key=lambda r: (r.eps_train > 0, -r.eps_train, r.mixed, r.n_train or 0, r.seed))
 
     def merge(ds, defs, groups):
         def go():
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="reports/build/gpu_deep", help="output folder (results, runs, figures)")
     ap.add_argument("--cifar-root", default=None, help="CIFAR-10 folder (default: the data package's default)")
     ap.add_argument("--cifar-n", type=int, default=None, help="CIFAR-10 training points (default: all available)")
-    ap.add_argument("--mnist-epochs", type=int, default=3)
+    ap.add_argument("--mnist-epochs", type=int, default=2)
     ap.add_argument("--cifar-epochs", type=int, default=5)
     ap.add_argument("--no-cifar", action="store_true")
     ap.add_argument("--cifar-share", type=float, default=None,
