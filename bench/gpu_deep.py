@@ -14,7 +14,8 @@ The training settings are the reconstructed ``paper`` defaults with fewer epochs
 ``--cifar-epochs``) and GPU batch sizes: result files say ``scale = gpu-reduced``. MNIST is read from
 $TRADEOFF_DATA/mnist; CIFAR-10 from ``--cifar-root`` (any of the formats data.cifar10 reads; a subset is fine).
 ``--quick`` runs the same code on CPU at a micro scale in about a minute (a test of the script). Without CUDA and
-without ``--quick`` it does nothing (so ``python -m bench`` on a CPU machine skips it).
+without ``--quick`` it does nothing; called with no arguments at all (as ``python -m bench`` does) it only prints
+how to run it, so the benchmark suite never spends the GPU budget by accident.
 """
 
 from __future__ import annotations
@@ -199,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="budget fraction kept for CIFAR-10: MNIST runs stop at (1 - share) of it (default 0.35; "
                     "0.5 with --quick)")
     ap.add_argument("--quick", action="store_true", help="CPU micro scale: a test of this script (about 1 min)")
+    if argv is not None and not argv:  # `python -m bench` runs every module with no arguments: do not spend a budget
+        print("bench.gpu_deep: skipped without arguments; run `python -m bench.gpu_deep --budget-s 300 --out DIR` "
+              "(or --quick on CPU)")
+        return 0
     args = ap.parse_args(argv)
     if not args.quick and not torch.cuda.is_available():
         print("bench.gpu_deep: no CUDA device; skipped (use --quick to test the script on CPU)")
@@ -285,4 +290,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main(sys.argv[1:] or None))
