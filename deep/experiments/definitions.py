@@ -185,8 +185,8 @@ _MNIST_EVAL_EPS = (("inf", 0.3), ("2", 2.0))
 
 _MNIST_QUICK_TRAIN = Training(
     # CPU scale: the paper's CNN at 1/8 width (conv 4, conv 8, fc 1024), PGD-10 training, ε warm-up over 1/3.
-    model="mnist_cnn", width=4, epochs=2, batch_size=50, lr=2e-3, optimizer="adam",
-    min_steps=40, max_epochs=30, attack_steps=10, eps_warmup=1 / 3,
+    model="mnist_cnn", width=4, epochs=2, batch_size=32, lr=2e-3, optimizer="adam",
+    min_steps=60, max_epochs=30, attack_steps=10, eps_warmup=1 / 3,
 )
 _MNIST_PAPER_TRAIN = Training(
     # Reconstruction: Madry et al.'s MNIST CNN, Adam 1e-3, PGD-40 of 0.01 (ℓ∞) or 2.5ε/40 (ℓ2), random start.
@@ -202,7 +202,7 @@ _MNIST = {
         n=(100, 500, 2000), n_full=2000, seeds=(0,),
         linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 1.0, 2.0),
         # Fig. 1/6 at the quick scale use a sub-grid at every n; Fig. 7 uses the whole grid at n_full.
-        linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 2.0),
+        linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 2.0), seeds_by_n=(0, 1),
         mixed=(("inf", (0.3,)),),
         pictures=dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 60, 0.01), LargeEps("2", 4.0, 60, 0.1)),
                       n_metric=100, n_show=6, sanity_n=50),
@@ -285,11 +285,11 @@ def _sweeps(dataset: str, scale: str) -> dict[str, SweepExperiment]:
     out: dict[str, SweepExperiment] = {}
     if dataset != "rin":
         out["fig1"] = SweepExperiment(group="fig1", eps_train=(("2", t.get("l2_by_n", t["l2"])),), n_train=t["n"],
-                                      seeds=t["seeds"],
+                                      seeds=t.get("seeds_by_n", t["seeds"]),
                                       note="standard accuracy vs training-set size, l2 training", **common)
         out["fig6"] = SweepExperiment(group="fig6", eps_train=(("inf", t.get("linf_by_n", t["linf"])),), n_train=t["n"],
-                                      seeds=t["seeds"], note="standard accuracy vs training-set size, linf training",
-                                      **common)
+                                      seeds=t.get("seeds_by_n", t["seeds"]),
+                                      note="standard accuracy vs training-set size, linf training", **common)
     out["fig7"] = SweepExperiment(group="fig7", eps_train=(("inf", t["linf"]), ("2", t["l2"])),
                                   n_train=(t["n_full"],), seeds=t["seeds"],
                                   note="standard accuracy vs eps_train at the full training set", **common)

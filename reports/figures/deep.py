@@ -162,7 +162,8 @@ def plot_interpolation(strips: dict[str, np.ndarray], path: str | os.PathLike, t
     for i, name in enumerate(names):
         for t in range(f):
             _show(axes[i, t], strips[name][t])
-        axes[i, 0].set_ylabel(MODEL_LABEL.get(name, name), fontsize=7)
+        base, _, idx = name.partition(" #")
+        axes[i, 0].set_ylabel(MODEL_LABEL.get(base, base) + (f" #{idx}" if idx else ""), fontsize=7)
         if curves:
             ax = axes[i, f]
             c = np.asarray(curves[name])
