@@ -222,8 +222,9 @@ _MNIST = {
 _CIFAR_EVAL_EPS = (("inf", 8 / 255), ("2", 0.5))
 _CIFAR = {
     "quick": dict(
-        train=Training(model="tiny_cnn", width=16, epochs=2, batch_size=64, lr=1e-3, optimizer="adam",
-                       min_steps=40, max_epochs=10, attack_steps=3),
+        # CPU scale: a small conv-pool-conv-pool-fc net (the MNIST architecture at width 8), not a ResNet.
+        train=Training(model="mnist_cnn", width=8, epochs=5, batch_size=32, lr=1e-3, optimizer="adam",
+                       min_steps=150, max_epochs=20, attack_steps=5),
         eval=Evaluation(n_test=300, steps=10, restarts=1, eps=_CIFAR_EVAL_EPS),
         n=(500, 2000), n_full=2000, seeds=(0,),
         linf=(0.0, 8 / 255), l2=(0.0, 0.5),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -55,6 +55,7 @@ class TorchEngine:
     device: str = "auto"
     progress: bool = False
     log: Callable[[str], None] = lambda s: None
+    _cache: dict = field(default_factory=dict, repr=False)
 
     def root(self, dataset: str) -> str | None:
         roots = {**DEFAULT_ROOTS, **(self.data_roots or {})}
@@ -68,7 +69,15 @@ class TorchEngine:
     # ---------------------------------------------------------------- data
     def load(self, dataset: str, split: str, n: int | None, seed: int = 0,
              image_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(x, y)``: float images in [0, 1] and labels; ``n`` a stratified subsample (None = all)."""
+        """``(x, y)``: float images in [0, 1] and labels; ``n`` a stratified subsample (None = all). Kept in memory
+        for the engine's lifetime (every run of a sweep evaluates on the same test points)."""
+        key = (dataset, split, n, seed, image_size)
+        if key not in self._cache:
+            self._cache[key] = self._load(dataset, split, n, seed, image_size)
+        return self._cache[key]
+
+    def _load(self, dataset: str, split: str, n: int | None, seed: int,
+              image_size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
         from deep import datasets
 
         if dataset == "rin":
@@ -126,7 +135,7 @@ class TorchEngine:
         x, y = self.test_set(run, ev.n_test, run.training.image_size)
         dev = self.torch_device()
         x, y = x.to(dev), y.to(dev)
-        out = {"n_test": int(len(y)), "n_train": run.n_train, "robust": {}}
+        out = {"n_test": int(len(y)), "n_train": run.n_train or _trained_on(run_dir), "robust": {}}
         for norm in run.eval_norms:
             eps = ev.eps_for(norm)
             acc = robust_accuracy(model, x, y, [0.0, eps], norm=norm, steps=ev.steps, restarts=ev.restarts, seed=0)
@@ -166,3 +175,13 @@ class TorchEngine:
                            "detail": get("detail") if get("detail") is not None else get("message"),
                            "values": get("values") or {}})
         return checks
+
+
+def _trained_on(run_dir: Path) -> int | None:
+    """Number of training points the engine reports in the run's summary (for runs on a whole dataset)."""
+    from data.io import read_result
+
+    try:
+        return int(read_result(Path(run_dir) / "summary.json")["payload"]["n_train"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
