@@ -182,7 +182,7 @@ def draw_dataset(outcome, figures_dir: str | os.PathLike) -> list[Path]:
 
     d = Path(figures_dir)
     ds = outcome.dataset
-    title = DATASET_TITLES[ds]
+    title = f"{DATASET_TITLES[ds]} [{outcome.scale} scale]"
     names = CLASS_NAMES.get(ds)
     paths = []
     rows = outcome.rows
