@@ -337,3 +337,32 @@ def test_l2_step_with_zero_gradient_does_not_move_or_produce_nan():
     x = torch.rand(3, 5)
     out = L2Step(0.5, 0.1).step(x, torch.zeros_like(x))
     assert torch.equal(out, x)
+
+
+# ---------------------------------------------------------------- bench/pgd.py (the PGD-throughput benchmark)
+
+
+def test_bench_flop_count_matches_the_analytic_mnist_cnn_count():
+    """Forward of conv5x5-32, pool, conv5x5-64, pool, fc-1024, fc-10 on 28x28: 2·MACs =
+    2·(28²·32·25 + 14²·64·32·25 + 3136·1024 + 1024·10) = 27 767 808 FLOPs."""
+    from bench.pgd import build_bench_model, count_attack_flops
+
+    model, shape, eps, _ = build_bench_model("mnist")
+    forward = 2 * (28 * 28 * 32 * 25 + 14 * 14 * 64 * 32 * 25 + 3136 * 1024 + 1024 * 10)
+    no_tracking = PGD(eps, 0.01, 0, track_best=False, random_start=False)
+    assert count_attack_flops(model.eval(), shape, no_tracking, torch.device("cpu")) == 0
+    one_eval = PGD(eps, 0.01, 0, random_start=True)  # 0 steps, tracking: clean + final forward
+    assert count_attack_flops(model, shape, one_eval, torch.device("cpu")) == 2 * forward
+
+
+def test_bench_main_writes_a_benchmark_result(tmp_path):
+    from bench.pgd import main
+    from data.io import read_result
+
+    out = tmp_path / "bench.json"
+    assert main(["--devices", "cpu", "--models", "mnist", "--cpu-batch", "2", "1", "--cpu-steps", "1",
+                 "--repeats", "1", "--out", str(out)]) == 0
+    res = read_result(out)
+    assert res["kind"] == "deep.benchmark"
+    (row,) = res["payload"]["rows"]
+    assert row["model"] == "mnist" and row["images_steps_per_s"] > 0 and row["peak_tflops"] is None
