@@ -19,6 +19,7 @@ import contextlib
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -158,6 +159,32 @@ def count_attack_flops(model: nn.Module, shape: tuple[int, ...], attack: PGD, de
     return attack.restarts * attack.steps * step + extra * forward
 
 
+def loop_sync_check(name: str, device: torch.device) -> dict:
+    """CUDA only: count host-device synchronisations of a PGD call with 1 and with 4 steps under
+    ``torch.cuda.set_sync_debug_mode("warn")``. Equal counts mean the attack loop itself never synchronises
+    (the per-call input-range check accounts for the constant part)."""
+    model, shape, eps, _ = build_bench_model(name)
+    model = model.to(device).eval()
+    x = torch.rand(8, *shape, device=device)
+    y = torch.randint(0, 10, (8,), device=device)
+    counts = {}
+    for steps in (1, 4):
+        attack = PGD(eps, eps / 4, steps, seed=0)
+        attack(model, x, y)  # warm-up: kernel selection must not be counted
+        torch.cuda.synchronize(device)
+        prev = torch.cuda.get_sync_debug_mode()
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            torch.cuda.set_sync_debug_mode("warn")
+            try:
+                attack(model, x, y)
+            finally:
+                torch.cuda.set_sync_debug_mode(prev)
+        counts[steps] = sum("synchroniz" in str(w.message).lower() for w in record)
+    return {"model": name, "syncs_steps_1": counts[1], "syncs_steps_4": counts[4],
+            "loop_sync_free": counts[1] == counts[4]}
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -180,7 +207,11 @@ def bench_one(name: str, device: torch.device, batch: int, steps: int, *, bf16: 
     run_model = torch.compile(model) if compile_model else model
     amp = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
     times = []
-    with amp:
+    prev_benchmark = torch.backends.cudnn.benchmark
+    # fixed shapes: let cuDNN pick the fastest kernels (restored afterwards)
+    torch.backends.cudnn.benchmark = device.type == "cuda" or prev_benchmark
+    with amp, contextlib.ExitStack() as stack:
+        stack.callback(setattr, torch.backends.cudnn, "benchmark", prev_benchmark)
         attack(run_model, x, y)  # warm-up (cuDNN autotuning, compilation)
         _sync(device)
         for _ in range(repeats):
@@ -204,6 +235,7 @@ def bench_one(name: str, device: torch.device, batch: int, steps: int, *, bf16: 
         "threads": torch.get_num_threads() if device.type == "cpu" else None,
         "batch": batch, "steps": steps, "eps": eps, "norm": "inf", "track_best": track_best,
         "precision": precision, "channels_last": channels_last, "compiled": compile_model,
+        "cudnn_benchmark": True if device.type == "cuda" else None,
         "seconds_per_call": sec, "images_steps_per_s": batch * steps / sec,
         "flops_per_image_call": flops_per_image, "achieved_tflops": achieved / 1e12,
         "peak_tflops": peak, "peak_fraction": (achieved / 1e12 / peak) if peak else None,
@@ -227,7 +259,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def _table(rows: list[dict]) -> str:
-    head = f"{'model':6} {'device':6} {'prec':5} {'cl':2} {'comp':4} {'batch':>5} {'steps':>5} " \
+    head = f"{'model':6} {'device':6} {'prec':5} {'cl':2} {'comp':4} {'best':4} {'batch':>5} {'steps':>5} " \
            f"{'img·step/s':>11} {'TFLOP/s':>9} {'peak':>7} {'%peak':>6}"
     lines = [head]
     for r in rows:
@@ -237,7 +269,8 @@ def _table(rows: list[dict]) -> str:
         peak = f"{r['peak_tflops']:.0f}" if r["peak_tflops"] else "unknown"
         frac = f"{100 * r['peak_fraction']:.1f}" if r["peak_fraction"] else "-"
         lines.append(f"{r['model']:6} {r['device']:6} {r['precision']:5} {'y' if r['channels_last'] else 'n':2} "
-                     f"{'y' if r['compiled'] else 'n':4} {r['batch']:5d} {r['steps']:5d} "
+                     f"{'y' if r['compiled'] else 'n':4} {'y' if r['track_best'] else 'n':4} "
+                     f"{r['batch']:5d} {r['steps']:5d} "
                      f"{r['images_steps_per_s']:11.1f} {r['achieved_tflops']:9.4f} {peak:>7} {frac:>6}")
     return "\n".join(lines)
 
@@ -252,18 +285,21 @@ def main(argv: list[str]) -> int:
         if d == "cpu":
             for m in models:
                 batch = args.cpu_batch[0] if m == "mnist" else args.cpu_batch[1]
-                configs.append((m, torch.device("cpu"), batch, args.cpu_steps, False, False, False))
+                configs.append((m, torch.device("cpu"), batch, args.cpu_steps, False, False, False, True))
         elif d == "cuda":
             if not torch.cuda.is_available():
                 print("cuda: no GPU visible, skipped", file=sys.stderr)
                 continue
             for m in models:
                 batch = args.cuda_batch[0] if m == "mnist" else args.cuda_batch[1]
-                variants = [(False, False, False), (True, False, False), (True, True, False)]
+                # (bf16, channels_last, compile, track_best): evaluation attacks, plus the training attack
+                # (last iterate, no tracking) in the fastest eager setting
+                variants = [(False, False, False, True), (True, False, False, True), (True, True, False, True),
+                            (True, True, False, False)]
                 if args.compile:
-                    variants.append((True, True, True))
-                for bf16, cl, comp in variants:
-                    configs.append((m, torch.device("cuda"), batch, args.cuda_steps, bf16, cl, comp))
+                    variants.append((True, True, True, True))
+                for bf16, cl, comp, best in variants:
+                    configs.append((m, torch.device("cuda"), batch, args.cuda_steps, bf16, cl, comp, best))
         else:
             print(f"unknown device {d!r}: use cpu or cuda", file=sys.stderr)
             return 2
@@ -271,26 +307,35 @@ def main(argv: list[str]) -> int:
     rows: list[dict] = []
     t_start = time.perf_counter()
     try:
-        for m, dev, batch, steps, bf16, cl, comp in configs:
+        for m, dev, batch, steps, bf16, cl, comp, best in configs:
             if dev.type == "cpu":
                 torch.set_num_threads(max(1, args.threads))
             try:
                 rows.append(bench_one(m, dev, batch, steps, bf16=bf16, channels_last=cl, compile_model=comp,
-                                      repeats=args.repeats))
+                                      repeats=args.repeats, track_best=best))
             except Exception as e:  # one failing variant (e.g. torch.compile) must not lose the others
                 rows.append({"model": m, "device": dev.type, "precision": "bf16" if bf16 else "fp32",
-                             "channels_last": cl, "compiled": comp, "batch": batch, "steps": steps,
+                             "channels_last": cl, "compiled": comp, "batch": batch, "steps": steps, "track_best": best,
                              "error": f"{type(e).__name__}: {e}"[:300]})
             finally:
                 torch.set_num_threads(old_threads)
     finally:
         torch.set_num_threads(old_threads)
+    sync_checks = []
+    if "cuda" in devices and torch.cuda.is_available():
+        for m in models:
+            try:
+                sync_checks.append(loop_sync_check(m, torch.device("cuda")))
+            except Exception as e:  # informative only
+                sync_checks.append({"model": m, "error": f"{type(e).__name__}: {e}"[:300]})
     wall = time.perf_counter() - t_start
     print(_table(rows))
+    for c in sync_checks:
+        print(f"sync check {c}")
     if not args.no_write:
         out = args.out or results_dir() / "deep" / "benchmark.json"
         info = device_description()
-        payload = {"device": info, "rows": rows,
+        payload = {"device": info, "rows": rows, "sync_checks": sync_checks,
                    "flops_note": "matmul/conv FLOPs of a whole attack call counted by FlopCounterMode at batch 1",
                    "peak_note": "dense datasheet peak for the row's precision; CPU peak unknown"}
         write_result(out, "deep.benchmark", payload, wall_time_s=wall,

@@ -30,7 +30,15 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from deep.attacks import PGD, box_diameter, check_batch, cross_entropy_per_example, eval_mode, normalise_norm
+from deep.attacks import (
+    PGD,
+    box_diameter,
+    check_batch,
+    cross_entropy_per_example,
+    eval_mode,
+    normalise_norm,
+    unwrap_parallel,
+)
 from deep.evaluate import correct_under_attack, default_step_size, model_device
 
 
@@ -87,6 +95,7 @@ def gradient_check(
     """Check 1: every entry of ∇_x CE(model(x), y) is finite, and at most ``max_zero_fraction`` of the points
     have an exactly zero gradient (a quantising / non-differentiable forward gives zero everywhere)."""
     dev = torch.device(device) if device is not None else model_device(model)
+    model = unwrap_parallel(model)
     n_nonfinite = 0
     n_zero = 0
     n = x.shape[0]

@@ -8,7 +8,7 @@
 """
 
 from deep.attacks.large_eps import LargeEpsAttack
-from deep.attacks.pgd import PGD, check_batch, cross_entropy_per_example, eval_mode
+from deep.attacks.pgd import PGD, check_batch, cross_entropy_per_example, eval_mode, unwrap_parallel
 from deep.attacks.steps import AttackStep, L2Step, LinfStep, box_diameter, make_step, normalise_norm, per_example_norm
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "make_step",
     "normalise_norm",
     "per_example_norm",
+    "unwrap_parallel",
 ]

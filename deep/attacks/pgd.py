@@ -38,6 +38,17 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
             m.training = was_training
 
 
+def unwrap_parallel(model: nn.Module) -> nn.Module:
+    """The module inside ``DistributedDataParallel`` / ``DataParallel`` wrappers (same parameters). Attacks run on
+    it: they only need ∇_x, and a DDP forward would broadcast buffers and arm its gradient reducer on every
+    attack step."""
+    from torch.nn.parallel import DataParallel, DistributedDataParallel
+
+    while isinstance(model, (DataParallel, DistributedDataParallel)):
+        model = model.module
+    return model
+
+
 def cross_entropy_per_example(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Cross-entropy at the true label for every example (works for any number of classes >= 2, binary
     included), computed in float32 even when the logits come from a bf16/fp16 autocast region."""
@@ -177,6 +188,7 @@ class PGD:
     ) -> torch.Tensor:
         """Adversarial examples for ``(x, y)``: detached, same shape/device/dtype as ``x``, inside ball ∩ [0,1]."""
         check_batch(x, y)
+        model = unwrap_parallel(model)
         with torch.inference_mode(False), eval_mode(model):
             x = x.detach().clone()
             y = y.detach().clone()

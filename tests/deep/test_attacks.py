@@ -366,3 +366,19 @@ def test_bench_main_writes_a_benchmark_result(tmp_path):
     assert res["kind"] == "deep.benchmark"
     (row,) = res["payload"]["rows"]
     assert row["model"] == "mnist" and row["images_steps_per_s"] > 0 and row["peak_tflops"] is None
+
+
+
+def test_attacks_run_on_the_module_inside_a_parallel_wrapper():
+    """No forward of the DataParallel/DDP wrapper during an attack (DDP would broadcast buffers and arm its
+    gradient reducer on every attack step), yet the result equals attacking the inner module."""
+    inner = linear_model(12, 3)
+    wrapper = nn.DataParallel(inner)  # on a CPU-only machine this just calls the module
+    calls = []
+    wrapper.register_forward_pre_hook(lambda m, inp: calls.append(1))
+    x, y = torch.rand(6, 12), torch.randint(0, 3, (6,))
+    a = PGD(0.1, 0.05, 3, seed=1)(wrapper, x, y)
+    b = LargeEpsAttack(1.0, 0.2, 3, "2")(wrapper, x, y)
+    assert calls == []
+    assert torch.equal(a, PGD(0.1, 0.05, 3, seed=1)(inner, x, y))
+    assert torch.equal(b, LargeEpsAttack(1.0, 0.2, 3, "2")(inner, x, y))
