@@ -172,6 +172,8 @@ class PGD:
             raise ValueError(f"steps must be an integer >= 0 (got {steps})")
         if int(restarts) != restarts or restarts < 1:
             raise ValueError(f"restarts must be an integer >= 1 (got {restarts})")
+        if restarts > 1 and not random_start:
+            raise ValueError("restarts > 1 needs random_start=True (without a random start every restart is the same)")
         self.eps, self.step_size, self.steps = self.step_rule.eps, self.step_rule.step_size, int(steps)
         self.norm = self.step_rule.norm
         self.random_start, self.restarts = bool(random_start), int(restarts)

@@ -60,6 +60,7 @@ def test_every_pgd_iterate_stays_in_ball_and_box(n, c, h, w, norm, eps, rel_step
         assert_in_threat_model(x_t, x, eps, norm)
         seen.append((r, t))
 
+    restarts = restarts if random_start else 1
     x_adv = PGD(eps, rel_step * max(eps, 1e-3), steps, norm, random_start=random_start, restarts=restarts,
                 callback=callback, seed=seed)(model, x, y)
     assert_in_threat_model(x_adv, x, eps, norm)
@@ -329,6 +330,8 @@ def test_custom_per_example_loss_and_clear_errors():
         PGD(-0.1, 0.05, 2)
     with pytest.raises(ValueError, match="restarts"):
         PGD(0.1, 0.05, 2, restarts=0)
+    with pytest.raises(ValueError, match="random_start=True"):
+        PGD(0.1, 0.05, 2, restarts=3, random_start=False)
     with pytest.raises(ValueError, match="y must be"):
         PGD(0.1, 0.05, 2)(model, x, y[:2])
 
