@@ -55,6 +55,16 @@ def cross_entropy_per_example(logits: torch.Tensor, y: torch.Tensor) -> torch.Te
     return F.cross_entropy(logits.float(), y, reduction="none")
 
 
+def margin_loss_per_example(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Carlini-Wagner margin ``max_{j != y} z_j - z_y`` per example (positive iff misclassified), in float32.
+    Unlike cross-entropy it does not saturate for very confident models, and unlike AutoAttack's DLR loss it
+    is defined for 2 classes. Pass it as ``PGD(..., loss_fn=margin_loss_per_example)``."""
+    z = logits.float()
+    true = z.gather(1, y[:, None])[:, 0]
+    other = z.masked_fill(F.one_hot(y, z.shape[1]).bool(), float("-inf")).amax(1)
+    return other - true
+
+
 def check_batch(x: torch.Tensor, y: torch.Tensor) -> None:
     """Raise ValueError unless ``x`` is a float batch ``(N, ...)`` in [0, 1] and ``y`` holds ``N`` integer labels.
     (One host synchronisation for the range check; it runs once per call, outside any loop.)"""

@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from scipy import stats
 from torch import nn
 
-from deep.attacks import PGD, L2Step, LargeEpsAttack, LinfStep, cross_entropy_per_example, make_step
+from deep.attacks import (
+    PGD,
+    L2Step,
+    LargeEpsAttack,
+    LinfStep,
+    cross_entropy_per_example,
+    make_step,
+    margin_loss_per_example,
+)
 
 torch.set_num_threads(1)
 
@@ -42,8 +50,8 @@ def assert_in_threat_model(x_adv, x, eps, norm):
 @settings(max_examples=40, deadline=None)
 @given(
     n=st.integers(1, 4), c=st.integers(1, 2), h=st.integers(1, 5), w=st.integers(1, 5),
-    norm=st.sampled_from(["inf", "2"]), eps=st.floats(0.0, 3.0), rel_step=st.floats(0.0, 2.0),
-    steps=st.integers(0, 6), random_start=st.booleans(), restarts=st.integers(1, 2),
+    norm=st.sampled_from(["inf", "2"]), eps=st.one_of(st.floats(0.0, 3.0), st.just(math.inf)),
+    rel_step=st.floats(0.0, 2.0), steps=st.integers(0, 6), random_start=st.booleans(), restarts=st.integers(1, 2),
     n_classes=st.integers(2, 4), seed=st.integers(0, 10_000),
 )
 def test_every_pgd_iterate_stays_in_ball_and_box(n, c, h, w, norm, eps, rel_step, steps, random_start, restarts,
@@ -61,7 +69,7 @@ def test_every_pgd_iterate_stays_in_ball_and_box(n, c, h, w, norm, eps, rel_step
         seen.append((r, t))
 
     restarts = restarts if random_start else 1
-    x_adv = PGD(eps, rel_step * max(eps, 1e-3), steps, norm, random_start=random_start, restarts=restarts,
+    x_adv = PGD(eps, rel_step * min(max(eps, 1e-3), 3.0), steps, norm, random_start=random_start, restarts=restarts,
                 callback=callback, seed=seed)(model, x, y)
     assert_in_threat_model(x_adv, x, eps, norm)
     assert seen == [(r, t) for r in range(restarts) for t in range(steps + 1)]
@@ -310,16 +318,18 @@ def test_large_eps_attack_is_deterministic_and_ascends_the_true_label_loss():
                           atol=1e-6)
 
 
+def test_margin_loss_is_positive_exactly_when_misclassified_and_works_for_two_classes():
+    logits = torch.tensor([[2.0, 1.0], [0.0, 3.0]])
+    y = torch.tensor([0, 0])
+    assert torch.equal(margin_loss_per_example(logits, y), torch.tensor([-1.0, 3.0]))
+    z3 = torch.tensor([[1.0, 5.0, 2.0]])
+    assert margin_loss_per_example(z3, torch.tensor([2])).item() == 3.0
+
+
 def test_custom_per_example_loss_and_clear_errors():
     model = linear_model(10, 3)
     x, y = torch.rand(4, 10), torch.randint(0, 3, (4,))
-
-    def margin(logits, y):
-        true = logits.gather(1, y[:, None])[:, 0]
-        other = logits.masked_fill(nn.functional.one_hot(y, logits.shape[1]).bool(), -1e9).amax(1)
-        return other - true
-
-    assert_in_threat_model(PGD(0.1, 0.05, 3, loss_fn=margin)(model, x, y), x, 0.1, "inf")
+    assert_in_threat_model(PGD(0.1, 0.05, 3, loss_fn=margin_loss_per_example)(model, x, y), x, 0.1, "inf")
     with pytest.raises(ValueError, match="one loss per example"):
         PGD(0.1, 0.05, 2, loss_fn=lambda lg, t: lg.sum())(model, x, y)
     with pytest.raises(ValueError, match=r"\[0,1\]"):
