@@ -153,7 +153,9 @@ class PGD:
     ``track_best`` (default): return, per example, the best iterate over every step and restart (the clean
     input counts as a candidate too), where "best" means misclassified first (``prefer_misclassified``,
     the right choice for evaluation) and then highest loss. ``track_best=False`` with one restart returns
-    the last iterate (cheapest; enough for adversarial training). ``seed``: draw random starts from a
+    the last iterate: use it for adversarial training (Madry et al. train on the last iterate; tracking costs
+    two extra forward passes per call and would train on the first misclassified point instead of the
+    highest-loss one). ``seed``: draw random starts from a
     generator seeded with it on ``x``'s device (reproducible); ``None`` uses torch's global RNG.
     ``callback(restart, t, x_t)`` is called on every iterate ``t = 0..steps`` (for tests and plots).
 
