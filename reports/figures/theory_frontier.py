@@ -46,6 +46,7 @@ def draw_frontier(payload: dict, path: str | os.PathLike) -> Path:
     ax.set_ylabel("robust accuracy")
     d, eta, eps = int(payload["d"]), float(payload["eta"]), float(payload["eps"])
     norm = payload.get("norm", "inf")
+    norm = r"\infty" if norm == "inf" else norm
     ax.set_title(
         rf"$d={d}$, $p={p:g}$, $\eta\sqrt{{d}}={eta * np.sqrt(d):.3g}$, $\varepsilon={eps:.3g}$ ($\ell_{{{norm}}}$)",
         fontsize=9,
