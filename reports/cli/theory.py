@@ -2,8 +2,8 @@
 
 Each command computes, prints a table (``--json``: the payload as JSON) and writes its result file under
 ``<build>/results/theory/`` (kinds ``theory.averaging``, ``theory.bound``, ``theory.frontier``; reports/RESULTS.md).
-``frontier`` also draws ``<build>/figures/theory_frontier.png``. ``all`` runs the three, then every step of
-``reports.cli.theory_svm.ALL_STEPS`` when that module exists.
+``averaging`` and ``frontier`` also draw ``<build>/figures/theory_averaging.png`` and ``theory_frontier.png``.
+``all`` runs the three, then every step of ``reports.cli.theory_svm.ALL_STEPS`` when that module exists.
 """
 
 from __future__ import annotations
@@ -140,6 +140,12 @@ def run_averaging(args: argparse.Namespace) -> int:
         "seed": args.seed,
     }
     path = _write("averaging", "theory.averaging", payload, dist, args.seed, started)
+    from data.paths import figures_dir
+    from reports.figures.theory_frontier import draw_averaging
+
+    grid = np.linspace(0.0, max(3.0 * dist.eta, 1.5 * args.eps, 1e-3), 121)
+    curve = {"eps": grid, "robust": averaging_accuracy(dist, grid, args.norm)}
+    draw_averaging(payload, curve, figures_dir() / "theory_averaging.png")
     rows = [
         {"accuracy": "standard", "closed form": std, "Monte Carlo [95% CI]": _interval_cell(std_mc)},
         {

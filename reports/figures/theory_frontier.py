@@ -58,3 +58,45 @@ def draw_frontier(payload: dict, path: str | os.PathLike) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower left")
     return save_figure(fig, path)
+
+
+def draw_averaging(payload: dict, curve: dict, path: str | os.PathLike) -> Path:
+    """The averaging classifier's accuracy against the adversary's radius: closed form ``curve`` (``{"eps": [...],
+    "robust": [...]}``, e.g. ``Phi((eta - eps) sqrt(d))``), with the ``theory.averaging`` payload's closed forms and
+    Monte Carlo intervals at eps = 0 and at its eps. (Kept beside the frontier figure: both are theory figures.)"""
+    missing = [k for k in ("d", "p", "eta", "eps", "standard_closed", "robust_closed") if k not in payload]
+    if missing:
+        raise ValueError(f"averaging payload lacks {missing}; rerun `tradeoff theory averaging`")
+    fig, axes = new_figure(width=5.0, height=3.6)
+    ax = axes[0, 0]
+    ax.plot(curve["eps"], curve["robust"], color="tab:blue", lw=1.8, label="closed form")
+    eps = float(payload["eps"])
+    for x, closed, mc in (
+        (0.0, payload["standard_closed"], payload.get("standard_mc")),
+        (eps, payload["robust_closed"], payload.get("robust_mc")),
+    ):
+        ax.plot([x], [closed], "o", color="tab:blue", ms=5)
+        if isinstance(mc, dict):
+            ax.errorbar(
+                [x],
+                [mc["estimate"]],
+                yerr=[[mc["estimate"] - mc["low"]], [mc["high"] - mc["estimate"]]],
+                fmt="x",
+                color="tab:red",
+                capsize=3,
+                label="Monte Carlo (95% CI)" if x == 0.0 else None,
+            )
+    eta = float(payload["eta"])
+    ax.axvline(2 * eta, color="0.5", ls=":", lw=1.0, label=r"$\varepsilon = 2\eta$")
+    ax.set_xlabel(r"adversary's radius $\varepsilon$")
+    ax.set_ylabel("accuracy")
+    d = int(payload["d"])
+    norm = payload.get("norm", "inf")
+    norm = r"\infty" if norm == "inf" else norm
+    ax.set_title(
+        rf"sign$(\sum x_i)$ on $D$: $d={d}$, $\eta\sqrt{{d}}={eta * np.sqrt(d):.3g}$ ($\ell_{{{norm}}}$)", fontsize=9
+    )
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return save_figure(fig, path)

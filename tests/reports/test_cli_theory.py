@@ -34,6 +34,7 @@ def test_averaging_done_when_values(build, capsys):
     res = read_result(build / "results" / "theory" / "averaging.json")
     assert res["kind"] == "theory.averaging" and res["payload"]["standard_closed"] == pl["standard_closed"]
     assert res["seeds"] == [0] and "D(d=1000" in res["dataset"]
+    assert (build / "figures" / "theory_averaging.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_averaging_table_and_options(build, capsys):
