@@ -312,8 +312,8 @@ def run_frontier(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     dist = _resolve(args)
     points = getattr(args, "points", 61)
-    if points < 2:
-        raise UserError(f"--points must be >= 2, got {points}")
+    if not 2 <= points <= 10_001:
+        raise UserError(f"--points must be between 2 and 10001, got {points}")
     f = tradeoff_frontier(dist, args.eps, args.norm, default_deltas(dist, points))
     payload = f.to_payload()
     path = _write("frontier", "theory.frontier", payload, dist, args.seed, started)

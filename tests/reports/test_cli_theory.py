@@ -115,6 +115,7 @@ def test_all_runs_every_step_and_the_svm_steps(build, capsys, monkeypatch):
         (["theory", "bound", "--d", "50", "--eps", "0.01"], "--eps"),
         (["theory", "frontier", "--d", "50", "--eps", "0.01"], "eps"),
         (["theory", "frontier", "--d", "50", "--points", "1"], "--points"),
+        (["theory", "frontier", "--d", "50", "--points", "100000"], "--points"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(build, capsys, argv, word):
