@@ -307,3 +307,44 @@ def test_number_formatting():
     assert C.dataset_name("cifar10-jpeg") == "CIFAR-10 (JPEG copy)"
     with pytest.raises(TypeError):
         C.value("0.5")
+
+
+def test_producer_variants_are_read(tmp_path):
+    """Shapes the producers write: per-attack-norm large-ε entries, paired gradient differences, standard rows
+    repeated per norm with the same run id, null (NaN) frontier points, per-seed finite-sample rows."""
+    res = tmp_path / "r"
+    iv = fx.interval
+    fx.put(res, "deep/large_eps_cifar10.json", "deep.large_eps", {
+        "dataset": "cifar10-jpeg", "models": [
+            {"name": n, "attack_norm": a, "other_class_rate": iv(r, 0.02), "other_class_prob": iv(r, 0.02)}
+            for n, a, r in [("standard", "inf", 0.2), ("linf", "inf", 0.6), ("standard", "2", 0.2), ("l2", "2", 0.21)]],
+        "interpolation_smoothness": {"linf": {"monotone_fraction": iv(0.9, 0.01), "mean_curve": [0.1, 0.9]}}},
+        dataset="cifar10-jpeg")
+    fx.put(res, "deep/gradients_cifar10.json", "deep.gradients", {
+        "dataset": "cifar10-jpeg", "models": [
+            {"name": "standard", "norm": "none", "eps_train": 0.0, "edge_alignment": iv(0.10, 0.05)},
+            {"name": "linf", "norm": "inf", "eps_train": 0.03, "edge_alignment": iv(0.14, 0.05),
+             "minus_standard": iv(0.04, 0.01)}]}, dataset="cifar10-jpeg")
+    rows = [fx.sweep_row("mnist", norm, 0.0, 60000, 0, 0.99) | {"run": "std-0"} for norm in ("inf", "2")]
+    rows += [fx.sweep_row("mnist", "inf", 0.3, 60000, 0, 0.98), fx.sweep_row("mnist", "2", 2.0, 60000, 0, 0.97)]
+    fx.put(res, "deep/fig7_mnist.json", "deep.sweep", {"experiment": "fig7", "rows": rows}, dataset="mnist")
+    fx.put(res, "theory/bound.json", "theory.bound", json.loads(fx.bound(tmp_path / "b").read_text())["payload"])
+    fx.put(res, "theory/frontier.json", "theory.frontier", {
+        "d": 900, "p": 0.95, "eta": 0.1, "eps": 0.2, "delta": [0.0, 0.025, 0.05], "theorem1": [0.0, 0.475, 0.95],
+        "exact": [0.0, 0.475, 0.95], "linear": [None, 0.3, 0.95]})
+    fx.put(res, "theory/finite_sample.json", "theory.finite_sample", {"rows": [
+        {"n": 10, "eps_train": 0.0, "seed": s, "standard_acc": a, "robust_acc": 0.1} for s, a in [(0, 0.6), (1, 0.8)]]})
+    built = build(tmp_path, res)
+    v = verdicts(built)
+    md = built.markdown.read_text()
+    # claim 11: ℓ∞ attack separates, ℓ2 does not -> not confirmed, both groups shown
+    assert v[11] == C.NOT_CONFIRMED
+    s11 = section(md, 11)
+    assert "CIFAR-10 (JPEG copy), ℓ∞ attack" in s11 and "CIFAR-10 (JPEG copy), ℓ2 attack" in s11
+    assert "monotone_fraction: 0.9000" in s11 and "mean_curve" not in s11
+    # claim 10: intervals overlap, but the paired difference is above 0
+    assert v[10] == C.CONFIRMED and "paired robust − standard 0.0400" in section(md, 10)
+    # claim 7: the standard run counted once per norm
+    assert v[7] == C.CONFIRMED and "0.9900 ± 0.0000 (1 run)" in section(md, 7)
+    assert v[2] == C.CONFIRMED and "Frontier at 3 of 3 values" in section(md, 2)
+    assert "ε=0.0000 → 0.7000 (mean of 2)" in section(md, 5)
