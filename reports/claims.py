@@ -753,8 +753,9 @@ def evaluate_claim9(index: ResultIndex) -> Outcome:
         f"robust falls {fmt(drop)} (≥{TOPK_DROP_MIN:g}?) while standard changes {fmt(rise)} (≥0?): "
         f"{'trade-off seen' if topk_ok else 'trade-off NOT seen'}.",
     ]
-    if isinstance(pl.get("correlation"), (int, float)):
-        measured.append(f"Correlation summary: {fmt(pl['correlation'])}.")
+    if "weight_correlation" in st and "weight_correlation" in rb:
+        measured.append(f"Correlation between each pixel's weight and its label correlation: standard "
+                        f"{fmt(st['weight_correlation'])}, robust {fmt(rb['weight_correlation'])}.")
     table = ClaimTable("Top-k training (Figure 5c)", ("k", "standard acc", "robust acc"),
                        tuple((fmt(value(t["k"]), 0), fmt(t["standard_acc"]), fmt(t["robust_acc"])) for t in topk))
     summary = (f"top mass robust {fmt(rb['top_mass'])} vs standard {fmt(st['top_mass'])}; top-k robust drop "
@@ -1011,6 +1012,12 @@ def evaluate(claim: Claim, index: ResultIndex) -> Outcome:
         files = sorted({r.path for k in claim.kinds for r in index.all(k)})
         return Outcome(NOT_RUN, "unreadable result", [f"Could not evaluate from {', '.join(files) or 'the results'}: "
                                                       f"{what}. Fix or rerun the producing command."])
+    by_path = {r.path: r for k in claim.kinds + ("theory.finite_sample",) for r in index.all(k)}
+    for e in out.evidence:
+        missing = getattr(by_path.get(e.path), "payload", {}).get("missing")
+        if isinstance(missing, list) and missing:
+            out.measured.append(f"`{e.path}` lists {len(missing)} unfinished run(s) (e.g. `{missing[0]}`); its "
+                                "numbers cover the finished runs only.")
     text = out.summary + " ".join(out.measured)
     if out.verdict != NOT_RUN and not any(ch.isdigit() for ch in text):
         out.verdict = NOT_RUN

@@ -348,3 +348,13 @@ def test_producer_variants_are_read(tmp_path):
     assert v[7] == C.CONFIRMED and "0.9900 ± 0.0000 (1 run)" in section(md, 7)
     assert v[2] == C.CONFIRMED and "Frontier at 3 of 3 values" in section(md, 2)
     assert "ε=0.0000 → 0.7000 (mean of 2)" in section(md, 5)
+
+
+def test_unfinished_runs_are_reported(tmp_path):
+    res = tmp_path / "r"
+    path = fx.fig6(res)
+    env = json.loads(path.read_text())
+    env["payload"]["missing"] = ["mnist-inf-0.3-100-s2"]
+    path.write_text(json.dumps(env))
+    md = build(tmp_path, res).markdown.read_text()
+    assert "lists 1 unfinished run(s) (e.g. `mnist-inf-0.3-100-s2`)" in section(md, 5)
