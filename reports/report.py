@@ -372,6 +372,12 @@ def _fmt_seconds(s: float | None) -> str:
     return f"{s / 3600:.2f} h"
 
 
+def _short_commit(sha: Any) -> str:
+    """First 12 hex digits of a commit, keeping a ``-dirty`` mark."""
+    sha = str(sha or "unknown")
+    return sha[:12] + ("-dirty" if sha.endswith("-dirty") else "")
+
+
 def _summary_section(results: list[ClaimResult]) -> list[Block]:
     rows = []
     for cr in results:
@@ -437,7 +443,7 @@ def _reproducibility_section(collection: Collection, used: set[str], index: Resu
         rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale or "unknown"),
                      text(claims_mod.dataset_name(r.dataset) if r.dataset else "not stated"),
                      text(", ".join(map(str, r.seeds)) if r.seeds else "—"), text(_fmt_seconds(r.wall_time_s)),
-                     text(str(prov.get("git_commit", "unknown"))[:19]), text(device_of(prov)), text(r.created)))
+                     text(_short_commit(prov.get("git_commit"))), text(device_of(prov)), text(r.created)))
     blocks.append(Table(("file", "kind", "scale", "dataset", "seeds", "wall time", "git commit", "device", "created"),
                         tuple(rows), "Result files used"))
     commits = sorted({str(r.provenance.get("git_commit", "unknown")) for r in files})
@@ -461,7 +467,7 @@ def _reproducibility_section(collection: Collection, used: set[str], index: Resu
     bench = index.best("deep.benchmark")
     if bench is not None and isinstance(bench.payload.get("rows"), list) and bench.payload["rows"]:
         brows = [r for r in bench.payload["rows"] if isinstance(r, dict)][:30]
-        cols = sorted({k for r in brows for k in r})
+        cols = list(dict.fromkeys(k for r in brows for k in r))
         device = bench.payload.get("device") or device_of(bench.provenance)
         blocks.append(Paragraph(text(f"Benchmark `{bench.path}` on {device}:")))
         blocks.append(Table(tuple(cols), tuple(tuple(text(claims_mod.fmt(r.get(c))) for c in cols) for r in brows),
@@ -480,6 +486,21 @@ def _defaults_section() -> list[Block]:
             Table(("experiment", "setting", "MNIST", "CIFAR-10", "Restricted ImageNet", "status"), rows)]
 
 
+def _group_keys(r: ResultFile) -> set:
+    """What a file provides, at the granularity the claims choose files: (experiment, dataset, norm) for
+    ``deep.sweep``, the dataset for gradients / large-ε files, the run for sanity files, else the kind."""
+    try:
+        if r.kind == "deep.sweep":
+            return {(r.payload.get("experiment"), str(x["dataset"]), str(x.get("norm"))) for x in r.payload["rows"]}
+        if r.kind in ("deep.gradients", "deep.large_eps"):
+            return {str(r.payload.get("dataset", r.dataset))}
+        if r.kind == "deep.sanity":
+            return {str(r.payload.get("run", r.path))}
+    except (KeyError, TypeError, AttributeError):
+        return set()
+    return {r.kind}
+
+
 def _files_section(collection: Collection, used: set[str], index: ResultIndex) -> list[Block]:
     read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {"theory.finite_sample", "deep.benchmark"}
     rows = []
@@ -489,8 +510,9 @@ def _files_section(collection: Collection, used: set[str], index: ResultIndex) -
         elif r.kind not in read_kinds:
             status = "kind not read by the report"
         else:
-            best = index.best(r.kind)
-            status = f"not used (preferred: `{best.path}`, larger scale or newer)" if best else "not used"
+            best = next((u for u in index.all(r.kind) if u.path in used and _group_keys(u) & _group_keys(r)), None)
+            status = (f"not used (preferred: `{best.path}`, larger scale or newer)" if best
+                      else "not used (its numbers were not needed or could not be read)")
         rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale or "unknown"), text(r.created), text(status)))
     blocks: list[Block] = [Heading(2, "Result files read", "result-files"), Paragraph(text(
         "Folders read: " + "; ".join(f"`{p}`" + ("" if present else " (absent)") for p, present in collection.sources)

@@ -358,3 +358,19 @@ def test_unfinished_runs_are_reported(tmp_path):
     path.write_text(json.dumps(env))
     md = build(tmp_path, res).markdown.read_text()
     assert "lists 1 unfinished run(s) (e.g. `mnist-inf-0.3-100-s2`)" in section(md, 5)
+
+
+def test_sweep_files_are_chosen_per_experiment_dataset_and_norm(tmp_path):
+    res = tmp_path / "r"
+    fx.fig6(res, small_gain=-0.05, rel="deep/fig6_mnist_quick.json")  # quick, would not confirm claim 5
+    fx.fig6(res, small_gain=0.08, rel="reports_results/gpu_fig6_mnist.json", scale="gpu-h100",
+            provenance=fx.GPU_PROVENANCE)
+    fx.fig6(res, small_gain=0.08, dataset="cifar10-jpeg", rel="deep/fig6_cifar10.json")
+    built = build(tmp_path, res)
+    assert verdicts(built)[5] == C.CONFIRMED
+    md = built.markdown.read_text()
+    files = md[md.index('<a id="result-files"></a>'):]
+    quick = next(line for line in files.splitlines() if "fig6_mnist_quick.json" in line)
+    assert "not used (preferred: `" in quick and "gpu_fig6_mnist.json" in quick
+    assert "| used |" in next(line for line in files.splitlines() if "fig6_cifar10.json" in line)
+    assert "GPU: NVIDIA H100" in section(md, 5) or "gpu-h100" in section(md, 5)
