@@ -328,10 +328,11 @@ def evaluate_claim3(index: ResultIndex) -> Outcome:
         lem = lemmas.get(name)
         if lem is None:
             lemmas_ok = False
-            lemma_rows.append((name, "n/a", "missing"))
+            lemma_rows.append((name, "", "n/a", "n/a", "missing"))
         else:
             lemmas_ok &= bool(lem.get("holds"))
-            lemma_rows.append((name, fmt(lem.get("value")), "yes" if lem.get("holds") else "NO"))
+            lemma_rows.append((name, str(lem.get("statement", "")), fmt(lem.get("value")), fmt(lem.get("threshold")),
+                               "yes" if lem.get("holds") else "NO"))
     rows = []
     for label, m in (("SVM, standard", st), ("SVM, adversarial", adv)):
         rows.append((label, fmt(m.get("w1")), fmt(m.get("v")), fmt(m["standard_acc"]), fmt(m["robust_acc"]),
@@ -369,7 +370,7 @@ def evaluate_claim3(index: ResultIndex) -> Outcome:
     tables = [
         ClaimTable("Population minimisers (standard / robust accuracy)",
                    ("model", "w1", "v", "standard", "robust", "weak weight norm"), tuple(rows)),
-        ClaimTable("Lemmas of Appendix D", ("lemma", "value", "holds"), tuple(lemma_rows)),
+        ClaimTable("Lemmas of Appendix D", ("lemma", "statement", "value", "threshold", "holds"), tuple(lemma_rows)),
     ]
     return Outcome(verdict, summary, measured, tables, [_evidence(r)])
 
@@ -945,7 +946,7 @@ CLAIMS: tuple[Claim, ...] = (
           "runs/seeds or 95% binomial half-width when `n_eval` is given). Confirmed when this holds for at least one "
           "norm on MNIST (or, when MNIST was not run, on some dataset). The theory analogue on D is shown, not "
           "used.",
-          ("fig1", "fig6"), evaluate_claim5),
+          ("fig1", "fig6", "theory_finite_sample"), evaluate_claim5),
     Claim(6, "Full data: robust models are less accurate",
           "With enough training data, robust models' standard accuracy falls below the standard model's: the curves "
           "cross as the training set grows.",
@@ -953,7 +954,7 @@ CLAIMS: tuple[Claim, ...] = (
           "At the largest training-set size, every adversarially trained model's mean standard accuracy is below "
           "the standard model's by more than the uncertainty. Confirmed when this holds for every (dataset, norm) "
           "run.",
-          ("fig1", "fig6"), evaluate_claim6),
+          ("fig1", "fig6", "theory_finite_sample"), evaluate_claim6),
     Claim(7, "Standard accuracy falls as ε_train grows",
           "Standard accuracy decreases steadily as the training ε grows, for ℓ∞ and ℓ2 training, on every dataset.",
           ("deep.sweep",),
