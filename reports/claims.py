@@ -741,7 +741,7 @@ def evaluate_claim9(index: ResultIndex) -> Outcome:
     topk_ok = drop >= TOPK_DROP_MIN and rise >= 0
     measured = [
         f"Digits {pl.get('digits')}, {norm_name(pl.get('norm', 'linf'))} ε={fmt(pl.get('eps'))}, "
-        f"pixel box: {pl.get('box')}; robust accuracy is exact for linear models"
+        f"pixels kept in [0, 1]: {fmt(pl.get('box'))}; robust accuracy is exact for linear models"
         + (f"; {n_test} test points (± = 95% binomial half-width)." if n_test else "."),
         f"Standard model: standard {acc(st['standard_acc'])}, robust {acc(st['robust_acc'])}, top-pixel weight mass "
         f"{fmt(st['top_mass'])}, active pixels {fmt(st.get('n_active'))}.",

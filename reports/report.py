@@ -203,7 +203,7 @@ def classify_figure(path: Path) -> FigureFile:
         n, panel, variant = int(m.group(1)), m.group(2), m.group(3)
         label = f"Figure {n}" + (f"({panel})" if panel else "")
         caption = PANELS.get(f"{n}{panel}", PAPER_FIGURES[n])
-        if variant:
+        if variant and f"{n}{panel}" not in PANELS:
             caption += f" — {variant.replace('_', ' ')}"
         return FigureFile(path, path.name, "paper", n, panel, label, caption, anchor)
     if stem.startswith("theory_"):
