@@ -446,13 +446,17 @@ def sweep_rows(index: ResultIndex, experiments: Iterable[str]) -> tuple[list[dic
             chosen.setdefault((exp, ds, norm), r)
     rows, evidence, seen = [], [], set()
     for (exp, ds, norm), r in sorted(chosen.items()):
+        settings = r.payload.get("settings")
+        evaluation = settings.get("evaluation") if isinstance(settings, dict) else None
+        n_test = evaluation.get("n_test") if isinstance(evaluation, dict) else None
         for row in r.payload["rows"]:
             if (str(row["dataset"]), str(row.get("norm"))) != (ds, norm):
                 continue
             ident = (exp, ds, norm, row.get("run") or repr(sorted(row.items())))
             if ident not in seen:
                 seen.add(ident)
-                rows.append(dict(row, experiment=exp))
+                extra = {"n_eval": n_test} if isinstance(n_test, int) and "n_eval" not in row else {}
+                rows.append(dict(row, experiment=exp, **extra))
         ev = _evidence(r)
         if ev not in evidence:
             evidence.append(ev)

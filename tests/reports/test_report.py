@@ -374,3 +374,14 @@ def test_sweep_files_are_chosen_per_experiment_dataset_and_norm(tmp_path):
     assert "not used (preferred: `" in quick and "gpu_fig6_mnist.json" in quick
     assert "| used |" in next(line for line in files.splitlines() if "fig6_cifar10.json" in line)
     assert "GPU: NVIDIA H100" in section(md, 5) or "gpu-h100" in section(md, 5)
+
+
+def test_evaluation_size_gives_binomial_uncertainty(tmp_path):
+    res = tmp_path / "r"
+    rows = [fx.sweep_row("mnist", "inf", e, 60000, 0, a) for e, a in [(0.0, 0.99), (0.1, 0.985), (0.3, 0.99)]]
+    fx.put(res, "deep/fig7_mnist.json", "deep.sweep",
+           {"experiment": "fig7", "rows": rows, "settings": {"evaluation": {"n_test": 500}}}, dataset="mnist")
+    built = build(tmp_path, res)
+    # a rise of 0.005 is within the binomial half-width of 500 test points (≈0.0087) but the total drop is 0
+    assert "0.9850 ± 0.0107 (1 run)" in section(built.markdown.read_text(), 7)
+    assert verdicts(built)[7] == C.NOT_CONFIRMED
