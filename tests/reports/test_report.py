@@ -385,3 +385,15 @@ def test_evaluation_size_gives_binomial_uncertainty(tmp_path):
     # a rise of 0.005 is within the binomial half-width of 500 test points (≈0.0087) but the total drop is 0
     assert "0.9850 ± 0.0107 (1 run)" in section(built.markdown.read_text(), 7)
     assert verdicts(built)[7] == C.NOT_CONFIRMED
+
+
+@pytest.mark.parametrize("robust,want", [(0.4756, C.CONFIRMED), (0.60, C.NOT_CONFIRMED)])
+def test_claim2_bound_with_monte_carlo_intervals(tmp_path, robust, want):
+    """Standard 0.9758 ± 0.0021 gives a bound of 19·(1 − s) between 0.42 and 0.50: a robust accuracy of 0.4756 ±
+    0.007 does not contradict it (even though 0.4756 > 19·(1 − 0.9758) = 0.46), one of 0.60 does, whatever the
+    producer's own flag says."""
+    payload = json.loads(fx.bound(tmp_path / "b").read_text())["payload"]
+    payload["classifiers"].append({"name": "gated", "standard": fx.interval(0.9758, 0.0021, 20000),
+                                   "robust": fx.interval(robust, 0.007, 20000), "bound": 0.50, "holds": True})
+    fx.put(tmp_path / "r", "theory/bound.json", "theory.bound", payload)
+    assert verdicts(build(tmp_path, tmp_path / "r"))[2] == want
