@@ -186,10 +186,27 @@ def _evidence(r: ResultFile) -> Evidence:
     return Evidence(r.path, r.kind, r.scale, r.dataset, r.created, tuple(r.seeds or ()))
 
 
+PRODUCERS = {
+    "theory.averaging": "tradeoff theory averaging",
+    "theory.bound": "tradeoff theory bound",
+    "theory.frontier": "tradeoff theory frontier",
+    "theory.svm": "tradeoff theory svm",
+    "theory.transfer": "tradeoff theory transfer",
+    "theory.finite_sample": "tradeoff theory finite",
+    "linear.fig5": "tradeoff linear fig5",
+    "deep.sweep": "tradeoff deep sweep NAME --dataset D, then tradeoff deep merge (or tradeoff deep reproduce)",
+    "deep.gradients": "tradeoff deep reproduce",
+    "deep.large_eps": "tradeoff deep reproduce",
+    "deep.sanity": "tradeoff deep reproduce",
+}
+
+
 def _missing(kinds: Iterable[str], what: str = "") -> Outcome:
-    kinds = ", ".join(f"`{k}`" for k in kinds)
+    kinds = list(kinds)
+    names = ", ".join(f"`{k}`" for k in kinds)
     extra = f" {what}" if what else ""
-    return Outcome(NOT_RUN, "no result", [f"No result file of kind {kinds}{extra} was found; run its command."])
+    how = "; ".join(f"`{PRODUCERS[k]}`" for k in kinds if k in PRODUCERS) or "its command"
+    return Outcome(NOT_RUN, "no result", [f"No result file of kind {names}{extra} was found; produce it with {how}."])
 
 
 # ----------------------------------------------------------------------------------------------- claim 1

@@ -46,7 +46,7 @@ def test_no_results_gives_twelve_not_run_rows(tmp_path):
     assert verdicts(built) == {n: C.NOT_RUN for n in range(1, 13)}
     for n in range(1, 13):
         assert "**not run**" in summary_row(md, n)
-        assert "No result file of kind" in section(md, n)
+        assert "No result file of kind" in section(md, n) and "produce it with `tradeoff " in section(md, n)
     assert "Paper figures not produced: Figure 1, Figure 2" in md
     assert built.html.read_text().count('id="claim-') == 12
 
@@ -224,6 +224,27 @@ def test_html_is_self_contained_and_anchors_resolve(tmp_path):
             assert ref[1:] in ids, ref
     assert "<link" not in html and "<script" not in html and "url(" not in html
     assert "@import" not in html
+    # well formed: every opened element is closed in order
+    from html.parser import HTMLParser
+
+    class Nesting(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack, self.errors = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("meta", "img"):
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if self.stack and self.stack[-1] == tag:
+                self.stack.pop()
+            else:
+                self.errors.append(tag)
+
+    n = Nesting()
+    n.feed(html)
+    assert n.errors == [] and n.stack == []
 
 
 def test_rendering_is_deterministic(tmp_path):
