@@ -129,9 +129,7 @@ class ResultIndex:
         by_kind: dict[str, list[ResultFile]] = defaultdict(list)
         for r in results:
             by_kind[r.kind].append(r)
-        self._by_kind = {
-            k: sorted(v, key=lambda r: (-scale_rank(r.scale), _neg(r.created), r.path)) for k, v in by_kind.items()
-        }
+        self._by_kind = {k: _preferred_first(v) for k, v in by_kind.items()}
 
     def all(self, kind: str) -> list[ResultFile]:
         """Every file of ``kind``, preferred first."""
@@ -147,9 +145,13 @@ class ResultIndex:
         return sorted(self._by_kind)
 
 
-def _neg(s: str) -> tuple:
-    """Sort key that orders strings descending inside an ascending sort."""
-    return tuple(-ord(c) for c in s) + (1,)
+def _preferred_first(files: list[ResultFile]) -> list[ResultFile]:
+    """Largest scale first, then newest ``created`` (ISO text sorts by time), then path (stable sorts, applied from
+    the least to the most important key)."""
+    out = sorted(files, key=lambda r: r.path)
+    out.sort(key=lambda r: r.created, reverse=True)
+    out.sort(key=lambda r: scale_rank(r.scale), reverse=True)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ figures
@@ -272,6 +274,8 @@ Text = tuple  # of Inline
 
 @dataclass(frozen=True)
 class Heading:
+    """A section heading; ``anchor`` becomes its id."""
+
     level: int
     text: str
     anchor: str = ""
@@ -279,16 +283,22 @@ class Heading:
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph of inline parts."""
+
     text: Text
 
 
 @dataclass(frozen=True)
 class Bullets:
+    """A bullet list; each item is a tuple of inline parts."""
+
     items: tuple  # of Text
 
 
 @dataclass(frozen=True)
 class Table:
+    """A table: header strings, rows of cells (tuples of inline parts), optional caption."""
+
     headers: tuple  # of str
     rows: tuple  # of tuple of Text
     caption: str = ""
@@ -296,6 +306,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Image:
+    """A figure: the PNG file, its path relative to the report, caption and anchor."""
+
     path: Path
     rel: str
     caption: str
