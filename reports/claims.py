@@ -33,7 +33,7 @@ TIGHT_GAP_TOL = 1e-3  # claim 2: |bound - robust| at δ = 1 - p
 FRONTIER_TOL = 1e-9  # claim 2: exact frontier ≤ Theorem 1 line; linear ≤ exact
 SVM_ACC_TOL = 1e-3  # claim 3: adversarial SVM standard = robust = p within this
 SVM_WEAK_TOL = 1e-3  # claim 3: adversarial SVM weak-feature weight norm (‖w*‖₂ = 1) below this
-TRANSFER_MIN = 0.9  # claim 4: lower end of the fooled-fraction interval
+TRANSFER_MIN = 0.5  # claim 4: lower end of every model's fooled-fraction interval (a majority of points flip)
 MONOTONE_TOL = 0.005  # claims 7, 8: an accuracy may rise by at most this (or the pair's uncertainty) per ε step
 TOPK_DROP_MIN = 0.01  # claim 9: robust accuracy falls by at least this from its peak to the largest k
 
@@ -407,15 +407,20 @@ def evaluate_claim4(index: ResultIndex) -> Outcome:
     if b is None:
         raise TypeError("fooled_fraction must be an interval {estimate, low, high}")
     n_models = int(pl["n_models"])
-    per = []
+    per, per_low = [], []
     for m in pl.get("per_model") or []:
         try:
-            per.append(value(m.get("fooled_fraction", m.get("fooled", m)) if isinstance(m, dict) else m))
+            iv = m.get("fooled_fraction", m.get("fooled", m)) if isinstance(m, dict) else m
+            per.append(value(iv))
+            lb = bounds(iv)
+            per_low.append(lb[0] if lb is not None else value(iv))
         except TypeError:
             pass
-    ok = b[0] >= TRANSFER_MIN and n_models >= 2
+    lowest = min(per_low) if per_low else b[0]
+    ok = lowest >= TRANSFER_MIN and n_models >= 2
     measured = [f"{n_models} independently trained standard classifiers, ε={fmt(pl.get('eps'))}: fooled fraction "
-                f"{fmt(ff)} (threshold: lower end ≥ {TRANSFER_MIN:g}, at least 2 models)."]
+                f"{fmt(ff)} pooled; lowest per-model lower end {fmt(lowest)} (threshold: ≥ {TRANSFER_MIN:g} for every "
+                f"model, i.e. one model-independent shift flips a majority of every model's points; at least 2 models)."]
     if per:
         measured.append(f"Per model: min {fmt(min(per))}, max {fmt(max(per))}.")
     return Outcome(CONFIRMED if ok else NOT_CONFIRMED, f"fooled {fmt(ff)} over {n_models} models", measured, [],
@@ -957,8 +962,9 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(4, "The weak-feature perturbation transfers",
           "Moving every weak feature by −2ηy fools standard classifiers trained independently of each other.",
           ("theory.transfer",),
-          f"Confirmed when at least 2 models were trained and the lower end of the 95% interval of the fraction of "
-          f"(model, point) pairs fooled is ≥ {TRANSFER_MIN:g}.",
+          f"Confirmed when at least 2 models were trained and, for every model, the lower end of the 95% interval of "
+          f"the fraction of its test points fooled is ≥ {TRANSFER_MIN:g}: one shift, computed without looking at any "
+          f"model, flips most points of each.",
           ("theory_transfer",), evaluate_claim4),
     Claim(5, "Few samples: adversarial training helps standard accuracy",
           "With few training samples, adversarially trained models reach higher standard accuracy than standard "
