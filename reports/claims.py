@@ -420,7 +420,7 @@ def evaluate_claim4(index: ResultIndex) -> Outcome:
     ok = lowest >= TRANSFER_MIN and n_models >= 2
     measured = [f"{n_models} independently trained standard classifiers, ε={fmt(pl.get('eps'))}: fooled fraction "
                 f"{fmt(ff)} pooled; lowest per-model lower end {fmt(lowest)} (threshold: ≥ {TRANSFER_MIN:g} for every "
-                f"model, i.e. one model-independent shift flips a majority of every model's points; at least 2 models)."]
+                f"model, i.e. one model-independent shift flips a majority of every model's points; ≥ 2 models)."]
     if per:
         measured.append(f"Per model: min {fmt(min(per))}, max {fmt(max(per))}.")
     return Outcome(CONFIRMED if ok else NOT_CONFIRMED, f"fooled {fmt(ff)} over {n_models} models", measured, [],
