@@ -164,7 +164,7 @@ def run_fig5(X_train, y_train, X_test, y_test, config: Fig5Config = Fig5Config()
     t0 = time.perf_counter()
     ks = log_grid(Xtr.shape[1], cfg.n_k)
     topk = topk_study(Xtr, ytr, Xte, yte, order, ks, cfg.eps, cfg.norm, cfg.box, cfg.alpha, cfg.tol,
-                      cfg.max_iter, progress=lambda _: note("top-k model"))
+                      cfg.max_iter, progress=lambda _: note("top-k model"), full_model=(std.coef, std.intercept))
     timings["topk"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_all
     return Fig5Result(

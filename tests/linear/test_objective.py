@@ -19,19 +19,22 @@ def digits_5_7():
     return X[keep] / 16.0, np.where(t[keep] == 5, 1.0, -1.0)
 
 
-def _small(seed=0, n=40, d=7):
+def _small(seed=0, n=40, d=7, zeros=0.0):
     rng = np.random.default_rng(seed)
     X = rng.random((n, d))
+    X[rng.random((n, d)) < zeros] = 0.0
+    X[rng.random((n, d)) < zeros / 3] = 1.0
     y = np.where(X @ rng.normal(size=d) + 0.3 * rng.normal(size=n) > 0, 1.0, -1.0)
     if abs(y.sum()) == n:
         y[0] = -y[0]
     return X, y
 
 
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("eps,norm,box", MODES)
-def test_gradient_matches_finite_differences(eps, norm, box):
-    X, y = _small()
-    obj = AdversarialLogisticObjective(X, y, eps, norm, box, alpha=0.01)
+def test_gradient_matches_finite_differences(eps, norm, box, sparse):
+    X, y = _small(zeros=0.6 if sparse else 0.0)
+    obj = AdversarialLogisticObjective(X, y, eps, norm, box, alpha=0.01, sparse=sparse)
     rng = np.random.default_rng(1)
     theta = rng.normal(size=obj.n_params + 1)
     if obj.mode == "split":
@@ -43,6 +46,19 @@ def test_gradient_matches_finite_differences(eps, norm, box):
         for e in np.eye(theta.size)
     ])
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("eps,norm,box", MODES)
+def test_sparse_and_dense_storage_give_the_same_margins(eps, norm, box):
+    X, y = _small(4, zeros=0.7)
+    dense = AdversarialLogisticObjective(X, y, eps, norm, box, sparse=False)
+    sparse = AdversarialLogisticObjective(X, y, eps, norm, box, sparse=True)
+    np.testing.assert_allclose(sparse.dense_matrix(), dense.dense_matrix(), atol=1e-14)
+    if dense.mode == "split":  # the lifted margin at complementary (w+, w-) is the exact worst margin
+        w = np.random.default_rng(0).normal(size=X.shape[1])
+        theta = np.r_[np.maximum(w, 0), np.maximum(-w, 0), 0.3]
+        m = sparse.margins_and_jacobian_rows(theta)[0]
+        np.testing.assert_allclose(m, worst_case_margin(w, 0.3, X, y, eps, norm, box), atol=1e-12)
 
 
 @pytest.mark.parametrize("eps,norm,box", MODES)
