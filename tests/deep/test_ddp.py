@@ -1,0 +1,67 @@
+"""One run on 2 processes (torchrun, gloo on CPU) ends with identical weights on both ranks, equal (up to float
+rounding of the gradient all-reduce) to the same run on one process with the same global batch."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from deep.config import save_config
+from deep.distributed import DistInfo, dist_from_env, weights_digest
+from deep.runs import load_checkpoint, read_metrics, train_run
+from tests.deep.test_train import tiny_config
+
+torch.set_num_threads(1)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_dist_from_env(monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    info = dist_from_env()
+    assert info == DistInfo(1, 4, 1) and info.enabled and not info.is_main
+    monkeypatch.setenv("WORLD_SIZE", "x")
+    with pytest.raises(ValueError, match="torchrun"):
+        dist_from_env()
+
+
+def test_weights_digest_detects_any_change():
+    model = torch.nn.Linear(3, 2)
+    d = weights_digest(model)
+    assert d == weights_digest(model)
+    with torch.no_grad():
+        model.weight[0, 0] += 1e-7
+    assert d != weights_digest(model)
+
+
+@pytest.mark.slow
+def test_two_process_gloo_run_matches_single_process(tmp_path):
+    cfg = tiny_config(name="ddp", n_train=256, epochs=2, batch_size=64, lr=0.01, schedule="cosine",
+                      eval={"eps": [], "n_epoch": 100, "n_final": 200})
+    cfg_path = save_config(cfg, tmp_path / "ddp.toml")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TRADEOFF_BUILD": str(tmp_path / "b")}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "deep.distributed", str(cfg_path), "--run-dir", str(tmp_path / "ddp")]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    single = train_run(cfg, tmp_path / "single")
+    ddp = load_checkpoint(tmp_path / "ddp")
+    ref = load_checkpoint(single.run_dir)
+    for k in ref["model"]:
+        assert torch.allclose(ddp["model"][k], ref["model"][k], atol=2e-5, rtol=1e-4), k
+    ddp_rows, ref_rows = read_metrics(tmp_path / "ddp"), read_metrics(single.run_dir)
+    assert [r["n_train_seen"] for r in ddp_rows] == [r["n_train_seen"] for r in ref_rows] == [256, 256]
+    for a, b in zip(ddp_rows, ref_rows):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], abs=1e-4)
+        assert a["eval_standard_acc"] == pytest.approx(b["eval_standard_acc"], abs=0.011)
+
+    from data.io import read_result
+
+    summary = read_result(tmp_path / "ddp" / "summary.json")["payload"]
+    assert summary["world_size"] == 2 and summary["ddp_weights_identical"] is True
+    assert summary["n_eval"] == 200

@@ -1,0 +1,80 @@
+import json
+
+import pytest
+import torch
+
+from data.io import read_result
+from deep.runs import (
+    CHECKPOINT,
+    METRICS,
+    load_checkpoint,
+    load_run_config,
+    load_run_model,
+    read_metrics,
+    run_state,
+    summary_row,
+    train_run,
+)
+from tests.deep.test_train import tiny_config
+
+torch.set_num_threads(1)
+
+
+def small(**changes):
+    base = {"n_train": 256, "epochs": 2, "eval": {"eps": [0.05], "steps": 3, "n_epoch": 64, "n_final": 128}}
+    return tiny_config(**{**base, **changes})
+
+
+def test_run_folder_contents_and_finished_runs_are_not_retrained(tmp_path):
+    cfg = small()
+    res = train_run(cfg, tmp_path / "r")
+    d = res.run_dir
+    assert run_state(d) == "finished" and res.trained_epochs == 2 and not res.already_finished
+    assert load_run_config(d) == cfg
+    rows = read_metrics(d)
+    assert [r["epoch"] for r in rows] == [1, 2] and all("eval_robust_acc" in r for r in rows)
+    state = load_checkpoint(d)  # weights_only=True
+    assert state["epoch"] == 2 and set(state) >= {"model", "optimizer", "scheduler"}
+    assert json.loads((d / "checkpoint.json").read_text())["fingerprint"] == cfg.fingerprint()
+    summary = read_result(d / "summary.json")
+    assert summary["kind"] == "deep.run" and summary["seeds"] == [0]
+    p = summary["payload"]
+    assert p["n_eval"] == 128 and 0 <= p["robust_acc"]["0.05"] <= p["standard_acc"] <= 1
+    row = summary_row(p)
+    assert row["eps_eval"] == 0.05 and row["robust_acc"] == p["robust_acc"]["0.05"] and row["n_train"] == 256
+    _, model = load_run_model(d)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), state["model"].values()))
+
+    again = train_run(cfg, d)
+    assert again.already_finished and again.trained_epochs == 0 and again.summary == p
+
+
+def test_a_folder_with_another_config_is_refused(tmp_path):
+    train_run(small(), tmp_path / "r")
+    with pytest.raises(ValueError, match=r"different config \(changed: lr\)"):
+        train_run(small(lr=0.5), tmp_path / "r")
+
+
+def test_partial_run_needs_resume(tmp_path):
+    cfg = small(epochs=3)
+    res = train_run(cfg, tmp_path / "r", stop_after=1)
+    assert run_state(res.run_dir) == "partial" and (res.run_dir / CHECKPOINT).is_file()
+    with pytest.raises(ValueError, match="--resume"):
+        train_run(cfg, tmp_path / "r", resume=False)
+
+
+def test_torn_metrics_line_is_ignored(tmp_path):
+    cfg = small(epochs=3)
+    res = train_run(cfg, tmp_path / "r", stop_after=1)
+    with open(res.run_dir / METRICS, "a") as f:
+        f.write('{"epoch": 2, "train_lo')  # a crash in the middle of a write
+    assert [r["epoch"] for r in read_metrics(res.run_dir)] == [1]
+    done = train_run(cfg, tmp_path / "r")
+    assert [r["epoch"] for r in read_metrics(done.run_dir)] == [1, 2, 3]
+
+
+def test_missing_run_folder_errors_name_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a run folder"):
+        load_run_model(tmp_path)
+    with pytest.raises(FileNotFoundError, match="train the run first"):
+        load_checkpoint(tmp_path)
