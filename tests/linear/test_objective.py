@@ -141,6 +141,23 @@ def test_labels_any_two_classes_and_robust_helpers(digits_5_7):
         clf.robust_score(X[:2], ["five", "six"], 0.1)
 
 
+def test_exact_robust_accuracy_of_any_sklearn_linear_classifier(digits_5_7):
+    from sklearn.svm import LinearSVC
+
+    from linear.estimators import exact_robust_accuracy, exact_worst_case_images
+
+    X, y = digits_5_7
+    for model in (LogisticRegression(max_iter=2000).fit(X, y), LinearSVC().fit(X, y)):
+        w, b = model.coef_[0], model.intercept_[0]
+        assert exact_robust_accuracy(model, X, y, 0.1, "inf", True) == robust_accuracy(w, b, X, y, 0.1, "inf", True)
+        imgs = exact_worst_case_images(model, X, y, 0.1, "inf", True)
+        # every image the exact count calls a robust success keeps its prediction; the others flip (or tie)
+        robust = worst_case_margin(w, b, X, y, 0.1, "inf", True) > 0
+        assert np.all((model.decision_function(imgs) * y > 0) == robust)
+    with pytest.raises(ValueError, match="not a binary linear classifier"):
+        exact_robust_accuracy(LogisticRegression().fit(X[:60], np.arange(60) % 3), X, y, 0.1)
+
+
 def test_user_errors(digits_5_7):
     X, y = digits_5_7
     with pytest.raises(ValueError, match="box=True needs pixels"):
