@@ -22,7 +22,7 @@ from data.provenance import machine_line
 
 
 def pgd_fitter(steps: int, batch: int, lr: float, decay: float, max_seconds: float, target: float, X_test, y_test,
-               log=print):
+               threads: int = 2, log=print):
     """A ``robust_fitter`` for run_fig5: PGD adversarial training in torch until the exact robust test accuracy
     reaches ``target``; returns a FitResult (n_iter = epochs, converged = target reached)."""
     import torch
@@ -31,6 +31,13 @@ def pgd_fitter(steps: int, batch: int, lr: float, decay: float, max_seconds: flo
     from linear.robust import robust_accuracy
 
     def fit(X, y, cfg):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(threads):  # undo run_fig5's single-threaded BLAS for the torch baseline
+            torch.set_num_threads(threads)
+            return _fit(X, y, cfg)
+
+    def _fit(X, y, cfg):
         if cfg.norm != "inf":
             raise ValueError("the PGD baseline implements the l_inf threat model only")
         torch.manual_seed(0)
@@ -116,7 +123,8 @@ def main(argv: list[str]) -> int:
 
     target = rob - args.slack
     Xte = X_test.reshape(len(X_test), -1)
-    fitter = pgd_fitter(args.pgd_steps, args.batch, args.lr, args.decay, args.max_seconds, target, Xte, y_test)
+    fitter = pgd_fitter(args.pgd_steps, args.batch, args.lr, args.decay, args.max_seconds, target, Xte, y_test,
+                        args.threads)
     pgd, t_pgd, c_pgd = _timed(lambda: run_fig5(X_train, y_train, X_test, y_test, cfg, robust_fitter=fitter))
     reached = pgd.solver["robust"]["converged"]
     print(f"PGD study:   {t_pgd:.1f} s wall, {c_pgd:.1f} s CPU; robust model fit {pgd.timings['robust_fit']:.1f} s "
