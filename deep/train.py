@@ -61,11 +61,21 @@ def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
     return (seed * 1_000_033 + epoch * 104_729 + rank * 7_919 + 1) % 2**31
 
 
-def make_pgd(norm: str, eps: float, step_size: float, steps: int, random_start: bool = True, restarts: int = 1):
-    """A ``deep.attacks.PGD`` with the given budget (ε in pixel space)."""
+def make_pgd(
+    norm: str,
+    eps: float,
+    step_size: float,
+    steps: int,
+    random_start: bool = True,
+    restarts: int = 1,
+    track_best: bool = True,
+):
+    """A ``deep.attacks.PGD`` with the given budget (ε in pixel space). Training uses ``track_best=False`` (the
+    last iterate, as in Madry et al.); evaluation keeps the per-example best iterate over steps and restarts."""
     from deep.attacks import PGD
 
-    return PGD(eps=eps, step_size=step_size, steps=steps, norm=norm, random_start=random_start, restarts=restarts)
+    return PGD(eps=eps, step_size=step_size, steps=steps, norm=norm, random_start=random_start, restarts=restarts,
+               track_best=track_best)
 
 
 def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
@@ -116,7 +126,7 @@ def load_data(
             ds = torch.utils.data.Subset(ds, list(range(min(cfg.n_train, len(ds)))))
         batches = DatasetBatches(ds, cfg.batch_size, True, cfg.seed, dist.rank, dist.world_size, device)
         test_ds = open_dataset(cfg.dataset, "val", cfg.data_root, train=False)
-        tx, ty = _materialise(test_ds, cfg.eval.n_final)
+        tx, ty = materialise(test_ds, cfg.eval.n_final)
     else:
         x, y = train if train is not None else load_split(cfg.dataset, "train", cfg.data_root, cfg.n_train,
                                                           cfg.data_seed)
@@ -140,7 +150,8 @@ def _subset(x: torch.Tensor, y: torch.Tensor, n: int | None, seed: int, dataset:
     return x[idx], y[idx]
 
 
-def _materialise(ds, n: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+def materialise(ds, n: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``n`` items (all when None) of a map-style dataset as float tensors in [0, 1]."""
     n = len(ds) if n is None else min(n, len(ds))
     xs, ys = zip(*(ds[i] for i in range(n)))
     x = torch.stack([torch.as_tensor(v) for v in xs])
@@ -231,7 +242,7 @@ class Trainer:
         step = a.step_size if a.step_size is not None else 2.5 * eps / a.steps
         if a.step_size is not None and a.eps_warmup_epochs > 0:
             step = a.step_size * eps / a.eps
-        attack = make_pgd(a.norm, eps, step, a.steps, a.random_start)
+        attack = make_pgd(a.norm, eps, step, a.steps, a.random_start, track_best=False)
         with self._amp():
             if a.mixed:
                 k = len(yb) // 2

@@ -19,7 +19,7 @@ except ModuleNotFoundError:
     from torch.nn import functional as F
 
     class _PGD:
-        def __init__(self, eps, step_size, steps, norm="inf", random_start=True, restarts=1, loss_fn=None):
+        def __init__(self, eps, step_size, steps, norm="inf", random_start=True, restarts=1, loss_fn=None, **kw):
             self.eps, self.step_size, self.steps, self.random_start, self.restarts = (
                 eps, step_size, steps, random_start, restarts)
 
