@@ -44,3 +44,14 @@ def test_read_result_rejects_foreign_json(tmp_path):
     with pytest.raises(ValueError, match="not valid JSON"):
         read_result(path)
     assert json.loads(json.dumps(1)) == 1
+
+
+def test_atomic_write_gives_usual_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "p.txt", "x")
+    finally:
+        os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == 0o644

@@ -1,0 +1,150 @@
+"""Threat models for PGD as small step classes: projection, ascent step and random start.
+
+Every class works on batches ``x`` of shape ``(N, ...)`` with pixel values in [0, 1]. ``eps`` and
+``step_size`` are always measured in that [0, 1] pixel space (models normalise their inputs internally),
+never in a normalised space. Every method returns points inside the ε-ball around ``x`` AND inside the
+box [0, 1]^n.
+
+- ℓ∞: ball ``{x' : max_i |x'_i - x_i| <= eps}``; step ``x' + a·sign(g)``; the random start is uniform on
+  the intersection of the ball with the box (a product of intervals, so it can be sampled exactly).
+- ℓ2: ball ``{x' : ||x' - x||_2 <= eps}``; step ``x' + a·g/||g||_2`` (normalised gradient); the random
+  start is uniform in the ball (direction: normalised Gaussian; radius: eps·U^(1/n), n = number of
+  dimensions per example), then clipped to the box. Clipping to [0, 1] only moves coordinates towards
+  ``x`` (which is in the box), so it can never push a point out of the ball.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+_TINY = 1e-12
+
+
+def _as_batch_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """Reshape a per-example vector ``(N,)`` so that it broadcasts against ``like`` of shape ``(N, ...)``."""
+    return v.view(-1, *([1] * (like.dim() - 1)))
+
+
+def per_example_norm(t: torch.Tensor, p: float) -> torch.Tensor:
+    """The ℓp norm of each example of ``t`` (shape ``(N, ...)``) as a vector ``(N,)``, computed in float32 or wider."""
+    flat = t.flatten(1)
+    if flat.dtype not in (torch.float32, torch.float64):
+        flat = flat.float()
+    return torch.linalg.vector_norm(flat, ord=p, dim=1)
+
+
+class AttackStep:
+    """Base class: a threat model ``{x' in [0,1]^n : ||x' - x|| <= eps}`` and PGD's ascent step in it.
+
+    ``eps`` (>= 0, ``math.inf`` allowed: then the set is the whole box) and ``step_size`` (>= 0) are in
+    [0, 1] pixel space."""
+
+    norm: str = ""
+
+    def __init__(self, eps: float, step_size: float):
+        eps = float(eps)
+        step_size = float(step_size)
+        if math.isnan(eps) or eps < 0:
+            raise ValueError(f"eps must be >= 0 in [0,1] pixel space (got {eps}); use math.inf for an unbounded attack")
+        if not math.isfinite(step_size) or step_size < 0:
+            raise ValueError(f"step_size must be a finite number >= 0 (got {step_size})")
+        self.eps = eps
+        self.step_size = step_size
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(eps={self.eps}, step_size={self.step_size})"
+
+    def project(self, x_adv: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """The point of (ε-ball around ``x``) ∩ [0,1]^n that replaces ``x_adv``."""
+        raise NotImplementedError
+
+    def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        """One ascent step from ``x_adv`` along the loss gradient ``grad`` (not yet projected)."""
+        raise NotImplementedError
+
+    def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """A random point of (ε-ball around ``x``) ∩ [0,1]^n."""
+        raise NotImplementedError
+
+
+class LinfStep(AttackStep):
+    """ℓ∞ threat model: projection is coordinate-wise clipping to [x - eps, x + eps] ∩ [0, 1]; the step is
+    ``step_size · sign(grad)`` (steepest ascent for the ℓ∞ norm)."""
+
+    norm = "inf"
+
+    def project(self, x_adv: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        if self.eps >= 1.0:  # the ball around any x in [0,1]^n contains the whole box
+            return x_adv.clamp(0.0, 1.0)
+        return torch.minimum(torch.maximum(x_adv, x - self.eps), x + self.eps).clamp(0.0, 1.0)
+
+    def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        return x_adv + self.step_size * grad.sign().to(x_adv.dtype)
+
+    def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Uniform on the product of intervals [max(0, x_i - eps), min(1, x_i + eps)], i.e. exactly uniform on
+        the ball ∩ box (unlike uniform-then-clip, which piles mass on the box faces)."""
+        eps = min(self.eps, 1.0)
+        lo = (x - eps).clamp(min=0.0)
+        hi = (x + eps).clamp(max=1.0)
+        u = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        return (lo + (hi - lo) * u).clamp(0.0, 1.0)
+
+
+class L2Step(AttackStep):
+    """ℓ2 threat model: projection rescales ``x_adv - x`` onto the ball of radius ``eps`` (if outside) and then
+    clips to [0, 1]; the step is ``step_size · grad / ||grad||_2`` per example (a zero gradient gives no move)."""
+
+    norm = "2"
+
+    def project(self, x_adv: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        delta = x_adv - x
+        if math.isfinite(self.eps):
+            norms = per_example_norm(delta, 2.0)
+            factor = (self.eps / norms.clamp_min(_TINY)).clamp(max=1.0).to(delta.dtype)
+            delta = delta * _as_batch_view(factor, delta)
+        return (x + delta).clamp(0.0, 1.0)
+
+    def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        norms = per_example_norm(grad, 2.0)
+        scale = (self.step_size / norms.clamp_min(_TINY)).to(x_adv.dtype)
+        return x_adv + grad.to(x_adv.dtype) * _as_batch_view(scale, x_adv)
+
+    def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Uniform in the ℓ2 ball: direction ``z/||z||`` with ``z`` standard Gaussian (isotropic), radius
+        ``eps · U^(1/n)`` (so that P(radius <= r) = (r/eps)^n, the volume fraction); then clipped to [0, 1].
+        An ε larger than the box diameter √n is reduced to √n (the ball then already contains the box)."""
+        n = x[0].numel()
+        eps = min(self.eps, math.sqrt(n))
+        z = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        direction = z / _as_batch_view(per_example_norm(z, 2.0).clamp_min(_TINY).to(x.dtype), z)
+        u = torch.rand((x.shape[0],), generator=generator, device=x.device, dtype=torch.float64)
+        radius = (eps * u.pow(1.0 / n)).to(x.dtype)
+        return (x + direction * _as_batch_view(radius, x)).clamp(0.0, 1.0)
+
+
+_NORMS = {"inf": "inf", "linf": "inf", "l_inf": "inf", "2": "2", "l2": "2", "l_2": "2"}
+
+
+def normalise_norm(norm: str | float | int) -> str:
+    """``"inf"`` or ``"2"`` for any of the usual spellings (``"linf"``, ``math.inf``, ``"l2"``, ``2``, ...)."""
+    if isinstance(norm, (int, float)) and not isinstance(norm, bool):
+        key = "inf" if math.isinf(norm) else str(int(norm)) if float(norm).is_integer() else str(norm)
+    else:
+        key = str(norm).strip().lower()
+    if key not in _NORMS:
+        raise ValueError(f"unknown norm {norm!r}: use 'inf' (ℓ∞) or '2' (ℓ2)")
+    return _NORMS[key]
+
+
+def make_step(norm: str | float | int, eps: float, step_size: float) -> AttackStep:
+    """The step class for ``norm`` (``"inf"`` or ``"2"``) with ``eps`` and ``step_size`` in [0,1] pixel space."""
+    return LinfStep(eps, step_size) if normalise_norm(norm) == "inf" else L2Step(eps, step_size)
+
+
+def box_diameter(norm: str | float | int, n: int) -> float:
+    """The largest distance between two points of [0,1]^n: 1 for ℓ∞, √n for ℓ2. An ε this large makes the
+    threat model the whole box (an "unbounded" attack)."""
+    return 1.0 if normalise_norm(norm) == "inf" else math.sqrt(n)

@@ -1,0 +1,391 @@
+"""The deep experiments of PAPER.md §6 as data: one definition per figure group, at two scales.
+
+* ``quick`` — CPU scale (minutes): smaller models, fewer training points, sizes, ε values and epochs, and the
+  same code path as ``paper``.
+* ``paper`` — the **reconstructed** defaults of PAPER.md §6 (the paper's appendix values could not be confirmed;
+  every value here is a reconstruction unless marked as known from the authors' Restricted ImageNet code).
+
+Figure groups: ``fig1`` (standard accuracy vs training-set size, ℓ2 training), ``fig6`` (the same for ℓ∞),
+``fig7`` (standard accuracy vs ε_train, ℓ∞ and ℓ2), ``mixed`` (Appendix B: 50% clean / 50% adversarial batches),
+``pictures`` (one set of trained models feeding Fig. 2/10 gradients, Fig. 3/8/9 large-ε examples and Fig. 4
+interpolations). Datasets: ``mnist``, ``cifar10`` (the JPEG copy by default), ``rin`` (Restricted ImageNet; on the
+203-image sample only toy scale is meaningful). Every ε is in [0, 1] pixel space.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+SCALES = ("quick", "paper")
+DATASETS = ("mnist", "cifar10", "rin")
+NORMS = ("inf", "2")
+SWEEP_GROUPS = ("fig1", "fig6", "fig7", "mixed")
+GROUPS = SWEEP_GROUPS + ("pictures",)
+
+#: How each dataset is named in result files (RESULTS.md); the CIFAR-10 JPEG copy must say so.
+DATASET_LABELS = {
+    "mnist": "mnist",
+    "cifar10": "cifar10-jpeg",
+    "rin": "restricted-imagenet-sample",
+}
+DATASET_TITLES = {
+    "mnist": "MNIST",
+    "cifar10": "CIFAR-10 (JPEG copy)",
+    "rin": "Restricted ImageNet (203-image sample, toy scale)",
+}
+#: Class names for figure labels (CIFAR-10 standard order; Restricted ImageNet super-classes in PAPER.md order).
+CLASS_NAMES = {
+    "mnist": [str(i) for i in range(10)],
+    "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+    "rin": ["dog", "cat", "frog", "turtle", "bird", "primate", "fish", "crab", "insect"],
+}
+
+
+@dataclass(frozen=True)
+class Training:
+    """How one model is trained (mapped onto the engine's TrainConfig by :mod:`deep.experiments.engine`).
+
+    The number of epochs for a training set of size n is ``max(epochs, ceil(min_steps * batch_size / n))``, capped
+    at ``max_epochs``: small training sets get more passes so that every run sees a comparable number of steps.
+    The PGD training attack uses ``attack_steps`` steps of ``step_size[norm]`` when given, else ``2.5 ε / steps``;
+    random start as in PAPER.md §6."""
+
+    model: str
+    width: int
+    epochs: int
+    batch_size: int
+    lr: float
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    min_steps: int = 0
+    max_epochs: int = 1000
+    attack_steps: int = 7
+    step_size: tuple[tuple[str, float], ...] = ()
+    image_size: int | None = None
+
+    def epochs_for(self, n_train: int) -> int:
+        """Epochs for a training set of ``n_train`` points (see class docstring)."""
+        need = math.ceil(self.min_steps * self.batch_size / max(n_train, 1)) if self.min_steps else 0
+        return int(min(max(self.epochs, need), max(self.max_epochs, self.epochs)))
+
+    def attack_step_size(self, norm: str, eps: float) -> float:
+        """PGD training step: the fixed per-norm value if configured, else 2.5 ε / steps (Madry et al.)."""
+        fixed = dict(self.step_size)
+        return float(fixed[norm]) if norm in fixed else 2.5 * eps / self.attack_steps
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """PGD evaluation of a trained model on ``n_test`` test points (stratified; None = whole test set)."""
+
+    n_test: int | None
+    steps: int
+    restarts: int
+    eps: tuple[tuple[str, float], ...]  # (norm, eps_eval) used for every row of a sweep
+
+    def eps_for(self, norm: str) -> float:
+        return float(dict(self.eps)[norm])
+
+
+@dataclass(frozen=True)
+class SweepExperiment:
+    """A grid of training runs: every (norm, ε_train, n_train, seed) combination, standard or mixed batches.
+
+    ε_train = 0 is standard training; such runs do not depend on the norm and are shared between sweeps."""
+
+    group: str
+    dataset: str
+    scale: str
+    eps_train: tuple[tuple[str, tuple[float, ...]], ...]
+    n_train: tuple[int, ...]
+    seeds: tuple[int, ...]
+    training: Training
+    evaluation: Evaluation
+    mixed: bool = False
+    reconstructed: bool = True
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.group
+
+    @property
+    def norms(self) -> tuple[str, ...]:
+        return tuple(n for n, _ in self.eps_train)
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """One model of the picture figures: ``name`` (standard / linf / l2), training norm and ε_train, seed."""
+
+    name: str
+    norm: str
+    eps_train: float
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class LargeEps:
+    """The large-ε untargeted attack of Fig. 3/8/9: no random start, iterates clipped to [0, 1]."""
+
+    norm: str
+    eps: float
+    steps: int
+    step_size: float
+
+
+@dataclass(frozen=True)
+class PictureExperiment:
+    """The models and attacks behind Fig. 2/10 (gradients), Fig. 3/8/9 (large ε) and Fig. 4 (interpolation).
+
+    ``models`` are trained on ``n_train`` points; ``judge`` is an independently trained standard model (a different
+    seed) that classifies the large-ε examples for claim 11. Metrics use ``n_metric`` test images, the figures show
+    the first ``n_show``; interpolations have ``frames`` frames from the image to its large-ε example."""
+
+    dataset: str
+    scale: str
+    n_train: int | None
+    training: Training
+    evaluation: Evaluation
+    models: tuple[ModelRef, ...]
+    judge: ModelRef
+    attacks: tuple[LargeEps, ...]
+    n_metric: int
+    n_show: int
+    frames: int = 20
+    sanity_n: int = 200
+    reconstructed: bool = True
+    group: str = "pictures"
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.group
+
+    def attack(self, norm: str) -> LargeEps:
+        for a in self.attacks:
+            if a.norm == norm:
+                return a
+        raise ValueError(f"no large-eps attack for norm {norm!r} in {self.dataset}/{self.scale}")
+
+
+Experiment = SweepExperiment | PictureExperiment
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# MNIST
+_MNIST_EVAL_EPS = (("inf", 0.3), ("2", 2.0))
+
+_MNIST_QUICK_TRAIN = Training(
+    model="mnist_cnn", width=8, epochs=2, batch_size=50, lr=1e-3, optimizer="adam",
+    min_steps=60, max_epochs=20, attack_steps=10,
+)
+_MNIST_PAPER_TRAIN = Training(
+    # Reconstruction: Madry et al.'s MNIST CNN, Adam 1e-3, PGD-40 of 0.01 (ℓ∞) or 2.5ε/40 (ℓ2), random start.
+    model="mnist_cnn", width=32, epochs=10, batch_size=50, lr=1e-3, optimizer="adam",
+    min_steps=2000, max_epochs=200, attack_steps=40, step_size=(("inf", 0.01),),
+)
+_MNIST_QUICK_EVAL = Evaluation(n_test=500, steps=20, restarts=1, eps=_MNIST_EVAL_EPS)
+_MNIST_PAPER_EVAL = Evaluation(n_test=None, steps=100, restarts=2, eps=_MNIST_EVAL_EPS)
+
+_MNIST = {
+    "quick": dict(
+        train=_MNIST_QUICK_TRAIN, eval=_MNIST_QUICK_EVAL,
+        n=(100, 500, 2000), n_full=2000, seeds=(0,),
+        linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 1.0, 2.0),
+        mixed=(("inf", (0.1, 0.3)),),
+        pictures=dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 100, 0.01), LargeEps("2", 4.0, 100, 0.1)),
+                      n_metric=100, n_show=6, sanity_n=100),
+    ),
+    "paper": dict(
+        train=_MNIST_PAPER_TRAIN, eval=_MNIST_PAPER_EVAL,
+        n=(100, 300, 1000, 3000, 10000, 30000, 60000), n_full=60000, seeds=(0, 1, 2),
+        linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 0.5, 1.0, 1.5, 2.0, 2.5),
+        mixed=(("inf", (0.1, 0.2, 0.3)), ("2", (1.0, 2.0))),
+        pictures=dict(linf=0.3, l2=1.5, attacks=(LargeEps("inf", 0.3, 100, 0.01), LargeEps("2", 4.0, 100, 0.1)),
+                      n_metric=1000, n_show=8, sanity_n=1000),
+    ),
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# CIFAR-10 (the JPEG copy by default)
+_CIFAR_EVAL_EPS = (("inf", 8 / 255), ("2", 0.5))
+_CIFAR = {
+    "quick": dict(
+        train=Training(model="tiny_cnn", width=16, epochs=2, batch_size=64, lr=1e-3, optimizer="adam",
+                       min_steps=40, max_epochs=10, attack_steps=3),
+        eval=Evaluation(n_test=300, steps=10, restarts=1, eps=_CIFAR_EVAL_EPS),
+        n=(500, 2000), n_full=2000, seeds=(0,),
+        linf=(0.0, 8 / 255), l2=(0.0, 0.5),
+        mixed=(("inf", (8 / 255,)),),
+        pictures=dict(linf=8 / 255, l2=0.5, attacks=(LargeEps("inf", 0.125, 30, 0.01), LargeEps("2", 4.7, 30, 0.5)),
+                      n_metric=50, n_show=5, sanity_n=50),
+    ),
+    "paper": dict(
+        # Reconstruction: ResNet-18 width, SGD 0.1 momentum 0.9, weight decay 5e-4, PGD-7 of 2.5ε/7.
+        train=Training(model="resnet18", width=64, epochs=50, batch_size=128, lr=0.1, optimizer="sgd",
+                       weight_decay=5e-4, schedule="cosine", min_steps=5000, max_epochs=500, attack_steps=7),
+        eval=Evaluation(n_test=None, steps=20, restarts=2, eps=_CIFAR_EVAL_EPS),
+        n=(500, 1000, 2500, 5000, 10000, 25000, 50000), n_full=50000, seeds=(0, 1, 2),
+        linf=(0.0, 2 / 255, 4 / 255, 8 / 255), l2=(0.0, 0.25, 0.5, 1.0),
+        mixed=(("inf", (4 / 255, 8 / 255)), ("2", (0.5,))),
+        pictures=dict(linf=4 / 255, l2=0.314, attacks=(LargeEps("inf", 0.125, 100, 0.004),
+                                                       LargeEps("2", 4.7, 100, 0.2)),
+                      n_metric=500, n_show=8, sanity_n=500),
+    ),
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Restricted ImageNet. Known from the authors' code: ResNet-50, SGD Nesterov 0.9, lr 0.1, wd 1e-4, PGD 8 steps of
+# ε/4, released models ℓ∞ 0.005 / ℓ2 1.0, large ε ℓ2 40 (40 × 1.5) and ℓ∞ 0.25 (120 × 0.003). The 203-image sample
+# is far too small to train on: the quick scale is a toy (tiny ResNet, a couple of steps) that runs end to end.
+_RIN_EVAL_EPS = (("inf", 0.005), ("2", 1.0))
+_RIN = {
+    "quick": dict(
+        train=Training(model="resnet18", width=8, epochs=2, batch_size=32, lr=0.01, optimizer="sgd",
+                       min_steps=0, max_epochs=2, attack_steps=2, image_size=64),
+        eval=Evaluation(n_test=None, steps=3, restarts=1, eps=_RIN_EVAL_EPS),
+        n=(203,), n_full=None, seeds=(0,),
+        linf=(0.0, 0.005), l2=(0.0, 1.0),
+        mixed=(("inf", (0.005,)),),
+        pictures=dict(linf=0.005, l2=1.0, attacks=(LargeEps("inf", 0.25, 10, 0.03), LargeEps("2", 40.0, 10, 6.0)),
+                      n_metric=20, n_show=4, sanity_n=20),
+    ),
+    "paper": dict(
+        train=Training(model="resnet50", width=64, epochs=110, batch_size=256, lr=0.1, optimizer="sgd",
+                       momentum=0.9, weight_decay=1e-4, schedule="multistep", attack_steps=8, image_size=224),
+        eval=Evaluation(n_test=None, steps=20, restarts=1, eps=_RIN_EVAL_EPS),
+        n=(None,), n_full=None, seeds=(0,),
+        linf=(0.0, 0.005), l2=(0.0, 1.0),
+        mixed=(("inf", (0.005,)),),
+        pictures=dict(linf=0.005, l2=1.0, attacks=(LargeEps("inf", 0.25, 120, 0.003), LargeEps("2", 40.0, 40, 1.5)),
+                      n_metric=500, n_show=8, sanity_n=500),
+    ),
+}
+
+_TABLES = {"mnist": _MNIST, "cifar10": _CIFAR, "rin": _RIN}
+
+
+def _sweeps(dataset: str, scale: str) -> dict[str, SweepExperiment]:
+    t = _TABLES[dataset][scale]
+    common = dict(dataset=dataset, scale=scale, training=t["train"], evaluation=t["eval"],
+                  reconstructed=not (dataset == "rin" and scale == "paper"))
+    out: dict[str, SweepExperiment] = {}
+    if dataset != "rin":
+        out["fig1"] = SweepExperiment(group="fig1", eps_train=(("2", t["l2"]),), n_train=t["n"], seeds=t["seeds"],
+                                      note="standard accuracy vs training-set size, l2 training", **common)
+        out["fig6"] = SweepExperiment(group="fig6", eps_train=(("inf", t["linf"]),), n_train=t["n"],
+                                      seeds=t["seeds"], note="standard accuracy vs training-set size, linf training",
+                                      **common)
+    out["fig7"] = SweepExperiment(group="fig7", eps_train=(("inf", t["linf"]), ("2", t["l2"])),
+                                  n_train=(t["n_full"],), seeds=t["seeds"],
+                                  note="standard accuracy vs eps_train at the full training set", **common)
+    out["mixed"] = SweepExperiment(group="mixed", eps_train=tuple(t["mixed"]), n_train=(t["n_full"],),
+                                   seeds=t["seeds"], mixed=True,
+                                   note="Appendix B: 50% clean / 50% adversarial batches", **common)
+    return out
+
+
+def _pictures(dataset: str, scale: str) -> PictureExperiment:
+    t = _TABLES[dataset][scale]
+    p = t["pictures"]
+    return PictureExperiment(
+        dataset=dataset, scale=scale, n_train=t["n_full"], training=t["train"], evaluation=t["eval"],
+        models=(ModelRef("standard", "inf", 0.0), ModelRef("linf", "inf", p["linf"]), ModelRef("l2", "2", p["l2"])),
+        judge=ModelRef("standard-judge", "inf", 0.0, seed=1), attacks=p["attacks"], n_metric=p["n_metric"],
+        n_show=p["n_show"], sanity_n=p["sanity_n"], reconstructed=not (dataset == "rin" and scale == "paper"),
+    )
+
+
+def experiments(dataset: str, scale: str) -> dict[str, Experiment]:
+    """All figure groups for ``dataset`` at ``scale``: ``{group: definition}`` (validated)."""
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}: choose one of {', '.join(DATASETS)}")
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
+    out: dict[str, Experiment] = dict(_sweeps(dataset, scale))
+    out["pictures"] = _pictures(dataset, scale)
+    for e in out.values():
+        validate(e)
+    return out
+
+
+def get(group: str, dataset: str, scale: str) -> Experiment:
+    """One definition; ValueError naming the valid choices when ``group`` does not exist for this dataset."""
+    exps = experiments(dataset, scale)
+    if group not in exps:
+        raise ValueError(f"no experiment {group!r} for {dataset}: choose one of {', '.join(exps)}")
+    return exps[group]
+
+
+def with_overrides(exp: Experiment, **changes) -> Experiment:
+    """A copy of ``exp`` with fields replaced (``training=...``, ``seeds=...``, ...); validated."""
+    return validate(replace(exp, **changes))
+
+
+def validate(exp: Experiment) -> Experiment:
+    """Check a definition; raise ValueError naming the first bad field. Returns ``exp``."""
+    where = f"{exp.dataset}/{exp.scale}/{exp.group}"
+
+    def bad(msg: str) -> None:
+        raise ValueError(f"experiment {where}: {msg}")
+
+    if exp.dataset not in DATASETS:
+        bad(f"dataset must be one of {DATASETS}")
+    if exp.scale not in SCALES:
+        bad(f"scale must be one of {SCALES}")
+    tr = exp.training
+    if tr.epochs < 1 or tr.batch_size < 1 or tr.lr <= 0 or tr.attack_steps < 1 or tr.width < 1:
+        bad("training needs epochs, batch_size, width, attack_steps >= 1 and lr > 0")
+    ev = exp.evaluation
+    if ev.steps < 1 or ev.restarts < 1 or (ev.n_test is not None and ev.n_test < 1):
+        bad("evaluation needs steps, restarts, n_test >= 1")
+    for norm, eps in ev.eps:
+        if norm not in NORMS or eps <= 0:
+            bad(f"evaluation eps ({norm}, {eps}) must have norm in {NORMS} and eps > 0")
+    if isinstance(exp, SweepExperiment):
+        if exp.group not in SWEEP_GROUPS:
+            bad(f"group must be one of {SWEEP_GROUPS}")
+        if not exp.eps_train or not exp.n_train or not exp.seeds:
+            bad("eps_train, n_train and seeds must be non-empty")
+        for norm, grid in exp.eps_train:
+            if norm not in NORMS:
+                bad(f"norm {norm!r} must be one of {NORMS}")
+            if norm not in dict(ev.eps):
+                bad(f"no evaluation eps for norm {norm!r}")
+            if any(e < 0 for e in grid) or list(grid) != sorted(grid):
+                bad(f"eps_train grid for {norm} must be increasing and >= 0, got {grid}")
+            if norm == "inf" and any(e > 1 for e in grid):
+                bad("linf eps_train must be <= 1 (pixel space)")
+            if exp.mixed and 0.0 in grid:
+                bad("mixed batches need eps_train > 0")
+        if any(n is not None and n < 1 for n in exp.n_train):
+            bad("n_train values must be >= 1 (or None for the whole training set)")
+    else:
+        names = [m.name for m in exp.models]
+        if sorted(names) != ["l2", "linf", "standard"]:
+            bad("pictures need exactly the models standard, linf and l2")
+        if exp.judge.eps_train != 0 or exp.judge.seed == next(m.seed for m in exp.models if m.name == "standard"):
+            bad("the judge must be a standard model with a different seed from the standard model")
+        if sorted(a.norm for a in exp.attacks) != ["2", "inf"]:
+            bad("pictures need one large-eps attack per norm (inf and 2)")
+        if any(a.eps <= 0 or a.steps < 1 or a.step_size <= 0 for a in exp.attacks):
+            bad("large-eps attacks need eps, steps, step_size > 0")
+        if exp.frames < 2 or exp.n_show < 1 or exp.n_metric < exp.n_show:
+            bad("need frames >= 2, n_show >= 1 and n_metric >= n_show")
+    return exp
+
+
+def all_definitions() -> list[Experiment]:
+    """Every definition for every dataset and scale (used by tests and ``tradeoff deep sweep --list``)."""
+    return [e for d in DATASETS for s in SCALES for e in experiments(d, s).values()]
+
+
+__all__ = [
+    "DATASETS", "DATASET_LABELS", "DATASET_TITLES", "GROUPS", "SCALES", "SWEEP_GROUPS", "Evaluation", "Experiment",
+    "LargeEps", "ModelRef", "PictureExperiment", "SweepExperiment", "Training", "all_definitions", "experiments",
+    "get", "validate", "with_overrides", "CLASS_NAMES",
+]

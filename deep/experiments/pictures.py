@@ -1,0 +1,129 @@
+"""Run a picture experiment end to end: train (or reuse) the standard, ℓ∞, ℓ2 and judge models, then compute the
+data of Fig. 2/10 (gradients), Fig. 3/8/9 (large-ε examples), Fig. 4 (interpolations), the claim 10-12 numbers,
+and write the ``deep.gradients``, ``deep.large_eps`` and ``deep.sanity`` result files (reports/RESULTS.md).
+
+Fig. 8 attacks every model in ℓ∞ and Fig. 9 in ℓ2, at the same large ε; Fig. 3 and Fig. 4 attack each model in its
+own training norm (ℓ2 for the standard model).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from data.io import write_result
+from deep.experiments import gradients, interpolation, large_eps
+from deep.experiments.definitions import DATASET_LABELS, ModelRef, PictureExperiment
+from deep.experiments.sweep import RunSpec, execute, make_run, run_dir_for
+
+OWN_NORM = {"standard": "2", "linf": "inf", "l2": "2"}
+
+
+@dataclass
+class PicturesResult:
+    """Everything the picture figures need (arrays for the first ``n_show`` images) and the result paths."""
+
+    dataset: str
+    gradients: gradients.GradientData
+    large_eps: dict[str, large_eps.LargeEpsData]  # attack norm -> data
+    own_norm: dict[str, np.ndarray]  # model -> its own-norm large-eps examples (Fig. 3)
+    own_pred: dict[str, np.ndarray]
+    interpolation: interpolation.InterpolationData
+    result_paths: list[Path] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def model_runs(exp: PictureExperiment) -> dict[str, RunSpec]:
+    """RunSpecs of the picture models and the judge (shared with sweeps when the settings coincide)."""
+
+    def spec(ref: ModelRef) -> RunSpec:
+        return make_run(exp.dataset, exp.scale, ref.norm, ref.eps_train, exp.n_train, False, ref.seed,
+                        exp.training, exp.evaluation)
+
+    out = {m.name: spec(m) for m in exp.models}
+    out["judge"] = spec(exp.judge)
+    return out
+
+
+def _slice(d: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    return {k: v[:n] for k, v in d.items()}
+
+
+def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: Path,
+                 log: Callable[[str], None] = lambda s: None, sanity: bool = True) -> PicturesResult:
+    """Train/reuse the models, compute every picture and claim 10-12 number, write the result files."""
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    specs = model_runs(exp)
+    execute(list(specs.values()), engine, runs_root, log=log)
+    seconds["train_models"] = time.perf_counter() - t0
+    models = {m.name: engine.load_model(specs[m.name], run_dir_for(specs[m.name], runs_root)) for m in exp.models}
+    judge = engine.load_model(specs["judge"], run_dir_for(specs["judge"], runs_root))
+    x, y = engine.test_set(exp.dataset, exp.n_metric, exp.training.image_size)
+    label = DATASET_LABELS[exp.dataset]
+    refs = [{"name": m.name, "norm": m.norm if m.eps_train > 0 else "none", "eps_train": m.eps_train,
+             "run": specs[m.name].run_id} for m in exp.models]
+    common = dict(scale=exp.scale, dataset=label, seeds=sorted({m.seed for m in exp.models} | {exp.judge.seed}))
+    paths = []
+
+    t = time.perf_counter()
+    gdata = gradients.gradient_study(models, x, y)
+    seconds["gradients"] = time.perf_counter() - t
+    paths.append(write_result(results_root / "deep" / f"gradients_{exp.dataset}.json", "deep.gradients",
+                              {**gradients.gradients_payload(gdata, label, refs), "scale": exp.scale},
+                              wall_time_s=seconds["gradients"], **common))
+
+    t = time.perf_counter()
+    studies = {}
+    for spec in exp.attacks:
+        studies[spec.norm] = large_eps.large_eps_study(models, judge, x, y, spec.norm, spec.eps,
+                                                       engine.large_eps_attack(spec))
+        log(f"  large-eps {spec.norm} eps={spec.eps}: done")
+    own = {name: studies[OWN_NORM[name]].adv[name] for name in models}
+    own_pred = {name: studies[OWN_NORM[name]].model_pred[name] for name in models}
+    seconds["large_eps"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    interp = interpolation.interpolation_study(models, gdata.images, own, exp.frames, exp.n_show)
+    seconds["interpolation"] = time.perf_counter() - t
+    entries = [e for s in studies.values() for e in large_eps.large_eps_entries(s)]
+    payload = {
+        "dataset": label, "scale": exp.scale, "eps": {s.norm: s.eps for s in exp.attacks},
+        "attacks": [{"norm": s.norm, "eps": s.eps, "steps": s.steps, "step_size": s.step_size} for s in exp.attacks],
+        "judge": {"name": "standard-judge", "seed": exp.judge.seed, "run": specs["judge"].run_id},
+        "n_images": int(len(y)), "models": entries,
+        "interpolation_smoothness": interpolation.smoothness_payload(interp),
+        "interpolation_attack_norm": {n: OWN_NORM[n] for n in models}, "frames": exp.frames,
+    }
+    paths.append(write_result(results_root / "deep" / f"large_eps_{exp.dataset}.json", "deep.large_eps", payload,
+                              wall_time_s=seconds["large_eps"] + seconds["interpolation"], **common))
+
+    if sanity:
+        t = time.perf_counter()
+        xs, ys = x[: exp.sanity_n], y[: exp.sanity_n]
+        eval_eps = dict(exp.evaluation.eps)
+        for m in exp.models:
+            norm = m.norm if m.eps_train > 0 else "inf"
+            eps = m.eps_train if m.eps_train > 0 else eval_eps["inf"]
+            checks = engine.sanity(models[m.name], xs, ys, eps, norm)
+            run_id = specs[m.name].run_id
+            paths.append(write_result(
+                results_root / "deep" / f"sanity_{run_id}.json", "deep.sanity",
+                {"run": run_id, "model": m.name, "dataset": label, "norm": norm, "eps": eps, "n": int(len(ys)),
+                 "checks": checks, "ok": all(c["passed"] for c in checks)}, **common))
+        seconds["sanity"] = time.perf_counter() - t
+
+    show = exp.n_show
+    gshow = gradients.GradientData(images=gdata.images[:show], labels=gdata.labels[:show],
+                                   grads=_slice(gdata.grads, show), alignment=gdata.alignment)
+    lshow = {}
+    for norm, s in studies.items():
+        lshow[norm] = large_eps.LargeEpsData(norm=s.norm, eps=s.eps, images=s.images[:show], labels=s.labels[:show],
+                                             adv=_slice(s.adv, show), model_pred=_slice(s.model_pred, show),
+                                             judge_probs=_slice(s.judge_probs, show))
+    return PicturesResult(dataset=exp.dataset, gradients=gshow, large_eps=lshow, own_norm=_slice(own, show),
+                          own_pred=_slice(own_pred, show), interpolation=interp, result_paths=paths, seconds=seconds)

@@ -1,0 +1,69 @@
+"""Run every deep experiment of one dataset at one scale: the sweeps (Fig. 1, 6, 7, Appendix B) and the picture
+experiment (Fig. 2-4, 8-10, claims 10-12), logging how long each part took. Drawing is left to reports/."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from data.io import read_result, write_result
+from deep.experiments import definitions, sweep
+from deep.experiments.pictures import PicturesResult, run_pictures
+
+SWEEP_ORDER = ("fig6", "fig1", "fig7", "mixed")
+
+
+@dataclass
+class DatasetOutcome:
+    """What one dataset's reproduction produced: sweep rows per group, the picture data, timings in seconds."""
+
+    dataset: str
+    scale: str
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+    pictures: PicturesResult | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    result_paths: list[Path] = field(default_factory=list)
+
+
+def run_sweep(exp: definitions.SweepExperiment, engine, runs_root: Path, shard: tuple[int, int] = (0, 1),
+              log: Callable[[str], None] = lambda s: None) -> list[dict]:
+    """Run this machine's shard of a sweep (finished runs are skipped, interrupted ones resume)."""
+    runs = sweep.shard(sweep.expand(exp), *shard)
+    return sweep.execute(runs, engine, runs_root, log=log)
+
+
+def reproduce_dataset(dataset: str, scale: str, engine, runs_root: Path, results_root: Path,
+                      groups: Sequence[str] = SWEEP_ORDER + ("pictures",), sanity: bool = True,
+                      overrides: Callable | None = None,
+                      log: Callable[[str], None] = lambda s: None) -> DatasetOutcome:
+    """Sweeps then pictures for ``dataset`` at ``scale``; ``overrides(exp) -> exp`` may shrink definitions
+    (tests, micro scale). Writes the deep.sweep / gradients / large_eps / sanity result files and a
+    ``deep/reproduce_<dataset>.json`` timing summary."""
+    exps = definitions.experiments(dataset, scale)
+    out = DatasetOutcome(dataset=dataset, scale=scale)
+    for group in groups:
+        if group not in exps:
+            continue
+        exp = overrides(exps[group]) if overrides else exps[group]
+        t = time.perf_counter()
+        log(f"[{dataset}/{scale}] {group} ...")
+        if group == "pictures":
+            out.pictures = run_pictures(exp, engine, runs_root, results_root, log=log, sanity=sanity)
+            out.result_paths += out.pictures.result_paths
+            for k, v in out.pictures.seconds.items():
+                out.seconds[f"pictures.{k}"] = v
+        else:
+            run_sweep(exp, engine, runs_root, log=log)
+            path = sweep.merge(exp, runs_root, results_root)
+            out.result_paths.append(path)
+            out.rows[group] = read_result(path)["payload"]["rows"]
+        out.seconds[group] = time.perf_counter() - t
+        log(f"[{dataset}/{scale}] {group} done in {out.seconds[group]:.1f}s")
+    out.seconds["total"] = sum(v for k, v in out.seconds.items() if "." not in k)
+    write_result(results_root / "deep" / f"reproduce_{dataset}.json", "deep.reproduce",
+                 {"dataset": definitions.DATASET_LABELS[dataset], "scale": scale, "seconds": out.seconds,
+                  "results": [str(p) for p in out.result_paths]},
+                 wall_time_s=out.seconds["total"], scale=scale, dataset=definitions.DATASET_LABELS[dataset])
+    return out

@@ -1,0 +1,93 @@
+"""``tradeoff data …``: fetch data sets into the cache and show what is there.
+
+* ``tradeoff data fetch mnist [--root DIR] [--no-progress]``
+* ``tradeoff data info mnist [--root DIR] [--json]``
+* ``tradeoff data info cifar10 [--root DIR] [--json]``
+* ``tradeoff data info rin|restricted-imagenet --root DIR [--split val] [--balanced] [--json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from reports.cli._base import UserError, emit_json, format_table, group
+
+INFO_NAMES = ("mnist", "cifar10", "rin", "restricted-imagenet")
+
+
+def register(top: argparse._SubParsersAction) -> None:
+    """Add ``tradeoff data fetch`` and ``tradeoff data info``."""
+    sub = group(top, "data", "fetch data sets into the cache ($TRADEOFF_DATA) and show what is there")
+
+    p = sub.add_parser("fetch", help="download a data set into the cache and check its checksums")
+    p.add_argument("name", choices=["mnist"], help="data set to fetch")
+    p.add_argument("--root", metavar="DIR", help="folder for the files (default $TRADEOFF_DATA/mnist)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=_fetch)
+
+    p = sub.add_parser("info", help="what is cached: files, sizes, per-class counts, checksums")
+    p.add_argument("name", choices=INFO_NAMES, help="data set")
+    p.add_argument("--root", metavar="DIR", help="where the data set is (mnist/cifar10: default in the cache)")
+    p.add_argument("--split", default="val", help="Restricted ImageNet split folder (default val)")
+    p.add_argument("--balanced", action="store_true", help="Restricted ImageNet: the 11-dog-class variant")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.set_defaults(func=_info)
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from data.mnist import fetch_mnist
+
+    folder = fetch_mnist(args.root, progress=not args.no_progress)
+    print(f"MNIST ready in {folder} (4 files, SHA-256 checked)")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from data import summary
+
+    if args.name == "mnist":
+        info = summary.mnist_summary(args.root)
+    elif args.name == "cifar10":
+        info = summary.cifar10_summary(args.root)
+    else:
+        if not args.root:
+            raise UserError("tradeoff data info rin needs --root DIR (the folder holding <split>/<wnid>/*.JPEG)")
+        info = summary.restricted_imagenet_summary(args.root, args.split, args.balanced)
+    if args.json:
+        emit_json(info)
+    else:
+        print(_render(info))
+    return 0 if info.get("complete", True) else 1
+
+
+def _render(info: dict) -> str:
+    name = info["dataset"]
+    if name == "mnist":
+        lines = [f"MNIST in {info['folder']}", format_table(info["files"], ["file", "bytes", "status", "sha256"])]
+        for split, s in info["splits"].items():
+            counts = " ".join(str(c) for c in s["class_counts"])
+            lines.append(f"{split}: {s['n']} images; per digit 0-9: {counts}")
+        if not info["complete"]:
+            lines.append("incomplete or unexpected: run `tradeoff data fetch mnist`")
+        return "\n".join(lines)
+    if name == "cifar10":
+        lines = [
+            f"CIFAR-10 ({info['format']} format) from {info['source']}",
+            f"decoded cache: {info['cache']} ({info['cache_bytes']} bytes)",
+        ]
+        if info["note"]:
+            lines.append(f"note: {info['note']}")
+        classes = list(info["splits"]["train"]["class_counts"])
+        rows = [{"class": c, **{s: info["splits"][s]["class_counts"][c] for s in info["splits"]}} for c in classes]
+        rows.append({"class": "total", **{s: info["splits"][s]["n"] for s in info["splits"]}})
+        lines.append(format_table(rows))
+        for s, v in info["splits"].items():
+            lines.append(f"{s}: pixels sha256 {v['pixels_sha256']}, labels sha256 {v['labels_sha256']}")
+        return "\n".join(lines)
+    lines = [
+        f"Restricted ImageNet in {info['folder']}" + (" (balanced: 11 dog classes)" if info["balanced"] else ""),
+        format_table(info["superclasses"]),
+        f"{info['n']} images, {info['bytes']} bytes; file list sha256 {info['files_sha256']}",
+        f"wnid list sha256 {info['wnid_list_sha256']}",
+    ]
+    return "\n".join(lines)

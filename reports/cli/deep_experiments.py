@@ -1,0 +1,157 @@
+"""``tradeoff deep reproduce | sweep | merge``: the deep figures of the paper (Fig. 1-4, 6-10) and claims 5-8, 10-12.
+
+* ``tradeoff deep reproduce --scale quick|paper [--datasets mnist,cifar10,rin]`` runs everything for the chosen
+  datasets: sweeps, figure data, claim metrics, result files and figures (logs the time of each part).
+* ``tradeoff deep sweep NAME --dataset D --scale S [--shard i/n]`` runs one sweep (or this machine's shard of it);
+  finished runs are skipped, interrupted ones resume.
+* ``tradeoff deep merge [NAME ...] --dataset D --scale S`` merges finished runs into ``deep.sweep`` result files
+  and prints the table.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from reports.cli._base import UserError, format_table, group
+
+
+def _log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _datasets(text: str) -> list[str]:
+    from deep.experiments.definitions import DATASETS
+
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [n for n in names if n not in DATASETS]
+    if bad or not names:
+        raise UserError(f"--datasets {text!r}: choose from {', '.join(DATASETS)} (comma-separated)")
+    return names
+
+
+def _engine(args):
+    from deep.experiments.engine import TorchEngine
+
+    roots = {}
+    if getattr(args, "cifar_root", None):
+        roots["cifar10"] = args.cifar_root
+    if getattr(args, "rin_root", None):
+        roots["rin"] = args.rin_root
+    return TorchEngine(data_roots=roots, device=args.device, progress=args.progress, log=_log)
+
+
+def _set_threads(args) -> None:
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+
+def _add_common(p, datasets: bool = False) -> None:
+    if datasets:
+        p.add_argument("--datasets", default="mnist", help="comma-separated: mnist,cifar10,rin (default mnist)")
+    else:
+        p.add_argument("--dataset", default="mnist", choices=("mnist", "cifar10", "rin"))
+    p.add_argument("--scale", default="quick", choices=("quick", "paper"),
+                   help="quick = CPU minutes; paper = the reconstructed defaults of PAPER.md §6")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--cifar-root", metavar="DIR",
+                   help="CIFAR-10 folder (default: the JPEG copy /work/shared/data/cifar10-jpeg)")
+    p.add_argument("--rin-root", metavar="DIR",
+                   help="Restricted ImageNet folder (default: the sample /work/shared/data/imagenet-sample)")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    p.add_argument("--progress", action="store_true", help="show per-epoch progress bars")
+
+
+def cmd_reproduce(args) -> int:
+    from data.paths import figures_dir, results_dir, runs_dir
+    from deep.experiments.reproduce import reproduce_dataset
+    from reports.figures.deep import draw_dataset
+
+    _set_threads(args)
+    engine = _engine(args)
+    total = time.perf_counter()
+    for ds in _datasets(args.datasets):
+        t = time.perf_counter()
+        out = reproduce_dataset(ds, args.scale, engine, runs_dir(), results_dir(), sanity=not args.no_sanity,
+                                log=_log)
+        tf = time.perf_counter()
+        figs = draw_dataset(out, figures_dir())
+        out.seconds["figures"] = time.perf_counter() - tf
+        _log(f"[{ds}/{args.scale}] {len(figs)} figures in {out.seconds['figures']:.1f}s; "
+             f"dataset total {time.perf_counter() - t:.1f}s")
+        print(format_table([{"part": k, "seconds": v} for k, v in out.seconds.items()], floatfmt=".1f"))
+        for group_name, rows in out.rows.items():
+            print(f"\n{group_name} ({ds}, {args.scale})")
+            print(format_table(rows, ["norm", "eps_train", "n_train", "mixed", "seed", "standard_acc", "robust_acc",
+                                      "eps_eval"]))
+    _log(f"deep reproduce finished in {time.perf_counter() - total:.1f}s; results under {results_dir()}/deep, "
+         f"figures under {figures_dir()}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from data.paths import runs_dir
+    from deep.experiments import definitions, sweep
+    from deep.experiments.reproduce import run_sweep
+
+    if args.list:
+        for ds in definitions.DATASETS:
+            for name, exp in definitions.experiments(ds, args.scale).items():
+                if isinstance(exp, definitions.SweepExperiment):
+                    print(f"{name:6s} {ds:8s} {len(sweep.expand(exp)):4d} runs  {exp.note}")
+        return 0
+    if not args.name:
+        raise UserError("give a sweep NAME (fig1, fig6, fig7, mixed) or --list")
+    exp = definitions.get(args.name, args.dataset, args.scale)
+    if not isinstance(exp, definitions.SweepExperiment):
+        raise UserError(f"{args.name!r} is not a sweep; use `tradeoff deep reproduce` for the picture figures")
+    shard = sweep.parse_shard(args.shard)
+    _set_threads(args)
+    records = run_sweep(exp, _engine(args), runs_dir(), shard, log=_log)
+    print(format_table(records, floatfmt=".1f"))
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from data.io import read_result
+    from data.paths import results_dir, runs_dir
+    from deep.experiments import definitions, sweep
+
+    names = args.names or list(definitions.SWEEP_GROUPS)
+    for name in names:
+        exp = definitions.get(name, args.dataset, args.scale)
+        if not isinstance(exp, definitions.SweepExperiment):
+            raise UserError(f"{name!r} is not a sweep (choose from {', '.join(definitions.SWEEP_GROUPS)})")
+        path = sweep.merge(exp, runs_dir(), results_dir(), allow_missing=args.allow_missing)
+        payload = read_result(path)["payload"]
+        print(f"{name} ({args.dataset}, {args.scale}) -> {path}")
+        print(format_table(payload["rows"], ["norm", "eps_train", "n_train", "mixed", "seed", "standard_acc",
+                                             "robust_acc", "eps_eval"]))
+        if payload["missing"]:
+            print(f"missing runs: {len(payload['missing'])}")
+    return 0
+
+
+def register(top) -> None:
+    """Add ``reproduce``, ``sweep`` and ``merge`` to the ``tradeoff deep`` group."""
+    sub = group(top, "deep", "deep experiments: PGD adversarial training on MNIST, CIFAR-10, Restricted ImageNet")
+    p = sub.add_parser("reproduce", help="run every deep experiment (sweeps, figures, claim 5-8, 10-12 numbers)")
+    _add_common(p, datasets=True)
+    p.add_argument("--no-sanity", action="store_true", help="skip the gradient-masking checks (claim 12)")
+    p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("sweep", help="run one sweep (fig1, fig6, fig7, mixed), or one shard of it")
+    p.add_argument("name", nargs="?", help="fig1 | fig6 | fig7 | mixed")
+    _add_common(p)
+    p.add_argument("--shard", default="0/1", metavar="i/n", help="run only shard i of n (deterministic split)")
+    p.add_argument("--list", action="store_true", help="list the sweeps and their run counts")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("merge", help="merge finished sweep runs into deep.sweep result files")
+    p.add_argument("names", nargs="*", help="sweeps to merge (default: all)")
+    p.add_argument("--dataset", default="mnist", choices=("mnist", "cifar10", "rin"))
+    p.add_argument("--scale", default="quick", choices=("quick", "paper"))
+    p.add_argument("--allow-missing", action="store_true", help="merge what is finished, list missing runs")
+    p.set_defaults(func=cmd_merge)

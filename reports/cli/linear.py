@@ -1,0 +1,103 @@
+"""``tradeoff linear fig5``: the binary MNIST linear study of Figure 5 (PAPER.md §5) on real MNIST."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from reports.cli._base import UserError, emit_json, format_table, group
+
+
+def register(top: argparse._SubParsersAction) -> None:
+    """Add ``tradeoff linear fig5``."""
+    sub = group(top, "linear", "Figure 5: standard vs exactly adversarially trained linear models on binary MNIST")
+    p = sub.add_parser(
+        "fig5",
+        help="run the whole Figure 5 study on MNIST: result JSON, three figures, summary table",
+        description="Train a standard and an exactly adversarially trained logistic linear model on two MNIST "
+        "digits, measure exact robust accuracy, the pixel-correlation analysis and the top-k study; write "
+        "<build>/results/linear/fig5.json and <build>/figures/fig5{a,b,c}_*.png and print the summary.",
+    )
+    p.add_argument("--eps", type=float, default=0.2, help="perturbation budget for training and evaluation "
+                   "(default 0.2, reconstructed paper value; pixels are in [0,1])")
+    p.add_argument("--norm", choices=["inf", "2"], default="inf", help="threat model: l_inf (default) or l_2")
+    p.add_argument("--box", action=argparse.BooleanOptionalAction, default=True,
+                   help="also keep perturbed pixels in [0,1] (default: --box)")
+    p.add_argument("--digits", nargs=2, type=int, default=[5, 7], metavar=("POS", "NEG"),
+                   help="the two digits: POS gets label +1, NEG label -1 (default 5 7)")
+    p.add_argument("--alpha", type=float, default=1e-4, help="L2 regularisation on the mean loss (default 1e-4)")
+    p.add_argument("--tol", type=float, default=1e-6, help="L-BFGS-B projected-gradient tolerance (default 1e-6)")
+    p.add_argument("--n-k", type=int, default=20, help="points of the log grid of k from 1 to 784 (default 20)")
+    p.add_argument("--rank-by", choices=["abs", "signed"], default="abs",
+                   help="rank pixels by |correlation| (default) or by signed correlation (the paper's wording)")
+    p.add_argument("--root", default=None, help="MNIST folder (default: the tradeoff data cache)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
+    p.add_argument("--no-figures", action="store_true", help="write the result file only")
+    p.set_defaults(func=run_fig5_command)
+
+
+def _config(args):
+    from linear.fig5 import Fig5Config
+
+    try:
+        return Fig5Config(digits=tuple(args.digits), eps=args.eps, norm=args.norm, box=args.box, alpha=args.alpha,
+                          tol=args.tol, n_k=args.n_k, rank_by=args.rank_by).checked()
+    except ValueError as e:
+        raise UserError(str(e)) from None
+
+
+def summary_rows(payload: dict) -> list[dict]:
+    """The summary table's rows (one per model) from a ``linear.fig5`` payload."""
+    names = {"standard": "standard", "robust": f"adversarial ({payload['norm']}, eps={payload['eps']:g})"}
+    return [
+        {"model": names[key], "standard_acc": s["standard_acc"], "robust_acc": s["robust_acc"],
+         "top_mass": s["top_mass"], "n_active": s["n_active"], "l1_norm": s["l1_norm"]}
+        for key, s in payload["summary"].items()
+    ]
+
+
+def run_fig5_command(args) -> int:
+    from data.io import write_result
+    from data.paths import figures_dir, results_dir
+    from linear.fig5 import load_binary_mnist, n_fits, run_fig5
+
+    cfg = _config(args)
+    t0 = time.perf_counter()
+    try:
+        X_train, y_train, X_test, y_test = load_binary_mnist(cfg.digits, root=args.root)
+    except ModuleNotFoundError as e:
+        if e.name and e.name.startswith("data."):
+            raise UserError("the MNIST loader (data.mnist) is missing from this checkout; update tradeoff") from None
+        raise
+    from tqdm import tqdm
+
+    with tqdm(total=n_fits(cfg, X_train[0].size), desc="fig5 fits", file=sys.stderr, leave=False) as bar:
+        result = run_fig5(X_train, y_train, X_test, y_test, cfg, progress=lambda step: bar.update(1))
+    payload = result.payload()
+    wall = time.perf_counter() - t0
+    path = write_result(results_dir() / "linear" / "fig5.json", "linear.fig5", payload, wall_time_s=wall,
+                        scale="exact", dataset=f"mnist {cfg.digits[0]}-vs-{cfg.digits[1]}", seeds=[])
+    figures = []
+    if not args.no_figures:
+        from reports.figures.linear import draw_fig5
+
+        figures = draw_fig5(payload, figures_dir())
+    if args.json:
+        emit_json({"summary": payload["summary"], "topk": payload["topk"], "result": str(path),
+                   "figures": [str(f) for f in figures], "wall_time_s": wall})
+        return 0
+    a, b = cfg.digits
+    print(f"Figure 5: {a} (+1) vs {b} (-1), {len(X_train)} train / {len(X_test)} test images, "
+          f"norm {cfg.norm}, eps {cfg.eps:g}, box {'on' if cfg.box else 'off'}; exact robust accuracy")
+    print(format_table(summary_rows(payload)))
+    print(f"top_mass: share of sum|w| on the top {cfg.top_fraction:.0%} pixels by {cfg.rank_by} correlation; "
+          f"n_active: pixels with |w| >= {cfg.active_rel} max|w|")
+    print()
+    print(format_table(payload["topk"], ["k", "standard_acc", "robust_acc", "train_acc"]))
+    print()
+    print(f"result: {path}")
+    for f in figures:
+        print(f"figure: {f}")
+    print(f"wall time: {wall:.1f} s")
+    return 0

@@ -1,0 +1,77 @@
+"""Render a :class:`reports.report.Document` as Markdown (GitHub flavour): headings with explicit anchors,
+pipe tables, images referenced by relative path. Pure function of the document, so the output is deterministic."""
+
+from __future__ import annotations
+
+import re
+
+from reports.report import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
+
+_ALWAYS = re.compile(r"([\\`*])")
+_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def escape(s: str, table: bool = False) -> str:
+    """Escape what Markdown would read as markup: backslash, backtick, ``*``, an ``_`` at a word boundary, a ``<``
+    that could open a tag, a leading ``#``/``>``, and ``|`` in table cells. Newlines become spaces."""
+    s = _ALWAYS.sub(r"\\\1", s.replace("\n", " "))
+    s = _UNDERSCORE.sub(r"\\_", s)
+    s = _TAG.sub(r"\\<", s)
+    if s[:1] in ("#", ">", "-", "+") and not table:
+        s = "\\" + s
+    return s.replace("|", "\\|") if table else s
+
+
+def inline(parts, table: bool = False) -> str:
+    """Render a tuple of inline parts (str, Code, Strong, Link)."""
+    out = []
+    for p in parts:
+        if isinstance(p, Code):
+            t = p.text.replace("\n", " ")
+            t = t.replace("|", "\\|") if table else t
+            fence = "``" if "`" in t else "`"
+            out.append(f"{fence}{t}{fence}")
+        elif isinstance(p, Strong):
+            core = p.text.strip()
+            lead, trail = p.text[: len(p.text) - len(p.text.lstrip())], p.text[len(p.text.rstrip()):]
+            out.append(f"{lead}**{escape(core, table)}**{trail}" if core else p.text)
+        elif isinstance(p, Link):
+            out.append(f"[{escape(p.text, table)}](#{p.anchor})")
+        else:
+            out.append(escape(str(p), table))
+    return "".join(out)
+
+
+def _table(t: Table) -> list[str]:
+    lines = []
+    if t.caption:
+        lines += [f"*{escape(t.caption)}*", ""]
+    lines.append("| " + " | ".join(escape(h, True) for h in t.headers) + " |")
+    lines.append("|" + "|".join("---" for _ in t.headers) + "|")
+    for row in t.rows:
+        lines.append("| " + " | ".join(inline(cell, True) or " " for cell in row) + " |")
+    return lines
+
+
+def render_markdown(doc: Document) -> str:
+    """The document as Markdown text ending in one newline."""
+    lines = [f"# {escape(doc.title)}", ""]
+    for b in doc.blocks:
+        if isinstance(b, Heading):
+            if b.anchor:
+                lines.append(f'<a id="{b.anchor}"></a>')
+                lines.append("")
+            lines += ["#" * b.level + " " + escape(b.text), ""]
+        elif isinstance(b, Paragraph):
+            lines += [inline(b.text), ""]
+        elif isinstance(b, Bullets):
+            lines += ["- " + inline(item) for item in b.items] + [""]
+        elif isinstance(b, Table):
+            lines += _table(b) + [""]
+        elif isinstance(b, Image):
+            lines += [f'<a id="{b.anchor}"></a>', "", f"![{escape(b.caption)}]({b.rel})", "",
+                      f"*{escape(b.caption)}* (`{b.rel}`)", ""]
+        else:  # pragma: no cover - the document model has no other block
+            raise TypeError(f"unknown block {type(b).__name__}")
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,568 @@
+"""Collect the saved result files and figures, and build the report's document model (no recomputation).
+
+``build_report()`` reads every result file (``data.io.read_result``) under the result folders, keeps the preferred
+file per kind (largest scale, then newest), applies the claim rules of :mod:`reports.claims`, and writes
+``report.md`` and a self-contained ``report.html`` atomically. Rendering is deterministic: everything is sorted and
+the only date printed is the newest result's ``created``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from data import paths
+from data.io import atomic_write_text, read_result
+from reports import claims as claims_mod
+from reports.defaults import RECONSTRUCTED, reconstructed_defaults
+
+COMMITTED_RESULTS = Path("reports") / "results"
+
+# ------------------------------------------------------------------------------------------------ result files
+
+
+@dataclass(frozen=True)
+class ResultFile:
+    """One result file's envelope (see reports/RESULTS.md); ``path`` is the display path."""
+
+    path: str
+    kind: str
+    created: str
+    scale: str | None
+    dataset: str | None
+    seeds: tuple | None
+    wall_time_s: float | None
+    provenance: dict
+    payload: Any
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file under a result folder that is not a readable result file, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Collection:
+    """Everything read from the result folders."""
+
+    results: list[ResultFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    sources: list[tuple[str, bool]] = field(default_factory=list)
+
+
+def default_result_dirs() -> list[Path]:
+    """``<build>/results`` (computed here) and the committed ``reports/results`` (GPU runs)."""
+    return [paths.results_dir(), COMMITTED_RESULTS]
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """``path`` relative to the working directory when it lies below it, else absolute; always with ``/``."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.resolve().as_posix()
+
+
+def collect_results(dirs: list[str | os.PathLike]) -> Collection:
+    """Read every ``*.json`` below each folder (recursively, sorted). Files that are not result files are listed
+    as skipped with the reason; folders that do not exist are recorded as absent. Never raises for a bad file."""
+    out = Collection()
+    seen: set[Path] = set()
+    for d in dirs:
+        d = Path(d)
+        out.sources.append((display_path(d), d.is_dir()))
+        if not d.is_dir():
+            continue
+        for f in sorted(d.rglob("*.json")):
+            if f.name.startswith(".") or not f.is_file() or f.resolve() in seen:
+                continue
+            seen.add(f.resolve())
+            shown = display_path(f)
+            try:
+                env = read_result(f)
+            except (ValueError, OSError) as e:
+                out.skipped.append(SkippedFile(shown, str(e).replace(f"{f}: ", "")))
+                continue
+            if not isinstance(env.get("payload"), dict) or not isinstance(env.get("kind"), str):
+                out.skipped.append(SkippedFile(shown, "envelope has no payload object or no kind string"))
+                continue
+            seeds = env.get("seeds")
+            out.results.append(ResultFile(
+                path=shown, kind=env["kind"], created=str(env.get("created") or ""), scale=env.get("scale"),
+                dataset=env.get("dataset"), seeds=tuple(seeds) if isinstance(seeds, list) else None,
+                wall_time_s=env.get("wall_time_s") if isinstance(env.get("wall_time_s"), (int, float)) else None,
+                provenance=env.get("provenance") if isinstance(env.get("provenance"), dict) else {},
+                payload=env["payload"],
+            ))
+    out.results.sort(key=lambda r: r.path)
+    out.skipped.sort(key=lambda s: s.path)
+    return out
+
+
+def scale_rank(scale: str | None) -> int:
+    """Order of preference between scales: paper and exact (4) > gpu-… (3) > other named scales (2) > quick/smoke
+    (1) > none (0)."""
+    if not scale:
+        return 0
+    s = str(scale).lower()
+    if s in ("paper", "exact"):
+        return 4
+    if s.startswith("gpu"):
+        return 3
+    if s in ("quick", "smoke", "tiny", "test"):
+        return 1
+    return 2
+
+
+class ResultIndex:
+    """Result files by kind, each list ordered from the preferred file (largest scale, then newest, then path)."""
+
+    def __init__(self, results: list[ResultFile]):
+        by_kind: dict[str, list[ResultFile]] = defaultdict(list)
+        for r in results:
+            by_kind[r.kind].append(r)
+        self._by_kind = {
+            k: sorted(v, key=lambda r: (-scale_rank(r.scale), _neg(r.created), r.path)) for k, v in by_kind.items()
+        }
+
+    def all(self, kind: str) -> list[ResultFile]:
+        """Every file of ``kind``, preferred first."""
+        return list(self._by_kind.get(kind, []))
+
+    def best(self, kind: str) -> ResultFile | None:
+        """The preferred file of ``kind``, or None."""
+        files = self._by_kind.get(kind)
+        return files[0] if files else None
+
+    def kinds(self) -> list[str]:
+        """All kinds present, sorted."""
+        return sorted(self._by_kind)
+
+
+def _neg(s: str) -> tuple:
+    """Sort key that orders strings descending inside an ascending sort."""
+    return tuple(-ord(c) for c in s) + (1,)
+
+
+# ------------------------------------------------------------------------------------------------ figures
+
+PAPER_FIGURES = {
+    1: "Standard accuracy vs training-set size, ℓ2-adversarially trained models (MNIST, CIFAR-10, Restricted "
+       "ImageNet)",
+    2: "Input gradients of standard and robust models",
+    3: "Large-ε adversarial examples of standard and robust models",
+    4: "Interpolation from an image to its large-ε adversarial example",
+    5: "Binary MNIST 5 vs 7 linear classifiers: (a) weights, (b) correlation vs weight, (c) top-k training",
+    6: "Standard accuracy vs training-set size, ℓ∞-adversarially trained models",
+    7: "Standard accuracy vs ε_train, ℓ∞ and ℓ2 training",
+    8: "Large-ε ℓ∞ adversarial examples",
+    9: "Large-ε ℓ2 adversarial examples",
+    10: "Input gradients (more datasets and models)",
+}
+PANELS = {"5a": "weights of the standard and the robust classifier", "5b": "pixel correlation with the label vs weight",
+          "5c": "standard and robust accuracy of top-k training"}
+THEORY_FIGURES = {
+    "theory_averaging": "Averaging classifier on D: closed form vs Monte Carlo",
+    "theory_frontier": "Theorem 1 bound, exact trade-off frontier of D and best linear rules",
+    "theory_finite_sample": "Finite-sample adversarial training on D: standard accuracy vs n",
+    "theory_svm": "Theorem 2: standard vs adversarial population SVM",
+    "theory_transfer": "Transfer of the weak-feature perturbation across standard classifiers",
+}
+_FIG_RE = re.compile(r"^fig(\d+)([a-z]?)(?:_(.+))?$")
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    """A PNG under the figures folder and where it belongs: a paper figure (``number``), a theory figure, or other."""
+
+    path: Path
+    name: str
+    group: str  # "paper", "theory" or "other"
+    number: int | None
+    panel: str
+    label: str
+    caption: str
+    anchor: str
+
+
+def classify_figure(path: Path) -> FigureFile:
+    """Name convention (reports/RESULTS.md): ``fig<N>[<panel>][_<variant>].png`` is paper Figure N (panel a, b, …);
+    ``theory_<name>[_<variant>].png`` a theory figure; anything else is listed under other figures."""
+    stem = path.stem
+    anchor = "figure-" + re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    m = _FIG_RE.match(stem)
+    if m and 1 <= int(m.group(1)) <= len(PAPER_FIGURES):
+        n, panel, variant = int(m.group(1)), m.group(2), m.group(3)
+        label = f"Figure {n}" + (f"({panel})" if panel else "")
+        caption = PANELS.get(f"{n}{panel}", PAPER_FIGURES[n])
+        if variant:
+            caption += f" — {variant.replace('_', ' ')}"
+        return FigureFile(path, path.name, "paper", n, panel, label, caption, anchor)
+    if stem.startswith("theory_"):
+        base = next((k for k in sorted(THEORY_FIGURES, key=len, reverse=True)
+                     if stem == k or stem.startswith(k + "_")), None)
+        caption = THEORY_FIGURES[base] if base else stem.replace("_", " ")
+        if base and stem != base:
+            caption += f" — {stem[len(base) + 1:].replace('_', ' ')}"
+        return FigureFile(path, path.name, "theory", None, "", f"Theory figure {stem[7:]}", caption, anchor)
+    return FigureFile(path, path.name, "other", None, "", f"Figure file {stem}", stem.replace("_", " "), anchor)
+
+
+def collect_figures(fig_dir: str | os.PathLike) -> list[FigureFile]:
+    """Every ``*.png`` directly in ``fig_dir``, classified and ordered (paper figures by number and panel, then
+    theory, then other)."""
+    d = Path(fig_dir)
+    if not d.is_dir():
+        return []
+    figs = [classify_figure(p) for p in d.glob("*.png") if p.is_file() and not p.name.startswith(".")]
+    order = {"paper": 0, "theory": 1, "other": 2}
+    return sorted(figs, key=lambda f: (order[f.group], f.number or 0, f.panel, f.name))
+
+
+def figures_for_claim(claim: claims_mod.Claim, figures: list[FigureFile]) -> list[FigureFile]:
+    """The figures a claim points to: ``figN`` matches every panel and variant of paper Figure N, a theory name
+    matches itself and its variants."""
+    out = []
+    for f in figures:
+        stem = f.path.stem
+        for key in claim.figures:
+            m = re.match(r"^fig(\d+)$", key)
+            if (m and f.number == int(m.group(1))) or (not m and (stem == key or stem.startswith(key + "_"))):
+                out.append(f)
+                break
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ document model
+
+
+@dataclass(frozen=True)
+class Link:
+    """An in-page link to ``#anchor``."""
+
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """Inline code (file names, kinds, keys)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Strong:
+    """Bold text."""
+
+    text: str
+
+
+Inline = str | Link | Code | Strong
+Text = tuple  # of Inline
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: Text
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple  # of Text
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple  # of str
+    rows: tuple  # of tuple of Text
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Image:
+    path: Path
+    rel: str
+    caption: str
+    anchor: str
+
+
+Block = Heading | Paragraph | Bullets | Table | Image
+
+
+@dataclass(frozen=True)
+class Document:
+    """The report as a list of blocks, rendered by reports.render_markdown and reports.render_html."""
+
+    title: str
+    blocks: tuple
+
+
+def text(s: Any) -> Text:
+    """Split ``s`` on backticks: "see `a.json` now" -> ("see ", Code("a.json"), " now")."""
+    s = "" if s is None else str(s)
+    parts = s.split("`")
+    out: list[Inline] = []
+    for i, part in enumerate(parts):
+        if not part:
+            continue
+        out.append(Code(part) if i % 2 == 1 and i < len(parts) - 1 else part)
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------------------------ building
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A claim with its outcome and the figures it points to."""
+
+    claim: claims_mod.Claim
+    outcome: claims_mod.Outcome
+    figures: tuple
+
+
+def evaluate_claims(index: ResultIndex, figures: list[FigureFile]) -> list[ClaimResult]:
+    """Apply every claim's rule (reports.claims) to the result index."""
+    return [ClaimResult(c, claims_mod.evaluate(c, index), tuple(figures_for_claim(c, figures)))
+            for c in claims_mod.CLAIMS]
+
+
+def _evidence_text(e: claims_mod.Evidence) -> Text:
+    seeds = f", seeds {', '.join(map(str, e.seeds))}" if e.seeds else ""
+    return (Code(e.path), f" — kind {e.kind}, scale {e.scale or 'unknown'}, dataset "
+                          f"{claims_mod.dataset_name(e.dataset) if e.dataset else 'not stated'}{seeds}, "
+                          f"created {e.created or 'unknown'}")
+
+
+def device_of(provenance: dict) -> str:
+    """The accelerator's name from a provenance record, else ``CPU: <model>``."""
+    machine = provenance.get("machine") if isinstance(provenance, dict) else None
+    if not isinstance(machine, dict):
+        return "unknown"
+    acc = machine.get("accelerator")
+    if isinstance(acc, dict) and acc.get("name"):
+        count = acc.get("count")
+        return f"GPU: {acc['name']}" + (f" ×{count}" if isinstance(count, int) and count > 1 else "")
+    return f"CPU: {machine.get('cpu') or 'unknown'}"
+
+
+def _fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "n/a"
+    if s < 60:
+        return f"{s:.1f} s"
+    if s < 3600:
+        return f"{s / 60:.1f} min"
+    return f"{s / 3600:.2f} h"
+
+
+def _summary_section(results: list[ClaimResult]) -> list[Block]:
+    rows = []
+    for cr in results:
+        ev: list[Inline] = []
+        for i, path in enumerate(sorted({e.path for e in cr.outcome.evidence})):
+            ev += [", "] * bool(i) + [Code(path)]
+        rows.append(((Link(f"{cr.claim.number}. {cr.claim.title}", f"claim-{cr.claim.number}"),),
+                     (Strong(cr.outcome.verdict),), text(cr.outcome.summary), tuple(ev) or ("—",)))
+    return [Heading(2, "Summary of the 12 claims", "summary"),
+            Table(("claim", "verdict", "measured", "result files"), tuple(rows))]
+
+
+def _claim_section(cr: ClaimResult) -> list[Block]:
+    c, o = cr.claim, cr.outcome
+    blocks: list[Block] = [
+        Heading(3, f"Claim {c.number}: {c.title}", f"claim-{c.number}"),
+        Paragraph((Strong("What the paper says: "), *text(c.paper))),
+        Paragraph((Strong("Verdict: "), Strong(o.verdict))),
+        Paragraph((Strong("Rule: "), *text(c.rule))),
+        Paragraph((Strong("Measured:"),)),
+        Bullets(tuple(text(m) for m in o.measured) or (("nothing",),)),
+    ]
+    for t in o.tables:
+        blocks.append(Table(t.headers, tuple(tuple(text(cell) for cell in row) for row in t.rows), t.caption))
+    blocks.append(Paragraph((Strong("Evidence"), f" (result kinds read: {', '.join(c.kinds)}):")))
+    blocks.append(Bullets(tuple(_evidence_text(e) for e in o.evidence) or (("no result file",),)))
+    if cr.figures:
+        links: list[Inline] = [Strong("Figures: ")]
+        for i, f in enumerate(cr.figures):
+            links += ([", "] if i else []) + [Link(f"{f.label} ({f.name})", f.anchor)]
+        blocks.append(Paragraph(tuple(links)))
+    return blocks
+
+
+def _figures_section(figures: list[FigureFile], out_dir: Path) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Figures", "figures")]
+    present = {f.number for f in figures if f.group == "paper"}
+    missing = [n for n in sorted(PAPER_FIGURES) if n not in present]
+    blocks.append(Paragraph(text(
+        "Figures drawn by the runs (files under the figures folder, named `fig<N>[panel]_<variant>.png` after the "
+        "paper's numbering; see reports/RESULTS.md). Paper figures not produced: "
+        + (", ".join(f"Figure {n}" for n in missing) if missing else "none") + ".")))
+    for group, title in (("paper", "Figures of the paper"), ("theory", "Theory figures"), ("other", "Other figures")):
+        fs = [f for f in figures if f.group == group]
+        if not fs:
+            continue
+        blocks.append(Heading(3, title, f"figures-{group}"))
+        for f in fs:
+            rel = Path(os.path.relpath(f.path.resolve(), out_dir.resolve())).as_posix()
+            blocks.append(Image(f.path, rel, f"{f.label}: {f.caption}", f.anchor))
+    return blocks
+
+
+def _reproducibility_section(collection: Collection, used: set[str], index: ResultIndex) -> list[Block]:
+    files = [r for r in collection.results if r.path in used]
+    blocks: list[Block] = [Heading(2, "Reproducibility", "reproducibility"),
+                           Paragraph(text("From the provenance of the result files the claims used."))]
+    if not files:
+        return blocks + [Paragraph(("No result file was used.",))]
+    rows = []
+    for r in files:
+        prov = r.provenance
+        rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale or "unknown"),
+                     text(claims_mod.dataset_name(r.dataset) if r.dataset else "not stated"),
+                     text(", ".join(map(str, r.seeds)) if r.seeds else "—"), text(_fmt_seconds(r.wall_time_s)),
+                     text(str(prov.get("git_commit", "unknown"))[:19]), text(device_of(prov)), text(r.created)))
+    blocks.append(Table(("file", "kind", "scale", "dataset", "seeds", "wall time", "git commit", "device", "created"),
+                        tuple(rows), "Result files used"))
+    commits = sorted({str(r.provenance.get("git_commit", "unknown")) for r in files})
+    devices = sorted({device_of(r.provenance) for r in files})
+    platforms = sorted({str(r.provenance.get("platform")) for r in files if r.provenance.get("platform")})
+    total = sum(r.wall_time_s or 0.0 for r in files)
+    blocks.append(Bullets((
+        (Strong("Git commits: "), *sum(((", " if i else "", Code(c)) for i, c in enumerate(commits)), ())),
+        (Strong("Devices: "), "; ".join(devices)),
+        (Strong("Platforms: "), "; ".join(platforms) or "not recorded"),
+        (Strong("Total wall time: "), f"{_fmt_seconds(total)} over {len(files)} file(s)"),
+    )))
+    versions: dict[str, set[str]] = defaultdict(set)
+    for r in files:
+        for pkg, v in (r.provenance.get("versions") or {}).items():
+            versions[str(pkg)].add(str(v))
+    if versions:
+        blocks.append(Table(("package", "version(s)"),
+                            tuple((text(p), text(", ".join(sorted(v)))) for p, v in sorted(versions.items())),
+                            "Package versions"))
+    bench = index.best("deep.benchmark")
+    if bench is not None and isinstance(bench.payload.get("rows"), list) and bench.payload["rows"]:
+        brows = [r for r in bench.payload["rows"] if isinstance(r, dict)][:30]
+        cols = sorted({k for r in brows for k in r})
+        device = bench.payload.get("device") or device_of(bench.provenance)
+        blocks.append(Paragraph(text(f"Benchmark `{bench.path}` on {device}:")))
+        blocks.append(Table(tuple(cols), tuple(tuple(text(claims_mod.fmt(r.get(c))) for c in cols) for r in brows),
+                            "Benchmark"))
+    return blocks
+
+
+def _defaults_section() -> list[Block]:
+    rows = tuple((text(d.experiment), text(d.setting), text(d.mnist), text(d.cifar10), text(d.restricted_imagenet),
+                  (Strong(d.status),) if d.status == RECONSTRUCTED else text(d.status))
+                 for d in reconstructed_defaults())
+    return [Heading(2, "Reconstructed defaults", "defaults"),
+            Paragraph(text(f"Set-up values of PAPER.md §5–6. Rows marked \"{RECONSTRUCTED}\" are our reconstructions: "
+                           "the paper's values could not be confirmed, and every such value is a configuration "
+                           "option. The values a run actually used are in its result file.")),
+            Table(("experiment", "setting", "MNIST", "CIFAR-10", "Restricted ImageNet", "status"), rows)]
+
+
+def _files_section(collection: Collection, used: set[str], index: ResultIndex) -> list[Block]:
+    read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {"theory.finite_sample", "deep.benchmark"}
+    rows = []
+    for r in collection.results:
+        if r.path in used:
+            status = "used"
+        elif r.kind not in read_kinds:
+            status = "kind not read by the report"
+        else:
+            best = index.best(r.kind)
+            status = f"not used (preferred: `{best.path}`, larger scale or newer)" if best else "not used"
+        rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale or "unknown"), text(r.created), text(status)))
+    blocks: list[Block] = [Heading(2, "Result files read", "result-files"), Paragraph(text(
+        "Folders read: " + "; ".join(f"`{p}`" + ("" if present else " (absent)") for p, present in collection.sources)
+        + ". When several files give the same kind, the one with the largest scale (paper/exact > gpu > other > "
+          "quick), then the newest, is used."))]
+    if rows:
+        blocks.append(Table(("file", "kind", "scale", "created", "status"), tuple(rows)))
+    else:
+        blocks.append(Paragraph(("No result file was found.",)))
+    blocks.append(Heading(2, "Skipped files", "skipped-files"))
+    if collection.skipped:
+        blocks.append(Table(("file", "reason"), tuple((text(f"`{s.path}`"), text(s.reason))
+                                                      for s in collection.skipped)))
+    else:
+        blocks.append(Paragraph(("None.",)))
+    return blocks
+
+
+def build_document(collection: Collection, figures: list[FigureFile], out_dir: str | os.PathLike,
+                   results: list[ClaimResult] | None = None) -> Document:
+    """The whole report as a :class:`Document`: summary table, one section per claim, figures, reproducibility,
+    reconstructed defaults, result files read and skipped files (``results``: claims already evaluated)."""
+    out_dir = Path(out_dir)
+    index = ResultIndex(collection.results)
+    if results is None:
+        results = evaluate_claims(index, figures)
+    used = {e.path for cr in results for e in cr.outcome.evidence}
+    bench = index.best("deep.benchmark")
+    if bench is not None:
+        used.add(bench.path)
+    counts = {v: sum(cr.outcome.verdict == v for cr in results) for v in claims_mod.VERDICTS}
+    newest = max((r.created for r in collection.results), default="")
+    intro = (f"Each claim of the paper (Tsipras et al., ICLR 2019, 'Robustness May Be at Odds with Accuracy') set "
+             f"beside what this project measured. Built by `tradeoff report` from {len(collection.results)} saved "
+             f"result file(s), without recomputing anything"
+             + (f"; newest result created {newest}" if newest else "") + ". Verdicts: "
+             + ", ".join(f"{counts[v]} {v}" for v in claims_mod.VERDICTS) + ". A verdict is only given with the "
+             "numbers it rests on; missing numbers give 'not run'.")
+    blocks: list[Block] = [Paragraph(text(intro))]
+    blocks += _summary_section(results)
+    blocks.append(Heading(2, "Claims", "claims"))
+    for cr in results:
+        blocks += _claim_section(cr)
+    blocks += _figures_section(figures, out_dir)
+    blocks += _reproducibility_section(collection, used, index)
+    blocks += _defaults_section()
+    blocks += _files_section(collection, used, index)
+    return Document("Robustness May Be at Odds with Accuracy — reproduction report", tuple(blocks))
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """Where the report was written, and what it says."""
+
+    markdown: Path
+    html: Path
+    document: Document
+    claims: tuple  # of ClaimResult
+
+
+def build_report(result_dirs: list[str | os.PathLike] | None = None, out_dir: str | os.PathLike | None = None,
+                 figures_dir: str | os.PathLike | None = None) -> BuiltReport:
+    """Read the result files (default: ``<build>/results`` and ``reports/results``) and the figures (default
+    ``<build>/figures``), and write ``<out>/report.md`` and ``<out>/report.html`` (default ``<out>`` = build dir)."""
+    from reports.render_html import render_html
+    from reports.render_markdown import render_markdown
+
+    out = Path(out_dir) if out_dir is not None else paths.build_dir()
+    collection = collect_results(list(result_dirs) if result_dirs is not None else default_result_dirs())
+    figures = collect_figures(figures_dir if figures_dir is not None else paths.figures_dir())
+    results = evaluate_claims(ResultIndex(collection.results), figures)
+    doc = build_document(collection, figures, out, results)
+    md = atomic_write_text(out / "report.md", render_markdown(doc))
+    html = atomic_write_text(out / "report.html", render_html(doc))
+    return BuiltReport(md, html, doc, tuple(results))

@@ -1,0 +1,20 @@
+import numpy as np
+import pytest
+import torch
+
+from data.tensors import to_float_tensor, to_uint8_array
+
+
+def test_to_float_tensor_range_shape_and_roundtrip():
+    x = np.arange(256, dtype=np.uint8).reshape(4, 1, 8, 8)
+    t = to_float_tensor(x)
+    assert t.dtype == torch.float32 and t.shape == (4, 1, 8, 8)
+    assert t.min().item() == 0.0 and t.max().item() == 1.0
+    assert t[0, 0, 0, 1].item() == pytest.approx(1 / 255)
+    np.testing.assert_array_equal(to_uint8_array(t), x)
+    assert to_float_tensor(torch.from_numpy(x)).equal(t)
+
+
+def test_to_float_tensor_rejects_non_uint8():
+    with pytest.raises(ValueError, match="uint8"):
+        to_float_tensor(np.zeros((2, 2), dtype=np.float32))

@@ -1,0 +1,63 @@
+"""Experiment definitions: every group exists at both scales, validates, and quick is smaller than paper."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from deep.experiments import definitions as D
+from deep.experiments.sweep import expand
+
+
+@pytest.mark.parametrize("dataset", D.DATASETS)
+def test_both_scales_have_the_same_groups(dataset):
+    quick, paper = D.experiments(dataset, "quick"), D.experiments(dataset, "paper")
+    assert set(quick) == set(paper)
+    assert {"fig7", "mixed", "pictures"} <= set(quick)
+    if dataset != "rin":
+        assert {"fig1", "fig6"} <= set(quick)
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "cifar10"])
+def test_quick_is_smaller_than_paper(dataset):
+    q, p = D.experiments(dataset, "quick"), D.experiments(dataset, "paper")
+    for g in ("fig1", "fig6", "fig7"):
+        assert len(expand(q[g])) < len(expand(p[g]))
+        assert max(q[g].n_train) <= max(p[g].n_train)
+
+
+def test_paper_values_follow_paper_md():
+    f6 = D.get("fig6", "mnist", "paper")
+    assert dict(f6.eps_train)["inf"] == (0.0, 0.1, 0.2, 0.3)
+    assert dict(D.get("fig1", "mnist", "paper").eps_train)["2"] == (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
+    assert f6.training.attack_steps == 40 and f6.training.attack_step_size("inf", 0.3) == 0.01
+    assert D.get("fig1", "mnist", "paper").training.attack_step_size("2", 2.0) == pytest.approx(2.5 * 2.0 / 40)
+    assert f6.n_train[0] == 100 and f6.n_train[-1] == 60000
+    pics = D.get("pictures", "mnist", "paper")
+    assert {(a.norm, a.eps) for a in pics.attacks} == {("inf", 0.3), ("2", 4.0)}
+    assert pics.frames == 20
+    assert all(e.reconstructed for e in D.experiments("mnist", "paper").values())
+
+
+def test_validation_rejects_bad_definitions():
+    f6 = D.get("fig6", "mnist", "quick")
+    with pytest.raises(ValueError, match="increasing"):
+        D.with_overrides(f6, eps_train=(("inf", (0.3, 0.1)),))
+    with pytest.raises(ValueError, match="mixed"):
+        D.with_overrides(D.get("mixed", "mnist", "quick"), eps_train=(("inf", (0.0, 0.1)),))
+    with pytest.raises(ValueError, match="norm"):
+        D.with_overrides(f6, eps_train=(("1", (0.1,)),))
+    pics = D.get("pictures", "mnist", "quick")
+    with pytest.raises(ValueError, match="judge"):
+        D.with_overrides(pics, judge=dataclasses.replace(pics.judge, seed=0))
+    with pytest.raises(ValueError, match="unknown dataset"):
+        D.experiments("svhn", "quick")
+    with pytest.raises(ValueError, match="choose one of"):
+        D.get("fig1", "rin", "quick")
+
+
+def test_epochs_scale_up_for_small_training_sets():
+    tr = D.get("fig6", "mnist", "quick").training
+    assert tr.epochs_for(100) > tr.epochs_for(2000) >= tr.epochs
+    assert tr.epochs_for(10) <= tr.max_epochs

@@ -1,0 +1,53 @@
+"""The picture pipeline and a whole dataset reproduction at micro scale, on the fake engine (fast)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+
+from data.io import read_result
+from deep.experiments import definitions as D
+from deep.experiments.reproduce import reproduce_dataset
+from tests.deep._fake_engine import FakeEngine
+
+torch.set_num_threads(1)
+
+
+def micro(exp):
+    ev = D.Evaluation(n_test=30, steps=2, restarts=1, eps=(("inf", 0.3), ("2", 2.0)))
+    if isinstance(exp, D.PictureExperiment):
+        attacks = tuple(dataclasses.replace(a, steps=5) for a in exp.attacks)
+        return D.with_overrides(exp, n_train=60, evaluation=ev, n_metric=12, n_show=3, sanity_n=10, attacks=attacks)
+    return D.with_overrides(exp, n_train=(30, 60) if exp.group in ("fig1", "fig6") else (60,), evaluation=ev)
+
+
+def test_reproduce_dataset_micro(tmp_path):
+    out = reproduce_dataset("mnist", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results",
+                            overrides=micro)
+    deep = tmp_path / "results" / "deep"
+    for name in ("fig1_mnist", "fig6_mnist", "fig7_mnist", "mixed_mnist"):
+        assert read_result(deep / f"{name}.json")["kind"] == "deep.sweep"
+    g = read_result(deep / "gradients_mnist.json")
+    assert g["kind"] == "deep.gradients"
+    assert [m["name"] for m in g["payload"]["models"]] == ["standard", "linf", "l2"]
+    assert all(-1 <= m["edge_alignment"]["estimate"] <= 1 for m in g["payload"]["models"])
+    le = read_result(deep / "large_eps_mnist.json")["payload"]
+    assert {(m["name"], m["attack_norm"]) for m in le["models"]} == {
+        (n, a) for n in ("standard", "linf", "l2") for a in ("inf", "2")}
+    for m in le["models"]:
+        assert 0 <= m["other_class_rate"]["low"] <= m["other_class_rate"]["high"] <= 1
+    assert set(le["interpolation_smoothness"]) == {"standard", "linf", "l2"}
+    sanity = sorted(deep.glob("sanity_*.json"))
+    assert len(sanity) == 3 and all(read_result(p)["kind"] == "deep.sanity" for p in sanity)
+    p = out.pictures
+    assert p.gradients.images.shape == (3, 1, 8, 8) and set(p.gradients.grads) == {"standard", "linf", "l2"}
+    assert p.interpolation.strips["linf"].shape == (3, 20, 1, 8, 8)
+    np.testing.assert_allclose(p.interpolation.strips["l2"][:, 0], p.gradients.images, atol=1e-6)
+    assert p.large_eps["inf"].adv["standard"].shape == (3, 1, 8, 8)
+    assert "fig6" in out.seconds and "pictures" in out.seconds
+    # the picture models are the sweep's runs at full data: a second reproduction trains nothing
+    eng = FakeEngine()
+    reproduce_dataset("mnist", "quick", eng, tmp_path / "runs", tmp_path / "results", overrides=micro)
+    assert eng.train_calls == []

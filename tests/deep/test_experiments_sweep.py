@@ -1,0 +1,108 @@
+"""Sweep runner: run identity, sharding is a partition, finished runs are skipped, interrupted runs resume,
+merge builds the deep.sweep table."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from data.io import read_result
+from deep.experiments import definitions as D
+from deep.experiments import sweep as S
+from tests.deep._fake_engine import FakeEngine, Interrupted
+
+torch.set_num_threads(1)
+
+
+def _micro(group="fig6"):
+    exp = D.get(group, "mnist", "quick")
+    ev = D.Evaluation(n_test=30, steps=2, restarts=1, eps=(("inf", 0.3), ("2", 2.0)))
+    return D.with_overrides(exp, n_train=(30, 60), seeds=(0, 1), evaluation=ev) if group != "fig7" else \
+        D.with_overrides(exp, n_train=(60,), seeds=(0, 1), evaluation=ev)
+
+
+def test_standard_runs_are_shared_between_norms_and_sweeps():
+    f6, f1, f7 = _micro("fig6"), _micro("fig1"), _micro("fig7")
+    ids6 = {r.run_id for r in S.expand(f6)}
+    ids1 = {r.run_id for r in S.expand(f1)}
+    ids7 = {r.run_id for r in S.expand(f7)}
+    std = {r.run_id for r in S.expand(f6) if r.eps_train == 0}
+    assert std and std <= ids1  # eps_train = 0 is the same run in the l2 and linf sweeps
+    assert {i for i in ids7 if "-inf-" in i} <= ids6  # Fig. 7's linf points at full data are Fig. 6's runs
+    assert len(S.expand(f6)) == 4 * 2 * 2
+    assert all(r.norm == "none" for r in S.expand(f6) if r.eps_train == 0)
+
+
+def test_run_id_changes_with_settings_and_is_stable():
+    f6 = _micro()
+    r = S.expand(f6)[0]
+    assert r.run_id == S.expand(_micro())[0].run_id
+    other = D.with_overrides(f6, training=D.Training(**{**f6.training.__dict__, "lr": 0.5}))
+    assert S.expand(other)[0].run_id != r.run_id
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 40])
+def test_shards_partition_the_runs(n):
+    runs = S.expand(_micro("fig6")) + S.expand(_micro("fig1"))
+    runs = list({r.run_id: r for r in runs}.values())
+    parts = [S.shard(runs, i, n) for i in range(n)]
+    ids = [r.run_id for p in parts for r in p]
+    assert sorted(ids) == sorted(r.run_id for r in runs) and len(ids) == len(set(ids))
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+    assert [r.run_id for r in S.shard(list(reversed(runs)), 0, n)] == [r.run_id for r in parts[0]]
+
+
+def test_parse_shard_errors():
+    assert S.parse_shard("2/5") == (2, 5)
+    for bad in ("5/5", "x/2", "1", "-1/3", "0/0"):
+        with pytest.raises(ValueError, match="shard"):
+            S.parse_shard(bad)
+
+
+def test_runner_skips_finished_runs(tmp_path):
+    exp = _micro()
+    runs = S.expand(exp)
+    eng = FakeEngine()
+    recs = S.execute(runs, eng, tmp_path)
+    assert [r["status"] for r in recs] == ["done"] * len(runs)
+    eng2 = FakeEngine()
+    recs2 = S.execute(runs, eng2, tmp_path)
+    assert [r["status"] for r in recs2] == ["skipped"] * len(runs) and eng2.train_calls == []
+
+
+def test_runner_resumes_an_interrupted_run(tmp_path):
+    run = S.expand(_micro())[-1]
+    eng = FakeEngine(epochs=3, interrupt_after=2)
+    with pytest.raises(Interrupted):
+        S.execute([run], eng, tmp_path)
+    assert not S.is_finished(run, tmp_path)
+    S.execute([run], eng, tmp_path)
+    assert eng.epochs_run[run.run_id] == 3  # 2 before the interruption + 1 after: resumed, not restarted
+    ref_dir = tmp_path / "ref"
+    S.execute([run], FakeEngine(epochs=3), ref_dir)
+    a = FakeEngine().load_model(run, S.run_dir_for(run, tmp_path))
+    b = FakeEngine().load_model(run, S.run_dir_for(run, ref_dir))
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q)
+
+
+def test_merge_table(tmp_path):
+    exp = _micro()
+    runs_root, results = tmp_path / "runs", tmp_path / "results"
+    S.execute(S.shard(S.expand(exp), 0, 2), FakeEngine(), runs_root)
+    with pytest.raises(ValueError, match="not finished"):
+        S.merge(exp, runs_root, results)
+    partial = read_result(S.merge(exp, runs_root, results, allow_missing=True))
+    assert len(partial["payload"]["missing"]) == len(S.expand(exp)) // 2
+    S.execute(S.shard(S.expand(exp), 1, 2), FakeEngine(), runs_root)
+    res = read_result(S.merge(exp, runs_root, results))
+    assert res["kind"] == "deep.sweep" and res["dataset"] == "mnist" and res["scale"] == "quick"
+    rows = res["payload"]["rows"]
+    assert res["payload"]["experiment"] == "fig6" and not res["payload"]["missing"]
+    assert len(rows) == 4 * 2 * 2
+    keys = {"dataset", "norm", "eps_train", "n_train", "mixed", "seed", "standard_acc", "robust_acc", "eps_eval",
+            "run"}
+    assert all(keys <= set(r) for r in rows)
+    assert {r["eps_train"] for r in rows} == {0.0, 0.1, 0.2, 0.3}
+    assert all(r["norm"] == "inf" and r["eps_eval"] == 0.3 for r in rows)
+    assert all(0 <= r["robust_acc"] <= 1 and 0 <= r["standard_acc"] <= 1 for r in rows)

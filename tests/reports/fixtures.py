@@ -1,0 +1,214 @@
+"""Small result files (written with data.io.write_result) and tiny PNGs for the report tests.
+
+Every writer takes the results folder and ``good``: the good variant is built so that the claim's rule confirms it,
+the bad variant so that it does not. Numbers follow the paper's set-up where that is cheap (p = 0.95, η√d = 3).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from data.io import atomic_write_json, write_result
+
+PROVENANCE = {
+    "git_commit": "0123456789abcdef0123456789abcdef01234567",
+    "versions": {"python": "3.11.2", "numpy": "1.26.4", "torch": "2.13.0"},
+    "platform": "Linux-test-x86_64",
+    "machine": {"cpu": "Test CPU", "cpu_count": 2, "accelerator": None},
+}
+GPU_PROVENANCE = dict(PROVENANCE, machine={"cpu": "Test CPU", "cpu_count": 16,
+                                           "accelerator": {"name": "NVIDIA H100", "count": 1, "memory_gib": 79.1}})
+
+
+def phi(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def interval(est: float, half: float, n: int = 10000) -> dict:
+    return {"estimate": est, "low": est - half, "high": est + half, "n": n, "level": 0.95}
+
+
+def put(root: Path, rel: str, kind: str, payload: dict, *, scale: str = "quick", dataset: str | None = None,
+        seeds: list[int] | None = None, created: str | None = None, wall: float = 1.5,
+        provenance: dict | None = None) -> Path:
+    """write_result under ``root/rel``; ``created`` overrides the envelope's timestamp (for preference tests)."""
+    path = write_result(root / rel, kind, payload, wall_time_s=wall, scale=scale, dataset=dataset, seeds=seeds,
+                        provenance=provenance or PROVENANCE)
+    env = json.loads(path.read_text())
+    env["created"] = created or "2026-01-01T00:00:00+00:00"
+    atomic_write_json(path, env)
+    return path
+
+
+def averaging(root: Path, good: bool = True, eta_sqrt_d: float = 3.0, **kw) -> Path:
+    d, p = 900, 0.95
+    eta = eta_sqrt_d / math.sqrt(d)
+    sd, rb = phi(eta_sqrt_d), phi(-eta_sqrt_d)
+    smc = interval(sd if good else sd - 0.05, 0.001)
+    return put(root, kw.pop("rel", "theory/averaging.json"), "theory.averaging",
+               {"d": d, "p": p, "eta": eta, "eps": 2 * eta, "standard_closed": sd, "robust_closed": rb,
+                "standard_mc": smc, "robust_mc": interval(rb, 0.001)},
+               scale="exact", dataset="synthetic D(d,p,eta)", seeds=[0], **kw)
+
+
+def bound(root: Path, good: bool = True) -> Path:
+    p = 0.95
+    ratio = p / (1 - p)
+    cls = [
+        {"name": "averaging", "standard": phi(3), "robust": phi(-3), "bound": ratio * (1 - phi(3)), "holds": True},
+        {"name": "sign_x1", "standard": 0.95, "robust": 0.95, "bound": 0.95, "holds": True},
+    ]
+    if not good:
+        cls.append({"name": "cheater", "standard": 0.99, "robust": 0.5, "bound": ratio * 0.01, "holds": False})
+    return put(root, "theory/bound.json", "theory.bound",
+               {"d": 900, "p": p, "eta": 0.1, "eps": 0.2, "classifiers": cls, "all_hold": good,
+                "tight": {"delta": 0.05, "standard": 0.95, "robust": 0.95, "bound": 0.95, "gap": 0.0}},
+               scale="exact", dataset="synthetic D(d,p,eta)")
+
+
+def frontier(root: Path) -> Path:
+    return put(root, "theory/frontier.json", "theory.frontier",
+               {"d": 900, "p": 0.95, "eta": 0.1, "eps": 0.2, "delta": [0.0, 0.025, 0.05],
+                "theorem1": [0.0, 0.475, 0.95], "exact": [0.0, 0.475, 0.95], "linear": [0.0, 0.3, 0.95]},
+               scale="exact", dataset="synthetic D(d,p,eta)")
+
+
+def svm(root: Path, good: bool = True, logistic: bool = True) -> Path:
+    lem = {f"D{i}": {"value": 0.8 + i / 100, "holds": True} for i in range(1, 6)}
+    adv = {"w1": 1.0, "v": 0.0, "standard_acc": 0.95, "robust_acc": 0.95, "weak_weight_norm": 0.0 if good else 0.3}
+    payload = {"d": 1600, "p": 0.95, "eta": 0.1, "eps_train": 0.2, "eps_eval": 0.2,
+               "standard": {"w1": 0.2, "v": 0.98, "standard_acc": 0.996, "robust_acc": 0.002,
+                            "weak_weight_norm": 0.98},
+               "adversarial": adv, "lemmas": lem}
+    if logistic:
+        payload["logistic"] = {"standard": {"standard_acc": 0.995, "robust_acc": 0.003},
+                               "adversarial": {"standard_acc": 0.95, "robust_acc": 0.95}, "pattern_holds": True}
+    return put(root, "theory/svm.json", "theory.svm", payload, scale="exact", dataset="synthetic D(d,p,eta)")
+
+
+def transfer(root: Path, good: bool = True) -> Path:
+    ff = interval(0.995, 0.003, 5000) if good else interval(0.6, 0.02, 5000)
+    return put(root, "theory/transfer.json", "theory.transfer",
+               {"n_models": 5, "eps": 0.2, "fooled_fraction": ff, "per_model": [0.993, 0.995, 0.997, 0.994, 0.996]},
+               dataset="synthetic D(d,p,eta)", seeds=[0, 1, 2, 3, 4])
+
+
+def finite_sample(root: Path) -> Path:
+    rows = [{"n": n, "eps_train": e, "standard_acc": a, "robust_acc": r}
+            for n, e, a, r in [(10, 0.0, 0.7, 0.2), (10, 0.2, 0.8, 0.7), (10000, 0.0, 0.99, 0.01),
+                               (10000, 0.2, 0.95, 0.95)]]
+    return put(root, "theory/finite_sample.json", "theory.finite_sample", {"rows": rows},
+               dataset="synthetic D(d,p,eta)")
+
+
+def fig5(root: Path, good: bool = True) -> Path:
+    topk = [{"k": 1, "standard_acc": 0.70, "robust_acc": 0.65}, {"k": 10, "standard_acc": 0.90, "robust_acc": 0.80},
+            {"k": 100, "standard_acc": 0.96, "robust_acc": 0.50}, {"k": 784, "standard_acc": 0.98, "robust_acc": 0.10}]
+    return put(root, "linear/fig5.json", "linear.fig5",
+               {"digits": [5, 7], "eps": 0.2, "norm": "linf", "box": True, "n_test": 1920,
+                "summary": {"standard": {"standard_acc": 0.98, "robust_acc": 0.10, "top_mass": 0.2, "n_active": 700},
+                            "robust": {"standard_acc": 0.95, "robust_acc": 0.80,
+                                       "top_mass": 0.7 if good else 0.1, "n_active": 40}},
+                "topk": topk, "correlation": 0.5, "weights": [[0.0] * 4]},
+               dataset="mnist", seeds=[0])
+
+
+def sweep_row(dataset, norm, eps, n, seed, acc, mixed=False, exp_eval=None):
+    return {"dataset": dataset, "norm": norm, "eps_train": eps, "n_train": n, "mixed": mixed, "seed": seed,
+            "standard_acc": acc, "robust_acc": acc / 2, "eps_eval": exp_eval if exp_eval is not None else eps,
+            "run": f"{dataset}-{norm}-{eps}-{n}-{seed}"}
+
+
+def sweep(root: Path, experiment: str, accs: dict, *, dataset: str = "mnist", norm: str = "linf", rel: str = "",
+          **kw) -> Path:
+    """``accs``: {(eps, n): [acc per seed]} (mixed rows for experiment 'mixed' when eps > 0)."""
+    rows = []
+    for (eps, n), vals in sorted(accs.items()):
+        for seed, acc in enumerate(vals):
+            rows.append(sweep_row(dataset, norm, eps, n, seed, acc, mixed=experiment == "mixed" and eps > 0))
+    seeds = sorted({r["seed"] for r in rows})
+    return put(root, rel or f"deep/{experiment}_{dataset}_{norm}.json", "deep.sweep",
+               {"experiment": experiment, "rows": rows}, dataset=dataset, seeds=seeds, **kw)
+
+
+def fig6(root: Path, small_gain: float = 0.08, large_drop: float = 0.005, dataset: str = "mnist", **kw) -> Path:
+    """Standard model 0.70/0.71 at n=100 and 0.992/0.993 at n=60000; adversarial models shifted by the arguments."""
+    return sweep(root, "fig6", {
+        (0.0, 100): [0.70, 0.71], (0.1, 100): [0.70 + small_gain, 0.71 + small_gain],
+        (0.3, 100): [0.69 + small_gain, 0.70 + small_gain],
+        (0.0, 60000): [0.992, 0.993], (0.1, 60000): [0.992 - large_drop, 0.993 - large_drop],
+        (0.3, 60000): [0.990 - 2 * large_drop, 0.991 - 2 * large_drop]}, dataset=dataset, **kw)
+
+
+def fig7(root: Path, good: bool = True) -> Path:
+    linf = [0.99, 0.988, 0.985, 0.98] if good else [0.99, 0.95, 0.99, 0.98]
+    sweep(root, "fig7", {(e, 60000): [a] for e, a in zip([0.0, 0.1, 0.2, 0.3], linf)}, norm="linf")
+    return sweep(root, "fig7", {(e, 60000): [a] for e, a in zip([0.0, 1.0, 2.0], [0.99, 0.985, 0.97])}, norm="l2")
+
+
+def mixed(root: Path, good: bool = True) -> Path:
+    accs = [0.99, 0.989, 0.986] if good else [0.99, 0.993, 0.995]
+    return sweep(root, "mixed", {(e, 60000): [a] for e, a in zip([0.0, 0.1, 0.3], accs)})
+
+
+def gradients(root: Path, good: bool = True) -> Path:
+    rob = interval(0.4, 0.03) if good else interval(0.11, 0.03)
+    return put(root, "deep/gradients_mnist.json", "deep.gradients",
+               {"dataset": "mnist", "models": [
+                   {"name": "standard", "norm": "linf", "eps_train": 0.0, "edge_alignment": interval(0.1, 0.02)},
+                   {"name": "linf-0.3", "norm": "linf", "eps_train": 0.3, "edge_alignment": rob}]},
+               dataset="mnist")
+
+
+def large_eps(root: Path, good: bool = True, dataset: str = "mnist") -> Path:
+    rob = interval(0.7, 0.05) if good else interval(0.2, 0.05)
+    return put(root, f"deep/large_eps_{dataset}.json", "deep.large_eps",
+               {"dataset": dataset, "eps": 4.0, "models": [
+                   {"name": "standard", "other_class_rate": interval(0.1, 0.05),
+                    "other_class_prob": interval(0.15, 0.04)},
+                   {"name": "l2-1.5", "other_class_rate": interval(0.6, 0.05), "other_class_prob": rob}],
+                "interpolation_smoothness": 0.93}, dataset=dataset)
+
+
+def sanity(root: Path, good: bool = True) -> Path:
+    return put(root, "deep/sanity_mnist_linf.json", "deep.sanity",
+               {"run": "mnist_linf_0.3", "checks": [
+                   {"name": "unbounded attack reaches 0%", "passed": True, "detail": "acc 0.000 at eps 100"},
+                   {"name": "more PGD steps never help", "passed": good, "detail": "20→0.91, 100→0.90"}]},
+               dataset="mnist", provenance=GPU_PROVENANCE, scale="gpu-quick")
+
+
+def benchmark(root: Path) -> Path:
+    return put(root, "deep/benchmark.json", "deep.benchmark",
+               {"device": "NVIDIA H100", "rows": [{"name": "pgd step", "ms": 1.25}, {"name": "train step", "ms": 3.5}]},
+               provenance=GPU_PROVENANCE, scale="gpu-quick")
+
+
+def write_all(root: Path, good: bool = True) -> Path:
+    """Every kind of RESULTS.md, good (all 12 claims confirmed) or bad variants where one exists."""
+    averaging(root, good)
+    bound(root, good)
+    frontier(root)
+    svm(root, good)
+    transfer(root, good)
+    finite_sample(root)
+    fig5(root, good)
+    fig6(root, small_gain=0.08 if good else -0.05, large_drop=0.005 if good else -0.01)
+    fig7(root, good)
+    mixed(root, good)
+    gradients(root, good)
+    large_eps(root, good)
+    sanity(root, good)
+    benchmark(root)
+    return root
+
+
+def tiny_png(path: Path, value: float = 1.0) -> Path:
+    """A small PNG drawn with the shared figure style."""
+    from reports.figures._style import new_figure, save_figure
+
+    fig, ax = new_figure(width=1.0, height=0.8)
+    ax[0, 0].plot([0, 1], [0, value])
+    return save_figure(fig, path)

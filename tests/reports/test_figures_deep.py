@@ -1,0 +1,71 @@
+"""Deep figures are drawn from fixture arrays and rows into PNG files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from reports.figures import deep as F
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _rows(norm="inf"):
+    rows = []
+    for eps in (0.0, 0.1, 0.3):
+        for n in (100, 1000):
+            for seed in (0, 1):
+                rows.append({"dataset": "mnist", "norm": norm, "eps_train": eps, "n_train": n, "mixed": False,
+                             "seed": seed, "standard_acc": 0.9 - eps + 0.01 * seed, "robust_acc": eps,
+                             "eps_eval": 0.3, "run": f"r{eps}{n}{seed}"})
+    return rows
+
+
+def _ok(path):
+    assert path.exists() and path.read_bytes()[:8] == PNG
+
+
+def test_accuracy_figures(tmp_path):
+    _ok(F.plot_accuracy_vs_n(_rows(), "inf", tmp_path / "fig6.png", "MNIST"))
+    mixed = [dict(r, mixed=True, standard_acc=r["standard_acc"] + 0.02) for r in _rows() if r["eps_train"] > 0]
+    _ok(F.plot_accuracy_vs_eps(_rows() + _rows("2"), tmp_path / "fig7.png", "MNIST", mixed))
+    with pytest.raises(ValueError, match="no 2 rows"):
+        F.plot_accuracy_vs_n(_rows(), "2", tmp_path / "x.png", "MNIST")
+
+
+def test_group_mean_and_std_over_seeds():
+    g = F._group(_rows(), "eps_train", "n_train", "standard_acc")
+    xs, m, s = g[0.1]
+    assert list(xs) == [100, 1000]
+    np.testing.assert_allclose(m, [0.805, 0.805])
+    np.testing.assert_allclose(s, [np.std([0.8, 0.81], ddof=1)] * 2)
+
+
+@pytest.mark.parametrize("channels,signed", [(1, True), (3, False)])
+def test_picture_figures(tmp_path, channels, signed):
+    rng = np.random.default_rng(0)
+    imgs = rng.random((3, channels, 8, 8))
+    grads = {m: rng.normal(size=imgs.shape) for m in ("standard", "linf", "l2")}
+    _ok(F.plot_gradients(imgs, grads, tmp_path / "fig2.png", "t", signed, [str(i) for i in range(10)],
+                         np.array([1, 2, 3])))
+    adv = {m: np.clip(imgs + 0.1 * g, 0, 1) for m, g in grads.items()}
+    preds = {m: np.array([4, 5, 6]) for m in adv}
+    _ok(F.plot_large_eps(imgs, adv, tmp_path / "fig8.png", "t", preds, [str(i) for i in range(10)],
+                         np.array([1, 2, 3])))
+    strips = {m: rng.random((20, channels, 8, 8)) for m in adv}
+    curves = {m: np.linspace(0, 1, 20) for m in adv}
+    _ok(F.plot_interpolation(strips, tmp_path / "fig4.png", "t", curves))
+
+
+def test_draw_dataset_from_a_micro_reproduction(tmp_path):
+    from deep.experiments.reproduce import reproduce_dataset
+    from tests.deep._fake_engine import FakeEngine
+    from tests.deep.test_experiments_pipeline import micro
+
+    out = reproduce_dataset("mnist", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results",
+                            overrides=micro, sanity=False)
+    paths = F.draw_dataset(out, tmp_path / "figures")
+    names = sorted(p.name for p in paths)
+    assert names == sorted(f"fig{i}_mnist.png" for i in (1, 2, 3, 4, 6, 7, 8, 9, 10))
+    for p in paths:
+        _ok(p)

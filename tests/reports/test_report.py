@@ -1,0 +1,309 @@
+"""The report built from small fixture result files: claim rows, verdicts, determinism, self-contained HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from reports import claims as C
+from reports.cli import main
+from reports.report import ResultIndex, build_report, classify_figure, collect_results, scale_rank
+from tests.reports import fixtures as fx
+
+
+def build(tmp_path: Path, results: Path, figures: Path | None = None):
+    out = tmp_path / "out"
+    return build_report([results], out, figures if figures is not None else tmp_path / "no-figures")
+
+
+def verdicts(built) -> dict[int, str]:
+    return {cr.claim.number: cr.outcome.verdict for cr in built.claims}
+
+
+def section(md: str, n: int) -> str:
+    """The Markdown of claim n's section."""
+    start = md.index(f'<a id="claim-{n}"></a>')
+    nxt = md.find('<a id="claim-', start + 5)
+    end = nxt if nxt > 0 else md.index('<a id="figures"></a>')
+    return md[start:end]
+
+
+def summary_row(md: str, n: int) -> str:
+    return next(line for line in md.splitlines() if line.startswith(f"| [{n}. "))
+
+
+# ------------------------------------------------------------------------------------------------ empty / all good
+
+
+def test_no_results_gives_twelve_not_run_rows(tmp_path):
+    empty = tmp_path / "results"
+    empty.mkdir()
+    built = build(tmp_path, empty)
+    md = built.markdown.read_text()
+    assert verdicts(built) == {n: C.NOT_RUN for n in range(1, 13)}
+    for n in range(1, 13):
+        assert "**not run**" in summary_row(md, n)
+        assert "No result file of kind" in section(md, n)
+    assert "Paper figures not produced: Figure 1, Figure 2" in md
+    assert built.html.read_text().count('id="claim-') == 12
+
+
+def test_good_fixtures_confirm_every_claim_with_numbers(tmp_path):
+    res = fx.write_all(tmp_path / "results", good=True)
+    built = build(tmp_path, res)
+    assert verdicts(built) == {n: C.CONFIRMED for n in range(1, 13)}
+    md = built.markdown.read_text()
+    for cr in built.claims:
+        # never a verdict without a number
+        assert any(ch.isdigit() for ch in " ".join(cr.outcome.measured))
+        assert cr.outcome.evidence, cr.claim.number
+        assert "**confirmed**" in summary_row(md, cr.claim.number)
+    # measured numbers with uncertainty and the producing file
+    s1 = section(md, 1)
+    assert "0.9987" in s1 and "[0.9977, 0.9997]" in s1 and "theory/averaging.json" in s1
+    s5 = section(md, 5)
+    assert "0.7050 ± 0.0071 (2 runs)" in s5 and "/deep/fig6_mnist_linf.json` — kind deep.sweep" in s5
+    assert "scale quick, dataset MNIST, seeds 0, 1" in s5
+    assert "Theory analogue on D" in s5
+
+
+def test_bad_fixtures_are_not_confirmed(tmp_path):
+    res = fx.write_all(tmp_path / "results", good=False)
+    v = verdicts(build(tmp_path, res))
+    assert v == {n: C.NOT_CONFIRMED for n in range(1, 13)}
+
+
+# ------------------------------------------------------------------------------------------------ single claims
+
+
+@pytest.mark.parametrize("writer,claim", [
+    (fx.averaging, 1), (fx.bound, 2), (fx.transfer, 4), (fx.fig5, 9), (fx.gradients, 10), (fx.large_eps, 11),
+    (fx.sanity, 12), (fx.fig7, 7), (fx.mixed, 8),
+])
+def test_each_rule_separates_good_from_bad(tmp_path, writer, claim):
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    writer(good, True)
+    writer(bad, False)
+    assert verdicts(build(tmp_path / "g", good))[claim] == C.CONFIRMED
+    assert verdicts(build(tmp_path / "b", bad))[claim] == C.NOT_CONFIRMED
+
+
+def test_claim1_threshold_only_checked_when_eta_sqrt_d_at_least_3(tmp_path):
+    fx.averaging(tmp_path / "r", True, eta_sqrt_d=1.5)
+    built = build(tmp_path, tmp_path / "r")
+    assert verdicts(built)[1] == C.CONFIRMED
+    assert "the 99%/1% part was not tested" in section(built.markdown.read_text(), 1)
+
+
+def test_claim3_svm_part_without_logistic_is_not_run(tmp_path):
+    fx.svm(tmp_path / "a", good=True, logistic=False)
+    fx.svm(tmp_path / "b", good=False, logistic=False)
+    fx.svm(tmp_path / "c", good=True, logistic=True)
+    assert verdicts(build(tmp_path / "A", tmp_path / "a"))[3] == C.NOT_RUN
+    assert verdicts(build(tmp_path / "B", tmp_path / "b"))[3] == C.NOT_CONFIRMED
+    assert verdicts(build(tmp_path / "C", tmp_path / "c"))[3] == C.CONFIRMED
+
+
+def test_claims5_6_low_data_gain_and_full_data_drop(tmp_path):
+    cases = {  # (small_gain, large_drop) -> (claim 5, claim 6)
+        (0.08, 0.005): (C.CONFIRMED, C.CONFIRMED),
+        (-0.05, 0.005): (C.NOT_CONFIRMED, C.CONFIRMED),
+        (0.08, -0.01): (C.CONFIRMED, C.NOT_CONFIRMED),
+        (0.004, 0.005): (C.NOT_CONFIRMED, C.CONFIRMED),  # gain 0.004 < seed spread 0.0071
+    }
+    for i, ((gain, drop), want) in enumerate(cases.items()):
+        fx.fig6(tmp_path / f"r{i}", small_gain=gain, large_drop=drop)
+        v = verdicts(build(tmp_path / f"o{i}", tmp_path / f"r{i}"))
+        assert (v[5], v[6]) == want, (gain, drop)
+
+
+def test_claim5_requires_mnist_when_mnist_was_run(tmp_path):
+    res = tmp_path / "r"
+    fx.fig6(res, small_gain=-0.05, dataset="mnist")
+    fx.fig6(res, small_gain=0.08, dataset="cifar10-jpeg")
+    built = build(tmp_path, res)
+    assert verdicts(built)[5] == C.NOT_CONFIRMED
+    s5 = section(built.markdown.read_text(), 5)
+    assert "CIFAR-10 (JPEG copy), ℓ∞, smallest n=100" in s5 and "Rule applied on MNIST" in s5
+
+
+def test_claim7_falls_back_to_largest_size_of_fig6(tmp_path):
+    fx.fig6(tmp_path / "r")
+    built = build(tmp_path, tmp_path / "r")
+    assert verdicts(built)[7] == C.CONFIRMED
+    s7 = section(built.markdown.read_text(), 7)
+    assert "largest training-set size of the Fig. 1/6 sweeps" in s7 and "Only ℓ∞ was run" in s7
+
+
+def test_claim8_takes_the_standard_model_from_other_sweeps(tmp_path):
+    res = tmp_path / "r"
+    fx.sweep(res, "mixed", {(0.1, 60000): [0.95], (0.3, 60000): [0.93]})
+    assert verdicts(build(tmp_path / "a", res))[8] == C.NOT_RUN  # no ε = 0 model anywhere
+    fx.fig7(res)
+    assert verdicts(build(tmp_path / "b", res))[8] == C.CONFIRMED
+
+
+def test_malformed_payload_gives_not_run_with_reason(tmp_path):
+    res = tmp_path / "r"
+    fx.put(res, "theory/averaging.json", "theory.averaging", {"d": 10})
+    built = build(tmp_path, res)
+    assert verdicts(built)[1] == C.NOT_RUN
+    assert "missing payload key" in section(built.markdown.read_text(), 1)
+
+
+# ------------------------------------------------------------------------------------------------ files, figures
+
+
+def test_corrupt_and_foreign_files_are_listed_as_skipped(tmp_path):
+    res = tmp_path / "r"
+    fx.averaging(res)
+    (res / "theory" / "broken.json").write_text("{not json")
+    (res / "foreign.json").write_text(json.dumps({"hello": 1}))
+    (res / "notes.txt").write_text("ignored: not a .json file")
+    built = build(tmp_path, res)
+    md = built.markdown.read_text()
+    skipped = md[md.index('<a id="skipped-files"></a>'):]
+    assert "broken.json" in skipped and "not valid JSON" in skipped
+    assert "foreign.json" in skipped and "not a tradeoff result file" in skipped
+    assert "notes.txt" not in md
+    assert verdicts(built)[1] == C.CONFIRMED
+
+
+def test_preference_order(tmp_path):
+    res = tmp_path / "r"
+    fx.averaging(res, good=False, rel="a_old_paper.json", created="2026-01-01T00:00:00+00:00")
+    fx.averaging(res, good=True, rel="b_new_paper.json", created="2026-02-01T00:00:00+00:00")
+    fx.transfer(res, good=True)
+    fx.put(res, "theory/transfer_big.json", "theory.transfer",
+           {"n_models": 5, "eps": 0.2, "fooled_fraction": fx.interval(0.5, 0.01)}, scale="paper")
+    built = build(tmp_path, res)
+    v = verdicts(built)
+    assert v[1] == C.CONFIRMED  # same scale: the newest file
+    assert v[4] == C.NOT_CONFIRMED  # paper scale beats quick even when older
+    md = built.markdown.read_text()
+    assert "not used (preferred: `" in md and "b_new_paper.json" in section(md, 1)
+    assert scale_rank("paper") > scale_rank("gpu-h100") > scale_rank("cpu") > scale_rank("quick") > scale_rank(None)
+    idx = ResultIndex(collect_results([res]).results)
+    assert idx.best("theory.averaging").path.endswith("b_new_paper.json")
+
+
+def test_figures_by_name_convention(tmp_path):
+    figs = tmp_path / "build" / "figures"
+    for name in ("fig6_mnist.png", "fig5a_weights.png", "fig5c_topk.png", "theory_frontier.png", "fig10_cifar.png",
+                 "sketch.png"):
+        fx.tiny_png(figs / name)
+    res = fx.write_all(tmp_path / "results")
+    out = tmp_path / "build"
+    built = build_report([res], out, figs)
+    md = built.markdown.read_text()
+    assert "![Figure 6: " in md and "(figures/fig6_mnist.png)" in md
+    assert md.index("Figure 5(a)") < md.index("Figure 5(c)") < md.index("Figure 6:") < md.index("Figure 10:")
+    assert "Theory figure frontier" in md and "Figure file sketch" in md
+    assert "Paper figures not produced: Figure 1, Figure 2, Figure 3, Figure 4, Figure 7, Figure 8, Figure 9." in md
+    assert "[Figure 6 (fig6_mnist.png)](#figure-fig6-mnist)" in section(md, 5)
+    assert "(#figure-theory-frontier)" in section(md, 2)
+    html = built.html.read_text()
+    assert html.count("data:image/png;base64,") == 6
+    assert classify_figure(Path("fig5b_correlation.png")).label == "Figure 5(b)"
+    assert classify_figure(Path("fig11_x.png")).group == "other"
+
+
+def test_html_is_self_contained_and_anchors_resolve(tmp_path):
+    fx.tiny_png(tmp_path / "figs" / "fig7_mnist.png")
+    built = build(tmp_path, fx.write_all(tmp_path / "results"), tmp_path / "figs")
+    html = built.html.read_text()
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", html, flags=re.I)
+    assert refs
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    for ref in refs:
+        assert ref.startswith("data:") or ref.startswith("#"), ref
+        if ref.startswith("#"):
+            assert ref[1:] in ids, ref
+    assert "<link" not in html and "<script" not in html and "url(" not in html
+    assert "@import" not in html
+
+
+def test_rendering_is_deterministic(tmp_path):
+    fx.tiny_png(tmp_path / "figs" / "fig5a_weights.png")
+    res = fx.write_all(tmp_path / "results")
+    a = build_report([res], tmp_path / "out", tmp_path / "figs")
+    md1, html1 = a.markdown.read_bytes(), a.html.read_bytes()
+    b = build_report([res], tmp_path / "out", tmp_path / "figs")
+    assert b.markdown.read_bytes() == md1 and b.html.read_bytes() == html1
+    assert not list((tmp_path / "out").glob(".*tmp"))  # atomic writes left no temporary file
+
+
+def test_reproducibility_block_and_defaults(tmp_path):
+    built = build(tmp_path, fx.write_all(tmp_path / "results"))
+    md = built.markdown.read_text()
+    repro = md[md.index('<a id="reproducibility"></a>'):md.index('<a id="defaults"></a>')]
+    assert "`0123456789abcdef0123456789abcdef01234567`" in repro
+    assert "GPU: NVIDIA H100" in repro and "CPU: Test CPU" in repro
+    assert "| torch | 2.13.0 |" in repro and "| numpy | 1.26.4 |" in repro
+    assert "1.5 s" in repro and "Total wall time" in repro and "pgd step" in repro
+    defaults = md[md.index('<a id="defaults"></a>'):md.index('<a id="result-files"></a>')]
+    assert defaults.count("**reconstructed (not confirmed from the paper)**") >= 8
+    assert "0, 0.1, 0.2, 0.3" in defaults and "from the authors' released code" in defaults
+    assert "newest result created 2026-01-01T00:00:00+00:00" in md
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+
+def test_cli_report_writes_both_files(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    build_dir = tmp_path / "b"
+    fx.write_all(build_dir / "results")
+    fx.tiny_png(build_dir / "figures" / "fig6_mnist.png")
+    assert main(["--build-dir", str(build_dir), "report"]) == 0
+    out = capsys.readouterr()
+    assert "claim  1  confirmed" in out.out and "claim 12  confirmed" in out.out
+    md = (build_dir / "report.md").read_text()
+    assert "(figures/fig6_mnist.png)" in md and "`b/results/theory/averaging.json`" in md
+    assert "`reports/results` (absent)" in md
+    assert (build_dir / "report.html").is_file()
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["report", "--results", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "no such folder" in err and err.count("\n") == 1
+    (tmp_path / "file").write_text("x")
+    assert main(["report", "--results", str(tmp_path), "--out", str(tmp_path / "file")]) == 2
+
+
+# ------------------------------------------------------------------------------------------------ rule helpers
+
+
+def test_familywise_interval_keeps_true_values_at_95_percent():
+    import random
+
+    rng = random.Random(0)
+    m, trials, passed = 10, 2000, 0
+    for _ in range(trials):
+        ok = True
+        for _ in range(m):  # an MC estimate of a true value 0.5 with standard error 0.01, reported as a 95% interval
+            est = 0.5 + rng.gauss(0.0, 0.01)
+            ok &= C.inside_familywise(0.5, fx.interval(est, 1.959964 * 0.01), m)
+        passed += ok
+    assert passed / trials >= 0.94  # a plain 95% interval per check would give about 0.95**10 = 0.60
+    iv = fx.interval(0.5, 0.01)
+    assert C.inside_familywise(0.5105, iv, 2) and not C.inside_familywise(0.5105, iv, 1)
+    assert not C.inside_familywise(0.6, iv, 100)
+
+
+def test_a_verdict_without_a_number_becomes_not_run():
+    fake = C.Claim(99, "t", "p", ("none",), "r", (), lambda index: C.Outcome(C.CONFIRMED, "fine", ["all good"]))
+    out = C.evaluate(fake, ResultIndex([]))
+    assert out.verdict == C.NOT_RUN and "No number was measured" in out.measured[-1]
+
+
+def test_number_formatting():
+    assert C.fmt(fx.interval(0.5, 0.01, 100)) == "0.5000 [0.4900, 0.5100] (95%, n=100)"
+    assert C.fmt(None) == "n/a" and C.fmt(3) == "3" and C.fmt(1e-7) == "1.000e-07"
+    assert C.dataset_name("cifar10-jpeg") == "CIFAR-10 (JPEG copy)"
+    with pytest.raises(TypeError):
+        C.value("0.5")
