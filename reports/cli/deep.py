@@ -133,11 +133,10 @@ def _test_points(run: str, n: int | None, device: str):
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from deep.evaluate import robust_accuracy
-    from deep.sanity import run_sanity_checks
-
     from data.io import write_result
     from data.paths import results_dir
+    from deep.evaluate import robust_accuracy
+    from deep.sanity import run_sanity_checks
 
     if any(e < 0 for e in args.eps):
         raise UserError(f"--eps values must be >= 0 (pixel space), got {args.eps}")
@@ -183,9 +182,9 @@ def _attack(args: argparse.Namespace) -> int:
 
     import numpy as np
     import torch
-    from deep.attacks import PGD
 
     from data.io import atomic_write_bytes
+    from deep.attacks import PGD
 
     if args.eps <= 0:
         raise UserError(f"--eps must be > 0 (pixel space), got {args.eps}")

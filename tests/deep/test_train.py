@@ -10,40 +10,6 @@ from deep.train import Trainer, evaluate_model, fit
 
 torch.set_num_threads(1)
 
-try:  # TEMPORARY stand-in until deep.attacks lands on main; deleted after the merge
-    import deep.attacks  # noqa: F401
-except ModuleNotFoundError:
-    import sys
-    import types
-
-    from torch.nn import functional as F
-
-    class _PGD:
-        def __init__(self, eps, step_size, steps, norm="inf", random_start=True, restarts=1, loss_fn=None, **kw):
-            self.eps, self.step_size, self.steps, self.random_start, self.restarts = (
-                eps, step_size, steps, random_start, restarts)
-
-        def __call__(self, model, x, y):
-            was = model.training
-            model.eval()
-            best = x.clone()
-            for _ in range(self.restarts):
-                d = (torch.rand_like(x) * 2 - 1) * self.eps if self.random_start else torch.zeros_like(x)
-                xa = (x + d).clamp(0, 1)
-                for _ in range(self.steps):
-                    xa = xa.detach().requires_grad_(True)
-                    (g,) = torch.autograd.grad(F.cross_entropy(model(xa).float(), y), xa)
-                    xa = torch.min(torch.max(xa + self.step_size * g.sign(), x - self.eps), x + self.eps).clamp(0, 1)
-                with torch.no_grad():
-                    wrong = model(xa).argmax(1) != y
-                best[wrong] = xa.detach()[wrong]
-            model.train(was)
-            return best
-
-    _mod = types.ModuleType("deep.attacks")
-    _mod.PGD = _PGD
-    sys.modules["deep.attacks"] = _mod
-
 
 def tiny_config(**changes) -> TrainConfig:
     base = TrainConfig(

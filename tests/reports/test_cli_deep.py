@@ -45,7 +45,6 @@ def test_train_errors_are_one_line_exit_2(tmp_path, config_file, capsys):
 
 
 def test_eval_prints_accuracy_and_sanity_and_writes_result(tmp_path, config_file, capsys):
-    pytest.importorskip("deep.sanity", reason="TEMPORARY until deep.attacks/evaluate/sanity land on main")
     run = tmp_path / "run"
     assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--no-progress"]) == 0
     capsys.readouterr()
@@ -63,7 +62,6 @@ def test_eval_prints_accuracy_and_sanity_and_writes_result(tmp_path, config_file
 
 
 def test_attack_saves_examples_inside_the_ball(tmp_path, config_file, capsys):
-    pytest.importorskip("deep.sanity", reason="TEMPORARY until deep.attacks/evaluate/sanity land on main")
     run = tmp_path / "run"
     assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--no-progress"]) == 0
     out = tmp_path / "adv.npz"
