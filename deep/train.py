@@ -262,24 +262,11 @@ class Trainer:
         seen = torch.zeros((), device=self.device, dtype=torch.long)
         bar = progress_bar(n_batches, f"epoch {e + 1}/{cfg.epochs}", progress and self.dist.is_main)
         t0 = time.perf_counter()
-        lr = self.lr_at(e)
-        eps = self.adv_eps_at(e)
-        self.train_model.train()
+        lr, eps = self.lr_at(e), self.adv_eps_at(e)
         for i, (xb, yb) in enumerate(self._iterate(batches.epoch(e))):
             t = e + (i + 1) / n_batches
-            lr = self.lr_at(t)
-            for group in self.optimizer.param_groups:
-                group["lr"] = lr
-            eps = self.adv_eps_at(t)
-            x_in = self._training_inputs(xb, yb, eps)
-            self.train_model.train()
-            self.optimizer.zero_grad(set_to_none=True)
-            with self._amp():
-                logits = self.train_model(x_in)
-                loss = F.cross_entropy(logits.float(), yb)
-            loss.backward()
-            self.optimizer.step()
-            self.global_step += 1
+            lr, eps = self.lr_at(t), self.adv_eps_at(t)
+            loss, logits = self.train_step(xb, yb, lr, eps)
             with torch.no_grad():
                 loss_sum += loss.detach() * len(yb)
                 correct += (logits.argmax(1) == yb).sum()
@@ -299,6 +286,22 @@ class Trainer:
             time_s=time.perf_counter() - t0,
             adv_eps=eps,
         )
+
+    def train_step(self, xb: torch.Tensor, yb: torch.Tensor, lr: float, eps: float):
+        """One optimiser step at learning rate ``lr`` on the batch, adversarial at radius ``eps`` when training is
+        adversarial; returns the (device) loss and logits without synchronising."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        x_in = self._training_inputs(xb, yb, eps)
+        self.train_model.train()
+        self.optimizer.zero_grad(set_to_none=True)
+        with self._amp():
+            logits = self.train_model(x_in)
+            loss = F.cross_entropy(logits.float(), yb)
+        loss.backward()
+        self.optimizer.step()
+        self.global_step += 1
+        return loss, logits
 
     def _iterate(self, it: Iterator) -> Iterator:
         for xb, yb in it:
