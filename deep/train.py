@@ -121,11 +121,8 @@ def load_data(
     dist = dist or DistInfo()
     spec = dataset_spec(cfg.dataset)
     if not spec.in_memory and train is None:
-        ds = open_dataset(cfg.dataset, "train", cfg.data_root, train=True)
-        if cfg.n_train is not None:
-            ds = torch.utils.data.Subset(ds, list(range(min(cfg.n_train, len(ds)))))
+        ds, test_ds = disk_datasets(cfg)
         batches = DatasetBatches(ds, cfg.batch_size, True, cfg.seed, dist.rank, dist.world_size, device)
-        test_ds = open_dataset(cfg.dataset, "val", cfg.data_root, train=False)
         tx, ty = materialise(test_ds, cfg.eval.n_final)
     else:
         x, y = train if train is not None else load_split(cfg.dataset, "train", cfg.data_root, cfg.n_train,
@@ -138,6 +135,42 @@ def load_data(
     ex, ey = _subset(tx, ty, cfg.eval.n_epoch, cfg.data_seed, cfg.dataset)
     fx, fy = _subset(tx, ty, cfg.eval.n_final, cfg.data_seed, cfg.dataset)
     return DataBundle(batches, ex.to(device), ey.to(device), fx.to(device), fy.to(device))
+
+
+def disk_datasets(cfg: TrainConfig):
+    """Training and held-out datasets of an on-disk dataset (Restricted ImageNet): ``<root>/train`` and
+    ``<root>/val`` when both exist; otherwise (the repository's val-only sample) a fixed split of ``val``: a
+    ``data_seed`` permutation whose first 20% is held out and the rest trained on. ``n_train`` keeps a
+    class-stratified subsample of the training part."""
+    from pathlib import Path
+
+    from torch.utils.data import Subset
+
+    if cfg.data_root is None:
+        raise ValueError(f"dataset {cfg.dataset!r} needs data_root (the folder holding train/ and/or val/)")
+    if (Path(cfg.data_root).expanduser() / "train").is_dir():
+        train_ds = open_dataset(cfg.dataset, "train", cfg.data_root, train=True)
+        test_ds = open_dataset(cfg.dataset, "val", cfg.data_root, train=False)
+        train_idx = list(range(len(train_ds)))
+    else:
+        full_train = open_dataset(cfg.dataset, "val", cfg.data_root, train=True)
+        full_test = open_dataset(cfg.dataset, "val", cfg.data_root, train=False)
+        perm = torch.randperm(len(full_train), generator=torch.Generator().manual_seed(cfg.data_seed)).tolist()
+        n_test = max(1, len(perm) // 5)
+        test_ds, train_ds = Subset(full_test, perm[:n_test]), full_train
+        train_idx = perm[n_test:]
+    if cfg.n_train is not None and cfg.n_train < len(train_idx):
+        labels = getattr(train_ds, "labels", None)
+        if labels is not None:
+            sub_labels = torch.as_tensor(np.asarray(labels)[train_idx])
+            keep = stratified_indices(sub_labels, cfg.n_train, cfg.data_seed).tolist()
+        else:
+            keep = torch.randperm(len(train_idx), generator=torch.Generator().manual_seed(cfg.data_seed))
+            keep = keep[: cfg.n_train].tolist()
+        train_idx = [train_idx[i] for i in keep]
+    if len(train_idx) != len(train_ds):
+        train_ds = Subset(train_ds, train_idx)
+    return train_ds, test_ds
 
 
 def _subset(x: torch.Tensor, y: torch.Tensor, n: int | None, seed: int, dataset: str):

@@ -187,3 +187,21 @@ def test_evaluate_model_robust_never_exceeds_standard():
     std, rob = evaluate_model(trainer.model, x, y, [0.05, 0.3], steps=5, batch_size=64)
     assert 0 <= rob["0.3"] <= rob["0.05"] <= std <= 1
     assert rob["0.3"] < 0.2  # a large ball breaks the toy model
+
+
+IMAGENET_SAMPLE = "/work/shared/data/imagenet-sample"
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_restricted_imagenet_sample_trains_from_disk():
+    import os
+
+    if not os.path.isdir(os.path.join(IMAGENET_SAMPLE, "val")):
+        pytest.skip(f"Restricted ImageNet sample not found at {IMAGENET_SAMPLE}")
+    cfg = TrainConfig(name="rin", dataset="restricted_imagenet", data_root=IMAGENET_SAMPLE, n_train=18,
+                      model="resnet50", width=4, epochs=1, batch_size=9, optimizer="sgd", lr=0.01, device="cpu",
+                      eval=EvalConfig(n_epoch=9, n_final=9), progress=False)
+    trainer, hist = fit(cfg)
+    assert hist[0].n_train_seen == 18 and trainer.data.final_x.shape == (9, 3, 224, 224)
+    assert 0 <= hist[0].eval_standard_acc <= 1 and trainer.spec.num_classes == 9
