@@ -82,6 +82,20 @@ def test_unknown_toml_field_is_named():
     assert loads_config('[adv]\nnorm = inf\n').adv.norm == "inf"
 
 
+def test_example_configs_load_and_validate():
+    from deep.config import example_configs
+
+    names = example_configs()
+    assert {"mnist_linf_0.3", "mnist_standard", "cifar10_linf_8", "restricted_imagenet_linf"} <= set(names)
+    for name in names:
+        cfg = load_config(name)
+        assert cfg.name and loads_config(dumps_config(cfg)) == cfg
+    mnist = load_config("mnist_linf_0.3")
+    assert (mnist.adv.eps, mnist.adv.steps, mnist.adv.step_size, mnist.adv.random_start) == (0.3, 40, 0.01, True)
+    rin = load_config("restricted_imagenet_linf")
+    assert rin.nesterov and rin.milestones == [30, 60, 85, 95, 105] and rin.adv.step_size == rin.adv.eps / 4
+
+
 def test_config_fingerprint_ignores_cosmetic_fields():
     a = tiny_config()
     assert a.fingerprint() == tiny_config(name="other", progress=True, compile=True).fingerprint()
