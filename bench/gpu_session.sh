@@ -23,7 +23,8 @@ log="$OUT/$part.log"
     tar xzf .gpu/cifar10-jpeg.tgz -C /tmp
     timeout "${DEEP_TIMEOUT:-330}" python -m bench.gpu_deep --budget-s "${DEEP_BUDGET:-270}" --out /tmp/gpu-deep \
       --cifar-root /tmp/cifar10-jpeg || echo "gpu_deep failed: $?"
-    tar czf "$OUT/gpu_deep.tgz" -C /tmp gpu-deep 2>/dev/null || true
+    # results, figures and per-run metrics/configs; not the checkpoints (too large to come back)
+    (cd /tmp && find gpu-deep -type f ! -name '*.pt' -print0 | tar czf "$OUT/gpu_deep.tgz" --null -T -) || true
     cp /tmp/gpu-deep/summary.json "$OUT/gpu_deep_summary.json" 2>/dev/null || true
   fi
   date -u
