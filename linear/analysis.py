@@ -107,6 +107,7 @@ class TopKRow:
     robust_acc: float
     train_acc: float
     n_iter: int
+    converged: bool  # the solver met its tolerance
 
 
 def topk_study(X_train, y_train, X_test, y_test, order, ks, eps: float, norm: str = "inf", box: bool = True,
@@ -129,11 +130,12 @@ def topk_study(X_train, y_train, X_test, y_test, order, ks, eps: float, norm: st
         idx = np.asarray(order[:k])
         if k == d and full_model is not None:
             w, b, n_iter = np.asarray(full_model[0], dtype=np.float64), float(full_model[1]), 0
+            converged = True  # the caller's fit (run_fig5 reports its own convergence)
         else:
             init = (w[idx], b) if rows else None
             res = minimise_adversarial_logistic(X_train[:, idx], y_train, 0.0, norm, False, alpha, tol, max_iter,
                                                 init=init)
-            w, b, n_iter = np.zeros(d), res.intercept, res.n_iter
+            w, b, n_iter, converged = np.zeros(d), res.intercept, res.n_iter, res.converged
             w[idx] = res.coef
         rows.append(TopKRow(
             k=int(k),
@@ -141,6 +143,7 @@ def topk_study(X_train, y_train, X_test, y_test, order, ks, eps: float, norm: st
             robust_acc=robust_accuracy(w, b, X_test, y_test, eps, norm, box),
             train_acc=standard_accuracy(w, b, X_train, y_train),
             n_iter=n_iter,
+            converged=converged,
         ))
         if progress is not None:
             progress(1)

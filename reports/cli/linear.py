@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from reports.cli._base import UserError, emit_json, format_table, group
+from reports.cli._base import UserError, emit_json, format_table, group, warn
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -76,6 +76,10 @@ def run_fig5_command(args) -> int:
         result = run_fig5(X_train, y_train, X_test, y_test, cfg, progress=lambda step: bar.update(1))
     payload = result.payload()
     wall = time.perf_counter() - t0
+    unconverged = [name for name, d in payload["solver"].items() if not d["converged"]]
+    unconverged += [f"top-k k={r['k']}" for r in payload["topk"] if not r["converged"]]
+    if unconverged:
+        warn(f"L-BFGS-B did not reach tol={cfg.tol} for: {', '.join(unconverged)} (raise --tol or check the data)")
     path = write_result(results_dir() / "linear" / "fig5.json", "linear.fig5", payload, wall_time_s=wall,
                         scale="exact", dataset=f"mnist {cfg.digits[0]}-vs-{cfg.digits[1]}", seeds=[])
     figures = []

@@ -73,7 +73,7 @@ def test_whole_study_on_small_digits(small_fig5):
     assert res.topk[-1].robust_acc < res.topk[0].robust_acc
     # the k = d top-k model is the standard model itself
     assert res.topk[-1].standard_acc == pytest.approx(std.standard_acc)
-    assert all(v["converged"] for v in res.solver.values())
+    assert all(v["converged"] for v in res.solver.values()) and all(r.converged for r in res.topk)
 
 
 def test_payload_has_the_report_keys_and_is_strict_json(small_fig5):
