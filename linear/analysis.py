@@ -81,6 +81,7 @@ class ModelSummary:
     n_active: int
     l1_norm: float
     weight_correlation: float  # Pearson correlation between the weights w_i and the pixel correlations ρ_i
+    weighted_abs_correlation: float  # Σ|w_i||ρ_i| / Σ|w_i|: how correlated the pixels carrying the weight are
 
 
 def summarise_model(w, b, X_test, y_test, correlation, order, eps, norm, box,
@@ -95,6 +96,7 @@ def summarise_model(w, b, X_test, y_test, correlation, order, eps, norm, box,
         n_active=n_active(w, active_rel),
         l1_norm=float(np.abs(w).sum()),
         weight_correlation=wc,
+        weighted_abs_correlation=float(np.abs(w) @ np.abs(correlation) / np.abs(w).sum()) if np.any(w) else 0.0,
     )
 
 

@@ -64,6 +64,7 @@ def test_whole_study_on_small_digits(small_fig5):
     assert rob.robust_acc > std.robust_acc + 0.3  # adversarial training buys robustness
     assert std.robust_acc <= std.standard_acc and rob.robust_acc <= rob.standard_acc
     assert rob.top_mass > std.top_mass and rob.n_active < std.n_active  # weights concentrate
+    assert rob.weighted_abs_correlation > std.weighted_abs_correlation  # ... on strongly correlated pixels
     # the summary's robust accuracy is the exact one of the returned weights
     assert rob.robust_acc == robust_accuracy(res.robust_weights, res.robust_intercept, X[250:].reshape(-1, 64),
                                              y[250:], 0.2, "inf", True)
