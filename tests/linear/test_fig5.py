@@ -97,3 +97,11 @@ def test_config_errors():
         run_fig5(X * 3, y, X, y, Fig5Config())
     with pytest.raises(ValueError, match="both labels"):
         run_fig5(X, np.ones(10), X, y, Fig5Config())
+
+
+def test_study_is_deterministic(small_fig5):
+    res, _, (X, y) = small_fig5
+    again = run_fig5(X[:250], y[:250], X[250:], y[250:], Fig5Config(eps=0.2, n_k=8))
+    np.testing.assert_array_equal(again.robust_weights, res.robust_weights)
+    np.testing.assert_array_equal(again.standard_weights, res.standard_weights)
+    assert [r.robust_acc for r in again.topk] == [r.robust_acc for r in res.topk]
