@@ -168,3 +168,12 @@ def test_user_errors(digits_5_7):
         AdversarialLogisticClassifier(eps=-1).fit(X, y)
     with pytest.raises(ValueError, match="Only binary"):
         LogisticLinearClassifier().fit(X[:30], np.arange(30) % 3)
+
+
+def test_unconverged_fit_warns(digits_5_7):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = digits_5_7
+    with pytest.warns(ConvergenceWarning, match="projected gradient"):
+        clf = AdversarialLogisticClassifier(eps=0.1, max_iter=2).fit(X, y)
+    assert not clf.converged_ and clf.grad_norm_ > clf.tol
