@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Protocol
 
@@ -44,7 +44,12 @@ class RunSpec:
         return tuple(n for n, _ in self.evaluation.eps) if self.norm == "none" else (self.norm,)
 
     def fingerprint(self) -> str:
-        blob = json.dumps(asdict(self), sort_keys=True, default=str).encode()
+        """Hash of the spec; training/evaluation fields left at their defaults are omitted, so that adding a new
+        setting with a default does not invalidate finished runs."""
+        d = asdict(self)
+        for key, obj in (("training", self.training), ("evaluation", self.evaluation)):
+            d[key] = _non_default(obj)
+        blob = json.dumps(d, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:10]
 
     @property
@@ -54,6 +59,17 @@ class RunSpec:
         mix = "-mixed" if self.mixed else ""
         eps = f"{self.eps_train:.4g}"
         return f"{self.dataset}-{self.scale}-{self.norm}-e{eps}-n{n}{mix}-s{self.seed}-{self.fingerprint()}"
+
+
+def _non_default(obj) -> dict:
+    """The fields of a dataclass instance that differ from their declared defaults (all required fields)."""
+    out = {}
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if f.default is not MISSING and v == f.default:
+            continue
+        out[f.name] = v
+    return out
 
 
 def make_run(dataset: str, scale: str, norm: str, eps_train: float, n_train: int | None, mixed: bool, seed: int,
@@ -165,7 +181,7 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
                         "dataset": DATASET_LABELS[exp.dataset], "norm": norm, "eps_train": float(eps),
                         "n_train": n if n is not None else res.get("n_train"), "mixed": exp.mixed, "seed": seed,
                         "standard_acc": res["standard_acc"], "robust_acc": rob["acc"], "eps_eval": rob["eps"],
-                        "run": r.run_id,
+                        "n_eval": res.get("n_test"), "run": r.run_id,
                     })
     return rows, list(dict.fromkeys(missing))
 

@@ -42,10 +42,13 @@ def _engine(args):
 
 
 def _set_threads(args) -> None:
+    """``--threads N``; by default ONE thread for the quick scale on CPU: its small models gain little from a
+    second thread, and on a shared machine two threads were measured 6x slower per image than one."""
     import torch
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    threads = args.threads or (1 if args.scale == "quick" and args.device != "cuda" else 0)
+    if threads:
+        torch.set_num_threads(threads)
 
 
 def _add_common(p, datasets: bool = False) -> None:
@@ -60,28 +63,33 @@ def _add_common(p, datasets: bool = False) -> None:
                    help="CIFAR-10 folder (default: the JPEG copy /work/shared/data/cifar10-jpeg)")
     p.add_argument("--rin-root", metavar="DIR",
                    help="Restricted ImageNet folder (default: the sample /work/shared/data/imagenet-sample)")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch CPU threads (default: 1 for --scale quick, else torch's default)")
     p.add_argument("--progress", action="store_true", help="show per-epoch progress bars")
 
 
 def cmd_reproduce(args) -> int:
     from data.paths import figures_dir, results_dir, runs_dir
+    from deep.experiments.definitions import micro
     from deep.experiments.reproduce import reproduce_dataset
     from reports.figures.deep import draw_dataset
 
+    if args.micro and args.scale != "quick":
+        raise UserError("--micro shrinks the quick scale; use it with --scale quick")
     _set_threads(args)
     engine = _engine(args)
     total = time.perf_counter()
     for ds in _datasets(args.datasets):
         t = time.perf_counter()
         out = reproduce_dataset(ds, args.scale, engine, runs_dir(), results_dir(), sanity=not args.no_sanity,
-                                log=_log)
+                                overrides=micro if args.micro else None, log=_log)
         tf = time.perf_counter()
         figs = draw_dataset(out, figures_dir())
         out.seconds["figures"] = time.perf_counter() - tf
         _log(f"[{ds}/{args.scale}] {len(figs)} figures in {out.seconds['figures']:.1f}s; "
              f"dataset total {time.perf_counter() - t:.1f}s")
-        print(format_table([{"part": k, "seconds": v} for k, v in out.seconds.items()], floatfmt=".1f"))
+        print(format_table([{"part": k, "seconds": v, "cpu_seconds": out.cpu_seconds.get(k)}
+                            for k, v in out.seconds.items()], floatfmt=".1f"))
         for group_name, rows in out.rows.items():
             print(f"\n{group_name} ({ds}, {args.scale})")
             print(format_table(rows, ["norm", "eps_train", "n_train", "mixed", "seed", "standard_acc", "robust_acc",
@@ -140,6 +148,8 @@ def register(top) -> None:
     p = sub.add_parser("reproduce", help="run every deep experiment (sweeps, figures, claim 5-8, 10-12 numbers)")
     _add_common(p, datasets=True)
     p.add_argument("--no-sanity", action="store_true", help="skip the gradient-masking checks (claim 12)")
+    p.add_argument("--micro", action="store_true",
+                   help="smoke test: a tiny version of the quick scale (seconds per run; numbers mean nothing)")
     p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("sweep", help="run one sweep (fig1, fig6, fig7, mixed), or one shard of it")

@@ -73,7 +73,7 @@ def plot_accuracy_vs_eps(rows: list[dict], path: str | os.PathLike, title: str,
     for ax, norm in zip(axes[0], norms):
         for label, rs, style in (("adversarial batches", rows, "o-"), ("50/50 clean/adversarial", mixed_rows, "s--")):
             sel = [r for r in (rs or []) if r["norm"] == norm]
-            if label.startswith("50/50"):  # mixed curves start from the same standard model
+            if sel and label.startswith("50/50"):  # mixed curves start from the same standard model
                 sel += [r for r in rows if r["norm"] == norm and r["eps_train"] == 0]
             if not sel:
                 continue
@@ -162,7 +162,8 @@ def plot_interpolation(strips: dict[str, np.ndarray], path: str | os.PathLike, t
     for i, name in enumerate(names):
         for t in range(f):
             _show(axes[i, t], strips[name][t])
-        axes[i, 0].set_ylabel(MODEL_LABEL.get(name, name), fontsize=7)
+        base, _, idx = name.partition(" #")
+        axes[i, 0].set_ylabel(MODEL_LABEL.get(base, base) + (f" #{idx}" if idx else ""), fontsize=7)
         if curves:
             ax = axes[i, f]
             c = np.asarray(curves[name])

@@ -100,6 +100,6 @@ class FakeEngine:
     def large_eps_attack(self, spec, trajectory=False):
         return lambda model, x, y: self._pgd(model, x, y, min(spec.eps, 1.0), spec.steps, 0.1)
 
-    def sanity(self, model, x, y, eps, norm):
+    def sanity(self, model, x, y, eps, norm, steps=20):
         acc = self._acc(model, self._pgd(model, x, y, 1.0, 20, 0.1), y)
         return [{"name": "unbounded_attack", "passed": acc <= 0.01, "detail": f"accuracy {acc:.3f}"}]

@@ -61,3 +61,14 @@ def test_epochs_scale_up_for_small_training_sets():
     tr = D.get("fig6", "mnist", "quick").training
     assert tr.epochs_for(100) > tr.epochs_for(2000) >= tr.epochs
     assert tr.epochs_for(10) <= tr.max_epochs
+
+
+@pytest.mark.parametrize("dataset", D.DATASETS)
+def test_micro_versions_validate_and_are_tiny(dataset):
+    for exp in D.experiments(dataset, "quick").values():
+        m = D.micro(exp)
+        assert m.scale == "smoke" and m.training.epochs == 1
+        if isinstance(m, D.SweepExperiment):
+            assert len(expand(m)) <= len(expand(exp)) and all(n is None or n <= 200 for n in m.n_train)
+        else:
+            assert m.n_metric == 10 and all(a.steps <= 5 for a in m.attacks)

@@ -34,9 +34,12 @@ def test_reproduce_dataset_micro(tmp_path):
     assert [m["name"] for m in g["payload"]["models"]] == ["standard", "linf", "l2"]
     assert all(-1 <= m["edge_alignment"]["estimate"] <= 1 for m in g["payload"]["models"])
     le = read_result(deep / "large_eps_mnist.json")["payload"]
-    assert {(m["name"], m["attack_norm"]) for m in le["models"]} == {
+    assert [(m["name"], m["attack_norm"]) for m in le["models"]] == [("standard", "2"), ("linf", "2"), ("l2", "2")]
+    assert [m["eps_train"] for m in le["models"]] == [0.0, 0.3, 2.0]  # the report tells standard from robust by it
+    by = le["models_by_attack_norm"]
+    assert {(m["name"], m["attack_norm"]) for a in by for m in by[a]} == {
         (n, a) for n in ("standard", "linf", "l2") for a in ("inf", "2")}
-    for m in le["models"]:
+    for m in by["inf"] + by["2"]:
         assert 0 <= m["other_class_rate"]["low"] <= m["other_class_rate"]["high"] <= 1
     assert set(le["interpolation_smoothness"]) == {"standard", "linf", "l2"}
     sanity = sorted(deep.glob("sanity_*.json"))

@@ -25,12 +25,23 @@ def test_standard_runs_are_shared_between_norms_and_sweeps():
     f6, f1, f7 = _micro("fig6"), _micro("fig1"), _micro("fig7")
     ids6 = {r.run_id for r in S.expand(f6)}
     ids1 = {r.run_id for r in S.expand(f1)}
-    ids7 = {r.run_id for r in S.expand(f7)}
     std = {r.run_id for r in S.expand(f6) if r.eps_train == 0}
     assert std and std <= ids1  # eps_train = 0 is the same run in the l2 and linf sweeps
-    assert {i for i in ids7 if "-inf-" in i} <= ids6  # Fig. 7's linf points at full data are Fig. 6's runs
-    assert len(S.expand(f6)) == 4 * 2 * 2
+    grid6 = dict(f6.eps_train)["inf"]
+    shared = {r.run_id for r in S.expand(f7) if r.norm == "inf" and r.eps_train in grid6}
+    assert shared and shared <= ids6  # Fig. 7's linf points at full data are Fig. 6's runs
+    assert len(S.expand(f6)) == len(grid6) * 2 * 2
     assert all(r.norm == "none" for r in S.expand(f6) if r.eps_train == 0)
+
+
+def test_new_default_settings_keep_run_ids():
+    import dataclasses
+
+    r = S.expand(_micro())[0]
+    same = dataclasses.replace(r, training=dataclasses.replace(r.training, milestones=()))
+    assert same.run_id == r.run_id  # a field at its default does not enter the fingerprint
+    other = dataclasses.replace(r, training=dataclasses.replace(r.training, milestones=(1.0,)))
+    assert other.run_id != r.run_id
 
 
 def test_run_id_changes_with_settings_and_is_stable():
@@ -99,10 +110,11 @@ def test_merge_table(tmp_path):
     assert res["kind"] == "deep.sweep" and res["dataset"] == "mnist" and res["scale"] == "quick"
     rows = res["payload"]["rows"]
     assert res["payload"]["experiment"] == "fig6" and not res["payload"]["missing"]
-    assert len(rows) == 4 * 2 * 2
+    grid = dict(exp.eps_train)["inf"]
+    assert len(rows) == len(grid) * 2 * 2
     keys = {"dataset", "norm", "eps_train", "n_train", "mixed", "seed", "standard_acc", "robust_acc", "eps_eval",
             "run"}
     assert all(keys <= set(r) for r in rows)
-    assert {r["eps_train"] for r in rows} == {0.0, 0.1, 0.2, 0.3}
+    assert {r["eps_train"] for r in rows} == set(grid) and 0.0 in grid
     assert all(r["norm"] == "inf" and r["eps_eval"] == 0.3 for r in rows)
     assert all(0 <= r["robust_acc"] <= 1 and 0 <= r["standard_acc"] <= 1 for r in rows)

@@ -1,0 +1,365 @@
+"""Theorem 2 of Tsipras et al. (2019), Appendix D (PAPER.md section 4): the population soft-margin SVM on D(d, p, eta).
+
+Objective (standard when ``eps = 0``, l_inf-adversarial otherwise)::
+
+    J_lam(w) = E[ max(0, 1 - y w^T x + eps ||w||_1) ] + (lam / 2) ||w||_2^2 .
+
+Given s = y x_1 (+1 with probability p, -1 otherwise) the margin y w^T x is Gaussian, so the expectation is
+closed-form: with weak weights w_2..w_{d+1}, m | s ~ N(s w_1 + eta sum_i w_i - eps ||w||_1, ||w_{2:}||_2^2) and for
+m ~ N(mu, sigma^2), E[max(0, 1 - m)] = (1 - mu) Phi((1 - mu)/sigma) + sigma phi((1 - mu)/sigma).
+
+The weak weights are parameterised in *groups*: group g holds n_g features that share one weight c_g, stored as
+theta_g = sqrt(n_g) c_g (so the symmetric form of Lemma D.1 is one group with theta = v, and a general w is d groups of
+size 1). The objective depends on w only through w_1, sum_i w_i = sum_g sqrt(n_g) theta_g, ||w_{2:}||_2 = ||theta||_2
+and ||w||_1 = |w_1| + sum_g sqrt(n_g) |theta_g|. The l_1 term is made smooth by splitting z = u - l with u, l >= 0
+(L-BFGS-B with bounds), so weights that are exactly zero at the minimiser come out exactly zero.
+
+The same machinery runs with any expected loss E[f(m)] given through its value and derivatives in (mu, sigma);
+theory/logistic.py plugs in the logistic loss.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import optimize, special
+
+from theory.accuracy import symmetric_accuracy
+from theory.distribution import FeatureDistribution
+
+# (mu, sigma) -> (E f(m), dE/dmu, (dE/dsigma)/sigma) for m ~ N(mu, sigma^2), elementwise.
+ExpectedLoss = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+SQRT_2PI = math.sqrt(2.0 * math.pi)
+DEFAULT_GTOL = 1e-10  # L-BFGS-B: stop when the projected gradient's largest entry is below this
+CONVERGED_PG = 1e-7  # a minimiser whose projected gradient exceeds this is reported as not converged
+ZERO_WEIGHT_TOL = 1e-8  # "zero weak weights within the solver tolerance"
+SPREAD_TOL = 1e-4  # Lemma D.1: relative spread of the weak weights of a general-w minimiser
+
+
+def expected_hinge(mu, sigma) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """E[max(0, 1 - m)] for m ~ N(mu, sigma^2): (1 - mu) Phi(t) + sigma phi(t) with t = (1 - mu)/sigma.
+
+    Returns (value, d value / d mu = -Phi(t), (d value / d sigma) / sigma = phi(t) / sigma). At sigma = 0 the margin is
+    deterministic: value max(0, 1 - mu), derivative -1{mu < 1} (-1/2 at the kink) and zero sigma-derivative.
+    """
+    mu, sigma = np.broadcast_arrays(np.asarray(mu, dtype=np.float64), np.asarray(sigma, dtype=np.float64))
+    a = 1.0 - mu
+    pos = sigma > 0
+    s = np.where(pos, sigma, 1.0)
+    t = a / s
+    cdf = special.ndtr(t)
+    pdf = np.exp(-0.5 * t * t) / SQRT_2PI
+    value = np.where(pos, a * cdf + s * pdf, np.maximum(a, 0.0))
+    d_mu = np.where(pos, -cdf, -np.where(a > 0, 1.0, np.where(a < 0, 0.0, 0.5)))
+    d_sig = np.where(pos, pdf / s, 0.0)
+    return value, d_mu, d_sig
+
+
+def _core(z, nsum, sizes, p, eta, eps, lam, loss):
+    """Objective and its partial derivatives in z = (w_1, theta) and in the l_1 norm ``nsum`` (treated as free)."""
+    w1, th = z[0], z[1:]
+    rs = np.sqrt(sizes)
+    sigma = math.sqrt(float(th @ th))
+    mean_weak = eta * float(rs @ th)
+    mu = np.array([w1, -w1]) + mean_weak - eps * nsum
+    val, d_mu, d_sig = loss(mu, np.full(2, sigma))
+    pi = np.array([p, 1.0 - p])
+    value = float(pi @ val) + 0.5 * lam * float(z @ z)
+    a = float(pi @ d_mu)
+    b = float(pi @ d_sig)
+    grad = np.empty_like(z)
+    grad[0] = p * d_mu[0] - (1.0 - p) * d_mu[1] + lam * w1
+    grad[1:] = a * eta * rs + b * th + lam * th
+    return value, grad, -eps * a
+
+
+def population_objective(z, sizes, p, eta, eps, lam, loss: ExpectedLoss = expected_hinge):
+    """J_lam at z = (w_1, theta_1..theta_G) for weak groups of ``sizes`` (see the module docstring) and its gradient
+    (a subgradient with sign(0) = 0 where a weight is exactly zero and eps > 0)."""
+    z = np.asarray(z, dtype=np.float64)
+    sizes = np.asarray(sizes, dtype=np.float64)
+    r = np.concatenate([[1.0], np.sqrt(sizes)])
+    value, grad, d_n = _core(z, float(r @ np.abs(z)), sizes, p, eta, eps, lam, loss)
+    return value, grad + d_n * r * np.sign(z)
+
+
+@dataclass(frozen=True)
+class Minimiser:
+    """A minimiser of J_lam in group form: ``w1``, ``theta`` (per group), the objective, the largest entry of the
+    projected gradient of the split (u, l >= 0) problem, the iteration count and whether it reached CONVERGED_PG."""
+
+    w1: float
+    theta: np.ndarray
+    sizes: np.ndarray
+    lam: float
+    objective: float
+    pg_norm: float
+    n_iter: int
+    converged: bool
+
+    @property
+    def norm(self) -> float:
+        """||w||_2 = sqrt(w_1^2 + ||theta||^2)."""
+        return math.sqrt(self.w1**2 + float(self.theta @ self.theta))
+
+    def weights(self) -> np.ndarray:
+        """The full weight vector (d + 1,): w_1 then each group's per-feature weight theta_g / sqrt(n_g) repeated."""
+        per = self.theta / np.sqrt(self.sizes)
+        return np.concatenate([[self.w1], np.repeat(per, self.sizes.astype(np.int64))])
+
+
+def minimise_population(
+    sizes, p: float, eta: float, eps: float, lam: float, loss: ExpectedLoss = expected_hinge, z0=None,
+    gtol: float = DEFAULT_GTOL, maxiter: int = 20000,
+) -> Minimiser:
+    """Minimise J_lam over (w_1, theta) deterministically with scipy L-BFGS-B on the split variables z = u - l,
+    u, l >= 0 (which makes eps ||w||_1 linear). Stops when the projected gradient's largest entry is below ``gtol``."""
+    if not lam > 0:
+        raise ValueError(f"lam must be > 0 (got {lam}); the ridge term makes the minimiser unique")
+    sizes = np.asarray(sizes, dtype=np.float64)
+    k = 1 + sizes.size
+    r = np.concatenate([[1.0], np.sqrt(sizes)])
+    if z0 is None:
+        z0 = np.concatenate([[0.5], np.full(sizes.size, 0.5 / math.sqrt(sizes.size))])
+    z0 = np.asarray(z0, dtype=np.float64)
+    x0 = np.concatenate([np.maximum(z0, 0.0), np.maximum(-z0, 0.0)])
+
+    def fun(x):
+        u, l = x[:k], x[k:]
+        value, g, d_n = _core(u - l, float(r @ (u + l)), sizes, p, eta, eps, lam, loss)
+        return value, np.concatenate([g + d_n * r, -g + d_n * r])
+
+    res = optimize.minimize(
+        fun, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * (2 * k),
+        options={"gtol": gtol, "ftol": 1e-16, "maxiter": maxiter, "maxcor": 30, "maxls": 50},
+    )
+    x = res.x
+    _, g = fun(x)
+    pg = np.where(x > 0, np.abs(g), np.maximum(-g, 0.0))
+    z = x[:k] - x[k:]
+    pg_norm = float(pg.max())
+    return Minimiser(
+        w1=float(z[0]), theta=z[1:].copy(), sizes=sizes, lam=float(lam), objective=float(res.fun),
+        pg_norm=pg_norm, n_iter=int(res.nit), converged=pg_norm <= CONVERGED_PG,
+    )
+
+
+def zero_is_optimal(p: float, eta: float, eps_train: float) -> bool:
+    """Whether w = 0 minimises the l_inf-adversarial population objective (for every lam and for hinge or logistic
+    loss): at w = 0 every margin is 0, the loss is locally linear in w and its directional derivative along w is
+    proportional to -(2p - 1) w_1 - eta sum_i w_i + eps ||w||_1, which is >= 0 for all w iff eps >= max(2p - 1, eta).
+    Theorem 2's adversarial part needs eps_train >= 2 eta, so its side condition is eps_train < 2p - 1."""
+    return eps_train >= max(2.0 * p - 1.0, eta)
+
+
+def side_condition_message(p: float, eta: float, eps_train: float) -> str:
+    """A one-line explanation of why the adversarial minimiser is (or is not) the constant rule w = 0."""
+    if zero_is_optimal(p, eta, eps_train):
+        return (
+            f"eps_train = {eps_train:.6g} >= 2p - 1 = {2 * p - 1:.6g} (and >= eta): the adversary can erase every "
+            "feature's margin, so w = 0 is optimal and the classifier is constant (accuracy 1/2); choose "
+            f"eps_train < {2 * p - 1:.6g}"
+        )
+    return f"eps_train = {eps_train:.6g} < 2p - 1 = {2 * p - 1:.6g}: a non-constant minimiser exists"
+
+
+def tune_lambda(
+    sizes, p: float, eta: float, eps: float, loss: ExpectedLoss = expected_hinge, target_norm: float = 1.0,
+    xtol: float = 1e-12, lam_min: float = 1e-8, lam_max: float = 1e8,
+) -> Minimiser:
+    """Find lam with ||w*(lam)||_2 = target_norm by Brent's method on log(lam) (||w*(lam)|| is non-increasing in lam
+    for a convex loss plus ridge) and return that minimiser. Raises ValueError when no lam in [lam_min, lam_max] works
+    (e.g. w = 0 is optimal, see :func:`zero_is_optimal`, or the unregularised minimiser is shorter than the target)."""
+    state = {"z": None}
+
+    def excess(log_lam):
+        m = minimise_population(sizes, p, eta, eps, math.exp(log_lam), loss, z0=state["z"])
+        state["z"] = np.concatenate([[m.w1], m.theta])
+        return m.norm - target_norm
+
+    lo = hi = 0.0
+    f_lo = f_hi = excess(0.0)
+    while f_hi > 0:
+        lo, f_lo = hi, f_hi
+        hi += math.log(4.0)
+        if hi > math.log(lam_max):
+            raise ValueError(f"no lam <= {lam_max:g} gives ||w*||_2 = {target_norm}")
+        f_hi = excess(hi)
+    while f_lo < 0:
+        hi, f_hi = lo, f_lo
+        lo -= math.log(4.0)
+        if lo < math.log(lam_min):
+            raise ValueError(
+                f"no lam >= {lam_min:g} gives ||w*||_2 = {target_norm}: the minimiser stays shorter "
+                f"(norm {f_lo + target_norm:.4g}); the loss has a bounded minimiser or w = 0 is optimal"
+            )
+        f_lo = excess(lo)
+    log_lam = optimize.brentq(excess, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
+    return minimise_population(sizes, p, eta, eps, math.exp(log_lam), loss, z0=state["z"])
+
+
+@dataclass(frozen=True)
+class Solution:
+    """One population minimiser with ||w*||_2 tuned to 1, in the symmetric form (w_1, v): weight v / sqrt(d) on
+    every weak feature, v = d^{-1/2} sum_i w_i (Lemma D.2). Accuracies are exact (theory.accuracy) at ``eps_eval``."""
+
+    loss: str
+    eps_train: float
+    eps_eval: float
+    lam: float | None
+    w1: float
+    v: float
+    weak_weight_norm: float
+    weight_norm: float
+    standard_acc: float
+    robust_acc: float
+    objective: float | None
+    pg_norm: float | None
+    converged: bool
+    constant: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Lemma:
+    """A Lemma D.x quantity: its value, the threshold it is compared with, and whether it holds."""
+
+    name: str
+    statement: str
+    value: float
+    threshold: float
+    holds: bool
+
+
+@dataclass(frozen=True)
+class TheoremStudy:
+    """Theorem 2 at one (d, p, eta): the standard and adversarial population minimisers, the Lemma D.1-D.5 checks,
+    the theorem's hypotheses at these parameters and the side condition eps_train < 2p - 1."""
+
+    loss: str
+    d: int
+    p: float
+    eta: float
+    eps_train: float
+    eps_eval: float
+    standard: Solution
+    adversarial: Solution
+    lemmas: dict[str, Lemma]
+    assumptions: dict[str, bool]
+    side_condition: dict = field(default_factory=dict)
+    general_check: dict = field(default_factory=dict)
+
+
+def _solution(loss_name, loss, d, p, eta, eps_train, eps_eval) -> tuple[Solution, Minimiser | None]:
+    if eps_train > 0 and zero_is_optimal(p, eta, eps_train):
+        msg = side_condition_message(p, eta, eps_train)
+        sol = Solution(
+            loss=loss_name, eps_train=eps_train, eps_eval=eps_eval, lam=None, w1=0.0, v=0.0, weak_weight_norm=0.0,
+            weight_norm=0.0, standard_acc=0.5, robust_acc=0.5, objective=None, pg_norm=None, converged=True,
+            constant=True, message=msg,
+        )
+        return sol, None
+    m = tune_lambda([d], p, eta, eps_train, loss)
+    v = float(m.theta[0])
+    std = float(symmetric_accuracy(m.w1, v, d, p, eta, eps=0.0))
+    rob = float(symmetric_accuracy(m.w1, v, d, p, eta, eps=eps_eval))
+    msg = "converged" if m.converged else f"solver stopped with projected gradient {m.pg_norm:.2e} > {CONVERGED_PG}"
+    sol = Solution(
+        loss=loss_name, eps_train=eps_train, eps_eval=eps_eval, lam=m.lam, w1=m.w1, v=v, weak_weight_norm=abs(v),
+        weight_norm=m.norm, standard_acc=std, robust_acc=rob, objective=m.objective, pg_norm=m.pg_norm,
+        converged=m.converged, constant=False, message=msg,
+    )
+    return sol, m
+
+
+def general_weight_check(
+    d: int, p: float, eta: float, eps: float, lam: float, loss: ExpectedLoss = expected_hinge, seed: int = 0,
+    symmetric_objective: float | None = None,
+) -> dict:
+    """Lemma D.1 without assuming symmetry: minimise J_lam over a general w (d separate weak weights, random start)
+    and report the weak weights' spread (max - min) / |mean|, and the objective gap to the symmetric minimiser."""
+    rng = np.random.default_rng(seed)
+    z0 = np.concatenate([[rng.uniform(0.1, 1.0)], rng.uniform(-1.0, 1.0, d) / math.sqrt(d)])
+    m = minimise_population(np.ones(d), p, eta, eps, lam, loss, z0=z0)
+    weak = m.theta
+    mean = float(weak.mean())
+    spread = float((weak.max() - weak.min()) / abs(mean)) if mean != 0 else float(np.ptp(weak))
+    out = {
+        "d": d, "seed": seed, "lam": lam, "mean_weight": mean, "min_weight": float(weak.min()),
+        "max_weight": float(weak.max()), "relative_spread": spread, "objective": m.objective,
+        "pg_norm": m.pg_norm, "converged": m.converged,
+    }
+    if symmetric_objective is not None:
+        out["objective_gap"] = m.objective - symmetric_objective
+    return out
+
+
+def theorem2_study(
+    d: int = 1000, p: float = 0.95, eta: float | None = None, eps_train: float | None = None,
+    eps_eval: float | None = None, loss: str = "hinge", check_general: bool = True, seed: int = 0,
+) -> TheoremStudy:
+    """Theorem 2 / Lemmas D.1-D.5 at D(d, p, eta) (defaults: eta = 4/sqrt(d), eps_train = eps_eval = 2 eta).
+
+    D.1 equal weak weights (checked by a general-w minimisation, not assumed); D.2 v* = d^{-1/2} sum_i w_i* >= 1/sqrt 2;
+    D.3 standard accuracy >= 99%; D.4 robust accuracy <= 1% at eps_eval (the lemma uses eps = 2 eta); D.5 the
+    adversarial minimiser's weak weights are 0 (within ZERO_WEIGHT_TOL). ``loss`` is "hinge" or "logistic".
+    """
+    dist = FeatureDistribution(d, p, 0.0 if eta is None else eta)  # validates d, p, eta
+    d, p = dist.d, dist.p
+    eta = 4.0 / math.sqrt(d) if eta is None else dist.eta
+    eps_train = 2.0 * eta if eps_train is None else float(eps_train)
+    eps_eval = 2.0 * eta if eps_eval is None else float(eps_eval)
+    for name, val in (("eps_train", eps_train), ("eps_eval", eps_eval)):
+        if not (math.isfinite(val) and val >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0 (got {val})")
+    if loss == "hinge":
+        loss_fn = expected_hinge
+    elif loss == "logistic":
+        from theory.logistic import expected_logistic
+
+        loss_fn = expected_logistic
+    else:
+        raise ValueError(f"loss must be 'hinge' or 'logistic' (got {loss!r})")
+
+    standard, m_std = _solution(loss, loss_fn, d, p, eta, 0.0, eps_eval)
+    adversarial, _ = _solution(loss, loss_fn, d, p, eta, eps_train, eps_eval)
+
+    general: dict = {}
+    if check_general and m_std is not None:
+        general = general_weight_check(d, p, eta, 0.0, m_std.lam, loss_fn, seed, m_std.objective)
+    spread = general.get("relative_spread", float("nan"))
+    adv_weak = adversarial.weak_weight_norm
+    lemmas = {
+        "D1": Lemma("D1", "the standard minimiser puts equal weight on every weak feature (relative spread of a "
+                    "general-w minimiser)", spread, SPREAD_TOL, bool(spread <= SPREAD_TOL)),
+        "D2": Lemma("D2", "v* = d^-1/2 sum_i w_i* >= 1/sqrt(2)", standard.v, 1 / math.sqrt(2),
+                    bool(standard.v >= 1 / math.sqrt(2))),
+        "D3": Lemma("D3", "standard SVM standard accuracy >= 99%", standard.standard_acc, 0.99,
+                    bool(standard.standard_acc >= 0.99)),
+        "D4": Lemma("D4", f"standard SVM robust accuracy <= 1% at eps = {eps_eval:.4g}", standard.robust_acc, 0.01,
+                    bool(standard.robust_acc <= 0.01)),
+        "D5": Lemma("D5", "adversarial minimiser has zero weight on every weak feature (||w_2:||_2)", adv_weak,
+                    ZERO_WEIGHT_TOL, bool(adv_weak <= ZERO_WEIGHT_TOL and not adversarial.constant)),
+    }
+    assumptions = {
+        "eta_sqrt_d_ge_4": bool(eta * math.sqrt(d) >= 4.0 - 1e-12),
+        "p_in_half_0975": bool(0.5 <= p <= 0.975),
+        "eps_train_ge_2eta": bool(eps_train >= 2 * eta - 1e-12),
+        "eps_eval_ge_2eta": bool(eps_eval >= 2 * eta - 1e-12),
+        "eps_eval_lt_1": bool(eps_eval < 1.0),
+        "eps_train_lt_2p_minus_1": not zero_is_optimal(p, eta, eps_train),
+    }
+    side = {
+        "holds": not zero_is_optimal(p, eta, eps_train),
+        "threshold": 2 * p - 1,
+        "message": side_condition_message(p, eta, eps_train),
+    }
+    return TheoremStudy(
+        loss=loss, d=d, p=p, eta=eta, eps_train=eps_train, eps_eval=eps_eval, standard=standard,
+        adversarial=adversarial, lemmas=lemmas, assumptions=assumptions, side_condition=side,
+        general_check=general,
+    )
