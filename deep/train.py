@@ -79,13 +79,16 @@ def make_pgd(
 
 
 def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
-    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters."""
+    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters (Adam's update is
+    the fused kernel on CUDA)."""
+    params = list(params)
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(
             params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
         )
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        fused = bool(params) and all(p.is_cuda for p in params)
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
     raise ValueError(f"optimizer {cfg.optimizer!r} is invalid: allowed 'sgd', 'adam'")
 
 
