@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=None, help="fix the epoch count (default: fit the budget)")
     parser.add_argument("--budget-s", type=float, default=170.0, help="wall-time budget for the whole run")
     parser.add_argument("--max-epochs", type=int, default=60)
+    parser.add_argument("--hard-limit-s", type=float, default=270.0,
+                        help="stop training early (and still evaluate and write the result) if the next epoch would "
+                             "end the run after this many seconds")
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
     parser.add_argument("--restarts", type=int, default=3, help="random restarts of the final PGD-100")
@@ -134,15 +137,25 @@ def main(argv: list[str] | None = None) -> int:
                                          args.max_epochs)
         epochs = args.epochs or epochs
         probe = {"probe_step_s": step_s, "eval_estimate_s": eval_est, "epochs_chosen": epochs}
-        print(f"probe: {step_s * 1e3:.1f} ms per PGD-40 training step of {cfg.batch_size}; "
-              f"{epochs} epochs fit the {args.budget_s:.0f} s budget", file=sys.stderr)
+        why = "fixed by --epochs" if args.epochs else f"fit the {args.budget_s:.0f} s budget"
+        print(f"probe: {step_s * 1e3:.1f} ms per PGD-40 training step of {cfg.batch_size}; {epochs} epochs ({why})",
+              file=sys.stderr)
         cfg = bench_config(False, args.device, epochs, args.batch_size, args.lr, args.compile, args.seed).replace(
             n_train=cfg.n_train, eval={"n_final": cfg.eval.n_final})
 
     trainer = Trainer(cfg, data=data)
     history = []
     t_train = time.perf_counter()
+    stopped_early = False
+    eval_guess = probe.get("eval_estimate_s", 0.0)
     for _ in range(cfg.epochs):
+        if history and not quick:
+            epoch_s = history[-1].time_s + history[-1].eval_time_s
+            if time.perf_counter() - t_start + epoch_s + eval_guess > args.hard_limit_s:
+                stopped_early = True
+                print(f"stopping after {len(history)} epochs: the hard limit {args.hard_limit_s:.0f} s is near",
+                      file=sys.stderr)
+                break
         stats = trainer.train_epoch(progress=quick is False and sys.stderr.isatty())
         std, rob, dt = trainer.evaluate_epoch()
         stats.eval_standard_acc, stats.eval_robust_acc, stats.eval_time_s = std, rob, dt
@@ -168,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         "device": device_name,
         "n_train": trainer.data.train.num_examples,
         "n_test": n_test,
-        "epochs": cfg.epochs,
+        "epochs": len(history),
+        "epochs_planned": cfg.epochs,
+        "stopped_early": stopped_early,
         "batch_size": cfg.batch_size,
         "train_attack": f"PGD-{cfg.adv.steps} step {cfg.adv.step_size}",
         "eval_attack": f"PGD-{eval_steps} step {step:.4g} x{restarts} restarts",

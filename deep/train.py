@@ -79,13 +79,16 @@ def make_pgd(
 
 
 def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
-    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters."""
+    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters (Adam's update is
+    the fused kernel on CUDA)."""
+    params = list(params)
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(
             params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
         )
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        fused = bool(params) and all(p.is_cuda for p in params)
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
     raise ValueError(f"optimizer {cfg.optimizer!r} is invalid: allowed 'sgd', 'adam'")
 
 
@@ -426,19 +429,18 @@ def evaluate_model(
                for e in eps_list]
     n_batches = (len(y) + batch_size - 1) // batch_size
     bar = progress_bar(n_batches * (1 + len(eps_list)), "evaluate", progress)
-    ctx = autocast(device, amp)
     for start in range(0, len(y), batch_size):
         xb = x[start : start + batch_size].to(device)
         yb = y[start : start + batch_size].to(device)
         if channels_last:
             xb = xb.contiguous(memory_format=torch.channels_last)
-        with torch.no_grad(), ctx:
+        with torch.no_grad(), autocast(device, amp):
             counts[0] += (model(xb).argmax(1) == yb).sum()
         bar.update(1)
         for j, attack in enumerate(attacks):
-            with ctx:
+            with autocast(device, amp):
                 x_adv = attack(model, xb, yb)
-            with torch.no_grad(), ctx:
+            with torch.no_grad(), autocast(device, amp):
                 counts[1 + j] += (model(x_adv).argmax(1) == yb).sum()
             bar.update(1)
     bar.close()

@@ -37,6 +37,9 @@ def register(top: argparse._SubParsersAction) -> None:
     p.add_argument("--restarts", type=int, default=1)
     p.add_argument("--n", type=int, default=None, help="first N test points (default all)")
     p.add_argument("--sanity-n", type=int, default=500, help="points used by the sanity checks (0 = skip them)")
+    p.add_argument("--sanity-eps", type=float, default=None,
+                   help="radius of the sanity checks (default: the run's training eps if given in --eps, else the "
+                        "largest --eps)")
     p.add_argument("--batch-size", type=int, default=500)
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -151,7 +154,10 @@ def _eval(args: argparse.Namespace) -> int:
     out = {"run": str(args.run), "n": len(y), "accuracy": rows, "time_s": time.perf_counter() - t0}
     report = None
     if args.sanity_n > 0:
-        eps_check = max(e for e in args.eps if e > 0) if any(e > 0 for e in args.eps) else None
+        positive = [e for e in args.eps if e > 0]
+        eps_check = args.sanity_eps
+        if eps_check is None and positive:
+            eps_check = cfg.adv.eps if cfg.adv.eps in positive else max(positive)
         if eps_check is not None:
             k = min(args.sanity_n, len(y))
             report = run_sanity_checks(model, x[:k], y[:k], eps_check, norm, batch_size=args.batch_size,

@@ -219,3 +219,15 @@ def test_restricted_imagenet_sample_trains_from_disk():
     trainer, hist = fit(cfg)
     assert hist[0].n_train_seen == 18 and trainer.data.final_x.shape == (9, 3, 224, 224)
     assert 0 <= hist[0].eval_standard_acc <= 1 and trainer.spec.num_classes == 9
+
+
+@pytest.mark.slow
+def test_torch_compile_gives_the_same_training_on_cpu():
+    cfg = tiny_config(epochs=1, n_train=256, adv={"eps": 0.05, "steps": 2}, eval={"eps": [0.05], "steps": 2,
+                                                                                  "n_epoch": 64})
+    eager, he = fit(cfg)
+    compiled, hc = fit(cfg.replace(compile=True))
+    assert hc[0].train_loss == pytest.approx(he[0].train_loss, rel=1e-5)
+    assert hc[0].eval_standard_acc == he[0].eval_standard_acc
+    we, wc = weights(eager), weights(compiled)
+    assert all(torch.allclose(we[k], wc[k], atol=1e-5) for k in we)
