@@ -476,11 +476,14 @@ def _reproducibility_section(collection: Collection, used: set[str], index: Resu
         blocks.append(Table(("package", "version(s)"),
                             tuple((text(p), text(", ".join(sorted(v)))) for p, v in sorted(versions.items())),
                             "Package versions"))
-    bench = index.best("deep.benchmark")
-    if bench is not None and isinstance(bench.payload.get("rows"), list) and bench.payload["rows"]:
+    for bench in sorted(index.all("deep.benchmark"), key=lambda r: str(r.path)):
+        if not (isinstance(bench.payload.get("rows"), list) and bench.payload["rows"]):
+            continue
         brows = [r for r in bench.payload["rows"] if isinstance(r, dict)][:30]
         cols = list(dict.fromkeys(k for r in brows for k in r))
-        device = bench.payload.get("device") or device_of(bench.provenance)
+        device = bench.payload.get("device")
+        if not isinstance(device, str) or not device:
+            device = device_of(bench.provenance)
         blocks.append(Paragraph(text(f"Benchmark `{bench.path}` on {device}:")))
         blocks.append(Table(tuple(cols), tuple(tuple(text(claims_mod.fmt(r.get(c))) for c in cols) for r in brows),
                             "Benchmark"))
@@ -552,9 +555,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
     if results is None:
         results = evaluate_claims(index, figures)
     used = {e.path for cr in results for e in cr.outcome.evidence}
-    bench = index.best("deep.benchmark")
-    if bench is not None:
-        used.add(bench.path)
+    used |= {r.path for r in index.all("deep.benchmark")}  # every benchmark is shown
     counts = {v: sum(cr.outcome.verdict == v for cr in results) for v in claims_mod.VERDICTS}
     newest = max((r.created for r in collection.results), default="")
     intro = (f"Each claim of the paper (Tsipras et al., ICLR 2019, 'Robustness May Be at Odds with Accuracy') set "
