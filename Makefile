@@ -8,11 +8,10 @@ STAMP  := $(VENV)/.tradeoff-installed
 TORCH  ?= torch==2.13.0
 BUILD  ?= reports/build
 
-.PHONY: venv test lint reproduce reproduce-theory reproduce-linear reproduce-deep report bench clean
+.PHONY: venv test lint reproduce reproduce-data reproduce-theory reproduce-linear reproduce-deep report bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH)"
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $@
@@ -27,11 +26,26 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 
+# Each step writes result files under $(BUILD)/results and figures under $(BUILD)/figures;
+# the report is built from those files alone.
+reproduce-data: venv
+	$(BIN)/tradeoff data fetch mnist
+
 reproduce-theory: venv
 	$(BIN)/tradeoff --build-dir $(BUILD) theory all
 
-reproduce: venv reproduce-theory
-	@echo "reproduction written under $(BUILD)"
+reproduce-linear: reproduce-data
+	$(BIN)/tradeoff --build-dir $(BUILD) linear fig5
+
+reproduce-deep: reproduce-data
+	$(BIN)/tradeoff --build-dir $(BUILD) deep reproduce --scale quick --datasets mnist
+
+report: venv
+	$(BIN)/tradeoff --build-dir $(BUILD) report
+
+reproduce: reproduce-theory reproduce-linear reproduce-deep
+	$(MAKE) report
+	@echo "report: $(BUILD)/report.md and $(BUILD)/report.html"
 
 bench: venv
 	$(BIN)/python -m bench

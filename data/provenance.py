@@ -13,7 +13,8 @@ _PACKAGES = ("numpy", "scipy", "scikit-learn", "sympy", "matplotlib", "torch")
 
 
 def git_commit(cwd: str | os.PathLike | None = None) -> str:
-    """The checkout's HEAD commit (with ``-dirty`` if the tree has changes), or ``"unknown"``."""
+    """The checkout's HEAD commit (with ``-dirty`` if the tree has changes); else ``$TRADEOFF_GIT_COMMIT`` (set it
+    when running from a copy of the tree without ``.git``, e.g. on a remote GPU machine); else ``"unknown"``."""
     cwd = Path(cwd) if cwd else Path(__file__).resolve().parent.parent
     try:
         sha = subprocess.run(
@@ -25,7 +26,7 @@ def git_commit(cwd: str | os.PathLike | None = None) -> str:
         ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return os.environ.get("TRADEOFF_GIT_COMMIT", "unknown")
 
 
 def cpu_model() -> str:

@@ -256,11 +256,24 @@ def _load_toml_bytes(raw: bytes, source: str) -> dict:
         raise ValueError(f"{source}: not valid TOML ({e})") from e
 
 
+EXAMPLES_DIR = Path(__file__).resolve().parent / "configs"
+
+
+def example_configs() -> list[str]:
+    """Names of the example configs shipped in deep/configs/."""
+    return sorted(p.stem for p in EXAMPLES_DIR.glob("*.toml"))
+
+
 def load_config(path: str | Path) -> TrainConfig:
-    """Read a TrainConfig from a TOML file (top-level keys plus ``[adv]`` and ``[eval]`` tables)."""
+    """Read a TrainConfig from a TOML file (top-level keys plus ``[adv]`` and ``[eval]`` tables); a bare example
+    name (see :func:`example_configs`) loads deep/configs/NAME.toml."""
     path = Path(path)
+    if not path.is_file() and (EXAMPLES_DIR / f"{path.name}.toml").is_file() and path.name == str(path):
+        path = EXAMPLES_DIR / f"{path.name}.toml"
     if not path.is_file():
-        raise FileNotFoundError(f"config file {path} not found; see deep/configs/*.toml for examples")
+        raise FileNotFoundError(
+            f"config file {path} not found; give a TOML path or an example name: {', '.join(example_configs())}"
+        )
     return config_from_dict(_load_toml_bytes(path.read_bytes(), str(path)))
 
 

@@ -10,6 +10,7 @@ number of ranks. The ``toy`` dataset is a small synthetic image problem for test
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -190,9 +191,11 @@ class DatasetBatches:
         rank: int = 0,
         world_size: int = 1,
         device: torch.device | str = "cpu",
-        num_workers: int = 8,
+        num_workers: int | None = None,
     ):
         self.dataset, self.batch_size, self.shuffle, self.seed = dataset, batch_size, shuffle, seed
+        if num_workers is None:
+            num_workers = min(8, max(0, (os.cpu_count() or 1) - 1))
         self.rank, self.world_size, self.device, self.num_workers = rank, world_size, torch.device(device), num_workers
 
     def __len__(self) -> int:
@@ -205,6 +208,11 @@ class DatasetBatches:
         return len(self.dataset)
 
     def epoch(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        base = self.dataset
+        while isinstance(base, torch.utils.data.Subset):
+            base = base.dataset
+        if hasattr(base, "set_epoch"):  # per-epoch random transforms, seeded by (seed, epoch, index)
+            base.set_epoch(epoch)
         batches = [
             b[self.rank :: self.world_size].tolist()
             for b in _global_batches(len(self.dataset), self.batch_size, self.shuffle, self.seed, epoch,

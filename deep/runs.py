@@ -150,6 +150,11 @@ def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> t
     return cfg, model.to(device).eval()
 
 
+def load_model(run_dir: str | Path, device: str | torch.device = "cpu") -> NormalizedModel:
+    """The run's trained model in eval mode (see :func:`load_run_model`, which also returns the config)."""
+    return load_run_model(run_dir, device)[1]
+
+
 def _check_folder(run_dir: Path, cfg: TrainConfig) -> None:
     if (run_dir / CONFIG).is_file():
         old = load_config(run_dir / CONFIG)

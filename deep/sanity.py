@@ -30,7 +30,15 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from deep.attacks import PGD, box_diameter, check_batch, cross_entropy_per_example, eval_mode, normalise_norm
+from deep.attacks import (
+    PGD,
+    box_diameter,
+    check_batch,
+    cross_entropy_per_example,
+    eval_mode,
+    normalise_norm,
+    unwrap_parallel,
+)
 from deep.evaluate import correct_under_attack, default_step_size, model_device
 
 
@@ -87,6 +95,7 @@ def gradient_check(
     """Check 1: every entry of ∇_x CE(model(x), y) is finite, and at most ``max_zero_fraction`` of the points
     have an exactly zero gradient (a quantising / non-differentiable forward gives zero everywhere)."""
     dev = torch.device(device) if device is not None else model_device(model)
+    model = unwrap_parallel(model)
     n_nonfinite = 0
     n_zero = 0
     n = x.shape[0]
@@ -196,3 +205,51 @@ def run_sanity_checks(
                               f"(gradient masking or a weak attack): {c['detail']}", GradientMaskingWarning,
                               stacklevel=2)
     return report
+
+
+@dataclass
+class RobustEvaluation:
+    """Robust accuracy per ε (``{eps: accuracy}``, ε = 0 is clean) with the sanity report that backs it."""
+
+    accuracy: dict[float, float]
+    sanity: SanityReport | None
+
+    @property
+    def trusted(self) -> bool:
+        """True when the sanity checks ran and all passed."""
+        return self.sanity is not None and self.sanity.ok
+
+
+def evaluate_with_sanity(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps_list: list[float],
+    norm: str | float = "inf",
+    *,
+    steps: int = 100,
+    restarts: int = 1,
+    batch_size: int = 256,
+    device: torch.device | str | None = None,
+    seed: int = 0,
+    sanity: bool = True,
+    sanity_points: int = 500,
+    sanity_steps: int = 20,
+    sanity_restarts: int = 4,
+    autocast_dtype: torch.dtype | None = None,
+    progress: bool = False,
+) -> RobustEvaluation:
+    """:func:`deep.evaluate.robust_accuracy` for every ε of ``eps_list`` (in [0,1] pixel space) and, unless
+    ``sanity=False``, :func:`run_sanity_checks` at the largest ε on the first ``sanity_points`` points (the
+    checks are the default: an evaluation without them is reported as not trusted)."""
+    from deep.evaluate import robust_accuracy
+
+    acc = robust_accuracy(model, x, y, eps_list, norm, steps=steps, restarts=restarts, batch_size=batch_size,
+                          device=device, seed=seed, autocast_dtype=autocast_dtype, progress=progress)
+    report = None
+    if sanity:
+        eps = max(float(e) for e in eps_list)
+        m = min(int(sanity_points), x.shape[0])
+        report = run_sanity_checks(model, x[:m], y[:m], eps, norm, steps=sanity_steps, restarts=sanity_restarts,
+                                   batch_size=batch_size, device=device, seed=seed, autocast_dtype=autocast_dtype)
+    return RobustEvaluation(acc, report)

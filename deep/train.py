@@ -61,21 +61,34 @@ def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
     return (seed * 1_000_033 + epoch * 104_729 + rank * 7_919 + 1) % 2**31
 
 
-def make_pgd(norm: str, eps: float, step_size: float, steps: int, random_start: bool = True, restarts: int = 1):
-    """A ``deep.attacks.PGD`` with the given budget (ε in pixel space)."""
+def make_pgd(
+    norm: str,
+    eps: float,
+    step_size: float,
+    steps: int,
+    random_start: bool = True,
+    restarts: int = 1,
+    track_best: bool = True,
+):
+    """A ``deep.attacks.PGD`` with the given budget (ε in pixel space). Training uses ``track_best=False`` (the
+    last iterate, as in Madry et al.); evaluation keeps the per-example best iterate over steps and restarts."""
     from deep.attacks import PGD
 
-    return PGD(eps=eps, step_size=step_size, steps=steps, norm=norm, random_start=random_start, restarts=restarts)
+    return PGD(eps=eps, step_size=step_size, steps=steps, norm=norm, random_start=random_start, restarts=restarts,
+               track_best=track_best)
 
 
 def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
-    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters."""
+    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters (Adam's update is
+    the fused kernel on CUDA)."""
+    params = list(params)
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(
             params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
         )
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        fused = bool(params) and all(p.is_cuda for p in params)
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
     raise ValueError(f"optimizer {cfg.optimizer!r} is invalid: allowed 'sgd', 'adam'")
 
 
@@ -111,12 +124,9 @@ def load_data(
     dist = dist or DistInfo()
     spec = dataset_spec(cfg.dataset)
     if not spec.in_memory and train is None:
-        ds = open_dataset(cfg.dataset, "train", cfg.data_root, train=True)
-        if cfg.n_train is not None:
-            ds = torch.utils.data.Subset(ds, list(range(min(cfg.n_train, len(ds)))))
+        ds, test_ds = disk_datasets(cfg)
         batches = DatasetBatches(ds, cfg.batch_size, True, cfg.seed, dist.rank, dist.world_size, device)
-        test_ds = open_dataset(cfg.dataset, "val", cfg.data_root, train=False)
-        tx, ty = _materialise(test_ds, cfg.eval.n_final)
+        tx, ty = materialise(test_ds, cfg.eval.n_final)
     else:
         x, y = train if train is not None else load_split(cfg.dataset, "train", cfg.data_root, cfg.n_train,
                                                           cfg.data_seed)
@@ -130,6 +140,42 @@ def load_data(
     return DataBundle(batches, ex.to(device), ey.to(device), fx.to(device), fy.to(device))
 
 
+def disk_datasets(cfg: TrainConfig):
+    """Training and held-out datasets of an on-disk dataset (Restricted ImageNet): ``<root>/train`` and
+    ``<root>/val`` when both exist; otherwise (the repository's val-only sample) a fixed split of ``val``: a
+    ``data_seed`` permutation whose first 20% is held out and the rest trained on. ``n_train`` keeps a
+    class-stratified subsample of the training part."""
+    from pathlib import Path
+
+    from torch.utils.data import Subset
+
+    if cfg.data_root is None:
+        raise ValueError(f"dataset {cfg.dataset!r} needs data_root (the folder holding train/ and/or val/)")
+    if (Path(cfg.data_root).expanduser() / "train").is_dir():
+        train_ds = open_dataset(cfg.dataset, "train", cfg.data_root, train=True)
+        test_ds = open_dataset(cfg.dataset, "val", cfg.data_root, train=False)
+        train_idx = list(range(len(train_ds)))
+    else:
+        full_train = open_dataset(cfg.dataset, "val", cfg.data_root, train=True)
+        full_test = open_dataset(cfg.dataset, "val", cfg.data_root, train=False)
+        perm = torch.randperm(len(full_train), generator=torch.Generator().manual_seed(cfg.data_seed)).tolist()
+        n_test = max(1, len(perm) // 5)
+        test_ds, train_ds = Subset(full_test, perm[:n_test]), full_train
+        train_idx = perm[n_test:]
+    if cfg.n_train is not None and cfg.n_train < len(train_idx):
+        labels = getattr(train_ds, "labels", None)
+        if labels is not None:
+            sub_labels = torch.as_tensor(np.asarray(labels)[train_idx])
+            keep = stratified_indices(sub_labels, cfg.n_train, cfg.data_seed).tolist()
+        else:
+            keep = torch.randperm(len(train_idx), generator=torch.Generator().manual_seed(cfg.data_seed))
+            keep = keep[: cfg.n_train].tolist()
+        train_idx = [train_idx[i] for i in keep]
+    if len(train_idx) != len(train_ds):
+        train_ds = Subset(train_ds, train_idx)
+    return train_ds, test_ds
+
+
 def _subset(x: torch.Tensor, y: torch.Tensor, n: int | None, seed: int, dataset: str):
     if n is None or n >= len(y):
         return x, y
@@ -140,7 +186,8 @@ def _subset(x: torch.Tensor, y: torch.Tensor, n: int | None, seed: int, dataset:
     return x[idx], y[idx]
 
 
-def _materialise(ds, n: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+def materialise(ds, n: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``n`` items (all when None) of a map-style dataset as float tensors in [0, 1]."""
     n = len(ds) if n is None else min(n, len(ds))
     xs, ys = zip(*(ds[i] for i in range(n)))
     x = torch.stack([torch.as_tensor(v) for v in xs])
@@ -231,7 +278,7 @@ class Trainer:
         step = a.step_size if a.step_size is not None else 2.5 * eps / a.steps
         if a.step_size is not None and a.eps_warmup_epochs > 0:
             step = a.step_size * eps / a.eps
-        attack = make_pgd(a.norm, eps, step, a.steps, a.random_start)
+        attack = make_pgd(a.norm, eps, step, a.steps, a.random_start, track_best=False)
         with self._amp():
             if a.mixed:
                 k = len(yb) // 2
@@ -251,24 +298,11 @@ class Trainer:
         seen = torch.zeros((), device=self.device, dtype=torch.long)
         bar = progress_bar(n_batches, f"epoch {e + 1}/{cfg.epochs}", progress and self.dist.is_main)
         t0 = time.perf_counter()
-        lr = self.lr_at(e)
-        eps = self.adv_eps_at(e)
-        self.train_model.train()
+        lr, eps = self.lr_at(e), self.adv_eps_at(e)
         for i, (xb, yb) in enumerate(self._iterate(batches.epoch(e))):
             t = e + (i + 1) / n_batches
-            lr = self.lr_at(t)
-            for group in self.optimizer.param_groups:
-                group["lr"] = lr
-            eps = self.adv_eps_at(t)
-            x_in = self._training_inputs(xb, yb, eps)
-            self.train_model.train()
-            self.optimizer.zero_grad(set_to_none=True)
-            with self._amp():
-                logits = self.train_model(x_in)
-                loss = F.cross_entropy(logits.float(), yb)
-            loss.backward()
-            self.optimizer.step()
-            self.global_step += 1
+            lr, eps = self.lr_at(t), self.adv_eps_at(t)
+            loss, logits = self.train_step(xb, yb, lr, eps)
             with torch.no_grad():
                 loss_sum += loss.detach() * len(yb)
                 correct += (logits.argmax(1) == yb).sum()
@@ -288,6 +322,22 @@ class Trainer:
             time_s=time.perf_counter() - t0,
             adv_eps=eps,
         )
+
+    def train_step(self, xb: torch.Tensor, yb: torch.Tensor, lr: float, eps: float):
+        """One optimiser step at learning rate ``lr`` on the batch, adversarial at radius ``eps`` when training is
+        adversarial; returns the (device) loss and logits without synchronising."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        x_in = self._training_inputs(xb, yb, eps)
+        self.train_model.train()
+        self.optimizer.zero_grad(set_to_none=True)
+        with self._amp():
+            logits = self.train_model(x_in)
+            loss = F.cross_entropy(logits.float(), yb)
+        loss.backward()
+        self.optimizer.step()
+        self.global_step += 1
+        return loss, logits
 
     def _iterate(self, it: Iterator) -> Iterator:
         for xb, yb in it:
@@ -379,19 +429,18 @@ def evaluate_model(
                for e in eps_list]
     n_batches = (len(y) + batch_size - 1) // batch_size
     bar = progress_bar(n_batches * (1 + len(eps_list)), "evaluate", progress)
-    ctx = autocast(device, amp)
     for start in range(0, len(y), batch_size):
         xb = x[start : start + batch_size].to(device)
         yb = y[start : start + batch_size].to(device)
         if channels_last:
             xb = xb.contiguous(memory_format=torch.channels_last)
-        with torch.no_grad(), ctx:
+        with torch.no_grad(), autocast(device, amp):
             counts[0] += (model(xb).argmax(1) == yb).sum()
         bar.update(1)
         for j, attack in enumerate(attacks):
-            with ctx:
+            with autocast(device, amp):
                 x_adv = attack(model, xb, yb)
-            with torch.no_grad(), ctx:
+            with torch.no_grad(), autocast(device, amp):
                 counts[1 + j] += (model(x_adv).argmax(1) == yb).sum()
             bar.update(1)
     bar.close()
@@ -420,3 +469,10 @@ def fit(
             stats.eval_n = len(trainer.data.eval_y)
         history.append(stats)
     return trainer, history
+
+
+def train(cfg: TrainConfig, run_dir=None, resume: bool = True, **kwargs):
+    """Train ``cfg`` in its run folder, resuming if interrupted: shorthand for :func:`deep.runs.train_run`."""
+    from deep.runs import train_run
+
+    return train_run(cfg, run_dir, resume=resume, **kwargs)

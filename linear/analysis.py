@@ -81,6 +81,7 @@ class ModelSummary:
     n_active: int
     l1_norm: float
     weight_correlation: float  # Pearson correlation between the weights w_i and the pixel correlations ρ_i
+    weighted_abs_correlation: float  # Σ|w_i||ρ_i| / Σ|w_i|: how correlated the pixels carrying the weight are
 
 
 def summarise_model(w, b, X_test, y_test, correlation, order, eps, norm, box,
@@ -95,6 +96,7 @@ def summarise_model(w, b, X_test, y_test, correlation, order, eps, norm, box,
         n_active=n_active(w, active_rel),
         l1_norm=float(np.abs(w).sum()),
         weight_correlation=wc,
+        weighted_abs_correlation=float(np.abs(w) @ np.abs(correlation) / np.abs(w).sum()) if np.any(w) else 0.0,
     )
 
 
@@ -107,29 +109,43 @@ class TopKRow:
     robust_acc: float
     train_acc: float
     n_iter: int
+    converged: bool  # the solver met its tolerance
 
 
 def topk_study(X_train, y_train, X_test, y_test, order, ks, eps: float, norm: str = "inf", box: bool = True,
                alpha: float = 1e-4, tol: float = 1e-6, max_iter: int = 5000,
-               progress: Callable[[int], None] | None = None) -> list[TopKRow]:
+               progress: Callable[[int], None] | None = None,
+               full_model: tuple[np.ndarray, float] | None = None) -> list[TopKRow]:
     """For each k: fit the standard logistic model on the pixels ``order[:k]``, embed its weights in R^d (zeros
-    elsewhere) and measure standard and exact robust test accuracy against the full-image adversary."""
+    elsewhere) and measure standard and exact robust test accuracy against the full-image adversary.
+
+    Each fit is warm-started from the previous k's solution (same unique minimiser, fewer iterations). When
+    ``full_model = (w, b)`` (the standard model on all pixels, same alpha/tol) is given it is used for k = d."""
     X_train = np.asarray(X_train, dtype=np.float64)
     d = X_train.shape[1]
     rows = []
+    w = np.zeros(d)
+    b = 0.0
     for k in ks:
         if not 1 <= k <= d:
             raise ValueError(f"k = {k} outside 1..{d}")
         idx = np.asarray(order[:k])
-        res = minimise_adversarial_logistic(X_train[:, idx], y_train, 0.0, norm, False, alpha, tol, max_iter)
-        w = np.zeros(d)
-        w[idx] = res.coef
+        if k == d and full_model is not None:
+            w, b, n_iter = np.asarray(full_model[0], dtype=np.float64), float(full_model[1]), 0
+            converged = True  # the caller's fit (run_fig5 reports its own convergence)
+        else:
+            init = (w[idx], b) if rows else None
+            res = minimise_adversarial_logistic(X_train[:, idx], y_train, 0.0, norm, False, alpha, tol, max_iter,
+                                                init=init)
+            w, b, n_iter, converged = np.zeros(d), res.intercept, res.n_iter, res.converged
+            w[idx] = res.coef
         rows.append(TopKRow(
             k=int(k),
-            standard_acc=standard_accuracy(w, res.intercept, X_test, y_test),
-            robust_acc=robust_accuracy(w, res.intercept, X_test, y_test, eps, norm, box),
-            train_acc=standard_accuracy(w, res.intercept, X_train, y_train),
-            n_iter=res.n_iter,
+            standard_acc=standard_accuracy(w, b, X_test, y_test),
+            robust_acc=robust_accuracy(w, b, X_test, y_test, eps, norm, box),
+            train_acc=standard_accuracy(w, b, X_train, y_train),
+            n_iter=n_iter,
+            converged=converged,
         ))
         if progress is not None:
             progress(1)

@@ -89,24 +89,14 @@ class _BinaryLinearLogistic(ClassifierMixin, BaseEstimator):
         p = expit(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
 
-    def signed_labels(self, y) -> np.ndarray:
-        """Map labels to ±1 (``classes_[1]`` → +1); ValueError for a label the model has not seen."""
-        check_is_fitted(self)
-        y = np.asarray(y)
-        unknown = ~np.isin(y, self.classes_)
-        if unknown.any():
-            raise ValueError(f"label {y[unknown][0]!r} is not one of the fitted classes {list(self.classes_)}")
-        return np.where(y == self.classes_[1], 1.0, -1.0)
-
     def robust_score(self, X, y, eps: float, norm: str = "inf", box: bool = False) -> float:
         """Exact robust accuracy under ‖δ‖_norm ≤ eps (and the [0,1] box if ``box``), see linear/robust.py."""
         X = _validate_data(self, X, dtype=np.float64, reset=False)
-        return robust_accuracy(self.coef_[0], self.intercept_[0], X, self.signed_labels(y), eps, norm, box)
+        return exact_robust_accuracy(self, X, y, eps, norm, box)
 
     def worst_case_images(self, X, y, eps: float, norm: str = "inf", box: bool = False) -> np.ndarray:
         """The exact worst-case inputs x + δ* for this model (same shape as ``X``)."""
-        check_is_fitted(self)
-        return worst_case_images(self.coef_[0], self.intercept_[0], X, self.signed_labels(y), eps, norm, box)
+        return exact_worst_case_images(self, X, y, eps, norm, box)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -147,3 +137,32 @@ class AdversarialLogisticClassifier(_BinaryLinearLogistic):
 
     def _adversary(self):
         return check_eps(self.eps), check_norm(self.norm), bool(self.box)
+
+
+def linear_model_parts(model, y) -> tuple[np.ndarray, float, np.ndarray]:
+    """``(w, b, y±1)`` of ANY fitted binary scikit-learn linear classifier (``coef_`` of shape (1, d) or (d,),
+    ``intercept_``, ``classes_`` of two labels, e.g. LogisticRegression, LinearSVC, SGDClassifier, or the
+    classifiers above); ``classes_[1]`` maps to +1 as in scikit-learn's decision_function."""
+    check_is_fitted(model, ["coef_", "classes_"])
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    if coef.ndim == 2 and coef.shape[0] != 1 or len(model.classes_) != 2:
+        raise ValueError(f"{type(model).__name__} is not a binary linear classifier (coef_ shape {coef.shape})")
+    intercept = float(np.asarray(getattr(model, "intercept_", 0.0), dtype=np.float64).reshape(-1)[0])
+    y = np.asarray(y)
+    unknown = ~np.isin(y, model.classes_)
+    if unknown.any():
+        raise ValueError(f"label {y[unknown][0]!r} is not one of the fitted classes {list(model.classes_)}")
+    return coef.reshape(-1), intercept, np.where(y == model.classes_[1], 1.0, -1.0)
+
+
+def exact_robust_accuracy(model, X, y, eps: float, norm: str = "inf", box: bool = False) -> float:
+    """Exact robust accuracy of any fitted binary scikit-learn linear classifier (see :func:`linear_model_parts`)
+    under ‖δ‖_norm ≤ eps, optionally inside the [0,1] pixel box (linear/robust.py)."""
+    w, b, y_pm = linear_model_parts(model, y)
+    return robust_accuracy(w, b, np.asarray(X, dtype=np.float64), y_pm, eps, norm, box)
+
+
+def exact_worst_case_images(model, X, y, eps: float, norm: str = "inf", box: bool = False) -> np.ndarray:
+    """The exact worst-case inputs x + δ* for any fitted binary scikit-learn linear classifier."""
+    w, b, y_pm = linear_model_parts(model, y)
+    return worst_case_images(w, b, X, y_pm, eps, norm, box)

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from linear.analysis import ModelSummary, TopKRow, log_grid, pixel_correlation, rank_pixels, summarise_model, topk_study
-from linear.objective import FitResult, minimise_adversarial_logistic
+from linear.objective import BLAS_THREADS, FitResult, minimise_adversarial_logistic
 from linear.robust import check_eps, check_in_box, check_norm
 
 
@@ -121,7 +122,13 @@ def run_fig5(X_train, y_train, X_test, y_test, config: Fig5Config = Fig5Config()
     """Run the Figure 5 study on images in [0,1] (any shape (n, …), flattened) with labels y ∈ {-1, +1}.
 
     ``progress(step_name)`` is called after every model fit. ``robust_fitter(X, y, config)`` replaces the exact
-    adversarial training (used by the benchmark to time the PGD way); it must return a FitResult."""
+    adversarial training (used by the benchmark to time the PGD way); it must return a FitResult.
+    BLAS runs on ``linear.objective.BLAS_THREADS`` threads meanwhile (all products are matrix-vector ones)."""
+    with threadpool_limits(BLAS_THREADS, user_api="blas"):
+        return _run_fig5(X_train, y_train, X_test, y_test, config, progress, robust_fitter)
+
+
+def _run_fig5(X_train, y_train, X_test, y_test, config, progress, robust_fitter) -> Fig5Result:
     cfg = config.checked()
     image_shape = tuple(np.shape(X_train)[1:])
     Xtr = np.asarray(X_train, dtype=np.float64).reshape(len(X_train), -1)
@@ -164,7 +171,7 @@ def run_fig5(X_train, y_train, X_test, y_test, config: Fig5Config = Fig5Config()
     t0 = time.perf_counter()
     ks = log_grid(Xtr.shape[1], cfg.n_k)
     topk = topk_study(Xtr, ytr, Xte, yte, order, ks, cfg.eps, cfg.norm, cfg.box, cfg.alpha, cfg.tol,
-                      cfg.max_iter, progress=lambda _: note("top-k model"))
+                      cfg.max_iter, progress=lambda _: note("top-k model"), full_model=(std.coef, std.intercept))
     timings["topk"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_all
     return Fig5Result(

@@ -11,7 +11,8 @@ at an extreme point of the set and has a closed form:
 * ℓ2 ball ∩ pixel box: a linear objective over a ball intersected with a box. The KKT conditions give
   ``δ*(t) = clip(-t·y·w, -x, 1-x)`` for the scalar ``t ≥ 0`` at which ``‖δ*(t)‖₂ = ε`` (or ``t = ∞`` when the
   whole box corner fits inside the ball). ``‖δ*(t)‖²`` is piecewise quadratic in t with breakpoints where
-  pixels saturate; sorting the breakpoints gives t exactly (:func:`_l2_box_perturbation`).
+  pixels saturate; a monotone active-set iteration finds t exactly in a few passes (:func:`_l2_box_perturbation`;
+  a continuous-knapsack-like problem, solved without sorting).
 
 A point counts as correctly classified only if its margin is strictly positive; robust accuracy uses the
 same convention, so robust accuracy ≤ standard accuracy always, with equality at ε = 0.
@@ -72,38 +73,43 @@ def _prepare(w, b, X, y):
 def _l2_box_perturbation(c: np.ndarray, X: np.ndarray, eps: float) -> np.ndarray:
     """Exact ``argmin_δ Σ_i c_ni δ_ni`` subject to ``‖δ_n‖₂ ≤ ε`` and ``0 ≤ x_n + δ_n ≤ 1`` for every row n.
 
-    ``δ(t) = clip(-t·c, -x, 1-x)``; coordinate i saturates at ``τ_i = u_i/|c_i|`` with ``u_i = x_i`` if
-    ``c_i > 0`` else ``1 - x_i``. With the breakpoints sorted, ``‖δ(τ_(k))‖² = Σ_{j≤k} u_(j)² + τ_(k)² Σ_{j>k}
-    c_(j)²`` is nondecreasing in k; the last k with value ≤ ε² fixes the segment, where t solves a scalar
-    quadratic. Coordinates with ``c_i = 0`` are left at 0 (they do not change the objective)."""
-    n, d = c.shape
+    KKT: ``δ(t) = clip(-t·c, -x, 1-x)`` for the t ≥ 0 with ``g(t) = ‖δ(t)‖² = ε²`` (t = ∞: the box corner fits in
+    the ball). Coordinate i saturates once ``t ≥ τ_i = u_i/|c_i|`` (``u_i = x_i`` if ``c_i > 0`` else ``1 - x_i``),
+    so ``g(t) = Σ_{sat} u_i² + t² Σ_{free} c_i²``. Starting from ``t₀ = ε/‖c‖`` (g(t₀) ≤ ε²), the update
+    ``t ← sqrt((ε² - Σ_{sat(t)} u²) / Σ_{free(t)} c²)`` never decreases t, keeps g(t) ≤ ε² and only adds saturated
+    coordinates; when the saturated set stops changing, g(t) = ε² exactly. At most d updates, in practice a few;
+    no sort. Coordinates with ``c_i = 0`` stay at 0 (they do not change the objective)."""
     a = np.abs(c)
     u = np.where(c > 0, X, 1.0 - X)
     active = a > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau = np.where(active, u / np.where(active, a, 1.0), np.inf)
-    order = np.argsort(tau, axis=1, kind="stable")
-    tau_s = np.take_along_axis(tau, order, axis=1)
-    u2_s = np.take_along_axis(np.where(active, u, 0.0) ** 2, order, axis=1)
-    a2_s = np.take_along_axis(a**2, order, axis=1)
-    cum_u2 = np.cumsum(u2_s, axis=1)
-    tail_a2 = a2_s.sum(axis=1, keepdims=True) - np.cumsum(a2_s, axis=1)  # Σ_{j>k} a_(j)²
-    tail_a2 = np.maximum(tail_a2, 0.0)
-    finite = np.isfinite(tau_s)
-    g = np.where(finite, cum_u2 + np.where(finite, tau_s, 0.0) ** 2 * tail_a2, np.inf)
+    a2 = a * a
+    u2 = np.where(active, u * u, 0.0)
     eps2 = eps * eps
-    k = (g <= eps2).sum(axis=1)  # number of saturated coordinates (g is nondecreasing along each row)
-    rows = np.arange(n)
-    sat_u2 = np.where(k > 0, cum_u2[rows, np.maximum(k - 1, 0)], 0.0)
-    rest_a2 = np.where(k > 0, tail_a2[rows, np.maximum(k - 1, 0)], a2_s.sum(axis=1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.sqrt(np.maximum(eps2 - sat_u2, 0.0) / rest_a2)
-    t = np.where(rest_a2 > 0, t, np.inf)  # every active pixel saturated: the box corner lies in the ball
-    t_fin = np.where(np.isfinite(t), t, 0.0)[:, None]
-    free = -t_fin * c
+    norm_a = np.sqrt(a2.sum(axis=1))
+    with np.errstate(divide="ignore"):
+        t = np.where(norm_a > 0, eps / norm_a, 0.0)
+    sat = active & (u <= t[:, None] * a)
+    todo = np.flatnonzero(norm_a > 0)
+    for _ in range(c.shape[1] + 1):
+        if todo.size == 0:
+            break
+        s_sub = sat[todo]
+        su2 = np.where(s_sub, u2[todo], 0.0).sum(axis=1)
+        ra2 = np.where(s_sub, 0.0, a2[todo]).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_new = np.where(ra2 > 0, np.sqrt(np.maximum(eps2 - su2, 0.0) / ra2), np.inf)
+        t_new = np.maximum(t_new, t[todo])  # monotone even under rounding, so the loop terminates
+        with np.errstate(invalid="ignore"):  # inf * 0 for inactive pixels of rows with t = inf: masked out
+            new_sat = s_sub | (active[todo] & (u[todo] <= t_new[:, None] * a[todo]))
+        t[todo] = t_new
+        changed = (new_sat != s_sub).any(axis=1)
+        sat[todo] = new_sat
+        todo = todo[changed & np.isfinite(t_new)]
+    finite = np.isfinite(t)
+    t_fin = np.where(finite, t, 0.0)[:, None]
+    delta = np.clip(-t_fin * c, -X, 1.0 - X)
     corner = np.where(c > 0, -X, np.where(c < 0, 1.0 - X, 0.0))
-    delta = np.clip(free, -X, 1.0 - X)
-    delta = np.where(np.isfinite(t)[:, None], delta, corner)
+    delta = np.where(finite[:, None], delta, corner)
     return np.where(active, delta, 0.0)
 
 

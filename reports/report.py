@@ -129,9 +129,7 @@ class ResultIndex:
         by_kind: dict[str, list[ResultFile]] = defaultdict(list)
         for r in results:
             by_kind[r.kind].append(r)
-        self._by_kind = {
-            k: sorted(v, key=lambda r: (-scale_rank(r.scale), _neg(r.created), r.path)) for k, v in by_kind.items()
-        }
+        self._by_kind = {k: _preferred_first(v) for k, v in by_kind.items()}
 
     def all(self, kind: str) -> list[ResultFile]:
         """Every file of ``kind``, preferred first."""
@@ -147,9 +145,13 @@ class ResultIndex:
         return sorted(self._by_kind)
 
 
-def _neg(s: str) -> tuple:
-    """Sort key that orders strings descending inside an ascending sort."""
-    return tuple(-ord(c) for c in s) + (1,)
+def _preferred_first(files: list[ResultFile]) -> list[ResultFile]:
+    """Largest scale first, then newest ``created`` (ISO text sorts by time), then path (stable sorts, applied from
+    the least to the most important key)."""
+    out = sorted(files, key=lambda r: r.path)
+    out.sort(key=lambda r: r.created, reverse=True)
+    out.sort(key=lambda r: scale_rank(r.scale), reverse=True)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ figures
@@ -203,7 +205,7 @@ def classify_figure(path: Path) -> FigureFile:
         n, panel, variant = int(m.group(1)), m.group(2), m.group(3)
         label = f"Figure {n}" + (f"({panel})" if panel else "")
         caption = PANELS.get(f"{n}{panel}", PAPER_FIGURES[n])
-        if variant:
+        if variant and f"{n}{panel}" not in PANELS:
             caption += f" — {variant.replace('_', ' ')}"
         return FigureFile(path, path.name, "paper", n, panel, label, caption, anchor)
     if stem.startswith("theory_"):
@@ -272,6 +274,8 @@ Text = tuple  # of Inline
 
 @dataclass(frozen=True)
 class Heading:
+    """A section heading; ``anchor`` becomes its id."""
+
     level: int
     text: str
     anchor: str = ""
@@ -279,16 +283,22 @@ class Heading:
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph of inline parts."""
+
     text: Text
 
 
 @dataclass(frozen=True)
 class Bullets:
+    """A bullet list; each item is a tuple of inline parts."""
+
     items: tuple  # of Text
 
 
 @dataclass(frozen=True)
 class Table:
+    """A table: header strings, rows of cells (tuples of inline parts), optional caption."""
+
     headers: tuple  # of str
     rows: tuple  # of tuple of Text
     caption: str = ""
@@ -296,6 +306,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Image:
+    """A figure: the PNG file, its path relative to the report, caption and anchor."""
+
     path: Path
     rel: str
     caption: str
@@ -372,6 +384,12 @@ def _fmt_seconds(s: float | None) -> str:
     return f"{s / 3600:.2f} h"
 
 
+def _short_commit(sha: Any) -> str:
+    """First 12 hex digits of a commit, keeping a ``-dirty`` mark."""
+    sha = str(sha or "unknown")
+    return sha[:12] + ("-dirty" if sha.endswith("-dirty") else "")
+
+
 def _summary_section(results: list[ClaimResult]) -> list[Block]:
     rows = []
     for cr in results:
@@ -437,7 +455,7 @@ def _reproducibility_section(collection: Collection, used: set[str], index: Resu
         rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale or "unknown"),
                      text(claims_mod.dataset_name(r.dataset) if r.dataset else "not stated"),
                      text(", ".join(map(str, r.seeds)) if r.seeds else "—"), text(_fmt_seconds(r.wall_time_s)),
-                     text(str(prov.get("git_commit", "unknown"))[:19]), text(device_of(prov)), text(r.created)))
+                     text(_short_commit(prov.get("git_commit"))), text(device_of(prov)), text(r.created)))
     blocks.append(Table(("file", "kind", "scale", "dataset", "seeds", "wall time", "git commit", "device", "created"),
                         tuple(rows), "Result files used"))
     commits = sorted({str(r.provenance.get("git_commit", "unknown")) for r in files})
@@ -458,11 +476,14 @@ def _reproducibility_section(collection: Collection, used: set[str], index: Resu
         blocks.append(Table(("package", "version(s)"),
                             tuple((text(p), text(", ".join(sorted(v)))) for p, v in sorted(versions.items())),
                             "Package versions"))
-    bench = index.best("deep.benchmark")
-    if bench is not None and isinstance(bench.payload.get("rows"), list) and bench.payload["rows"]:
+    for bench in sorted(index.all("deep.benchmark"), key=lambda r: str(r.path)):
+        if not (isinstance(bench.payload.get("rows"), list) and bench.payload["rows"]):
+            continue
         brows = [r for r in bench.payload["rows"] if isinstance(r, dict)][:30]
-        cols = sorted({k for r in brows for k in r})
-        device = bench.payload.get("device") or device_of(bench.provenance)
+        cols = list(dict.fromkeys(k for r in brows for k in r))
+        device = bench.payload.get("device")
+        if not isinstance(device, str) or not device:
+            device = device_of(bench.provenance)
         blocks.append(Paragraph(text(f"Benchmark `{bench.path}` on {device}:")))
         blocks.append(Table(tuple(cols), tuple(tuple(text(claims_mod.fmt(r.get(c))) for c in cols) for r in brows),
                             "Benchmark"))
@@ -480,6 +501,21 @@ def _defaults_section() -> list[Block]:
             Table(("experiment", "setting", "MNIST", "CIFAR-10", "Restricted ImageNet", "status"), rows)]
 
 
+def _group_keys(r: ResultFile) -> set:
+    """What a file provides, at the granularity the claims choose files: (experiment, dataset, norm) for
+    ``deep.sweep``, the dataset for gradients / large-ε files, the run for sanity files, else the kind."""
+    try:
+        if r.kind == "deep.sweep":
+            return {(r.payload.get("experiment"), str(x["dataset"]), str(x.get("norm"))) for x in r.payload["rows"]}
+        if r.kind in ("deep.gradients", "deep.large_eps"):
+            return {str(r.payload.get("dataset", r.dataset))}
+        if r.kind == "deep.sanity":
+            return {str(r.payload.get("run", r.path))}
+    except (KeyError, TypeError, AttributeError):
+        return set()
+    return {r.kind}
+
+
 def _files_section(collection: Collection, used: set[str], index: ResultIndex) -> list[Block]:
     read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {"theory.finite_sample", "deep.benchmark"}
     rows = []
@@ -489,8 +525,9 @@ def _files_section(collection: Collection, used: set[str], index: ResultIndex) -
         elif r.kind not in read_kinds:
             status = "kind not read by the report"
         else:
-            best = index.best(r.kind)
-            status = f"not used (preferred: `{best.path}`, larger scale or newer)" if best else "not used"
+            best = next((u for u in index.all(r.kind) if u.path in used and _group_keys(u) & _group_keys(r)), None)
+            status = (f"not used (preferred: `{best.path}`, larger scale or newer)" if best
+                      else "not used (its numbers were not needed or could not be read)")
         rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale or "unknown"), text(r.created), text(status)))
     blocks: list[Block] = [Heading(2, "Result files read", "result-files"), Paragraph(text(
         "Folders read: " + "; ".join(f"`{p}`" + ("" if present else " (absent)") for p, present in collection.sources)
@@ -518,9 +555,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
     if results is None:
         results = evaluate_claims(index, figures)
     used = {e.path for cr in results for e in cr.outcome.evidence}
-    bench = index.best("deep.benchmark")
-    if bench is not None:
-        used.add(bench.path)
+    used |= {r.path for r in index.all("deep.benchmark")}  # every benchmark is shown
     counts = {v: sum(cr.outcome.verdict == v for cr in results) for v in claims_mod.VERDICTS}
     newest = max((r.created for r in collection.results), default="")
     intro = (f"Each claim of the paper (Tsipras et al., ICLR 2019, 'Robustness May Be at Odds with Accuracy') set "

@@ -78,11 +78,11 @@ class FeatureDistribution:
         n = _check_count("n (number of samples)", n, 0)
         rng = _check_rng(rng)
         y = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int64)
-        x = np.empty((n, self.dim), dtype=np.float64)
         agree = rng.random(n) < self.p
+        x = rng.standard_normal((n, self.dim))  # column 0 is overwritten: one pass, no copy
         x[:, 0] = np.where(agree, y, -y)
-        x[:, 1:] = rng.standard_normal((n, self.d))
-        x[:, 1:] += (self.eta * y)[:, None]
+        if self.eta != 0.0:
+            x[:, 1:] += (self.eta * y)[:, None]
         return x, y
 
     def iter_batches(

@@ -261,3 +261,58 @@ def estimate_accuracy(
     make = INTERVALS[method]
     robust = make(ok_rob, seen, level) if attack is not None else None
     return MonteCarloResult(make(ok_std, seen, level), robust, seen, max_pert if attack is not None else None)
+
+
+def estimate_many(
+    classifiers: dict[str, Classifier],
+    dist: FeatureDistribution,
+    n: int,
+    rng: np.random.Generator,
+    *,
+    attack: Attack | str,
+    eps: float | None = None,
+    norm="inf",
+    batch_size: int | None = None,
+    level: float = 0.95,
+    method: str = "clopper-pearson",
+) -> dict[str, MonteCarloResult]:
+    """Like :func:`estimate_accuracy` for several classifiers sharing the same samples and one common ``attack``
+    (a callable or ``"theorem1"``), which is checked against ``eps`` when given."""
+    if not isinstance(dist, FeatureDistribution):
+        raise ValueError(f"dist must be a theory.distribution.FeatureDistribution, got {type(dist).__name__}")
+    if method not in INTERVALS:
+        raise ValueError(f"method (interval) must be one of {sorted(INTERVALS)}, got {method!r}")
+    _check_level(level)
+    norm = canonical_norm(norm)
+    if eps is not None:
+        eps = float(check_eps(eps))
+    if attack == "theorem1":
+        attack = theorem1_attack(dist)
+    if not callable(attack):
+        raise ValueError("attack must be callable as attack(x, y) -> x_adv, or 'theorem1'")
+    batch = default_batch_size(dist.dim) if batch_size is None else batch_size
+    ok_std = dict.fromkeys(classifiers, 0)
+    ok_rob = dict.fromkeys(classifiers, 0)
+    seen = 0
+    max_pert = 0.0
+    for x, y in dist.iter_batches(n, batch, rng):
+        x_adv = np.asarray(attack(x, y), dtype=np.float64)
+        if x_adv.shape != x.shape:
+            raise ValueError(f"attack must return an array of shape {x.shape}, got {x_adv.shape}")
+        diff = np.abs(x_adv - x)
+        size = float(np.max(diff)) if norm == "inf" else float(np.sqrt(np.max(np.einsum("ij,ij->i", diff, diff))))
+        del diff
+        max_pert = max(max_pert, size)
+        if eps is not None and size > eps + 1e-9 * max(1.0, eps):
+            raise ValueError(f"attack moved a point by {size:.6g} > eps = {eps:.6g} in the l_{norm} norm")
+        for name, f in classifiers.items():
+            ok_std[name] += int(np.count_nonzero(y * _scores(f, x) > 0))
+            ok_rob[name] += int(np.count_nonzero(y * _scores(f, x_adv) > 0))
+        seen += len(y)
+    if seen == 0:
+        raise ValueError("n (number of Monte Carlo samples) must be >= 1")
+    make = INTERVALS[method]
+    return {
+        name: MonteCarloResult(make(ok_std[name], seen, level), make(ok_rob[name], seen, level), seen, max_pert)
+        for name in classifiers
+    }

@@ -8,7 +8,14 @@
 """
 
 from deep.attacks.large_eps import LargeEpsAttack
-from deep.attacks.pgd import PGD, check_batch, cross_entropy_per_example, eval_mode
+from deep.attacks.pgd import (
+    PGD,
+    check_batch,
+    cross_entropy_per_example,
+    eval_mode,
+    margin_loss_per_example,
+    unwrap_parallel,
+)
 from deep.attacks.steps import AttackStep, L2Step, LinfStep, box_diameter, make_step, normalise_norm, per_example_norm
 
 __all__ = [
@@ -22,6 +29,8 @@ __all__ = [
     "cross_entropy_per_example",
     "eval_mode",
     "make_step",
+    "margin_loss_per_example",
     "normalise_norm",
     "per_example_norm",
+    "unwrap_parallel",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from deep.attacks.pgd import LossFn, _Scorer, check_batch, eval_mode
+from deep.attacks.pgd import LossFn, _Scorer, check_batch, eval_mode, unwrap_parallel
 from deep.attacks.steps import AttackStep, make_step
 
 
@@ -49,6 +49,7 @@ class LargeEpsAttack:
         self, model: nn.Module, x: torch.Tensor, y: torch.Tensor
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         check_batch(x, y)
+        model = unwrap_parallel(model)
         with torch.inference_mode(False), eval_mode(model):
             x = x.detach().clone()
             scorer = _Scorer(model, y.detach().clone(), self.loss_fn)

@@ -38,10 +38,31 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
             m.training = was_training
 
 
+def unwrap_parallel(model: nn.Module) -> nn.Module:
+    """The module inside ``DistributedDataParallel`` / ``DataParallel`` wrappers (same parameters). Attacks run on
+    it: they only need ∇_x, and a DDP forward would broadcast buffers and arm its gradient reducer on every
+    attack step."""
+    from torch.nn.parallel import DataParallel, DistributedDataParallel
+
+    while isinstance(model, (DataParallel, DistributedDataParallel)):
+        model = model.module
+    return model
+
+
 def cross_entropy_per_example(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Cross-entropy at the true label for every example (works for any number of classes >= 2, binary
     included), computed in float32 even when the logits come from a bf16/fp16 autocast region."""
     return F.cross_entropy(logits.float(), y, reduction="none")
+
+
+def margin_loss_per_example(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Carlini-Wagner margin ``max_{j != y} z_j - z_y`` per example (positive iff misclassified), in float32.
+    Unlike cross-entropy it does not saturate for very confident models, and unlike AutoAttack's DLR loss it
+    is defined for 2 classes. Pass it as ``PGD(..., loss_fn=margin_loss_per_example)``."""
+    z = logits.float()
+    true = z.gather(1, y[:, None])[:, 0]
+    other = z.masked_fill(F.one_hot(y, z.shape[1]).bool(), float("-inf")).amax(1)
+    return other - true
 
 
 def check_batch(x: torch.Tensor, y: torch.Tensor) -> None:
@@ -132,7 +153,9 @@ class PGD:
     ``track_best`` (default): return, per example, the best iterate over every step and restart (the clean
     input counts as a candidate too), where "best" means misclassified first (``prefer_misclassified``,
     the right choice for evaluation) and then highest loss. ``track_best=False`` with one restart returns
-    the last iterate (cheapest; enough for adversarial training). ``seed``: draw random starts from a
+    the last iterate: use it for adversarial training (Madry et al. train on the last iterate; tracking costs
+    two extra forward passes per call and would train on the first misclassified point instead of the
+    highest-loss one). ``seed``: draw random starts from a
     generator seeded with it on ``x``'s device (reproducible); ``None`` uses torch's global RNG.
     ``callback(restart, t, x_t)`` is called on every iterate ``t = 0..steps`` (for tests and plots).
 
@@ -161,6 +184,8 @@ class PGD:
             raise ValueError(f"steps must be an integer >= 0 (got {steps})")
         if int(restarts) != restarts or restarts < 1:
             raise ValueError(f"restarts must be an integer >= 1 (got {restarts})")
+        if restarts > 1 and not random_start:
+            raise ValueError("restarts > 1 needs random_start=True (without a random start every restart is the same)")
         self.eps, self.step_size, self.steps = self.step_rule.eps, self.step_rule.step_size, int(steps)
         self.norm = self.step_rule.norm
         self.random_start, self.restarts = bool(random_start), int(restarts)
@@ -177,6 +202,7 @@ class PGD:
     ) -> torch.Tensor:
         """Adversarial examples for ``(x, y)``: detached, same shape/device/dtype as ``x``, inside ball ∩ [0,1]."""
         check_batch(x, y)
+        model = unwrap_parallel(model)
         with torch.inference_mode(False), eval_mode(model):
             x = x.detach().clone()
             y = y.detach().clone()

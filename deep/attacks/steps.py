@@ -89,7 +89,7 @@ class LinfStep(AttackStep):
         eps = min(self.eps, 1.0)
         lo = (x - eps).clamp(min=0.0)
         hi = (x + eps).clamp(max=1.0)
-        u = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        u = torch.empty_like(x).uniform_(0.0, 1.0, generator=generator)  # keeps x's memory format
         return (lo + (hi - lo) * u).clamp(0.0, 1.0)
 
 
@@ -118,7 +118,7 @@ class L2Step(AttackStep):
         An ε larger than the box diameter √n is reduced to √n (the ball then already contains the box)."""
         n = x[0].numel()
         eps = min(self.eps, math.sqrt(n))
-        z = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        z = torch.empty_like(x).normal_(0.0, 1.0, generator=generator)  # keeps x's memory format
         direction = z / _as_batch_view(per_example_norm(z, 2.0).clamp_min(_TINY).to(x.dtype), z)
         u = torch.rand((x.shape[0],), generator=generator, device=x.device, dtype=torch.float64)
         radius = (eps * u.pow(1.0 / n)).to(x.dtype)

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from reports.cli._base import UserError, emit_json, format_table, group
+from reports.cli._base import UserError, emit_json, format_table, group, warn
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -52,7 +52,8 @@ def summary_rows(payload: dict) -> list[dict]:
     names = {"standard": "standard", "robust": f"adversarial ({payload['norm']}, eps={payload['eps']:g})"}
     return [
         {"model": names[key], "standard_acc": s["standard_acc"], "robust_acc": s["robust_acc"],
-         "top_mass": s["top_mass"], "n_active": s["n_active"], "l1_norm": s["l1_norm"]}
+         "top_mass": s["top_mass"], "n_active": s["n_active"], "wabs_corr": s["weighted_abs_correlation"],
+         "l1_norm": s["l1_norm"]}
         for key, s in payload["summary"].items()
     ]
 
@@ -76,6 +77,10 @@ def run_fig5_command(args) -> int:
         result = run_fig5(X_train, y_train, X_test, y_test, cfg, progress=lambda step: bar.update(1))
     payload = result.payload()
     wall = time.perf_counter() - t0
+    unconverged = [name for name, d in payload["solver"].items() if not d["converged"]]
+    unconverged += [f"top-k k={r['k']}" for r in payload["topk"] if not r["converged"]]
+    if unconverged:
+        warn(f"L-BFGS-B did not reach tol={cfg.tol} for: {', '.join(unconverged)} (raise --tol or check the data)")
     path = write_result(results_dir() / "linear" / "fig5.json", "linear.fig5", payload, wall_time_s=wall,
                         scale="exact", dataset=f"mnist {cfg.digits[0]}-vs-{cfg.digits[1]}", seeds=[])
     figures = []
@@ -92,7 +97,7 @@ def run_fig5_command(args) -> int:
           f"norm {cfg.norm}, eps {cfg.eps:g}, box {'on' if cfg.box else 'off'}; exact robust accuracy")
     print(format_table(summary_rows(payload)))
     print(f"top_mass: share of sum|w| on the top {cfg.top_fraction:.0%} pixels by {cfg.rank_by} correlation; "
-          f"n_active: pixels with |w| >= {cfg.active_rel} max|w|")
+          f"n_active: pixels with |w| >= {cfg.active_rel} max|w|; wabs_corr: sum|w||corr| / sum|w|")
     print()
     print(format_table(payload["topk"], ["k", "standard_acc", "robust_acc", "train_acc"]))
     print()

@@ -342,10 +342,9 @@ def finite_step(args) -> None:
 
 
 def transfer_step(args) -> None:
-    """A quick transfer study: 3 models trained on 300 samples each, 2000 test points."""
+    """The transfer study at the command's defaults: 5 models trained on 1000 samples each, 10000 test points."""
     d, p, eta = _step_dist(args)
-    payload, path = run_transfer(d, p, eta, n_models=3, n_train=300, n_test=2000,
-                                 seed=int(getattr(args, "seed", 0) or 0))
+    payload, path = run_transfer(d, p, eta, seed=int(getattr(args, "seed", 0) or 0))
     emit_json(payload) if getattr(args, "json", False) else _print_transfer(payload)
     print(f"wrote {path}", file=sys.stderr)
 

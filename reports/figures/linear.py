@@ -50,7 +50,9 @@ def draw_weights(p: dict, path: str | os.PathLike) -> Path:
         ax.set_xticks([])
         ax.set_yticks([])
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    fig.suptitle(f"Fig. 5(a) weights, {a} vs {b}, {_eps_label(p)} (per-panel symmetric colour scale)", fontsize=9)
+    fig.tight_layout()
+    fig.suptitle(f"Fig. 5(a) weights, {a} vs {b}, {_eps_label(p)} (per-panel symmetric colour scale)", fontsize=9,
+                 y=1.04)
     return save_figure(fig, path)
 
 
@@ -58,6 +60,7 @@ def draw_correlation(p: dict, path: str | os.PathLike) -> Path:
     """Figure 5(b): each pixel's correlation with the label (x) against its weight (y), one panel per model."""
     fig, axes = new_figure(2, 1, width=3.8, height=3.2)
     rho = np.asarray(p["correlation"], dtype=float)
+    frac = p.get("config", {}).get("top_fraction", 0.1)
     for ax, (key, title) in zip(axes[0], MODELS):
         w = np.asarray(p["weights"][key], dtype=float)
         s = p["summary"][key]
@@ -66,9 +69,10 @@ def draw_correlation(p: dict, path: str | os.PathLike) -> Path:
         ax.axvline(0, color="0.5", lw=0.6)
         ax.set_xlabel("correlation of pixel with label")
         ax.set_ylabel("weight")
-        ax.set_title(f"{title}: {s['n_active']} active pixels,\n{s['top_mass']:.0%} of |w| on top-ranked pixels",
-                     fontsize=9)
-    fig.suptitle(f"Fig. 5(b) correlation vs weight, {_eps_label(p)}", fontsize=9)
+        ax.set_title(f"{title}: {s['n_active']} active pixels,\n{s['top_mass']:.0%} of |w| on the top {frac:.0%} "
+                     "correlated pixels", fontsize=9)
+    fig.tight_layout()
+    fig.suptitle(f"Fig. 5(b) correlation vs weight, {_eps_label(p)}", fontsize=9, y=1.04)
     return save_figure(fig, path)
 
 

@@ -55,3 +55,10 @@ def test_atomic_write_gives_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert (path.stat().st_mode & 0o777) == 0o644
+
+
+def test_git_commit_falls_back_to_environment(tmp_path, monkeypatch):
+    from data.provenance import git_commit
+
+    monkeypatch.setenv("TRADEOFF_GIT_COMMIT", "abc123")
+    assert git_commit(tmp_path) == "abc123"  # tmp_path is no git checkout

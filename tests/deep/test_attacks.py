@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from scipy import stats
 from torch import nn
 
-from deep.attacks import PGD, L2Step, LargeEpsAttack, LinfStep, cross_entropy_per_example, make_step
+from deep.attacks import (
+    PGD,
+    L2Step,
+    LargeEpsAttack,
+    LinfStep,
+    cross_entropy_per_example,
+    make_step,
+    margin_loss_per_example,
+)
 
 torch.set_num_threads(1)
 
@@ -42,8 +50,8 @@ def assert_in_threat_model(x_adv, x, eps, norm):
 @settings(max_examples=40, deadline=None)
 @given(
     n=st.integers(1, 4), c=st.integers(1, 2), h=st.integers(1, 5), w=st.integers(1, 5),
-    norm=st.sampled_from(["inf", "2"]), eps=st.floats(0.0, 3.0), rel_step=st.floats(0.0, 2.0),
-    steps=st.integers(0, 6), random_start=st.booleans(), restarts=st.integers(1, 2),
+    norm=st.sampled_from(["inf", "2"]), eps=st.one_of(st.floats(0.0, 3.0), st.just(math.inf)),
+    rel_step=st.floats(0.0, 2.0), steps=st.integers(0, 6), random_start=st.booleans(), restarts=st.integers(1, 2),
     n_classes=st.integers(2, 4), seed=st.integers(0, 10_000),
 )
 def test_every_pgd_iterate_stays_in_ball_and_box(n, c, h, w, norm, eps, rel_step, steps, random_start, restarts,
@@ -60,7 +68,8 @@ def test_every_pgd_iterate_stays_in_ball_and_box(n, c, h, w, norm, eps, rel_step
         assert_in_threat_model(x_t, x, eps, norm)
         seen.append((r, t))
 
-    x_adv = PGD(eps, rel_step * max(eps, 1e-3), steps, norm, random_start=random_start, restarts=restarts,
+    restarts = restarts if random_start else 1
+    x_adv = PGD(eps, rel_step * min(max(eps, 1e-3), 3.0), steps, norm, random_start=random_start, restarts=restarts,
                 callback=callback, seed=seed)(model, x, y)
     assert_in_threat_model(x_adv, x, eps, norm)
     assert seen == [(r, t) for r in range(restarts) for t in range(steps + 1)]
@@ -309,16 +318,18 @@ def test_large_eps_attack_is_deterministic_and_ascends_the_true_label_loss():
                           atol=1e-6)
 
 
+def test_margin_loss_is_positive_exactly_when_misclassified_and_works_for_two_classes():
+    logits = torch.tensor([[2.0, 1.0], [0.0, 3.0]])
+    y = torch.tensor([0, 0])
+    assert torch.equal(margin_loss_per_example(logits, y), torch.tensor([-1.0, 3.0]))
+    z3 = torch.tensor([[1.0, 5.0, 2.0]])
+    assert margin_loss_per_example(z3, torch.tensor([2])).item() == 3.0
+
+
 def test_custom_per_example_loss_and_clear_errors():
     model = linear_model(10, 3)
     x, y = torch.rand(4, 10), torch.randint(0, 3, (4,))
-
-    def margin(logits, y):
-        true = logits.gather(1, y[:, None])[:, 0]
-        other = logits.masked_fill(nn.functional.one_hot(y, logits.shape[1]).bool(), -1e9).amax(1)
-        return other - true
-
-    assert_in_threat_model(PGD(0.1, 0.05, 3, loss_fn=margin)(model, x, y), x, 0.1, "inf")
+    assert_in_threat_model(PGD(0.1, 0.05, 3, loss_fn=margin_loss_per_example)(model, x, y), x, 0.1, "inf")
     with pytest.raises(ValueError, match="one loss per example"):
         PGD(0.1, 0.05, 2, loss_fn=lambda lg, t: lg.sum())(model, x, y)
     with pytest.raises(ValueError, match=r"\[0,1\]"):
@@ -329,6 +340,8 @@ def test_custom_per_example_loss_and_clear_errors():
         PGD(-0.1, 0.05, 2)
     with pytest.raises(ValueError, match="restarts"):
         PGD(0.1, 0.05, 2, restarts=0)
+    with pytest.raises(ValueError, match="random_start=True"):
+        PGD(0.1, 0.05, 2, restarts=3, random_start=False)
     with pytest.raises(ValueError, match="y must be"):
         PGD(0.1, 0.05, 2)(model, x, y[:2])
 
@@ -337,3 +350,48 @@ def test_l2_step_with_zero_gradient_does_not_move_or_produce_nan():
     x = torch.rand(3, 5)
     out = L2Step(0.5, 0.1).step(x, torch.zeros_like(x))
     assert torch.equal(out, x)
+
+
+# ---------------------------------------------------------------- bench/pgd.py (the PGD-throughput benchmark)
+
+
+def test_bench_flop_count_matches_the_analytic_mnist_cnn_count():
+    """Forward of conv5x5-32, pool, conv5x5-64, pool, fc-1024, fc-10 on 28x28: 2·MACs =
+    2·(28²·32·25 + 14²·64·32·25 + 3136·1024 + 1024·10) = 27 767 808 FLOPs."""
+    from bench.pgd import build_bench_model, count_attack_flops
+
+    model, shape, eps, _ = build_bench_model("mnist")
+    forward = 2 * (28 * 28 * 32 * 25 + 14 * 14 * 64 * 32 * 25 + 3136 * 1024 + 1024 * 10)
+    no_tracking = PGD(eps, 0.01, 0, track_best=False, random_start=False)
+    assert count_attack_flops(model.eval(), shape, no_tracking, torch.device("cpu")) == 0
+    one_eval = PGD(eps, 0.01, 0, random_start=True)  # 0 steps, tracking: clean + final forward
+    assert count_attack_flops(model, shape, one_eval, torch.device("cpu")) == 2 * forward
+
+
+def test_bench_main_writes_a_benchmark_result(tmp_path):
+    from bench.pgd import main
+    from data.io import read_result
+
+    out = tmp_path / "bench.json"
+    assert main(["--devices", "cpu", "--models", "mnist", "--cpu-batch", "2", "1", "--cpu-steps", "1",
+                 "--repeats", "1", "--out", str(out)]) == 0
+    res = read_result(out)
+    assert res["kind"] == "deep.benchmark"
+    (row,) = res["payload"]["rows"]
+    assert row["model"] == "mnist" and row["images_steps_per_s"] > 0 and row["peak_tflops"] is None
+
+
+
+def test_attacks_run_on_the_module_inside_a_parallel_wrapper():
+    """No forward of the DataParallel/DDP wrapper during an attack (DDP would broadcast buffers and arm its
+    gradient reducer on every attack step), yet the result equals attacking the inner module."""
+    inner = linear_model(12, 3)
+    wrapper = nn.DataParallel(inner)  # on a CPU-only machine this just calls the module
+    calls = []
+    wrapper.register_forward_pre_hook(lambda m, inp: calls.append(1))
+    x, y = torch.rand(6, 12), torch.randint(0, 3, (6,))
+    a = PGD(0.1, 0.05, 3, seed=1)(wrapper, x, y)
+    b = LargeEpsAttack(1.0, 0.2, 3, "2")(wrapper, x, y)
+    assert calls == []
+    assert torch.equal(a, PGD(0.1, 0.05, 3, seed=1)(inner, x, y))
+    assert torch.equal(b, LargeEpsAttack(1.0, 0.2, 3, "2")(inner, x, y))

@@ -40,8 +40,11 @@ def test_weights_digest_detects_any_change():
 
 @pytest.mark.slow
 def test_two_process_gloo_run_matches_single_process(tmp_path):
+    # PGD training without random start: the attack is a deterministic function of (weights, example), so the
+    # sharded batches see exactly the perturbations of the single-process batch
     cfg = tiny_config(name="ddp", n_train=256, epochs=2, batch_size=64, lr=0.01, schedule="cosine",
-                      eval={"eps": [], "n_epoch": 100, "n_final": 200})
+                      adv={"eps": 0.05, "steps": 2, "random_start": False},
+                      eval={"eps": [0.05], "steps": 2, "n_epoch": 100, "n_final": 200})
     cfg_path = save_config(cfg, tmp_path / "ddp.toml")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TRADEOFF_BUILD": str(tmp_path / "b")}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",

@@ -161,3 +161,18 @@ def test_bad_arguments():
         run_sanity_checks(model, x, y, -1.0)
     with pytest.raises(ValueError, match="norm"):
         run_sanity_checks(model, x, y, 0.1, "1")
+
+
+def test_evaluate_with_sanity_runs_the_checks_by_default():
+    from deep.sanity import evaluate_with_sanity
+
+    model = trained_cnn(2)
+    x, y = strip_task(30, 2, seed=2)
+    ev = evaluate_with_sanity(model, x, y, [0.0, 0.03], "inf", steps=5, sanity_steps=3, sanity_restarts=2,
+                              sanity_points=20)
+    assert list(ev.accuracy) == [0.0, 0.03] and ev.accuracy[0.03] <= ev.accuracy[0.0]
+    assert ev.sanity is not None and ev.sanity.n == 20 and ev.sanity.eps == 0.03 and ev.trusted
+    masked = Quantised(model)
+    with pytest.warns(GradientMaskingWarning):
+        assert not evaluate_with_sanity(masked, x, y, [0.03], steps=3, sanity_steps=3, sanity_restarts=2).trusted
+    assert not evaluate_with_sanity(model, x, y, [0.03], steps=3, sanity=False).trusted

@@ -10,40 +10,6 @@ from deep.train import Trainer, evaluate_model, fit
 
 torch.set_num_threads(1)
 
-try:  # TEMPORARY stand-in until deep.attacks lands on main; deleted after the merge
-    import deep.attacks  # noqa: F401
-except ModuleNotFoundError:
-    import sys
-    import types
-
-    from torch.nn import functional as F
-
-    class _PGD:
-        def __init__(self, eps, step_size, steps, norm="inf", random_start=True, restarts=1, loss_fn=None):
-            self.eps, self.step_size, self.steps, self.random_start, self.restarts = (
-                eps, step_size, steps, random_start, restarts)
-
-        def __call__(self, model, x, y):
-            was = model.training
-            model.eval()
-            best = x.clone()
-            for _ in range(self.restarts):
-                d = (torch.rand_like(x) * 2 - 1) * self.eps if self.random_start else torch.zeros_like(x)
-                xa = (x + d).clamp(0, 1)
-                for _ in range(self.steps):
-                    xa = xa.detach().requires_grad_(True)
-                    (g,) = torch.autograd.grad(F.cross_entropy(model(xa).float(), y), xa)
-                    xa = torch.min(torch.max(xa + self.step_size * g.sign(), x - self.eps), x + self.eps).clamp(0, 1)
-                with torch.no_grad():
-                    wrong = model(xa).argmax(1) != y
-                best[wrong] = xa.detach()[wrong]
-            model.train(was)
-            return best
-
-    _mod = types.ModuleType("deep.attacks")
-    _mod.PGD = _PGD
-    sys.modules["deep.attacks"] = _mod
-
 
 def tiny_config(**changes) -> TrainConfig:
     base = TrainConfig(
@@ -114,6 +80,20 @@ def test_unknown_toml_field_is_named():
         loads_config("dataset = ")
     assert loads_config('[adv]\nnorm = 2\n').adv.norm == "2"
     assert loads_config('[adv]\nnorm = inf\n').adv.norm == "inf"
+
+
+def test_example_configs_load_and_validate():
+    from deep.config import example_configs
+
+    names = example_configs()
+    assert {"mnist_linf_0.3", "mnist_standard", "cifar10_linf_8", "restricted_imagenet_linf"} <= set(names)
+    for name in names:
+        cfg = load_config(name)
+        assert cfg.name and loads_config(dumps_config(cfg)) == cfg
+    mnist = load_config("mnist_linf_0.3")
+    assert (mnist.adv.eps, mnist.adv.steps, mnist.adv.step_size, mnist.adv.random_start) == (0.3, 40, 0.01, True)
+    rin = load_config("restricted_imagenet_linf")
+    assert rin.nesterov and rin.milestones == [30, 60, 85, 95, 105] and rin.adv.step_size == rin.adv.eps / 4
 
 
 def test_config_fingerprint_ignores_cosmetic_fields():
@@ -221,3 +201,33 @@ def test_evaluate_model_robust_never_exceeds_standard():
     std, rob = evaluate_model(trainer.model, x, y, [0.05, 0.3], steps=5, batch_size=64)
     assert 0 <= rob["0.3"] <= rob["0.05"] <= std <= 1
     assert rob["0.3"] < 0.2  # a large ball breaks the toy model
+
+
+IMAGENET_SAMPLE = "/work/shared/data/imagenet-sample"
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_restricted_imagenet_sample_trains_from_disk():
+    import os
+
+    if not os.path.isdir(os.path.join(IMAGENET_SAMPLE, "val")):
+        pytest.skip(f"Restricted ImageNet sample not found at {IMAGENET_SAMPLE}")
+    cfg = TrainConfig(name="rin", dataset="restricted_imagenet", data_root=IMAGENET_SAMPLE, n_train=18,
+                      model="resnet50", width=4, epochs=1, batch_size=9, optimizer="sgd", lr=0.01, device="cpu",
+                      eval=EvalConfig(n_epoch=9, n_final=9), progress=False)
+    trainer, hist = fit(cfg)
+    assert hist[0].n_train_seen == 18 and trainer.data.final_x.shape == (9, 3, 224, 224)
+    assert 0 <= hist[0].eval_standard_acc <= 1 and trainer.spec.num_classes == 9
+
+
+@pytest.mark.slow
+def test_torch_compile_gives_the_same_training_on_cpu():
+    cfg = tiny_config(epochs=1, n_train=256, adv={"eps": 0.05, "steps": 2}, eval={"eps": [0.05], "steps": 2,
+                                                                                  "n_epoch": 64})
+    eager, he = fit(cfg)
+    compiled, hc = fit(cfg.replace(compile=True))
+    assert hc[0].train_loss == pytest.approx(he[0].train_loss, rel=1e-5)
+    assert hc[0].eval_standard_acc == he[0].eval_standard_acc
+    we, wc = weights(eager), weights(compiled)
+    assert all(torch.allclose(we[k], wc[k], atol=1e-5) for k in we)

@@ -64,6 +64,7 @@ def test_whole_study_on_small_digits(small_fig5):
     assert rob.robust_acc > std.robust_acc + 0.3  # adversarial training buys robustness
     assert std.robust_acc <= std.standard_acc and rob.robust_acc <= rob.standard_acc
     assert rob.top_mass > std.top_mass and rob.n_active < std.n_active  # weights concentrate
+    assert rob.weighted_abs_correlation > std.weighted_abs_correlation  # ... on strongly correlated pixels
     # the summary's robust accuracy is the exact one of the returned weights
     assert rob.robust_acc == robust_accuracy(res.robust_weights, res.robust_intercept, X[250:].reshape(-1, 64),
                                              y[250:], 0.2, "inf", True)
@@ -73,7 +74,7 @@ def test_whole_study_on_small_digits(small_fig5):
     assert res.topk[-1].robust_acc < res.topk[0].robust_acc
     # the k = d top-k model is the standard model itself
     assert res.topk[-1].standard_acc == pytest.approx(std.standard_acc)
-    assert all(v["converged"] for v in res.solver.values())
+    assert all(v["converged"] for v in res.solver.values()) and all(r.converged for r in res.topk)
 
 
 def test_payload_has_the_report_keys_and_is_strict_json(small_fig5):
@@ -96,3 +97,11 @@ def test_config_errors():
         run_fig5(X * 3, y, X, y, Fig5Config())
     with pytest.raises(ValueError, match="both labels"):
         run_fig5(X, np.ones(10), X, y, Fig5Config())
+
+
+def test_study_is_deterministic(small_fig5):
+    res, _, (X, y) = small_fig5
+    again = run_fig5(X[:250], y[:250], X[250:], y[250:], Fig5Config(eps=0.2, n_k=8))
+    np.testing.assert_array_equal(again.robust_weights, res.robust_weights)
+    np.testing.assert_array_equal(again.standard_weights, res.standard_weights)
+    assert [r.robust_acc for r in again.topk] == [r.robust_acc for r in res.topk]

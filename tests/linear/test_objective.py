@@ -19,19 +19,22 @@ def digits_5_7():
     return X[keep] / 16.0, np.where(t[keep] == 5, 1.0, -1.0)
 
 
-def _small(seed=0, n=40, d=7):
+def _small(seed=0, n=40, d=7, zeros=0.0):
     rng = np.random.default_rng(seed)
     X = rng.random((n, d))
+    X[rng.random((n, d)) < zeros] = 0.0
+    X[rng.random((n, d)) < zeros / 3] = 1.0
     y = np.where(X @ rng.normal(size=d) + 0.3 * rng.normal(size=n) > 0, 1.0, -1.0)
     if abs(y.sum()) == n:
         y[0] = -y[0]
     return X, y
 
 
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("eps,norm,box", MODES)
-def test_gradient_matches_finite_differences(eps, norm, box):
-    X, y = _small()
-    obj = AdversarialLogisticObjective(X, y, eps, norm, box, alpha=0.01)
+def test_gradient_matches_finite_differences(eps, norm, box, sparse):
+    X, y = _small(zeros=0.6 if sparse else 0.0)
+    obj = AdversarialLogisticObjective(X, y, eps, norm, box, alpha=0.01, sparse=sparse)
     rng = np.random.default_rng(1)
     theta = rng.normal(size=obj.n_params + 1)
     if obj.mode == "split":
@@ -43,6 +46,19 @@ def test_gradient_matches_finite_differences(eps, norm, box):
         for e in np.eye(theta.size)
     ])
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("eps,norm,box", MODES)
+def test_sparse_and_dense_storage_give_the_same_margins(eps, norm, box):
+    X, y = _small(4, zeros=0.7)
+    dense = AdversarialLogisticObjective(X, y, eps, norm, box, sparse=False)
+    sparse = AdversarialLogisticObjective(X, y, eps, norm, box, sparse=True)
+    np.testing.assert_allclose(sparse.dense_matrix(), dense.dense_matrix(), atol=1e-14)
+    if dense.mode == "split":  # the lifted margin at complementary (w+, w-) is the exact worst margin
+        w = np.random.default_rng(0).normal(size=X.shape[1])
+        theta = np.r_[np.maximum(w, 0), np.maximum(-w, 0), 0.3]
+        m = sparse.margins_and_jacobian_rows(theta)[0]
+        np.testing.assert_allclose(m, worst_case_margin(w, 0.3, X, y, eps, norm, box), atol=1e-12)
 
 
 @pytest.mark.parametrize("eps,norm,box", MODES)
@@ -125,6 +141,23 @@ def test_labels_any_two_classes_and_robust_helpers(digits_5_7):
         clf.robust_score(X[:2], ["five", "six"], 0.1)
 
 
+def test_exact_robust_accuracy_of_any_sklearn_linear_classifier(digits_5_7):
+    from sklearn.svm import LinearSVC
+
+    from linear.estimators import exact_robust_accuracy, exact_worst_case_images
+
+    X, y = digits_5_7
+    for model in (LogisticRegression(max_iter=2000).fit(X, y), LinearSVC().fit(X, y)):
+        w, b = model.coef_[0], model.intercept_[0]
+        assert exact_robust_accuracy(model, X, y, 0.1, "inf", True) == robust_accuracy(w, b, X, y, 0.1, "inf", True)
+        imgs = exact_worst_case_images(model, X, y, 0.1, "inf", True)
+        # every image the exact count calls a robust success keeps its prediction; the others flip (or tie)
+        robust = worst_case_margin(w, b, X, y, 0.1, "inf", True) > 0
+        assert np.all((model.decision_function(imgs) * y > 0) == robust)
+    with pytest.raises(ValueError, match="not a binary linear classifier"):
+        exact_robust_accuracy(LogisticRegression().fit(X[:60], np.arange(60) % 3), X, y, 0.1)
+
+
 def test_user_errors(digits_5_7):
     X, y = digits_5_7
     with pytest.raises(ValueError, match="box=True needs pixels"):
@@ -135,3 +168,12 @@ def test_user_errors(digits_5_7):
         AdversarialLogisticClassifier(eps=-1).fit(X, y)
     with pytest.raises(ValueError, match="Only binary"):
         LogisticLinearClassifier().fit(X[:30], np.arange(30) % 3)
+
+
+def test_unconverged_fit_warns(digits_5_7):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = digits_5_7
+    with pytest.warns(ConvergenceWarning, match="projected gradient"):
+        clf = AdversarialLogisticClassifier(eps=0.1, max_iter=2).fit(X, y)
+    assert not clf.converged_ and clf.grad_norm_ > clf.tol

@@ -158,3 +158,25 @@ def test_input_errors():
     with pytest.raises(ValueError, match="unknown norm"):
         check_norm("1")
     assert check_norm(np.inf) == "inf" and check_norm(2) == "2" and check_norm("l2") == "2"
+
+
+def test_l2_box_on_mnist_like_pixels_matches_bisection():
+    # many pixels exactly 0 or 1 (as in MNIST), a few zero weights: compare with an independent bisection on t
+    rng = np.random.default_rng(8)
+    n, d, eps = 200, 100, 1.5
+    X = np.where(rng.random((n, d)) < 0.7, 0.0, rng.random((n, d)))
+    X[rng.random((n, d)) < 0.1] = 1.0
+    w = rng.normal(size=d)
+    w[:5] = 0.0
+    y = rng.choice([-1.0, 1.0], size=n)
+    c = y[:, None] * w[None, :]
+    delta = worst_case_perturbation(w, 0.0, X, y, eps, "2", box=True)
+    lo, hi = np.zeros(n), np.full(n, 1e6)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        big = np.linalg.norm(np.clip(-mid[:, None] * c, -X, 1 - X), axis=1) > eps
+        lo, hi = np.where(big, lo, mid), np.where(big, mid, hi)
+    ref = np.clip(-lo[:, None] * c, -X, 1 - X)
+    np.testing.assert_allclose((delta * c).sum(axis=1), (ref * c).sum(axis=1), rtol=1e-9, atol=1e-9)
+    assert np.all(np.linalg.norm(delta, axis=1) <= eps * (1 + 1e-12))
+    assert np.all((X + delta >= 0) & (X + delta <= 1))

@@ -89,9 +89,10 @@ def svm(root: Path, good: bool = True, logistic: bool = True) -> Path:
 
 
 def transfer(root: Path, good: bool = True) -> Path:
-    ff = interval(0.995, 0.003, 5000) if good else interval(0.6, 0.02, 5000)
+    ff = interval(0.995, 0.003, 5000) if good else interval(0.4, 0.02, 5000)
+    per = [0.993, 0.995, 0.997, 0.994, 0.996] if good else [0.9, 0.2, 0.3, 0.3, 0.3]
     return put(root, "theory/transfer.json", "theory.transfer",
-               {"n_models": 5, "eps": 0.2, "fooled_fraction": ff, "per_model": [0.993, 0.995, 0.997, 0.994, 0.996]},
+               {"n_models": 5, "eps": 0.2, "fooled_fraction": ff, "per_model": per},
                dataset="synthetic D(d,p,eta)", seeds=[0, 1, 2, 3, 4])
 
 

@@ -46,7 +46,7 @@ def test_no_results_gives_twelve_not_run_rows(tmp_path):
     assert verdicts(built) == {n: C.NOT_RUN for n in range(1, 13)}
     for n in range(1, 13):
         assert "**not run**" in summary_row(md, n)
-        assert "No result file of kind" in section(md, n)
+        assert "No result file of kind" in section(md, n) and "produce it with `tradeoff " in section(md, n)
     assert "Paper figures not produced: Figure 1, Figure 2" in md
     assert built.html.read_text().count('id="claim-') == 12
 
@@ -224,6 +224,27 @@ def test_html_is_self_contained_and_anchors_resolve(tmp_path):
             assert ref[1:] in ids, ref
     assert "<link" not in html and "<script" not in html and "url(" not in html
     assert "@import" not in html
+    # well formed: every opened element is closed in order
+    from html.parser import HTMLParser
+
+    class Nesting(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack, self.errors = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("meta", "img"):
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if self.stack and self.stack[-1] == tag:
+                self.stack.pop()
+            else:
+                self.errors.append(tag)
+
+    n = Nesting()
+    n.feed(html)
+    assert n.errors == [] and n.stack == []
 
 
 def test_rendering_is_deterministic(tmp_path):
@@ -307,3 +328,93 @@ def test_number_formatting():
     assert C.dataset_name("cifar10-jpeg") == "CIFAR-10 (JPEG copy)"
     with pytest.raises(TypeError):
         C.value("0.5")
+
+
+def test_producer_variants_are_read(tmp_path):
+    """Shapes the producers write: per-attack-norm large-ε entries, paired gradient differences, standard rows
+    repeated per norm with the same run id, null (NaN) frontier points, per-seed finite-sample rows."""
+    res = tmp_path / "r"
+    iv = fx.interval
+    fx.put(res, "deep/large_eps_cifar10.json", "deep.large_eps", {
+        "dataset": "cifar10-jpeg", "models": [
+            {"name": n, "attack_norm": a, "other_class_rate": iv(r, 0.02), "other_class_prob": iv(r, 0.02)}
+            for n, a, r in [("standard", "inf", 0.2), ("linf", "inf", 0.6), ("standard", "2", 0.2), ("l2", "2", 0.21)]],
+        "interpolation_smoothness": {"linf": {"monotone_fraction": iv(0.9, 0.01), "mean_curve": [0.1, 0.9]}}},
+        dataset="cifar10-jpeg")
+    fx.put(res, "deep/gradients_cifar10.json", "deep.gradients", {
+        "dataset": "cifar10-jpeg", "models": [
+            {"name": "standard", "norm": "none", "eps_train": 0.0, "edge_alignment": iv(0.10, 0.05)},
+            {"name": "linf", "norm": "inf", "eps_train": 0.03, "edge_alignment": iv(0.14, 0.05),
+             "minus_standard": iv(0.04, 0.01)}]}, dataset="cifar10-jpeg")
+    rows = [fx.sweep_row("mnist", norm, 0.0, 60000, 0, 0.99) | {"run": "std-0"} for norm in ("inf", "2")]
+    rows += [fx.sweep_row("mnist", "inf", 0.3, 60000, 0, 0.98), fx.sweep_row("mnist", "2", 2.0, 60000, 0, 0.97)]
+    fx.put(res, "deep/fig7_mnist.json", "deep.sweep", {"experiment": "fig7", "rows": rows}, dataset="mnist")
+    fx.put(res, "theory/bound.json", "theory.bound", json.loads(fx.bound(tmp_path / "b").read_text())["payload"])
+    fx.put(res, "theory/frontier.json", "theory.frontier", {
+        "d": 900, "p": 0.95, "eta": 0.1, "eps": 0.2, "delta": [0.0, 0.025, 0.05], "theorem1": [0.0, 0.475, 0.95],
+        "exact": [0.0, 0.475, 0.95], "linear": [None, 0.3, 0.95]})
+    fx.put(res, "theory/finite_sample.json", "theory.finite_sample", {"rows": [
+        {"n": 10, "eps_train": 0.0, "seed": s, "standard_acc": a, "robust_acc": 0.1} for s, a in [(0, 0.6), (1, 0.8)]]})
+    built = build(tmp_path, res)
+    v = verdicts(built)
+    md = built.markdown.read_text()
+    # claim 11: ℓ∞ attack separates, ℓ2 does not -> not confirmed, both groups shown
+    assert v[11] == C.NOT_CONFIRMED
+    s11 = section(md, 11)
+    assert "CIFAR-10 (JPEG copy), ℓ∞ attack" in s11 and "CIFAR-10 (JPEG copy), ℓ2 attack" in s11
+    assert "monotone_fraction: 0.9000" in s11 and "mean_curve" not in s11
+    # claim 10: intervals overlap, but the paired difference is above 0
+    assert v[10] == C.CONFIRMED and "paired robust − standard 0.0400" in section(md, 10)
+    # claim 7: the standard run counted once per norm
+    assert v[7] == C.CONFIRMED and "0.9900 ± 0.0000 (1 run)" in section(md, 7)
+    assert v[2] == C.CONFIRMED and "Frontier at 3 of 3 values" in section(md, 2)
+    assert "ε=0.0000 → 0.7000 (mean of 2)" in section(md, 5)
+
+
+def test_unfinished_runs_are_reported(tmp_path):
+    res = tmp_path / "r"
+    path = fx.fig6(res)
+    env = json.loads(path.read_text())
+    env["payload"]["missing"] = ["mnist-inf-0.3-100-s2"]
+    path.write_text(json.dumps(env))
+    md = build(tmp_path, res).markdown.read_text()
+    assert "lists 1 unfinished run(s) (e.g. `mnist-inf-0.3-100-s2`)" in section(md, 5)
+
+
+def test_sweep_files_are_chosen_per_experiment_dataset_and_norm(tmp_path):
+    res = tmp_path / "r"
+    fx.fig6(res, small_gain=-0.05, rel="deep/fig6_mnist_quick.json")  # quick, would not confirm claim 5
+    fx.fig6(res, small_gain=0.08, rel="reports_results/gpu_fig6_mnist.json", scale="gpu-h100",
+            provenance=fx.GPU_PROVENANCE)
+    fx.fig6(res, small_gain=0.08, dataset="cifar10-jpeg", rel="deep/fig6_cifar10.json")
+    built = build(tmp_path, res)
+    assert verdicts(built)[5] == C.CONFIRMED
+    md = built.markdown.read_text()
+    files = md[md.index('<a id="result-files"></a>'):]
+    quick = next(line for line in files.splitlines() if "fig6_mnist_quick.json" in line)
+    assert "not used (preferred: `" in quick and "gpu_fig6_mnist.json" in quick
+    assert "| used |" in next(line for line in files.splitlines() if "fig6_cifar10.json" in line)
+    assert "GPU: NVIDIA H100" in section(md, 5) or "gpu-h100" in section(md, 5)
+
+
+def test_evaluation_size_gives_binomial_uncertainty(tmp_path):
+    res = tmp_path / "r"
+    rows = [fx.sweep_row("mnist", "inf", e, 60000, 0, a) for e, a in [(0.0, 0.99), (0.1, 0.985), (0.3, 0.99)]]
+    fx.put(res, "deep/fig7_mnist.json", "deep.sweep",
+           {"experiment": "fig7", "rows": rows, "settings": {"evaluation": {"n_test": 500}}}, dataset="mnist")
+    built = build(tmp_path, res)
+    # a rise of 0.005 is within the binomial half-width of 500 test points (≈0.0087) but the total drop is 0
+    assert "0.9850 ± 0.0107 (1 run)" in section(built.markdown.read_text(), 7)
+    assert verdicts(built)[7] == C.NOT_CONFIRMED
+
+
+@pytest.mark.parametrize("robust,want", [(0.4756, C.CONFIRMED), (0.60, C.NOT_CONFIRMED)])
+def test_claim2_bound_with_monte_carlo_intervals(tmp_path, robust, want):
+    """Standard 0.9758 ± 0.0021 gives a bound of 19·(1 − s) between 0.42 and 0.50: a robust accuracy of 0.4756 ±
+    0.007 does not contradict it (even though 0.4756 > 19·(1 − 0.9758) = 0.46), one of 0.60 does, whatever the
+    producer's own flag says."""
+    payload = json.loads(fx.bound(tmp_path / "b").read_text())["payload"]
+    payload["classifiers"].append({"name": "gated", "standard": fx.interval(0.9758, 0.0021, 20000),
+                                   "robust": fx.interval(robust, 0.007, 20000), "bound": 0.50, "holds": True})
+    fx.put(tmp_path / "r", "theory/bound.json", "theory.bound", payload)
+    assert verdicts(build(tmp_path, tmp_path / "r"))[2] == want

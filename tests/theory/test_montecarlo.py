@@ -12,6 +12,7 @@ from theory.montecarlo import (
     clopper_pearson,
     default_batch_size,
     estimate_accuracy,
+    estimate_many,
     robust_feature_classifier,
     theorem1_attack,
     wilson,
@@ -121,3 +122,13 @@ def test_theorem1_attack_swaps_the_weak_block_laws():
     assert np.array_equal(xa[:, 0], x[:, 0])
     assert np.allclose(np.abs(xa - x)[:, 1:], 0.8)
     assert np.all(np.abs((y[:, None] * xa[:, 1:]).mean(axis=0) + 0.4) < 0.02)
+
+
+def test_estimate_many_matches_closed_forms_on_shared_samples():
+    dist = FeatureDistribution(20, 0.9, 0.4)
+    rules = {"avg": averaging_classifier, "x1": robust_feature_classifier}
+    out = estimate_many(rules, dist, 20_000, np.random.default_rng(0), attack="theorem1", eps=0.8, level=0.999)
+    assert out["avg"].standard.contains(averaging_accuracy(dist))
+    assert out["avg"].robust.contains(averaging_accuracy(dist, 0.8))
+    assert out["x1"].standard.contains(0.9) and out["x1"].robust.contains(0.9)
+    assert out["avg"].n == out["x1"].n == 20_000

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-from theory.accuracy import averaging_accuracy, symmetric_accuracy
-from theory.distribution import FeatureDistribution
 
 from theory import symbolic as S
+from theory.accuracy import averaging_accuracy, symmetric_accuracy
+from theory.distribution import FeatureDistribution
 
 
 def test_gaussian_probability_is_phi():

@@ -1,0 +1,1 @@
+"""Example TrainConfig files (``tradeoff deep train NAME`` accepts these names)."""

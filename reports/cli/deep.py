@@ -1,0 +1,223 @@
+"""``tradeoff deep train|eval|attack``: train a run from a TOML config, evaluate it (with sanity checks), and
+save adversarial examples. ε is always in [0, 1] pixel space (normalisation is inside the model)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from reports.cli._base import UserError, emit_json, format_table, group, warn
+
+
+def register(top: argparse._SubParsersAction) -> None:
+    sub = group(top, "deep", "deep networks: adversarial training, robust evaluation, adversarial examples")
+
+    p = sub.add_parser("train", help="train (or resume) a run described by a TOML config",
+                       description="Train the run of CONFIG.toml into its folder (default <build>/runs/<name>). "
+                                   "Example configs: deep/configs/*.toml. A finished run is reported, not retrained.")
+    p.add_argument("config", metavar="CONFIG.toml")
+    p.add_argument("--run-dir", metavar="DIR", help="the run's folder (default <build>/runs/<config name>)")
+    p.add_argument("--resume", action="store_true", help="continue a partial run from its last checkpoint")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the config's device")
+    p.add_argument("--epochs", type=int, help="override the config's number of epochs")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("eval", help="robust accuracy of a trained run at several ε, with sanity checks",
+                       description="PGD robust accuracy of RUN's model on its dataset's test split at each ε "
+                                   "(pixel space), then the gradient-masking sanity checks at the largest ε.")
+    p.add_argument("run", metavar="RUN", help="a run folder written by 'tradeoff deep train'")
+    p.add_argument("--eps", type=float, nargs="+", required=True, metavar="E")
+    p.add_argument("--norm", choices=("inf", "2"), default=None, help="default: the run's evaluation norm")
+    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--step-size", type=float, default=None, help="default 2.5*eps/steps")
+    p.add_argument("--restarts", type=int, default=1)
+    p.add_argument("--n", type=int, default=None, help="first N test points (default all)")
+    p.add_argument("--sanity-n", type=int, default=500, help="points used by the sanity checks (0 = skip them)")
+    p.add_argument("--sanity-eps", type=float, default=None,
+                   help="radius of the sanity checks (default: the run's training eps if given in --eps, else the "
+                        "largest --eps)")
+    p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_eval)
+
+    p = sub.add_parser("attack", help="save PGD adversarial examples of a run's model (.npz)",
+                       description="PGD adversarial examples of RUN's model for the first N test points, saved as "
+                                   ".npz with arrays x, x_adv, y, pred_clean, pred_adv and the attack settings.")
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--eps", type=float, required=True, metavar="E")
+    p.add_argument("--norm", choices=("inf", "2"), default="inf")
+    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--step-size", type=float, default=None, help="default 2.5*eps/steps")
+    p.add_argument("--restarts", type=int, default=1)
+    p.add_argument("--no-random-start", action="store_true")
+    p.add_argument("--n", type=int, default=100, help="number of test points (default 100)")
+    p.add_argument("--out", required=True, metavar="FILE.npz")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.set_defaults(func=_attack)
+
+
+# ---------------------------------------------------------------------- train
+def _train(args: argparse.Namespace) -> int:
+    from deep.config import load_config
+    from deep.distributed import init_distributed, shutdown
+    from deep.runs import train_run
+
+    cfg = load_config(args.config)
+    changes = {}
+    if args.device:
+        changes["device"] = args.device
+    if args.epochs:
+        changes["epochs"] = args.epochs
+    if args.no_progress:
+        changes["progress"] = False
+    if changes:
+        cfg = cfg.replace(**changes)
+    info = init_distributed(cfg.device)
+    try:
+        result = train_run(cfg, args.run_dir, resume=args.resume, dist=info)
+    finally:
+        shutdown(info)
+    if not info.is_main:
+        return 0
+    if args.json:
+        emit_json({"run_dir": result.run_dir, "already_finished": result.already_finished,
+                   "history": result.history, "summary": result.summary})
+        return 0
+    if result.already_finished:
+        print(f"{result.run_dir}: already finished; not retrained (delete the folder to train again)")
+    else:
+        note = f" (resumed after epoch {result.resumed_from})" if result.resumed_from else ""
+        print(f"{result.run_dir}: trained {result.trained_epochs} epoch(s){note}")
+        print(format_table([_epoch_row(r) for r in result.history]))
+    print(format_table([_summary_row(result.summary)]))
+    return 0
+
+
+def _epoch_row(r: dict) -> dict:
+    row = {"epoch": r["epoch"], "lr": r["lr"], "train_loss": r["train_loss"], "train_acc": r["train_acc"],
+           "clean": r.get("eval_standard_acc")}
+    row.update({f"pgd@{k}": v for k, v in (r.get("eval_robust_acc") or {}).items()})
+    row["time_s"] = r.get("time_s", 0.0) + r.get("eval_time_s", 0.0)
+    return row
+
+
+def _summary_row(s: dict) -> dict:
+    row = {"run": s["run"], "n_eval": s["n_eval"], "standard_acc": s["standard_acc"]}
+    row.update({f"{s['eval_norm']}-pgd{s['eval_steps']}@{k}": v for k, v in s["robust_acc"].items()})
+    return row
+
+
+# ---------------------------------------------------------------------- eval / attack
+def _test_points(run: str, n: int | None, device: str):
+    import torch
+
+    from deep.datasets import dataset_spec, load_split, open_dataset
+    from deep.runs import load_run_model
+    from deep.train import materialise, resolve_device
+
+    if n is not None and n <= 0:
+        raise UserError(f"--n must be positive, got {n}")
+    if not Path(run).is_dir():
+        raise UserError(f"run folder {run} not found; pass a folder written by 'tradeoff deep train'")
+    dev = resolve_device(device)
+    cfg, model = load_run_model(run, dev)
+    if dataset_spec(cfg.dataset).in_memory:
+        x, y = load_split(cfg.dataset, "test", cfg.data_root)
+        if n is not None:
+            x, y = x[:n], y[:n]
+    else:
+        x, y = materialise(open_dataset(cfg.dataset, "val", cfg.data_root), n)
+    return cfg, model, x.to(dev), y.to(dev), torch.device(dev)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from data.io import write_result
+    from data.paths import results_dir
+    from deep.evaluate import robust_accuracy
+    from deep.sanity import run_sanity_checks
+
+    if any(e < 0 for e in args.eps):
+        raise UserError(f"--eps values must be >= 0 (pixel space), got {args.eps}")
+    cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
+    norm = args.norm or cfg.eval_norm
+    t0 = time.perf_counter()
+    eps_list = sorted({0.0, *args.eps})
+    acc = robust_accuracy(model, x, y, eps_list, norm=norm, steps=args.steps, step_size=args.step_size,
+                          restarts=args.restarts, batch_size=args.batch_size, device=dev, progress=True)
+    rows = [{"eps": e, "norm": norm, "steps": 0 if e == 0 else args.steps, "restarts": args.restarts,
+             "accuracy": a} for e, a in sorted(acc.items())]
+    out = {"run": str(args.run), "n": len(y), "accuracy": rows, "time_s": time.perf_counter() - t0}
+    report = None
+    if args.sanity_n > 0:
+        positive = [e for e in args.eps if e > 0]
+        eps_check = args.sanity_eps
+        if eps_check is None and positive:
+            eps_check = cfg.adv.eps if cfg.adv.eps in positive else max(positive)
+        if eps_check is not None:
+            k = min(args.sanity_n, len(y))
+            report = run_sanity_checks(model, x[:k], y[:k], eps_check, norm, batch_size=args.batch_size,
+                                       device=dev, warn=False)
+            run_name = Path(args.run).resolve().name
+            path = write_result(results_dir() / "deep" / f"sanity_{run_name}.json", "deep.sanity",
+                                report.to_payload(run_name), scale="quick" if k < 1000 else None,
+                                dataset=cfg.dataset, seeds=[cfg.seed])
+            out["sanity"] = {"ok": report.ok, "checks": report.checks, "file": str(path)}
+    if args.json:
+        emit_json(out)
+    else:
+        print(f"{args.run}: {len(y)} test points, {norm} PGD-{args.steps}, {args.restarts} restart(s)")
+        print(format_table(rows, ["eps", "norm", "steps", "restarts", "accuracy"]))
+        if report is not None:
+            print(f"\nsanity checks at eps = {report.eps} on {report.n} points:")
+            print(format_table([{"check": c["name"], "passed": "yes" if c["passed"] else "NO",
+                                 "detail": c["detail"]} for c in report.checks]))
+    if report is not None and not report.ok:
+        warn(f"sanity checks failed ({', '.join(report.failed)}): the robust accuracy may be overestimated "
+             "(possible gradient masking)")
+    sys.stdout.flush()
+    return 0
+
+
+def _attack(args: argparse.Namespace) -> int:
+    import io
+
+    import numpy as np
+    import torch
+
+    from data.io import atomic_write_bytes
+    from deep.attacks import PGD
+
+    if args.eps <= 0:
+        raise UserError(f"--eps must be > 0 (pixel space), got {args.eps}")
+    if not args.out.endswith(".npz"):
+        raise UserError(f"--out must name a .npz file, got {args.out}")
+    cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
+    step = args.step_size if args.step_size is not None else 2.5 * args.eps / args.steps
+    attack = PGD(args.eps, step, args.steps, args.norm, random_start=not args.no_random_start,
+                 restarts=args.restarts, seed=cfg.seed)
+    xs, advs = [], []
+    for start in range(0, len(y), 500):
+        xb, yb = x[start:start + 500], y[start:start + 500]
+        xs.append(xb)
+        advs.append(attack(model, xb, yb))
+    x_adv = torch.cat(advs)
+    with torch.no_grad():
+        pred_clean = torch.cat([model(b).argmax(1) for b in x.split(500)])
+        pred_adv = torch.cat([model(b).argmax(1) for b in x_adv.split(500)])
+    buf = io.BytesIO()
+    np.savez_compressed(
+        buf, x=x.cpu().numpy(), x_adv=x_adv.cpu().numpy(), y=y.cpu().numpy(), pred_clean=pred_clean.cpu().numpy(),
+        pred_adv=pred_adv.cpu().numpy(), eps=args.eps, norm=args.norm, steps=args.steps, step_size=step,
+        restarts=args.restarts, random_start=not args.no_random_start, run=str(args.run),
+    )
+    atomic_write_bytes(args.out, buf.getvalue())
+    clean = (pred_clean == y).float().mean().item()
+    robust = (pred_adv == y).float().mean().item()
+    print(f"{args.out}: {len(y)} examples, eps={args.eps} ({args.norm}), clean acc {clean:.4f}, "
+          f"adversarial acc {robust:.4f}")
+    return 0

@@ -1,0 +1,75 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from deep.config import save_config
+from reports.cli import main
+from tests.deep.test_train import tiny_config
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    cfg = tiny_config(name="cli", n_train=256, epochs=2, width=16,
+                      adv={"eps": 0.05, "steps": 3}, eval={"eps": [0.05], "steps": 3, "n_epoch": 64, "n_final": 128})
+    return save_config(cfg, tmp_path / "cli.toml")
+
+
+def test_train_then_report_finished(tmp_path, config_file, capsys):
+    run = tmp_path / "run"
+    assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "trained 2 epoch(s)" in out and "pgd@0.05" in out and "standard_acc" in out
+    assert (run / "summary.json").is_file()
+    assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["already_finished"] is True and printed["summary"]["n_eval"] == 128
+
+
+def test_train_errors_are_one_line_exit_2(tmp_path, config_file, capsys):
+    assert main(["deep", "train", str(tmp_path / "missing.toml")]) == 2
+    assert "not found" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('optimizer = "rmsprop"\n')
+    assert main(["deep", "train", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "'optimizer'" in err and "'sgd'" in err and err.count("\n") == 1
+    run = tmp_path / "run"
+    assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--epochs", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--no-progress"]) == 2
+    assert "different config (changed: epochs)" in capsys.readouterr().err
+
+
+def test_eval_prints_accuracy_and_sanity_and_writes_result(tmp_path, config_file, capsys):
+    run = tmp_path / "run"
+    assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--no-progress"]) == 0
+    capsys.readouterr()
+    rc = main(["--build-dir", str(tmp_path / "b"), "deep", "eval", str(run), "--eps", "0.05", "0.5", "--steps",
+               "10", "--n", "200", "--sanity-n", "100", "--device", "cpu", "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    acc = {row["eps"]: row["accuracy"] for row in out["accuracy"]}
+    assert set(acc) == {0.0, 0.05, 0.5} and acc[0.5] <= acc[0.05] <= acc[0.0] and acc[0.0] > 0.5
+    assert acc[0.5] < 0.05  # a huge l_inf ball breaks everything
+    assert {c["name"] for c in out["sanity"]["checks"]} >= {"unbounded_attack", "input_gradients"}
+    result = json.loads((tmp_path / "b" / "results" / "deep" / "sanity_run.json").read_text())
+    assert result["kind"] == "deep.sanity" and result["payload"]["run"] == "run"
+    assert main(["deep", "eval", str(tmp_path / "nope"), "--eps", "0.1"]) == 2
+
+
+def test_attack_saves_examples_inside_the_ball(tmp_path, config_file, capsys):
+    run = tmp_path / "run"
+    assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--no-progress"]) == 0
+    out = tmp_path / "adv.npz"
+    assert main(["deep", "attack", str(run), "--eps", "0.1", "--steps", "5", "--n", "50", "--out", str(out),
+                 "--device", "cpu"]) == 0
+    z = np.load(out)
+    assert z["x"].shape == z["x_adv"].shape == (50, 1, 12, 12) and z["y"].shape == (50,)
+    assert np.abs(z["x_adv"] - z["x"]).max() <= 0.1 + 1e-6
+    assert z["x_adv"].min() >= 0 and z["x_adv"].max() <= 1
+    assert (z["pred_adv"] == z["y"]).mean() <= (z["pred_clean"] == z["y"]).mean()
+    assert main(["deep", "attack", str(run), "--eps", "0.1", "--out", str(tmp_path / "a.txt")]) == 2

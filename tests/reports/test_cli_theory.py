@@ -1,0 +1,125 @@
+import json
+import math
+import sys
+import types
+
+import pytest
+
+from data.io import read_result
+from reports.cli import main
+
+
+@pytest.fixture
+def build(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRADEOFF_BUILD", str(tmp_path))
+    return tmp_path
+
+
+def run_json(capsys, argv):
+    rc = main(argv + ["--json"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    return json.loads(out)
+
+
+def test_averaging_done_when_values(build, capsys):
+    pl = run_json(capsys, ["theory", "averaging", "--mc-samples", "20000"])
+    assert pl["d"] == 1000 and pl["eta"] == pytest.approx(2 / math.sqrt(1000))
+    assert pl["standard_closed"] == pytest.approx(0.97725, abs=1e-4)
+    assert pl["robust_closed"] == pytest.approx(0.02275, abs=1e-4)
+    for key, closed in (("standard_mc", "standard_closed"), ("robust_mc", "robust_closed")):
+        iv = pl[key]
+        assert set(iv) == {"estimate", "low", "high", "n", "level"} and iv["n"] == 20000
+        assert iv["low"] <= pl[closed] <= iv["high"]
+    res = read_result(build / "results" / "theory" / "averaging.json")
+    assert res["kind"] == "theory.averaging" and res["payload"]["standard_closed"] == pl["standard_closed"]
+    assert res["seeds"] == [0] and "D(d=1000" in res["dataset"]
+    assert (build / "figures" / "theory_averaging.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_averaging_table_and_options(build, capsys):
+    assert (
+        main(
+            [
+                "theory",
+                "averaging",
+                "--d",
+                "100",
+                "--eta-sqrt-d",
+                "3",
+                "--eps",
+                "0.1",
+                "--norm",
+                "2",
+                "--mc-samples",
+                "0",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "closed form" in out and "(skipped)" in out
+    pl = read_result(build / "results" / "theory" / "averaging.json")["payload"]
+    assert pl["eta"] == pytest.approx(0.3) and pl["norm"] == "2"
+    from scipy.stats import norm
+
+    assert pl["robust_closed"] == pytest.approx(norm.cdf(3 - 0.1))
+
+
+def test_bound_all_hold_and_tight(build, capsys):
+    assert main(["theory", "bound", "--d", "50", "--mc-samples", "3000"]) == 0
+    out = capsys.readouterr().out
+    assert "all hold: yes" in out and "Bayes rule" in out
+    pl = read_result(build / "results" / "theory" / "bound.json")["payload"]
+    assert pl["all_hold"] is True and len(pl["classifiers"]) >= 8
+    assert {"name", "standard", "robust", "bound", "holds"} <= set(pl["classifiers"][0])
+    assert any(isinstance(c["standard"], dict) for c in pl["classifiers"])  # Monte Carlo intervals
+    assert pl["tight"]["delta"] == pytest.approx(0.05) and abs(pl["tight"]["gap"]) < 1e-12
+
+
+def test_frontier_writes_file_and_figure(build, capsys):
+    pl = run_json(capsys, ["theory", "frontier", "--d", "200", "--points", "21"])
+    assert len(pl["delta"]) >= 21 and None not in pl["exact"] and None not in pl["linear"]
+    assert all(e <= t + 1e-9 for e, t in zip(pl["exact"], pl["theorem1"]))
+    assert all(li <= e + 1e-9 for li, e in zip(pl["linear"], pl["exact"]))
+    assert read_result(build / "results" / "theory" / "frontier.json")["kind"] == "theory.frontier"
+    png = build / "figures" / "theory_frontier.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_all_runs_every_step_and_the_svm_steps(build, capsys, monkeypatch):
+    seen = []
+    fake = types.ModuleType("reports.cli.theory_svm")
+    fake.register = lambda top: None
+    fake.ALL_STEPS = [lambda args: seen.append((args.d, args.p, args.eta, args.seed, args.mc_samples, args.json))]
+    monkeypatch.setitem(sys.modules, "reports.cli.theory_svm", fake)
+    assert main(["theory", "all", "--d", "40", "--mc-samples", "500", "--seed", "3", "--points", "11"]) == 0
+    out = capsys.readouterr().out
+    assert "Averaging classifier" in out and "Theorem 1" in out and "Trade-off frontier" in out
+    assert seen == [(40, 0.95, pytest.approx(2 / math.sqrt(40)), 3, 500, False)]
+    for name in ("averaging", "bound", "frontier"):
+        assert (build / "results" / "theory" / f"{name}.json").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, word",
+    [
+        (["theory", "averaging", "--p", "1.5"], "p "),
+        (["theory", "averaging", "--p", "nan"], "p "),
+        (["theory", "averaging", "--eta", "-1"], "eta"),
+        (["theory", "averaging", "--d", "0"], "--d"),
+        (["theory", "averaging", "--eps", "-0.1"], "eps"),
+        (["theory", "averaging", "--eps", "inf"], "eps"),
+        (["theory", "averaging", "--mc-samples", "-5"], "--mc-samples"),
+        (["theory", "averaging", "--d", "100000000"], "--mc-samples 0"),
+        (["theory", "bound", "--d", "50", "--eps", "0.01"], "--eps"),
+        (["theory", "frontier", "--d", "50", "--eps", "0.01"], "eps"),
+        (["theory", "frontier", "--d", "50", "--points", "1"], "--points"),
+        (["theory", "frontier", "--d", "50", "--points", "100000"], "--points"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(build, capsys, argv, word):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tradeoff: error:") and "\n" not in err and word in err
+    assert "Traceback" not in err
