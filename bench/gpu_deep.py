@@ -8,7 +8,8 @@ sets (Fig. 6 left end, claim 5), (3) MNIST picture models and claims 10-12, (4) 
 (5) Appendix B mixed batches (claim 8), (6) CIFAR-10 ℓ∞ at the available training set, (7) CIFAR-10 pictures.
 Before each training run the script estimates its time from the runs so far and skips it when it would overrun
 the budget; result files are (re)written after every part, and ``summary.json`` (device, torch version, wall time
-per part, what was skipped) after every part too, so an interrupted script leaves usable results.
+per part, what was skipped; also as the ``deep.benchmark`` result ``results/deep/gpu_deep.json``) after every part
+too, so an interrupted script leaves usable results.
 
 The training settings are the reconstructed ``paper`` defaults with fewer epochs (``--mnist-epochs``,
 ``--cifar-epochs``) and GPU batch sizes: result files say ``scale = gpu-reduced``. MNIST is read from
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import torch
 
-from data.io import atomic_write_json, read_result
+from data.io import atomic_write_json, read_result, write_result
 
 
 @dataclass
@@ -127,12 +128,16 @@ def plan(m: dict, c: dict, engine, runs_root: Path, results_root: Path, figures_
     from deep.experiments.reproduce import DatasetOutcome
     from reports.figures.deep import draw_dataset
 
-    def runs_of(exp, eps_filter=None, n_filter=None):
-        """Runs of ``exp`` passing the filters: the standard model first, then the largest ε_train first (the
-        ends of each curve are the most informative points when the budget runs out)."""
+    def runs_of(exp, eps_filter=None, n_filter=None, by_n=False):
+        """Runs of ``exp`` passing the filters: the standard model first, then ℓ∞ before ℓ2 and the largest
+        ε_train first (the ends of each curve are the most informative points when the budget runs out);
+        ``by_n``: smallest training sets first, a standard/robust pair at each size."""
         runs = [r for r in S.expand(exp) if (eps_filter is None or eps_filter(r)) and (n_filter is None or
                                                                                      n_filter(r.n_train))]
-        return sorted(runs, key=lambda r: (r.eps_train > 0, -r.eps_train, r.mixed, r.n_train or 0, r.seed))
+        key = lambda r: (r.eps_train > 0, r.norm != "inf", -r.eps_train, r.mixed, r.n_train or 0, r.seed)  # noqa: E731
+        if by_n:
+            return sorted(runs, key=lambda r: (r.n_train or 0, *key(r)))
+        return sorted(runs, key=key)
 
     def merge(ds, defs, groups):
         def go():
@@ -160,7 +165,7 @@ def plan(m: dict, c: dict, engine, runs_root: Path, results_root: Path, figures_
         Part("mnist_linf_full_data", "mnist", runs_of(m["fig7"], lambda r: r.norm in ("inf", "none")),
              merge("mnist", m, sweeps_m)),
         Part("mnist_linf_small_n", "mnist",
-             runs_of(m["fig6"], lambda r: r.eps_train in (0.0, 0.3), lambda n: (n or 0) < (full_m or 0)),
+             runs_of(m["fig6"], lambda r: r.eps_train in (0.0, 0.3), lambda n: (n or 0) < (full_m or 0), by_n=True),
              merge("mnist", m, sweeps_m)),
         Part("mnist_pictures", "mnist", list(model_runs(m["pictures"]).values()), pictures("mnist", m),
              needs_all_runs=True),
@@ -243,6 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     def save() -> None:
         summary["wall_time_s"] = budget.elapsed()
         atomic_write_json(out / "summary.json", summary)
+        rows = [{"part": p["name"], "status": p.get("status"), "seconds": p.get("seconds"),
+                 "runs_done": len(p.get("runs_done", [])), "runs_reused": len(p.get("runs_reused", [])),
+                 "runs_skipped": len(p.get("runs_skipped", []))} for p in summary["parts"]]
+        write_result(results_root / "deep" / "gpu_deep.json", "deep.benchmark",
+                     {"device": summary["device"], "torch": summary["torch"], "budget_s": budget.seconds,
+                      "what": "bench/gpu_deep.py: deep figures within a GPU time budget", "rows": rows},
+                     wall_time_s=summary["wall_time_s"], scale=summary["scale"])
 
     for part in parts:
         if args.no_cifar and part.dataset == "cifar10":
