@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import sys
 import time
 from collections.abc import Callable
@@ -125,7 +126,17 @@ def load_checkpoint(run_dir: str | Path, map_location: str | torch.device = "cpu
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint in {run_dir}; train the run first (tradeoff deep train CONFIG)")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    return _torch_load(path, map_location)
+
+
+def _torch_load(path: Path, map_location: str | torch.device) -> dict:
+    """``torch.load(path, weights_only=True)``; a truncated or foreign file is a ValueError naming it (one line)."""
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{path} is not a readable torch state_dict ({reason}); delete it and train the run again "
+                         "(tradeoff deep train CONFIG --resume)") from e
 
 
 def load_run_config(run_dir: str | Path) -> TrainConfig:
@@ -143,10 +154,14 @@ def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> t
     spec = dataset_spec(cfg.dataset)
     model = build_model(cfg.model, spec.num_classes, spec.mean, spec.std, cfg.width, spec.image_size)
     if (run_dir / MODEL).is_file():
-        state = torch.load(run_dir / MODEL, map_location="cpu", weights_only=True)
+        path, state = run_dir / MODEL, _torch_load(run_dir / MODEL, "cpu")
     else:
-        state = load_checkpoint(run_dir)["model"]
-    model.load_state_dict(state)
+        path, state = run_dir / CHECKPOINT, load_checkpoint(run_dir)["model"]
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise ValueError(f"{path} does not hold weights of the model its config.toml describes "
+                         f"({cfg.model}, width {cfg.width}); was config.toml edited? Retrain the run") from e
     return cfg, model.to(device).eval()
 
 

@@ -78,3 +78,22 @@ def test_missing_run_folder_errors_name_the_fix(tmp_path):
         load_run_model(tmp_path)
     with pytest.raises(FileNotFoundError, match="train the run first"):
         load_checkpoint(tmp_path)
+
+
+def test_corrupt_or_mismatched_weights_give_a_one_line_value_error(tmp_path):
+    d = train_run(small(width=8), tmp_path / "r").run_dir
+    good = (d / "model.pt").read_bytes()
+    for bad in (b"garbage", good[:1000]):
+        (d / "model.pt").write_bytes(bad)
+        with pytest.raises(ValueError, match="model.pt is not a readable torch state_dict") as info:
+            load_run_model(d)
+        assert "\n" not in str(info.value)
+    (d / CHECKPOINT).write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="checkpoint.pt is not a readable"):
+        load_checkpoint(d)
+    (d / "model.pt").write_bytes(good)
+    text = (d / "config.toml").read_text()
+    assert "width = 8" in text
+    (d / "config.toml").write_text(text.replace("width = 8", "width = 4"))
+    with pytest.raises(ValueError, match="does not hold weights of the model"):
+        load_run_model(d)
