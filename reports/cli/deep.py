@@ -71,7 +71,7 @@ def _train(args: argparse.Namespace) -> int:
     changes = {}
     if args.device:
         changes["device"] = args.device
-    if args.epochs:
+    if args.epochs is not None:
         changes["epochs"] = args.epochs
     if args.no_progress:
         changes["progress"] = False
@@ -113,6 +113,20 @@ def _summary_row(s: dict) -> dict:
 
 
 # ---------------------------------------------------------------------- eval / attack
+def _check_attack_args(args: argparse.Namespace) -> None:
+    """One-line errors for attack budgets no PGD can run (before any model is loaded)."""
+    for flag in ("steps", "restarts", "batch_size"):
+        value = getattr(args, flag, None)
+        if value is not None and value < 1:
+            raise UserError(f"--{flag.replace('_', '-')} must be >= 1, got {value}")
+    for flag in ("step_size", "sanity_eps"):
+        value = getattr(args, flag, None)
+        if value is not None and not value >= 0:
+            raise UserError(f"--{flag.replace('_', '-')} must be >= 0 (pixel space), got {value}")
+    if getattr(args, "sanity_n", 0) < 0:
+        raise UserError(f"--sanity-n must be >= 0 (0 skips the sanity checks), got {args.sanity_n}")
+
+
 def _test_points(run: str, n: int | None, device: str):
     import torch
 
@@ -143,6 +157,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     if any(e < 0 for e in args.eps):
         raise UserError(f"--eps values must be >= 0 (pixel space), got {args.eps}")
+    _check_attack_args(args)
     cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
     norm = args.norm or cfg.eval_norm
     t0 = time.perf_counter()
@@ -196,6 +211,7 @@ def _attack(args: argparse.Namespace) -> int:
         raise UserError(f"--eps must be > 0 (pixel space), got {args.eps}")
     if not args.out.endswith(".npz"):
         raise UserError(f"--out must name a .npz file, got {args.out}")
+    _check_attack_args(args)
     cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
     step = args.step_size if args.step_size is not None else 2.5 * args.eps / args.steps
     attack = PGD(args.eps, step, args.steps, args.norm, random_start=not args.no_random_start,

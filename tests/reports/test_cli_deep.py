@@ -73,3 +73,25 @@ def test_attack_saves_examples_inside_the_ball(tmp_path, config_file, capsys):
     assert z["x_adv"].min() >= 0 and z["x_adv"].max() <= 1
     assert (z["pred_adv"] == z["y"]).mean() <= (z["pred_clean"] == z["y"]).mean()
     assert main(["deep", "attack", str(run), "--eps", "0.1", "--out", str(tmp_path / "a.txt")]) == 2
+
+
+@pytest.mark.parametrize("argv", [
+    ["attack", "--eps", "0.1", "--steps", "0", "--out", "a.npz"],
+    ["attack", "--eps", "0.1", "--restarts", "0", "--out", "a.npz"],
+    ["eval", "--eps", "0.1", "--steps", "0"],
+    ["eval", "--eps", "0.1", "--batch-size", "0"],
+    ["eval", "--eps", "0.1", "--sanity-eps", "-1"],
+    ["eval", "--eps", "0.1", "--step-size", "-0.1"],
+    ["eval", "--eps", "0.1", "--sanity-n", "-1"],
+])
+def test_bad_attack_budgets_are_one_line_errors_before_any_work(tmp_path, argv, capsys):
+    # the run folder does not even exist: the budget is checked first
+    cmd, rest = argv[0], argv[1:]
+    assert main(["deep", cmd, str(tmp_path / "no-run"), *rest]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "must be >=" in err
+
+
+def test_train_epochs_override_zero_is_refused(tmp_path, config_file, capsys):
+    assert main(["deep", "train", str(config_file), "--run-dir", str(tmp_path / "r"), "--epochs", "0"]) == 2
+    assert "epochs" in capsys.readouterr().err
