@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from deep.attacks import check_batch
 from deep.config import TrainConfig
 from deep.datasets import DatasetBatches, TensorBatches, dataset_spec, load_split, open_dataset, stratified_indices
 from deep.distributed import DistInfo, all_reduce_sum, wrap_ddp
@@ -69,13 +70,15 @@ def make_pgd(
     random_start: bool = True,
     restarts: int = 1,
     track_best: bool = True,
+    check_range: bool = True,
 ):
     """A ``deep.attacks.PGD`` with the given budget (ε in pixel space). Training uses ``track_best=False`` (the
-    last iterate, as in Madry et al.); evaluation keeps the per-example best iterate over steps and restarts."""
+    last iterate, as in Madry et al.) and ``check_range=False`` (its data were checked once to lie in [0, 1], so
+    no per-batch host synchronisation); evaluation keeps the per-example best iterate over steps and restarts."""
     from deep.attacks import PGD
 
     return PGD(eps=eps, step_size=step_size, steps=steps, norm=norm, random_start=random_start, restarts=restarts,
-               track_best=track_best)
+               track_best=track_best, check_range=check_range)
 
 
 def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
@@ -133,6 +136,7 @@ def load_data(
         if train is not None and cfg.n_train is not None and cfg.n_train < len(y):
             idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(cfg.data_seed))[: cfg.n_train]
             x, y = x[idx], y[idx]
+        check_batch(x, y)  # once here: the training attack then skips its per-batch range check
         batches = TensorBatches(x.to(device), y.to(device), cfg.batch_size, True, cfg.seed, dist.rank, dist.world_size)
         tx, ty = test if test is not None else load_split(cfg.dataset, "test", cfg.data_root)
     ex, ey = _subset(tx, ty, cfg.eval.n_epoch, cfg.data_seed, cfg.dataset)
@@ -278,7 +282,7 @@ class Trainer:
         step = a.step_size if a.step_size is not None else 2.5 * eps / a.steps
         if a.step_size is not None and a.eps_warmup_epochs > 0:
             step = a.step_size * eps / a.eps
-        attack = make_pgd(a.norm, eps, step, a.steps, a.random_start, track_best=False)
+        attack = make_pgd(a.norm, eps, step, a.steps, a.random_start, track_best=False, check_range=False)
         with self._amp():
             if a.mixed:
                 k = len(yb) // 2

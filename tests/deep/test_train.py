@@ -177,6 +177,29 @@ def test_adversarial_and_mixed_batches_use_the_attack(monkeypatch):
     assert [n for n, training in calls if training] == [32, 32]  # half of each batch adversarial (Appendix B)
 
 
+def test_training_attack_is_plain_last_iterate_pgd_without_per_batch_sync(monkeypatch):
+    import deep.train as train_mod
+
+    kwargs = []
+    real = train_mod.make_pgd
+    monkeypatch.setattr(train_mod, "make_pgd", lambda *a, **k: kwargs.append(k) or real(*a, **k))
+    eps = 0.1
+    trainer = Trainer(tiny_config(epochs=1, n_train=128, batch_size=64, adv={"eps": eps, "steps": 3, "mixed": True}))
+    xb, yb = trainer.data.eval_x[:64], trainer.data.eval_y[:64]
+    range_checks = []
+    real_aminmax = torch.aminmax
+    monkeypatch.setattr(torch, "aminmax", lambda *a, **k: range_checks.append(1) or real_aminmax(*a, **k))
+    x_in = trainer._training_inputs(xb, yb, eps)
+    assert kwargs == [{"track_best": False, "check_range": False}] and range_checks == []
+    # 50/50 batch (Appendix B): the first half perturbed inside the ball, the second half the clean inputs
+    assert torch.equal(x_in[32:], xb[32:])
+    delta = (x_in[:32] - xb[:32]).abs().flatten(1).amax(1)
+    assert bool((delta > 0).all()) and float(delta.max()) <= eps + 1e-6
+    with pytest.raises(ValueError, match=r"pixels in \[0,1\]"):
+        Trainer(tiny_config(n_train=64), train=(trainer.data.eval_x * 2, trainer.data.eval_y),
+                test=(trainer.data.eval_x, trainer.data.eval_y))
+
+
 def test_eps_warmup_ramps_linearly():
     cfg = tiny_config(epochs=4, adv={"eps": 0.3, "eps_warmup_epochs": 2.0})
     trainer = Trainer(cfg, train=toy_data("train", 64), test=toy_data("test", 16))
