@@ -98,6 +98,22 @@ def test_claim1_threshold_only_checked_when_eta_sqrt_d_at_least_3(tmp_path):
     assert "the 99%/1% part was not tested" in section(built.markdown.read_text(), 1)
 
 
+@pytest.mark.parametrize("norm, eps", [("inf", 0.2), ("2", 6.5)])
+def test_claim1_reads_the_real_producer_in_both_norms_and_without_monte_carlo(tmp_path, monkeypatch, capsys, norm,
+                                                                              eps):
+    # eta*sqrt(d) = 3 with d = 225: eta = 0.2; eps = 2*eta (l_inf) or 2*eta*sqrt(d) + 0.5 (l_2) -> the 99%/1% part
+    common = ["theory", "averaging", "--d", "225", "--eta-sqrt-d", "3", "--eps", str(eps), "--norm", norm]
+    for mc, verdict in (("20000", C.CONFIRMED), ("0", C.NOT_RUN)):
+        monkeypatch.setenv("TRADEOFF_BUILD", str(tmp_path / mc))
+        assert main([*common, "--mc-samples", mc]) == 0
+        capsys.readouterr()
+        built = build(tmp_path / f"out{mc}", tmp_path / mc / "results")
+        s1 = section(built.markdown.read_text(), 1)
+        assert verdicts(built)[1] == verdict, s1
+        if mc == "0":
+            assert "--mc-samples N" in s1 and "0.9987" in s1 and "unreadable" not in s1
+
+
 def test_claim3_svm_part_without_logistic_is_not_run(tmp_path):
     fx.svm(tmp_path / "a", good=True, logistic=False)
     fx.svm(tmp_path / "b", good=False, logistic=False)
