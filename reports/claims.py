@@ -597,17 +597,27 @@ def _finite_sample_note(index: ResultIndex) -> tuple[list[str], list[Evidence]]:
             [_evidence(r)])
 
 
-def evaluate_claim5(index: ResultIndex) -> Outcome:
-    """At the smallest training-set size, some adversarially trained model beats the standard model's standard
-    accuracy by more than the uncertainty; required on MNIST when MNIST was run, else on any dataset run."""
+def _size_sweep(index: ResultIndex):
+    """Claims 5 and 6: the Fig. 1/6 sweep rows and evidence, their adversarial (dataset, norm) configurations with at
+    least one training-set size, the theory analogue's note and evidence, and the 'not run' outcome when no
+    configuration exists (else None)."""
     rows, evidence = sweep_rows(index, ("fig1", "fig6"))
     note, ev2 = _finite_sample_note(index)
     configs = [c for c in _configs(rows) if _n_values(rows, *c)]
+    missing = None
     if not configs:
-        out = _missing(["deep.sweep"], "(experiment fig1 or fig6)")
-        out.measured += note
-        out.evidence += ev2
-        return out
+        missing = _missing(["deep.sweep"], "(experiment fig1 or fig6)")
+        missing.measured += note
+        missing.evidence += ev2
+    return rows, evidence, configs, note, ev2, missing
+
+
+def evaluate_claim5(index: ResultIndex) -> Outcome:
+    """At the smallest training-set size, some adversarially trained model beats the standard model's standard
+    accuracy by more than the uncertainty; required on MNIST when MNIST was run, else on any dataset run."""
+    rows, evidence, configs, note, ev2, missing = _size_sweep(index)
+    if missing is not None:
+        return missing
     measured, holds, short = [], {}, {}
     for ds, norm in configs:
         n = _n_values(rows, ds, norm)[0]
@@ -632,14 +642,9 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
 def evaluate_claim6(index: ResultIndex) -> Outcome:
     """At the largest training-set size, every adversarially trained model's standard accuracy is below the standard
     model's by more than the uncertainty, for every (dataset, norm) run."""
-    rows, evidence = sweep_rows(index, ("fig1", "fig6"))
-    note, ev2 = _finite_sample_note(index)
-    configs = [c for c in _configs(rows) if _n_values(rows, *c)]
-    if not configs:
-        out = _missing(["deep.sweep"], "(experiment fig1 or fig6)")
-        out.measured += note
-        out.evidence += ev2
-        return out
+    rows, evidence, configs, note, ev2, missing = _size_sweep(index)
+    if missing is not None:
+        return missing
     measured, holds, short = [], {}, {}
     for ds, norm in configs:
         ns = _n_values(rows, ds, norm)
