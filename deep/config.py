@@ -43,9 +43,11 @@ class AdvConfig:
 
     @property
     def enabled(self) -> bool:
+        """True for adversarial training (``eps > 0``); ``eps = 0`` is standard training."""
         return self.eps > 0
 
     def resolved_step_size(self) -> float:
+        """The PGD step size in pixel space: ``step_size``, else 2.5·eps/steps (Madry et al.)."""
         return self.step_size if self.step_size is not None else 2.5 * self.eps / max(self.steps, 1)
 
 
@@ -66,6 +68,7 @@ class EvalConfig:
     batch_size: int = 500
 
     def resolved_step_size(self, eps: float) -> float:
+        """The evaluation PGD step at radius ``eps``: ``step_size``, else 2.5·eps/steps."""
         return self.step_size if self.step_size is not None else 2.5 * eps / max(self.steps, 1)
 
 
@@ -168,6 +171,7 @@ class TrainConfig:
     # ------------------------------------------------------------------ derived values
     @property
     def eval_norm(self) -> str:
+        """The evaluation norm: ``eval.norm``, else the training norm (ℓ∞ for standard training)."""
         return self.eval.norm or (self.adv.norm if self.adv.enabled else "inf")
 
     def to_dict(self) -> dict:

@@ -28,10 +28,12 @@ class DistInfo:
 
     @property
     def enabled(self) -> bool:
+        """True when more than one process trains (DDP)."""
         return self.world_size > 1
 
     @property
     def is_main(self) -> bool:
+        """True on rank 0, the only rank that writes files."""
         return self.rank == 0
 
 
@@ -75,6 +77,7 @@ def all_reduce_sum(t: torch.Tensor, info: DistInfo) -> torch.Tensor:
 
 
 def barrier(info: DistInfo) -> None:
+    """Wait for every rank (no-op in a single-process run)."""
     if info.enabled:
         torch_dist.barrier()
 

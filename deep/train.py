@@ -272,6 +272,7 @@ class Trainer:
         return a.eps
 
     def lr_at(self, t: float) -> float:
+        """Learning rate at time ``t`` (epochs, fractional): ``lr`` times the configured schedule factor."""
         c = self.cfg
         return c.lr * lr_factor(c.schedule, t, c.epochs, c.milestones, c.gamma, c.step_epochs, c.warmup_epochs)
 
@@ -397,6 +398,7 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore a :meth:`state_dict` (model, optimiser, schedule position, epoch, RNG) to continue exactly."""
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.global_step = int(state["scheduler"]["global_step"])

@@ -12,6 +12,7 @@ from reports.cli._base import UserError, emit_json, format_table, group, warn
 
 
 def register(top: argparse._SubParsersAction) -> None:
+    """Add ``tradeoff deep train|eval|attack``."""
     sub = group(top, "deep", "deep networks: adversarial training, robust evaluation, adversarial examples")
 
     p = sub.add_parser("train", help="train (or resume) a run described by a TOML config",
