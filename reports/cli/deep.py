@@ -150,10 +150,21 @@ def _test_points(run: str, n: int | None, device: str):
     return cfg, model, x.to(dev), y.to(dev), torch.device(dev)
 
 
+def _eval_scale(n_points: int, device) -> str:
+    """The result's scale: ``quick`` below 1000 points, else the device (``cpu`` / ``gpu-<name>``), as train runs
+    name theirs, so that a full check is preferred over a quick one (reports/RESULTS.md)."""
+    import torch
+
+    if n_points < 1000:
+        return "quick"
+    return "gpu-" + torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+
+
 def _eval(args: argparse.Namespace) -> int:
     from data.io import write_result
     from data.paths import results_dir
     from deep.evaluate import robust_accuracy
+    from deep.runs import DATASET_LABELS
     from deep.sanity import run_sanity_checks
 
     if any(e < 0 for e in args.eps):
@@ -180,8 +191,8 @@ def _eval(args: argparse.Namespace) -> int:
                                        device=dev, warn=False)
             run_name = Path(args.run).resolve().name
             path = write_result(results_dir() / "deep" / f"sanity_{run_name}.json", "deep.sanity",
-                                report.to_payload(run_name), scale="quick" if k < 1000 else None,
-                                dataset=cfg.dataset, seeds=[cfg.seed])
+                                report.to_payload(run_name), scale=_eval_scale(k, dev),
+                                dataset=DATASET_LABELS.get(cfg.dataset, cfg.dataset), seeds=[cfg.seed])
             out["sanity"] = {"ok": report.ok, "checks": report.checks, "file": str(path)}
     if args.json:
         emit_json(out)

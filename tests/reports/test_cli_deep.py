@@ -58,6 +58,7 @@ def test_eval_prints_accuracy_and_sanity_and_writes_result(tmp_path, config_file
     assert {c["name"] for c in out["sanity"]["checks"]} >= {"unbounded_attack", "input_gradients"}
     result = json.loads((tmp_path / "b" / "results" / "deep" / "sanity_run.json").read_text())
     assert result["kind"] == "deep.sanity" and result["payload"]["run"] == "run"
+    assert result["scale"] == "quick" and result["dataset"] == "toy (synthetic)"
     assert main(["deep", "eval", str(tmp_path / "nope"), "--eps", "0.1"]) == 2
 
 
@@ -95,3 +96,10 @@ def test_bad_attack_budgets_are_one_line_errors_before_any_work(tmp_path, argv, 
 def test_train_epochs_override_zero_is_refused(tmp_path, config_file, capsys):
     assert main(["deep", "train", str(config_file), "--run-dir", str(tmp_path / "r"), "--epochs", "0"]) == 2
     assert "epochs" in capsys.readouterr().err
+
+
+def test_eval_scale_ranks_a_full_sanity_check_above_a_quick_one():
+    from reports.cli.deep import _eval_scale
+    from reports.report import scale_rank
+
+    assert scale_rank(_eval_scale(10_000, torch.device("cpu"))) > scale_rank(_eval_scale(500, torch.device("cpu")))
