@@ -51,7 +51,7 @@ def register(top: argparse._SubParsersAction) -> None:
                                    ".npz with arrays x, x_adv, y, pred_clean, pred_adv and the attack settings.")
     p.add_argument("run", metavar="RUN")
     p.add_argument("--eps", type=float, required=True, metavar="E")
-    p.add_argument("--norm", choices=("inf", "2"), default="inf")
+    p.add_argument("--norm", choices=("inf", "2"), default=None, help="default: the run's evaluation norm")
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--step-size", type=float, default=None, help="default 2.5*eps/steps")
     p.add_argument("--restarts", type=int, default=1)
@@ -225,14 +225,12 @@ def _attack(args: argparse.Namespace) -> int:
         raise UserError(f"--out must name a .npz file, got {args.out}")
     _check_attack_args(args)
     cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
+    norm = args.norm or cfg.eval_norm
     step = args.step_size if args.step_size is not None else 2.5 * args.eps / args.steps
-    attack = PGD(args.eps, step, args.steps, args.norm, random_start=not args.no_random_start,
-                 restarts=args.restarts, seed=cfg.seed)
-    xs, advs = [], []
-    for start in range(0, len(y), 500):
-        xb, yb = x[start:start + 500], y[start:start + 500]
-        xs.append(xb)
-        advs.append(attack(model, xb, yb))
+    attack = PGD(args.eps, step, args.steps, norm, random_start=not args.no_random_start,
+                 restarts=args.restarts)
+    gen = torch.Generator(device=dev).manual_seed(cfg.seed)  # one stream over all batches (reproducible)
+    advs = [attack(model, xb, yb, generator=gen) for xb, yb in zip(x.split(500), y.split(500))]
     x_adv = torch.cat(advs)
     with torch.no_grad():
         pred_clean = torch.cat([model(b).argmax(1) for b in x.split(500)])
@@ -240,12 +238,12 @@ def _attack(args: argparse.Namespace) -> int:
     buf = io.BytesIO()
     np.savez_compressed(
         buf, x=x.cpu().numpy(), x_adv=x_adv.cpu().numpy(), y=y.cpu().numpy(), pred_clean=pred_clean.cpu().numpy(),
-        pred_adv=pred_adv.cpu().numpy(), eps=args.eps, norm=args.norm, steps=args.steps, step_size=step,
+        pred_adv=pred_adv.cpu().numpy(), eps=args.eps, norm=norm, steps=args.steps, step_size=step,
         restarts=args.restarts, random_start=not args.no_random_start, run=str(args.run),
     )
     atomic_write_bytes(args.out, buf.getvalue())
     clean = (pred_clean == y).float().mean().item()
     robust = (pred_adv == y).float().mean().item()
-    print(f"{args.out}: {len(y)} examples, eps={args.eps} ({args.norm}), clean acc {clean:.4f}, "
+    print(f"{args.out}: {len(y)} examples, eps={args.eps} ({norm}), clean acc {clean:.4f}, "
           f"adversarial acc {robust:.4f}")
     return 0

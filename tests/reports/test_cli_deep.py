@@ -103,3 +103,21 @@ def test_eval_scale_ranks_a_full_sanity_check_above_a_quick_one():
     from reports.report import scale_rank
 
     assert scale_rank(_eval_scale(10_000, torch.device("cpu"))) > scale_rank(_eval_scale(500, torch.device("cpu")))
+
+
+def test_attack_defaults_to_the_runs_norm_and_is_reproducible(tmp_path, capsys):
+    cfg = tiny_config(name="l2", n_train=128, epochs=1, adv={"norm": "2", "eps": 0.5, "steps": 2},
+                      eval={"eps": [0.5], "steps": 2, "n_epoch": 32, "n_final": 32})
+    run = tmp_path / "run"
+    assert main(["deep", "train", str(save_config(cfg, tmp_path / "l2.toml")), "--run-dir", str(run),
+                 "--no-progress"]) == 0
+    outs = []
+    for name in ("a.npz", "b.npz"):
+        assert main(["deep", "attack", str(run), "--eps", "0.5", "--steps", "3", "--n", "40", "--out",
+                     str(tmp_path / name), "--device", "cpu"]) == 0
+        outs.append(np.load(tmp_path / name))
+    z = outs[0]
+    assert str(z["norm"]) == "2"
+    dist = np.sqrt(((z["x_adv"] - z["x"]).reshape(40, -1).astype(np.float64) ** 2).sum(1))
+    assert 0.1 < dist.max() <= 0.5 + 1e-5  # an l_inf attack at 0.5 would move up to 0.5·12 in l_2
+    assert np.array_equal(outs[0]["x_adv"], outs[1]["x_adv"])
