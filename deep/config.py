@@ -53,9 +53,10 @@ class AdvConfig:
 
 @dataclass
 class EvalConfig:
-    """Held-out evaluation. Every ``every`` epochs: clean accuracy and PGD accuracy at each ``eps`` on ``n_epoch``
-    held-out examples (stratified; None = all). At the end: the same on ``n_final`` examples (None = whole test set)
-    with ``restarts`` random restarts. ``norm`` None means the training norm (or inf for standard training)."""
+    """Held-out evaluation. Every ``every`` epochs (0: never during training): clean accuracy and PGD accuracy at
+    each ``eps`` on ``n_epoch`` held-out examples (stratified; None = all). At the end: the same on ``n_final``
+    examples (None = whole test set) with ``restarts`` random restarts. ``norm`` None means the training norm (or
+    inf for standard training)."""
 
     eps: list[float] = field(default_factory=list)
     norm: str | None = None
@@ -159,8 +160,9 @@ class TrainConfig:
             bad("adv.eps", self.adv.eps, "<= 1 for the inf norm (pixel space is [0, 1])")
         for i, e in enumerate(self.eval.eps):
             positive(f"eval.eps[{i}]", e)
-        for name in ("steps", "restarts", "every", "batch_size"):
+        for name in ("steps", "restarts", "batch_size"):
             positive(f"eval.{name}", getattr(self.eval, name), integer=True)
+        positive("eval.every", self.eval.every, allow_zero=True, integer=True)
         for name in ("n_epoch", "n_final"):
             if getattr(self.eval, name) is not None:
                 positive(f"eval.{name}", getattr(self.eval, name), integer=True)

@@ -200,6 +200,11 @@ def test_training_attack_is_plain_last_iterate_pgd_without_per_batch_sync(monkey
                 test=(trainer.data.eval_x, trainer.data.eval_y))
 
 
+def test_eval_every_zero_skips_the_per_epoch_evaluation():
+    _, hist = fit(tiny_config(epochs=1, n_train=64, eval={"every": 0}))
+    assert hist[0].eval_standard_acc is None and hist[0].eval_robust_acc == {} and hist[0].eval_n == 0
+
+
 def test_eps_warmup_ramps_linearly():
     cfg = tiny_config(epochs=4, adv={"eps": 0.3, "eps_warmup_epochs": 2.0})
     trainer = Trainer(cfg, train=toy_data("train", 64), test=toy_data("test", 16))
