@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from deep.attacks import check_batch
+from deep.attacks import check_batch, eval_mode
 from deep.config import TrainConfig
 from deep.datasets import DatasetBatches, TensorBatches, dataset_spec, load_split, open_dataset, stratified_indices
 from deep.distributed import DistInfo, all_reduce_sum, wrap_ddp
@@ -428,29 +428,27 @@ def evaluate_model(
     dist = dist or DistInfo()
     device = device or next(model.parameters()).device
     x, y = x[dist.rank :: dist.world_size], y[dist.rank :: dist.world_size]
-    was_training = model.training
-    model.eval()
     counts = torch.zeros(1 + len(eps_list), device=device, dtype=torch.long)
     attacks = [make_pgd(norm, e, step_size if step_size is not None else 2.5 * e / steps, steps, True, restarts)
                for e in eps_list]
     n_batches = (len(y) + batch_size - 1) // batch_size
     bar = progress_bar(n_batches * (1 + len(eps_list)), "evaluate", progress)
-    for start in range(0, len(y), batch_size):
-        xb = x[start : start + batch_size].to(device)
-        yb = y[start : start + batch_size].to(device)
-        if channels_last:
-            xb = xb.contiguous(memory_format=torch.channels_last)
-        with torch.no_grad(), autocast(device, amp):
-            counts[0] += (model(xb).argmax(1) == yb).sum()
-        bar.update(1)
-        for j, attack in enumerate(attacks):
-            with autocast(device, amp):
-                x_adv = attack(model, xb, yb)
+    with eval_mode(model):  # every submodule's own mode is restored afterwards
+        for start in range(0, len(y), batch_size):
+            xb = x[start : start + batch_size].to(device)
+            yb = y[start : start + batch_size].to(device)
+            if channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
             with torch.no_grad(), autocast(device, amp):
-                counts[1 + j] += (model(x_adv).argmax(1) == yb).sum()
+                counts[0] += (model(xb).argmax(1) == yb).sum()
             bar.update(1)
+            for j, attack in enumerate(attacks):
+                with autocast(device, amp):
+                    x_adv = attack(model, xb, yb)
+                with torch.no_grad(), autocast(device, amp):
+                    counts[1 + j] += (model(x_adv).argmax(1) == yb).sum()
+                bar.update(1)
     bar.close()
-    model.train(was_training)
     total = torch.tensor([len(y)], device=device, dtype=torch.long)
     both = all_reduce_sum(torch.cat([counts, total]), dist).tolist()
     n = max(both[-1], 1)

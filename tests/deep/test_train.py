@@ -229,6 +229,10 @@ def test_evaluate_model_robust_never_exceeds_standard():
     std, rob = evaluate_model(trainer.model, x, y, [0.05, 0.3], steps=5, batch_size=64)
     assert 0 <= rob["0.3"] <= rob["0.05"] <= std <= 1
     assert rob["0.3"] < 0.2  # a large ball breaks the toy model
+    trainer.model.train()
+    trainer.model.net.conv1.eval()  # mixed modes (e.g. frozen layers) come back exactly as they were
+    evaluate_model(trainer.model, x[:16], y[:16], [0.05], steps=1)
+    assert trainer.model.training and trainer.model.net.training and not trainer.model.net.conv1.training
 
 
 IMAGENET_SAMPLE = "/work/shared/data/imagenet-sample"
