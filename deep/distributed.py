@@ -82,15 +82,6 @@ def barrier(info: DistInfo) -> None:
         torch_dist.barrier()
 
 
-def broadcast_object(obj, info: DistInfo):
-    """Rank 0's ``obj`` on every rank."""
-    if not info.enabled:
-        return obj
-    box = [obj]
-    torch_dist.broadcast_object_list(box, src=0)
-    return box[0]
-
-
 def wrap_ddp(model: torch.nn.Module, info: DistInfo, device: torch.device) -> torch.nn.Module:
     """``DistributedDataParallel(model)`` when distributed (parameters broadcast from rank 0), else ``model``."""
     if not info.enabled:
