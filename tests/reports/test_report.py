@@ -154,6 +154,15 @@ def test_claim7_falls_back_to_largest_size_of_fig6(tmp_path):
     assert "largest training-set size of the Fig. 1/6 sweeps" in s7 and "Only ℓ∞ was run" in s7
 
 
+def test_claim7_needs_a_drop_beyond_the_seed_spread(tmp_path):
+    # means 0.980 -> 0.9775 -> 0.978: a 0.002 "drop" inside the 0.014 spread over seeds is no evidence of a fall
+    fx.sweep(tmp_path / "r", "fig7", {(0.0, 60000): [0.99, 0.97], (0.1, 60000): [0.985, 0.97],
+                                      (0.3, 60000): [0.978, 0.978]})
+    built = build(tmp_path, tmp_path / "r")
+    assert verdicts(built)[7] == C.NOT_CONFIRMED
+    assert "NOT a drop beyond the uncertainty" in section(built.markdown.read_text(), 7)
+
+
 def test_claim8_takes_the_standard_model_from_other_sweeps(tmp_path):
     res = tmp_path / "r"
     fx.sweep(res, "mixed", {(0.1, 60000): [0.95], (0.3, 60000): [0.93]})
