@@ -171,7 +171,10 @@ def load_model(run_dir: str | Path, device: str | torch.device = "cpu") -> Norma
 
 
 def _check_folder(run_dir: Path, cfg: TrainConfig) -> None:
-    if (run_dir / CONFIG).is_file():
+    """Refuse a folder whose config differs, unless nothing was trained there yet (only config.toml: e.g. a first
+    attempt that stopped while loading data), which the new config then replaces."""
+    trained = (run_dir / CHECKPOINT).is_file() or (run_dir / SUMMARY).is_file() or bool(read_metrics(run_dir))
+    if trained and (run_dir / CONFIG).is_file():
         old = load_config(run_dir / CONFIG)
         if old.fingerprint() != cfg.fingerprint():
             changed = sorted(k for k, v in cfg.identity().items() if old.identity().get(k) != v)

@@ -55,6 +55,16 @@ def test_a_folder_with_another_config_is_refused(tmp_path):
         train_run(small(lr=0.5), tmp_path / "r")
 
 
+def test_a_folder_where_nothing_was_trained_takes_the_corrected_config(tmp_path):
+    from deep.config import save_config
+
+    d = tmp_path / "r"
+    d.mkdir()
+    save_config(small(lr=0.5), d / "config.toml")  # a first attempt that failed before its first epoch
+    res = train_run(small(), d)
+    assert res.trained_epochs == 2 and load_run_config(d) == small()
+
+
 def test_partial_run_needs_resume(tmp_path):
     cfg = small(epochs=3)
     res = train_run(cfg, tmp_path / "r", stop_after=1)
