@@ -205,6 +205,8 @@ def train_run(
     dist = dist or DistInfo()
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
     progress = cfg.progress if progress is None else progress
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"run folder {run_dir} exists and is not a folder; pass another --run-dir")
     _check_folder(run_dir, cfg)
     state = run_state(run_dir)
     if state == "finished":

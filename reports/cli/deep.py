@@ -241,7 +241,10 @@ def _attack(args: argparse.Namespace) -> int:
         pred_adv=pred_adv.cpu().numpy(), eps=args.eps, norm=norm, steps=args.steps, step_size=step,
         restarts=args.restarts, random_start=not args.no_random_start, run=str(args.run),
     )
-    atomic_write_bytes(args.out, buf.getvalue())
+    try:
+        atomic_write_bytes(args.out, buf.getvalue())
+    except OSError as e:
+        raise UserError(f"cannot write {args.out}: {e.strerror or e}; choose another --out") from e
     clean = (pred_clean == y).float().mean().item()
     robust = (pred_adv == y).float().mean().item()
     print(f"{args.out}: {len(y)} examples, eps={args.eps} ({norm}), clean acc {clean:.4f}, "

@@ -74,6 +74,14 @@ def test_attack_saves_examples_inside_the_ball(tmp_path, config_file, capsys):
     assert z["x_adv"].min() >= 0 and z["x_adv"].max() <= 1
     assert (z["pred_adv"] == z["y"]).mean() <= (z["pred_clean"] == z["y"]).mean()
     assert main(["deep", "attack", str(run), "--eps", "0.1", "--out", str(tmp_path / "a.txt")]) == 2
+    capsys.readouterr()
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    assert main(["deep", "attack", str(run), "--eps", "0.1", "--steps", "1", "--n", "5", "--out",
+                 str(a_file / "x.npz"), "--device", "cpu"]) == 2
+    assert capsys.readouterr().err.startswith("tradeoff: error: cannot write")
+    assert main(["deep", "train", str(config_file), "--run-dir", str(a_file), "--no-progress"]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv", [
