@@ -214,9 +214,12 @@ def train_run(
         return RunResult(run_dir, cfg, read_metrics(run_dir), summary, already_finished=True)
     has_ckpt = (run_dir / CHECKPOINT).is_file()
     if state == "partial" and has_ckpt and not resume:
-        meta = json.loads((run_dir / CHECKPOINT_META).read_text())
+        try:
+            done = json.loads((run_dir / CHECKPOINT_META).read_text())["epoch"]
+        except (OSError, ValueError, KeyError, TypeError):  # the .json is written after the .pt: may be missing
+            done = "?"
         raise ValueError(
-            f"{run_dir} holds a partial run (epoch {meta['epoch']} of {cfg.epochs}); pass --resume to continue it "
+            f"{run_dir} holds a partial run (epoch {done} of {cfg.epochs}); pass --resume to continue it "
             "or choose another --run-dir"
         )
     barrier(dist)
