@@ -131,9 +131,9 @@ def _check_attack_args(args: argparse.Namespace) -> None:
 def _test_points(run: str, n: int | None, device: str):
     import torch
 
-    from deep.datasets import dataset_spec, load_split, open_dataset
+    from deep.datasets import dataset_spec, load_split
     from deep.runs import load_run_model
-    from deep.train import materialise, resolve_device
+    from deep.train import disk_datasets, materialise, resolve_device
 
     if n is not None and n <= 0:
         raise UserError(f"--n must be positive, got {n}")
@@ -146,7 +146,8 @@ def _test_points(run: str, n: int | None, device: str):
         if n is not None:
             x, y = x[:n], y[:n]
     else:
-        x, y = materialise(open_dataset(cfg.dataset, "val", cfg.data_root), n)
+        # the run's own held-out split: for a val-only sample, 80% of val was trained on (deep.train.disk_datasets)
+        x, y = materialise(disk_datasets(cfg)[1], n)
     return cfg, model, x.to(dev), y.to(dev), torch.device(dev)
 
 

@@ -129,3 +129,28 @@ def test_attack_defaults_to_the_runs_norm_and_is_reproducible(tmp_path, capsys):
     dist = np.sqrt(((z["x_adv"] - z["x"]).reshape(40, -1).astype(np.float64) ** 2).sum(1))
     assert 0.1 < dist.max() <= 0.5 + 1e-5  # an l_inf attack at 0.5 would move up to 0.5·12 in l_2
     assert np.array_equal(outs[0]["x_adv"], outs[1]["x_adv"])
+
+
+@pytest.mark.realdata
+def test_eval_points_of_a_disk_dataset_run_are_its_held_out_split(tmp_path):
+    """On the val-only Restricted ImageNet sample a run trains on 80% of val: eval/attack must use the other 20%."""
+    import os
+
+    from deep.datasets import dataset_spec
+    from deep.models import build_model
+    from deep.train import disk_datasets, materialise
+    from reports.cli.deep import _test_points
+
+    root = "/work/shared/data/imagenet-sample"
+    if not os.path.isdir(os.path.join(root, "val")):
+        pytest.skip(f"Restricted ImageNet sample not found at {root}")
+    cfg = tiny_config(name="rin", dataset="restricted_imagenet", data_root=root, model="resnet50", width=2)
+    run = tmp_path / "run"
+    run.mkdir()
+    save_config(cfg, run / "config.toml")
+    spec = dataset_spec(cfg.dataset)
+    model = build_model(cfg.model, spec.num_classes, spec.mean, spec.std, cfg.width, spec.image_size)
+    torch.save(model.state_dict(), run / "model.pt")
+    _, _, x, y, _ = _test_points(str(run), 3, "cpu")
+    held_x, held_y = materialise(disk_datasets(cfg)[1], 3)
+    assert torch.equal(x, held_x) and torch.equal(y, held_y)
