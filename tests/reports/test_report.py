@@ -163,6 +163,16 @@ def test_claim7_needs_a_drop_beyond_the_seed_spread(tmp_path):
     assert "NOT a drop beyond the uncertainty" in section(built.markdown.read_text(), 7)
 
 
+def test_claim12_ignores_sanity_files_of_toy_demo_runs(tmp_path):
+    fx.sanity(tmp_path / "r", good=True)
+    fx.put(tmp_path / "r", "deep/sanity_toy_demo.json", "deep.sanity",
+           {"run": "toy_demo", "checks": [{"name": "more_steps", "passed": False, "detail": "0.67 -> 0.70"}]},
+           dataset="toy (synthetic)")
+    built = build(tmp_path, tmp_path / "r")
+    assert verdicts(built)[12] == C.CONFIRMED
+    assert "Ignored 1 file(s) of synthetic demo runs" in section(built.markdown.read_text(), 12)
+
+
 def test_claim8_takes_the_standard_model_from_other_sweeps(tmp_path):
     res = tmp_path / "r"
     fx.sweep(res, "mixed", {(0.1, 60000): [0.95], (0.3, 60000): [0.93]})
