@@ -61,8 +61,8 @@ def _sync(device: torch.device) -> None:
 
 
 def probe_step_time(cfg: TrainConfig, data, n_steps: int = 12, warmup: int = 3) -> float:
-    # (n_steps and warmup are small on purpose: the probe is part of the timed budget)
-    """Seconds per PGD-training step at the configured batch size, measured on a throw-away model."""
+    """Seconds per PGD-training step at the configured batch size, measured on a throw-away model (``n_steps`` and
+    ``warmup`` are small on purpose: the probe is part of the timed budget)."""
     from deep.train import Trainer
 
     trainer = Trainer(cfg, data=data)

@@ -54,87 +54,17 @@ def peak_tflops(device_name: str, precision: str) -> float | None:
     return None
 
 
-# ---------------------------------------------------------------- FALLBACK models (used only when
-# deep.models.build_model is not available, i.e. before deep-train's package has been merged)
-
-
-class _FallbackNormalize(nn.Module):
-    def __init__(self, mean, std):
-        super().__init__()
-        self.register_buffer("mean", torch.tensor(mean).view(1, -1, 1, 1))
-        self.register_buffer("std", torch.tensor(std).view(1, -1, 1, 1))
-
-    def forward(self, x):
-        return (x - self.mean) / self.std
-
-
-class _FallbackMnistCNN(nn.Module):
-    """FALLBACK: conv5×5-32 → pool → conv5×5-64 → pool → fc-1024 → fc-10 ('same' padding, ReLU)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 5, padding=2)
-        self.conv2 = nn.Conv2d(32, 64, 5, padding=2)
-        self.fc1 = nn.Linear(64 * 7 * 7, 1024)
-        self.fc2 = nn.Linear(1024, 10)
-
-    def forward(self, x):
-        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
-        x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
-        return self.fc2(torch.relu(self.fc1(x.flatten(1))))
-
-
-class _FallbackBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.b1 = nn.BatchNorm2d(cout)
-        self.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.b2 = nn.BatchNorm2d(cout)
-        self.short = nn.Identity()
-        if stride != 1 or cin != cout:
-            self.short = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        out = torch.relu(self.b1(self.c1(x)))
-        return torch.relu(self.b2(self.c2(out)) + self.short(x))
-
-
-class _FallbackResNet18(nn.Module):
-    """FALLBACK: CIFAR ResNet-18 (3×3 stem, widths 64-128-256-512, two basic blocks per stage)."""
-
-    def __init__(self, num_classes=10):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU())
-        layers, cin = [], 64
-        for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-            layers += [_FallbackBlock(cin, cout, stride), _FallbackBlock(cout, cout, 1)]
-            cin = cout
-        self.layers = nn.Sequential(*layers)
-        self.fc = nn.Linear(512, num_classes)
-
-    def forward(self, x):
-        return self.fc(self.layers(self.stem(x)).mean((2, 3)))
-
-
 def build_bench_model(name: str) -> tuple[nn.Module, tuple[int, ...], float, str]:
-    """(model, input shape per image, ε, source) for ``mnist`` or ``cifar``; the model comes from
-    ``deep.models.build_model`` when that exists, else from the fallback definitions above."""
+    """(model, input shape per image, ε, source) for ``mnist`` (the MNIST CNN) or ``cifar`` (ResNet-18), built by
+    ``deep.models.build_model`` (the models training uses; normalisation inside)."""
+    from deep.models import build_model
+
     spec = {"mnist": ("mnist_cnn", MNIST_MEAN, MNIST_STD, (1, 28, 28), 0.3),
             "cifar": ("resnet18", CIFAR_MEAN, CIFAR_STD, (3, 32, 32), 8 / 255)}
     if name not in spec:
         raise ValueError(f"unknown benchmark model {name!r}: use mnist or cifar")
     arch, mean, std, shape, eps = spec[name]
-    try:
-        from deep.models import build_model
-
-        model = build_model(arch, 10, mean, std, image_size=shape[-1])
-        source = "deep.models"
-    except (ImportError, TypeError, ValueError):
-        net = _FallbackMnistCNN() if name == "mnist" else _FallbackResNet18()
-        model = nn.Sequential(_FallbackNormalize(mean, std), net)
-        source = "bench.pgd fallback"
-    return model, shape, eps, source
+    return build_model(arch, 10, mean, std, image_size=shape[-1]), shape, eps, "deep.models"
 
 
 def count_attack_flops(model: nn.Module, shape: tuple[int, ...], attack: PGD, device: torch.device) -> int:

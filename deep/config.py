@@ -43,17 +43,20 @@ class AdvConfig:
 
     @property
     def enabled(self) -> bool:
+        """True for adversarial training (``eps > 0``); ``eps = 0`` is standard training."""
         return self.eps > 0
 
     def resolved_step_size(self) -> float:
+        """The PGD step size in pixel space: ``step_size``, else 2.5·eps/steps (Madry et al.)."""
         return self.step_size if self.step_size is not None else 2.5 * self.eps / max(self.steps, 1)
 
 
 @dataclass
 class EvalConfig:
-    """Held-out evaluation. Every ``every`` epochs: clean accuracy and PGD accuracy at each ``eps`` on ``n_epoch``
-    held-out examples (stratified; None = all). At the end: the same on ``n_final`` examples (None = whole test set)
-    with ``restarts`` random restarts. ``norm`` None means the training norm (or inf for standard training)."""
+    """Held-out evaluation. Every ``every`` epochs (0: never during training): clean accuracy and PGD accuracy at
+    each ``eps`` on ``n_epoch`` held-out examples (stratified; None = all). At the end: the same on ``n_final``
+    examples (None = whole test set) with ``restarts`` random restarts. ``norm`` None means the training norm (or
+    inf for standard training)."""
 
     eps: list[float] = field(default_factory=list)
     norm: str | None = None
@@ -66,6 +69,7 @@ class EvalConfig:
     batch_size: int = 500
 
     def resolved_step_size(self, eps: float) -> float:
+        """The evaluation PGD step at radius ``eps``: ``step_size``, else 2.5·eps/steps."""
         return self.step_size if self.step_size is not None else 2.5 * eps / max(self.steps, 1)
 
 
@@ -156,8 +160,9 @@ class TrainConfig:
             bad("adv.eps", self.adv.eps, "<= 1 for the inf norm (pixel space is [0, 1])")
         for i, e in enumerate(self.eval.eps):
             positive(f"eval.eps[{i}]", e)
-        for name in ("steps", "restarts", "every", "batch_size"):
+        for name in ("steps", "restarts", "batch_size"):
             positive(f"eval.{name}", getattr(self.eval, name), integer=True)
+        positive("eval.every", self.eval.every, allow_zero=True, integer=True)
         for name in ("n_epoch", "n_final"):
             if getattr(self.eval, name) is not None:
                 positive(f"eval.{name}", getattr(self.eval, name), integer=True)
@@ -168,6 +173,7 @@ class TrainConfig:
     # ------------------------------------------------------------------ derived values
     @property
     def eval_norm(self) -> str:
+        """The evaluation norm: ``eval.norm``, else the training norm (ℓ∞ for standard training)."""
         return self.eval.norm or (self.adv.norm if self.adv.enabled else "inf")
 
     def to_dict(self) -> dict:

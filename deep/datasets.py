@@ -169,9 +169,12 @@ class TensorBatches:
 
     @property
     def num_examples(self) -> int:
+        """Number of training examples (all ranks together)."""
         return len(self.y)
 
     def epoch(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """This rank's batches of ``epoch``: the (seed, epoch) permutation cut into global batches, each rank
+        taking its strided share."""
         n = len(self.y)
         for b in _global_batches(n, self.batch_size, self.shuffle, self.seed, epoch, self.world_size, self.x.device):
             idx = b[self.rank :: self.world_size]
@@ -205,9 +208,11 @@ class DatasetBatches:
 
     @property
     def num_examples(self) -> int:
+        """Number of training examples (all ranks together)."""
         return len(self.dataset)
 
     def epoch(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """This rank's batches of ``epoch`` (same shuffling as TensorBatches), on the device as float in [0, 1]."""
         base = self.dataset
         while isinstance(base, torch.utils.data.Subset):
             base = base.dataset

@@ -28,10 +28,12 @@ class DistInfo:
 
     @property
     def enabled(self) -> bool:
+        """True when more than one process trains (DDP)."""
         return self.world_size > 1
 
     @property
     def is_main(self) -> bool:
+        """True on rank 0, the only rank that writes files."""
         return self.rank == 0
 
 
@@ -75,17 +77,9 @@ def all_reduce_sum(t: torch.Tensor, info: DistInfo) -> torch.Tensor:
 
 
 def barrier(info: DistInfo) -> None:
+    """Wait for every rank (no-op in a single-process run)."""
     if info.enabled:
         torch_dist.barrier()
-
-
-def broadcast_object(obj, info: DistInfo):
-    """Rank 0's ``obj`` on every rank."""
-    if not info.enabled:
-        return obj
-    box = [obj]
-    torch_dist.broadcast_object_list(box, src=0)
-    return box[0]
 
 
 def wrap_ddp(model: torch.nn.Module, info: DistInfo, device: torch.device) -> torch.nn.Module:

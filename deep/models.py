@@ -69,6 +69,7 @@ class TinyCNN(nn.Module):
 
 
 class BasicBlock(nn.Module):
+    """ResNet-18/34 residual block: two 3×3 conv-BN layers plus a (projection) shortcut, then ReLU."""
     expansion = 1
 
     def __init__(self, in_planes: int, planes: int, stride: int = 1):
@@ -86,6 +87,7 @@ class BasicBlock(nn.Module):
 
 
 class Bottleneck(nn.Module):
+    """ResNet-50 residual block: 1×1 → 3×3 → 1×1 conv-BN (×4 channel expansion) plus a (projection) shortcut."""
     expansion = 4
 
     def __init__(self, in_planes: int, planes: int, stride: int = 1):
@@ -167,10 +169,12 @@ class NormalizedModel(nn.Sequential):
 
     @property
     def normalize(self) -> Normalize:
+        """The input normalisation layer ``(x - mean) / std`` (inputs in [0, 1])."""
         return self[0]
 
     @property
     def net(self) -> nn.Module:
+        """The bare network (expects normalised inputs)."""
         return self[1]
 
 

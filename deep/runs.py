@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import sys
 import time
 from collections.abc import Callable
@@ -125,7 +126,17 @@ def load_checkpoint(run_dir: str | Path, map_location: str | torch.device = "cpu
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint in {run_dir}; train the run first (tradeoff deep train CONFIG)")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    return _torch_load(path, map_location)
+
+
+def _torch_load(path: Path, map_location: str | torch.device) -> dict:
+    """``torch.load(path, weights_only=True)``; a truncated or foreign file is a ValueError naming it (one line)."""
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{path} is not a readable torch state_dict ({reason}); delete it and train the run again "
+                         "(tradeoff deep train CONFIG --resume)") from e
 
 
 def load_run_config(run_dir: str | Path) -> TrainConfig:
@@ -143,10 +154,14 @@ def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> t
     spec = dataset_spec(cfg.dataset)
     model = build_model(cfg.model, spec.num_classes, spec.mean, spec.std, cfg.width, spec.image_size)
     if (run_dir / MODEL).is_file():
-        state = torch.load(run_dir / MODEL, map_location="cpu", weights_only=True)
+        path, state = run_dir / MODEL, _torch_load(run_dir / MODEL, "cpu")
     else:
-        state = load_checkpoint(run_dir)["model"]
-    model.load_state_dict(state)
+        path, state = run_dir / CHECKPOINT, load_checkpoint(run_dir)["model"]
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise ValueError(f"{path} does not hold weights of the model its config.toml describes "
+                         f"({cfg.model}, width {cfg.width}); was config.toml edited? Retrain the run") from e
     return cfg, model.to(device).eval()
 
 
@@ -156,7 +171,10 @@ def load_model(run_dir: str | Path, device: str | torch.device = "cpu") -> Norma
 
 
 def _check_folder(run_dir: Path, cfg: TrainConfig) -> None:
-    if (run_dir / CONFIG).is_file():
+    """Refuse a folder whose config differs, unless nothing was trained there yet (only config.toml: e.g. a first
+    attempt that stopped while loading data), which the new config then replaces."""
+    trained = (run_dir / CHECKPOINT).is_file() or (run_dir / SUMMARY).is_file() or bool(read_metrics(run_dir))
+    if trained and (run_dir / CONFIG).is_file():
         old = load_config(run_dir / CONFIG)
         if old.fingerprint() != cfg.fingerprint():
             changed = sorted(k for k, v in cfg.identity().items() if old.identity().get(k) != v)
@@ -187,6 +205,8 @@ def train_run(
     dist = dist or DistInfo()
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
     progress = cfg.progress if progress is None else progress
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"run folder {run_dir} exists and is not a folder; pass another --run-dir")
     _check_folder(run_dir, cfg)
     state = run_state(run_dir)
     if state == "finished":
@@ -194,9 +214,12 @@ def train_run(
         return RunResult(run_dir, cfg, read_metrics(run_dir), summary, already_finished=True)
     has_ckpt = (run_dir / CHECKPOINT).is_file()
     if state == "partial" and has_ckpt and not resume:
-        meta = json.loads((run_dir / CHECKPOINT_META).read_text())
+        try:
+            done = json.loads((run_dir / CHECKPOINT_META).read_text())["epoch"]
+        except (OSError, ValueError, KeyError, TypeError):  # the .json is written after the .pt: may be missing
+            done = "?"
         raise ValueError(
-            f"{run_dir} holds a partial run (epoch {meta['epoch']} of {cfg.epochs}); pass --resume to continue it "
+            f"{run_dir} holds a partial run (epoch {done} of {cfg.epochs}); pass --resume to continue it "
             "or choose another --run-dir"
         )
     barrier(dist)

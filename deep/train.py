@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from deep.attacks import check_batch, eval_mode
 from deep.config import TrainConfig
 from deep.datasets import DatasetBatches, TensorBatches, dataset_spec, load_split, open_dataset, stratified_indices
 from deep.distributed import DistInfo, all_reduce_sum, wrap_ddp
@@ -69,13 +70,15 @@ def make_pgd(
     random_start: bool = True,
     restarts: int = 1,
     track_best: bool = True,
+    check_range: bool = True,
 ):
     """A ``deep.attacks.PGD`` with the given budget (ε in pixel space). Training uses ``track_best=False`` (the
-    last iterate, as in Madry et al.); evaluation keeps the per-example best iterate over steps and restarts."""
+    last iterate, as in Madry et al.) and ``check_range=False`` (its data were checked once to lie in [0, 1], so
+    no per-batch host synchronisation); evaluation keeps the per-example best iterate over steps and restarts."""
     from deep.attacks import PGD
 
     return PGD(eps=eps, step_size=step_size, steps=steps, norm=norm, random_start=random_start, restarts=restarts,
-               track_best=track_best)
+               track_best=track_best, check_range=check_range)
 
 
 def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
@@ -133,6 +136,7 @@ def load_data(
         if train is not None and cfg.n_train is not None and cfg.n_train < len(y):
             idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(cfg.data_seed))[: cfg.n_train]
             x, y = x[idx], y[idx]
+        check_batch(x, y)  # once here: the training attack then skips its per-batch range check
         batches = TensorBatches(x.to(device), y.to(device), cfg.batch_size, True, cfg.seed, dist.rank, dist.world_size)
         tx, ty = test if test is not None else load_split(cfg.dataset, "test", cfg.data_root)
     ex, ey = _subset(tx, ty, cfg.eval.n_epoch, cfg.data_seed, cfg.dataset)
@@ -268,6 +272,7 @@ class Trainer:
         return a.eps
 
     def lr_at(self, t: float) -> float:
+        """Learning rate at time ``t`` (epochs, fractional): ``lr`` times the configured schedule factor."""
         c = self.cfg
         return c.lr * lr_factor(c.schedule, t, c.epochs, c.milestones, c.gamma, c.step_epochs, c.warmup_epochs)
 
@@ -278,7 +283,7 @@ class Trainer:
         step = a.step_size if a.step_size is not None else 2.5 * eps / a.steps
         if a.step_size is not None and a.eps_warmup_epochs > 0:
             step = a.step_size * eps / a.eps
-        attack = make_pgd(a.norm, eps, step, a.steps, a.random_start, track_best=False)
+        attack = make_pgd(a.norm, eps, step, a.steps, a.random_start, track_best=False, check_range=False)
         with self._amp():
             if a.mixed:
                 k = len(yb) // 2
@@ -393,6 +398,7 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore a :meth:`state_dict` (model, optimiser, schedule position, epoch, RNG) to continue exactly."""
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.global_step = int(state["scheduler"]["global_step"])
@@ -422,29 +428,27 @@ def evaluate_model(
     dist = dist or DistInfo()
     device = device or next(model.parameters()).device
     x, y = x[dist.rank :: dist.world_size], y[dist.rank :: dist.world_size]
-    was_training = model.training
-    model.eval()
     counts = torch.zeros(1 + len(eps_list), device=device, dtype=torch.long)
     attacks = [make_pgd(norm, e, step_size if step_size is not None else 2.5 * e / steps, steps, True, restarts)
                for e in eps_list]
     n_batches = (len(y) + batch_size - 1) // batch_size
     bar = progress_bar(n_batches * (1 + len(eps_list)), "evaluate", progress)
-    for start in range(0, len(y), batch_size):
-        xb = x[start : start + batch_size].to(device)
-        yb = y[start : start + batch_size].to(device)
-        if channels_last:
-            xb = xb.contiguous(memory_format=torch.channels_last)
-        with torch.no_grad(), autocast(device, amp):
-            counts[0] += (model(xb).argmax(1) == yb).sum()
-        bar.update(1)
-        for j, attack in enumerate(attacks):
-            with autocast(device, amp):
-                x_adv = attack(model, xb, yb)
+    with eval_mode(model):  # every submodule's own mode is restored afterwards
+        for start in range(0, len(y), batch_size):
+            xb = x[start : start + batch_size].to(device)
+            yb = y[start : start + batch_size].to(device)
+            if channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
             with torch.no_grad(), autocast(device, amp):
-                counts[1 + j] += (model(x_adv).argmax(1) == yb).sum()
+                counts[0] += (model(xb).argmax(1) == yb).sum()
             bar.update(1)
+            for j, attack in enumerate(attacks):
+                with autocast(device, amp):
+                    x_adv = attack(model, xb, yb)
+                with torch.no_grad(), autocast(device, amp):
+                    counts[1 + j] += (model(x_adv).argmax(1) == yb).sum()
+                bar.update(1)
     bar.close()
-    model.train(was_training)
     total = torch.tensor([len(y)], device=device, dtype=torch.long)
     both = all_reduce_sum(torch.cat([counts, total]), dist).tolist()
     n = max(both[-1], 1)

@@ -65,14 +65,15 @@ def margin_loss_per_example(logits: torch.Tensor, y: torch.Tensor) -> torch.Tens
     return other - true
 
 
-def check_batch(x: torch.Tensor, y: torch.Tensor) -> None:
+def check_batch(x: torch.Tensor, y: torch.Tensor, check_range: bool = True) -> None:
     """Raise ValueError unless ``x`` is a float batch ``(N, ...)`` in [0, 1] and ``y`` holds ``N`` integer labels.
-    (One host synchronisation for the range check; it runs once per call, outside any loop.)"""
+    The range check costs one host synchronisation (once per call, outside any loop); ``check_range=False``
+    skips it for callers that already know their inputs are in [0, 1] (the trainer checks its data once)."""
     if not torch.is_tensor(x) or not torch.is_floating_point(x) or x.dim() < 2:
         raise ValueError("x must be a float tensor of shape (N, ...) with pixels in [0,1]")
     if not torch.is_tensor(y) or y.dim() != 1 or y.shape[0] != x.shape[0] or torch.is_floating_point(y):
         raise ValueError(f"y must be an integer tensor of shape ({x.shape[0]},) with the true labels")
-    if x.numel():
+    if check_range and x.numel():
         lo, hi = torch.aminmax(x.detach())
         if bool(lo < 0) or bool(hi > 1):
             raise ValueError(
@@ -158,6 +159,8 @@ class PGD:
     highest-loss one). ``seed``: draw random starts from a
     generator seeded with it on ``x``'s device (reproducible); ``None`` uses torch's global RNG.
     ``callback(restart, t, x_t)`` is called on every iterate ``t = 0..steps`` (for tests and plots).
+    ``check_range=False`` skips the [0, 1] range check of ``x`` (its one host-device synchronisation per call)
+    for callers that validated their data already, like the trainer.
 
     Works under ``torch.autocast`` enabled by the caller: losses and the ℓ2 normalisation are computed in
     float32 and iterates keep ``x``'s dtype. The model is in eval mode during the attack (batch norm uses
@@ -178,6 +181,7 @@ class PGD:
         prefer_misclassified: bool = True,
         seed: int | None = None,
         callback: Callback | None = None,
+        check_range: bool = True,
     ):
         self.step_rule: AttackStep = make_step(norm, eps, step_size)
         if int(steps) != steps or steps < 0:
@@ -192,6 +196,7 @@ class PGD:
         self.loss_fn = loss_fn
         self.track_best, self.prefer_misclassified = bool(track_best), bool(prefer_misclassified)
         self.seed, self.callback = seed, callback
+        self.check_range = bool(check_range)
 
     def __repr__(self) -> str:
         return (f"PGD(eps={self.eps}, step_size={self.step_size}, steps={self.steps}, norm={self.norm!r}, "
@@ -201,7 +206,7 @@ class PGD:
         self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Adversarial examples for ``(x, y)``: detached, same shape/device/dtype as ``x``, inside ball ∩ [0,1]."""
-        check_batch(x, y)
+        check_batch(x, y, self.check_range)
         model = unwrap_parallel(model)
         with torch.inference_mode(False), eval_mode(model):
             x = x.detach().clone()

@@ -76,11 +76,13 @@ class LinfStep(AttackStep):
     norm = "inf"
 
     def project(self, x_adv: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Clip to [x − eps, x + eps], then to [0, 1] (the box of intervals is their intersection)."""
         if self.eps >= 1.0:  # the ball around any x in [0,1]^n contains the whole box
             return x_adv.clamp(0.0, 1.0)
         return torch.minimum(torch.maximum(x_adv, x - self.eps), x + self.eps).clamp(0.0, 1.0)
 
     def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        """``x_adv + step_size · sign(grad)``."""
         return x_adv + self.step_size * grad.sign().to(x_adv.dtype)
 
     def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -100,6 +102,7 @@ class L2Step(AttackStep):
     norm = "2"
 
     def project(self, x_adv: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Rescale ``x_adv − x`` to norm ≤ eps per example, then clip to [0, 1] (stays in the ball: see the module)."""
         delta = x_adv - x
         if math.isfinite(self.eps):
             norms = per_example_norm(delta, 2.0)
@@ -108,6 +111,7 @@ class L2Step(AttackStep):
         return (x + delta).clamp(0.0, 1.0)
 
     def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        """``x_adv + step_size · grad / ||grad||_2`` per example (norm in float32)."""
         norms = per_example_norm(grad, 2.0)
         scale = (self.step_size / norms.clamp_min(_TINY)).to(x_adv.dtype)
         return x_adv + grad.to(x_adv.dtype) * _as_batch_view(scale, x_adv)

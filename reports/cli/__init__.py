@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tradeoff: interrupted", file=sys.stderr)
         return 130
-    except (UserError, ValueError, FileNotFoundError, PermissionError) as e:
+    except (UserError, ValueError, FileNotFoundError, PermissionError, FileExistsError, NotADirectoryError,
+            IsADirectoryError) as e:  # the path errors a user causes with a wrong --out / --build-dir
         if os.environ.get("TRADEOFF_DEBUG"):
             raise
         print(f"tradeoff: error: {e}", file=sys.stderr)

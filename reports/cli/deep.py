@@ -12,6 +12,7 @@ from reports.cli._base import UserError, emit_json, format_table, group, warn
 
 
 def register(top: argparse._SubParsersAction) -> None:
+    """Add ``tradeoff deep train|eval|attack``."""
     sub = group(top, "deep", "deep networks: adversarial training, robust evaluation, adversarial examples")
 
     p = sub.add_parser("train", help="train (or resume) a run described by a TOML config",
@@ -50,7 +51,7 @@ def register(top: argparse._SubParsersAction) -> None:
                                    ".npz with arrays x, x_adv, y, pred_clean, pred_adv and the attack settings.")
     p.add_argument("run", metavar="RUN")
     p.add_argument("--eps", type=float, required=True, metavar="E")
-    p.add_argument("--norm", choices=("inf", "2"), default="inf")
+    p.add_argument("--norm", choices=("inf", "2"), default=None, help="default: the run's evaluation norm")
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--step-size", type=float, default=None, help="default 2.5*eps/steps")
     p.add_argument("--restarts", type=int, default=1)
@@ -71,7 +72,7 @@ def _train(args: argparse.Namespace) -> int:
     changes = {}
     if args.device:
         changes["device"] = args.device
-    if args.epochs:
+    if args.epochs is not None:
         changes["epochs"] = args.epochs
     if args.no_progress:
         changes["progress"] = False
@@ -113,12 +114,26 @@ def _summary_row(s: dict) -> dict:
 
 
 # ---------------------------------------------------------------------- eval / attack
+def _check_attack_args(args: argparse.Namespace) -> None:
+    """One-line errors for attack budgets no PGD can run (before any model is loaded)."""
+    for flag in ("steps", "restarts", "batch_size"):
+        value = getattr(args, flag, None)
+        if value is not None and value < 1:
+            raise UserError(f"--{flag.replace('_', '-')} must be >= 1, got {value}")
+    for flag in ("step_size", "sanity_eps"):
+        value = getattr(args, flag, None)
+        if value is not None and not value >= 0:
+            raise UserError(f"--{flag.replace('_', '-')} must be >= 0 (pixel space), got {value}")
+    if getattr(args, "sanity_n", 0) < 0:
+        raise UserError(f"--sanity-n must be >= 0 (0 skips the sanity checks), got {args.sanity_n}")
+
+
 def _test_points(run: str, n: int | None, device: str):
     import torch
 
-    from deep.datasets import dataset_spec, load_split, open_dataset
+    from deep.datasets import dataset_spec, load_split
     from deep.runs import load_run_model
-    from deep.train import materialise, resolve_device
+    from deep.train import disk_datasets, materialise, resolve_device
 
     if n is not None and n <= 0:
         raise UserError(f"--n must be positive, got {n}")
@@ -131,18 +146,31 @@ def _test_points(run: str, n: int | None, device: str):
         if n is not None:
             x, y = x[:n], y[:n]
     else:
-        x, y = materialise(open_dataset(cfg.dataset, "val", cfg.data_root), n)
+        # the run's own held-out split: for a val-only sample, 80% of val was trained on (deep.train.disk_datasets)
+        x, y = materialise(disk_datasets(cfg)[1], n)
     return cfg, model, x.to(dev), y.to(dev), torch.device(dev)
+
+
+def _eval_scale(n_points: int, device) -> str:
+    """The result's scale: ``quick`` below 1000 points, else the device (``cpu`` / ``gpu-<name>``), as train runs
+    name theirs, so that a full check is preferred over a quick one (reports/RESULTS.md)."""
+    import torch
+
+    if n_points < 1000:
+        return "quick"
+    return "gpu-" + torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
 
 
 def _eval(args: argparse.Namespace) -> int:
     from data.io import write_result
     from data.paths import results_dir
     from deep.evaluate import robust_accuracy
+    from deep.runs import DATASET_LABELS
     from deep.sanity import run_sanity_checks
 
     if any(e < 0 for e in args.eps):
         raise UserError(f"--eps values must be >= 0 (pixel space), got {args.eps}")
+    _check_attack_args(args)
     cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
     norm = args.norm or cfg.eval_norm
     t0 = time.perf_counter()
@@ -164,8 +192,8 @@ def _eval(args: argparse.Namespace) -> int:
                                        device=dev, warn=False)
             run_name = Path(args.run).resolve().name
             path = write_result(results_dir() / "deep" / f"sanity_{run_name}.json", "deep.sanity",
-                                report.to_payload(run_name), scale="quick" if k < 1000 else None,
-                                dataset=cfg.dataset, seeds=[cfg.seed])
+                                report.to_payload(run_name), scale=_eval_scale(k, dev),
+                                dataset=DATASET_LABELS.get(cfg.dataset, cfg.dataset), seeds=[cfg.seed])
             out["sanity"] = {"ok": report.ok, "checks": report.checks, "file": str(path)}
     if args.json:
         emit_json(out)
@@ -196,15 +224,14 @@ def _attack(args: argparse.Namespace) -> int:
         raise UserError(f"--eps must be > 0 (pixel space), got {args.eps}")
     if not args.out.endswith(".npz"):
         raise UserError(f"--out must name a .npz file, got {args.out}")
+    _check_attack_args(args)
     cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
+    norm = args.norm or cfg.eval_norm
     step = args.step_size if args.step_size is not None else 2.5 * args.eps / args.steps
-    attack = PGD(args.eps, step, args.steps, args.norm, random_start=not args.no_random_start,
-                 restarts=args.restarts, seed=cfg.seed)
-    xs, advs = [], []
-    for start in range(0, len(y), 500):
-        xb, yb = x[start:start + 500], y[start:start + 500]
-        xs.append(xb)
-        advs.append(attack(model, xb, yb))
+    attack = PGD(args.eps, step, args.steps, norm, random_start=not args.no_random_start,
+                 restarts=args.restarts)
+    gen = torch.Generator(device=dev).manual_seed(cfg.seed)  # one stream over all batches (reproducible)
+    advs = [attack(model, xb, yb, generator=gen) for xb, yb in zip(x.split(500), y.split(500))]
     x_adv = torch.cat(advs)
     with torch.no_grad():
         pred_clean = torch.cat([model(b).argmax(1) for b in x.split(500)])
@@ -212,12 +239,15 @@ def _attack(args: argparse.Namespace) -> int:
     buf = io.BytesIO()
     np.savez_compressed(
         buf, x=x.cpu().numpy(), x_adv=x_adv.cpu().numpy(), y=y.cpu().numpy(), pred_clean=pred_clean.cpu().numpy(),
-        pred_adv=pred_adv.cpu().numpy(), eps=args.eps, norm=args.norm, steps=args.steps, step_size=step,
+        pred_adv=pred_adv.cpu().numpy(), eps=args.eps, norm=norm, steps=args.steps, step_size=step,
         restarts=args.restarts, random_start=not args.no_random_start, run=str(args.run),
     )
-    atomic_write_bytes(args.out, buf.getvalue())
+    try:
+        atomic_write_bytes(args.out, buf.getvalue())
+    except OSError as e:
+        raise UserError(f"cannot write {args.out}: {e.strerror or e}; choose another --out") from e
     clean = (pred_clean == y).float().mean().item()
     robust = (pred_adv == y).float().mean().item()
-    print(f"{args.out}: {len(y)} examples, eps={args.eps} ({args.norm}), clean acc {clean:.4f}, "
+    print(f"{args.out}: {len(y)} examples, eps={args.eps} ({norm}), clean acc {clean:.4f}, "
           f"adversarial acc {robust:.4f}")
     return 0

@@ -346,6 +346,17 @@ def test_custom_per_example_loss_and_clear_errors():
         PGD(0.1, 0.05, 2)(model, x, y[:2])
 
 
+def test_steps_are_normalised_per_example():
+    # gradients of wildly different sizes: every example still moves by exactly step_size (l2 length / l_inf per pixel)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(4, 1, 5, 5, generator=g)
+    grad = torch.randn(4, 1, 5, 5, generator=g) * torch.tensor([1e-6, 1.0, 1e3, 1e6]).view(4, 1, 1, 1)
+    moved = (L2Step(10.0, 0.25).step(x, grad) - x).flatten(1).norm(dim=1)
+    assert torch.allclose(moved, torch.full((4,), 0.25), rtol=1e-5)
+    per_pixel = (LinfStep(1.0, 0.05).step(x, grad) - x).abs()
+    assert torch.allclose(per_pixel, torch.full_like(x, 0.05), atol=1e-7)
+
+
 def test_l2_step_with_zero_gradient_does_not_move_or_produce_nan():
     x = torch.rand(3, 5)
     out = L2Step(0.5, 0.1).step(x, torch.zeros_like(x))

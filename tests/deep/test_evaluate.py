@@ -7,17 +7,10 @@ from torch import nn
 
 from deep.attacks import PGD
 from deep.evaluate import correct_under_attack, default_step_size, robust_accuracy
+from tests.deep.test_attacks import linear_model
 
 torch.set_num_threads(1)
 
-
-def linear_model(n_in, n_classes, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    lin = nn.Linear(n_in, n_classes)
-    with torch.no_grad():
-        lin.weight.copy_(torch.randn(n_classes, n_in, generator=g))
-        lin.bias.copy_(torch.randn(n_classes, generator=g) * 0.1)
-    return nn.Sequential(nn.Flatten(), lin)
 
 
 def exact_binary_robust_accuracy(model, x, y, eps, dual, slack=0.0):

@@ -55,11 +55,24 @@ def test_a_folder_with_another_config_is_refused(tmp_path):
         train_run(small(lr=0.5), tmp_path / "r")
 
 
+def test_a_folder_where_nothing_was_trained_takes_the_corrected_config(tmp_path):
+    from deep.config import save_config
+
+    d = tmp_path / "r"
+    d.mkdir()
+    save_config(small(lr=0.5), d / "config.toml")  # a first attempt that failed before its first epoch
+    res = train_run(small(), d)
+    assert res.trained_epochs == 2 and load_run_config(d) == small()
+
+
 def test_partial_run_needs_resume(tmp_path):
     cfg = small(epochs=3)
     res = train_run(cfg, tmp_path / "r", stop_after=1)
     assert run_state(res.run_dir) == "partial" and (res.run_dir / CHECKPOINT).is_file()
-    with pytest.raises(ValueError, match="--resume"):
+    with pytest.raises(ValueError, match=r"epoch 1 of 3.*--resume"):
+        train_run(cfg, tmp_path / "r", resume=False)
+    (res.run_dir / "checkpoint.json").unlink()  # a crash between writing the .pt and its .json
+    with pytest.raises(ValueError, match=r"epoch \? of 3.*--resume"):
         train_run(cfg, tmp_path / "r", resume=False)
 
 
@@ -78,3 +91,22 @@ def test_missing_run_folder_errors_name_the_fix(tmp_path):
         load_run_model(tmp_path)
     with pytest.raises(FileNotFoundError, match="train the run first"):
         load_checkpoint(tmp_path)
+
+
+def test_corrupt_or_mismatched_weights_give_a_one_line_value_error(tmp_path):
+    d = train_run(small(width=8), tmp_path / "r").run_dir
+    good = (d / "model.pt").read_bytes()
+    for bad in (b"garbage", good[:1000]):
+        (d / "model.pt").write_bytes(bad)
+        with pytest.raises(ValueError, match="model.pt is not a readable torch state_dict") as info:
+            load_run_model(d)
+        assert "\n" not in str(info.value)
+    (d / CHECKPOINT).write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="checkpoint.pt is not a readable"):
+        load_checkpoint(d)
+    (d / "model.pt").write_bytes(good)
+    text = (d / "config.toml").read_text()
+    assert "width = 8" in text
+    (d / "config.toml").write_text(text.replace("width = 8", "width = 4"))
+    with pytest.raises(ValueError, match="does not hold weights of the model"):
+        load_run_model(d)

@@ -20,3 +20,11 @@ def test_unknown_group_is_an_argparse_error(capsys):
         main(["no-such-group"])
     assert e.value.code == 2
     assert build_parser().prog == "tradeoff"
+
+
+def test_a_build_dir_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    assert main(["--build-dir", str(a_file), "report"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradeoff: error:") and str(a_file) in err and err.count("\n") == 1

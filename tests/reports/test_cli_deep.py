@@ -58,6 +58,7 @@ def test_eval_prints_accuracy_and_sanity_and_writes_result(tmp_path, config_file
     assert {c["name"] for c in out["sanity"]["checks"]} >= {"unbounded_attack", "input_gradients"}
     result = json.loads((tmp_path / "b" / "results" / "deep" / "sanity_run.json").read_text())
     assert result["kind"] == "deep.sanity" and result["payload"]["run"] == "run"
+    assert result["scale"] == "quick" and result["dataset"] == "toy (synthetic)"
     assert main(["deep", "eval", str(tmp_path / "nope"), "--eps", "0.1"]) == 2
 
 
@@ -73,3 +74,83 @@ def test_attack_saves_examples_inside_the_ball(tmp_path, config_file, capsys):
     assert z["x_adv"].min() >= 0 and z["x_adv"].max() <= 1
     assert (z["pred_adv"] == z["y"]).mean() <= (z["pred_clean"] == z["y"]).mean()
     assert main(["deep", "attack", str(run), "--eps", "0.1", "--out", str(tmp_path / "a.txt")]) == 2
+    capsys.readouterr()
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    assert main(["deep", "attack", str(run), "--eps", "0.1", "--steps", "1", "--n", "5", "--out",
+                 str(a_file / "x.npz"), "--device", "cpu"]) == 2
+    assert capsys.readouterr().err.startswith("tradeoff: error: cannot write")
+    assert main(["deep", "train", str(config_file), "--run-dir", str(a_file), "--no-progress"]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["attack", "--eps", "0.1", "--steps", "0", "--out", "a.npz"],
+    ["attack", "--eps", "0.1", "--restarts", "0", "--out", "a.npz"],
+    ["eval", "--eps", "0.1", "--steps", "0"],
+    ["eval", "--eps", "0.1", "--batch-size", "0"],
+    ["eval", "--eps", "0.1", "--sanity-eps", "-1"],
+    ["eval", "--eps", "0.1", "--step-size", "-0.1"],
+    ["eval", "--eps", "0.1", "--sanity-n", "-1"],
+])
+def test_bad_attack_budgets_are_one_line_errors_before_any_work(tmp_path, argv, capsys):
+    # the run folder does not even exist: the budget is checked first
+    cmd, rest = argv[0], argv[1:]
+    assert main(["deep", cmd, str(tmp_path / "no-run"), *rest]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "must be >=" in err
+
+
+def test_train_epochs_override_zero_is_refused(tmp_path, config_file, capsys):
+    assert main(["deep", "train", str(config_file), "--run-dir", str(tmp_path / "r"), "--epochs", "0"]) == 2
+    assert "epochs" in capsys.readouterr().err
+
+
+def test_eval_scale_ranks_a_full_sanity_check_above_a_quick_one():
+    from reports.cli.deep import _eval_scale
+    from reports.report import scale_rank
+
+    assert scale_rank(_eval_scale(10_000, torch.device("cpu"))) > scale_rank(_eval_scale(500, torch.device("cpu")))
+
+
+def test_attack_defaults_to_the_runs_norm_and_is_reproducible(tmp_path, capsys):
+    cfg = tiny_config(name="l2", n_train=128, epochs=1, adv={"norm": "2", "eps": 0.5, "steps": 2},
+                      eval={"eps": [0.5], "steps": 2, "n_epoch": 32, "n_final": 32})
+    run = tmp_path / "run"
+    assert main(["deep", "train", str(save_config(cfg, tmp_path / "l2.toml")), "--run-dir", str(run),
+                 "--no-progress"]) == 0
+    outs = []
+    for name in ("a.npz", "b.npz"):
+        assert main(["deep", "attack", str(run), "--eps", "0.5", "--steps", "3", "--n", "40", "--out",
+                     str(tmp_path / name), "--device", "cpu"]) == 0
+        outs.append(np.load(tmp_path / name))
+    z = outs[0]
+    assert str(z["norm"]) == "2"
+    dist = np.sqrt(((z["x_adv"] - z["x"]).reshape(40, -1).astype(np.float64) ** 2).sum(1))
+    assert 0.1 < dist.max() <= 0.5 + 1e-5  # an l_inf attack at 0.5 would move up to 0.5·12 in l_2
+    assert np.array_equal(outs[0]["x_adv"], outs[1]["x_adv"])
+
+
+@pytest.mark.realdata
+def test_eval_points_of_a_disk_dataset_run_are_its_held_out_split(tmp_path):
+    """On the val-only Restricted ImageNet sample a run trains on 80% of val: eval/attack must use the other 20%."""
+    import os
+
+    from deep.datasets import dataset_spec
+    from deep.models import build_model
+    from deep.train import disk_datasets, materialise
+    from reports.cli.deep import _test_points
+
+    root = "/work/shared/data/imagenet-sample"
+    if not os.path.isdir(os.path.join(root, "val")):
+        pytest.skip(f"Restricted ImageNet sample not found at {root}")
+    cfg = tiny_config(name="rin", dataset="restricted_imagenet", data_root=root, model="resnet50", width=2)
+    run = tmp_path / "run"
+    run.mkdir()
+    save_config(cfg, run / "config.toml")
+    spec = dataset_spec(cfg.dataset)
+    model = build_model(cfg.model, spec.num_classes, spec.mean, spec.std, cfg.width, spec.image_size)
+    torch.save(model.state_dict(), run / "model.pt")
+    _, _, x, y, _ = _test_points(str(run), 3, "cpu")
+    held_x, held_y = materialise(disk_datasets(cfg)[1], 3)
+    assert torch.equal(x, held_x) and torch.equal(y, held_y)

@@ -98,6 +98,22 @@ def test_claim1_threshold_only_checked_when_eta_sqrt_d_at_least_3(tmp_path):
     assert "the 99%/1% part was not tested" in section(built.markdown.read_text(), 1)
 
 
+@pytest.mark.parametrize("norm, eps", [("inf", 0.2), ("2", 6.5)])
+def test_claim1_reads_the_real_producer_in_both_norms_and_without_monte_carlo(tmp_path, monkeypatch, capsys, norm,
+                                                                              eps):
+    # eta*sqrt(d) = 3 with d = 225: eta = 0.2; eps = 2*eta (l_inf) or 2*eta*sqrt(d) + 0.5 (l_2) -> the 99%/1% part
+    common = ["theory", "averaging", "--d", "225", "--eta-sqrt-d", "3", "--eps", str(eps), "--norm", norm]
+    for mc, verdict in (("20000", C.CONFIRMED), ("0", C.NOT_RUN)):
+        monkeypatch.setenv("TRADEOFF_BUILD", str(tmp_path / mc))
+        assert main([*common, "--mc-samples", mc]) == 0
+        capsys.readouterr()
+        built = build(tmp_path / f"out{mc}", tmp_path / mc / "results")
+        s1 = section(built.markdown.read_text(), 1)
+        assert verdicts(built)[1] == verdict, s1
+        if mc == "0":
+            assert "--mc-samples N" in s1 and "0.9987" in s1 and "unreadable" not in s1
+
+
 def test_claim3_svm_part_without_logistic_is_not_run(tmp_path):
     fx.svm(tmp_path / "a", good=True, logistic=False)
     fx.svm(tmp_path / "b", good=False, logistic=False)
@@ -136,6 +152,25 @@ def test_claim7_falls_back_to_largest_size_of_fig6(tmp_path):
     assert verdicts(built)[7] == C.CONFIRMED
     s7 = section(built.markdown.read_text(), 7)
     assert "largest training-set size of the Fig. 1/6 sweeps" in s7 and "Only ℓ∞ was run" in s7
+
+
+def test_claim7_needs_a_drop_beyond_the_seed_spread(tmp_path):
+    # means 0.980 -> 0.9775 -> 0.978: a 0.002 "drop" inside the 0.014 spread over seeds is no evidence of a fall
+    fx.sweep(tmp_path / "r", "fig7", {(0.0, 60000): [0.99, 0.97], (0.1, 60000): [0.985, 0.97],
+                                      (0.3, 60000): [0.978, 0.978]})
+    built = build(tmp_path, tmp_path / "r")
+    assert verdicts(built)[7] == C.NOT_CONFIRMED
+    assert "NOT a drop beyond the uncertainty" in section(built.markdown.read_text(), 7)
+
+
+def test_claim12_ignores_sanity_files_of_toy_demo_runs(tmp_path):
+    fx.sanity(tmp_path / "r", good=True)
+    fx.put(tmp_path / "r", "deep/sanity_toy_demo.json", "deep.sanity",
+           {"run": "toy_demo", "checks": [{"name": "more_steps", "passed": False, "detail": "0.67 -> 0.70"}]},
+           dataset="toy (synthetic)")
+    built = build(tmp_path, tmp_path / "r")
+    assert verdicts(built)[12] == C.CONFIRMED
+    assert "Ignored 1 file(s) of synthetic demo runs" in section(built.markdown.read_text(), 12)
 
 
 def test_claim8_takes_the_standard_model_from_other_sweeps(tmp_path):
