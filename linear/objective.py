@@ -75,8 +75,8 @@ class AdversarialLogisticObjective:
         if not np.all(np.abs(y) == 1):
             raise ValueError("y must contain only -1 and +1")
         self.eps, self.norm, self.box = check_eps(eps), check_norm(norm), bool(box)
-        if alpha < 0:
-            raise ValueError(f"alpha (L2 regularisation) must be >= 0, got {alpha}")
+        if not (np.isfinite(alpha) and alpha >= 0):
+            raise ValueError(f"alpha (L2 regularisation) must be a finite number >= 0, got {alpha}")
         self.alpha = float(alpha)
         if self.box:
             check_in_box(X)
