@@ -56,6 +56,8 @@ def _resolve(args: argparse.Namespace):
     if getattr(args, "eps", None) is None:
         args.eps = 2.0 * dist.eta
     check_eps(args.eps)
+    if getattr(args, "seed", 0) < 0:
+        raise UserError(f"--seed must be an integer >= 0 (numpy.random.default_rng), got {args.seed}")
     if getattr(args, "mc_samples", 0) < 0:
         raise UserError(f"--mc-samples must be >= 0, got {args.mc_samples}")
     if args.mc_samples and 8 * dist.dim > MAX_MC_ROW_BYTES:

@@ -111,6 +111,8 @@ def test_all_runs_every_step_and_the_svm_steps(build, capsys, monkeypatch):
         (["theory", "averaging", "--eps", "-0.1"], "eps"),
         (["theory", "averaging", "--eps", "inf"], "eps"),
         (["theory", "averaging", "--mc-samples", "-5"], "--mc-samples"),
+        (["theory", "averaging", "--seed", "-1"], "--seed"),
+        (["theory", "bound", "--seed", "-1", "--mc-samples", "0"], "--seed"),
         (["theory", "averaging", "--d", "100000000"], "--mc-samples 0"),
         (["theory", "bound", "--d", "50", "--eps", "0.01"], "--eps"),
         (["theory", "frontier", "--d", "50", "--eps", "0.01"], "eps"),
