@@ -28,7 +28,12 @@ def _add_common(parser: argparse.ArgumentParser, mc_default: int = 100_000) -> N
     eta = parser.add_mutually_exclusive_group()
     eta.add_argument("--eta", type=float, default=None, help="weak features' mean shift (default 2/sqrt(d))")
     eta.add_argument("--eta-sqrt-d", type=float, default=None, help="give eta as eta*sqrt(d) instead (default 2)")
-    parser.add_argument("--eps", type=float, default=None, help="adversary's radius (default 2*eta)")
+    parser.add_argument(
+        "--eps",
+        type=float,
+        default=None,
+        help="adversary's radius (default: Theorem 1's shift, 2*eta for l_inf, 2*eta*sqrt(d) for --norm 2)",
+    )
     parser.add_argument("--norm", choices=("inf", "2"), default="inf", help="adversary's norm (default inf)")
     parser.add_argument(
         "--mc-samples",
@@ -53,8 +58,10 @@ def _resolve(args: argparse.Namespace):
             raise UserError(f"--eta-sqrt-d must be a finite number >= 0, got {ets}")
         args.eta = ets / math.sqrt(args.d)
     dist = FeatureDistribution(args.d, args.p, args.eta)
-    if getattr(args, "eps", None) is None:
-        args.eps = 2.0 * dist.eta
+    if not hasattr(args, "norm"):
+        args.norm = "inf"
+    if getattr(args, "eps", None) is None:  # Theorem 1's shift x_i -> x_i - 2 eta y, measured in the chosen norm
+        args.eps = 2.0 * dist.eta * (1.0 if args.norm == "inf" else math.sqrt(dist.d))
     check_eps(args.eps)
     if getattr(args, "seed", 0) < 0:
         raise UserError(f"--seed must be an integer >= 0 (numpy.random.default_rng), got {args.seed}")
@@ -62,8 +69,6 @@ def _resolve(args: argparse.Namespace):
         raise UserError(f"--mc-samples must be >= 0, got {args.mc_samples}")
     if args.mc_samples and 8 * dist.dim > MAX_MC_ROW_BYTES:
         raise UserError(f"--d {dist.d} is too large for Monte Carlo (one sample > 64 MiB); use --mc-samples 0")
-    if not hasattr(args, "norm"):
-        args.norm = "inf"
     return dist
 
 
@@ -225,7 +230,7 @@ def run_bound(args: argparse.Namespace) -> int:
     dist = _resolve(args)
     if not theorem1_applies(dist, args.eps, args.norm):
         need = "2*eta" if args.norm == "inf" else "2*eta*sqrt(d)"
-        raise UserError(f"Theorem 1 needs --eps >= {need} (got {args.eps:.6g}); omit --eps for 2*eta")
+        raise UserError(f"Theorem 1 needs --eps >= {need} (got {args.eps:.6g}); omit --eps for {need}")
     if dist.p >= 1.0:
         raise UserError("Theorem 1 needs --p < 1 (at p = 1 the robust feature alone is perfect)")
     rng = np.random.default_rng(args.seed)

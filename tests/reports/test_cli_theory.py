@@ -101,6 +101,22 @@ def test_all_runs_every_step_and_the_svm_steps(build, capsys, monkeypatch):
         assert (build / "results" / "theory" / f"{name}.json").exists()
 
 
+def test_l2_default_eps_is_theorem1_radius(build, capsys):
+    # with --norm 2 the default radius is Theorem 1's shift in l_2, 2 eta sqrt(d) = 2 (eta sqrt(d) = 1 here):
+    # bound and frontier run without --eps instead of refusing their own default
+    base = ["--d", "100", "--eta-sqrt-d", "1", "--norm", "2"]
+    assert main(["theory", "averaging", *base, "--mc-samples", "0"]) == 0
+    from scipy.stats import norm
+
+    pl = read_result(build / "results" / "theory" / "averaging.json")["payload"]
+    assert pl["eps"] == pytest.approx(2.0) and pl["robust_closed"] == pytest.approx(norm.cdf(1 - 2))
+    assert main(["theory", "bound", *base, "--mc-samples", "200"]) == 0
+    assert read_result(build / "results" / "theory" / "bound.json")["payload"]["eps"] == pytest.approx(2.0)
+    assert main(["theory", "frontier", *base, "--points", "5"]) == 0
+    assert read_result(build / "results" / "theory" / "frontier.json")["payload"]["eps"] == pytest.approx(2.0)
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize(
     "argv, word",
     [
