@@ -72,6 +72,17 @@ def _resolve(args: argparse.Namespace):
     return dist
 
 
+def _require_theorem1(dist, args: argparse.Namespace) -> None:
+    """UserError unless Theorem 1 applies: p < 1 and the shift 2 eta y fits in the --eps ball of --norm."""
+    from theory.theorem1 import theorem1_applies
+
+    if not theorem1_applies(dist, args.eps, args.norm):
+        need = "2*eta" if args.norm == "inf" else "2*eta*sqrt(d)"
+        raise UserError(f"Theorem 1 needs --eps >= {need} (got {args.eps:.6g}); omit --eps for {need}")
+    if dist.p >= 1.0:
+        raise UserError("Theorem 1 needs --p < 1 (at p = 1 the robust feature alone is perfect)")
+
+
 def _result_path(name: str):
     from data.paths import results_dir
 
@@ -224,15 +235,11 @@ def run_bound(args: argparse.Namespace) -> int:
     """Theorem 1: robust <= p/(1-p) * delta for exact linear rules and Monte Carlo non-linear ones; tightness."""
     from theory.accuracy import linear_accuracy
     from theory.montecarlo import estimate_many
-    from theory.theorem1 import check_theorem1, check_theorem1_interval, theorem1_applies, tight_point
+    from theory.theorem1 import check_theorem1, check_theorem1_interval, tight_point
 
     started = time.perf_counter()
     dist = _resolve(args)
-    if not theorem1_applies(dist, args.eps, args.norm):
-        need = "2*eta" if args.norm == "inf" else "2*eta*sqrt(d)"
-        raise UserError(f"Theorem 1 needs --eps >= {need} (got {args.eps:.6g}); omit --eps for {need}")
-    if dist.p >= 1.0:
-        raise UserError("Theorem 1 needs --p < 1 (at p = 1 the robust feature alone is perfect)")
+    _require_theorem1(dist, args)
     rng = np.random.default_rng(args.seed)
     rows = []
     for name, (w, b) in _exact_rules(dist, rng).items():
@@ -318,6 +325,7 @@ def run_frontier(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     dist = _resolve(args)
+    _require_theorem1(dist, args)
     points = getattr(args, "points", 61)
     if not 2 <= points <= 10_001:
         raise UserError(f"--points must be between 2 and 10001, got {points}")
