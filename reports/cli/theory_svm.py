@@ -275,7 +275,10 @@ def register(top) -> None:
     sub = group(top, "theory", "the paper's theory on D(d, p, eta), computed exactly")
 
     svm = sub.add_parser("svm", help="Theorem 2: population SVM and logistic minimisers, Lemmas D.1-D.5",
-                         description=run_svm.__doc__)
+                         description="Theorem 2 (PAPER.md 4): the population soft-margin SVM on D, standard and "
+                         "l_inf-adversarial, with lambda tuned so ||w*||_2 = 1; Lemmas D.1-D.5, the side condition "
+                         "eps_train < 2p - 1, and the same study with logistic loss. "
+                         "Writes <build>/results/theory/svm.json.")
     _add_distribution_options(svm)
     svm.add_argument("--eps-train", default=None, help="adversarial training radius (number or Keta; default 2eta)")
     svm.add_argument("--eps", default=None, help="evaluation radius (number or e.g. 2eta; default 2eta)")
@@ -284,7 +287,9 @@ def register(top) -> None:
     svm.set_defaults(func=cmd_svm)
 
     fin = sub.add_parser("finite", help="finite-sample curve: standard/robust accuracy of learned rules against n",
-                         description=run_finite.__doc__)
+                         description="Finite samples (beyond the paper): standard and l_inf-adversarially trained "
+                         "linear rules learned from n samples of D, with exact standard and robust accuracy against n. "
+                         "Writes <build>/results/theory/finite_sample.json and figures/theory_finite_sample.png.")
     _add_distribution_options(fin)
     fin.add_argument("--eps-train", default="0,eta,2eta", help="training radii, comma-separated (default 0,eta,2eta)")
     fin.add_argument("--eps", default=None, help="evaluation radius (default 2eta)")
@@ -298,7 +303,9 @@ def register(top) -> None:
     fin.set_defaults(func=cmd_finite)
 
     tr = sub.add_parser("transfer", help="claim 4: the -2 eta y shift fools independently trained standard models",
-                        description=run_transfer.__doc__)
+                        description="Claim 4 (PAPER.md 7): the fixed shift x_i -> x_i - 2 eta y of every weak "
+                        "feature fools standard linear models trained on independent samples. Writes "
+                        "<build>/results/theory/transfer.json.")
     _add_distribution_options(tr)
     tr.add_argument("--n-models", default="5", help="independently trained models (default 5)")
     tr.add_argument("--n-train", default="1000", help="training samples per model (default 1000)")

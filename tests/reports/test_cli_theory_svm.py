@@ -101,3 +101,12 @@ def test_all_steps_run_with_minimal_namespace(build, capsys):
     finite = read_result(build / "results" / "theory" / "finite_sample.json")["payload"]
     assert finite["eps_eval"] == pytest.approx(0.4) and finite["eta"] == pytest.approx(0.2)
     assert read_result(build / "results" / "theory" / "transfer.json")["payload"]["eps"] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("command", ["svm", "finite", "transfer"])
+def test_help_describes_the_command_for_users(command, capsys):
+    # the description is for users: what is computed and where it is written, not a Python return signature
+    with pytest.raises(SystemExit):
+        main(["theory", command, "--help"])
+    out = capsys.readouterr().out
+    assert "results/theory/" in out and "return" not in out
