@@ -153,6 +153,7 @@ def _fmt(x) -> str:
 
 
 def cmd_svm(args) -> int:
+    """``tradeoff theory svm``: validate the options, run Theorem 2 (Appendix D) and print the table or JSON."""
     d, p, eta = _distribution_args(args)
     eps_train = None if args.eps_train is None else _eps_value(args.eps_train, eta, "--eps-train")
     eps_eval = None if args.eps is None else _eps_value(args.eps, eta, "--eps")
@@ -209,6 +210,7 @@ def _print_finite(payload: dict) -> None:
 
 
 def cmd_finite(args) -> int:
+    """``tradeoff theory finite``: validate the options, run the finite-sample curve and print it (or JSON)."""
     from theory.finite_sample import LOSSES, log_grid
 
     d, p, eta = _distribution_args(args)
@@ -261,6 +263,7 @@ def _print_transfer(payload: dict) -> None:
 
 
 def cmd_transfer(args) -> int:
+    """``tradeoff theory transfer``: validate the options, run claim 4 (PAPER.md 7) and print it (or JSON)."""
     d, p, eta = _distribution_args(args)
     payload, path = run_transfer(d, p, eta, _int(args.n_models, "--n-models"), _int(args.n_train, "--n-train"),
                                  _int(args.n_test, "--n-test"), _int(args.seed, "--seed", 0))
