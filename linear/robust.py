@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from theory.accuracy import canonical_norm
+
 NORMS = ("inf", "2")
 
 
 def check_norm(norm: object) -> str:
-    """Normalise a norm name: ``"inf"``/``"linf"``/``np.inf`` → ``"inf"``, ``"2"``/``"l2"``/``2`` → ``"2"``."""
-    key = str(norm).lower().removeprefix("l")
-    if key in ("inf", "infinity"):
-        return "inf"
-    if key in ("2", "2.0"):
-        return "2"
-    raise ValueError(f"unknown norm {norm!r}: use 'inf' (l_inf) or '2' (l_2)")
+    """Normalise a norm name: ``"inf"``/``"linf"``/``np.inf`` → ``"inf"``, ``"2"``/``"l2"``/``2`` → ``"2"``; the
+    project's one parser of norm names, :func:`theory.accuracy.canonical_norm` (ValueError naming ``norm``)."""
+    return canonical_norm(norm)
 
 
 def check_eps(eps: object) -> float:
