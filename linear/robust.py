@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from theory.accuracy import canonical_norm
+from theory.accuracy import worst_case_perturbation as _unboxed_perturbation
 
 NORMS = ("inf", "2")
 
@@ -121,16 +122,12 @@ def worst_case_perturbation(w, b, X, y, eps: float, norm: str = "inf", box: bool
     eps, norm = check_eps(eps), check_norm(norm)
     if box:
         check_in_box(X)
-    c = y[:, None] * w[None, :]  # the margin's gradient in δ
+    if not box:  # the closed forms of the synthetic theory (theory.accuracy), any input space
+        return _unboxed_perturbation(w, b, X, y, eps, norm).reshape(shape)
     if norm == "inf":
-        delta = -eps * np.sign(c)
-        if box:
-            delta = np.clip(X + delta, 0.0, 1.0) - X
-    elif box:
-        delta = _l2_box_perturbation(c, X, eps)
+        delta = np.clip(X + _unboxed_perturbation(w, b, X, y, eps, norm), 0.0, 1.0) - X
     else:
-        nw = np.linalg.norm(w)
-        delta = -eps * c / nw if nw > 0 else np.zeros_like(X)
+        delta = _l2_box_perturbation(y[:, None] * w[None, :], X, eps)
     return delta.reshape(shape)
 
 
