@@ -24,6 +24,16 @@ from reports.cli._base import UserError, emit_json, format_table, group, warn
 DEFAULT_D = 1000
 DEFAULT_P = 0.95
 THEOREM2_ETA_SQRT_D = 4.0
+MAX_SAMPLE_BYTES = 2 * 2**30  # one float64 sample matrix (n, d + 1) of finite/transfer must fit in this
+GENERAL_CHECK_MAX_D = 10**6  # Lemma D.1's general-w minimisation has 2 (d + 1) variables
+
+
+def _check_sample_bytes(n: int, d: int, option: str) -> None:
+    """UserError when ``n`` samples of D (float64, d + 1 columns) would not fit in ``MAX_SAMPLE_BYTES``."""
+    need = 8 * n * (d + 1)
+    if need > MAX_SAMPLE_BYTES:
+        raise UserError(f"{option} {n} samples at --d {d} need {need / 2**30:.3g} GiB in memory (limit "
+                        f"{MAX_SAMPLE_BYTES / 2**30:g} GiB); lower {option} or --d")
 
 
 # ----------------------------------------------------------------------------------------------- argument parsing
@@ -157,6 +167,9 @@ def cmd_svm(args) -> int:
     d, p, eta = _distribution_args(args)
     eps_train = None if args.eps_train is None else _eps_value(args.eps_train, eta, "--eps-train")
     eps_eval = None if args.eps is None else _eps_value(args.eps, eta, "--eps")
+    if d > GENERAL_CHECK_MAX_D and not args.no_general_check:
+        raise UserError(f"--d {d} is too large for Lemma D.1's general-w check ({2 * (d + 1)} variables, limit "
+                        f"d <= {GENERAL_CHECK_MAX_D}); add --no-general-check")
     payload, path = run_svm(d, p, eta, eps_train, eps_eval, seed=_int(args.seed, "--seed", 0),
                             check_general=not args.no_general_check)
     emit_json(payload) if args.json else _print_svm(payload)
@@ -217,6 +230,7 @@ def cmd_finite(args) -> int:
     n_min, n_max = _int(args.n_min, "--n-min"), _int(args.n_max, "--n-max")
     if n_max < n_min:
         raise UserError(f"--n-max ({n_max}) must be >= --n-min ({n_min})")
+    _check_sample_bytes(n_max, d, "--n-max")
     ns = log_grid(n_min, n_max, _int(args.per_decade, "--per-decade"))
     eps_trains = _eps_list(args.eps_train, eta, "--eps-train")
     base = _int(args.seed, "--seed", 0)
@@ -265,8 +279,11 @@ def _print_transfer(payload: dict) -> None:
 def cmd_transfer(args) -> int:
     """``tradeoff theory transfer``: validate the options, run claim 4 (PAPER.md 7) and print it (or JSON)."""
     d, p, eta = _distribution_args(args)
-    payload, path = run_transfer(d, p, eta, _int(args.n_models, "--n-models"), _int(args.n_train, "--n-train"),
-                                 _int(args.n_test, "--n-test"), _int(args.seed, "--seed", 0))
+    n_train, n_test = _int(args.n_train, "--n-train"), _int(args.n_test, "--n-test")
+    _check_sample_bytes(n_train, d, "--n-train")
+    _check_sample_bytes(n_test, d, "--n-test")
+    payload, path = run_transfer(d, p, eta, _int(args.n_models, "--n-models"), n_train, n_test,
+                                 _int(args.seed, "--seed", 0))
     emit_json(payload) if args.json else _print_transfer(payload)
     print(f"wrote {path}", file=sys.stderr)
     return 0
@@ -333,7 +350,10 @@ def svm_step(args) -> None:
     if eta < eta_min - 1e-12:
         warn(f"theory svm: Theorem 2 needs eta >= 4/sqrt(d) = {eta_min:.4g}; using it instead of eta = {eta:.4g}")
         eta = eta_min
-    payload, path = run_svm(d, p, eta, seed=int(getattr(args, "seed", 0) or 0))
+    check_general = d <= GENERAL_CHECK_MAX_D
+    if not check_general:
+        warn(f"theory svm: skipping Lemma D.1's general-w check at d = {d} > {GENERAL_CHECK_MAX_D}")
+    payload, path = run_svm(d, p, eta, seed=int(getattr(args, "seed", 0) or 0), check_general=check_general)
     emit_json(payload) if getattr(args, "json", False) else _print_svm(payload)
     print(f"wrote {path}", file=sys.stderr)
 
@@ -345,7 +365,8 @@ def finite_step(args) -> None:
 
     d, p, eta = _step_dist(args)
     seed = int(getattr(args, "seed", 0) or 0)
-    eps_eval = getattr(args, "eps", None)  # `theory all --eps` sets the evaluation radius (default 2 eta)
+    # `theory all --eps` sets the evaluation radius (default 2 eta); the curve's robust accuracy is l_inf only
+    eps_eval = getattr(args, "eps", None) if getattr(args, "norm", "inf") == "inf" else None
     payload, path, fig = run_finite(d, p, eta, log_grid(10, 1000, 2), [0.0, eta, 2 * eta], [seed], eps_eval)
     emit_json(payload) if getattr(args, "json", False) else _print_finite(payload)
     print(f"wrote {path} and {fig}", file=sys.stderr)

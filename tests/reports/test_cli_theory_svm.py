@@ -81,6 +81,11 @@ def test_transfer_json(build, capsys):
         (["theory", "finite", "--eps-train", "0,xeta"], "--eps-train"),
         (["theory", "finite", "--loss", "hinge"], "--loss"),
         (["theory", "transfer", "--n-models", "0"], "--n-models"),
+        # sizes that cannot run: refused up front instead of a MemoryError traceback or an endless solve
+        (["theory", "transfer", "--d", "10000000", "--n-train", "10"], "--n-test"),
+        (["theory", "transfer", "--d", "1000000", "--n-train", "100000", "--n-test", "10"], "--n-train"),
+        (["theory", "finite", "--d", "10000000", "--n-max", "1000"], "--n-max"),
+        (["theory", "svm", "--d", "100000000"], "--no-general-check"),
     ],
 )
 def test_bad_input_is_one_line_error(build, capsys, argv, word):
