@@ -66,6 +66,10 @@ def _prepare(w, b, X, y):
     if not np.all(np.abs(y) == 1):
         raise ValueError("y must contain only -1 and +1 (map the two classes to +-1 first)")
     b = float(np.asarray(b, dtype=np.float64).reshape(-1)[0])
+    if not (np.all(np.isfinite(w)) and np.isfinite(b)):
+        raise ValueError("w (weights) and b (intercept) must be finite")
+    if not np.isfinite(X.sum()):  # one pass: a NaN or inf anywhere makes the sum non-finite
+        raise ValueError("X has NaN or infinite values; clean the data first")
     return w, b, X, y
 
 
