@@ -105,6 +105,10 @@ def test_config_errors():
             Fig5Config(**bad).checked()
     with pytest.raises(ValueError, match="alpha"):
         minimise_adversarial_logistic(X, y, 0.1, alpha=float("nan"))
+    X_nan = X.copy()
+    X_nan[2, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):  # was a NaN objective and w = 0, reported only as unconverged
+        minimise_adversarial_logistic(X_nan, y, 0.1)
 
 
 def test_study_is_deterministic(small_fig5):
