@@ -142,3 +142,14 @@ def test_bad_input_is_one_line_exit_2(build, capsys, argv, word):
     err = capsys.readouterr().err.strip()
     assert err.startswith("tradeoff: error:") and "\n" not in err and word in err
     assert "Traceback" not in err
+
+
+def test_frontier_figure_puts_sign_x1_where_it_is(build, capsys):
+    # d = 1, eta = 2: the default eps = 2 eta = 4 >= 1 erases x_1, so sign(x_1) has robust accuracy 0, not p
+    from reports.figures.theory_frontier import tight_point_xy
+
+    assert main(["theory", "frontier", "--d", "1", "--points", "5"]) == 0
+    capsys.readouterr()
+    payload = read_result(build / "results" / "theory" / "frontier.json")["payload"]
+    assert tight_point_xy(payload) == (pytest.approx(0.95), 0.0)
+    assert (build / "figures" / "theory_frontier.png").stat().st_size > 0
