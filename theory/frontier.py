@@ -353,7 +353,8 @@ class Frontier:
     gap: float
 
     def to_payload(self) -> dict:
-        """Payload of a ``theory.frontier`` result file (reports/RESULTS.md), NaN as null."""
+        """Payload of a ``theory.frontier`` result file (reports/RESULTS.md); NaN (infeasible delta) stays NaN here and
+        becomes null when ``data.io.write_result`` stores it."""
         return {
             "d": self.d,
             "p": self.p,
