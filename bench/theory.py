@@ -47,6 +47,7 @@ def _peak_rss_bytes() -> int:
 
 
 def bench_closed_form() -> tuple[bool, str]:
+    """Time :func:`theory.accuracy.symmetric_accuracy` on 10^6 random (w_1, v, eps) points (target < 1 s)."""
     rng = np.random.default_rng(0)
     w1 = rng.uniform(-3, 3, CLOSED_FORM_POINTS)
     v = rng.uniform(0, 3, CLOSED_FORM_POINTS)
@@ -60,6 +61,7 @@ def bench_closed_form() -> tuple[bool, str]:
 
 
 def bench_frontier() -> tuple[bool, str]:
+    """Time :func:`theory.frontier.tradeoff_frontier` at d = 10^4, eps = 2 eta (target < 2 s)."""
     dist = FeatureDistribution(FRONTIER_D, 0.95, 2 / math.sqrt(FRONTIER_D))
     points = len(tradeoff_frontier(dist, 2 * dist.eta).delta)
     secs = _best_of(lambda: tradeoff_frontier(dist, 2 * dist.eta), 2)
@@ -71,6 +73,8 @@ def bench_frontier() -> tuple[bool, str]:
 
 
 def bench_monte_carlo(n: int) -> tuple[bool, str]:
+    """Monte Carlo of the averaging rule under its exact l_inf worst case, ``n`` samples at d = 1000; peak memory
+    (target < 2 GiB)."""
     dist = FeatureDistribution(MC_D, 0.95, 2 / math.sqrt(MC_D))
     w = np.r_[0.0, np.ones(MC_D)]
     tracemalloc.start()
@@ -91,6 +95,7 @@ def bench_monte_carlo(n: int) -> tuple[bool, str]:
 
 
 def main(argv: list[str]) -> int:
+    """Run the three theory benchmarks, print each with the machine line; 0 if every target is met."""
     parser = argparse.ArgumentParser(prog="python -m bench.theory", description=__doc__)
     parser.add_argument("--mc-samples", type=int, default=MC_SAMPLES, help="Monte Carlo samples (default 1e7)")
     parser.add_argument("--quick", action="store_true", help="Monte Carlo with 1e5 samples only")

@@ -273,7 +273,12 @@ def fetch_mnist(root: str | os.PathLike | None = None, progress: bool = True, lo
     missing = missing_mnist_files(folder, log)
     if not missing:
         return folder
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FileNotFoundError(
+            f"cannot create the MNIST folder {folder} ({e.strerror}); choose a writable --root or set $TRADEOFF_DATA"
+        ) from None
     tried = [f"cache {folder}: missing {', '.join(missing)}"]
     for route in ROUTES:
         if not missing:

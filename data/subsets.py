@@ -45,6 +45,8 @@ def stratified_subsample(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-d, got shape {labels.shape}")
     N = len(labels)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise ValueError(f"n must be an integer, got {n!r}")
     if not 0 < n <= N:
         raise ValueError(f"cannot draw n={n} examples from {N}; need 0 < n <= {N}")
     rng = np.random.default_rng(seed)

@@ -50,6 +50,12 @@ class Fig5Config:
             raise ValueError(f"active_rel must be in (0, 1], got {self.active_rel}")
         if self.n_k < 2:
             raise ValueError(f"n_k must be >= 2, got {self.n_k}")
+        if not (np.isfinite(self.alpha) and self.alpha >= 0):
+            raise ValueError(f"alpha (L2 regularisation) must be a finite number >= 0, got {self.alpha!r}")
+        if not (np.isfinite(self.tol) and self.tol > 0):
+            raise ValueError(f"tol (L-BFGS-B gradient tolerance) must be a finite number > 0, got {self.tol!r}")
+        if self.max_iter < 1:
+            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}")
         return Fig5Config((a, b), check_eps(self.eps), check_norm(self.norm), bool(self.box), float(self.alpha),
                           float(self.tol), int(self.max_iter), int(self.n_k), self.rank_by,
                           float(self.top_fraction), float(self.active_rel))

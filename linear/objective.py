@@ -74,9 +74,13 @@ class AdversarialLogisticObjective:
         y = np.asarray(y, dtype=np.float64)
         if not np.all(np.abs(y) == 1):
             raise ValueError("y must contain only -1 and +1")
+        if X.ndim != 2 or len(X) != len(y):
+            raise ValueError(f"X must be (n, d) with one row per label, got {X.shape} for {len(y)} labels")
+        if not np.isfinite(X.sum()):  # one pass: a NaN or inf anywhere makes the sum non-finite
+            raise ValueError("X has NaN or infinite values; clean the data first")
         self.eps, self.norm, self.box = check_eps(eps), check_norm(norm), bool(box)
-        if alpha < 0:
-            raise ValueError(f"alpha (L2 regularisation) must be >= 0, got {alpha}")
+        if not (np.isfinite(alpha) and alpha >= 0):
+            raise ValueError(f"alpha (L2 regularisation) must be a finite number >= 0, got {alpha}")
         self.alpha = float(alpha)
         if self.box:
             check_in_box(X)

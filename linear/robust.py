@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from theory.accuracy import canonical_norm
+from theory.accuracy import worst_case_perturbation as _unboxed_perturbation
+
 NORMS = ("inf", "2")
 
 
 def check_norm(norm: object) -> str:
-    """Normalise a norm name: ``"inf"``/``"linf"``/``np.inf`` → ``"inf"``, ``"2"``/``"l2"``/``2`` → ``"2"``."""
-    key = str(norm).lower().removeprefix("l")
-    if key in ("inf", "infinity"):
-        return "inf"
-    if key in ("2", "2.0"):
-        return "2"
-    raise ValueError(f"unknown norm {norm!r}: use 'inf' (l_inf) or '2' (l_2)")
+    """Normalise a norm name: ``"inf"``/``"linf"``/``np.inf`` → ``"inf"``, ``"2"``/``"l2"``/``2`` → ``"2"``; the
+    project's one parser of norm names, :func:`theory.accuracy.canonical_norm` (ValueError naming ``norm``)."""
+    return canonical_norm(norm)
 
 
 def check_eps(eps: object) -> float:
@@ -67,6 +66,10 @@ def _prepare(w, b, X, y):
     if not np.all(np.abs(y) == 1):
         raise ValueError("y must contain only -1 and +1 (map the two classes to +-1 first)")
     b = float(np.asarray(b, dtype=np.float64).reshape(-1)[0])
+    if not (np.all(np.isfinite(w)) and np.isfinite(b)):
+        raise ValueError("w (weights) and b (intercept) must be finite")
+    if not np.isfinite(X.sum()):  # one pass: a NaN or inf anywhere makes the sum non-finite
+        raise ValueError("X has NaN or infinite values; clean the data first")
     return w, b, X, y
 
 
@@ -123,16 +126,12 @@ def worst_case_perturbation(w, b, X, y, eps: float, norm: str = "inf", box: bool
     eps, norm = check_eps(eps), check_norm(norm)
     if box:
         check_in_box(X)
-    c = y[:, None] * w[None, :]  # the margin's gradient in δ
+    if not box:  # the closed forms of the synthetic theory (theory.accuracy), any input space
+        return _unboxed_perturbation(w, b, X, y, eps, norm).reshape(shape)
     if norm == "inf":
-        delta = -eps * np.sign(c)
-        if box:
-            delta = np.clip(X + delta, 0.0, 1.0) - X
-    elif box:
-        delta = _l2_box_perturbation(c, X, eps)
+        delta = np.clip(X + _unboxed_perturbation(w, b, X, y, eps, norm), 0.0, 1.0) - X
     else:
-        nw = np.linalg.norm(w)
-        delta = -eps * c / nw if nw > 0 else np.zeros_like(X)
+        delta = _l2_box_perturbation(y[:, None] * w[None, :], X, eps)
     return delta.reshape(shape)
 
 

@@ -168,8 +168,10 @@ def worst_case_perturbation(w, b, x, y, eps, norm="inf") -> np.ndarray:
         raise ValueError(f"x must have shape (n, {w.shape[0]}) to match w, got {x.shape}")
     if y.shape != (x.shape[0],):
         raise ValueError(f"y must have shape ({x.shape[0]},), got {y.shape}")
-    if not math.isfinite(float(b)):
-        raise ValueError(f"b (bias) must be finite, got {b!r}")
+    if not np.all(np.abs(y) == 1):
+        raise ValueError("y (labels) must contain only -1 and +1")
+    if not (np.all(np.isfinite(w)) and math.isfinite(float(b))):
+        raise ValueError("w (weights) and b (bias) must be finite")
     if norm == "inf":
         direction = np.sign(w)
     else:

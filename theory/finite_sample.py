@@ -63,6 +63,12 @@ def train_linear(
         raise ValueError(f"x must be (n, dim) and y (n,) with n >= 1 (got {x.shape} and {y.shape})")
     if not np.all(np.abs(y) == 1):
         raise ValueError("y must contain only -1 and +1")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x has NaN or infinite values")
+    try:
+        eps_train = float(eps_train)
+    except (TypeError, ValueError):
+        raise ValueError(f"eps_train must be a finite number >= 0 (got {eps_train!r})") from None
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES} (got {loss!r})")
     if not (math.isfinite(eps_train) and eps_train >= 0):
@@ -126,6 +132,8 @@ def log_grid(n_min: int, n_max: int, per_decade: int = 2) -> list[int]:
     """Integers log-spaced from n_min to n_max (inclusive), about ``per_decade`` per factor 10, without repeats."""
     if not (isinstance(n_min, (int, np.integer)) and n_min >= 1 and n_max >= n_min):
         raise ValueError(f"need integers 1 <= n_min <= n_max (got {n_min}, {n_max})")
+    if per_decade < 1:
+        raise ValueError(f"per_decade must be >= 1 (got {per_decade})")
     count = max(2, int(round(per_decade * math.log10(n_max / n_min))) + 1) if n_max > n_min else 1
     return sorted({int(round(v)) for v in np.geomspace(n_min, n_max, count)})
 
@@ -149,6 +157,9 @@ def finite_sample_curve(
     eps_trains = [float(e) for e in eps_trains]
     if not eps_trains or any(not (math.isfinite(e) and e >= 0) for e in eps_trains):
         raise ValueError(f"eps_train values must be finite and >= 0 (got {eps_trains})")
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must be a non-empty list of integers")
     rows = []
     for seed in seeds:
         for n in ns:

@@ -10,10 +10,11 @@ For ``delta`` in [0, 1] the frontier is the best robust accuracy of any classifi
   classifier beats the Bayes rule on ``x_1`` alone, of accuracy ``p``.
 * ``exact``: the best robust accuracy *reached* by randomised mixtures of rules whose accuracies are computed exactly
   (``sign(x_1)``, the constant rule, the Bayes rule and the whole family of linear rules): the upper concave envelope
-  of their (standard, robust) points. It equals ``upper`` for ``delta >= 1 - p`` (``sign(x_1)``, the tight point) and
-  approaches Theorem 1's line below ``1 - p`` as ``eta sqrt(d)`` grows; the true frontier lies between ``exact`` and
-  ``upper`` (``gap`` reports the distance). The paper's construction, the mixture of ``sign(x_1)`` with the Bayes rule,
-  is reported on its own (``mixture``).
+  of their (standard, robust) points. For ``eps < 1`` (``sign(x_1)`` is then never fooled) it equals ``upper`` for
+  ``delta >= 1 - p`` (the tight point) and approaches Theorem 1's line below ``1 - p`` as ``eta sqrt(d)`` grows; for
+  ``eps >= 1`` the adversary can erase ``x_1`` too and ``exact`` may sit far below ``upper``. The true frontier lies
+  between ``exact`` and ``upper`` (``gap`` reports the distance). The paper's construction, the mixture of
+  ``sign(x_1)`` with the Bayes rule, is reported on its own (``mixture``).
 * ``linear``: the best robust accuracy of a single deterministic linear rule ``sign(w . x + b)``, by optimisation.
 
 Robust accuracy of a mixture: against an adversary that sees the mixture's coin it is exactly the weighted average
@@ -44,7 +45,7 @@ from scipy.special import ndtr
 
 from theory.accuracy import bayes_accuracy, canonical_norm, check_eps, linear_accuracy
 from theory.distribution import FeatureDistribution
-from theory.theorem1 import theorem1_applies, theorem1_bound
+from theory.theorem1 import theorem1_applies, theorem1_bound, tight_point
 
 # A rule counts as meeting "standard >= 1 - delta" up to this floating-point slack.
 FEASIBILITY_TOL = 1e-12
@@ -352,7 +353,8 @@ class Frontier:
     gap: float
 
     def to_payload(self) -> dict:
-        """Payload of a ``theory.frontier`` result file (reports/RESULTS.md), NaN as null."""
+        """Payload of a ``theory.frontier`` result file (reports/RESULTS.md); NaN (infeasible delta) stays NaN here and
+        becomes null when ``data.io.write_result`` stores it."""
         return {
             "d": self.d,
             "p": self.p,
@@ -434,14 +436,7 @@ def tradeoff_frontier(dist: FeatureDistribution, eps: float, norm="inf", deltas=
     exact = np.where(np.isnan(upper), np.nan, exact)
     mixture = mixture_with_robust_feature(dist, w_bayes, b_bayes, deltas, eps, norm)
     mixture["partner"] = "bayes"
-    tight_robust = extra_r[0]
-    tight = {
-        "delta": 1.0 - dist.p,
-        "standard": dist.p,
-        "robust": tight_robust,
-        "bound": float(theorem1_bound(dist.p, 1.0 - dist.p)),
-        "gap": float(theorem1_bound(dist.p, 1.0 - dist.p)) - tight_robust,
-    }
+    tight = tight_point(dist, eps, norm).to_dict()
     diff = upper - exact
     gap = float(np.nanmax(diff)) if np.any(~np.isnan(diff)) else math.nan
     return Frontier(

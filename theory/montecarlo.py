@@ -176,6 +176,27 @@ def _scores(classifier: Classifier, x: np.ndarray) -> np.ndarray:
     return s
 
 
+def _check_setup(dist, method: str, level: float, norm, eps) -> tuple[str, float | None]:
+    """Validate the arguments shared by :func:`estimate_accuracy` and :func:`estimate_many`; ``(norm, eps)``."""
+    if not isinstance(dist, FeatureDistribution):
+        raise ValueError(f"dist must be a theory.distribution.FeatureDistribution, got {type(dist).__name__}")
+    if method not in INTERVALS:
+        raise ValueError(f"method (interval) must be one of {sorted(INTERVALS)}, got {method!r}")
+    _check_level(level)
+    return canonical_norm(norm), (None if eps is None else float(check_eps(eps)))
+
+
+def _check_perturbation(abs_delta: np.ndarray, norm: str, eps: float | None) -> float:
+    """Largest ``||delta||`` (l_inf or l_2) over the rows of ``|delta|``; ValueError if it exceeds ``eps``."""
+    if norm == "inf":
+        size = float(np.max(abs_delta))
+    else:
+        size = float(np.sqrt(np.max(np.einsum("ij,ij->i", abs_delta, abs_delta))))
+    if eps is not None and size > eps + 1e-9 * max(1.0, eps):
+        raise ValueError(f"attack moved a point by {size:.6g} > eps = {eps:.6g} in the l_{norm} norm")
+    return size
+
+
 def estimate_accuracy(
     classifier: Classifier,
     dist: FeatureDistribution,
@@ -197,14 +218,7 @@ def estimate_accuracy(
     or None with ``eps`` None for standard accuracy only. When ``eps`` is given every perturbation is checked to lie
     in the ``eps``-ball of ``norm`` (ValueError otherwise), so a robust estimate never uses an illegal attack.
     """
-    if not isinstance(dist, FeatureDistribution):
-        raise ValueError(f"dist must be a theory.distribution.FeatureDistribution, got {type(dist).__name__}")
-    if method not in INTERVALS:
-        raise ValueError(f"method (interval) must be one of {sorted(INTERVALS)}, got {method!r}")
-    _check_level(level)
-    norm = canonical_norm(norm)
-    if eps is not None:
-        eps = float(check_eps(eps))
+    norm, eps = _check_setup(dist, method, level, norm, eps)
     if isinstance(attack, str):
         if attack == "theorem1":
             attack = theorem1_attack(dist)
@@ -227,7 +241,6 @@ def estimate_accuracy(
     ok_rob = 0
     seen = 0
     max_pert = 0.0
-    tol = 0.0 if eps is None else 1e-9 * max(1.0, eps)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -244,10 +257,7 @@ def estimate_accuracy(
                     x_adv = x_adv.copy()
                 x -= x_adv  # x now holds -delta (reuse the chunk's memory)
                 np.abs(x, out=x)
-                size = float(np.max(x)) if norm == "inf" else float(np.sqrt(np.max(np.einsum("ij,ij->i", x, x))))
-                max_pert = max(max_pert, size)
-                if eps is not None and size > eps + tol:
-                    raise ValueError(f"attack moved a point by {size:.6g} > eps = {eps:.6g} in the l_{norm} norm")
+                max_pert = max(max_pert, _check_perturbation(x, norm, eps))
                 ok_rob += int(np.count_nonzero(y * _scores(classifier, x_adv) > 0))
                 del x_adv
             seen += len(y)
@@ -278,14 +288,7 @@ def estimate_many(
 ) -> dict[str, MonteCarloResult]:
     """Like :func:`estimate_accuracy` for several classifiers sharing the same samples and one common ``attack``
     (a callable or ``"theorem1"``), which is checked against ``eps`` when given."""
-    if not isinstance(dist, FeatureDistribution):
-        raise ValueError(f"dist must be a theory.distribution.FeatureDistribution, got {type(dist).__name__}")
-    if method not in INTERVALS:
-        raise ValueError(f"method (interval) must be one of {sorted(INTERVALS)}, got {method!r}")
-    _check_level(level)
-    norm = canonical_norm(norm)
-    if eps is not None:
-        eps = float(check_eps(eps))
+    norm, eps = _check_setup(dist, method, level, norm, eps)
     if attack == "theorem1":
         attack = theorem1_attack(dist)
     if not callable(attack):
@@ -299,12 +302,7 @@ def estimate_many(
         x_adv = np.asarray(attack(x, y), dtype=np.float64)
         if x_adv.shape != x.shape:
             raise ValueError(f"attack must return an array of shape {x.shape}, got {x_adv.shape}")
-        diff = np.abs(x_adv - x)
-        size = float(np.max(diff)) if norm == "inf" else float(np.sqrt(np.max(np.einsum("ij,ij->i", diff, diff))))
-        del diff
-        max_pert = max(max_pert, size)
-        if eps is not None and size > eps + 1e-9 * max(1.0, eps):
-            raise ValueError(f"attack moved a point by {size:.6g} > eps = {eps:.6g} in the l_{norm} norm")
+        max_pert = max(max_pert, _check_perturbation(np.abs(x_adv - x), norm, eps))
         for name, f in classifiers.items():
             ok_std[name] += int(np.count_nonzero(y * _scores(f, x) > 0))
             ok_rob[name] += int(np.count_nonzero(y * _scores(f, x_adv) > 0))

@@ -38,6 +38,7 @@ DEFAULT_GTOL = 1e-10  # L-BFGS-B: stop when the projected gradient's largest ent
 CONVERGED_PG = 1e-7  # a minimiser whose projected gradient exceeds this is reported as not converged
 ZERO_WEIGHT_TOL = 1e-8  # "zero weak weights within the solver tolerance"
 SPREAD_TOL = 1e-4  # Lemma D.1: relative spread of the weak weights of a general-w minimiser
+NORM_TOL = 1e-9  # tune_lambda: a bracket end with | ||w*|| - target | below this (relative) is the answer
 
 
 def expected_hinge(mu, sigma) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -173,12 +174,16 @@ def tune_lambda(
 ) -> Minimiser:
     """Find lam with ||w*(lam)||_2 = target_norm by Brent's method on log(lam) (||w*(lam)|| is non-increasing in lam
     for a convex loss plus ridge) and return that minimiser. Raises ValueError when no lam in [lam_min, lam_max] works
-    (e.g. w = 0 is optimal, see :func:`zero_is_optimal`, or the unregularised minimiser is shorter than the target)."""
+    (e.g. w = 0 is optimal, see :func:`zero_is_optimal`, or the unregularised minimiser is shorter than the target).
+    ``||w*(lam)||`` can be flat at the target over a whole range of lam (p = 1: the hinge kink holds w* = (1, 0));
+    a bracket end already within ``NORM_TOL`` of the target is then returned as is."""
     state = {"z": None}
+    tried: dict[float, Minimiser] = {}
 
     def excess(log_lam):
         m = minimise_population(sizes, p, eta, eps, math.exp(log_lam), loss, z0=state["z"])
         state["z"] = np.concatenate([[m.w1], m.theta])
+        tried[log_lam] = m
         return m.norm - target_norm
 
     lo = hi = 0.0
@@ -198,6 +203,9 @@ def tune_lambda(
                 f"(norm {f_lo + target_norm:.4g}); the loss has a bounded minimiser or w = 0 is optimal"
             )
         f_lo = excess(lo)
+    for end, f_end in ((lo, f_lo), (hi, f_hi)):
+        if abs(f_end) <= NORM_TOL * target_norm:
+            return tried[end]
     log_lam = optimize.brentq(excess, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
     return minimise_population(sizes, p, eta, eps, math.exp(log_lam), loss, z0=state["z"])
 

@@ -59,6 +59,8 @@ def summary_rows(payload: dict) -> list[dict]:
 
 
 def run_fig5_command(args) -> int:
+    """``tradeoff linear fig5``: load two MNIST digits, run the Figure 5 study (PAPER.md 5), write the result file
+    and figures, warn about unconverged fits, print the summary and top-k tables (or JSON)."""
     from data.io import write_result
     from data.paths import figures_dir, results_dir
     from linear.fig5 import load_binary_mnist, n_fits, run_fig5

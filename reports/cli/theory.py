@@ -28,7 +28,12 @@ def _add_common(parser: argparse.ArgumentParser, mc_default: int = 100_000) -> N
     eta = parser.add_mutually_exclusive_group()
     eta.add_argument("--eta", type=float, default=None, help="weak features' mean shift (default 2/sqrt(d))")
     eta.add_argument("--eta-sqrt-d", type=float, default=None, help="give eta as eta*sqrt(d) instead (default 2)")
-    parser.add_argument("--eps", type=float, default=None, help="adversary's radius (default 2*eta)")
+    parser.add_argument(
+        "--eps",
+        type=float,
+        default=None,
+        help="adversary's radius (default: Theorem 1's shift, 2*eta for l_inf, 2*eta*sqrt(d) for --norm 2)",
+    )
     parser.add_argument("--norm", choices=("inf", "2"), default="inf", help="adversary's norm (default inf)")
     parser.add_argument(
         "--mc-samples",
@@ -53,16 +58,29 @@ def _resolve(args: argparse.Namespace):
             raise UserError(f"--eta-sqrt-d must be a finite number >= 0, got {ets}")
         args.eta = ets / math.sqrt(args.d)
     dist = FeatureDistribution(args.d, args.p, args.eta)
-    if getattr(args, "eps", None) is None:
-        args.eps = 2.0 * dist.eta
+    if not hasattr(args, "norm"):
+        args.norm = "inf"
+    if getattr(args, "eps", None) is None:  # Theorem 1's shift x_i -> x_i - 2 eta y, measured in the chosen norm
+        args.eps = 2.0 * dist.eta * (1.0 if args.norm == "inf" else math.sqrt(dist.d))
     check_eps(args.eps)
+    if getattr(args, "seed", 0) < 0:
+        raise UserError(f"--seed must be an integer >= 0 (numpy.random.default_rng), got {args.seed}")
     if getattr(args, "mc_samples", 0) < 0:
         raise UserError(f"--mc-samples must be >= 0, got {args.mc_samples}")
     if args.mc_samples and 8 * dist.dim > MAX_MC_ROW_BYTES:
         raise UserError(f"--d {dist.d} is too large for Monte Carlo (one sample > 64 MiB); use --mc-samples 0")
-    if not hasattr(args, "norm"):
-        args.norm = "inf"
     return dist
+
+
+def _require_theorem1(dist, args: argparse.Namespace) -> None:
+    """UserError unless Theorem 1 applies: p < 1 and the shift 2 eta y fits in the --eps ball of --norm."""
+    from theory.theorem1 import theorem1_applies
+
+    if not theorem1_applies(dist, args.eps, args.norm):
+        need = "2*eta" if args.norm == "inf" else "2*eta*sqrt(d)"
+        raise UserError(f"Theorem 1 needs --eps >= {need} (got {args.eps:.6g}); omit --eps for {need}")
+    if dist.p >= 1.0:
+        raise UserError("Theorem 1 needs --p < 1 (at p = 1 the robust feature alone is perfect)")
 
 
 def _result_path(name: str):
@@ -217,15 +235,11 @@ def run_bound(args: argparse.Namespace) -> int:
     """Theorem 1: robust <= p/(1-p) * delta for exact linear rules and Monte Carlo non-linear ones; tightness."""
     from theory.accuracy import linear_accuracy
     from theory.montecarlo import estimate_many
-    from theory.theorem1 import check_theorem1, check_theorem1_interval, theorem1_applies, tight_point
+    from theory.theorem1 import check_theorem1, check_theorem1_interval, tight_point
 
     started = time.perf_counter()
     dist = _resolve(args)
-    if not theorem1_applies(dist, args.eps, args.norm):
-        need = "2*eta" if args.norm == "inf" else "2*eta*sqrt(d)"
-        raise UserError(f"Theorem 1 needs --eps >= {need} (got {args.eps:.6g}); omit --eps for 2*eta")
-    if dist.p >= 1.0:
-        raise UserError("Theorem 1 needs --p < 1 (at p = 1 the robust feature alone is perfect)")
+    _require_theorem1(dist, args)
     rng = np.random.default_rng(args.seed)
     rows = []
     for name, (w, b) in _exact_rules(dist, rng).items():
@@ -311,6 +325,7 @@ def run_frontier(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     dist = _resolve(args)
+    _require_theorem1(dist, args)
     points = getattr(args, "points", 61)
     if not 2 <= points <= 10_001:
         raise UserError(f"--points must be between 2 and 10001, got {points}")

@@ -24,6 +24,16 @@ from reports.cli._base import UserError, emit_json, format_table, group, warn
 DEFAULT_D = 1000
 DEFAULT_P = 0.95
 THEOREM2_ETA_SQRT_D = 4.0
+MAX_SAMPLE_BYTES = 2 * 2**30  # one float64 sample matrix (n, d + 1) of finite/transfer must fit in this
+GENERAL_CHECK_MAX_D = 10**6  # Lemma D.1's general-w minimisation has 2 (d + 1) variables
+
+
+def _check_sample_bytes(n: int, d: int, option: str) -> None:
+    """UserError when ``n`` samples of D (float64, d + 1 columns) would not fit in ``MAX_SAMPLE_BYTES``."""
+    need = 8 * n * (d + 1)
+    if need > MAX_SAMPLE_BYTES:
+        raise UserError(f"{option} {n} samples at --d {d} need {need / 2**30:.3g} GiB in memory (limit "
+                        f"{MAX_SAMPLE_BYTES / 2**30:g} GiB); lower {option} or --d")
 
 
 # ----------------------------------------------------------------------------------------------- argument parsing
@@ -153,9 +163,13 @@ def _fmt(x) -> str:
 
 
 def cmd_svm(args) -> int:
+    """``tradeoff theory svm``: validate the options, run Theorem 2 (Appendix D) and print the table or JSON."""
     d, p, eta = _distribution_args(args)
     eps_train = None if args.eps_train is None else _eps_value(args.eps_train, eta, "--eps-train")
     eps_eval = None if args.eps is None else _eps_value(args.eps, eta, "--eps")
+    if d > GENERAL_CHECK_MAX_D and not args.no_general_check:
+        raise UserError(f"--d {d} is too large for Lemma D.1's general-w check ({2 * (d + 1)} variables, limit "
+                        f"d <= {GENERAL_CHECK_MAX_D}); add --no-general-check")
     payload, path = run_svm(d, p, eta, eps_train, eps_eval, seed=_int(args.seed, "--seed", 0),
                             check_general=not args.no_general_check)
     emit_json(payload) if args.json else _print_svm(payload)
@@ -209,12 +223,14 @@ def _print_finite(payload: dict) -> None:
 
 
 def cmd_finite(args) -> int:
+    """``tradeoff theory finite``: validate the options, run the finite-sample curve and print it (or JSON)."""
     from theory.finite_sample import LOSSES, log_grid
 
     d, p, eta = _distribution_args(args)
     n_min, n_max = _int(args.n_min, "--n-min"), _int(args.n_max, "--n-max")
     if n_max < n_min:
         raise UserError(f"--n-max ({n_max}) must be >= --n-min ({n_min})")
+    _check_sample_bytes(n_max, d, "--n-max")
     ns = log_grid(n_min, n_max, _int(args.per_decade, "--per-decade"))
     eps_trains = _eps_list(args.eps_train, eta, "--eps-train")
     base = _int(args.seed, "--seed", 0)
@@ -261,9 +277,13 @@ def _print_transfer(payload: dict) -> None:
 
 
 def cmd_transfer(args) -> int:
+    """``tradeoff theory transfer``: validate the options, run claim 4 (PAPER.md 7) and print it (or JSON)."""
     d, p, eta = _distribution_args(args)
-    payload, path = run_transfer(d, p, eta, _int(args.n_models, "--n-models"), _int(args.n_train, "--n-train"),
-                                 _int(args.n_test, "--n-test"), _int(args.seed, "--seed", 0))
+    n_train, n_test = _int(args.n_train, "--n-train"), _int(args.n_test, "--n-test")
+    _check_sample_bytes(n_train, d, "--n-train")
+    _check_sample_bytes(n_test, d, "--n-test")
+    payload, path = run_transfer(d, p, eta, _int(args.n_models, "--n-models"), n_train, n_test,
+                                 _int(args.seed, "--seed", 0))
     emit_json(payload) if args.json else _print_transfer(payload)
     print(f"wrote {path}", file=sys.stderr)
     return 0
@@ -275,7 +295,10 @@ def register(top) -> None:
     sub = group(top, "theory", "the paper's theory on D(d, p, eta), computed exactly")
 
     svm = sub.add_parser("svm", help="Theorem 2: population SVM and logistic minimisers, Lemmas D.1-D.5",
-                         description=run_svm.__doc__)
+                         description="Theorem 2 (PAPER.md 4): the population soft-margin SVM on D, standard and "
+                         "l_inf-adversarial, with lambda tuned so ||w*||_2 = 1; Lemmas D.1-D.5, the side condition "
+                         "eps_train < 2p - 1, and the same study with logistic loss. "
+                         "Writes <build>/results/theory/svm.json.")
     _add_distribution_options(svm)
     svm.add_argument("--eps-train", default=None, help="adversarial training radius (number or Keta; default 2eta)")
     svm.add_argument("--eps", default=None, help="evaluation radius (number or e.g. 2eta; default 2eta)")
@@ -284,7 +307,9 @@ def register(top) -> None:
     svm.set_defaults(func=cmd_svm)
 
     fin = sub.add_parser("finite", help="finite-sample curve: standard/robust accuracy of learned rules against n",
-                         description=run_finite.__doc__)
+                         description="Finite samples (beyond the paper): standard and l_inf-adversarially trained "
+                         "linear rules learned from n samples of D, with exact standard and robust accuracy against n. "
+                         "Writes <build>/results/theory/finite_sample.json and figures/theory_finite_sample.png.")
     _add_distribution_options(fin)
     fin.add_argument("--eps-train", default="0,eta,2eta", help="training radii, comma-separated (default 0,eta,2eta)")
     fin.add_argument("--eps", default=None, help="evaluation radius (default 2eta)")
@@ -298,7 +323,9 @@ def register(top) -> None:
     fin.set_defaults(func=cmd_finite)
 
     tr = sub.add_parser("transfer", help="claim 4: the -2 eta y shift fools independently trained standard models",
-                        description=run_transfer.__doc__)
+                        description="Claim 4 (PAPER.md 7): the fixed shift x_i -> x_i - 2 eta y of every weak "
+                        "feature fools standard linear models trained on independent samples. Writes "
+                        "<build>/results/theory/transfer.json.")
     _add_distribution_options(tr)
     tr.add_argument("--n-models", default="5", help="independently trained models (default 5)")
     tr.add_argument("--n-train", default="1000", help="training samples per model (default 1000)")
@@ -323,7 +350,10 @@ def svm_step(args) -> None:
     if eta < eta_min - 1e-12:
         warn(f"theory svm: Theorem 2 needs eta >= 4/sqrt(d) = {eta_min:.4g}; using it instead of eta = {eta:.4g}")
         eta = eta_min
-    payload, path = run_svm(d, p, eta, seed=int(getattr(args, "seed", 0) or 0))
+    check_general = d <= GENERAL_CHECK_MAX_D
+    if not check_general:
+        warn(f"theory svm: skipping Lemma D.1's general-w check at d = {d} > {GENERAL_CHECK_MAX_D}")
+    payload, path = run_svm(d, p, eta, seed=int(getattr(args, "seed", 0) or 0), check_general=check_general)
     emit_json(payload) if getattr(args, "json", False) else _print_svm(payload)
     print(f"wrote {path}", file=sys.stderr)
 
@@ -335,7 +365,8 @@ def finite_step(args) -> None:
 
     d, p, eta = _step_dist(args)
     seed = int(getattr(args, "seed", 0) or 0)
-    eps_eval = getattr(args, "eps", None)  # `theory all --eps` sets the evaluation radius (default 2 eta)
+    # `theory all --eps` sets the evaluation radius (default 2 eta); the curve's robust accuracy is l_inf only
+    eps_eval = getattr(args, "eps", None) if getattr(args, "norm", "inf") == "inf" else None
     payload, path, fig = run_finite(d, p, eta, log_grid(10, 1000, 2), [0.0, eta, 2 * eta], [seed], eps_eval)
     emit_json(payload) if getattr(args, "json", False) else _print_finite(payload)
     print(f"wrote {path} and {fig}", file=sys.stderr)

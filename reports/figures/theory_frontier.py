@@ -14,6 +14,16 @@ def _arr(payload: dict, key: str) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in payload.get(key) or []], dtype=np.float64)
 
 
+def tight_point_xy(payload: dict) -> tuple[float, float]:
+    """Where ``sign(x_1)`` sits in the figure: (standard, robust) from the payload's ``tight`` entry, so at
+    ``eps >= 1`` (where the adversary erases ``x_1``) it is drawn at robust 0, not at (p, p)."""
+    p = float(payload["p"])
+    tight = payload.get("tight") or {}
+    standard = tight.get("standard", p)
+    robust = tight.get("robust", p)
+    return float(p if standard is None else standard), float(p if robust is None else robust)
+
+
 def draw_frontier(payload: dict, path: str | os.PathLike) -> Path:
     """Robust accuracy against standard accuracy ``1 - delta``: Theorem 1's line, the upper bound (line capped at p),
     the frontier reached by exactly evaluated randomised mixtures, the best single linear rule (general and symmetric
@@ -41,7 +51,8 @@ def draw_frontier(payload: dict, path: str | os.PathLike) -> Path:
             label=r"best symmetric $(w_1, v)$ rule",
         )
     p = float(payload["p"])
-    ax.plot([p], [p], "o", color="tab:red", ms=6, label=r"sign$(x_1)$ (tight, $\delta=1-p$)")
+    tx, ty = tight_point_xy(payload)
+    ax.plot([tx], [ty], "o", color="tab:red", ms=6, label=r"sign$(x_1)$ ($\delta=1-p$; tight for $\varepsilon<1$)")
     ax.set_xlabel(r"standard accuracy $1-\delta$")
     ax.set_ylabel("robust accuracy")
     d, eta, eps = int(payload["d"]), float(payload["eta"]), float(payload["eps"])

@@ -54,6 +54,14 @@ def test_fetch_failure_is_one_line_exit_2(cache, monkeypatch, capsys):
     assert len(err) == 1 and "nowhere: offline" in err[0] and "by hand" in err[0]
 
 
+def test_fetch_into_an_impossible_folder_is_one_line_exit_2(cache, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["data", "fetch", "mnist", "--root", str(blocker / "mnist"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--root" in err[0] and "Traceback" not in err[0]
+
+
 def test_info_cifar10_and_rin(cache, tmp_path, capsys):
     make_cifar_binary(tmp_path / "c10")
     assert main(["data", "info", "cifar10", "--root", str(tmp_path / "c10")]) == 1  # tiny fixture, not 50000

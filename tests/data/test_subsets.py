@@ -62,3 +62,5 @@ def test_stratified_rejects_bad_n():
         stratified_subsample(np.zeros(5), 0, 0)
     with pytest.raises(ValueError, match="n=6"):
         stratified_subsample(np.zeros(5), 6, 0)
+    with pytest.raises(ValueError, match="integer"):  # was a TypeError from slicing
+        stratified_subsample(np.zeros(5), 2.5, 0)

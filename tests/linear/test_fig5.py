@@ -9,6 +9,7 @@ from sklearn.datasets import load_digits
 from data.io import to_jsonable
 from linear.analysis import log_grid, n_active, pixel_correlation, rank_pixels, top_mass
 from linear.fig5 import Fig5Config, check_digits, n_fits, run_fig5
+from linear.objective import minimise_adversarial_logistic
 from linear.robust import robust_accuracy
 
 
@@ -97,6 +98,17 @@ def test_config_errors():
         run_fig5(X * 3, y, X, y, Fig5Config())
     with pytest.raises(ValueError, match="both labels"):
         run_fig5(X, np.ones(10), X, y, Fig5Config())
+    # a NaN regulariser or a tolerance no solver can meet is refused up front, not run into a silently flat model
+    for bad, match in ((dict(alpha=float("nan")), "alpha"), (dict(alpha=-1.0), "alpha"), (dict(tol=-1.0), "tol"),
+                       (dict(tol=float("nan")), "tol"), (dict(tol=0.0), "tol"), (dict(max_iter=0), "max_iter")):
+        with pytest.raises(ValueError, match=match):
+            Fig5Config(**bad).checked()
+    with pytest.raises(ValueError, match="alpha"):
+        minimise_adversarial_logistic(X, y, 0.1, alpha=float("nan"))
+    X_nan = X.copy()
+    X_nan[2, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):  # was a NaN objective and w = 0, reported only as unconverged
+        minimise_adversarial_logistic(X_nan, y, 0.1)
 
 
 def test_study_is_deterministic(small_fig5):

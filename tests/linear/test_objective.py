@@ -162,7 +162,7 @@ def test_user_errors(digits_5_7):
     X, y = digits_5_7
     with pytest.raises(ValueError, match="box=True needs pixels"):
         AdversarialLogisticClassifier(eps=0.1, box=True).fit(X * 16, y)
-    with pytest.raises(ValueError, match="unknown norm"):
+    with pytest.raises(ValueError, match="^norm must be"):
         AdversarialLogisticClassifier(norm="1").fit(X, y)
     with pytest.raises(ValueError, match="eps"):
         AdversarialLogisticClassifier(eps=-1).fit(X, y)

@@ -155,9 +155,18 @@ def test_input_errors():
         worst_case_margin(w, b, X, (y > 0).astype(float), 0.1)
     with pytest.raises(ValueError, match="eps"):
         worst_case_perturbation(w, b, X, y, -0.1)
-    with pytest.raises(ValueError, match="unknown norm"):
+    with pytest.raises(ValueError, match="^norm must be"):
         check_norm("1")
     assert check_norm(np.inf) == "inf" and check_norm(2) == "2" and check_norm("l2") == "2"
+    # NaN data or weights used to count as "not robust" (robust accuracy 0.0) without a word
+    X_nan = X.copy()
+    X_nan[0, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        robust_accuracy(w, b, X_nan, y, 0.1, "inf", box=True)
+    with pytest.raises(ValueError, match="finite"):
+        worst_case_perturbation(np.r_[np.nan, w[1:]], b, X, y, 0.1, "2", box=True)
+    with pytest.raises(ValueError, match="finite"):
+        standard_accuracy(w, np.inf, X, y)
 
 
 def test_l2_box_on_mnist_like_pixels_matches_bisection():

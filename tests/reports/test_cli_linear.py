@@ -53,6 +53,15 @@ def test_negative_eps_is_a_user_error(tmp_path, capsys):
     assert "eps" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag,value", [("--alpha", "nan"), ("--alpha", "-1"), ("--tol", "-1"), ("--tol", "nan")])
+def test_bad_solver_settings_are_user_errors(flag, value, tmp_path, capsys):
+    # refused before any data is loaded or any fit runs (a NaN alpha used to give a flat model and exit 0)
+    assert main(["--build-dir", str(tmp_path), "linear", "fig5", flag, value]) == 2
+    err = capsys.readouterr().err
+    assert flag.lstrip("-") in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "results").exists()
+
+
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_fig5_on_real_mnist(tmp_path, capsys):

@@ -101,6 +101,22 @@ def test_all_runs_every_step_and_the_svm_steps(build, capsys, monkeypatch):
         assert (build / "results" / "theory" / f"{name}.json").exists()
 
 
+def test_l2_default_eps_is_theorem1_radius(build, capsys):
+    # with --norm 2 the default radius is Theorem 1's shift in l_2, 2 eta sqrt(d) = 2 (eta sqrt(d) = 1 here):
+    # bound and frontier run without --eps instead of refusing their own default
+    base = ["--d", "100", "--eta-sqrt-d", "1", "--norm", "2"]
+    assert main(["theory", "averaging", *base, "--mc-samples", "0"]) == 0
+    from scipy.stats import norm
+
+    pl = read_result(build / "results" / "theory" / "averaging.json")["payload"]
+    assert pl["eps"] == pytest.approx(2.0) and pl["robust_closed"] == pytest.approx(norm.cdf(1 - 2))
+    assert main(["theory", "bound", *base, "--mc-samples", "200"]) == 0
+    assert read_result(build / "results" / "theory" / "bound.json")["payload"]["eps"] == pytest.approx(2.0)
+    assert main(["theory", "frontier", *base, "--points", "5"]) == 0
+    assert read_result(build / "results" / "theory" / "frontier.json")["payload"]["eps"] == pytest.approx(2.0)
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize(
     "argv, word",
     [
@@ -111,9 +127,12 @@ def test_all_runs_every_step_and_the_svm_steps(build, capsys, monkeypatch):
         (["theory", "averaging", "--eps", "-0.1"], "eps"),
         (["theory", "averaging", "--eps", "inf"], "eps"),
         (["theory", "averaging", "--mc-samples", "-5"], "--mc-samples"),
+        (["theory", "averaging", "--seed", "-1"], "--seed"),
+        (["theory", "bound", "--seed", "-1", "--mc-samples", "0"], "--seed"),
         (["theory", "averaging", "--d", "100000000"], "--mc-samples 0"),
         (["theory", "bound", "--d", "50", "--eps", "0.01"], "--eps"),
-        (["theory", "frontier", "--d", "50", "--eps", "0.01"], "eps"),
+        (["theory", "frontier", "--d", "50", "--eps", "0.01"], "omit --eps"),
+        (["theory", "frontier", "--d", "50", "--p", "1"], "--p < 1"),
         (["theory", "frontier", "--d", "50", "--points", "1"], "--points"),
         (["theory", "frontier", "--d", "50", "--points", "100000"], "--points"),
     ],
@@ -123,3 +142,14 @@ def test_bad_input_is_one_line_exit_2(build, capsys, argv, word):
     err = capsys.readouterr().err.strip()
     assert err.startswith("tradeoff: error:") and "\n" not in err and word in err
     assert "Traceback" not in err
+
+
+def test_frontier_figure_puts_sign_x1_where_it_is(build, capsys):
+    # d = 1, eta = 2: the default eps = 2 eta = 4 >= 1 erases x_1, so sign(x_1) has robust accuracy 0, not p
+    from reports.figures.theory_frontier import tight_point_xy
+
+    assert main(["theory", "frontier", "--d", "1", "--points", "5"]) == 0
+    capsys.readouterr()
+    payload = read_result(build / "results" / "theory" / "frontier.json")["payload"]
+    assert tight_point_xy(payload) == (pytest.approx(0.95), 0.0)
+    assert (build / "figures" / "theory_frontier.png").stat().st_size > 0

@@ -81,6 +81,11 @@ def test_transfer_json(build, capsys):
         (["theory", "finite", "--eps-train", "0,xeta"], "--eps-train"),
         (["theory", "finite", "--loss", "hinge"], "--loss"),
         (["theory", "transfer", "--n-models", "0"], "--n-models"),
+        # sizes that cannot run: refused up front instead of a MemoryError traceback or an endless solve
+        (["theory", "transfer", "--d", "10000000", "--n-train", "10"], "--n-test"),
+        (["theory", "transfer", "--d", "1000000", "--n-train", "100000", "--n-test", "10"], "--n-train"),
+        (["theory", "finite", "--d", "10000000", "--n-max", "1000"], "--n-max"),
+        (["theory", "svm", "--d", "100000000"], "--no-general-check"),
     ],
 )
 def test_bad_input_is_one_line_error(build, capsys, argv, word):
@@ -101,3 +106,12 @@ def test_all_steps_run_with_minimal_namespace(build, capsys):
     finite = read_result(build / "results" / "theory" / "finite_sample.json")["payload"]
     assert finite["eps_eval"] == pytest.approx(0.4) and finite["eta"] == pytest.approx(0.2)
     assert read_result(build / "results" / "theory" / "transfer.json")["payload"]["eps"] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("command", ["svm", "finite", "transfer"])
+def test_help_describes_the_command_for_users(command, capsys):
+    # the description is for users: what is computed and where it is written, not a Python return signature
+    with pytest.raises(SystemExit):
+        main(["theory", command, "--help"])
+    out = capsys.readouterr().out
+    assert "results/theory/" in out and "return" not in out

@@ -171,4 +171,9 @@ def test_invalid_inputs_name_the_parameter():
         symmetric_accuracy(1.0, 1.0, 3, 0.2, 0.1)
     with pytest.raises(ValueError, match="^x "):
         worst_case_perturbation(np.ones(4), 0.0, np.ones((2, 3)), np.ones(2), 0.1)
+    # a NaN weight or a label outside {-1, +1} would give a silently wrong (NaN or zero) perturbation
+    with pytest.raises(ValueError, match="^w "):
+        worst_case_perturbation(np.array([np.nan, 1.0]), 0.0, np.ones((1, 2)), np.ones(1), 0.1)
+    with pytest.raises(ValueError, match="^y "):
+        worst_case_perturbation(np.ones(2), 0.0, np.ones((1, 2)), np.zeros(1), 0.1)
     assert canonical_norm(np.inf) == "inf" and canonical_norm(2) == "2" and canonical_norm("l2") == "2"

@@ -93,11 +93,14 @@ def test_log_grid():
     assert log_grid(5, 5) == [5]
     with pytest.raises(ValueError, match="n_min"):
         log_grid(0, 10)
+    with pytest.raises(ValueError, match="per_decade"):
+        log_grid(1, 100, 0)
 
 
 @pytest.mark.parametrize(
     "kwargs,match",
-    [({"eps_train": -1.0}, "eps_train"), ({"loss": "hinge"}, "loss"), ({"ridge": 0.0}, "ridge")],
+    [({"eps_train": -1.0}, "eps_train"), ({"eps_train": None}, "eps_train"), ({"loss": "hinge"}, "loss"),
+     ({"ridge": 0.0}, "ridge")],
 )
 def test_train_linear_rejects_bad_input(kwargs, match):
     x, y = FeatureDistribution(3, 0.9, 0.5).sample(20, np.random.default_rng(0))
@@ -112,3 +115,13 @@ def test_curve_rejects_bad_grid():
         finite_sample_curve(10, 0.9, 0.5, [10], [float("inf")], [0])
     with pytest.raises(ValueError, match="p"):
         finite_sample_curve(10, 1.5, 0.5, [10], [0.0], [0])
+    with pytest.raises(ValueError, match="seeds"):  # used to return no rows at all
+        finite_sample_curve(10, 0.9, 0.5, [10], [0.0], [])
+
+
+def test_train_linear_rejects_nan_data():
+    # a NaN used to give w = 0 with a NaN objective, silently
+    x, y = FeatureDistribution(3, 0.9, 0.5).sample(20, np.random.default_rng(0))
+    x[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        train_linear(x, y)

@@ -154,3 +154,14 @@ def test_invalid_frontier_requests():
         tradeoff_frontier(DIST, EPS, deltas=[2.0])
     with pytest.raises(ValueError, match="^tau"):
         linear_rule_weights(1.0, 0.0, 50.0, 10)
+
+
+def test_frontier_at_eps_above_one_is_honest_about_its_gap():
+    # eps >= 1: sign(x_1) is fooled (margin 1 - eps <= 0), so the tight point is no longer tight and the frontier
+    # reached by mixtures stays far below the p cap; the reported gap and tight point must say so
+    dist = FeatureDistribution(1, 0.95, 2.0)
+    f = tradeoff_frontier(dist, 2 * dist.eta, deltas=[0.05, 0.07])
+    e1 = np.r_[1.0, 0.0]
+    assert f.tight["robust"] == linear_accuracy(e1, 0.0, dist, 2 * dist.eta) == 0.0
+    assert f.tight["gap"] == pytest.approx(0.95) and f.tight["bound"] == pytest.approx(0.95)
+    assert f.gap > 0.5 and np.all(f.exact <= f.upper + 1e-12)

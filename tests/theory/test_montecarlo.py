@@ -82,6 +82,21 @@ def test_attack_outside_the_ball_is_rejected():
         estimate_accuracy(lambda x: x, dist, 100, np.random.default_rng(0))
     with pytest.raises(ValueError, match="^n "):
         estimate_accuracy(averaging_classifier, dist, 0, np.random.default_rng(0))
+    # the Theorem 1 shift has l_inf size 2 eta = 0.6 and l_2 size 2 eta sqrt(5) ~ 1.342: checked in both norms, by
+    # estimate_many too; at exactly that radius it is legal
+    rules = {"avg": averaging_classifier}
+    l2_size = 2 * 0.3 * math.sqrt(5)
+    with pytest.raises(ValueError, match="l_2"):
+        estimate_accuracy(averaging_classifier, dist, 100, np.random.default_rng(0), eps=1.3, norm="2",
+                          attack="theorem1")
+    with pytest.raises(ValueError, match="> eps"):
+        estimate_many(rules, dist, 100, np.random.default_rng(0), attack="theorem1", eps=0.5)
+    with pytest.raises(ValueError, match="l_2"):
+        estimate_many(rules, dist, 100, np.random.default_rng(0), attack="theorem1", eps=1.3, norm="2")
+    res = estimate_many(rules, dist, 100, np.random.default_rng(0), attack="theorem1", eps=l2_size, norm="2")
+    assert res["avg"].max_perturbation == pytest.approx(l2_size)
+    res = estimate_accuracy(averaging_classifier, dist, 100, np.random.default_rng(0), eps=0.6, attack="theorem1")
+    assert res.max_perturbation == pytest.approx(0.6)
 
 
 def test_identity_attack_and_chunking_do_not_change_counts():

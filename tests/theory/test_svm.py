@@ -103,6 +103,15 @@ def test_adversarial_lambda_has_closed_form(p, eps):
     assert np.all(m.theta == 0.0)
 
 
+def test_tune_lambda_when_the_norm_is_flat_at_the_target():
+    """p = 1: for every small lam the hinge kink holds w* = (1, 0, ...), so ||w*(lam)|| = 1 on a whole interval and
+    the two bracket ends are both (up to rounding) on the target: no root-finder sign error, the answer is w* itself."""
+    m = svm.tune_lambda([10], 1.0, 0.5, 0.0)
+    assert m.norm == pytest.approx(1.0, abs=1e-8) and m.w1 == pytest.approx(1.0, abs=1e-8)
+    st = svm.theorem2_study(10, 1.0, 0.5, check_general=False)
+    assert st.standard.standard_acc == pytest.approx(1.0) and st.standard.weight_norm == pytest.approx(1.0, abs=1e-8)
+
+
 def test_side_condition_detected_and_matches_minimiser():
     p, eta = 0.8, 0.1
     assert not svm.zero_is_optimal(p, eta, 0.59)
