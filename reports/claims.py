@@ -487,13 +487,15 @@ def sweep_rows(index: ResultIndex, experiments: Iterable[str]) -> tuple[list[dic
     the preferred file holding it (largest scale, then newest), so that producers may write one file per dataset
     and norm, and a larger or newer run replaces an older one."""
     experiments = set(experiments)
-    chosen: dict[tuple[str, str, str], ResultFile] = {}
-    for r in index.all("deep.sweep"):
+    candidates: dict[tuple[str, str, str], list[tuple[int, int, ResultFile]]] = defaultdict(list)
+    for order, r in enumerate(index.all("deep.sweep")):
         exp = str(r.payload.get("experiment"))
         if exp not in experiments:
             continue
         for ds, norm in sorted({(str(row["dataset"]), str(row.get("norm"))) for row in r.payload["rows"]}):
-            chosen.setdefault((exp, ds, norm), r)
+            candidates[(exp, ds, norm)].append((-_size_coverage(r, ds, norm), order, r))
+    # a partial run of a larger scale must not hide a complete sweep: more training-set sizes first, then preference
+    chosen = {key: min(c, key=lambda t: t[:2])[2] for key, c in candidates.items()}
     rows, evidence, seen = [], [], set()
     for (exp, ds, norm), r in sorted(chosen.items()):
         settings = r.payload.get("settings")
@@ -511,6 +513,14 @@ def sweep_rows(index: ResultIndex, experiments: Iterable[str]) -> tuple[list[dic
         if ev not in evidence:
             evidence.append(ev)
     return rows, evidence
+
+
+def _size_coverage(r: ResultFile, dataset: str, norm: str) -> int:
+    """How many training-set sizes of (dataset, norm) in file ``r`` have both a standard and an adversarial row."""
+    rows = [x for x in r.payload["rows"] if (str(x["dataset"]), str(x.get("norm"))) == (dataset, norm)]
+    std = {x["n_train"] for x in rows if value(x["eps_train"]) == 0}
+    adv = {x["n_train"] for x in rows if value(x["eps_train"]) > 0}
+    return len(std & adv)
 
 
 def _is_mixed(row: dict) -> bool:
@@ -640,8 +650,9 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
 
 
 def evaluate_claim6(index: ResultIndex) -> Outcome:
-    """At the largest training-set size, every adversarially trained model's standard accuracy is below the standard
-    model's by more than the uncertainty, for every (dataset, norm) run."""
+    """At the largest training-set size, the model trained with the largest ε is below the standard model's standard
+    accuracy by more than the uncertainty and no adversarially trained model is above it by more than the
+    uncertainty, for every (dataset, norm) run."""
     rows, evidence, configs, note, ev2, missing = _size_sweep(index)
     if missing is not None:
         return missing
@@ -650,14 +661,16 @@ def evaluate_claim6(index: ResultIndex) -> Outcome:
         ns = _n_values(rows, ds, norm)
         n = ns[-1]
         base, advs = _compare_at(rows, ds, norm, n)
-        below = {eps: base.mean - s.mean > max(base.spread, s.spread) for eps, s in advs.items()}
-        holds[(ds, norm)] = all(below.values())
-        worst_eps = min(advs, key=lambda e: (base.mean - advs[e].mean, e))
-        short[(ds, norm)] = f"n={n}: smallest drop {base.mean - advs[worst_eps].mean:+.4f}"
+        top = max(advs)
+        top_below = base.mean - advs[top].mean > max(base.spread, advs[top].spread)
+        above = [e for e, s in advs.items() if s.mean - base.mean > max(base.spread, s.spread)]
+        holds[(ds, norm)] = top_below and not above
+        short[(ds, norm)] = f"n={n}: drop at ε={fmt(top)} {base.mean - advs[top].mean:+.4f}"
         measured.append(f"{_config_label(ds, norm)}, largest n={n}: standard model {base.text()}; "
                         + ", ".join(f"ε={fmt(e)} {s.text()}" for e, s in advs.items())
-                        + f"; smallest drop at ε={fmt(worst_eps)}: {fmt(base.mean - advs[worst_eps].mean)}: "
-                        + ("all below" if holds[(ds, norm)] else "NOT all below") + ".")
+                        + f"; largest ε={fmt(top)} is {'' if top_below else 'NOT '}below by more than the uncertainty"
+                        + (f"; significantly ABOVE at ε={', '.join(fmt(e) for e in above)}" if above else
+                           "; none significantly above") + ".")
         cross = _crossover(rows, ds, norm, ns)
         if cross:
             measured.append(f"{_config_label(ds, norm)}: {cross}")
@@ -1025,9 +1038,9 @@ CLAIMS: tuple[Claim, ...] = (
           "With enough training data, robust models' standard accuracy falls below the standard model's: the curves "
           "cross as the training set grows.",
           ("deep.sweep",),
-          "At the largest training-set size, every adversarially trained model's mean standard accuracy is below "
-          "the standard model's by more than the uncertainty. Confirmed when this holds for every (dataset, norm) "
-          "run.",
+          "At the largest training-set size, the model trained with the largest ε_train has mean standard accuracy "
+          "below the standard model's by more than the uncertainty, and no adversarially trained model is above it "
+          "by more than the uncertainty. Confirmed when this holds for every (dataset, norm) run.",
           ("fig1", "fig6", "theory_finite_sample"), evaluate_claim6),
     Claim(7, "Standard accuracy falls as ε_train grows",
           "Standard accuracy decreases steadily as the training ε grows, for ℓ∞ and ℓ2 training, on every dataset.",

@@ -453,3 +453,31 @@ def test_claim2_bound_with_monte_carlo_intervals(tmp_path, robust, want):
                                    "robust": fx.interval(robust, 0.007, 20000), "bound": 0.50, "holds": True})
     fx.put(tmp_path / "r", "theory/bound.json", "theory.bound", payload)
     assert verdicts(build(tmp_path, tmp_path / "r"))[2] == want
+
+
+def test_partial_larger_scale_sweep_does_not_hide_a_complete_one(tmp_path):
+    res = tmp_path / "r"
+    # complete quick sweep: adversarial training helps at n=100, hurts at n=60000
+    fx.sweep(res, "fig6", {(0.0, 100): [0.80], (0.3, 100): [0.90], (0.0, 60000): [0.99], (0.3, 60000): [0.95]},
+             scale="quick", rel="deep/fig6_quick.json")
+    # newer, larger-scale but partial file: only the full-data size
+    fx.sweep(res, "fig6", {(0.0, 60000): [0.99], (0.3, 60000): [0.97]}, scale="gpu-reduced",
+             rel="deep/fig6_gpu.json", created="2026-02-01T00:00:00+00:00")
+    rows, evidence = C.sweep_rows(ResultIndex(collect_results([res]).results), ["fig6"])
+    assert {r["n_train"] for r in rows} == {100, 60000}
+    assert evidence and all("fig6_quick" in str(e) for e in evidence)
+    assert verdicts(build(tmp_path / "o", res))[5] == C.CONFIRMED
+
+
+@pytest.mark.parametrize("accs,expected", [
+    # largest eps clearly below, smaller eps equal to the standard model: the trade-off is shown
+    ({(0.0, 60000): [0.990, 0.991], (0.1, 60000): [0.990, 0.991], (0.3, 60000): [0.950, 0.951]}, C.CONFIRMED),
+    # largest eps not below
+    ({(0.0, 60000): [0.990, 0.991], (0.3, 60000): [0.990, 0.991]}, C.NOT_CONFIRMED),
+    # largest eps below, but a smaller eps clearly above
+    ({(0.0, 60000): [0.950, 0.951], (0.1, 60000): [0.990, 0.991], (0.3, 60000): [0.900, 0.901]}, C.NOT_CONFIRMED),
+])
+def test_claim6_rule_on_the_largest_eps(tmp_path, accs, expected):
+    res = tmp_path / "r"
+    fx.sweep(res, "fig6", accs)
+    assert verdicts(build(tmp_path / "o", res))[6] == expected
