@@ -15,6 +15,7 @@ starts on ``(seed, epoch, rank)``, so a run resumed from an epoch checkpoint con
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import sys
 import time
@@ -317,6 +318,11 @@ class Trainer:
         totals = torch.stack([loss_sum.double(), correct.double(), seen.double()])
         all_reduce_sum(totals, self.dist)
         loss_total, correct_total, seen_total = totals.tolist()  # the epoch's one host-device synchronisation
+        if not math.isfinite(loss_total):
+            raise FloatingPointError(
+                f"training diverged in epoch {self.epoch + 1}: the mean training loss is "
+                f"{loss_total / max(seen_total, 1)} (NaN or infinite); lower the learning rate "
+                f"(lr={lr}) or enable eps warm-up, then rerun (the last checkpoint is kept)")
         self.epoch += 1
         return EpochStats(
             epoch=self.epoch,

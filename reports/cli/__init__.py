@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         print("tradeoff: interrupted", file=sys.stderr)
         return 130
     except (UserError, ValueError, FileNotFoundError, PermissionError, FileExistsError, NotADirectoryError,
-            IsADirectoryError) as e:  # the path errors a user causes with a wrong --out / --build-dir
+            IsADirectoryError, FloatingPointError) as e:  # path errors from a wrong --out / --build-dir; divergence
         if os.environ.get("TRADEOFF_DEBUG"):
             raise
         print(f"tradeoff: error: {e}", file=sys.stderr)

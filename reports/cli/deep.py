@@ -4,6 +4,7 @@ save adversarial examples. ε is always in [0, 1] pixel space (normalisation is 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -190,8 +191,11 @@ def _eval(args: argparse.Namespace) -> int:
             k = min(args.sanity_n, len(y))
             report = run_sanity_checks(model, x[:k], y[:k], eps_check, norm, batch_size=args.batch_size,
                                        device=dev, warn=False)
-            run_name = Path(args.run).resolve().name
-            path = write_result(results_dir() / "deep" / f"sanity_{run_name}.json", "deep.sanity",
+            run_path = Path(args.run).resolve()
+            run_name = run_path.name
+            # the folder's name plus a digest of its full path: two runs with the same name do not overwrite each other
+            digest = hashlib.sha1(str(run_path).encode()).hexdigest()[:8]
+            path = write_result(results_dir() / "deep" / f"sanity_{run_name}-{digest}.json", "deep.sanity",
                                 report.to_payload(run_name), scale=_eval_scale(k, dev),
                                 dataset=DATASET_LABELS.get(cfg.dataset, cfg.dataset), seeds=[cfg.seed])
             out["sanity"] = {"ok": report.ok, "checks": report.checks, "file": str(path)}

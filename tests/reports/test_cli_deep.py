@@ -1,4 +1,6 @@
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,7 +58,11 @@ def test_eval_prints_accuracy_and_sanity_and_writes_result(tmp_path, config_file
     assert set(acc) == {0.0, 0.05, 0.5} and acc[0.5] <= acc[0.05] <= acc[0.0] and acc[0.0] > 0.5
     assert acc[0.5] < 0.05  # a huge l_inf ball breaks everything
     assert {c["name"] for c in out["sanity"]["checks"]} >= {"unbounded_attack", "input_gradients"}
-    result = json.loads((tmp_path / "b" / "results" / "deep" / "sanity_run.json").read_text())
+    sanity_file = Path(out["sanity"]["file"])
+    # named after the run folder plus a digest of its full path, so same-named runs elsewhere do not collide
+    assert sanity_file.parent == tmp_path / "b" / "results" / "deep"
+    assert re.fullmatch(r"sanity_run-[0-9a-f]{8}\.json", sanity_file.name)
+    result = json.loads(sanity_file.read_text())
     assert result["kind"] == "deep.sanity" and result["payload"]["run"] == "run"
     assert result["scale"] == "quick" and result["dataset"] == "toy (synthetic)"
     assert main(["deep", "eval", str(tmp_path / "nope"), "--eps", "0.1"]) == 2
