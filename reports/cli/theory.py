@@ -45,6 +45,13 @@ def _add_common(parser: argparse.ArgumentParser, mc_default: int = 100_000) -> N
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def _add_also_eta(parser: argparse.ArgumentParser, default: list[float]) -> None:
+    parser.add_argument(
+        "--also-eta-sqrt-d", type=float, nargs="*", default=default, metavar="X",
+        help=f"averaging classifier: also evaluate these eta*sqrt(d) (default {' '.join(map(str, default)) or 'none'})",
+    )
+
+
 def _resolve(args: argparse.Namespace):
     """Validate the common options (one-line UserError/ValueError on bad input); set args.eta and args.eps."""
     from theory.accuracy import check_eps
@@ -121,42 +128,59 @@ def _interval_cell(iv: dict | None) -> str:
 # ------------------------------------------------------------------------------------------------- averaging
 
 
-def run_averaging(args: argparse.Namespace) -> int:
-    """Averaging classifier sign(sum x_i): closed forms Phi(eta sqrt(d)) and Phi((eta - eps) sqrt(d)) vs Monte Carlo."""
+def _averaging_setting(dist, eps: float, norm: str, mc_samples: int, seed: int) -> dict:
+    """One setting of the averaging classifier: closed forms and (if ``mc_samples``) Monte Carlo intervals."""
     from theory.accuracy import averaging_accuracy
     from theory.montecarlo import LinearClassifier, estimate_accuracy
 
-    started = time.perf_counter()
-    dist = _resolve(args)
-    std = averaging_accuracy(dist)
-    rob = averaging_accuracy(dist, args.eps, args.norm)
     std_mc = rob_mc = None
-    if args.mc_samples:
-        w = np.r_[0.0, np.ones(dist.d)]
+    if mc_samples:
         res = estimate_accuracy(
-            LinearClassifier(w),
+            LinearClassifier(np.r_[0.0, np.ones(dist.d)]),
             dist,
-            args.mc_samples,
-            np.random.default_rng(args.seed),
-            eps=args.eps,
-            norm=args.norm,
-            progress=args.mc_samples * dist.dim > 10**8,
+            mc_samples,
+            np.random.default_rng(seed),
+            eps=eps,
+            norm=norm,
+            progress=mc_samples * dist.dim > 10**8,
         )
         std_mc, rob_mc = res.standard.to_dict(), res.robust.to_dict()
-    payload = {
+    return {
         "d": dist.d,
         "p": dist.p,
         "eta": dist.eta,
-        "eps": args.eps,
-        "norm": args.norm,
+        "eps": eps,
+        "norm": norm,
         "eta_sqrt_d": dist.eta_sqrt_d,
-        "standard_closed": std,
-        "robust_closed": rob,
+        "standard_closed": averaging_accuracy(dist),
+        "robust_closed": averaging_accuracy(dist, eps, norm),
         "standard_mc": std_mc,
         "robust_mc": rob_mc,
-        "mc_samples": args.mc_samples,
-        "seed": args.seed,
+        "mc_samples": mc_samples,
+        "seed": seed,
     }
+
+
+def run_averaging(args: argparse.Namespace) -> int:
+    """Averaging classifier sign(sum x_i): closed forms Phi(eta sqrt(d)) and Phi((eta - eps) sqrt(d)) vs Monte Carlo.
+    ``--also-eta-sqrt-d`` adds settings (each at Theorem 1's radius 2 eta) stored under ``rows``, so that the paper's
+    "> 99% standard, < 1% robust once eta sqrt(d) >= 3" is checked too."""
+    from theory.accuracy import averaging_accuracy
+    from theory.distribution import FeatureDistribution
+
+    started = time.perf_counter()
+    dist = _resolve(args)
+    payload = _averaging_setting(dist, args.eps, args.norm, args.mc_samples, args.seed)
+    std, rob, std_mc, rob_mc = (payload[k] for k in ("standard_closed", "robust_closed", "standard_mc", "robust_mc"))
+    extra = []
+    for i, ets in enumerate(getattr(args, "also_eta_sqrt_d", None) or []):
+        if not (math.isfinite(ets) and ets >= 0):
+            raise UserError(f"--also-eta-sqrt-d values must be finite numbers >= 0, got {ets}")
+        other = FeatureDistribution(dist.d, dist.p, ets / math.sqrt(dist.d))
+        radius = 2.0 * other.eta * (1.0 if args.norm == "inf" else math.sqrt(other.d))
+        extra.append(_averaging_setting(other, radius, args.norm, args.mc_samples, args.seed + 1 + i))
+    if extra:
+        payload["rows"] = [dict(payload), *extra]
     path = _write("averaging", "theory.averaging", payload, dist, args.seed, started)
     from data.paths import figures_dir
     from reports.figures.theory_frontier import draw_averaging
@@ -172,6 +196,11 @@ def run_averaging(args: argparse.Namespace) -> int:
             "Monte Carlo [95% CI]": _interval_cell(rob_mc),
         },
     ]
+    for r in extra:
+        rows.append({"accuracy": f"standard, eta*sqrt(d)={r['eta_sqrt_d']:.4g}", "closed form": r["standard_closed"],
+                     "Monte Carlo [95% CI]": _interval_cell(r["standard_mc"])})
+        rows.append({"accuracy": f"robust (eps={r['eps']:.4g}), eta*sqrt(d)={r['eta_sqrt_d']:.4g}",
+                     "closed form": r["robust_closed"], "Monte Carlo [95% CI]": _interval_cell(r["robust_mc"])})
     title = f"Averaging classifier sign(sum x_i) on D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g})"
     _emit(args, payload, title + "\n" + format_table(rows), path)
     return 0
@@ -385,6 +414,7 @@ def register(top: argparse._SubParsersAction) -> None:
         "averaging", help="averaging classifier: closed form vs Monte Carlo", description=run_averaging.__doc__
     )
     _add_common(p)
+    _add_also_eta(p, default=[])
     p.set_defaults(func=run_averaging)
     p = sub.add_parser(
         "bound", help="Theorem 1's bound for many classifiers and its tight point", description=run_bound.__doc__
@@ -402,4 +432,5 @@ def register(top: argparse._SubParsersAction) -> None:
     p = sub.add_parser("all", help="averaging, bound, frontier and the SVM steps", description=run_all.__doc__)
     _add_common(p, mc_default=20_000)
     p.add_argument("--points", type=int, default=61, help="number of delta values for the frontier (default 61)")
+    _add_also_eta(p, default=[3.0, 4.0])
     p.set_defaults(func=run_all)

@@ -153,3 +153,18 @@ def test_frontier_figure_puts_sign_x1_where_it_is(build, capsys):
     payload = read_result(build / "results" / "theory" / "frontier.json")["payload"]
     assert tight_point_xy(payload) == (pytest.approx(0.95), 0.0)
     assert (build / "figures" / "theory_frontier.png").stat().st_size > 0
+
+
+def test_averaging_extra_settings_check_the_99_percent_statement(build, capsys):
+    out = run_json(capsys, ["theory", "averaging", "--d", "400", "--mc-samples", "4000", "--also-eta-sqrt-d", "3"])
+    rows = out["rows"]
+    assert [round(r["eta_sqrt_d"], 9) for r in rows] == [2.0, 3.0]
+    extra = rows[1]
+    phi = lambda t: 0.5 * (1 + math.erf(t / math.sqrt(2)))  # noqa: E731
+    assert extra["eps"] == pytest.approx(2 * 3 / math.sqrt(400))  # Theorem 1's radius 2 eta of that setting
+    assert extra["standard_closed"] == pytest.approx(phi(3.0)) and extra["standard_closed"] > 0.99
+    assert extra["robust_closed"] == pytest.approx(phi(-3.0)) and extra["robust_closed"] < 0.01
+    assert extra["standard_mc"]["low"] <= extra["standard_closed"] <= extra["standard_mc"]["high"]
+    assert read_result(build / "results" / "theory" / "averaging.json")["payload"]["rows"][1]["eta_sqrt_d"] == \
+        pytest.approx(3.0)
+    assert main(["theory", "averaging", "--also-eta-sqrt-d", "nan"]) == 2
