@@ -83,12 +83,17 @@ class Training:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """PGD evaluation of a trained model on ``n_test`` test points (stratified; None = whole test set)."""
+    """PGD evaluation of a trained model on ``n_test`` test points (stratified; None = whole test set).
+
+    ``standard_full_test``: measure the standard (clean) accuracy on the whole test set (one forward pass, cheap)
+    instead of the ``n_test`` subset, so that its 95% binomial half-width 1.96·√(p(1−p)/n) shrinks (≈ 0.008 at
+    p = 0.8 on MNIST's 10,000 points instead of 0.035 on 500); the robust (PGD) accuracy stays on the subset."""
 
     n_test: int | None
     steps: int
     restarts: int
     eps: tuple[tuple[str, float], ...]  # (norm, eps_eval) used for every row of a sweep
+    standard_full_test: bool = False
 
     def eps_for(self, norm: str) -> float:
         return float(dict(self.eps)[norm])
@@ -193,16 +198,16 @@ _MNIST_PAPER_TRAIN = Training(
     model="mnist_cnn", width=32, epochs=10, batch_size=50, lr=1e-3, optimizer="adam",
     min_steps=2000, max_epochs=200, attack_steps=40, step_size=(("inf", 0.01),),
 )
-_MNIST_QUICK_EVAL = Evaluation(n_test=500, steps=10, restarts=1, eps=_MNIST_EVAL_EPS)
+_MNIST_QUICK_EVAL = Evaluation(n_test=500, steps=10, restarts=1, eps=_MNIST_EVAL_EPS, standard_full_test=True)
 _MNIST_PAPER_EVAL = Evaluation(n_test=None, steps=100, restarts=2, eps=_MNIST_EVAL_EPS)
 
 _MNIST = {
     "quick": dict(
         train=_MNIST_QUICK_TRAIN, eval=_MNIST_QUICK_EVAL,
-        n=(100, 500, 2000), n_full=2000, seeds=(0,),
+        n=(100, 500, 2000), n_full=2000, seeds=(0, 1),
         linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 1.0, 2.0),
         # Fig. 1/6 at the quick scale use a sub-grid at every n; Fig. 7 uses the whole grid at n_full.
-        linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 2.0), seeds_by_n=(0, 1),
+        linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 2.0), seeds_by_n=(0, 1, 2),
         mixed=(("inf", (0.3,)),),
         pictures=dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 60, 0.01), LargeEps("2", 4.0, 60, 0.1)),
                       n_metric=100, n_show=6, sanity_n=50),
@@ -417,7 +422,8 @@ def all_definitions() -> list[Experiment]:
 
 
 __all__ = [
-    "DATASETS", "DATASET_LABELS", "DATASET_TITLES", "GROUPS", "SCALES", "SWEEP_GROUPS", "Evaluation", "Experiment",
+    "DATASETS", "DATASET_LABELS", "DATASET_TITLES", "GROUPS", "SCALES", "SWEEP_GROUPS",
+    "Evaluation", "Experiment",
     "LargeEps", "ModelRef", "PictureExperiment", "SweepExperiment", "Training", "all_definitions", "experiments",
     "get", "validate", "with_overrides", "CLASS_NAMES", "micro",
 ]

@@ -141,6 +141,12 @@ class TorchEngine:
             acc = robust_accuracy(model, x, y, [0.0, eps], norm=norm, steps=ev.steps, restarts=ev.restarts, seed=0)
             out["standard_acc"] = float(acc[0.0])
             out["robust"][norm] = {"eps": eps, "acc": float(acc[eps]), "steps": ev.steps, "restarts": ev.restarts}
+        out["n_test_standard"] = out["n_test"]
+        if ev.standard_full_test and ev.n_test is not None:
+            out["standard_acc_subset"] = out["standard_acc"]
+            xf, yf = self.test_set(run, None, run.training.image_size)
+            out["standard_acc"] = clean_accuracy(model, xf, yf, dev)
+            out["n_test_standard"] = int(len(yf))
         return out
 
     def large_eps_attack(self, spec: LargeEps, trajectory: bool = False):
@@ -175,6 +181,17 @@ class TorchEngine:
                            "detail": get("detail") if get("detail") is not None else get("message"),
                            "values": get("values") or {}})
         return checks
+
+
+@torch.no_grad()
+def clean_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device,
+                   batch_size: int = 1000) -> float:
+    """Fraction of ``(x, y)`` that ``model`` classifies correctly (argmax of the logits), in batches on ``device``."""
+    correct = 0
+    for i in range(0, len(y), batch_size):
+        xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
+        correct += int((model(xb).argmax(dim=1) == yb).sum())
+    return correct / max(len(y), 1)
 
 
 def _trained_on(run_dir: Path) -> int | None:

@@ -181,7 +181,8 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
                         "dataset": DATASET_LABELS[exp.dataset], "norm": norm, "eps_train": float(eps),
                         "n_train": n if n is not None else res.get("n_train"), "mixed": exp.mixed, "seed": seed,
                         "standard_acc": res["standard_acc"], "robust_acc": rob["acc"], "eps_eval": rob["eps"],
-                        "n_eval": res.get("n_test"), "run": r.run_id,
+                        "n_eval": res.get("n_test"), "n_eval_standard": res.get("n_test_standard", res.get("n_test")),
+                        "run": r.run_id,
                     })
     return rows, list(dict.fromkeys(missing))
 
@@ -201,7 +202,8 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
         seconds += float(json.loads(p.read_text()).get("seconds", 0.0))
     payload = {
         "experiment": exp.group, "dataset": DATASET_LABELS[exp.dataset], "scale": exp.scale,
-        "reconstructed_defaults": exp.reconstructed, "note": exp.note, "rows": rows, "missing": missing,
+        "reconstructed_defaults": exp.reconstructed, "note": exp.note,
+        "rows": rows, "missing": missing,
         "settings": {"training": asdict(exp.training), "evaluation": asdict(exp.evaluation)},
     }
     path = Path(results_root) / "deep" / f"{exp.group}_{exp.dataset}.json"
