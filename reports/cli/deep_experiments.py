@@ -46,6 +46,8 @@ def _set_threads(args) -> None:
     second thread, and on a shared machine two threads were measured 6x slower per image than one."""
     import torch
 
+    if args.threads < 0:
+        raise UserError(f"--threads {args.threads}: give a positive number of CPU threads (or 0 for the default)")
     threads = args.threads or (1 if args.scale == "quick" and args.device != "cuda" else 0)
     if threads:
         torch.set_num_threads(threads)
