@@ -43,7 +43,7 @@ DATASET_NAMES = {
     "cifar10": "CIFAR-10",
     "cifar10-jpeg": "CIFAR-10 (JPEG copy)",
     "restricted-imagenet": "Restricted ImageNet",
-    "restricted-imagenet-sample": "Restricted ImageNet (sample)",
+    "restricted-imagenet-sample": "Restricted ImageNet (203-image sample, trained and tested on the same images)",
 }
 
 

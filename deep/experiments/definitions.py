@@ -32,7 +32,14 @@ DATASET_LABELS = {
 DATASET_TITLES = {
     "mnist": "MNIST",
     "cifar10": "CIFAR-10 (JPEG copy)",
-    "rin": "Restricted ImageNet (203-image sample, toy scale)",
+    "rin": "Restricted ImageNet (203-image sample, toy scale; trained and tested on the same images)",
+}
+#: What every result of a dataset must say about its data (result payloads carry it as ``data_note``).
+DATASET_NOTES = {
+    "mnist": "",
+    "cifar10": "CIFAR-10 JPEG copy (not the official files)",
+    "rin": "Restricted ImageNet sample: trained AND tested on the same 203 images (the sample has one split); "
+           "accuracies measure fitting, not generalisation; toy end-to-end run",
 }
 #: Class names for figure labels (CIFAR-10 standard order; Restricted ImageNet super-classes in PAPER.md order).
 CLASS_NAMES = {
@@ -422,7 +429,7 @@ def all_definitions() -> list[Experiment]:
 
 
 __all__ = [
-    "DATASETS", "DATASET_LABELS", "DATASET_TITLES", "GROUPS", "SCALES", "SWEEP_GROUPS",
+    "DATASETS", "DATASET_LABELS", "DATASET_NOTES", "DATASET_TITLES", "GROUPS", "SCALES", "SWEEP_GROUPS",
     "Evaluation", "Experiment",
     "LargeEps", "ModelRef", "PictureExperiment", "SweepExperiment", "Training", "all_definitions", "experiments",
     "get", "validate", "with_overrides", "CLASS_NAMES", "micro",

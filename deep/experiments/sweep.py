@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from data.io import atomic_write_json, write_result
-from deep.experiments.definitions import DATASET_LABELS, Evaluation, SweepExperiment, Training
+from deep.experiments.definitions import DATASET_LABELS, DATASET_NOTES, Evaluation, SweepExperiment, Training
 
 RESULT_NAME = "experiment_result.json"
 
@@ -202,7 +202,7 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
         seconds += float(json.loads(p.read_text()).get("seconds", 0.0))
     payload = {
         "experiment": exp.group, "dataset": DATASET_LABELS[exp.dataset], "scale": exp.scale,
-        "reconstructed_defaults": exp.reconstructed, "note": exp.note,
+        "reconstructed_defaults": exp.reconstructed, "note": exp.note, "data_note": DATASET_NOTES[exp.dataset],
         "rows": rows, "missing": missing,
         "settings": {"training": asdict(exp.training), "evaluation": asdict(exp.evaluation)},
     }
