@@ -103,6 +103,7 @@ class Evaluation:
     standard_full_test: bool = False
 
     def eps_for(self, norm: str) -> float:
+        """ε_eval of ``norm`` (KeyError when the evaluation has no ε for that norm)."""
         return float(dict(self.eps)[norm])
 
 
@@ -182,6 +183,7 @@ class PictureExperiment:
         return self.group
 
     def attack(self, norm: str) -> LargeEps:
+        """The large-ε attack in ``norm``; ValueError when the definition has none."""
         for a in self.attacks:
             if a.norm == norm:
                 return a

@@ -58,10 +58,12 @@ class TorchEngine:
     _cache: dict = field(default_factory=dict, repr=False)
 
     def root(self, dataset: str) -> str | None:
+        """The data folder of ``dataset``: the user's ``data_roots`` entry, else the default (None: the cache)."""
         roots = {**DEFAULT_ROOTS, **(self.data_roots or {})}
         return roots.get(dataset)
 
     def torch_device(self) -> torch.device:
+        """The torch device of ``device`` (``auto``: CUDA when available, else CPU)."""
         if self.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return torch.device(self.device)
@@ -101,6 +103,8 @@ class TorchEngine:
         return datasets.load_split(ENGINE_DATASET[dataset], split, root=self.root(dataset), n=n, seed=seed)
 
     def test_set(self, run_or_dataset, n: int | None, image_size: int | None = None):
+        """``(x, y)`` of ``n`` stratified test points (None = all; the sample itself for Restricted ImageNet) of a
+        run's dataset or of a dataset name; the same points for every run (seed 0)."""
         dataset = run_or_dataset if isinstance(run_or_dataset, str) else run_or_dataset.dataset
         return self.load(dataset, TEST_SPLIT[dataset], n, seed=0, image_size=image_size)
 

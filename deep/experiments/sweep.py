@@ -122,6 +122,7 @@ class Engine(Protocol):
 
 
 def run_dir_for(run: RunSpec, runs_root: Path) -> Path:
+    """The folder of one run (checkpoints and ``experiment_result.json``): ``runs_root / run.run_id``."""
     return Path(runs_root) / run.run_id
 
 
@@ -212,4 +213,5 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
 
 
 def run_dir_for_id(run_id: str, runs_root: Path) -> Path:
+    """The folder of the run called ``run_id`` under ``runs_root``."""
     return Path(runs_root) / run_id

@@ -71,6 +71,7 @@ def _add_common(p, datasets: bool = False) -> None:
 
 
 def cmd_reproduce(args) -> int:
+    """``tradeoff deep reproduce``: every group of each chosen dataset, then its figures and a timing table."""
     from data.paths import figures_dir, results_dir, runs_dir
     from deep.experiments.definitions import micro
     from deep.experiments.reproduce import reproduce_dataset
@@ -102,6 +103,7 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    """``tradeoff deep sweep``: this machine's shard of one sweep (or ``--list`` the sweeps and their run counts)."""
     from data.paths import runs_dir
     from deep.experiments import definitions, sweep
     from deep.experiments.reproduce import run_sweep
@@ -125,6 +127,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_merge(args) -> int:
+    """``tradeoff deep merge``: finished runs of the named sweeps (default all) into ``deep.sweep`` files."""
     from data.io import read_result
     from data.paths import results_dir, runs_dir
     from deep.experiments import definitions, sweep
