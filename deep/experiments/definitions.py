@@ -219,7 +219,7 @@ _MNIST = {
         linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 2.0), seeds_by_n=(0, 1, 2),
         mixed=(("inf", (0.3,)),),
         pictures=dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 60, 0.01), LargeEps("2", 4.0, 60, 0.1)),
-                      n_metric=100, n_show=6, sanity_n=50),
+                      n_metric=300, n_show=6, sanity_n=50),
     ),
     "paper": dict(
         train=_MNIST_PAPER_TRAIN, eval=_MNIST_PAPER_EVAL,
