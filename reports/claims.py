@@ -43,7 +43,7 @@ DATASET_NAMES = {
     "cifar10": "CIFAR-10",
     "cifar10-jpeg": "CIFAR-10 (JPEG copy)",
     "restricted-imagenet": "Restricted ImageNet",
-    "restricted-imagenet-sample": "Restricted ImageNet (sample)",
+    "restricted-imagenet-sample": "Restricted ImageNet (203-image sample, trained and tested on the same images)",
 }
 
 
@@ -473,13 +473,23 @@ class Stat:
 
 def stat(rows: list[dict], key: str = "standard_acc") -> Stat:
     """Mean of ``key`` over ``rows`` (one per run, e.g. per seed); spread = max(sample std over runs, binomial
-    half-width of the mean from the rows' ``n_eval`` when given)."""
+    half-width of the mean from the rows' ``n_eval`` when given). For ``standard_acc`` the row's
+    ``n_eval_standard`` (test points of the clean evaluation, which may be the whole test set while PGD uses a
+    subset) takes precedence over ``n_eval``."""
     vals = [value(r[key]) for r in rows]
     mean = sum(vals) / len(vals)
     sd = math.sqrt(sum((v - mean) ** 2 for v in vals) / (len(vals) - 1)) if len(vals) > 1 else 0.0
-    hw = [binomial_halfwidth(mean, r.get("n_eval")) for r in rows]
+    hw = [binomial_halfwidth(mean, _n_eval(r, key)) for r in rows]
     binom = (sum(hw) / len(hw)) / math.sqrt(len(vals)) if hw else 0.0
     return Stat(mean, max(sd, binom), len(rows))
+
+
+def _n_eval(row: dict, key: str) -> Any:
+    """Number of test points behind ``row[key]``: ``n_eval_standard`` for the standard accuracy when the producer
+    gives it (not None), else ``n_eval``."""
+    if key == "standard_acc" and row.get("n_eval_standard") is not None:
+        return row["n_eval_standard"]
+    return row.get("n_eval")
 
 
 def sweep_rows(index: ResultIndex, experiments: Iterable[str]) -> tuple[list[dict], list[Evidence]]:

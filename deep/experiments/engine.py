@@ -58,10 +58,12 @@ class TorchEngine:
     _cache: dict = field(default_factory=dict, repr=False)
 
     def root(self, dataset: str) -> str | None:
+        """The data folder of ``dataset``: the user's ``data_roots`` entry, else the default (None: the cache)."""
         roots = {**DEFAULT_ROOTS, **(self.data_roots or {})}
         return roots.get(dataset)
 
     def torch_device(self) -> torch.device:
+        """The torch device of ``device`` (``auto``: CUDA when available, else CPU)."""
         if self.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return torch.device(self.device)
@@ -101,6 +103,8 @@ class TorchEngine:
         return datasets.load_split(ENGINE_DATASET[dataset], split, root=self.root(dataset), n=n, seed=seed)
 
     def test_set(self, run_or_dataset, n: int | None, image_size: int | None = None):
+        """``(x, y)`` of ``n`` stratified test points (None = all; the sample itself for Restricted ImageNet) of a
+        run's dataset or of a dataset name; the same points for every run (seed 0)."""
         dataset = run_or_dataset if isinstance(run_or_dataset, str) else run_or_dataset.dataset
         return self.load(dataset, TEST_SPLIT[dataset], n, seed=0, image_size=image_size)
 
@@ -141,6 +145,12 @@ class TorchEngine:
             acc = robust_accuracy(model, x, y, [0.0, eps], norm=norm, steps=ev.steps, restarts=ev.restarts, seed=0)
             out["standard_acc"] = float(acc[0.0])
             out["robust"][norm] = {"eps": eps, "acc": float(acc[eps]), "steps": ev.steps, "restarts": ev.restarts}
+        out["n_test_standard"] = out["n_test"]
+        if ev.standard_full_test and ev.n_test is not None:
+            out["standard_acc_subset"] = out["standard_acc"]
+            xf, yf = self.test_set(run, None, run.training.image_size)
+            out["standard_acc"] = clean_accuracy(model, xf, yf, dev)
+            out["n_test_standard"] = int(len(yf))
         return out
 
     def large_eps_attack(self, spec: LargeEps, trajectory: bool = False):
@@ -175,6 +185,17 @@ class TorchEngine:
                            "detail": get("detail") if get("detail") is not None else get("message"),
                            "values": get("values") or {}})
         return checks
+
+
+@torch.no_grad()
+def clean_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device,
+                   batch_size: int = 1000) -> float:
+    """Fraction of ``(x, y)`` that ``model`` classifies correctly (argmax of the logits), in batches on ``device``."""
+    correct = 0
+    for i in range(0, len(y), batch_size):
+        xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
+        correct += int((model(xb).argmax(dim=1) == yb).sum())
+    return correct / max(len(y), 1)
 
 
 def _trained_on(run_dir: Path) -> int | None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from data.io import write_result
 from deep.experiments import gradients, interpolation, large_eps
-from deep.experiments.definitions import DATASET_LABELS, ModelRef, PictureExperiment
+from deep.experiments.definitions import DATASET_LABELS, DATASET_NOTES, ModelRef, PictureExperiment
 from deep.experiments.sweep import RunSpec, execute, make_run, run_dir_for
 
 OWN_NORM = {"standard": "2", "linf": "inf", "l2": "2"}
@@ -77,7 +77,8 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     gdata = gradients.gradient_study(models, x, y)
     seconds["gradients"] = time.perf_counter() - t
     paths.append(write_result(results_root / "deep" / f"gradients_{exp.dataset}.json", "deep.gradients",
-                              {**gradients.gradients_payload(gdata, label, refs), "scale": exp.scale},
+                              {**gradients.gradients_payload(gdata, label, refs), "scale": exp.scale,
+                               "data_note": DATASET_NOTES[exp.dataset]},
                               wall_time_s=seconds["gradients"], **common))
 
     t = time.perf_counter()
@@ -98,7 +99,8 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
                for norm, s in studies.items()}
     primary = PRIMARY_ATTACK_NORM if PRIMARY_ATTACK_NORM in by_norm else next(iter(by_norm))
     payload = {
-        "dataset": label, "scale": exp.scale, "eps": {s.norm: s.eps for s in exp.attacks},
+        "dataset": label, "scale": exp.scale, "data_note": DATASET_NOTES[exp.dataset],
+        "eps": {s.norm: s.eps for s in exp.attacks},
         "primary_attack_norm": primary, "models_by_attack_norm": by_norm,
         "attacks": [{"norm": s.norm, "eps": s.eps, "steps": s.steps, "step_size": s.step_size} for s in exp.attacks],
         "judge": {"name": "standard-judge", "seed": exp.judge.seed, "run": specs["judge"].run_id},
@@ -120,7 +122,8 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
             run_id = specs[m.name].run_id
             paths.append(write_result(
                 results_root / "deep" / f"sanity_{run_id}.json", "deep.sanity",
-                {"run": run_id, "model": m.name, "dataset": label, "norm": norm, "eps": eps, "n": int(len(ys)),
+                {"run": run_id, "model": m.name, "dataset": label, "data_note": DATASET_NOTES[exp.dataset],
+                 "norm": norm, "eps": eps, "n": int(len(ys)),
                  "checks": checks, "ok": all(c["passed"] for c in checks)}, **common))
         seconds["sanity"] = time.perf_counter() - t
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from data.io import atomic_write_json, write_result
-from deep.experiments.definitions import DATASET_LABELS, Evaluation, SweepExperiment, Training
+from deep.experiments.definitions import DATASET_LABELS, DATASET_NOTES, Evaluation, SweepExperiment, Training
 
 RESULT_NAME = "experiment_result.json"
 
@@ -122,6 +122,7 @@ class Engine(Protocol):
 
 
 def run_dir_for(run: RunSpec, runs_root: Path) -> Path:
+    """The folder of one run (checkpoints and ``experiment_result.json``): ``runs_root / run.run_id``."""
     return Path(runs_root) / run.run_id
 
 
@@ -181,7 +182,8 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
                         "dataset": DATASET_LABELS[exp.dataset], "norm": norm, "eps_train": float(eps),
                         "n_train": n if n is not None else res.get("n_train"), "mixed": exp.mixed, "seed": seed,
                         "standard_acc": res["standard_acc"], "robust_acc": rob["acc"], "eps_eval": rob["eps"],
-                        "n_eval": res.get("n_test"), "run": r.run_id,
+                        "n_eval": res.get("n_test"), "n_eval_standard": res.get("n_test_standard", res.get("n_test")),
+                        "run": r.run_id,
                     })
     return rows, list(dict.fromkeys(missing))
 
@@ -201,7 +203,8 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
         seconds += float(json.loads(p.read_text()).get("seconds", 0.0))
     payload = {
         "experiment": exp.group, "dataset": DATASET_LABELS[exp.dataset], "scale": exp.scale,
-        "reconstructed_defaults": exp.reconstructed, "note": exp.note, "rows": rows, "missing": missing,
+        "reconstructed_defaults": exp.reconstructed, "note": exp.note, "data_note": DATASET_NOTES[exp.dataset],
+        "rows": rows, "missing": missing,
         "settings": {"training": asdict(exp.training), "evaluation": asdict(exp.evaluation)},
     }
     path = Path(results_root) / "deep" / f"{exp.group}_{exp.dataset}.json"
@@ -210,4 +213,5 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
 
 
 def run_dir_for_id(run_id: str, runs_root: Path) -> Path:
+    """The folder of the run called ``run_id`` under ``runs_root``."""
     return Path(runs_root) / run_id

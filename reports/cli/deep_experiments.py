@@ -46,6 +46,8 @@ def _set_threads(args) -> None:
     second thread, and on a shared machine two threads were measured 6x slower per image than one."""
     import torch
 
+    if args.threads < 0:
+        raise UserError(f"--threads {args.threads}: give a positive number of CPU threads (or 0 for the default)")
     threads = args.threads or (1 if args.scale == "quick" and args.device != "cuda" else 0)
     if threads:
         torch.set_num_threads(threads)
@@ -69,6 +71,7 @@ def _add_common(p, datasets: bool = False) -> None:
 
 
 def cmd_reproduce(args) -> int:
+    """``tradeoff deep reproduce``: every group of each chosen dataset, then its figures and a timing table."""
     from data.paths import figures_dir, results_dir, runs_dir
     from deep.experiments.definitions import micro
     from deep.experiments.reproduce import reproduce_dataset
@@ -100,6 +103,7 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    """``tradeoff deep sweep``: this machine's shard of one sweep (or ``--list`` the sweeps and their run counts)."""
     from data.paths import runs_dir
     from deep.experiments import definitions, sweep
     from deep.experiments.reproduce import run_sweep
@@ -123,6 +127,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_merge(args) -> int:
+    """``tradeoff deep merge``: finished runs of the named sweeps (default all) into ``deep.sweep`` files."""
     from data.io import read_result
     from data.paths import results_dir, runs_dir
     from deep.experiments import definitions, sweep

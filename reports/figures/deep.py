@@ -198,10 +198,11 @@ def draw_dataset(outcome, figures_dir: str | os.PathLike) -> list[Path]:
     g = p.gradients
     signed = ds == "mnist"
     k = min(3, len(g.images))
+    gtitle = f"{title}: loss gradient w.r.t. the input" + (
+        " (blue > 0, red < 0)" if signed else " (per image ±3σ, grey = 0)")
     paths.append(plot_gradients(g.images[:k], {m: v[:k] for m, v in g.grads.items()}, d / f"fig2_{ds}.png",
-                                f"{title}: loss gradient w.r.t. the input", signed, names, g.labels[:k]))
-    paths.append(plot_gradients(g.images, g.grads, d / f"fig10_{ds}.png",
-                                f"{title}: loss gradient w.r.t. the input", signed, names, g.labels))
+                                gtitle, signed, names, g.labels[:k]))
+    paths.append(plot_gradients(g.images, g.grads, d / f"fig10_{ds}.png", gtitle, signed, names, g.labels))
     paths.append(plot_large_eps(g.images, p.own_norm, d / f"fig3_{ds}.png",
                                 f"{title}: large-ε examples (each model in its own norm; standard in ℓ2)",
                                 p.own_pred, names, g.labels))

@@ -72,3 +72,17 @@ def test_micro_versions_validate_and_are_tiny(dataset):
             assert len(expand(m)) <= len(expand(exp)) and all(n is None or n <= 200 for n in m.n_train)
         else:
             assert m.n_metric == 10 and all(a.steps <= 5 for a in m.attacks)
+
+
+def test_large_eps_attacks_follow_paper_md_and_can_reach_their_eps():
+    """PAPER.md §6: MNIST ℓ∞ 0.3 / ℓ2 4.0, CIFAR-10 ℓ∞ 0.125 / ℓ2 4.7, Restricted ImageNet ℓ∞ 0.25 (120 × 0.003)
+    and ℓ2 40 (40 × 1.5); at every scale steps × step size must reach ε (else the "large ε" is never used)."""
+    paper = {d: {(a.norm, a.eps) for a in D.get("pictures", d, "paper").attacks} for d in D.DATASETS}
+    assert paper["mnist"] == {("inf", 0.3), ("2", 4.0)}
+    assert paper["cifar10"] == {("inf", 0.125), ("2", 4.7)}
+    rin = {a.norm: (a.eps, a.steps, a.step_size) for a in D.get("pictures", "rin", "paper").attacks}
+    assert rin == {"inf": (0.25, 120, 0.003), "2": (40.0, 40, 1.5)}
+    for exp in D.all_definitions():
+        if isinstance(exp, D.PictureExperiment):
+            for a in exp.attacks:
+                assert a.steps * a.step_size >= a.eps, (exp.dataset, exp.scale, a)

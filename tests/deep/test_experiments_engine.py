@@ -46,3 +46,36 @@ def test_quick_mnist_uses_pgd10_and_paper_uses_pgd40():
     assert train_config(q).adv.steps == 10
     cfg = train_config(p)
     assert cfg.adv.steps == 40 and cfg.adv.resolved_step_size() == 0.01 and cfg.adv.eps_warmup_epochs == 0
+
+
+def test_standard_accuracy_on_the_whole_test_set_and_pgd_on_the_subset(monkeypatch):
+    """``standard_full_test``: clean accuracy (and its n) from every test point, PGD accuracy from the subset."""
+    import dataclasses
+
+    import torch
+
+    from deep.experiments.engine import TorchEngine
+
+    torch.manual_seed(0)
+    n_full, n_sub = 400, 40
+    x = torch.rand(n_full, 1, 4, 4)
+    y = (x[:, 0, 0, 0] > 0.5).long()
+    y[n_sub:n_sub + 120] = 1 - y[n_sub:n_sub + 120]  # the model is right on the subset, wrong on 120 others
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
+    with torch.no_grad():
+        model[1].weight.zero_()
+        model[1].bias.copy_(torch.tensor([0.5, 0.0]))
+        model[1].weight[1, 0] = 1.0  # logit_1 - logit_0 = x_00 - 0.5
+    engine = TorchEngine(device="cpu")
+    engine._cache[("mnist", "test", n_sub, 0, None)] = (x[:n_sub], y[:n_sub])
+    engine._cache[("mnist", "test", None, 0, None)] = (x, y)
+    monkeypatch.setattr(engine, "load_model", lambda run, run_dir: model.eval())
+    run = [r for r in S.expand(D.get("fig6", "mnist", "quick")) if r.eps_train > 0][0]
+    ev = dataclasses.replace(run.evaluation, n_test=n_sub, steps=2, standard_full_test=False)
+    run = dataclasses.replace(run, evaluation=dataclasses.replace(ev, standard_full_test=True))
+    out = engine.evaluate(run, None)
+    assert out["n_test"] == n_sub and out["n_test_standard"] == n_full
+    assert out["standard_acc_subset"] == 1.0
+    assert out["standard_acc"] == pytest.approx(1 - 120 / n_full)
+    off = engine.evaluate(dataclasses.replace(run, evaluation=ev), None)
+    assert off["standard_acc"] == 1.0 and off["n_test_standard"] == n_sub

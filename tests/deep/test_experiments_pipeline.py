@@ -54,3 +54,18 @@ def test_reproduce_dataset_micro(tmp_path):
     eng = FakeEngine()
     reproduce_dataset("mnist", "quick", eng, tmp_path / "runs", tmp_path / "results", overrides=micro)
     assert eng.train_calls == []
+
+
+def test_every_restricted_imagenet_result_says_train_equals_test(tmp_path):
+    """The Restricted ImageNet sample has one split: every result file of it must say it was trained and tested on
+    the same images (payload ``data_note``), and so must the figure titles and the report's dataset name."""
+    from reports.claims import dataset_name
+
+    reproduce_dataset("rin", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results", overrides=micro)
+    files = sorted((tmp_path / "results" / "deep").glob("*.json"))
+    payloads = {p.name: read_result(p)["payload"] for p in files if not p.name.startswith("reproduce_")}
+    assert {"fig7_rin.json", "mixed_rin.json", "gradients_rin.json", "large_eps_rin.json"} <= set(payloads)
+    for name, payload in payloads.items():
+        assert "same 203 images" in payload.get("data_note", ""), name
+    assert "same images" in D.DATASET_TITLES["rin"]
+    assert "same images" in dataset_name(D.DATASET_LABELS["rin"])

@@ -22,6 +22,13 @@ def test_sweep_list_and_errors(capsys):
     assert main(["deep", "reproduce", "--datasets", "svhn"]) == 2
     assert "--datasets" in capsys.readouterr().err
     assert main(["deep", "reproduce", "--scale", "paper", "--micro"]) == 2
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("command", [["reproduce"], ["sweep", "fig6"]])
+def test_negative_threads_is_a_user_error(tmp_path, capsys, command):
+    assert main(["--build-dir", str(tmp_path), "deep", *command, "--threads", "-1"]) == 2
+    assert "--threads -1" in capsys.readouterr().err
 
 
 def test_merge_without_runs_names_the_fix(tmp_path, capsys):

@@ -69,3 +69,37 @@ def test_draw_dataset_from_a_micro_reproduction(tmp_path):
     assert names == sorted(f"fig{i}_mnist.png" for i in (1, 2, 3, 4, 6, 7, 8, 9, 10))
     for p in paths:
         _ok(p)
+
+
+def test_signed_gradient_map_is_blue_positive_red_negative_white_zero():
+    """PAPER.md §6, Fig. 2 (MNIST): signed map, blue positive / red negative, symmetric so that 0 is white."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    g = np.zeros((1, 3, 3))
+    g[0, 0, 0], g[0, 2, 2] = 2.0, -0.5  # asymmetric magnitudes: zero must still map to the centre of the map
+    fig, ax = plt.subplots()
+    F._show_gradient(ax, g, signed=True)
+    im = ax.images[0]
+    rgba = im.to_rgba(np.ma.getdata(im.get_array()))
+    plt.close(fig)
+    pos, neg, zero = rgba[0, 0], rgba[2, 2], rgba[1, 1]
+    assert pos[2] > 0.9 and pos[0] < 0.1  # blue
+    assert neg[0] > 0.9 and neg[2] < neg[0]  # red
+    assert min(zero[:3]) > 0.95  # white
+
+
+def test_colour_display_is_plus_minus_three_sigma():
+    """CIFAR-10 / ImageNet: per image s = 3·std(g), clip to ±s, show (1 + g/s)/2."""
+    from deep.experiments.gradients import display_scaled
+
+    rng = np.random.default_rng(1)
+    g = rng.normal(size=(2, 3, 8, 8)) * np.array([1.0, 10.0])[:, None, None, None]
+    g[0, 0, 0, 0] = 100.0  # an outlier is clipped to white
+    d = display_scaled(g)
+    s = 3 * g.reshape(2, -1).std(axis=1)
+    assert d[0, 0, 0, 0] == 1.0 and d.min() >= 0 and d.max() <= 1
+    i = (1, 1, 2, 3)
+    assert d[i] == pytest.approx((1 + np.clip(g[i], -s[1], s[1]) / s[1]) / 2)

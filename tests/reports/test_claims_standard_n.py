@@ -1,0 +1,40 @@
+"""The standard-accuracy uncertainty uses the number of points the clean accuracy was measured on."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from reports import claims as C
+
+
+def test_standard_uncertainty_uses_n_eval_standard_when_given():
+    rows = [{"standard_acc": 0.8, "n_eval": 500, "n_eval_standard": 10000}]
+    assert C.stat(rows).spread == pytest.approx(1.96 * math.sqrt(0.8 * 0.2 / 10000))
+    # producers without the key (or with null) keep the PGD subset's n
+    for row in ({"standard_acc": 0.8, "n_eval": 500}, {"standard_acc": 0.8, "n_eval": 500, "n_eval_standard": None}):
+        assert C.stat([row]).spread == pytest.approx(1.96 * math.sqrt(0.8 * 0.2 / 500))
+    # the robust accuracy was measured on the PGD subset
+    rows = [{"standard_acc": 0.8, "robust_acc": 0.5, "n_eval": 500, "n_eval_standard": 10000}]
+    assert C.stat(rows, "robust_acc").spread == pytest.approx(1.96 * math.sqrt(0.25 / 500))
+
+
+def test_sweep_rows_carry_n_eval_standard(tmp_path):
+    from deep.experiments import definitions as D
+    from deep.experiments import sweep as S
+    from tests.deep._fake_engine import FakeEngine
+
+    exp = D.with_overrides(D.get("fig6", "mnist", "quick"), n_train=(30,), seeds=(0,),
+                           evaluation=D.Evaluation(n_test=30, steps=2, restarts=1, eps=(("inf", 0.3), ("2", 2.0))))
+    S.execute(S.expand(exp), FakeEngine(), tmp_path / "old")  # a producer without n_test_standard
+    rows, missing = S.rows_for(exp, tmp_path / "old")
+    assert not missing and all(r["n_eval_standard"] == r["n_eval"] == 30 for r in rows)
+
+    class FullTest(FakeEngine):
+        def evaluate(self, run, run_dir):
+            return {**super().evaluate(run, run_dir), "n_test_standard": 10000}
+
+    S.execute(S.expand(exp), FullTest(), tmp_path / "new")
+    rows, _ = S.rows_for(exp, tmp_path / "new")
+    assert all(r["n_eval_standard"] == 10000 and r["n_eval"] == 30 for r in rows)
