@@ -20,6 +20,13 @@ def to_float_tensor(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     return t.to(torch.float32).div_(255.0)
 
 
+def as_float_images(images: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Images as ``torch.float32`` in [0, 1] on the same device: uint8 pixels are divided by 255, floating-point
+    images are taken to be in [0, 1] already and only cast."""
+    t = torch.as_tensor(np.ascontiguousarray(images)) if isinstance(images, np.ndarray) else torch.as_tensor(images)
+    return to_float_tensor(t) if t.dtype == torch.uint8 else t.to(torch.float32)
+
+
 def to_uint8_array(images: torch.Tensor) -> np.ndarray:
     """float tensor in [0, 1] -> uint8 numpy array of the same shape (``round(255 x)``, clipped)."""
     return (images.detach().cpu().clamp(0, 1) * 255.0).round().to(torch.uint8).numpy()

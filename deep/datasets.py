@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from data.tensors import as_float_images
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -68,8 +70,7 @@ def toy_data(split: str, n: int | None = None) -> tuple[torch.Tensor, torch.Tens
 
 
 def _to_tensors(images, labels) -> tuple[torch.Tensor, torch.Tensor]:
-    x = torch.as_tensor(np.ascontiguousarray(images))
-    x = x.to(torch.float32).div_(255.0) if x.dtype == torch.uint8 else x.to(torch.float32)
+    x = as_float_images(np.asarray(images))
     return x, torch.as_tensor(np.asarray(labels), dtype=torch.long)
 
 
@@ -231,8 +232,5 @@ class DatasetBatches:
             persistent_workers=False,
         )
         for xb, yb in loader:
-            if xb.dtype == torch.uint8:
-                xb = xb.to(self.device, non_blocking=True).float().div_(255.0)
-            else:
-                xb = xb.to(self.device, non_blocking=True).float()
+            xb = as_float_images(xb.to(self.device, non_blocking=True))  # uint8 travels, then converts
             yield xb, torch.as_tensor(yb).to(self.device, non_blocking=True).long()

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from data.tensors import as_float_images
 from deep.attacks import check_batch, eval_mode
 from deep.config import TrainConfig
 from deep.datasets import DatasetBatches, TensorBatches, dataset_spec, load_split, open_dataset, stratified_indices
@@ -195,8 +196,7 @@ def materialise(ds, n: int | None) -> tuple[torch.Tensor, torch.Tensor]:
     """The first ``n`` items (all when None) of a map-style dataset as float tensors in [0, 1]."""
     n = len(ds) if n is None else min(n, len(ds))
     xs, ys = zip(*(ds[i] for i in range(n)))
-    x = torch.stack([torch.as_tensor(v) for v in xs])
-    x = x.float().div_(255.0) if x.dtype == torch.uint8 else x.float()
+    x = as_float_images(torch.stack([torch.as_tensor(v) for v in xs]))
     return x, torch.as_tensor(ys, dtype=torch.long)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from theory.accuracy import canonical_norm
+from theory.accuracy import check_eps as theory_check_eps
 from theory.accuracy import worst_case_perturbation as _unboxed_perturbation
 
 NORMS = ("inf", "2")
@@ -35,14 +36,11 @@ def check_norm(norm: object) -> str:
 
 
 def check_eps(eps: object) -> float:
-    """``eps`` as a finite float ≥ 0, else ValueError."""
-    try:
-        value = float(eps)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"eps must be a number >= 0, got {eps!r}") from None
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
-    return value
+    """``eps`` as a finite float ≥ 0 (:func:`theory.accuracy.check_eps` for one number), else ValueError."""
+    arr = theory_check_eps(eps)
+    if arr.ndim:
+        raise ValueError(f"eps must be a single number >= 0, got {eps!r}")
+    return float(arr)
 
 
 def check_in_box(X: np.ndarray, what: str = "X") -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from data.tensors import as_float_images
 from deep.experiments.definitions import LargeEps, Training
 from deep.experiments.sweep import RunSpec
 
@@ -87,8 +88,7 @@ class TorchEngine:
             xs, ys = [], []
             for i in range(len(ds)):
                 img, label = ds[i]
-                img = torch.as_tensor(img)
-                img = img.float() / 255.0 if img.dtype == torch.uint8 else img.float()
+                img = as_float_images(torch.as_tensor(img))
                 if image_size is not None and img.shape[-1] != image_size:
                     img = torch.nn.functional.interpolate(img[None], size=(image_size, image_size), mode="bilinear",
                                                           antialias=True, align_corners=False)[0].clamp(0, 1)

@@ -18,3 +18,17 @@ def test_to_float_tensor_range_shape_and_roundtrip():
 def test_to_float_tensor_rejects_non_uint8():
     with pytest.raises(ValueError, match="uint8"):
         to_float_tensor(np.zeros((2, 2), dtype=np.float32))
+
+
+def test_as_float_images_scales_uint8_and_keeps_floats():
+    import numpy as np
+    import torch
+
+    from data.tensors import as_float_images
+
+    u8 = np.array([[0, 51, 255]], dtype=np.uint8)
+    assert torch.equal(as_float_images(u8), torch.tensor([[0.0, 0.2, 1.0]]))
+    assert torch.equal(as_float_images(torch.from_numpy(u8)), torch.tensor([[0.0, 0.2, 1.0]]))
+    f64 = torch.tensor([0.25, 0.5], dtype=torch.float64)  # already in [0, 1]: cast, not divided again
+    out = as_float_images(f64)
+    assert out.dtype == torch.float32 and torch.equal(out, torch.tensor([0.25, 0.5]))
