@@ -7,16 +7,33 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.tradeoff-installed
 TORCH  ?= torch==2.13.0
 BUILD  ?= reports/build
+# The exact versions that were tested: make test, make reproduce and CI install these; `make lock` refreshes them.
+LOCK   := requirements-lock.txt
 
-.PHONY: venv test lint reproduce reproduce-data reproduce-theory reproduce-linear reproduce-deep report bench clean
+.PHONY: venv lock test lint reproduce reproduce-data reproduce-theory reproduce-linear reproduce-deep report bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q "$(TORCH)"
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -c $(LOCK) "$(TORCH)" setuptools wheel
+	$(BIN)/python -m pip install -q -c $(LOCK) --no-build-isolation -e ".[test]"
 	touch $@
 
 venv: $(STAMP)
+
+# Resolve pyproject.toml's ranges afresh in a throw-away venv and write the versions pip chose to $(LOCK).
+# Then run `make test`; commit the lock only when it passes.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install -q "$(TORCH)" setuptools wheel
+	.lock-venv/bin/python -m pip install -q --no-build-isolation -e ".[test]"
+	{ echo "# Exact versions tested with 'make test' (Python $$(.lock-venv/bin/python -c 'import platform; print(platform.python_version())')). Refresh with 'make lock'."; \
+	  echo "# Used as pip constraints (-c), so it only pins what pyproject.toml asks for. torch carries no local label"; \
+	  echo "# (+cpu, +cu130), so the same line accepts the CPU and the CUDA builds of that version."; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip)==' | sed -E 's/^(torch==[^+]*)\+.*/\1/' | LC_ALL=C sort -f; \
+	} > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
+	rm -rf .lock-venv
+	@echo "wrote $(LOCK); run 'make test' before committing it"
 
 # pytest exits 5 when it collects no test: report that loudly instead of passing silently.
 test: venv

@@ -7,7 +7,7 @@ import pkgutil
 import sys
 
 import bench
-from data.provenance import machine_line
+from tradeoff.data.provenance import machine_line
 
 
 def main(argv: list[str]) -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import torch
 
-from data.io import atomic_write_json, read_result, write_result
+from tradeoff.data.io import atomic_write_json, read_result, write_result
 
 
 @dataclass
@@ -83,7 +83,7 @@ def run_units(run) -> float:
 
 def gpu_definitions(quick: bool, mnist_epochs: int, cifar_epochs: int, cifar_n: int | None):
     """The reduced plan's definitions (mnist and cifar10 groups) derived from the paper (or quick) defaults."""
-    from deep.experiments import definitions as D
+    from tradeoff.deep.experiments import definitions as D
 
     if quick:
         micro_ev = D.Evaluation(n_test=100, steps=5, restarts=1, eps=(("inf", 0.3), ("2", 2.0)))
@@ -130,10 +130,10 @@ def gpu_definitions(quick: bool, mnist_epochs: int, cifar_epochs: int, cifar_n: 
 
 def plan(m: dict, c: dict, engine, runs_root: Path, results_root: Path, figures_root: Path, log) -> list[Part]:
     """The ordered parts (see module docstring)."""
-    from deep.experiments import sweep as S
-    from deep.experiments.pictures import model_runs, run_pictures
-    from deep.experiments.reproduce import DatasetOutcome
-    from reports.figures.deep import draw_dataset
+    from tradeoff.deep.experiments import sweep as S
+    from tradeoff.deep.experiments.pictures import model_runs, run_pictures
+    from tradeoff.deep.experiments.reproduce import DatasetOutcome
+    from tradeoff.reports.figures.deep import draw_dataset
 
     def runs_of(exp, eps_filter=None, n_filter=None, by_n=False):
         """Runs of ``exp`` passing the filters: the standard model first, then ℓ∞ before ℓ2 and the largest
@@ -233,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(f"[{budget.elapsed():7.1f}s] {msg}", file=sys.stderr, flush=True)
 
-    from deep.experiments import sweep as S
-    from deep.experiments.engine import TorchEngine
+    from tradeoff.deep.experiments import sweep as S
+    from tradeoff.deep.experiments.engine import TorchEngine
 
     if args.quick:
         torch.set_num_threads(1)

@@ -10,9 +10,11 @@ set -u
 part=${1:?usage: gpu_session.sh engine|deep}
 OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT"
-export PYTHONPATH=. PYTHONUNBUFFERED=1 TRADEOFF_DATA=/tmp/tradeoff-data TRADEOFF_BUILD=/tmp/tradeoff-build
+export PYTHONUNBUFFERED=1 TRADEOFF_DATA=/tmp/tradeoff-data TRADEOFF_BUILD=/tmp/tradeoff-build
 log="$OUT/$part.log"
 {
+  # the tradeoff.* import root needs the package installed (that machine has the dependencies, no internet)
+  pip install -q --no-deps --no-build-isolation -e . || echo "editable install failed: $?"
   date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
   python -c "import torch, sys; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'python', sys.version.split()[0])"
   mkdir -p "$TRADEOFF_DATA/mnist"

@@ -19,7 +19,7 @@ import argparse
 import os
 import time
 
-from data.provenance import machine_line
+from tradeoff.data.provenance import machine_line
 
 
 def pgd_fitter(steps: int, step_size: float, batch: int, lr: float, decay: float, max_seconds: float,
@@ -28,8 +28,8 @@ def pgd_fitter(steps: int, step_size: float, batch: int, lr: float, decay: float
     reaches ``target``; returns a FitResult (n_iter = epochs, converged = target reached)."""
     import torch
 
-    from linear.objective import FitResult
-    from linear.robust import robust_accuracy
+    from tradeoff.linear.objective import FitResult
+    from tradeoff.linear.robust import robust_accuracy
 
     def fit(X, y, cfg):
         from threadpoolctl import threadpool_limits
@@ -111,7 +111,7 @@ def main(argv: list[str]) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from linear.fig5 import Fig5Config, load_binary_mnist, run_fig5
+    from tradeoff.linear.fig5 import Fig5Config, load_binary_mnist, run_fig5
 
     print(f"machine: {machine_line()}; load average {os.getloadavg()[0]:.1f}; torch threads {args.threads}")
     (data, t_load, _) = _timed(lambda: load_binary_mnist((5, 7)))

@@ -27,9 +27,9 @@ import time
 
 import torch
 
-from data.io import write_result
-from data.paths import results_dir
-from deep.config import AdvConfig, EvalConfig, TrainConfig
+from tradeoff.data.io import write_result
+from tradeoff.data.paths import results_dir
+from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
 
 TARGET_CLEAN, TARGET_ROBUST, TARGET_WALL_S = 0.98, 0.89, 180.0
 
@@ -63,7 +63,7 @@ def _sync(device: torch.device) -> None:
 def probe_step_time(cfg: TrainConfig, data, n_steps: int = 12, warmup: int = 3) -> float:
     """Seconds per PGD-training step at the configured batch size, measured on a throw-away model (``n_steps`` and
     ``warmup`` are small on purpose: the probe is part of the timed budget)."""
-    from deep.train import Trainer
+    from tradeoff.deep.train import Trainer
 
     trainer = Trainer(cfg, data=data)
     it = (b for e in range(10**6) for b in trainer._iterate(trainer.data.train.epoch(e)))
@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-test", type=int, default=None, help="subsample the test set (path checks)")
     args = parser.parse_args(argv)
 
-    from deep.evaluate import robust_accuracy
-    from deep.train import Trainer, load_data, resolve_device
+    from tradeoff.deep.evaluate import robust_accuracy
+    from tradeoff.deep.train import Trainer, load_data, resolve_device
 
     device = resolve_device(args.device)
     quick = args.quick or device.type != "cuda" and args.epochs is None and not argv

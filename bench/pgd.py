@@ -25,10 +25,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from data.io import write_result
-from data.paths import results_dir
-from data.provenance import device_description
-from deep.attacks import PGD
+from tradeoff.data.io import write_result
+from tradeoff.data.paths import results_dir
+from tradeoff.data.provenance import device_description
+from tradeoff.deep.attacks import PGD
 
 # Dense (no sparsity) peak TFLOP/s from the vendors' datasheets, per precision. Matched against
 # torch.cuda.get_device_name() in this order (first substring match wins).
@@ -57,7 +57,7 @@ def peak_tflops(device_name: str, precision: str) -> float | None:
 def build_bench_model(name: str) -> tuple[nn.Module, tuple[int, ...], float, str]:
     """(model, input shape per image, ε, source) for ``mnist`` (the MNIST CNN) or ``cifar`` (ResNet-18), built by
     ``deep.models.build_model`` (the models training uses; normalisation inside)."""
-    from deep.models import build_model
+    from tradeoff.deep.models import build_model
 
     spec = {"mnist": ("mnist_cnn", MNIST_MEAN, MNIST_STD, (1, 28, 28), 0.3),
             "cifar": ("resnet18", CIFAR_MEAN, CIFAR_STD, (3, 32, 32), 8 / 255)}
@@ -154,7 +154,7 @@ def bench_one(name: str, device: torch.device, batch: int, steps: int, *, bf16: 
         dev_name = torch.cuda.get_device_name(device)
         precision = "bf16" if bf16 else ("tf32" if torch.backends.cudnn.allow_tf32 else "fp32")
     else:
-        from data.provenance import cpu_model
+        from tradeoff.data.provenance import cpu_model
 
         dev_name = cpu_model()
         precision = "bf16" if bf16 else "fp32"

@@ -16,11 +16,11 @@ import tracemalloc
 
 import numpy as np
 
-from data.provenance import machine_line
-from theory.accuracy import symmetric_accuracy
-from theory.distribution import FeatureDistribution
-from theory.frontier import tradeoff_frontier
-from theory.montecarlo import LinearClassifier, estimate_accuracy
+from tradeoff.data.provenance import machine_line
+from tradeoff.theory.accuracy import symmetric_accuracy
+from tradeoff.theory.distribution import FeatureDistribution
+from tradeoff.theory.frontier import tradeoff_frontier
+from tradeoff.theory.montecarlo import LinearClassifier, estimate_accuracy
 
 CLOSED_FORM_POINTS = 10**6
 CLOSED_FORM_TARGET_S = 1.0

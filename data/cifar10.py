@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from data.io import atomic_write, atomic_write_json
-from data.paths import cache_dir
+from .io import atomic_write, atomic_write_json
+from .paths import cache_dir
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 PYTHON_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}

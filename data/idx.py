@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data.io import atomic_write_bytes
+from .io import atomic_write_bytes
 
 #: IDX dtype code -> big-endian numpy dtype.
 IDX_DTYPES: dict[int, np.dtype] = {

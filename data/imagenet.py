@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from data.transforms import TestTransform, TrainTransform
+from .transforms import TestTransform, TrainTransform
 
 #: (name, first, last): inclusive ImageNet-1k index ranges of the 9 super-classes, in label order.
 SUPERCLASSES: tuple[tuple[str, int, int], ...] = (

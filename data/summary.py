@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from data.checksums import sha256_file
+from .checksums import sha256_file
 
 
 def mnist_summary(root: str | os.PathLike | None = None) -> dict:
     """State of the MNIST cache: per file its size, SHA-256 and whether it matches the pinned one; per split (when
     both its files are valid) the number of images and the class counts. ``complete`` is True when all four files
     match and the known sizes/class counts (60000/10000; 5923 … 5949) are met."""
-    from data.mnist import MNIST_SHA256, MNIST_SIZES, MNIST_TRAIN_CLASS_COUNTS, SPLIT_FILES, load_mnist, mnist_dir
+    from .mnist import MNIST_SHA256, MNIST_SIZES, MNIST_TRAIN_CLASS_COUNTS, SPLIT_FILES, load_mnist, mnist_dir
 
     folder = mnist_dir(root)
     files = []
@@ -52,8 +52,8 @@ def mnist_summary(root: str | os.PathLike | None = None) -> dict:
 def cifar10_summary(root: str | os.PathLike | None = None) -> dict:
     """Format, source and cache folder of a CIFAR-10 copy, and per split: number of images, class counts and the
     SHA-256 of the decoded uint8 pixel array (independent of the on-disk format). Decodes (and caches) if needed."""
-    from data.cifar10 import CIFAR10_CLASSES, CIFAR10_SIZES, cifar10_cache_folder, detect_cifar10, load_cifar10
-    from data.paths import cache_dir
+    from .cifar10 import CIFAR10_CLASSES, CIFAR10_SIZES, cifar10_cache_folder, detect_cifar10, load_cifar10
+    from .paths import cache_dir
 
     root = Path(root).expanduser() if root is not None else cache_dir() / "cifar10"
     fmt, folder = detect_cifar10(root)
@@ -86,7 +86,7 @@ def cifar10_summary(root: str | os.PathLike | None = None) -> dict:
 def restricted_imagenet_summary(root: str | os.PathLike, split: str = "val", balanced: bool = False) -> dict:
     """Images and ImageNet classes per super-class of a Restricted ImageNet folder, the total size of its image
     files and a SHA-256 over their relative names and sizes (no decoding)."""
-    from data.imagenet import RestrictedImageNet, imagenet_wnids
+    from .imagenet import RestrictedImageNet, imagenet_wnids
 
     ds = RestrictedImageNet(root, split=split, balanced=balanced)
     h = hashlib.sha256()

@@ -320,6 +320,6 @@ def dumps_config(cfg: TrainConfig) -> str:
 
 def save_config(cfg: TrainConfig, path: str | Path) -> Path:
     """Write ``cfg`` as TOML atomically."""
-    from data.io import atomic_write_text
+    from tradeoff.data.io import atomic_write_text
 
     return atomic_write_text(path, dumps_config(cfg))

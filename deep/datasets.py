@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from data.tensors import as_float_images
+from tradeoff.data.tensors import as_float_images
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _to_tensors(images, labels) -> tuple[torch.Tensor, torch.Tensor]:
 
 def stratified_indices(labels: torch.Tensor, n: int, seed: int) -> torch.Tensor:
     """Indices of a class-stratified subsample of size ``n`` (data.subsets.stratified_subsample)."""
-    from data.subsets import stratified_subsample
+    from tradeoff.data.subsets import stratified_subsample
 
     if n > len(labels):
         raise ValueError(f"n_train = {n} exceeds the {len(labels)} available examples; lower it or use none")
@@ -96,11 +96,11 @@ def load_split(
     if name == "toy":
         x, y = toy_data(split)
     elif name == "mnist":
-        from data.mnist import load_mnist
+        from tradeoff.data.mnist import load_mnist
 
         x, y = _to_tensors(*load_mnist(split))
     elif name == "cifar10":
-        from data.cifar10 import load_cifar10
+        from tradeoff.data.cifar10 import load_cifar10
 
         x, y = _to_tensors(*(load_cifar10(split, root) if root else load_cifar10(split)))
     else:  # pragma: no cover - guarded by dataset_spec
@@ -120,7 +120,7 @@ def open_dataset(name: str, split: str, root: str | None = None, train: bool = F
         raise ValueError(f"dataset {name!r} is in-memory; use load_split()")
     if root is None:
         raise ValueError("restricted_imagenet needs data_root = the ImageNet (or sample) folder in the config")
-    from data.imagenet import RestrictedImageNet
+    from tradeoff.data.imagenet import RestrictedImageNet
 
     return RestrictedImageNet(root, split, train=train)
 

@@ -1,6 +1,6 @@
 """Several GPUs for one run: torch DistributedDataParallel launched by torchrun.
 
-``torchrun --nproc_per_node N -m deep.distributed CONFIG.toml [--run-dir DIR] [--resume]`` trains one run on N
+``torchrun --nproc_per_node N -m tradeoff.deep.distributed CONFIG.toml [--run-dir DIR] [--resume]`` trains one run on N
 processes. Rank, world size and local rank come from the environment torchrun sets (RANK, WORLD_SIZE,
 LOCAL_RANK). Every rank holds the whole (on-device) dataset and takes the slice ``batch[rank::N]`` of each global
 batch (:mod:`deep.datasets`), DDP averages the gradients, so a step is the step of the global batch. Only rank 0
@@ -113,9 +113,9 @@ def digests_agree(model: torch.nn.Module, info: DistInfo) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point for ``torchrun ... -m deep.distributed CONFIG.toml [--run-dir DIR] [--resume]``."""
-    from deep.config import load_config
-    from deep.runs import train_run
+    """Entry point for ``torchrun ... -m tradeoff.deep.distributed CONFIG.toml [--run-dir DIR] [--resume]``."""
+    from .config import load_config
+    from .runs import train_run
 
     parser = argparse.ArgumentParser(prog="deep.distributed", description=main.__doc__)
     parser.add_argument("config")

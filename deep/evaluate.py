@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 from torch import nn
 
-from deep.attacks import PGD, box_diameter, check_batch, eval_mode, normalise_norm
+from .attacks import PGD, box_diameter, check_batch, eval_mode, normalise_norm
 
 Attack = Callable[..., torch.Tensor]
 

@@ -27,13 +27,14 @@ from pathlib import Path
 
 import torch
 
-from data.io import atomic_write, atomic_write_json, atomic_write_text, read_result, write_result
-from data.paths import runs_dir
-from deep.config import TrainConfig, dumps_config, load_config
-from deep.datasets import dataset_spec
-from deep.distributed import DistInfo, barrier, digests_agree
-from deep.models import NormalizedModel, build_model
-from deep.train import EpochStats, Trainer, eps_key
+from tradeoff.data.io import atomic_write, atomic_write_json, atomic_write_text, read_result, write_result
+from tradeoff.data.paths import runs_dir
+
+from .config import TrainConfig, dumps_config, load_config
+from .datasets import dataset_spec
+from .distributed import DistInfo, barrier, digests_agree
+from .models import NormalizedModel, build_model
+from .train import EpochStats, Trainer, eps_key
 
 CONFIG, METRICS, CHECKPOINT, CHECKPOINT_META, MODEL, SUMMARY = (
     "config.toml", "metrics.jsonl", "checkpoint.pt", "checkpoint.json", "model.pt", "summary.json",

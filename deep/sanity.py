@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from deep.attacks import (
+from .attacks import (
     PGD,
     box_diameter,
     check_batch,
@@ -39,7 +39,7 @@ from deep.attacks import (
     normalise_norm,
     unwrap_parallel,
 )
-from deep.evaluate import correct_under_attack, default_step_size, model_device
+from .evaluate import correct_under_attack, default_step_size, model_device
 
 
 class GradientMaskingWarning(UserWarning):
@@ -242,7 +242,7 @@ def evaluate_with_sanity(
     """:func:`deep.evaluate.robust_accuracy` for every ε of ``eps_list`` (in [0,1] pixel space) and, unless
     ``sanity=False``, :func:`run_sanity_checks` at the largest ε on the first ``sanity_points`` points (the
     checks are the default: an evaluation without them is reported as not trusted)."""
-    from deep.evaluate import robust_accuracy
+    from .evaluate import robust_accuracy
 
     acc = robust_accuracy(model, x, y, eps_list, norm, steps=steps, restarts=restarts, batch_size=batch_size,
                           device=device, seed=seed, autocast_dtype=autocast_dtype, progress=progress)

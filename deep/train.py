@@ -26,13 +26,14 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from data.tensors import as_float_images
-from deep.attacks import check_batch, eval_mode
-from deep.config import TrainConfig
-from deep.datasets import DatasetBatches, TensorBatches, dataset_spec, load_split, open_dataset, stratified_indices
-from deep.distributed import DistInfo, all_reduce_sum, wrap_ddp
-from deep.models import build_model
-from deep.schedules import lr_factor
+from tradeoff.data.tensors import as_float_images
+
+from .attacks import check_batch, eval_mode
+from .config import TrainConfig
+from .datasets import DatasetBatches, TensorBatches, dataset_spec, load_split, open_dataset, stratified_indices
+from .distributed import DistInfo, all_reduce_sum, wrap_ddp
+from .models import build_model
+from .schedules import lr_factor
 
 
 def resolve_device(name: str, dist: DistInfo | None = None) -> torch.device:
@@ -77,7 +78,7 @@ def make_pgd(
     """A ``deep.attacks.PGD`` with the given budget (ε in pixel space). Training uses ``track_best=False`` (the
     last iterate, as in Madry et al.) and ``check_range=False`` (its data were checked once to lie in [0, 1], so
     no per-batch host synchronisation); evaluation keeps the per-example best iterate over steps and restarts."""
-    from deep.attacks import PGD
+    from .attacks import PGD
 
     return PGD(eps=eps, step_size=step_size, steps=steps, norm=norm, random_start=random_start, restarts=restarts,
                track_best=track_best, check_range=check_range)
@@ -483,6 +484,6 @@ def fit(
 
 def train(cfg: TrainConfig, run_dir=None, resume: bool = True, **kwargs):
     """Train ``cfg`` in its run folder, resuming if interrupted: shorthand for :func:`deep.runs.train_run`."""
-    from deep.runs import train_run
+    from .runs import train_run
 
     return train_run(cfg, run_dir, resume=resume, **kwargs)

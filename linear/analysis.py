@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linear.objective import minimise_adversarial_logistic
-from linear.robust import robust_accuracy, standard_accuracy
+from .objective import minimise_adversarial_logistic
+from .robust import robust_accuracy, standard_accuracy
 
 
 def pixel_correlation(X: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -18,8 +18,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from linear.objective import minimise_adversarial_logistic
-from linear.robust import check_eps, check_norm, robust_accuracy, worst_case_images
+from .objective import minimise_adversarial_logistic
+from .robust import check_eps, check_norm, robust_accuracy, worst_case_images
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _validate_data

@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from linear.analysis import ModelSummary, TopKRow, log_grid, pixel_correlation, rank_pixels, summarise_model, topk_study
-from linear.objective import BLAS_THREADS, FitResult, minimise_adversarial_logistic
-from linear.robust import check_eps, check_in_box, check_norm
+from .analysis import ModelSummary, TopKRow, log_grid, pixel_correlation, rank_pixels, summarise_model, topk_study
+from .objective import BLAS_THREADS, FitResult, minimise_adversarial_logistic
+from .robust import check_eps, check_in_box, check_norm
 
 
 @dataclass(frozen=True)
@@ -198,8 +198,8 @@ def n_fits(config: Fig5Config, d: int) -> int:
 def load_binary_mnist(digits=(5, 7), root=None):
     """MNIST restricted to two digits, pixels scaled to [0,1] as float64 images (n, 1, 28, 28):
     returns ``(X_train, y_train, X_test, y_test)`` with y = +1 for ``digits[0]`` and -1 for ``digits[1]``."""
-    from data.mnist import load_mnist
-    from data.subsets import binary_subset
+    from tradeoff.data.mnist import load_mnist
+    from tradeoff.data.subsets import binary_subset
 
     a, b = check_digits(digits)
     out = []

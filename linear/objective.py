@@ -40,7 +40,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from linear.robust import _l2_box_perturbation, check_eps, check_in_box, check_norm
+from .robust import _l2_box_perturbation, check_eps, check_in_box, check_norm
 
 # BLAS threads while solving: every product here is a memory-bound matrix-vector product, and threaded BLAS
 # costs far more than it gains for them (4x slower on a 2-core machine shared with other jobs, measured).

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.accuracy import canonical_norm
-from theory.accuracy import check_eps as theory_check_eps
-from theory.accuracy import worst_case_perturbation as _unboxed_perturbation
+from tradeoff.theory.accuracy import canonical_norm
+from tradeoff.theory.accuracy import check_eps as theory_check_eps
+from tradeoff.theory.accuracy import worst_case_perturbation as _unboxed_perturbation
 
 NORMS = ("inf", "2")
 

@@ -1,6 +1,6 @@
-"""``python -m reports ...`` is the same as the ``tradeoff`` command."""
+"""``python -m tradeoff.reports ...`` is the same as the ``tradeoff`` command."""
 
-from reports.cli import main
+from .cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -19,7 +19,7 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from reports.report import ResultFile, ResultIndex
+    from .report import ResultFile, ResultIndex
 
 CONFIRMED = "confirmed"
 NOT_CONFIRMED = "not confirmed"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import html
 
-from reports.report import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
+from .report import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:2rem auto;

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from reports.report import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
+from .report import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
 
 _ALWAYS = re.compile(r"([\\`*])")
 _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")

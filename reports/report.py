@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from data import paths
-from data.io import atomic_write_text, read_result
-from reports import claims as claims_mod
-from reports.defaults import RECONSTRUCTED, reconstructed_defaults
+from tradeoff.data import paths
+from tradeoff.data.io import atomic_write_text, read_result
 
-COMMITTED_RESULTS = Path("reports") / "results"
+from . import claims as claims_mod
+from .defaults import RECONSTRUCTED, reconstructed_defaults
+
+# The committed GPU results ship inside the package, so they are found wherever the package is installed.
+COMMITTED_RESULTS = Path(__file__).resolve().parent / "results"
 
 # ------------------------------------------------------------------------------------------------ result files
 
@@ -590,8 +592,8 @@ def build_report(result_dirs: list[str | os.PathLike] | None = None, out_dir: st
                  figures_dir: str | os.PathLike | None = None) -> BuiltReport:
     """Read the result files (default: ``<build>/results`` and ``reports/results``) and the figures (default
     ``<build>/figures``), and write ``<out>/report.md`` and ``<out>/report.html`` (default ``<out>`` = build dir)."""
-    from reports.render_html import render_html
-    from reports.render_markdown import render_markdown
+    from .render_html import render_html
+    from .render_markdown import render_markdown
 
     out = Path(out_dir) if out_dir is not None else paths.build_dir()
     collection = collect_results(list(result_dirs) if result_dirs is not None else default_result_dirs())

@@ -24,7 +24,7 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
-from theory.distribution import FeatureDistribution
+from .distribution import FeatureDistribution
 
 NORMS = ("inf", "2")
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from theory.accuracy import linear_accuracy
-from theory.distribution import FeatureDistribution
+from .accuracy import linear_accuracy
+from .distribution import FeatureDistribution
 
 LOSSES = ("logistic", "squared_hinge")
 

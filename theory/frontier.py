@@ -43,9 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from theory.accuracy import bayes_accuracy, canonical_norm, check_eps, linear_accuracy
-from theory.distribution import FeatureDistribution
-from theory.theorem1 import theorem1_applies, theorem1_bound, tight_point
+from .accuracy import bayes_accuracy, canonical_norm, check_eps, linear_accuracy
+from .distribution import FeatureDistribution
+from .theorem1 import theorem1_applies, theorem1_bound, tight_point
 
 # A rule counts as meeting "standard >= 1 - delta" up to this floating-point slack.
 FEASIBILITY_TOL = 1e-12

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.polynomial import hermite_e
 from scipy import special
 
-from theory.svm import TheoremStudy, theorem2_study
+from .svm import TheoremStudy, theorem2_study
 
 GH_NODES = 96
 SIGMA_SMALL = 1e-6  # below this the sigma-derivative uses its sigma -> 0 limit E f''(mu)

@@ -21,8 +21,8 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import beta as beta_dist
 
-from theory.accuracy import canonical_norm, check_eps, worst_case_perturbation
-from theory.distribution import FeatureDistribution
+from .accuracy import canonical_norm, check_eps, worst_case_perturbation
+from .distribution import FeatureDistribution
 
 Classifier = Callable[[np.ndarray], np.ndarray]
 Attack = Callable[[np.ndarray, np.ndarray], np.ndarray]

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, special
 
-from theory.accuracy import symmetric_accuracy
-from theory.distribution import FeatureDistribution
+from .accuracy import symmetric_accuracy
+from .distribution import FeatureDistribution
 
 # (mu, sigma) -> (E f(m), dE/dmu, (dE/dsigma)/sigma) for m ~ N(mu, sigma^2), elementwise.
 ExpectedLoss = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
@@ -327,7 +327,7 @@ def theorem2_study(
     if loss == "hinge":
         loss_fn = expected_hinge
     elif loss == "logistic":
-        from theory.logistic import expected_logistic
+        from .logistic import expected_logistic
 
         loss_fn = expected_logistic
     else:

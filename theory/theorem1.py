@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.accuracy import canonical_norm, check_eps, linear_accuracy
-from theory.distribution import FeatureDistribution
+from .accuracy import canonical_norm, check_eps, linear_accuracy
+from .distribution import FeatureDistribution
 
 
 def _check_p(p: float) -> float:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.accuracy import linear_accuracy
-from theory.distribution import FeatureDistribution
-from theory.finite_sample import train_linear
-from theory.montecarlo import Interval, theorem1_attack, wilson
+from .accuracy import linear_accuracy
+from .distribution import FeatureDistribution
+from .finite_sample import train_linear
+from .montecarlo import Interval, theorem1_attack, wilson
 
 
 @dataclass(frozen=True)

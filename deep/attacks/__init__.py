@@ -7,8 +7,8 @@
 - :class:`LargeEpsAttack` (``large_eps.py``): the large-ε ascent of Figures 3, 8 and 9.
 """
 
-from deep.attacks.large_eps import LargeEpsAttack
-from deep.attacks.pgd import (
+from .large_eps import LargeEpsAttack
+from .pgd import (
     PGD,
     check_batch,
     cross_entropy_per_example,
@@ -16,7 +16,7 @@ from deep.attacks.pgd import (
     margin_loss_per_example,
     unwrap_parallel,
 )
-from deep.attacks.steps import AttackStep, L2Step, LinfStep, box_diameter, make_step, normalise_norm, per_example_norm
+from .steps import AttackStep, L2Step, LinfStep, box_diameter, make_step, normalise_norm, per_example_norm
 
 __all__ = [
     "PGD",

@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from deep.attacks.pgd import LossFn, _Scorer, check_batch, eval_mode, unwrap_parallel
-from deep.attacks.steps import AttackStep, make_step
+from .pgd import LossFn, _Scorer, check_batch, eval_mode, unwrap_parallel
+from .steps import AttackStep, make_step
 
 
 class LargeEpsAttack:

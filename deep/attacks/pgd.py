@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from deep.attacks.steps import AttackStep, _as_batch_view, make_step
+from .steps import AttackStep, _as_batch_view, make_step
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Callback = Callable[[int, int, torch.Tensor], None]

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import torch
 
-from data.tensors import as_float_images
-from deep.experiments.definitions import LargeEps, Training
-from deep.experiments.sweep import RunSpec
+from tradeoff.data.tensors import as_float_images
+
+from .definitions import LargeEps, Training
+from .sweep import RunSpec
 
 ENGINE_DATASET = {"mnist": "mnist", "cifar10": "cifar10", "rin": "restricted_imagenet", "toy": "toy"}
 DEFAULT_ROOTS = {"cifar10": "/work/shared/data/cifar10-jpeg", "rin": "/work/shared/data/imagenet-sample"}
@@ -26,7 +27,7 @@ TRAIN_SPLIT = {"mnist": "train", "cifar10": "train", "rin": "val", "toy": "train
 
 def train_config(run: RunSpec, data_root: str | None = None, device: str = "auto", progress: bool = False):
     """The engine's TrainConfig for one run of an experiment definition."""
-    from deep.config import AdvConfig, EvalConfig, TrainConfig
+    from ..config import AdvConfig, EvalConfig, TrainConfig
 
     tr: Training = run.training
     adv_norm = run.norm if run.norm != "none" else "inf"
@@ -81,7 +82,7 @@ class TorchEngine:
 
     def _load(self, dataset: str, split: str, n: int | None, seed: int,
               image_size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-        from deep import datasets
+        from .. import datasets
 
         if dataset == "rin":
             ds = datasets.open_dataset("restricted_imagenet", split, root=self.root("rin"), train=False)
@@ -111,7 +112,7 @@ class TorchEngine:
     # ---------------------------------------------------------------- training
     def train(self, run: RunSpec, run_dir: Path) -> None:
         """Train the run in ``run_dir``, resuming from its last checkpoint if it was interrupted."""
-        from deep.runs import train_run
+        from ..runs import train_run
 
         cfg = train_config(run, self.root(run.dataset), self.device, self.progress)
         t0 = time.perf_counter()
@@ -124,7 +125,7 @@ class TorchEngine:
 
     def load_model(self, run: RunSpec, run_dir: Path) -> torch.nn.Module:
         """The trained model of a finished run, in eval mode on this engine's device."""
-        from deep.runs import load_run_model
+        from ..runs import load_run_model
 
         _, model = load_run_model(run_dir, device=self.torch_device())
         return model.eval()
@@ -132,7 +133,7 @@ class TorchEngine:
     # ---------------------------------------------------------------- evaluation
     def evaluate(self, run: RunSpec, run_dir: Path) -> dict:
         """Clean accuracy and PGD accuracy at each evaluation norm's ε on the run's test points."""
-        from deep.evaluate import robust_accuracy
+        from ..evaluate import robust_accuracy
 
         model = self.load_model(run, run_dir)
         ev = run.evaluation
@@ -155,7 +156,7 @@ class TorchEngine:
 
     def large_eps_attack(self, spec: LargeEps, trajectory: bool = False):
         """``attack(model, x, y) -> x_adv``: the large-ε untargeted attack (no random start, clipped to [0, 1])."""
-        from deep import attacks
+        from .. import attacks
 
         if hasattr(attacks, "LargeEpsAttack"):
             atk = attacks.LargeEpsAttack(eps=spec.eps, step_size=spec.step_size, steps=spec.steps, norm=spec.norm,
@@ -174,7 +175,7 @@ class TorchEngine:
                steps: int = 20) -> list[dict]:
         """The engine's gradient-masking checks as ``[{name, passed, detail}]`` (claim 12): unbounded attack,
         more steps (4×) and more restarts (4) never raise robust accuracy, finite non-zero input gradients."""
-        from deep.sanity import run_sanity_checks
+        from ..sanity import run_sanity_checks
 
         dev = self.torch_device()
         report = run_sanity_checks(model, x.to(dev), y.to(dev), eps, norm, steps=steps, warn=False)
@@ -200,7 +201,7 @@ def clean_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, dev
 
 def _trained_on(run_dir: Path) -> int | None:
     """Number of training points the engine reports in the run's summary (for runs on a whole dataset)."""
-    from data.io import read_result
+    from tradeoff.data.io import read_result
 
     try:
         return int(read_result(Path(run_dir) / "summary.json")["payload"]["n_train"])

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from deep.experiments import metrics
-from deep.experiments.large_eps import predict_logits
+from . import metrics
+from .large_eps import predict_logits
 
 
 def interpolate(x: np.ndarray, x_adv: np.ndarray, frames: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from deep.experiments import metrics
+from . import metrics
 
 AttackFn = Callable[[torch.nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from data.io import write_result
-from deep.experiments import gradients, interpolation, large_eps
-from deep.experiments.definitions import DATASET_LABELS, DATASET_NOTES, ModelRef, PictureExperiment
-from deep.experiments.sweep import RunSpec, execute, make_run, run_dir_for
+from tradeoff.data.io import write_result
+
+from . import gradients, interpolation, large_eps
+from .definitions import DATASET_LABELS, DATASET_NOTES, ModelRef, PictureExperiment
+from .sweep import RunSpec, execute, make_run, run_dir_for
 
 OWN_NORM = {"standard": "2", "linf": "inf", "l2": "2"}
 #: ``models`` of the deep.large_eps payload: every model attacked at the same large ℓ2 ε (Fig. 9); the ℓ∞ results

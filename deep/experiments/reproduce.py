@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from data.io import read_result, write_result
-from deep.experiments import definitions, sweep
-from deep.experiments.pictures import PicturesResult, run_pictures
+from tradeoff.data.io import read_result, write_result
+
+from . import definitions, sweep
+from .pictures import PicturesResult, run_pictures
 
 SWEEP_ORDER = ("fig6", "fig1", "fig7", "mixed")
 

@@ -18,8 +18,9 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Protocol
 
-from data.io import atomic_write_json, write_result
-from deep.experiments.definitions import DATASET_LABELS, DATASET_NOTES, Evaluation, SweepExperiment, Training
+from tradeoff.data.io import atomic_write_json, write_result
+
+from .definitions import DATASET_LABELS, DATASET_NOTES, Evaluation, SweepExperiment, Training
 
 RESULT_NAME = "experiment_result.json"
 

@@ -12,16 +12,16 @@ import importlib
 import os
 import sys
 
-from reports.cli._base import UserError
+from ._base import UserError
 
 COMMAND_MODULES = (
-    "reports.cli.theory",
-    "reports.cli.theory_svm",
-    "reports.cli.data",
-    "reports.cli.linear",
-    "reports.cli.deep",
-    "reports.cli.deep_experiments",
-    "reports.cli.report",
+    "tradeoff.reports.cli.theory",
+    "tradeoff.reports.cli.theory_svm",
+    "tradeoff.reports.cli.data",
+    "tradeoff.reports.cli.linear",
+    "tradeoff.reports.cli.deep",
+    "tradeoff.reports.cli.deep_experiments",
+    "tradeoff.reports.cli.report",
 )
 
 

@@ -26,7 +26,7 @@ def group(top: argparse._SubParsersAction, name: str, help: str) -> argparse._Su
 
 def emit_json(obj: Any) -> None:
     """Print ``obj`` as strict JSON on stdout (NaN/inf as null)."""
-    from data.io import to_jsonable
+    from tradeoff.data.io import to_jsonable
 
     print(json.dumps(to_jsonable(obj), indent=2, sort_keys=True, allow_nan=False))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from reports.cli._base import UserError, emit_json, format_table, group
+from ._base import UserError, emit_json, format_table, group
 
 INFO_NAMES = ("mnist", "cifar10", "rin", "restricted-imagenet")
 
@@ -35,7 +35,7 @@ def register(top: argparse._SubParsersAction) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from data.mnist import fetch_mnist
+    from tradeoff.data.mnist import fetch_mnist
 
     folder = fetch_mnist(args.root, progress=not args.no_progress)
     print(f"MNIST ready in {folder} (4 files, SHA-256 checked)")
@@ -43,7 +43,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from data import summary
+    from tradeoff.data import summary
 
     if args.name == "mnist":
         info = summary.mnist_summary(args.root)

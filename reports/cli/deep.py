@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from reports.cli._base import UserError, emit_json, format_table, group, warn
+from ._base import UserError, emit_json, format_table, group, warn
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -65,9 +65,9 @@ def register(top: argparse._SubParsersAction) -> None:
 
 # ---------------------------------------------------------------------- train
 def _train(args: argparse.Namespace) -> int:
-    from deep.config import load_config
-    from deep.distributed import init_distributed, shutdown
-    from deep.runs import train_run
+    from tradeoff.deep.config import load_config
+    from tradeoff.deep.distributed import init_distributed, shutdown
+    from tradeoff.deep.runs import train_run
 
     cfg = load_config(args.config)
     changes = {}
@@ -132,9 +132,9 @@ def _check_attack_args(args: argparse.Namespace) -> None:
 def _test_points(run: str, n: int | None, device: str):
     import torch
 
-    from deep.datasets import dataset_spec, load_split
-    from deep.runs import load_run_model
-    from deep.train import disk_datasets, materialise, resolve_device
+    from tradeoff.deep.datasets import dataset_spec, load_split
+    from tradeoff.deep.runs import load_run_model
+    from tradeoff.deep.train import disk_datasets, materialise, resolve_device
 
     if n is not None and n <= 0:
         raise UserError(f"--n must be positive, got {n}")
@@ -163,11 +163,11 @@ def _eval_scale(n_points: int, device) -> str:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from data.io import write_result
-    from data.paths import results_dir
-    from deep.evaluate import robust_accuracy
-    from deep.runs import DATASET_LABELS
-    from deep.sanity import run_sanity_checks
+    from tradeoff.data.io import write_result
+    from tradeoff.data.paths import results_dir
+    from tradeoff.deep.evaluate import robust_accuracy
+    from tradeoff.deep.runs import DATASET_LABELS
+    from tradeoff.deep.sanity import run_sanity_checks
 
     if any(e < 0 for e in args.eps):
         raise UserError(f"--eps values must be >= 0 (pixel space), got {args.eps}")
@@ -221,8 +221,8 @@ def _attack(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from data.io import atomic_write_bytes
-    from deep.attacks import PGD
+    from tradeoff.data.io import atomic_write_bytes
+    from tradeoff.deep.attacks import PGD
 
     if args.eps <= 0:
         raise UserError(f"--eps must be > 0 (pixel space), got {args.eps}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import time
 
-from reports.cli._base import UserError, format_table, group
+from ._base import UserError, format_table, group
 
 
 def _log(msg: str) -> None:
@@ -21,7 +21,7 @@ def _log(msg: str) -> None:
 
 
 def _datasets(text: str) -> list[str]:
-    from deep.experiments.definitions import DATASETS
+    from tradeoff.deep.experiments.definitions import DATASETS
 
     names = [t.strip() for t in text.split(",") if t.strip()]
     bad = [n for n in names if n not in DATASETS]
@@ -31,7 +31,7 @@ def _datasets(text: str) -> list[str]:
 
 
 def _engine(args):
-    from deep.experiments.engine import TorchEngine
+    from tradeoff.deep.experiments.engine import TorchEngine
 
     roots = {}
     if getattr(args, "cifar_root", None):
@@ -72,10 +72,11 @@ def _add_common(p, datasets: bool = False) -> None:
 
 def cmd_reproduce(args) -> int:
     """``tradeoff deep reproduce``: every group of each chosen dataset, then its figures and a timing table."""
-    from data.paths import figures_dir, results_dir, runs_dir
-    from deep.experiments.definitions import micro
-    from deep.experiments.reproduce import reproduce_dataset
-    from reports.figures.deep import draw_dataset
+    from tradeoff.data.paths import figures_dir, results_dir, runs_dir
+    from tradeoff.deep.experiments.definitions import micro
+    from tradeoff.deep.experiments.reproduce import reproduce_dataset
+
+    from ..figures.deep import draw_dataset
 
     if args.micro and args.scale != "quick":
         raise UserError("--micro shrinks the quick scale; use it with --scale quick")
@@ -104,9 +105,9 @@ def cmd_reproduce(args) -> int:
 
 def cmd_sweep(args) -> int:
     """``tradeoff deep sweep``: this machine's shard of one sweep (or ``--list`` the sweeps and their run counts)."""
-    from data.paths import runs_dir
-    from deep.experiments import definitions, sweep
-    from deep.experiments.reproduce import run_sweep
+    from tradeoff.data.paths import runs_dir
+    from tradeoff.deep.experiments import definitions, sweep
+    from tradeoff.deep.experiments.reproduce import run_sweep
 
     if args.list:
         for ds in definitions.DATASETS:
@@ -128,9 +129,9 @@ def cmd_sweep(args) -> int:
 
 def cmd_merge(args) -> int:
     """``tradeoff deep merge``: finished runs of the named sweeps (default all) into ``deep.sweep`` files."""
-    from data.io import read_result
-    from data.paths import results_dir, runs_dir
-    from deep.experiments import definitions, sweep
+    from tradeoff.data.io import read_result
+    from tradeoff.data.paths import results_dir, runs_dir
+    from tradeoff.deep.experiments import definitions, sweep
 
     names = args.names or list(definitions.SWEEP_GROUPS)
     for name in names:

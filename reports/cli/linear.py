@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from reports.cli._base import UserError, emit_json, format_table, group, warn
+from ._base import UserError, emit_json, format_table, group, warn
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -38,7 +38,7 @@ def register(top: argparse._SubParsersAction) -> None:
 
 
 def _config(args):
-    from linear.fig5 import Fig5Config
+    from tradeoff.linear.fig5 import Fig5Config
 
     try:
         return Fig5Config(digits=tuple(args.digits), eps=args.eps, norm=args.norm, box=args.box, alpha=args.alpha,
@@ -61,9 +61,9 @@ def summary_rows(payload: dict) -> list[dict]:
 def run_fig5_command(args) -> int:
     """``tradeoff linear fig5``: load two MNIST digits, run the Figure 5 study (PAPER.md 5), write the result file
     and figures, warn about unconverged fits, print the summary and top-k tables (or JSON)."""
-    from data.io import write_result
-    from data.paths import figures_dir, results_dir
-    from linear.fig5 import load_binary_mnist, n_fits, run_fig5
+    from tradeoff.data.io import write_result
+    from tradeoff.data.paths import figures_dir, results_dir
+    from tradeoff.linear.fig5 import load_binary_mnist, n_fits, run_fig5
 
     cfg = _config(args)
     t0 = time.perf_counter()
@@ -87,7 +87,7 @@ def run_fig5_command(args) -> int:
                         scale="exact", dataset=f"mnist {cfg.digits[0]}-vs-{cfg.digits[1]}", seeds=[])
     figures = []
     if not args.no_figures:
-        from reports.figures.linear import draw_fig5
+        from ..figures.linear import draw_fig5
 
         figures = draw_fig5(payload, figures_dir())
     if args.json:

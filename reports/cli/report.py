@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from reports.cli._base import UserError
+from ._base import UserError
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -21,7 +21,7 @@ def register(top: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the report and print where it is and the verdict of each claim."""
-    from reports.report import build_report
+    from ..report import build_report
 
     dirs = None
     if args.results:

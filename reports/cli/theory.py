@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from reports.cli._base import UserError, emit_json, format_table, group
+from ._base import UserError, emit_json, format_table, group
 
 # Largest row (d + 1 float64 values) the Monte Carlo streams; beyond it, ask for --mc-samples 0.
 MAX_MC_ROW_BYTES = 64 * 2**20
@@ -54,8 +54,8 @@ def _add_also_eta(parser: argparse.ArgumentParser, default: list[float]) -> None
 
 def _resolve(args: argparse.Namespace):
     """Validate the common options (one-line UserError/ValueError on bad input); set args.eta and args.eps."""
-    from theory.accuracy import check_eps
-    from theory.distribution import FeatureDistribution
+    from tradeoff.theory.accuracy import check_eps
+    from tradeoff.theory.distribution import FeatureDistribution
 
     if args.d is None or args.d < 1:
         raise UserError(f"--d must be a positive integer, got {args.d}")
@@ -81,7 +81,7 @@ def _resolve(args: argparse.Namespace):
 
 def _require_theorem1(dist, args: argparse.Namespace) -> None:
     """UserError unless Theorem 1 applies: p < 1 and the shift 2 eta y fits in the --eps ball of --norm."""
-    from theory.theorem1 import theorem1_applies
+    from tradeoff.theory.theorem1 import theorem1_applies
 
     if not theorem1_applies(dist, args.eps, args.norm):
         need = "2*eta" if args.norm == "inf" else "2*eta*sqrt(d)"
@@ -91,13 +91,13 @@ def _require_theorem1(dist, args: argparse.Namespace) -> None:
 
 
 def _result_path(name: str):
-    from data.paths import results_dir
+    from tradeoff.data.paths import results_dir
 
     return results_dir() / "theory" / f"{name}.json"
 
 
 def _write(name: str, kind: str, payload: dict, dist, seed: int, started: float, scale: str = "exact"):
-    from data.io import write_result
+    from tradeoff.data.io import write_result
 
     return write_result(
         _result_path(name),
@@ -130,8 +130,8 @@ def _interval_cell(iv: dict | None) -> str:
 
 def _averaging_setting(dist, eps: float, norm: str, mc_samples: int, seed: int) -> dict:
     """One setting of the averaging classifier: closed forms and (if ``mc_samples``) Monte Carlo intervals."""
-    from theory.accuracy import averaging_accuracy
-    from theory.montecarlo import LinearClassifier, estimate_accuracy
+    from tradeoff.theory.accuracy import averaging_accuracy
+    from tradeoff.theory.montecarlo import LinearClassifier, estimate_accuracy
 
     std_mc = rob_mc = None
     if mc_samples:
@@ -165,8 +165,8 @@ def run_averaging(args: argparse.Namespace) -> int:
     """Averaging classifier sign(sum x_i): closed forms Phi(eta sqrt(d)) and Phi((eta - eps) sqrt(d)) vs Monte Carlo.
     ``--also-eta-sqrt-d`` adds settings (each at Theorem 1's radius 2 eta) stored under ``rows``, so that the paper's
     "> 99% standard, < 1% robust once eta sqrt(d) >= 3" is checked too."""
-    from theory.accuracy import averaging_accuracy
-    from theory.distribution import FeatureDistribution
+    from tradeoff.theory.accuracy import averaging_accuracy
+    from tradeoff.theory.distribution import FeatureDistribution
 
     started = time.perf_counter()
     dist = _resolve(args)
@@ -182,8 +182,9 @@ def run_averaging(args: argparse.Namespace) -> int:
     if extra:
         payload["rows"] = [dict(payload), *extra]
     path = _write("averaging", "theory.averaging", payload, dist, args.seed, started)
-    from data.paths import figures_dir
-    from reports.figures.theory_frontier import draw_averaging
+    from tradeoff.data.paths import figures_dir
+
+    from ..figures.theory_frontier import draw_averaging
 
     grid = np.linspace(0.0, max(3.0 * dist.eta, 1.5 * args.eps, 1e-3), 121)
     curve = {"eps": grid, "robust": averaging_accuracy(dist, grid, args.norm)}
@@ -262,9 +263,9 @@ def _nonlinear_rules(dist, rng):
 
 def run_bound(args: argparse.Namespace) -> int:
     """Theorem 1: robust <= p/(1-p) * delta for exact linear rules and Monte Carlo non-linear ones; tightness."""
-    from theory.accuracy import linear_accuracy
-    from theory.montecarlo import estimate_many
-    from theory.theorem1 import check_theorem1, check_theorem1_interval, tight_point
+    from tradeoff.theory.accuracy import linear_accuracy
+    from tradeoff.theory.montecarlo import estimate_many
+    from tradeoff.theory.theorem1 import check_theorem1, check_theorem1_interval, tight_point
 
     started = time.perf_counter()
     dist = _resolve(args)
@@ -348,9 +349,10 @@ def run_bound(args: argparse.Namespace) -> int:
 
 def run_frontier(args: argparse.Namespace) -> int:
     """The trade-off frontier at eps: Theorem 1's line, its cap, mixtures, best linear rules; table, file, figure."""
-    from data.paths import figures_dir
-    from reports.figures.theory_frontier import draw_frontier
-    from theory.frontier import default_deltas, tradeoff_frontier
+    from tradeoff.data.paths import figures_dir
+    from tradeoff.theory.frontier import default_deltas, tradeoff_frontier
+
+    from ..figures.theory_frontier import draw_frontier
 
     started = time.perf_counter()
     dist = _resolve(args)
@@ -397,9 +399,9 @@ def run_all(args: argparse.Namespace) -> int:
     for step in (run_averaging, run_bound, run_frontier):
         step(args)
     try:
-        svm = importlib.import_module("reports.cli.theory_svm")
+        svm = importlib.import_module("tradeoff.reports.cli.theory_svm")
     except ModuleNotFoundError as e:
-        if e.name != "reports.cli.theory_svm":
+        if e.name != "tradeoff.reports.cli.theory_svm":
             raise
         return 0
     for step in getattr(svm, "ALL_STEPS", []):

@@ -17,9 +17,10 @@ from dataclasses import asdict
 
 from threadpoolctl import threadpool_limits
 
-from data.io import to_jsonable, write_result
-from data.paths import figures_dir, results_dir
-from reports.cli._base import UserError, emit_json, format_table, group, warn
+from tradeoff.data.io import to_jsonable, write_result
+from tradeoff.data.paths import figures_dir, results_dir
+
+from ._base import UserError, emit_json, format_table, group, warn
 
 DEFAULT_D = 1000
 DEFAULT_P = 0.95
@@ -106,8 +107,8 @@ def _dataset(d: int, p: float, eta: float) -> str:
 def run_svm(d: int, p: float, eta: float, eps_train: float | None = None, eps_eval: float | None = None,
             seed: int = 0, check_general: bool = True) -> tuple[dict, object]:
     """Compute Theorem 2 for hinge and logistic loss, write theory/svm.json and return (payload, path)."""
-    from theory.logistic import logistic_study
-    from theory.svm import theorem2_study
+    from tradeoff.theory.logistic import logistic_study
+    from tradeoff.theory.svm import theorem2_study
 
     t0 = time.perf_counter()
     hinge = theorem2_study(d, p, eta, eps_train, eps_eval, loss="hinge", check_general=check_general, seed=seed)
@@ -184,8 +185,9 @@ def run_finite(d: int, p: float, eta: float, ns: list[int], eps_trains: list[flo
     """Compute the finite-sample curve, write theory/finite_sample.json and its figure; return (payload, path, fig)."""
     from tqdm import tqdm
 
-    from reports.figures.theory_finite import plot_finite_sample
-    from theory.finite_sample import finite_sample_curve
+    from tradeoff.theory.finite_sample import finite_sample_curve
+
+    from ..figures.theory_finite import plot_finite_sample
 
     t0 = time.perf_counter()
     total = len(ns) * len(eps_trains) * len(seeds)
@@ -224,7 +226,7 @@ def _print_finite(payload: dict) -> None:
 
 def cmd_finite(args) -> int:
     """``tradeoff theory finite``: validate the options, run the finite-sample curve and print it (or JSON)."""
-    from theory.finite_sample import LOSSES, log_grid
+    from tradeoff.theory.finite_sample import LOSSES, log_grid
 
     d, p, eta = _distribution_args(args)
     n_min, n_max = _int(args.n_min, "--n-min"), _int(args.n_max, "--n-max")
@@ -251,7 +253,7 @@ def cmd_finite(args) -> int:
 def run_transfer(d: int, p: float, eta: float, n_models: int = 5, n_train: int = 1000, n_test: int = 10000,
                  seed: int = 0) -> tuple[dict, object]:
     """Compute claim 4 (transfer of the -2 eta y shift), write theory/transfer.json; return (payload, path)."""
-    from theory.transfer import transfer_study
+    from tradeoff.theory.transfer import transfer_study
 
     t0 = time.perf_counter()
     with threadpool_limits(1):
@@ -361,7 +363,7 @@ def svm_step(args) -> None:
 def finite_step(args) -> None:
     """A quick finite-sample curve: n = 10..1000 (2 per decade), eps_train in {0, eta, 2 eta}, one seed; robust
     accuracy at the namespace's ``eps`` when it has one, else 2 eta."""
-    from theory.finite_sample import log_grid
+    from tradeoff.theory.finite_sample import log_grid
 
     d, p, eta = _step_dist(args)
     seed = int(getattr(args, "seed", 0) or 0)

@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from data.io import atomic_write_bytes  # noqa: E402
+from tradeoff.data.io import atomic_write_bytes  # noqa: E402
 
 DPI = 120
 

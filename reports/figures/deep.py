@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.figures._style import new_figure, save_figure
+from ._style import new_figure, save_figure
 
 NORM_LABEL = {"inf": r"$\ell_\infty$", "2": r"$\ell_2$", "none": "standard"}
 MODEL_LABEL = {"standard": "standard", "linf": r"$\ell_\infty$-trained", "l2": r"$\ell_2$-trained"}
@@ -105,7 +105,7 @@ def _show_gradient(ax, g: np.ndarray, signed: bool) -> None:
         ax.set_xticks([])
         ax.set_yticks([])
     else:
-        from deep.experiments.gradients import display_scaled
+        from tradeoff.deep.experiments.gradients import display_scaled
 
         _show(ax, display_scaled(g[None])[0])
 
@@ -178,7 +178,7 @@ def draw_dataset(outcome, figures_dir: str | os.PathLike) -> list[Path]:
     """Every figure of one dataset's reproduction (a :class:`deep.experiments.reproduce.DatasetOutcome`):
     fig1/fig6 (accuracy vs n), fig7 (accuracy vs ε_train, with Appendix B's mixed batches), fig2/fig10
     (gradients), fig3/fig8/fig9 (large ε) and fig4 (interpolations), named ``figN_<dataset>.png``."""
-    from deep.experiments.definitions import CLASS_NAMES, DATASET_TITLES
+    from tradeoff.deep.experiments.definitions import CLASS_NAMES, DATASET_TITLES
 
     d = Path(figures_dir)
     ds = outcome.dataset

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.figures._style import new_figure, save_figure
+from ._style import new_figure, save_figure
 
 CMAP = "RdBu_r"
 MODELS = (("standard", "standard model"), ("robust", "adversarially trained"))

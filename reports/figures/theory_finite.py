@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.figures._style import new_figure, save_figure
+from ._style import new_figure, save_figure
 
 
 def _as_dict(row) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.figures._style import new_figure, save_figure
+from ._style import new_figure, save_figure
 
 
 def _arr(payload: dict, key: str) -> np.ndarray:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from data.checksums import sha256_bytes
-from data.idx import encode_idx
+from tradeoff.data.checksums import sha256_bytes
+from tradeoff.data.idx import encode_idx
 
 
 def fake_mnist_bytes(n_train: int = 30, n_test: int = 10, seed: int = 0) -> dict[str, bytes]:
@@ -23,9 +23,8 @@ def fake_mnist_bytes(n_train: int = 30, n_test: int = 10, seed: int = 0) -> dict
 
 def pin_checksums(monkeypatch, files: dict[str, bytes]) -> None:
     """Make data.mnist trust the SHA-256 of these fake files."""
-    import data.mnist
-
-    monkeypatch.setattr(data.mnist, "MNIST_SHA256", {k: sha256_bytes(v) for k, v in files.items()})
+    from tradeoff.data import mnist
+    monkeypatch.setattr(mnist, "MNIST_SHA256", {k: sha256_bytes(v) for k, v in files.items()})
 
 
 def write_files(folder: Path, files: dict[str, bytes], gz: bool = False) -> dict[str, Path]:

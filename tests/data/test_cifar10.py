@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import data.cifar10 as c10
+import tradeoff.data.cifar10 as c10
 from tests.data._fixtures import make_cifar_binary, make_cifar_folder, make_cifar_python
 
 

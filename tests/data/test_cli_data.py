@@ -2,9 +2,7 @@ import json
 
 import pytest
 
-import data.mnist as mn
-from data.imagenet import imagenet_wnids
-from reports.cli import main
+import tradeoff.data.mnist as mn
 from tests.data._fixtures import (
     fake_mnist_bytes,
     make_cifar_binary,
@@ -12,6 +10,8 @@ from tests.data._fixtures import (
     pin_checksums,
     write_files,
 )
+from tradeoff.data.imagenet import imagenet_wnids
+from tradeoff.reports.cli import main
 
 
 @pytest.fixture

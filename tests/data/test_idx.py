@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from data.idx import encode_idx, parse_idx, read_idx, write_idx
+from tradeoff.data.idx import encode_idx, parse_idx, read_idx, write_idx
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])

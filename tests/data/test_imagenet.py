@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-import data.imagenet as rin
+import tradeoff.data.imagenet as rin
 from tests.data._fixtures import make_imagenet_folder
 
 torch.set_num_threads(1)

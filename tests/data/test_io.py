@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from data.io import atomic_write_json, atomic_write_text, read_result, to_jsonable, write_result
+from tradeoff.data.io import atomic_write_json, atomic_write_text, read_result, to_jsonable, write_result
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path):
@@ -14,7 +14,7 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
         f.write(b"partial")
         raise RuntimeError("disk full")
 
-    from data.io import atomic_write
+    from tradeoff.data.io import atomic_write
 
     with pytest.raises(RuntimeError):
         atomic_write(path, boom)
@@ -56,7 +56,7 @@ def test_atomic_write_gives_usual_permissions(tmp_path):
 
 
 def test_git_commit_falls_back_to_environment(tmp_path, monkeypatch):
-    from data.provenance import git_commit
+    from tradeoff.data.provenance import git_commit
 
     monkeypatch.setenv("TRADEOFF_GIT_COMMIT", "abc123")
     assert git_commit(tmp_path) == "abc123"  # tmp_path is no git checkout

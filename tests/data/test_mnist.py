@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import data.mnist as mn
-from data.checksums import sha256_file
+import tradeoff.data.mnist as mn
 from tests.data._fixtures import fake_mnist_bytes, pin_checksums, write_files
+from tradeoff.data.checksums import sha256_file
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.subsets import binary_subset, stratified_subsample
+from tradeoff.data.subsets import binary_subset, stratified_subsample
 
 
 def test_binary_subset_positive_is_plus_one():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from data.tensors import to_float_tensor, to_uint8_array
+from tradeoff.data.tensors import to_float_tensor, to_uint8_array
 
 
 def test_to_float_tensor_range_shape_and_roundtrip():
@@ -24,7 +24,7 @@ def test_as_float_images_scales_uint8_and_keeps_floats():
     import numpy as np
     import torch
 
-    from data.tensors import as_float_images
+    from tradeoff.data.tensors import as_float_images
 
     u8 = np.array([[0, 51, 255]], dtype=np.uint8)
     assert torch.equal(as_float_images(u8), torch.tensor([[0.0, 0.2, 1.0]]))

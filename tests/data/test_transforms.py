@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import data.transforms as T
+import tradeoff.data.transforms as T
 
 torch.set_num_threads(1)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from torch import nn
 
-from deep.attacks import (
+from tradeoff.deep.attacks import (
     PGD,
     L2Step,
     LargeEpsAttack,
@@ -381,7 +381,7 @@ def test_bench_flop_count_matches_the_analytic_mnist_cnn_count():
 
 def test_bench_main_writes_a_benchmark_result(tmp_path):
     from bench.pgd import main
-    from data.io import read_result
+    from tradeoff.data.io import read_result
 
     out = tmp_path / "bench.json"
     assert main(["--devices", "cpu", "--models", "mnist", "--cpu-batch", "2", "1", "--cpu-steps", "1",

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from data.io import read_result
+from tradeoff.data.io import read_result
 
 torch.set_num_threads(1)
 
@@ -11,7 +11,7 @@ torch.set_num_threads(1)
 @pytest.mark.realdata
 def test_quick_run_writes_a_benchmark_row(tmp_path):
     from bench.mnist_robust import main
-    from data.mnist import missing_mnist_files
+    from tradeoff.data.mnist import missing_mnist_files
 
     if missing_mnist_files():
         pytest.skip("real MNIST not in the cache; run `tradeoff data fetch mnist`")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from deep.config import save_config
-from deep.distributed import DistInfo, dist_from_env, weights_digest
-from deep.runs import load_checkpoint, read_metrics, train_run
 from tests.deep.test_train import tiny_config
+from tradeoff.deep.config import save_config
+from tradeoff.deep.distributed import DistInfo, dist_from_env, weights_digest
+from tradeoff.deep.runs import load_checkpoint, read_metrics, train_run
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def test_two_process_gloo_run_matches_single_process(tmp_path):
     cfg_path = save_config(cfg, tmp_path / "ddp.toml")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TRADEOFF_BUILD": str(tmp_path / "b")}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "deep.distributed", str(cfg_path), "--run-dir", str(tmp_path / "ddp")]
+           "-m", "tradeoff.deep.distributed", str(cfg_path), "--run-dir", str(tmp_path / "ddp")]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
@@ -63,7 +63,7 @@ def test_two_process_gloo_run_matches_single_process(tmp_path):
         assert a["train_loss"] == pytest.approx(b["train_loss"], abs=1e-4)
         assert a["eval_standard_acc"] == pytest.approx(b["eval_standard_acc"], abs=0.011)
 
-    from data.io import read_result
+    from tradeoff.data.io import read_result
 
     summary = read_result(tmp_path / "ddp" / "summary.json")["payload"]
     assert summary["world_size"] == 2 and summary["ddp_weights_identical"] is True

@@ -5,9 +5,9 @@ import pytest
 import torch
 from torch import nn
 
-from deep.attacks import PGD
-from deep.evaluate import correct_under_attack, default_step_size, robust_accuracy
 from tests.deep.test_attacks import linear_model
+from tradeoff.deep.attacks import PGD
+from tradeoff.deep.evaluate import correct_under_attack, default_step_size, robust_accuracy
 
 torch.set_num_threads(1)
 

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from deep.experiments import definitions as D
-from deep.experiments.sweep import expand
+from tradeoff.deep.experiments import definitions as D
+from tradeoff.deep.experiments.sweep import expand
 
 
 @pytest.mark.parametrize("dataset", D.DATASETS)

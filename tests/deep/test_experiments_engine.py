@@ -6,9 +6,9 @@ import importlib.util
 
 import pytest
 
-from deep.experiments import definitions as D
-from deep.experiments import sweep as S
-from deep.experiments.pictures import model_runs
+from tradeoff.deep.experiments import definitions as D
+from tradeoff.deep.experiments import sweep as S
+from tradeoff.deep.experiments.pictures import model_runs
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("deep.config") is None,
                                 reason="deep.config (the deep engine) is not merged in this checkout")
@@ -23,7 +23,7 @@ def _all_runs():
 
 
 def test_every_run_maps_to_a_valid_train_config():
-    from deep.experiments.engine import train_config
+    from tradeoff.deep.experiments.engine import train_config
 
     seen = 0
     for run in _all_runs():
@@ -39,7 +39,7 @@ def test_every_run_maps_to_a_valid_train_config():
 
 
 def test_quick_mnist_uses_pgd10_and_paper_uses_pgd40():
-    from deep.experiments.engine import train_config
+    from tradeoff.deep.experiments.engine import train_config
 
     q = [r for r in S.expand(D.get("fig6", "mnist", "quick")) if r.eps_train > 0][0]
     p = [r for r in S.expand(D.get("fig6", "mnist", "paper")) if r.eps_train == 0.3][0]
@@ -54,7 +54,7 @@ def test_standard_accuracy_on_the_whole_test_set_and_pgd_on_the_subset(monkeypat
 
     import torch
 
-    from deep.experiments.engine import TorchEngine
+    from tradeoff.deep.experiments.engine import TorchEngine
 
     torch.manual_seed(0)
     n_full, n_sub = 400, 40

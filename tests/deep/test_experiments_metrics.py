@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deep.experiments import metrics as M
-from deep.experiments.gradients import display_scaled
-from deep.experiments.interpolation import interpolate
+from tradeoff.deep.experiments import metrics as M
+from tradeoff.deep.experiments.gradients import display_scaled
+from tradeoff.deep.experiments.interpolation import interpolate
 
 
 def _images(n=6, seed=0):

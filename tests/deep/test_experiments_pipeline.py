@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import torch
 
-from data.io import read_result
-from deep.experiments import definitions as D
-from deep.experiments.reproduce import reproduce_dataset
 from tests.deep._fake_engine import FakeEngine
+from tradeoff.data.io import read_result
+from tradeoff.deep.experiments import definitions as D
+from tradeoff.deep.experiments.reproduce import reproduce_dataset
 
 torch.set_num_threads(1)
 
@@ -59,7 +59,7 @@ def test_reproduce_dataset_micro(tmp_path):
 def test_every_restricted_imagenet_result_says_train_equals_test(tmp_path):
     """The Restricted ImageNet sample has one split: every result file of it must say it was trained and tested on
     the same images (payload ``data_note``), and so must the figure titles and the report's dataset name."""
-    from reports.claims import dataset_name
+    from tradeoff.reports.claims import dataset_name
 
     reproduce_dataset("rin", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results", overrides=micro)
     files = sorted((tmp_path / "results" / "deep").glob("*.json"))

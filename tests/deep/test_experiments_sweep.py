@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from data.io import read_result
-from deep.experiments import definitions as D
-from deep.experiments import sweep as S
 from tests.deep._fake_engine import FakeEngine, Interrupted
+from tradeoff.data.io import read_result
+from tradeoff.deep.experiments import definitions as D
+from tradeoff.deep.experiments import sweep as S
 
 torch.set_num_threads(1)
 

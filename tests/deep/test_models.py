@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from deep.models import MODEL_REGISTRY, MnistCNN, Normalize, build_model, count_parameters
+from tradeoff.deep.models import MODEL_REGISTRY, MnistCNN, Normalize, build_model, count_parameters
 
 torch.set_num_threads(1)
 

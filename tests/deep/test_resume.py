@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from deep.runs import load_checkpoint, read_metrics, train_run
 from tests.deep.test_train import tiny_config
+from tradeoff.deep.runs import load_checkpoint, read_metrics, train_run
 
 torch.set_num_threads(1)
 

@@ -3,8 +3,9 @@ import json
 import pytest
 import torch
 
-from data.io import read_result
-from deep.runs import (
+from tests.deep.test_train import tiny_config
+from tradeoff.data.io import read_result
+from tradeoff.deep.runs import (
     CHECKPOINT,
     METRICS,
     load_checkpoint,
@@ -15,7 +16,6 @@ from deep.runs import (
     summary_row,
     train_run,
 )
-from tests.deep.test_train import tiny_config
 
 torch.set_num_threads(1)
 
@@ -56,7 +56,7 @@ def test_a_folder_with_another_config_is_refused(tmp_path):
 
 
 def test_a_folder_where_nothing_was_trained_takes_the_corrected_config(tmp_path):
-    from deep.config import save_config
+    from tradeoff.deep.config import save_config
 
     d = tmp_path / "r"
     d.mkdir()

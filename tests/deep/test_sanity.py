@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from data.io import read_result, write_result
-from deep.sanity import GradientMaskingWarning, SanityReport, paired_rise_check, run_sanity_checks
+from tradeoff.data.io import read_result, write_result
+from tradeoff.deep.sanity import GradientMaskingWarning, SanityReport, paired_rise_check, run_sanity_checks
 
 torch.set_num_threads(1)
 
@@ -164,7 +164,7 @@ def test_bad_arguments():
 
 
 def test_evaluate_with_sanity_runs_the_checks_by_default():
-    from deep.sanity import evaluate_with_sanity
+    from tradeoff.deep.sanity import evaluate_with_sanity
 
     model = trained_cnn(2)
     x, y = strip_task(30, 2, seed=2)

@@ -3,10 +3,10 @@ import math
 import pytest
 import torch
 
-from deep.config import EvalConfig, TrainConfig, dumps_config, load_config, loads_config, save_config
-from deep.datasets import TensorBatches, epoch_permutation, toy_data
-from deep.schedules import lr_factor
-from deep.train import Trainer, evaluate_model, fit
+from tradeoff.deep.config import EvalConfig, TrainConfig, dumps_config, load_config, loads_config, save_config
+from tradeoff.deep.datasets import TensorBatches, epoch_permutation, toy_data
+from tradeoff.deep.schedules import lr_factor
+from tradeoff.deep.train import Trainer, evaluate_model, fit
 
 torch.set_num_threads(1)
 
@@ -83,7 +83,7 @@ def test_unknown_toml_field_is_named():
 
 
 def test_example_configs_load_and_validate():
-    from deep.config import example_configs
+    from tradeoff.deep.config import example_configs
 
     names = example_configs()
     assert {"mnist_linf_0.3", "mnist_standard", "cifar10_linf_8", "restricted_imagenet_linf"} <= set(names)
@@ -154,8 +154,7 @@ def test_schedule_is_applied_every_step():
 
 
 def test_adversarial_and_mixed_batches_use_the_attack(monkeypatch):
-    import deep.train as train_mod
-
+    import tradeoff.deep.train as train_mod
     calls = []
 
     class Recorder:
@@ -178,8 +177,7 @@ def test_adversarial_and_mixed_batches_use_the_attack(monkeypatch):
 
 
 def test_training_attack_is_plain_last_iterate_pgd_without_per_batch_sync(monkeypatch):
-    import deep.train as train_mod
-
+    import tradeoff.deep.train as train_mod
     kwargs = []
     real = train_mod.make_pgd
     monkeypatch.setattr(train_mod, "make_pgd", lambda *a, **k: kwargs.append(k) or real(*a, **k))
@@ -270,8 +268,8 @@ def test_torch_compile_gives_the_same_training_on_cpu():
 def test_issue5_done_when_small_mnist_adversarial_training_beats_standard_and_sanity_passes():
     """Issue 5 'Done when' on CPU (~30 s): a small MNIST CNN adversarially trained for seconds has clearly higher
     PGD accuracy than the standard one, and the sanity checks pass on both (the masked model: test_sanity)."""
-    from data.mnist import missing_mnist_files
-    from deep.sanity import run_sanity_checks
+    from tradeoff.data.mnist import missing_mnist_files
+    from tradeoff.deep.sanity import run_sanity_checks
 
     if missing_mnist_files():
         pytest.skip("real MNIST not in the cache; run `tradeoff data fetch mnist`")

@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from linear.estimators import AdversarialLogisticClassifier, LogisticLinearClassifier
+from tradeoff.linear.estimators import AdversarialLogisticClassifier, LogisticLinearClassifier
 
 
 @parametrize_with_checks(

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from data.io import to_jsonable
-from linear.analysis import log_grid, n_active, pixel_correlation, rank_pixels, top_mass
-from linear.fig5 import Fig5Config, check_digits, n_fits, run_fig5
-from linear.objective import minimise_adversarial_logistic
-from linear.robust import robust_accuracy
+from tradeoff.data.io import to_jsonable
+from tradeoff.linear.analysis import log_grid, n_active, pixel_correlation, rank_pixels, top_mass
+from tradeoff.linear.fig5 import Fig5Config, check_digits, n_fits, run_fig5
+from tradeoff.linear.objective import minimise_adversarial_logistic
+from tradeoff.linear.robust import robust_accuracy
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 
-from linear.estimators import AdversarialLogisticClassifier, LogisticLinearClassifier
-from linear.objective import AdversarialLogisticObjective, logistic_loss, minimise_adversarial_logistic
-from linear.robust import robust_accuracy, worst_case_margin
+from tradeoff.linear.estimators import AdversarialLogisticClassifier, LogisticLinearClassifier
+from tradeoff.linear.objective import AdversarialLogisticObjective, logistic_loss, minimise_adversarial_logistic
+from tradeoff.linear.robust import robust_accuracy, worst_case_margin
 
 MODES = [(0.0, "inf", False), (0.15, "inf", False), (0.15, "inf", True), (0.4, "2", False), (0.4, "2", True)]
 
@@ -144,7 +144,7 @@ def test_labels_any_two_classes_and_robust_helpers(digits_5_7):
 def test_exact_robust_accuracy_of_any_sklearn_linear_classifier(digits_5_7):
     from sklearn.svm import LinearSVC
 
-    from linear.estimators import exact_robust_accuracy, exact_worst_case_images
+    from tradeoff.linear.estimators import exact_robust_accuracy, exact_worst_case_images
 
     X, y = digits_5_7
     for model in (LogisticRegression(max_iter=2000).fit(X, y), LinearSVC().fit(X, y)):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from linear.robust import (
+from tradeoff.linear.robust import (
     check_norm,
     robust_accuracy,
     standard_accuracy,

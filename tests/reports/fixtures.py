@@ -10,7 +10,7 @@ import json
 import math
 from pathlib import Path
 
-from data.io import atomic_write_json, write_result
+from tradeoff.data.io import atomic_write_json, write_result
 
 PROVENANCE = {
     "git_commit": "0123456789abcdef0123456789abcdef01234567",
@@ -208,7 +208,7 @@ def write_all(root: Path, good: bool = True) -> Path:
 
 def tiny_png(path: Path, value: float = 1.0) -> Path:
     """A small PNG drawn with the shared figure style."""
-    from reports.figures._style import new_figure, save_figure
+    from tradeoff.reports.figures._style import new_figure, save_figure
 
     fig, ax = new_figure(width=1.0, height=0.8)
     ax[0, 0].plot([0, 1], [0, value])

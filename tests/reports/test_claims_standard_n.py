@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from reports import claims as C
+from tradeoff.reports import claims as C
 
 
 def test_standard_uncertainty_uses_n_eval_standard_when_given():
@@ -21,9 +21,9 @@ def test_standard_uncertainty_uses_n_eval_standard_when_given():
 
 
 def test_sweep_rows_carry_n_eval_standard(tmp_path):
-    from deep.experiments import definitions as D
-    from deep.experiments import sweep as S
     from tests.deep._fake_engine import FakeEngine
+    from tradeoff.deep.experiments import definitions as D
+    from tradeoff.deep.experiments import sweep as S
 
     exp = D.with_overrides(D.get("fig6", "mnist", "quick"), n_train=(30,), seeds=(0,),
                            evaluation=D.Evaluation(n_test=30, steps=2, restarts=1, eps=(("inf", 0.3), ("2", 2.0))))

@@ -1,6 +1,6 @@
 import pytest
 
-from reports.cli import build_parser, main
+from tradeoff.reports.cli import build_parser, main
 
 
 def test_help_lists_groups(capsys):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from deep.config import save_config
-from reports.cli import main
 from tests.deep.test_train import tiny_config
+from tradeoff.deep.config import save_config
+from tradeoff.reports.cli import main
 
 torch.set_num_threads(1)
 
@@ -113,8 +113,8 @@ def test_train_epochs_override_zero_is_refused(tmp_path, config_file, capsys):
 
 
 def test_eval_scale_ranks_a_full_sanity_check_above_a_quick_one():
-    from reports.cli.deep import _eval_scale
-    from reports.report import scale_rank
+    from tradeoff.reports.cli.deep import _eval_scale
+    from tradeoff.reports.report import scale_rank
 
     assert scale_rank(_eval_scale(10_000, torch.device("cpu"))) > scale_rank(_eval_scale(500, torch.device("cpu")))
 
@@ -142,10 +142,10 @@ def test_eval_points_of_a_disk_dataset_run_are_its_held_out_split(tmp_path):
     """On the val-only Restricted ImageNet sample a run trains on 80% of val: eval/attack must use the other 20%."""
     import os
 
-    from deep.datasets import dataset_spec
-    from deep.models import build_model
-    from deep.train import disk_datasets, materialise
-    from reports.cli.deep import _test_points
+    from tradeoff.deep.datasets import dataset_spec
+    from tradeoff.deep.models import build_model
+    from tradeoff.deep.train import disk_datasets, materialise
+    from tradeoff.reports.cli.deep import _test_points
 
     root = "/work/shared/data/imagenet-sample"
     if not os.path.isdir(os.path.join(root, "val")):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from reports.cli import main
+from tradeoff.reports.cli import main
 
 
 def test_sweep_list_and_errors(capsys):
@@ -40,7 +40,7 @@ def _engine_and_mnist() -> str | None:
     if importlib.util.find_spec("deep.runs") is None or importlib.util.find_spec("deep.sanity") is None:
         return "the deep engine (deep.runs, deep.sanity) is not merged in this checkout"
     try:
-        from data.mnist import load_mnist
+        from tradeoff.data.mnist import load_mnist
 
         load_mnist("test")
     except Exception as e:  # noqa: BLE001 - any failure means: no MNIST here

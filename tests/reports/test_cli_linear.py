@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-import linear.fig5
-from reports.cli import main
+from tradeoff.linear import fig5
+from tradeoff.reports.cli import main
 
 
 def _fake_loader(digits=(5, 7), root=None):
-    a, b = linear.fig5.check_digits(digits)
+    a, b = fig5.check_digits(digits)
     X, t = load_digits(return_X_y=True)
     keep = (t == a) | (t == b)
     X, y = (X[keep] / 16.0).reshape(-1, 1, 8, 8), np.where(t[keep] == a, 1.0, -1.0)
@@ -19,7 +19,7 @@ def _fake_loader(digits=(5, 7), root=None):
 
 
 def test_fig5_writes_result_figures_and_table(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(linear.fig5, "load_binary_mnist", _fake_loader)
+    monkeypatch.setattr(fig5, "load_binary_mnist", _fake_loader)
     rc = main(["--build-dir", str(tmp_path), "linear", "fig5", "--digits", "3", "8", "--n-k", "6"])
     out = capsys.readouterr().out
     assert rc == 0
@@ -32,7 +32,7 @@ def test_fig5_writes_result_figures_and_table(tmp_path, monkeypatch, capsys):
 
 
 def test_fig5_json_output_and_l2(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(linear.fig5, "load_binary_mnist", _fake_loader)
+    monkeypatch.setattr(fig5, "load_binary_mnist", _fake_loader)
     rc = main(["--build-dir", str(tmp_path), "linear", "fig5", "--norm", "2", "--eps", "1.0", "--no-box",
                "--n-k", "4", "--json", "--no-figures"])
     assert rc == 0
@@ -66,7 +66,7 @@ def test_bad_solver_settings_are_user_errors(flag, value, tmp_path, capsys):
 @pytest.mark.slow
 def test_fig5_on_real_mnist(tmp_path, capsys):
     pytest.importorskip("data.mnist", reason="the MNIST loader has not landed")
-    from data.paths import cache_dir
+    from tradeoff.data.paths import cache_dir
 
     if not (cache_dir() / "mnist").exists():
         pytest.skip(f"MNIST not in {cache_dir() / 'mnist'}")

@@ -5,8 +5,8 @@ import types
 
 import pytest
 
-from data.io import read_result
-from reports.cli import main
+from tradeoff.data.io import read_result
+from tradeoff.reports.cli import main
 
 
 @pytest.fixture
@@ -89,10 +89,10 @@ def test_frontier_writes_file_and_figure(build, capsys):
 
 def test_all_runs_every_step_and_the_svm_steps(build, capsys, monkeypatch):
     seen = []
-    fake = types.ModuleType("reports.cli.theory_svm")
+    fake = types.ModuleType("tradeoff.reports.cli.theory_svm")
     fake.register = lambda top: None
     fake.ALL_STEPS = [lambda args: seen.append((args.d, args.p, args.eta, args.seed, args.mc_samples, args.json))]
-    monkeypatch.setitem(sys.modules, "reports.cli.theory_svm", fake)
+    monkeypatch.setitem(sys.modules, "tradeoff.reports.cli.theory_svm", fake)
     assert main(["theory", "all", "--d", "40", "--mc-samples", "500", "--seed", "3", "--points", "11"]) == 0
     out = capsys.readouterr().out
     assert "Averaging classifier" in out and "Theorem 1" in out and "Trade-off frontier" in out
@@ -146,7 +146,7 @@ def test_bad_input_is_one_line_exit_2(build, capsys, argv, word):
 
 def test_frontier_figure_puts_sign_x1_where_it_is(build, capsys):
     # d = 1, eta = 2: the default eps = 2 eta = 4 >= 1 erases x_1, so sign(x_1) has robust accuracy 0, not p
-    from reports.figures.theory_frontier import tight_point_xy
+    from tradeoff.reports.figures.theory_frontier import tight_point_xy
 
     assert main(["theory", "frontier", "--d", "1", "--points", "5"]) == 0
     capsys.readouterr()

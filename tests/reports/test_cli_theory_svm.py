@@ -6,9 +6,9 @@ import json
 import pytest
 from threadpoolctl import threadpool_limits
 
-from data.io import read_result
-from reports.cli import main
-from reports.cli.theory_svm import ALL_STEPS
+from tradeoff.data.io import read_result
+from tradeoff.reports.cli import main
+from tradeoff.reports.cli.theory_svm import ALL_STEPS
 
 
 @pytest.fixture(autouse=True)

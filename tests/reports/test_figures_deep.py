@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reports.figures import deep as F
+from tradeoff.reports.figures import deep as F
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -58,9 +58,9 @@ def test_picture_figures(tmp_path, channels, signed):
 
 
 def test_draw_dataset_from_a_micro_reproduction(tmp_path):
-    from deep.experiments.reproduce import reproduce_dataset
     from tests.deep._fake_engine import FakeEngine
     from tests.deep.test_experiments_pipeline import micro
+    from tradeoff.deep.experiments.reproduce import reproduce_dataset
 
     out = reproduce_dataset("mnist", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results",
                             overrides=micro, sanity=False)
@@ -93,7 +93,7 @@ def test_signed_gradient_map_is_blue_positive_red_negative_white_zero():
 
 def test_colour_display_is_plus_minus_three_sigma():
     """CIFAR-10 / ImageNet: per image s = 3·std(g), clip to ±s, show (1 + g/s)/2."""
-    from deep.experiments.gradients import display_scaled
+    from tradeoff.deep.experiments.gradients import display_scaled
 
     rng = np.random.default_rng(1)
     g = rng.normal(size=(2, 3, 8, 8)) * np.array([1.0, 10.0])[:, None, None, None]

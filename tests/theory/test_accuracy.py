@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm as normal
 
-from theory.accuracy import (
+from tradeoff.theory.accuracy import (
     averaging_accuracy,
     bayes_accuracy,
     canonical_norm,
@@ -13,7 +13,7 @@ from theory.accuracy import (
     symmetric_accuracy,
     worst_case_perturbation,
 )
-from theory.distribution import FeatureDistribution
+from tradeoff.theory.distribution import FeatureDistribution
 
 
 def mc_accuracy(w, b, dist, eps, norm, n=200_000, seed=0):

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from theory.distribution import FeatureDistribution
+from tradeoff.theory.distribution import FeatureDistribution
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from theory.accuracy import linear_accuracy, worst_case_perturbation
-from theory.distribution import FeatureDistribution
-from theory.finite_sample import finite_sample_curve, log_grid, sample_training_set, train_linear
+from tradeoff.theory.accuracy import linear_accuracy, worst_case_perturbation
+from tradeoff.theory.distribution import FeatureDistribution
+from tradeoff.theory.finite_sample import finite_sample_curve, log_grid, sample_training_set, train_linear
 
 
 @pytest.fixture(autouse=True)

@@ -4,15 +4,20 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from theory.accuracy import bayes_accuracy, linear_accuracy, symmetric_accuracy
-from theory.distribution import FeatureDistribution
-from theory.frontier import (
+from tradeoff.theory.accuracy import bayes_accuracy, linear_accuracy, symmetric_accuracy
+from tradeoff.theory.distribution import FeatureDistribution
+from tradeoff.theory.frontier import (
     linear_frontier,
     linear_rule_weights,
     reduced_accuracy,
     tradeoff_frontier,
 )
-from theory.montecarlo import LinearClassifier, RandomizedClassifier, estimate_accuracy, robust_feature_classifier
+from tradeoff.theory.montecarlo import (
+    LinearClassifier,
+    RandomizedClassifier,
+    estimate_accuracy,
+    robust_feature_classifier,
+)
 
 D = 1000
 DIST = FeatureDistribution(D, 0.95, 2 / math.sqrt(D))

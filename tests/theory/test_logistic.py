@@ -7,8 +7,8 @@ import pytest
 from scipy import integrate
 from threadpoolctl import threadpool_limits
 
-from theory import svm
-from theory.logistic import expected_logistic, logistic_study
+from tradeoff.theory import svm
+from tradeoff.theory.logistic import expected_logistic, logistic_study
 
 
 @pytest.fixture(autouse=True)

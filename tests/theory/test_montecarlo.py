@@ -3,9 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from theory.accuracy import averaging_accuracy, linear_accuracy, symmetric_accuracy
-from theory.distribution import FeatureDistribution
-from theory.montecarlo import (
+from tradeoff.theory.accuracy import averaging_accuracy, linear_accuracy, symmetric_accuracy
+from tradeoff.theory.distribution import FeatureDistribution
+from tradeoff.theory.montecarlo import (
     LinearClassifier,
     RandomizedClassifier,
     averaging_classifier,

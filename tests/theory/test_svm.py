@@ -7,9 +7,9 @@ import pytest
 from scipy import integrate
 from threadpoolctl import threadpool_limits
 
-from theory import svm
-from theory.accuracy import linear_accuracy
-from theory.distribution import FeatureDistribution
+from tradeoff.theory import svm
+from tradeoff.theory.accuracy import linear_accuracy
+from tradeoff.theory.distribution import FeatureDistribution
 
 
 @pytest.fixture(autouse=True)

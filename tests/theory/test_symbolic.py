@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory import symbolic as S
-from theory.accuracy import averaging_accuracy, symmetric_accuracy
-from theory.distribution import FeatureDistribution
+from tradeoff.theory import symbolic as S
+from tradeoff.theory.accuracy import averaging_accuracy, symmetric_accuracy
+from tradeoff.theory.distribution import FeatureDistribution
 
 
 def test_gaussian_probability_is_phi():

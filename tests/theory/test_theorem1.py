@@ -3,10 +3,10 @@ import math
 import numpy as np
 import pytest
 
-from theory.accuracy import linear_accuracy
-from theory.distribution import FeatureDistribution
-from theory.montecarlo import LinearClassifier, estimate_accuracy
-from theory.theorem1 import (
+from tradeoff.theory.accuracy import linear_accuracy
+from tradeoff.theory.distribution import FeatureDistribution
+from tradeoff.theory.montecarlo import LinearClassifier, estimate_accuracy
+from tradeoff.theory.theorem1 import (
     check_theorem1,
     check_theorem1_interval,
     theorem1_applies,

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from theory.accuracy import linear_accuracy
-from theory.distribution import FeatureDistribution
-from theory.montecarlo import theorem1_attack
-from theory.transfer import transfer_study
+from tradeoff.theory.accuracy import linear_accuracy
+from tradeoff.theory.distribution import FeatureDistribution
+from tradeoff.theory.montecarlo import theorem1_attack
+from tradeoff.theory.transfer import transfer_study
 
 
 @pytest.fixture(autouse=True)
