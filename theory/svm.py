@@ -28,6 +28,7 @@ import numpy as np
 from scipy import optimize, special
 
 from .accuracy import symmetric_accuracy
+from .checks import check_count, check_eta, check_number, check_p, check_sizes
 from .distribution import FeatureDistribution
 
 # (mu, sigma) -> (E f(m), dE/dmu, (dE/dsigma)/sigma) for m ~ N(mu, sigma^2), elementwise.
@@ -81,11 +82,23 @@ def _core(z, nsum, sizes, p, eta, eps, lam, loss):
 def population_objective(z, sizes, p, eta, eps, lam, loss: ExpectedLoss = expected_hinge):
     """J_lam at z = (w_1, theta_1..theta_G) for weak groups of ``sizes`` (see the module docstring) and its gradient
     (a subgradient with sign(0) = 0 where a weight is exactly zero and eps > 0)."""
+    sizes, p, eta, eps = _check_problem(sizes, p, eta, eps, loss)
+    lam = _check_lam(lam)
     z = np.asarray(z, dtype=np.float64)
-    sizes = np.asarray(sizes, dtype=np.float64)
+    if z.shape != (1 + sizes.size,):
+        raise ValueError(f"z must hold w_1 and one weight per group: shape ({1 + sizes.size},), got {z.shape}")
+    return _objective(z, sizes, p, eta, eps, lam, loss)
+
+
+def _objective(z, sizes, p, eta, eps, lam, loss):
+    """:func:`population_objective` without argument checks (inner loops)."""
     r = np.concatenate([[1.0], np.sqrt(sizes)])
     value, grad, d_n = _core(z, float(r @ np.abs(z)), sizes, p, eta, eps, lam, loss)
     return value, grad + d_n * r * np.sign(z)
+
+
+def _check_lam(lam) -> float:
+    return check_number("lam (ridge weight; > 0 makes the minimiser unique)", lam, minimum=0.0, strict=True)
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,14 @@ class Minimiser:
         return np.concatenate([[self.w1], np.repeat(per, self.sizes.astype(np.int64))])
 
 
+def _check_problem(sizes, p, eta, eps, loss) -> tuple[np.ndarray, float, float, float]:
+    """Validate the population problem's parameters (theory.checks): group sizes, p in [1/2, 1], eta >= 0, eps >= 0."""
+    if not callable(loss):
+        raise ValueError(f"loss must be an expected loss function (e.g. expected_hinge), got {loss!r}")
+    return (check_sizes(sizes), check_p(p), check_eta(eta),
+            check_number("eps (adversary's l_inf radius)", eps, minimum=0.0))
+
+
 POLISH_MAX_DIM = 64  # Newton polish (finite-difference Hessian) only when at most this many weights are non-zero
 POLISH_STEPS = 8
 
@@ -142,7 +163,7 @@ def _newton_polish(z, sizes, p, eta, eps, lam, loss) -> np.ndarray:
     best, best_pg = z, float(_split_pg(z, sizes, p, eta, eps, lam, loss).max())
 
     def grad_free(zz):
-        return population_objective(zz, sizes, p, eta, eps, lam, loss)[1][free]
+        return _objective(zz, sizes, p, eta, eps, lam, loss)[1][free]
 
     for _ in range(POLISH_STEPS):
         zf = best[free]
@@ -180,9 +201,8 @@ def minimise_population(
     Guarantee: J_lam is lam-strongly convex in z (a convex expected loss plus (lam/2) ||z||^2, and ||z|| = ||w||), so
     for any subgradient g at z, ||z - z*|| <= ||g||_2 / lam. The returned ``distance_bound`` is that bound for the
     smallest subgradient seen through the split problem (per weight the larger projected gradient of u_i, l_i)."""
-    if not lam > 0:
-        raise ValueError(f"lam must be > 0 (got {lam}); the ridge term makes the minimiser unique")
-    sizes = np.asarray(sizes, dtype=np.float64)
+    sizes, p, eta, eps = _check_problem(sizes, p, eta, eps, loss)
+    lam = _check_lam(lam)
     k = 1 + sizes.size
     r = np.concatenate([[1.0], np.sqrt(sizes)])
     if z0 is None:
@@ -202,7 +222,7 @@ def minimise_population(
     z = _newton_polish(res.x[:k] - res.x[k:], sizes, p, eta, eps, lam, loss)
     pg = _split_pg(z, sizes, p, eta, eps, lam, loss)
     pg_norm = float(pg.max())
-    value = population_objective(z, sizes, p, eta, eps, lam, loss)[0]
+    value = _objective(z, sizes, p, eta, eps, lam, loss)[0]
     return Minimiser(
         w1=float(z[0]), theta=z[1:].copy(), sizes=sizes, lam=float(lam), objective=float(value),
         pg_norm=pg_norm, n_iter=int(res.nit), converged=pg_norm <= CONVERGED_PG,
@@ -215,6 +235,8 @@ def zero_is_optimal(p: float, eta: float, eps_train: float) -> bool:
     loss): at w = 0 every margin is 0, the loss is locally linear in w and its directional derivative along w is
     proportional to -(2p - 1) w_1 - eta sum_i w_i + eps ||w||_1, which is >= 0 for all w iff eps >= max(2p - 1, eta).
     Theorem 2's adversarial part needs eps_train >= 2 eta, so its side condition is eps_train < 2p - 1."""
+    p, eta = check_p(p), check_eta(eta)
+    eps_train = check_number("eps_train (training adversary's radius)", eps_train, minimum=0.0)
     return eps_train >= max(2.0 * p - 1.0, eta)
 
 
@@ -243,6 +265,11 @@ def tune_lambda(
     target_norm, and m is within m.distance_bound (||.||_2) of the exact minimiser at m.lam, so the exact minimiser's
     norm is within NORM_TOL * target_norm + m.distance_bound of the target. The returned m is one of the minimisers
     the root finder evaluated (the one nearest the target), not a re-solve from another start."""
+    sizes, p, eta, eps = _check_problem(sizes, p, eta, eps, loss)
+    target_norm = check_number("target_norm", target_norm, minimum=0.0, strict=True)
+    lam_min = check_number("lam_min", lam_min, minimum=0.0, strict=True)
+    lam_max = check_number("lam_max", lam_max, minimum=lam_min, strict=True)
+    xtol = check_number("xtol", xtol, minimum=0.0, strict=True)
     state = {"z": None}
     tried: dict[float, Minimiser] = {}
 
@@ -366,6 +393,8 @@ def general_weight_check(
 ) -> dict:
     """Lemma D.1 without assuming symmetry: minimise J_lam over a general w (d separate weak weights, random start)
     and report the weak weights' spread (max - min) / |mean|, and the objective gap to the symmetric minimiser."""
+    d = check_count("d (number of weak features)", d, 1)
+    seed = check_count("seed", seed, 0)
     rng = np.random.default_rng(seed)
     z0 = np.concatenate([[rng.uniform(0.1, 1.0)], rng.uniform(-1.0, 1.0, d) / math.sqrt(d)])
     m = minimise_population(np.ones(d), p, eta, eps, lam, loss, z0=z0)
