@@ -73,8 +73,9 @@ class FeatureDistribution:
         """Draw ``n`` i.i.d. samples: ``x`` float64 of shape ``(n, d + 1)``, ``y`` int64 of shape ``(n,)``."""
         n = _check_count("n (number of samples)", n, 0)
         rng = _check_rng(rng)
+        check_allocation(f"{self.label()}.sample: one sample of d + 1 features", self.dim, vectors_fix(self.d))
         check_allocation(f"{self.label()}.sample({n}): n x (d + 1) features", n * self.dim,
-                         f"draw fewer samples at a time (iter_batches) or, for {vectors_fix(self.d)}")
+                         "draw fewer samples at once: a smaller n, or iter_batches(n, batch_size, rng)")
         y = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int64)
         agree = rng.random(n) < self.p
         x = rng.standard_normal((n, self.dim))  # column 0 is overwritten: one pass, no copy
