@@ -98,3 +98,13 @@ def test_an_impossible_p_no_longer_gives_a_negative_hinge_objective():
         svm.minimise_population([100], p=2.0, eta=0.1, eps=0.0, lam=1.0)
     m = svm.minimise_population([100], p=1.0, eta=0.1, eps=0.0, lam=1.0)  # the boundary stays valid
     assert m.objective >= 0.0
+
+
+def test_sample_with_too_many_rows_suggests_streaming(monkeypatch):
+    dist = FeatureDistribution(100, 0.9, 0.1)
+    monkeypatch.setattr(checks, "available_memory", lambda: 8 * 101 * 50)  # room for 50 samples
+    assert dist.sample(50, np.random.default_rng(0))[0].shape == (50, 101)
+    with pytest.raises(ValueError, match=r"sample\(51\).*iter_batches"):
+        dist.sample(51, np.random.default_rng(0))
+    total = sum(len(y) for _, y in dist.iter_batches(200, 50, np.random.default_rng(0)))
+    assert total == 200
