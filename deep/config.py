@@ -4,6 +4,13 @@ A run is fully described by one TrainConfig (dataset, model, optimiser, schedule
 device options). ``eps`` values are always in pixel space: inputs are in [0, 1] and normalisation happens inside
 the model. Reading TOML uses :mod:`tomllib` (Python >= 3.11) or the ``tomli`` package on 3.10; writing needs
 nothing (the writer below handles the flat tables this config uses).
+
+TOML rules (each violation is a one-line ValueError naming the field, what is allowed and how to write it): top-level
+keys plus the tables ``[adv]`` and ``[eval]``, no other key or table; booleans are TOML ``true``/``false`` (never
+strings such as ``"no"``); integers are written without a decimal point; a number is accepted wherever a float is
+expected; a single value where a list is expected (``[eval] eps = 0.05``, ``milestones = 50``) is read as a
+one-element list, for every list field; ``"none"`` stands for None in the optional fields; ``name`` is a plain
+folder name (NAME_RULE) because the run folder is ``<build>/runs/<name>``.
 """
 
 from __future__ import annotations
