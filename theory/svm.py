@@ -28,7 +28,7 @@ import numpy as np
 from scipy import optimize, special
 
 from .accuracy import symmetric_accuracy
-from .checks import check_count, check_eta, check_number, check_p, check_sizes
+from .checks import check_allocation, check_count, check_eta, check_number, check_p, check_sizes
 from .distribution import FeatureDistribution
 
 # (mu, sigma) -> (E f(m), dE/dmu, (dE/dsigma)/sigma) for m ~ N(mu, sigma^2), elementwise.
@@ -395,6 +395,9 @@ def general_weight_check(
     and report the weak weights' spread (max - min) / |mean|, and the objective gap to the symmetric minimiser."""
     d = check_count("d (number of weak features)", d, 1)
     seed = check_count("seed", seed, 0)
+    # L-BFGS-B on 2(d + 1) split variables keeps 2 * maxcor (= 60) correction vectors of that length, plus a few
+    check_allocation(f"general_weight_check(d={d}): L-BFGS-B on 2(d + 1) variables", 2 * 65 * (d + 1),
+                     "use a smaller d, or theorem2_study(..., check_general=False) (the symmetric form needs no vectors)")
     rng = np.random.default_rng(seed)
     z0 = np.concatenate([[rng.uniform(0.1, 1.0)], rng.uniform(-1.0, 1.0, d) / math.sqrt(d)])
     m = minimise_population(np.ones(d), p, eta, eps, lam, loss, z0=z0)

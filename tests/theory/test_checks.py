@@ -33,6 +33,11 @@ def test_a_d_too_large_for_memory_is_refused_naming_d_and_the_memory(call):
     assert f"d = {HUGE_D}" in msg and "TiB" in msg and "memory available" in msg and "closed forms" in msg
 
 
+def test_general_weight_check_refuses_a_d_too_large_for_memory():
+    with pytest.raises(ValueError, match=r"general_weight_check\(d=1000000000000\).*check_general=False"):
+        svm.general_weight_check(HUGE_D, 0.9, 0.1, 0.0, 1.0)
+
+
 def test_linear_rule_weights_refuses_a_d_too_large_for_memory():
     with pytest.raises(ValueError, match=r"linear_rule_weights\(d=1000000000000\).*TiB.*smaller d"):
         linear_rule_weights(0.0, 0.0, 2.0, HUGE_D)
