@@ -397,7 +397,8 @@ def general_weight_check(
     seed = check_count("seed", seed, 0)
     # L-BFGS-B on 2(d + 1) split variables keeps 2 * maxcor (= 60) correction vectors of that length, plus a few
     check_allocation(f"general_weight_check(d={d}): L-BFGS-B on 2(d + 1) variables", 2 * 65 * (d + 1),
-                     "use a smaller d, or theorem2_study(..., check_general=False) (the symmetric form needs no vectors)")
+                     "use a smaller d, or theorem2_study(..., check_general=False) (the symmetric form needs no "
+                     "vectors)")
     rng = np.random.default_rng(seed)
     z0 = np.concatenate([[rng.uniform(0.1, 1.0)], rng.uniform(-1.0, 1.0, d) / math.sqrt(d)])
     m = minimise_population(np.ones(d), p, eta, eps, lam, loss, z0=z0)
