@@ -39,7 +39,7 @@ IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 
 
 def _resource_text(name: str) -> str:
-    return resources.files("data.resources").joinpath(name).read_text(encoding="utf-8")
+    return resources.files(f"{__package__}.resources").joinpath(name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,13 @@ A run is fully described by one TrainConfig (dataset, model, optimiser, schedule
 device options). ``eps`` values are always in pixel space: inputs are in [0, 1] and normalisation happens inside
 the model. Reading TOML uses :mod:`tomllib` (Python >= 3.11) or the ``tomli`` package on 3.10; writing needs
 nothing (the writer below handles the flat tables this config uses).
+
+TOML rules (each violation is a one-line ValueError naming the field, what is allowed and how to write it): top-level
+keys plus the tables ``[adv]`` and ``[eval]``, no other key or table; booleans are TOML ``true``/``false`` (never
+strings such as ``"no"``); integers are written without a decimal point; a number is accepted wherever a float is
+expected; a single value where a list is expected (``[eval] eps = 0.05``, ``milestones = 50``) is read as a
+one-element list, for every list field; ``"none"`` stands for None in the optional fields; ``name`` is a plain
+folder name (NAME_RULE) because the run folder is ``<build>/runs/<name>``.
 """
 
 from __future__ import annotations
@@ -12,6 +19,9 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
+import types
+import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -22,6 +32,10 @@ OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "step", "multistep", "cosine", "cyclic")
 NORMS = ("inf", "2")
 DEVICES = ("auto", "cpu", "cuda")
+# A run's name is its folder under <build>/runs: one plain path component, never '..', '/', '\\' or a hidden name.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,199}")
+NAME_RULE = ("a plain folder name: letters, digits and . _ - + =, starting with a letter or digit, at most 200 "
+             "characters (no '/', '\\', spaces or leading dot); the run folder is <build>/runs/<name>")
 
 
 @dataclass
@@ -125,6 +139,11 @@ class TrainConfig:
                 kind = "an integer" if integer else "a number"
                 bad(name, value, f"{kind} {'>= 0' if allow_zero else '> 0'}")
 
+        _check_types(self, "")
+        _check_types(self.adv, "adv.")
+        _check_types(self.eval, "eval.")
+        if not NAME_PATTERN.fullmatch(self.name):
+            bad("name", self.name, NAME_RULE)
         choice("dataset", self.dataset, DATASETS)
         choice("model", self.model, MODELS)
         choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -142,6 +161,12 @@ class TrainConfig:
         positive("lr", self.lr)
         for name in ("momentum", "weight_decay", "gamma", "warmup_epochs"):
             positive(name, getattr(self, name), allow_zero=True)
+        if self.momentum >= 1:
+            bad("momentum", self.momentum, "a number in [0, 1) (1 or more makes SGD diverge)")
+        for name in ("seed", "data_seed"):
+            positive(name, getattr(self, name), allow_zero=True, integer=True)
+        for i, m in enumerate(self.milestones):
+            positive(f"milestones[{i}]", m, allow_zero=True)
         positive("step_epochs", self.step_epochs)
         if self.nesterov and (self.optimizer != "sgd" or self.momentum <= 0):
             bad("nesterov", self.nesterov, "true only with optimizer 'sgd' and momentum > 0")
@@ -208,13 +233,21 @@ class TrainConfig:
 # ---------------------------------------------------------------------- dict / TOML conversion
 def _build(cls: type, data: dict, prefix: str) -> Any:
     if not isinstance(data, dict):
-        raise ValueError(f"config table {prefix.rstrip('.') or 'top level'!r} must be a table, got {data!r}")
+        table = prefix.rstrip(".") or "top level"
+        raise ValueError(f"config table {table!r} must be a table, got {data!r}: write [{table}] on its own line, "
+                         "then one key = value per line")
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
+        hint = ""
+        if cls is TrainConfig:
+            nested = (("adv", AdvConfig), ("eval", EvalConfig))
+            tables = [t for t, c in nested if unknown[0] in {f.name for f in fields(c)}]
+            hint = "; did you mean " + " or ".join(f"{unknown[0]} under [{t}]" for t in tables) if tables else ""
         raise ValueError(
-            f"unknown config field {prefix + unknown[0]!r}: allowed fields are {', '.join(sorted(known))}"
+            f"unknown config field {prefix + unknown[0]!r}: allowed fields are {', '.join(sorted(known))}{hint}"
         )
+    hints = typing.get_type_hints(cls)
     kwargs = {}
     for name, value in data.items():
         if name == "adv" and cls is TrainConfig:
@@ -225,20 +258,91 @@ def _build(cls: type, data: dict, prefix: str) -> Any:
             value = list(value)
         if isinstance(value, str) and value == "none":
             value = None
+        if name == "norm" and _is_number(value):
+            value = _norm_str(value)
+        base, _, is_list = _field_kind(hints[name])
+        if is_list and _is_number(value):  # a single value where a list is expected: a one-element list
+            value = [value]
+        if base is float:
+            if is_list and isinstance(value, list):
+                value = [float(v) if _is_number(v) else v for v in value]
+            elif _is_number(value):
+                value = float(value)
         kwargs[name] = value
     return cls(**kwargs)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# How each field type is written in TOML (for the error messages).
+TOML_SPELLING = {
+    bool: "true or false (a TOML boolean, without quotes)",
+    int: "an integer (e.g. 10; no quotes, no decimal point)",
+    float: "a number (e.g. 0.001; no quotes)",
+    str: 'a string in double quotes (e.g. "mnist")',
+}
+
+
+def _field_kind(hint: Any) -> tuple[type | None, bool, bool]:
+    """(element type, optional, is a list) of a field's type hint; element type None when not a simple type."""
+    optional = False
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = typing.get_args(hint)
+        rest = [a for a in args if a is not type(None)]
+        optional = len(rest) < len(args)
+        if len(rest) != 1:
+            return None, optional, False
+        hint = rest[0]
+    if typing.get_origin(hint) is list:
+        args = typing.get_args(hint)
+        return (args[0] if args and args[0] in TOML_SPELLING else None), optional, True
+    return (hint if hint in TOML_SPELLING else None), optional, False
+
+
+def _type_ok(value: Any, base: type) -> bool:
+    if base is bool:
+        return isinstance(value, bool)
+    if base is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if base is float:
+        return _is_number(value)
+    return isinstance(value, base)
+
+
+def _check_types(obj: Any, prefix: str) -> None:
+    """ValueError naming the first field of dataclass ``obj`` whose value has the wrong type, with its TOML
+    spelling. Lists: every element is checked (``eval.eps[0]``); a single value given for a list is accepted by the
+    TOML reader as a one-element list."""
+    hints = typing.get_type_hints(type(obj))
+    for f in fields(obj):
+        base, optional, is_list = _field_kind(hints[f.name])
+        if base is None:
+            continue
+        value = getattr(obj, f.name)
+        if value is None and optional:
+            continue
+        none = ' or "none"' if optional else ""
+        name = prefix + f.name
+        if is_list:
+            if not isinstance(value, (list, tuple)):
+                raise ValueError(f"config field {name!r} = {value!r} is invalid: allowed a list of "
+                                 f"{TOML_SPELLING[base]}, e.g. [0.1, 0.3] (one value may be given alone){none}")
+            for i, v in enumerate(value):
+                if not _type_ok(v, base):
+                    raise ValueError(f"config field '{name}[{i}]' = {v!r} (in {name} = {list(value)!r}) is invalid: "
+                                     f"allowed {TOML_SPELLING[base]}")
+        elif not _type_ok(value, base):
+            raise ValueError(f"config field {name!r} = {value!r} is invalid: allowed {TOML_SPELLING[base]}{none}")
+
+
 def config_from_dict(data: dict) -> TrainConfig:
-    """Build and validate a TrainConfig from a nested dict; unknown fields are errors naming the field.
-    The string ``"none"`` stands for None (TOML has no null)."""
+    """Build and validate a TrainConfig from a nested dict; unknown fields are errors naming the field and listing
+    the valid ones. The string ``"none"`` stands for None (TOML has no null). A single number where a list is
+    expected (``eps = 0.05``, ``milestones = 50``) is read as a one-element list; integers are accepted for numbers.
+    Every other type mismatch (``amp = "false"``, ``name = 5``) is an error naming the field and its TOML spelling."""
     cfg = _build(TrainConfig, dict(data), "")
-    if isinstance(cfg.adv.norm, (int, float)):
-        cfg.adv.norm = _norm_str(cfg.adv.norm)
-    if isinstance(cfg.eval.norm, (int, float)):
-        cfg.eval.norm = _norm_str(cfg.eval.norm)
-    cfg.eval.eps = [float(e) for e in cfg.eval.eps]
-    cfg.milestones = [float(m) for m in cfg.milestones]
     return cfg.validate()
 
 
@@ -257,7 +361,12 @@ def _load_toml_bytes(raw: bytes, source: str) -> dict:
                 f"reading {source} needs Python >= 3.11 (tomllib) or the 'tomli' package: pip install tomli"
             ) from e
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{source} is not a TOML text file (not UTF-8 at byte {e.start}); give a TOML config, e.g. "
+                         "the example 'mnist_standard' (deep/configs/mnist_standard.toml)") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"{source}: not valid TOML ({e})") from e
 
@@ -276,6 +385,9 @@ def load_config(path: str | Path) -> TrainConfig:
     path = Path(path)
     if not path.is_file() and (EXAMPLES_DIR / f"{path.name}.toml").is_file() and path.name == str(path):
         path = EXAMPLES_DIR / f"{path.name}.toml"
+    if path.is_dir():
+        raise ValueError(f"config {path} is a folder, not a TOML file; give CONFIG.toml (a run folder's config is "
+                         f"{path / 'config.toml'})")
     if not path.is_file():
         raise FileNotFoundError(
             f"config file {path} not found; give a TOML path or an example name: {', '.join(example_configs())}"

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -123,21 +124,41 @@ def save_checkpoint(run_dir: Path, trainer: Trainer, cfg: TrainConfig) -> None:
 
 
 def load_checkpoint(run_dir: str | Path, map_location: str | torch.device = "cpu") -> dict:
-    """The checkpoint state (``torch.load(..., weights_only=True)``); FileNotFoundError naming the folder."""
+    """The checkpoint state (``torch.load(..., weights_only=True)``); FileNotFoundError naming the folder, ValueError
+    (one line, with the fix) when the file is truncated, corrupt, or not a training checkpoint (e.g. a bare model
+    state_dict: a checkpoint is a dict with the trainer's ``model`` state and its ``epoch``)."""
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint in {run_dir}; train the run first (tradeoff deep train CONFIG)")
-    return _torch_load(path, map_location)
+    fix = (f"delete it and train again without --resume: tradeoff deep train {Path(run_dir) / CONFIG} --run-dir "
+           f"{run_dir} (training restarts from epoch 0)")
+    state = _torch_load(path, map_location, "checkpoint", fix)
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(state, dict) or k not in state]
+    if missing or not isinstance(state["model"], dict):
+        what = f"a {type(state).__name__}" if not isinstance(state, dict) else "keys " + ", ".join(
+            repr(k) for k in list(state)[:3]) + (" ..." if len(state) > 3 else "")
+        raise ValueError(f"checkpoint {path} is not a training checkpoint (it holds {what}, not the trainer's "
+                         f"{' and '.join(repr(k) for k in CHECKPOINT_KEYS)}: a bare model state_dict?); {fix}")
+    return state
 
 
-def _torch_load(path: Path, map_location: str | torch.device) -> dict:
-    """``torch.load(path, weights_only=True)``; a truncated or foreign file is a ValueError naming it (one line)."""
+# The entries every training checkpoint has (deep.train.Trainer.state_dict): the model's state_dict and the epoch.
+CHECKPOINT_KEYS = ("model", "epoch")
+
+
+def _torch_load(path: Path, map_location: str | torch.device, what: str = "file", fix: str = "") -> Any:
+    """``torch.load(path, weights_only=True)``; a truncated, corrupt or foreign file is a ValueError naming it and
+    the fix (one line). torch reports a cut file as RuntimeError, EOFError, UnpicklingError or, for a file cut inside
+    its zip directory, ``OSError: [Errno 22]``; a missing file or a permission problem stays what it is."""
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError) as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ValueError(f"{path} is not a readable torch state_dict ({reason}); delete it and train the run again "
-                         "(tradeoff deep train CONFIG --resume)") from e
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as e:
+        text = str(e).strip()
+        reason = text.splitlines()[0].split(". ")[0] if text else type(e).__name__
+        fix = fix or "delete it and train the run again (tradeoff deep train CONFIG)"
+        raise ValueError(f"{what} {path} is truncated or corrupt ({reason[:160]}); {fix}") from e
 
 
 def load_run_config(run_dir: str | Path) -> TrainConfig:
@@ -155,12 +176,18 @@ def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> t
     spec = dataset_spec(cfg.dataset)
     model = build_model(cfg.model, spec.num_classes, spec.mean, spec.std, cfg.width, spec.image_size)
     if (run_dir / MODEL).is_file():
-        path, state = run_dir / MODEL, _torch_load(run_dir / MODEL, "cpu")
+        fix = (f"delete it and {run_dir / SUMMARY}, then rebuild it from the last checkpoint: tradeoff deep train "
+               f"{run_dir / CONFIG} --run-dir {run_dir} --resume")
+        path, state = run_dir / MODEL, _torch_load(run_dir / MODEL, "cpu", "model file", fix)
+        if not isinstance(state, dict):
+            raise ValueError(f"model file {path} holds a {type(state).__name__}, not a model state_dict; {fix}")
+        if "model" in state and "epoch" in state:  # a training checkpoint copied over model.pt
+            state = state["model"]
     else:
         path, state = run_dir / CHECKPOINT, load_checkpoint(run_dir)["model"]
     try:
         model.load_state_dict(state)
-    except RuntimeError as e:
+    except (RuntimeError, TypeError, AttributeError) as e:
         raise ValueError(f"{path} does not hold weights of the model its config.toml describes "
                          f"({cfg.model}, width {cfg.width}); was config.toml edited? Retrain the run") from e
     return cfg, model.to(device).eval()
@@ -231,7 +258,15 @@ def train_run(
     trainer = Trainer(cfg, dist, train=train, test=test)
     resumed_from = None
     if has_ckpt:
-        trainer.load_state_dict(load_checkpoint(run_dir, trainer.device))
+        state = load_checkpoint(run_dir, trainer.device)
+        try:
+            trainer.load_state_dict(state)
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+            raise ValueError(
+                f"checkpoint {run_dir / CHECKPOINT} cannot be resumed ({type(e).__name__}: {reason}); delete it and "
+                f"train again without --resume: tradeoff deep train {run_dir / CONFIG} --run-dir {run_dir}"
+            ) from e
         resumed_from = trainer.epoch
     if dist.is_main:
         _truncate_metrics(run_dir, trainer.epoch)

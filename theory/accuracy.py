@@ -24,6 +24,7 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
+from .checks import check_dist
 from .distribution import FeatureDistribution
 
 NORMS = ("inf", "2")
@@ -144,9 +145,17 @@ def averaging_accuracy(dist: FeatureDistribution, eps=0.0, norm="inf") -> float:
 
 def bayes_accuracy(dist: FeatureDistribution) -> float:
     """Standard accuracy of the Bayes rule ``sign(log(p/(1-p)) x_1 + 2 eta sum x_i)``, the best of any classifier:
-    ``p Phi(s + L/(2s)) + (1-p) Phi(s - L/(2s))`` with ``s = eta sqrt(d)`` and ``L = log(p/(1-p))``."""
-    w, b = dist.bayes_weights()
-    return linear_accuracy(w, b, dist)
+    ``p Phi(s + L/(2s)) + (1-p) Phi(s - L/(2s))`` with ``s = eta sqrt(d)`` and ``L = log(p/(1-p))`` (computed in the
+    symmetric form, so any d works; the degenerate cases are those of ``FeatureDistribution.bayes_weights``)."""
+    check_dist(dist)
+    # the Bayes rule in the symmetric form (w_1, v): per-feature weight v / sqrt(d) = 2 eta, no d-length vector
+    if dist.p >= 1.0:
+        w1, v = 1.0, 0.0  # bayes_weights' degenerate cases: sign(x_1)
+    else:
+        w1, v = math.log(dist.p / (1.0 - dist.p)), 2.0 * dist.eta * math.sqrt(dist.d)
+        if w1 == 0.0 and v == 0.0:
+            w1 = 1.0
+    return float(symmetric_accuracy(w1, v, dist.d, dist.p, dist.eta))
 
 
 def worst_case_perturbation(w, b, x, y, eps, norm="inf") -> np.ndarray:

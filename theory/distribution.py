@@ -14,14 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import check_allocation, vectors_fix
+from .checks import check_count as _check_count
+
 DEFAULT_BATCH_SIZE = 8192
-
-
-def _check_count(name: str, value, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``; ValueError naming ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_rng(rng) -> np.random.Generator:
@@ -77,6 +73,9 @@ class FeatureDistribution:
         """Draw ``n`` i.i.d. samples: ``x`` float64 of shape ``(n, d + 1)``, ``y`` int64 of shape ``(n,)``."""
         n = _check_count("n (number of samples)", n, 0)
         rng = _check_rng(rng)
+        check_allocation(f"{self.label()}.sample: one sample of d + 1 features", self.dim, vectors_fix(self.d))
+        check_allocation(f"{self.label()}.sample({n}): n x (d + 1) features", n * self.dim,
+                         "draw fewer samples at once: a smaller n, or iter_batches(n, batch_size, rng)")
         y = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int64)
         agree = rng.random(n) < self.p
         x = rng.standard_normal((n, self.dim))  # column 0 is overwritten: one pass, no copy
@@ -108,7 +107,9 @@ class FeatureDistribution:
         ``sign(log(p/(1-p)) * x_1 + 2*eta * sum_{i>=2} x_i)`` (PAPER.md §2; b = 0).
 
         Degenerate cases: at ``p = 1`` the robust feature alone is exact, so ``w = (1, 0, ..., 0)``;
-        at ``p = 1/2`` and ``eta = 0`` every rule has accuracy 1/2 and ``sign(x_1)`` is returned (w_1 = 1)."""
+        at ``p = 1/2`` and ``eta = 0`` every rule has accuracy 1/2 and ``sign(x_1)`` is returned (w_1 = 1).
+        ValueError when the d + 1 weights do not fit in the available memory (theory.checks.check_allocation)."""
+        check_allocation(f"{self.label()}.bayes_weights(): d + 1 weights", self.dim, vectors_fix(self.d))
         w = np.zeros(self.dim, dtype=np.float64)
         if self.p >= 1.0:
             w[0] = 1.0

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import optimize, special
 
 from .accuracy import linear_accuracy
+from .checks import check_dist
 from .distribution import FeatureDistribution
 
 LOSSES = ("logistic", "squared_hinge")
@@ -125,6 +126,7 @@ class FiniteSampleRow:
 
 def sample_training_set(dist: FeatureDistribution, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """n samples of D drawn from the stream keyed by (seed, n), so every eps_train sees the same training set."""
+    check_dist(dist)
     return dist.sample(n, np.random.default_rng([int(seed), int(n)]))
 
 

@@ -44,11 +44,15 @@ import numpy as np
 from scipy.special import ndtr
 
 from .accuracy import bayes_accuracy, canonical_norm, check_eps, linear_accuracy
+from .checks import check_allocation, check_count, check_dist, check_number, vectors_fix
 from .distribution import FeatureDistribution
 from .theorem1 import theorem1_applies, theorem1_bound, tight_point
 
 # A rule counts as meeting "standard >= 1 - delta" up to this floating-point slack.
 FEASIBILITY_TOL = 1e-12
+# tradeoff_frontier holds at most this many vectors of length d + 1 at once (Bayes and sign(x_1) weights and the
+# temporaries of linear_accuracy); their size is checked against the available memory before any work.
+FRONTIER_VECTORS = 6
 
 
 def reduced_accuracy(alpha, beta, tau, dist: FeatureDistribution, eps=0.0, norm="inf") -> np.ndarray:
@@ -56,6 +60,7 @@ def reduced_accuracy(alpha, beta, tau, dist: FeatureDistribution, eps=0.0, norm=
     ``beta = b/sigma``, ``tau = sum w_i / sigma = ||w_{2:}||_1 / sigma`` (non-negative weak weights):
     ``1/2 sum_y [p Phi(alpha + m_y) + (1-p) Phi(-alpha + m_y)]``, ``m_y = eta tau + y beta - eps ||w||_* / sigma``.
     Broadcasts over alpha, beta, tau, eps."""
+    check_dist(dist)
     norm = canonical_norm(norm)
     eps = check_eps(eps)
     alpha = np.asarray(alpha, dtype=np.float64)
@@ -80,6 +85,10 @@ def linear_rule_weights(alpha: float, beta: float, tau: float, d: int) -> tuple[
     """Weights ``(w, b)`` (shape (d+1,)) of a rule with the given normalised parameters: ``||w_{2:}||_2 = 1``,
     non-negative weak weights with ``sum = tau`` (``k = floor(tau^2)`` weights 1 and one weight c in [0, 1) solving
     ``(k + c)^2 = tau^2 (k + c^2)``, then rescaled), ``w_1 = alpha``, ``b = beta``."""
+    d = check_count("d (number of weak features)", d, 1)
+    alpha, beta = check_number("alpha", alpha), check_number("beta", beta)
+    tau = check_number("tau", tau)
+    check_allocation(f"linear_rule_weights(d={d})", d + 1, vectors_fix(d))
     if not (1.0 - 1e-12 <= tau <= math.sqrt(d) + 1e-12):
         raise ValueError(f"tau must lie in [1, sqrt(d)] = [1, {math.sqrt(d):.6g}], got {tau!r}")
     t2 = min(max(tau * tau, 1.0), float(d))
@@ -108,6 +117,8 @@ def _check_deltas(deltas) -> np.ndarray:
 
 def default_deltas(dist: FeatureDistribution, num: int = 61) -> np.ndarray:
     """``num`` points from ``1 - bayes_accuracy`` to ``1.5 (1 - p)`` (at least 0.05), with ``1 - p`` included."""
+    check_dist(dist)
+    num = check_count("num (number of delta values)", num, 2)
     lo = max(0.0, 1.0 - bayes_accuracy(dist))
     hi = min(1.0, max(1.5 * (1.0 - dist.p), lo + 0.05))
     return np.unique(np.r_[np.linspace(lo, hi, num), 1.0 - dist.p])
@@ -274,6 +285,8 @@ def linear_frontier(
     the rules with no weak weight (``sign(x_1)``). For each (beta, tau) the best alpha is found globally on a grid and
     on the constraint boundary by bisection; (beta, log tau) start from the best point of a dense grid and are
     refined per delta by a vectorised pattern search with step halving."""
+    check_dist(dist)
+    refine_steps = check_count("refine_steps", refine_steps, 0)
     norm = canonical_norm(norm)
     eps = float(check_eps(eps))
     deltas = default_deltas(dist) if deltas is None else _check_deltas(deltas)
@@ -380,6 +393,7 @@ def mixture_with_robust_feature(
     """Mix ``sign(x_1)`` (probability ``lam``) with a linear ``partner`` rule; per delta the smallest ``lam`` giving
     standard accuracy ``>= 1 - delta``; accuracies ``lam * p + (1 - lam) * partner`` computed from the partner's exact
     accuracies (NaN where unreachable)."""
+    check_dist(dist)
     deltas = _check_deltas(deltas)
     s_p = linear_accuracy(partner_w, partner_b, dist)
     r_p = linear_accuracy(partner_w, partner_b, dist, eps, norm)
@@ -405,7 +419,9 @@ def mixture_with_robust_feature(
 
 def tradeoff_frontier(dist: FeatureDistribution, eps: float, norm="inf", deltas=None) -> Frontier:
     """The frontier of ``dist`` at ``eps`` (module docstring). Needs ``p < 1`` and the Theorem 1 adversary inside the
-    ball (``eps >= 2 eta`` for l_inf, ``eps >= 2 eta sqrt(d)`` for l_2); ValueError otherwise."""
+    ball (``eps >= 2 eta`` for l_inf, ``eps >= 2 eta sqrt(d)`` for l_2); ValueError otherwise, and when the
+    FRONTIER_VECTORS vectors of length d + 1 it holds do not fit in the available memory."""
+    check_dist(dist)
     norm = canonical_norm(norm)
     eps = float(check_eps(eps))
     if dist.p >= 1.0:
@@ -413,6 +429,8 @@ def tradeoff_frontier(dist: FeatureDistribution, eps: float, norm="inf", deltas=
     if not theorem1_applies(dist, eps, norm):
         need = "2*eta" if norm == "inf" else "2*eta*sqrt(d)"
         raise ValueError(f"eps must be >= {need} for Theorem 1 (got eps={eps:.6g}); use linear_frontier below that")
+    check_allocation(f"tradeoff_frontier on {dist.label()}: {FRONTIER_VECTORS} weight vectors of length d + 1",
+                     FRONTIER_VECTORS * dist.dim, vectors_fix(dist.d))
     deltas = default_deltas(dist) if deltas is None else _check_deltas(deltas)
     bayes = bayes_accuracy(dist)
     line = np.asarray(theorem1_bound(dist.p, deltas), dtype=np.float64)

@@ -28,6 +28,7 @@ import numpy as np
 from scipy import optimize, special
 
 from .accuracy import symmetric_accuracy
+from .checks import check_allocation, check_count, check_eta, check_number, check_p, check_sizes
 from .distribution import FeatureDistribution
 
 # (mu, sigma) -> (E f(m), dE/dmu, (dE/dsigma)/sigma) for m ~ N(mu, sigma^2), elementwise.
@@ -38,7 +39,7 @@ DEFAULT_GTOL = 1e-10  # L-BFGS-B: stop when the projected gradient's largest ent
 CONVERGED_PG = 1e-7  # a minimiser whose projected gradient exceeds this is reported as not converged
 ZERO_WEIGHT_TOL = 1e-8  # "zero weak weights within the solver tolerance"
 SPREAD_TOL = 1e-4  # Lemma D.1: relative spread of the weak weights of a general-w minimiser
-NORM_TOL = 1e-9  # tune_lambda: a bracket end with | ||w*|| - target | below this (relative) is the answer
+NORM_TOL = 1e-9  # tune_lambda guarantees | ||w|| - target | <= NORM_TOL * target for the minimiser it returns
 
 
 def expected_hinge(mu, sigma) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,17 +82,31 @@ def _core(z, nsum, sizes, p, eta, eps, lam, loss):
 def population_objective(z, sizes, p, eta, eps, lam, loss: ExpectedLoss = expected_hinge):
     """J_lam at z = (w_1, theta_1..theta_G) for weak groups of ``sizes`` (see the module docstring) and its gradient
     (a subgradient with sign(0) = 0 where a weight is exactly zero and eps > 0)."""
+    sizes, p, eta, eps = _check_problem(sizes, p, eta, eps, loss)
+    lam = _check_lam(lam)
     z = np.asarray(z, dtype=np.float64)
-    sizes = np.asarray(sizes, dtype=np.float64)
+    if z.shape != (1 + sizes.size,):
+        raise ValueError(f"z must hold w_1 and one weight per group: shape ({1 + sizes.size},), got {z.shape}")
+    return _objective(z, sizes, p, eta, eps, lam, loss)
+
+
+def _objective(z, sizes, p, eta, eps, lam, loss):
+    """:func:`population_objective` without argument checks (inner loops)."""
     r = np.concatenate([[1.0], np.sqrt(sizes)])
     value, grad, d_n = _core(z, float(r @ np.abs(z)), sizes, p, eta, eps, lam, loss)
     return value, grad + d_n * r * np.sign(z)
 
 
+def _check_lam(lam) -> float:
+    return check_number("lam (ridge weight; > 0 makes the minimiser unique)", lam, minimum=0.0, strict=True)
+
+
 @dataclass(frozen=True)
 class Minimiser:
     """A minimiser of J_lam in group form: ``w1``, ``theta`` (per group), the objective, the largest entry of the
-    projected gradient of the split (u, l >= 0) problem, the iteration count and whether it reached CONVERGED_PG."""
+    projected gradient of the split (u, l >= 0) problem, the iteration count, whether it reached CONVERGED_PG, and
+    ``distance_bound``: a certified bound on ||z - z*(lam)||_2, the distance to the exact minimiser (see
+    :func:`minimise_population`)."""
 
     w1: float
     theta: np.ndarray
@@ -101,6 +116,7 @@ class Minimiser:
     pg_norm: float
     n_iter: int
     converged: bool
+    distance_bound: float = math.inf
 
     @property
     def norm(self) -> float:
@@ -113,15 +129,80 @@ class Minimiser:
         return np.concatenate([[self.w1], np.repeat(per, self.sizes.astype(np.int64))])
 
 
+def _check_problem(sizes, p, eta, eps, loss) -> tuple[np.ndarray, float, float, float]:
+    """Validate the population problem's parameters (theory.checks): group sizes, p in [1/2, 1], eta >= 0, eps >= 0."""
+    if not callable(loss):
+        raise ValueError(f"loss must be an expected loss function (e.g. expected_hinge), got {loss!r}")
+    return (check_sizes(sizes), check_p(p), check_eta(eta),
+            check_number("eps (adversary's l_inf radius)", eps, minimum=0.0))
+
+
+POLISH_MAX_DIM = 64  # Newton polish (finite-difference Hessian) only when at most this many weights are non-zero
+POLISH_STEPS = 8
+
+
+def _split_pg(z, sizes, p, eta, eps, lam, loss) -> np.ndarray:
+    """Per weight, the distance from 0 to the subdifferential of J_lam at z, computed through the split problem:
+    max of the projected gradients in u_i and l_i at u = max(z, 0), l = max(-z, 0)."""
+    r = np.concatenate([[1.0], np.sqrt(sizes)])
+    _, g, d_n = _core(z, float(r @ np.abs(z)), sizes, p, eta, eps, lam, loss)
+    gu, gl = g + d_n * r, -g + d_n * r
+    pu = np.where(z > 0, np.abs(gu), np.maximum(-gu, 0.0))
+    pl = np.where(z < 0, np.abs(gl), np.maximum(-gl, 0.0))
+    return np.maximum(pu, pl)
+
+
+def _newton_polish(z, sizes, p, eta, eps, lam, loss) -> np.ndarray:
+    """Newton steps on the non-zero weights (signs held fixed, zero weights held at zero) with a central-difference
+    Hessian of the exact gradient. L-BFGS-B's line search compares objective values, so it stalls once a step changes
+    J by less than its rounding (|grad| ~ sqrt(lam * 1e-16 * J)); Newton on the gradient alone does not, and brings the
+    projected gradient down to its own rounding. A step is kept only if it lowers the largest projected gradient."""
+    free = np.flatnonzero(z)
+    if free.size == 0 or free.size > POLISH_MAX_DIM:
+        return z
+    best, best_pg = z, float(_split_pg(z, sizes, p, eta, eps, lam, loss).max())
+
+    def grad_free(zz):
+        return _objective(zz, sizes, p, eta, eps, lam, loss)[1][free]
+
+    for _ in range(POLISH_STEPS):
+        zf = best[free]
+        h = np.minimum(1e-6 * np.maximum(1.0, np.abs(zf)), 0.5 * np.abs(zf))
+        hess = np.empty((free.size, free.size))
+        for j in range(free.size):
+            zp, zm = best.copy(), best.copy()
+            zp[free[j]] += h[j]
+            zm[free[j]] -= h[j]
+            hess[:, j] = (grad_free(zp) - grad_free(zm)) / (2.0 * h[j])
+        hess = 0.5 * (hess + hess.T)
+        try:
+            step = np.linalg.solve(hess, -grad_free(best))
+        except np.linalg.LinAlgError:
+            break
+        cand = best.copy()
+        cand[free] = zf + step
+        if np.any(np.sign(cand[free]) != np.sign(zf)):
+            break
+        cand_pg = float(_split_pg(cand, sizes, p, eta, eps, lam, loss).max())
+        if not cand_pg < best_pg:
+            break
+        best, best_pg = cand, cand_pg
+    return best
+
+
 def minimise_population(
     sizes, p: float, eta: float, eps: float, lam: float, loss: ExpectedLoss = expected_hinge, z0=None,
     gtol: float = DEFAULT_GTOL, maxiter: int = 20000,
 ) -> Minimiser:
     """Minimise J_lam over (w_1, theta) deterministically with scipy L-BFGS-B on the split variables z = u - l,
-    u, l >= 0 (which makes eps ||w||_1 linear). Stops when the projected gradient's largest entry is below ``gtol``."""
-    if not lam > 0:
-        raise ValueError(f"lam must be > 0 (got {lam}); the ridge term makes the minimiser unique")
-    sizes = np.asarray(sizes, dtype=np.float64)
+    u, l >= 0 (which makes eps ||w||_1 linear), stopping when the projected gradient's largest entry is below
+    ``gtol``; then, with at most POLISH_MAX_DIM non-zero weights, Newton steps polish the non-zero weights.
+
+    Guarantee: J_lam is lam-strongly convex in z (a convex expected loss plus (lam/2) ||z||^2, and ||z|| = ||w||), so
+    for any subgradient g at z, ||z - z*|| <= ||g||_2 / lam. The returned ``distance_bound`` is that bound for the
+    smallest subgradient seen through the split problem (per weight the larger projected gradient of u_i, l_i)."""
+    sizes, p, eta, eps = _check_problem(sizes, p, eta, eps, loss)
+    lam = _check_lam(lam)
     k = 1 + sizes.size
     r = np.concatenate([[1.0], np.sqrt(sizes)])
     if z0 is None:
@@ -138,14 +219,14 @@ def minimise_population(
         fun, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * (2 * k),
         options={"gtol": gtol, "ftol": 1e-16, "maxiter": maxiter, "maxcor": 30, "maxls": 50},
     )
-    x = res.x
-    _, g = fun(x)
-    pg = np.where(x > 0, np.abs(g), np.maximum(-g, 0.0))
-    z = x[:k] - x[k:]
+    z = _newton_polish(res.x[:k] - res.x[k:], sizes, p, eta, eps, lam, loss)
+    pg = _split_pg(z, sizes, p, eta, eps, lam, loss)
     pg_norm = float(pg.max())
+    value = _objective(z, sizes, p, eta, eps, lam, loss)[0]
     return Minimiser(
-        w1=float(z[0]), theta=z[1:].copy(), sizes=sizes, lam=float(lam), objective=float(res.fun),
+        w1=float(z[0]), theta=z[1:].copy(), sizes=sizes, lam=float(lam), objective=float(value),
         pg_norm=pg_norm, n_iter=int(res.nit), converged=pg_norm <= CONVERGED_PG,
+        distance_bound=float(np.linalg.norm(pg)) / float(lam),
     )
 
 
@@ -154,6 +235,8 @@ def zero_is_optimal(p: float, eta: float, eps_train: float) -> bool:
     loss): at w = 0 every margin is 0, the loss is locally linear in w and its directional derivative along w is
     proportional to -(2p - 1) w_1 - eta sum_i w_i + eps ||w||_1, which is >= 0 for all w iff eps >= max(2p - 1, eta).
     Theorem 2's adversarial part needs eps_train >= 2 eta, so its side condition is eps_train < 2p - 1."""
+    p, eta = check_p(p), check_eta(eta)
+    eps_train = check_number("eps_train (training adversary's radius)", eps_train, minimum=0.0)
     return eps_train >= max(2.0 * p - 1.0, eta)
 
 
@@ -176,12 +259,25 @@ def tune_lambda(
     for a convex loss plus ridge) and return that minimiser. Raises ValueError when no lam in [lam_min, lam_max] works
     (e.g. w = 0 is optimal, see :func:`zero_is_optimal`, or the unregularised minimiser is shorter than the target).
     ``||w*(lam)||`` can be flat at the target over a whole range of lam (p = 1: the hinge kink holds w* = (1, 0));
-    a bracket end already within ``NORM_TOL`` of the target is then returned as is."""
+    a bracket end already within ``NORM_TOL`` of the target is then returned as is.
+
+    Guarantee (checked; ValueError otherwise): the returned minimiser m has | m.norm - target_norm | <= NORM_TOL *
+    target_norm, and m is within m.distance_bound (||.||_2) of the exact minimiser at m.lam, so the exact minimiser's
+    norm is within NORM_TOL * target_norm + m.distance_bound of the target. The returned m is one of the minimisers
+    the root finder evaluated (the one nearest the target), not a re-solve from another start."""
+    sizes, p, eta, eps = _check_problem(sizes, p, eta, eps, loss)
+    target_norm = check_number("target_norm", target_norm, minimum=0.0, strict=True)
+    lam_min = check_number("lam_min", lam_min, minimum=0.0, strict=True)
+    lam_max = check_number("lam_max", lam_max, minimum=lam_min, strict=True)
+    xtol = check_number("xtol", xtol, minimum=0.0, strict=True)
     state = {"z": None}
     tried: dict[float, Minimiser] = {}
 
     def excess(log_lam):
         m = minimise_population(sizes, p, eta, eps, math.exp(log_lam), loss, z0=state["z"])
+        if not m.converged and state["z"] is not None:  # a warm start near a hinge kink can stall: retry cold
+            cold = minimise_population(sizes, p, eta, eps, math.exp(log_lam), loss)
+            m = min(m, cold, key=lambda mm: mm.objective)
         state["z"] = np.concatenate([[m.w1], m.theta])
         tried[log_lam] = m
         return m.norm - target_norm
@@ -206,8 +302,15 @@ def tune_lambda(
     for end, f_end in ((lo, f_lo), (hi, f_hi)):
         if abs(f_end) <= NORM_TOL * target_norm:
             return tried[end]
-    log_lam = optimize.brentq(excess, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
-    return minimise_population(sizes, p, eta, eps, math.exp(log_lam), loss, z0=state["z"])
+    optimize.brentq(excess, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
+    best = min(tried.values(), key=lambda m: abs(m.norm - target_norm))
+    if not abs(best.norm - target_norm) <= NORM_TOL * target_norm:
+        raise ValueError(
+            f"could not tune lam so that ||w*||_2 = {target_norm} within {NORM_TOL:g} (nearest: {best.norm!r} at "
+            f"lam = {best.lam:.6g}, distance bound {best.distance_bound:.2g}); the inner minimiser is not accurate "
+            "enough at these parameters: try a larger target norm or other (d, p, eta, eps)"
+        )
+    return best
 
 
 @dataclass(frozen=True)
@@ -290,6 +393,12 @@ def general_weight_check(
 ) -> dict:
     """Lemma D.1 without assuming symmetry: minimise J_lam over a general w (d separate weak weights, random start)
     and report the weak weights' spread (max - min) / |mean|, and the objective gap to the symmetric minimiser."""
+    d = check_count("d (number of weak features)", d, 1)
+    seed = check_count("seed", seed, 0)
+    # L-BFGS-B on 2(d + 1) split variables keeps 2 * maxcor (= 60) correction vectors of that length, plus a few
+    check_allocation(f"general_weight_check(d={d}): L-BFGS-B on 2(d + 1) variables", 2 * 65 * (d + 1),
+                     "use a smaller d, or theorem2_study(..., check_general=False) (the symmetric form needs no "
+                     "vectors)")
     rng = np.random.default_rng(seed)
     z0 = np.concatenate([[rng.uniform(0.1, 1.0)], rng.uniform(-1.0, 1.0, d) / math.sqrt(d)])
     m = minimise_population(np.ones(d), p, eta, eps, lam, loss, z0=z0)

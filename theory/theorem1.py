@@ -18,15 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accuracy import canonical_norm, check_eps, linear_accuracy
+from .accuracy import canonical_norm, check_eps, symmetric_accuracy
+from .checks import check_dist, check_number, check_p
 from .distribution import FeatureDistribution
 
 
 def _check_p(p: float) -> float:
-    p = float(p)
-    if not (0.5 <= p <= 1.0):
-        raise ValueError(f"p (robust feature's agreement with y) must lie in [0.5, 1], got {p!r}")
-    return p
+    return check_p(p)
 
 
 def theorem1_bound(p: float, delta):
@@ -47,6 +45,7 @@ def theorem1_bound(p: float, delta):
 
 def theorem1_applies(dist: FeatureDistribution, eps: float, norm="inf") -> bool:
     """Whether the Theorem 1 adversary fits in the ball: ``eps >= 2 eta`` (l_inf) or ``eps >= 2 eta sqrt(d)`` (l_2)."""
+    check_dist(dist)
     norm = canonical_norm(norm)
     eps = float(check_eps(eps))
     need = 2.0 * dist.eta * (1.0 if norm == "inf" else math.sqrt(dist.d))
@@ -73,11 +72,8 @@ def check_theorem1(standard: float, robust: float, p: float, tolerance: float = 
     ``robust`` lower and ``standard`` lower confidence limits of a Monte Carlo estimate: see
     :func:`check_theorem1_interval`). ``tolerance`` absorbs floating-point error only."""
     p = _check_p(p)
-    standard = float(standard)
-    robust = float(robust)
-    for name, value in (("standard", standard), ("robust", robust)):
-        if not (0.0 <= value <= 1.0):
-            raise ValueError(f"{name} (accuracy) must lie in [0, 1], got {value!r}")
+    standard = check_number("standard (accuracy)", standard, minimum=0.0, maximum=1.0)
+    robust = check_number("robust (accuracy)", robust, minimum=0.0, maximum=1.0)
     delta = 1.0 - standard
     bound = min(1.0, theorem1_bound(p, delta))
     return Theorem1Check(standard, robust, delta, bound, robust <= bound + tolerance, bound - robust)
@@ -123,11 +119,11 @@ class TightPoint:
 
 def tight_point(dist: FeatureDistribution, eps: float, norm="inf") -> TightPoint:
     """``sign(x_1)``'s exact standard and robust accuracy and the bound at its delta; ``gap = bound - robust``
-    is 0 for ``eps < 1`` (the rule's worst margin ``1 - eps`` stays positive) — the theorem is tight there."""
-    w = np.zeros(dist.dim)
-    w[0] = 1.0
-    standard = linear_accuracy(w, 0.0, dist)
-    robust = linear_accuracy(w, 0.0, dist, eps, norm)
+    is 0 for ``eps < 1`` (the rule's worst margin ``1 - eps`` stays positive) — the theorem is tight there.
+    Computed in the symmetric form (w_1, v) = (1, 0), so no vector of length d + 1 is built."""
+    check_dist(dist)
+    standard = float(symmetric_accuracy(1.0, 0.0, dist.d, dist.p, dist.eta))
+    robust = float(symmetric_accuracy(1.0, 0.0, dist.d, dist.p, dist.eta, check_eps(eps), norm))
     delta = 1.0 - standard
     bound = min(1.0, theorem1_bound(dist.p, delta))
     return TightPoint(delta, standard, robust, bound, bound - robust)

@@ -64,6 +64,18 @@ def main(argv: list[str] | None = None) -> int:
             IsADirectoryError, FloatingPointError) as e:  # path errors from a wrong --out / --build-dir; divergence
         if os.environ.get("TRADEOFF_DEBUG"):
             raise
-        print(f"tradeoff: error: {e}", file=sys.stderr)
+        print(f"tradeoff: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+    except MemoryError as e:  # a size the checks did not foresee: still one line, with the fix
+        if os.environ.get("TRADEOFF_DEBUG"):
+            raise
+        print(f"tradeoff: error: out of memory ({_one_line(e) or 'MemoryError'}); use smaller sizes (--d, --n, "
+              "--mc-samples, --batch-size) or a machine with more memory", file=sys.stderr)
         return 2
     return int(rc or 0)
+
+
+def _one_line(e: BaseException) -> str:
+    """The error's message on one line (a multi-line message keeps its first line; the rest is for TRADEOFF_DEBUG)."""
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

@@ -37,14 +37,25 @@ def register(top: argparse._SubParsersAction) -> None:
 def _fetch(args: argparse.Namespace) -> int:
     from tradeoff.data.mnist import fetch_mnist
 
+    _check_root(args)
     folder = fetch_mnist(args.root, progress=not args.no_progress)
     print(f"MNIST ready in {folder} (4 files, SHA-256 checked)")
     return 0
 
 
+def _check_root(args: argparse.Namespace) -> None:
+    """--root must be a folder when it exists (a file there is a mistake, not a data set with every file missing)."""
+    from pathlib import Path
+
+    if args.root and Path(args.root).exists() and not Path(args.root).is_dir():
+        raise UserError(f"--root {args.root} is a file, not a folder; give the folder that holds (or will hold) the "
+                        "data set's files, or omit --root to use the cache")
+
+
 def _info(args: argparse.Namespace) -> int:
     from tradeoff.data import summary
 
+    _check_root(args)
     if args.name == "mnist":
         info = summary.mnist_summary(args.root)
     elif args.name == "cifar10":

@@ -211,8 +211,13 @@ def run_averaging(args: argparse.Namespace) -> int:
 
 
 def _exact_rules(dist, rng):
-    """Named linear rules (w, b) whose accuracies are computed in closed form."""
+    """Named linear rules (w, b) whose accuracies are computed in closed form (at most 10 vectors of length d + 1
+    alive at once: the 6 rules and their temporaries; refused up front when they do not fit in memory)."""
+    from tradeoff.theory.checks import check_allocation
+
     d = dist.d
+    check_allocation(f"theory bound's exact linear rules at --d {d}: 10 vectors of length d + 1", 10 * dist.dim,
+                     "use a smaller --d, or 'tradeoff theory averaging' (closed forms that need no vectors)")
     ones = np.ones(d)
     w_bayes, b_bayes = dist.bayes_weights()
     rules = {

@@ -85,3 +85,12 @@ def test_info_real_mnist(capsys):
     assert main(["data", "info", "mnist"]) == 0
     out = capsys.readouterr().out
     assert "5923 6742 5958 6131 5842 5421 5918 6265 5851 5949" in out and "MISMATCH" not in out
+
+
+@pytest.mark.parametrize("argv", [["info", "mnist"], ["info", "cifar10"], ["info", "rin"], ["fetch", "mnist"]])
+def test_a_root_that_is_a_file_is_a_one_line_error(tmp_path, argv, capsys):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    assert main(["data", *argv, "--root", str(a_file)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--root {a_file} is a file, not a folder" in err

@@ -139,3 +139,15 @@ def test_real_sample_counts_and_decoding():
     assert x.shape == (8, 3, 224, 224) and y.dtype == torch.int64
     assert np.all(np.isin(y.numpy(), np.arange(9)))
     assert rin.RestrictedImageNet(SAMPLE, "val", balanced=True).counts()["dog"] == 11
+
+
+def test_package_resources_load_outside_the_repository(tmp_path):
+    """The class lists ship inside tradeoff.data: importing from another folder (no repository on sys.path, so no
+    top-level 'data' package to fall back on) must find them."""
+    import subprocess
+    import sys
+
+    code = "import tradeoff.data.imagenet as m; print(len(m.imagenet_wnids()))"
+    out = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1000"

@@ -98,11 +98,11 @@ def test_corrupt_or_mismatched_weights_give_a_one_line_value_error(tmp_path):
     good = (d / "model.pt").read_bytes()
     for bad in (b"garbage", good[:1000]):
         (d / "model.pt").write_bytes(bad)
-        with pytest.raises(ValueError, match="model.pt is not a readable torch state_dict") as info:
+        with pytest.raises(ValueError, match="model file .*model.pt is truncated or corrupt") as info:
             load_run_model(d)
         assert "\n" not in str(info.value)
     (d / CHECKPOINT).write_bytes(b"garbage")
-    with pytest.raises(ValueError, match="checkpoint.pt is not a readable"):
+    with pytest.raises(ValueError, match="checkpoint .*checkpoint.pt is truncated or corrupt"):
         load_checkpoint(d)
     (d / "model.pt").write_bytes(good)
     text = (d / "config.toml").read_text()
@@ -110,3 +110,57 @@ def test_corrupt_or_mismatched_weights_give_a_one_line_value_error(tmp_path):
     (d / "config.toml").write_text(text.replace("width = 8", "width = 4"))
     with pytest.raises(ValueError, match="does not hold weights of the model"):
         load_run_model(d)
+
+
+def test_a_model_file_cut_to_half_names_the_fix_and_the_fix_works(tmp_path):
+    """Issue 10: a model.pt cut to half its size raised OSError [Errno 22] from torch's zip reader."""
+    d = train_run(small(width=8), tmp_path / "r").run_dir
+    good = (d / "model.pt").read_bytes()
+    (d / "model.pt").write_bytes(good[: len(good) // 2])
+    with pytest.raises(ValueError) as info:
+        load_run_model(d)
+    msg = str(info.value)
+    assert "\n" not in msg and "model file" in msg and "truncated or corrupt" in msg and "--resume" in msg
+    # the fix the message gives: delete model.pt and summary.json, resume from the last checkpoint
+    (d / "model.pt").unlink()
+    (d / "summary.json").unlink()
+    again = train_run(small(width=8), d, resume=True)
+    assert again.trained_epochs == 0 and run_state(d) == "finished"
+    assert (d / "model.pt").read_bytes() != good[: len(good) // 2]
+    _, model = load_run_model(d)
+    ref = torch.load(d / CHECKPOINT, weights_only=True)["model"]
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), ref.values()))
+
+
+@pytest.mark.parametrize("cut", [12000, "half"])
+def test_a_cut_checkpoint_on_resume_is_a_one_line_error_and_rerunning_without_it_works(tmp_path, cut):
+    cfg = small(epochs=3)
+    d = train_run(cfg, tmp_path / "r", stop_after=1).run_dir
+    good = (d / CHECKPOINT).read_bytes()
+    n = len(good) // 2 if cut == "half" else cut
+    assert n < len(good)
+    (d / CHECKPOINT).write_bytes(good[:n])
+    with pytest.raises(ValueError) as info:
+        train_run(cfg, d, resume=True)
+    msg = str(info.value)
+    assert "\n" not in msg and f"checkpoint {d / CHECKPOINT} is truncated or corrupt" in msg
+    assert "delete it and train again without --resume" in msg
+    (d / CHECKPOINT).unlink()
+    done = train_run(cfg, d, resume=False)
+    assert done.trained_epochs == 3 and [r["epoch"] for r in read_metrics(d)] == [1, 2, 3]
+
+
+def test_a_bare_state_dict_as_checkpoint_is_refused_for_eval_and_resume(tmp_path):
+    cfg = small(epochs=3)
+    d = train_run(cfg, tmp_path / "r", stop_after=1).run_dir
+    bare = load_checkpoint(d)["model"]  # what torch.save(model.state_dict()) writes
+    torch.save(bare, d / CHECKPOINT)
+    for call in (lambda: load_run_model(d), lambda: train_run(cfg, d, resume=True)):
+        with pytest.raises(ValueError) as info:
+            call()
+        msg = str(info.value)
+        assert "\n" not in msg and "is not a training checkpoint" in msg and "bare model state_dict" in msg
+        assert "without --resume" in msg
+    torch.save([1, 2, 3], d / CHECKPOINT)
+    with pytest.raises(ValueError, match="it holds a list"):
+        load_checkpoint(d)

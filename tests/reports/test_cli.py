@@ -28,3 +28,31 @@ def test_a_build_dir_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
     assert main(["--build-dir", str(a_file), "report"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tradeoff: error:") and str(a_file) in err and err.count("\n") == 1
+
+
+def test_errors_are_one_line_exit_2_and_tracebacks_need_tradeoff_debug(monkeypatch, capsys):
+    from tradeoff.reports import cli
+
+    def failing(kind):
+        parser = cli.build_parser()
+
+        def build_parser():
+            def boom(args):
+                raise kind("first line of the problem; the fix\nsecond line for developers")
+
+            parser.set_defaults(func=boom)
+            return parser
+
+        return build_parser
+
+    for kind in (ValueError, MemoryError):
+        monkeypatch.setattr(cli, "build_parser", failing(kind))
+        monkeypatch.delenv("TRADEOFF_DEBUG", raising=False)
+        assert cli.main([]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("tradeoff: error: ") and err.count("\n") == 1 and "first line of the problem" in err
+        if kind is MemoryError:
+            assert "out of memory" in err and "smaller sizes" in err
+        monkeypatch.setenv("TRADEOFF_DEBUG", "1")
+        with pytest.raises(kind):
+            cli.main([])

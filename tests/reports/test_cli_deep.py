@@ -160,3 +160,83 @@ def test_eval_points_of_a_disk_dataset_run_are_its_held_out_split(tmp_path):
     _, _, x, y, _ = _test_points(str(run), 3, "cpu")
     held_x, held_y = materialise(disk_datasets(cfg)[1], 3)
     assert torch.equal(x, held_x) and torch.equal(y, held_y)
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("tradeoff: error: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("name = 5", "'name' = 5 is invalid: allowed a string"),
+    ('[adv]\nrandom_start = "no"', "'adv.random_start' = 'no' is invalid: allowed true or false"),
+    ('amp = "false"', "'amp' = 'false' is invalid: allowed true or false"),
+    ('name = "../../escape"', "plain folder name"),
+    ('[eval]\neps = ["a"]', "'eval.eps[0]' = 'a'"),
+    ("epochs = -1", "'epochs' = -1"),
+    ("bogus = 1", "unknown config field 'bogus'"),
+])
+def test_bad_configs_are_one_line_errors_exit_2(tmp_path, text, needle, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text + "\n")
+    assert main(["deep", "train", str(bad)]) == 2
+    assert needle in _one_line_error(capsys)
+    assert not (tmp_path / "escape").exists()
+
+
+def test_a_binary_config_names_the_file(tmp_path, capsys):
+    bad = tmp_path / "weights.pt"
+    bad.write_bytes(bytes(range(256)))
+    assert main(["deep", "train", str(bad)]) == 2
+    err = _one_line_error(capsys)
+    assert str(bad) in err and "not a TOML text file" in err
+
+
+def test_a_scalar_eval_eps_trains(tmp_path, capsys):
+    """[eval] eps = 0.05 (a single value where a list is expected) is read as [0.05]."""
+    cfg = tiny_config(name="scalar", n_train=64, epochs=1, eval={"steps": 2, "n_epoch": 32, "n_final": 32})
+    text = save_config(cfg, tmp_path / "list.toml").read_text()
+    assert "\neps = []\n" in text
+    path = tmp_path / "scalar.toml"
+    path.write_text(text.replace("\neps = []\n", "\neps = 0.05\n"))
+    assert main(["deep", "train", str(path), "--run-dir", str(tmp_path / "run"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["eps_eval"] == [0.05]
+
+
+def test_damaged_weights_are_one_line_errors_for_eval_and_resume(tmp_path, config_file, capsys, monkeypatch):
+    import torch
+
+    from tradeoff.deep.config import load_config
+    from tradeoff.deep.runs import train_run
+
+    run = tmp_path / "run"
+    assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--no-progress"]) == 0
+    capsys.readouterr()
+    good = (run / "model.pt").read_bytes()
+    (run / "model.pt").write_bytes(good[: len(good) // 2])
+    eval_argv = ["deep", "eval", str(run), "--eps", "0.05", "--n", "8", "--sanity-n", "0", "--steps", "2"]
+    assert main(eval_argv) == 2
+    err = _one_line_error(capsys)
+    assert "model.pt is truncated or corrupt" in err and "--resume" in err
+    monkeypatch.setenv("TRADEOFF_DEBUG", "1")  # the traceback for a developer
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        main(eval_argv)
+    monkeypatch.delenv("TRADEOFF_DEBUG")
+
+    (run / "model.pt").unlink()  # eval falls back to the checkpoint: a bare state_dict there is refused
+    torch.save(torch.load(run / "checkpoint.pt", weights_only=True)["model"], run / "checkpoint.pt")
+    assert main(eval_argv) == 2
+    assert "is not a training checkpoint" in _one_line_error(capsys)
+
+    partial = tmp_path / "partial"
+    train_run(load_config(config_file), partial, stop_after=1)
+    ckpt = (partial / "checkpoint.pt").read_bytes()
+    (partial / "checkpoint.pt").write_bytes(ckpt[:12000])
+    resume = ["deep", "train", str(config_file), "--run-dir", str(partial), "--resume", "--no-progress"]
+    assert main(resume) == 2
+    err = _one_line_error(capsys)
+    assert "checkpoint.pt is truncated or corrupt" in err and "without --resume" in err
+    torch.save({"net.weight": torch.zeros(2)}, partial / "checkpoint.pt")
+    assert main(resume) == 2
+    assert "is not a training checkpoint" in _one_line_error(capsys)

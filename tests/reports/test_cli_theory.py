@@ -168,3 +168,20 @@ def test_averaging_extra_settings_check_the_99_percent_statement(build, capsys):
     assert read_result(build / "results" / "theory" / "averaging.json")["payload"]["rows"][1]["eta_sqrt_d"] == \
         pytest.approx(3.0)
     assert main(["theory", "averaging", "--also-eta-sqrt-d", "nan"]) == 2
+
+
+@pytest.mark.parametrize("command", ["bound", "frontier"])
+@pytest.mark.parametrize("mc", [[], ["--mc-samples", "0"]])
+def test_a_d_too_large_for_memory_is_one_line_exit_2(build, command, mc, capsys):
+    """Issue 10: --d 10^12 was a numpy MemoryError traceback once Monte Carlo was off."""
+    assert main(["theory", command, "--d", "1000000000000", *mc]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradeoff: error: ") and err.count("\n") == 1
+    assert "1000000000000" in err and ("TiB" in err or "--mc-samples 0" in err)
+    if mc:
+        assert "memory available" in err
+
+
+def test_averaging_works_at_a_d_no_vector_fits(build, capsys):
+    pl = run_json(capsys, ["theory", "averaging", "--d", "1000000000000", "--mc-samples", "0"])
+    assert pl["standard_closed"] == pytest.approx(0.97725, abs=1e-4)
