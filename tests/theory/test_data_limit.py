@@ -177,3 +177,22 @@ def test_frontier_interpolation_and_trivial_cases():
     assert data_frontier(empty).robust.tolist() == [1.0] and robust_limit(empty).robust_accuracy == 1.0
     with pytest.raises(ValueError, match="integers"):
         best_assignment(g, 1.5, 1)
+
+
+def test_study_payload_per_split_and_eps():
+    from tradeoff.theory.data_limit_study import data_limit_study
+
+    rng = np.random.default_rng(6)
+    Xtr, ytr = rng.integers(0, 256, (40, 6)).astype(np.uint8), rng.choice([-1, 1], 40)
+    Xte, yte = rng.integers(0, 256, (15, 6)).astype(np.uint8), rng.choice([-1, 1], 15)
+    p = data_limit_study((Xtr, ytr), (Xte, yte), [0.45, 0.3], "inf")
+    assert p["eps"] == [0.3, 0.45] and p["scale"] == 255.0
+    for split, (X, y) in (("train", (Xtr, ytr)), ("test", (Xte, yte))):
+        for row in p["splits"][split]:  # restricted graphs equal graphs built directly at each eps
+            direct = robust_limit(conflict_graph(X, y, row["eps"], "inf"))
+            assert row["limit"]["matching_size"] == direct.matching_size
+            assert row["frontier"]["robust"][-1] == pytest.approx(direct.robust_accuracy)
+    d, _ = opposite_class_distances(Xte, yte, Xtr, ytr, "inf")
+    assert p["separation"]["test_to_train"]["distances"].tolist() == sorted(d.tolist())
+    with pytest.raises(ValueError, match="unknown split"):
+        data_limit_study((Xtr, ytr), (Xte, yte), [0.1], splits=("val",))
