@@ -40,8 +40,9 @@ def draw_frontier_everywhere(linear: dict, path: str | os.PathLike, limit: dict 
     fig, axes = new_figure(width=6.0, height=4.6)
     ax = axes[0, 0]
     xs_all: list[float] = []
-    for method, color, marker, label in (("eps_train", "tab:blue", "o", r"linear, adversarial training at $\varepsilon_{train}$"),
-                                         ("trades", "tab:orange", "s", r"linear, clean + $\beta\cdot$robust loss")):
+    sweeps = (("eps_train", "tab:blue", "o", r"linear, adversarial training at $\varepsilon_{train}$"),
+              ("trades", "tab:orange", "s", r"linear, clean + $\beta\cdot$robust loss"))
+    for method, color, marker, label in sweeps:
         ms = [m for m in linear["models"] if m["method"] == method]
         if not ms:
             continue
