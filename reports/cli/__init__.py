@@ -17,6 +17,7 @@ from ._base import UserError
 COMMAND_MODULES = (
     "tradeoff.reports.cli.theory",
     "tradeoff.reports.cli.theory_svm",
+    "tradeoff.reports.cli.gaussian_model",
     "tradeoff.reports.cli.data",
     "tradeoff.reports.cli.data_limit",
     "tradeoff.reports.cli.linear",

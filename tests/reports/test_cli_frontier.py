@@ -68,3 +68,15 @@ def test_linear_frontier_writes_result_and_figure(tmp_path, monkeypatch, capsys)
 def test_linear_frontier_bad_beta_is_a_user_error(tmp_path, capsys):
     assert main(["--build-dir", str(tmp_path), "linear", "frontier", "--beta", "-1"]) == 2
     assert "beta" in capsys.readouterr().err
+
+
+def test_theory_gaussian_writes_result_and_figure(tmp_path, capsys):
+    rc = main(["--build-dir", str(tmp_path), "theory", "gaussian", "--d", "50", "--n", "1", "4", "--draws", "50",
+               "--json"])
+    assert rc == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["n"] for r in rows] == [1, 4] and rows[1]["standard_error"] <= rows[0]["standard_error"]
+    result = json.loads((tmp_path / "results" / "theory" / "gaussian_model.json").read_text())
+    assert result["kind"] == "theory.gaussian_model"
+    assert (tmp_path / "figures" / "theory_gaussian_model.png").is_file()
+    assert main(["--build-dir", str(tmp_path), "theory", "gaussian", "--sigma", "-1"]) == 2
