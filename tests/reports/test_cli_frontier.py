@@ -80,3 +80,23 @@ def test_theory_gaussian_writes_result_and_figure(tmp_path, capsys):
     assert result["kind"] == "theory.gaussian_model"
     assert (tmp_path / "figures" / "theory_gaussian_model.png").is_file()
     assert main(["--build-dir", str(tmp_path), "theory", "gaussian", "--sigma", "-1"]) == 2
+
+
+def test_report_section_from_result_files(tmp_path, monkeypatch, capsys):
+    from tradeoff.reports.frontier_section import frontier_section
+    from tradeoff.reports.render_markdown import render_markdown
+    from tradeoff.reports.report import Document
+
+    monkeypatch.setattr(fig5, "load_binary_mnist", _fake_loader)
+    monkeypatch.setattr(pairs, "load_pair", _fake_pair)
+    b = str(tmp_path)
+    assert main(["--build-dir", b, "data", "limit", "--eps", "0.2"]) == 0
+    assert main(["--build-dir", b, "linear", "frontier", "--eps-train", "0", "0.2", "--beta", "1"]) == 0
+    read = lambda p: json.loads((tmp_path / "results" / p).read_text())["payload"]  # noqa: E731
+    limit, linear = read("data/limit_mnist_5v7_inf.json"), read("linear/frontier.json")
+    fig = tmp_path / "figures" / "frontier_mnist.png"
+    blocks = frontier_section(limit, linear, None, [(fig, "figures/frontier_mnist.png")])
+    md = render_markdown(Document("t", tuple(blocks)))
+    best = max(m["robust_acc"] for m in linear["models"])
+    assert f"{best:.4f}" in md and "frontier_mnist.png" in md and "best robust accuracy" in md
+    assert frontier_section(None, None) == []
