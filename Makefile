@@ -60,7 +60,7 @@ reproduce-deep: reproduce-data
 
 # after theory and deep: the frontier figure puts D's frontier and the deep models beside the linear models
 reproduce-frontier: reproduce-data
-	$(BIN)/tradeoff --build-dir $(BUILD) data limit --eps 0.2 0.3
+	$(BIN)/tradeoff --build-dir $(BUILD) data limit --eps 0.1 0.2 0.3 0.4 0.45 0.48 0.49 0.495
 	$(BIN)/tradeoff --build-dir $(BUILD) linear frontier
 
 report: venv

@@ -26,6 +26,8 @@ from .trades import minimise_trades_logistic
 
 DEFAULT_EPS_FRACTIONS = (0.0, 0.125, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 DEFAULT_BETAS = (0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+#: Radii of every model's robust-accuracy curve (pixel units; to compare with the data's own limit against eps).
+DEFAULT_CURVE_EPS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class LinearFrontierConfig:
     alpha: float = 1e-4
     tol: float = 1e-6
     max_iter: int = 5000
+    curve_eps: tuple[float, ...] = DEFAULT_CURVE_EPS
 
     def checked(self) -> LinearFrontierConfig:
         """A validated copy (ValueError naming the bad field)."""
@@ -57,8 +60,10 @@ class LinearFrontierConfig:
             raise ValueError(f"alpha (L2 regularisation) must be a finite number >= 0, got {self.alpha!r}")
         if not (np.isfinite(self.tol) and self.tol > 0):
             raise ValueError(f"tol must be a finite number > 0, got {self.tol!r}")
+        curve = tuple(sorted({check_eps(e) for e in self.curve_eps}))
         return LinearFrontierConfig(eps, check_norm(self.norm), bool(self.box), tuple(sorted(set(eps_trains))),
-                                    tuple(sorted(set(betas))), float(self.alpha), float(self.tol), int(self.max_iter))
+                                    tuple(sorted(set(betas))), float(self.alpha), float(self.tol), int(self.max_iter),
+                                    curve)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class FrontierModel:
     n_iter: int
     grad_norm: float
     seconds: float
+    robust_curve: tuple[float, ...] = ()  # exact robust test accuracy at config.curve_eps
 
 
 @dataclass
@@ -97,7 +103,8 @@ class LinearFrontierResult:
                 "definitions": {
                     "eps_train": "exact adversarial logistic training at eps_train (Figure 5 estimator)",
                     "trades": "clean logistic loss + beta * exact adversarial logistic loss at eps_eval",
-                    "accuracy": "exact; robust at eps_eval (margin must stay > 0), test set unless train_*"}}
+                    "accuracy": "exact; robust at eps_eval (margin must stay > 0), test set unless train_*",
+                    "robust_curve": "exact robust test accuracy at each of config.curve_eps"}}
 
 
 def linear_frontier_study(X_train, y_train, X_test, y_test, config: LinearFrontierConfig = LinearFrontierConfig(),
@@ -133,6 +140,7 @@ def linear_frontier_study(X_train, y_train, X_test, y_test, config: LinearFronti
                 train_robust_acc=robust_accuracy(w, b, Xtr, ytr, cfg.eps_eval, cfg.norm, cfg.box),
                 l1_norm=float(np.abs(w).sum()), converged=bool(res.converged), n_iter=res.n_iter,
                 grad_norm=res.grad_norm, seconds=seconds,
+                robust_curve=tuple(robust_accuracy(w, b, Xte, yte, e, cfg.norm, cfg.box) for e in cfg.curve_eps),
             ))
             weights.append((w, b))
             note(f"{method} eps_train={eps_train:g}" + ("" if beta is None else f" beta={beta:g}"))

@@ -37,7 +37,9 @@ def draw_frontier_everywhere(linear: dict, path: str | os.PathLike, limit: dict 
     if missing:
         raise ValueError(f"linear.frontier payload lacks {missing}; rerun `tradeoff linear frontier`")
     eps, norm = float(linear["eps_eval"]), linear["norm"]
-    fig, axes = new_figure(width=6.0, height=4.6)
+    curve_eps = (linear.get("config") or {}).get("curve_eps")
+    with_curves = bool(curve_eps) and all(m.get("robust_curve") for m in linear["models"])
+    fig, axes = new_figure(ncols=2 if with_curves else 1, width=6.0, height=4.6)
     ax = axes[0, 0]
     xs_all: list[float] = []
     sweeps = (("eps_train", "tab:blue", "o", r"linear, adversarial training at $\varepsilon_{train}$"),
@@ -87,6 +89,44 @@ def draw_frontier_everywhere(linear: dict, path: str | os.PathLike, limit: dict 
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6.5, loc="lower left")
     box = ", [0,1] box" if linear.get("box") else ""
-    ax.set_title(title or rf"Trade-off frontiers, $\ell_{{{_norm_tex(norm)}}}$ $\varepsilon={eps:g}${box}",
+    ax.set_title(title or rf"(a) trade-off frontiers, $\ell_{{{_norm_tex(norm)}}}$ $\varepsilon={eps:g}${box}",
                  fontsize=9)
+    if with_curves:
+        _draw_curves(axes[0, 1], linear, limit)
     return save_figure(fig, path)
+
+
+def _draw_curves(ax, linear: dict, limit: dict | None) -> None:
+    """Panel (b): robust test accuracy against the radius: every eps_train model, Figure 5's two emphasised, and the
+    data's own limit (best robust accuracy of any classifier) on the test and the training split."""
+    eps_eval, norm = float(linear["eps_eval"]), linear["norm"]
+    grid = np.asarray(linear["config"]["curve_eps"], float)
+    ms = sorted((m for m in linear["models"] if m["method"] == "eps_train"), key=lambda m: m["eps_train"])
+    others = [m["eps_train"] for m in ms if m["eps_train"] not in (0.0, eps_eval)]
+    labelled = False
+    for k, m in enumerate(ms):
+        fig5 = m["eps_train"] in (0.0, eps_eval)
+        shade = 0.35 + 0.65 * k / max(1, len(ms) - 1)
+        if fig5:
+            label = rf"linear, $\varepsilon_{{train}}={m['eps_train']:g}$ (Figure 5)"
+        elif not labelled:
+            label = rf"linear, $\varepsilon_{{train}}$ = {', '.join(f'{e:g}' for e in others)} (lighter = larger)"
+            labelled = True
+        else:
+            label = None
+        ax.plot(grid, m["robust_curve"], "-" if fig5 else "--", lw=1.8 if fig5 else 0.9,
+                color=(0.1, 0.3 * shade, shade), marker="o" if fig5 else None, ms=3, label=label)
+    if limit and limit.get("norm") == norm:
+        for split, style in (("test", "*-"), ("train", "x:")):
+            entries = sorted(limit.get("splits", {}).get(split, []), key=lambda e: e["eps"])
+            if entries:
+                ax.plot([e["eps"] for e in entries], [e["limit"]["robust_accuracy"] for e in entries], style,
+                        color="tab:green", ms=8 if split == "test" else 5, lw=1.5,
+                        label=f"the data's own limit ({split} split, any classifier)")
+    ax.axvline(eps_eval, color="0.5", ls=":", lw=1.0)
+    ax.set_xlabel(rf"radius $\varepsilon$ ($\ell_{{{_norm_tex(norm)}}}$, pixel values in [0,1])")
+    ax.set_ylabel("robust test accuracy (fraction)")
+    ax.set_ylim(-0.02, 1.03)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, loc="lower left", framealpha=0.7)
+    ax.set_title(r"(b) robust accuracy against $\varepsilon$", fontsize=9)

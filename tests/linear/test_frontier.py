@@ -80,6 +80,10 @@ def test_sweep_ends_are_the_figure5_models(digits):
     # robust accuracy grows from the standard model to the eps_eval model (the trade-off the frontier traces)
     assert by[("eps_train", 0.2, None)][0].robust_acc > by[("eps_train", 0.0, None)][0].robust_acc
     assert by[("trades", 0.2, 1.0)][0].robust_acc > by[("trades", 0.2, 0.0)][0].robust_acc
+    for m in res.models:  # the curve: standard accuracy at 0, robust_acc at eps_eval, non-increasing in eps
+        curve = dict(zip(res.config.curve_eps, m.robust_curve))
+        assert curve[0.0] == m.standard_acc and curve[0.2] == m.robust_acc
+        assert all(a >= b for a, b in zip(m.robust_curve, m.robust_curve[1:]))
     p = res.payload()
     assert p["models"][0]["method"] == "eps_train" and p["eps_eval"] == 0.2
 
