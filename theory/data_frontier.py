@@ -168,7 +168,7 @@ def data_frontier(graph: ConflictGraph) -> DataFrontier:
     if graph.n == 0:
         raise ValueError("the conflict graph has no points; give at least one labelled point")
     net = _network(graph)
-    big = graph.n + 1
+    big = len(net[0]) + len(net[1]) + 1  # only conflicted points vary: their count bounds any change of a sum
     cuts = 0
 
     def solve(a: int, b: int) -> tuple[int, int]:
