@@ -10,7 +10,7 @@ BUILD  ?= reports/build
 # The exact versions that were tested: make test, make reproduce and CI install these; `make lock` refreshes them.
 LOCK   := requirements-lock.txt
 
-.PHONY: venv lock test lint reproduce reproduce-data reproduce-theory reproduce-linear reproduce-deep report bench clean
+.PHONY: venv lock test lint reproduce reproduce-data reproduce-theory reproduce-linear reproduce-deep reproduce-frontier report bench clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,7 @@ reproduce-data: venv
 
 reproduce-theory: venv
 	$(BIN)/tradeoff --build-dir $(BUILD) theory all
+	$(BIN)/tradeoff --build-dir $(BUILD) theory gaussian
 
 reproduce-linear: reproduce-data
 	$(BIN)/tradeoff --build-dir $(BUILD) linear fig5
@@ -57,10 +58,16 @@ reproduce-linear: reproduce-data
 reproduce-deep: reproduce-data
 	$(BIN)/tradeoff --build-dir $(BUILD) deep reproduce --scale quick --datasets mnist
 
+# after theory and deep: the frontier figure puts D's frontier and the deep models beside the linear models
+reproduce-frontier: reproduce-data
+	$(BIN)/tradeoff --build-dir $(BUILD) data limit --eps 0.1 0.2 0.3 0.4 0.45 0.48 0.49 0.495
+	$(BIN)/tradeoff --build-dir $(BUILD) linear frontier
+
 report: venv
 	$(BIN)/tradeoff --build-dir $(BUILD) report
 
 reproduce: reproduce-theory reproduce-linear reproduce-deep
+	$(MAKE) reproduce-frontier
 	$(MAKE) report
 	@echo "report: $(BUILD)/report.md and $(BUILD)/report.html"
 

@@ -17,8 +17,11 @@ from ._base import UserError
 COMMAND_MODULES = (
     "tradeoff.reports.cli.theory",
     "tradeoff.reports.cli.theory_svm",
+    "tradeoff.reports.cli.gaussian_model",
     "tradeoff.reports.cli.data",
+    "tradeoff.reports.cli.data_limit",
     "tradeoff.reports.cli.linear",
+    "tradeoff.reports.cli.linear_frontier",
     "tradeoff.reports.cli.deep",
     "tradeoff.reports.cli.deep_experiments",
     "tradeoff.reports.cli.report",

@@ -1,0 +1,64 @@
+"""The TRADES training loss (Zhang et al. 2019, "Theoretically principled trade-off between robustness and
+accuracy") for deep models, as a self-contained piece for the trainer.
+
+    L(x, y) = CE(f(x), y) + beta * max_{x' in U(x)} KL( softmax f(x) || softmax f(x') ),
+
+``U(x)`` the ε-ball (ℓ∞ or ℓ2) intersected with the [0,1] box (deep/attacks/steps.py). The inner maximum is found
+by PGD on the KL term with the clean distribution held fixed (detached), started at ``x`` plus a small Gaussian
+(TRADES' ``0.001 N(0, I)``, projected), in eval mode like every attack here. ``beta = 0`` is standard training
+exactly (no attack is run); larger beta trades standard accuracy for robustness.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .attacks.pgd import eval_mode, unwrap_parallel
+from .attacks.steps import make_step
+
+
+def kl_per_example(logits_clean: torch.Tensor, logits_adv: torch.Tensor) -> torch.Tensor:
+    """``KL(softmax(clean) || softmax(adv))`` per example, in float32 (>= 0, 0 iff the distributions agree)."""
+    p_log = F.log_softmax(logits_clean.float(), dim=1)
+    q_log = F.log_softmax(logits_adv.float(), dim=1)
+    return (p_log.exp() * (p_log - q_log)).sum(dim=1)
+
+
+def trades_adversary(model: nn.Module, x: torch.Tensor, eps: float, norm: str = "inf", steps: int = 10,
+                     step_size: float | None = None, generator: torch.Generator | None = None,
+                     start_scale: float = 1e-3) -> torch.Tensor:
+    """PGD maximising ``KL(f(x) || f(x'))`` over ``x' in U(x)`` (module docstring); returns ``x'`` (detached).
+    ``step_size`` defaults to ``2.5 eps / steps``."""
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0 (got {steps})")
+    step = make_step(norm, eps, 2.5 * eps / max(steps, 1) if step_size is None else step_size)
+    net = unwrap_parallel(model)
+    with eval_mode(net):
+        with torch.no_grad():
+            clean = net(x).detach()
+        noise = torch.empty_like(x).normal_(0.0, 1.0, generator=generator)
+        x_adv = step.project(x + start_scale * noise, x).detach()
+        for _ in range(steps):
+            x_adv.requires_grad_(True)
+            loss = kl_per_example(clean, net(x_adv)).sum()
+            (grad,) = torch.autograd.grad(loss, x_adv)
+            x_adv = step.project(step.step(x_adv.detach(), grad), x).detach()
+    return x_adv
+
+
+def trades_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, beta: float, eps: float, norm: str = "inf",
+                steps: int = 10, step_size: float | None = None, generator: torch.Generator | None = None
+                ) -> torch.Tensor:
+    """The mean TRADES loss of a batch (module docstring); differentiable in the model's parameters. The clean
+    forward pass runs in the model's current mode (training: batch norm statistics update once per batch)."""
+    beta = float(beta)
+    if not (beta >= 0 and beta == beta and beta != float("inf")):
+        raise ValueError(f"beta must be a finite number >= 0 (got {beta})")
+    logits = model(x)
+    loss = F.cross_entropy(logits.float(), y)
+    if beta == 0:
+        return loss
+    x_adv = trades_adversary(model, x, eps, norm, steps, step_size, generator)
+    return loss + beta * kl_per_example(logits, model(x_adv)).mean()

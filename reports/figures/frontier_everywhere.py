@@ -1,0 +1,132 @@
+"""The trade-off frontier everywhere: one (standard accuracy, robust accuracy) plane for a two-class problem.
+
+Drawn from result payloads only: ``linear.frontier`` (required: the ε_train and β sweeps of exactly trained linear
+models), and when present ``data.limit`` (the data's own frontier: the best any classifier reaches on the test
+split), ``theory.frontier`` (the exact frontier of the paper's distribution D, for comparison of shapes) and
+``deep.sweep`` rows (deep models; their data set and radius are given in the legend, since they may differ).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ._style import new_figure, save_figure
+
+
+def _norm_tex(norm: str) -> str:
+    return r"\infty" if norm == "inf" else "2"
+
+
+def data_frontier_at(limit_payload: dict, eps: float, split: str = "test") -> dict | None:
+    """The data's frontier entry of ``split`` at ``eps`` from a ``data.limit`` payload (None if absent)."""
+    for e in (limit_payload or {}).get("splits", {}).get(split, []):
+        if abs(float(e["eps"]) - float(eps)) <= 1e-12 and e.get("frontier"):
+            return e["frontier"]
+    return None
+
+
+def draw_frontier_everywhere(linear: dict, path: str | os.PathLike, limit: dict | None = None,
+                             theory: dict | None = None, deep_rows: list[dict] | None = None,
+                             title: str = "") -> Path:
+    """Robust against standard test accuracy: linear models (ε_train sweep, β sweep, Figure 5's two models marked),
+    the data's own frontier at the same radius, D's frontier and deep models. Writes a PNG."""
+    missing = [k for k in ("eps_eval", "norm", "models") if k not in linear]
+    if missing:
+        raise ValueError(f"linear.frontier payload lacks {missing}; rerun `tradeoff linear frontier`")
+    eps, norm = float(linear["eps_eval"]), linear["norm"]
+    curve_eps = (linear.get("config") or {}).get("curve_eps")
+    with_curves = bool(curve_eps) and all(m.get("robust_curve") for m in linear["models"])
+    fig, axes = new_figure(ncols=2 if with_curves else 1, width=6.0, height=4.6)
+    ax = axes[0, 0]
+    xs_all: list[float] = []
+    sweeps = (("eps_train", "tab:blue", "o", r"linear, adversarial training at $\varepsilon_{train}$"),
+              ("trades", "tab:orange", "s", r"linear, clean + $\beta\cdot$robust loss"))
+    for method, color, marker, label in sweeps:
+        ms = [m for m in linear["models"] if m["method"] == method]
+        if not ms:
+            continue
+        key = (lambda m: m["eps_train"]) if method == "eps_train" else (lambda m: m["beta"])
+        ms = sorted(ms, key=key)
+        x, y = [m["standard_acc"] for m in ms], [m["robust_acc"] for m in ms]
+        xs_all += x
+        ax.plot(x, y, marker=marker, color=color, ms=4, lw=1.2, label=label)
+        for m in ms:
+            txt = f"{m['eps_train']:g}" if method == "eps_train" else f"β={m['beta']:g}"
+            ax.annotate(txt, (m["standard_acc"], m["robust_acc"]), fontsize=6, color=color,
+                        xytext=(3, -8 if method == "trades" else 3), textcoords="offset points")
+    fig5 = [m for m in linear["models"] if m["method"] == "eps_train" and m["eps_train"] in (0.0, eps)]
+    if fig5:
+        ax.plot([m["standard_acc"] for m in fig5], [m["robust_acc"] for m in fig5], "o", mfc="none", mec="black",
+                ms=9, label="Figure 5's standard and robust models")
+    fr = data_frontier_at(limit, eps) if limit else None
+    if fr:
+        s, r = np.asarray(fr["standard"], float), np.asarray(fr["robust"], float)
+        xs_all += s.tolist()
+        ax.plot(s, r, "*-", color="tab:green", ms=12, lw=1.5,
+                label=f"the data's own frontier (any classifier, test split, n={fr['n']})")
+    if theory and "exact" in theory:
+        d_std = 1.0 - np.array([np.nan if v is None else v for v in theory["delta"]], float)
+        d_rob = np.array([np.nan if v is None else v for v in theory["exact"]], float)
+        ax.plot(d_std, d_rob, color="0.45", ls="--", lw=1.2,
+                label=rf"frontier of $D$ ($d={theory['d']}$, $p={theory['p']:g}$, "
+                      rf"$\varepsilon={theory['eps']:g}$, $\ell_{{{_norm_tex(theory.get('norm', 'inf'))}}}$)")
+        xs_all += [v for v in d_std[np.isfinite(d_rob)].tolist()]
+    deep = [r for r in (deep_rows or []) if r.get("norm") == norm and r.get("standard_acc") is not None
+            and r.get("robust_acc") is not None]
+    for (ds, ee), marker in zip(sorted({(r.get("dataset"), r.get("eps_eval")) for r in deep}), "^vDPX"):
+        sel = [r for r in deep if (r.get("dataset"), r.get("eps_eval")) == (ds, ee)]
+        ax.plot([r["standard_acc"] for r in sel], [r["robust_acc"] for r in sel], marker, color="tab:purple", ms=5,
+                ls="none", label=rf"deep models ({ds}, all classes, PGD $\varepsilon={ee:g}$)")
+        xs_all += [r["standard_acc"] for r in sel]
+    ax.set_xlabel("standard accuracy (fraction of test points)")
+    ax.set_ylabel(rf"robust accuracy at $\ell_{{{_norm_tex(norm)}}}$ $\varepsilon={eps:g}$ (fraction)")
+    lo = min([v for v in xs_all if np.isfinite(v)] or [0.5])
+    ax.set_xlim(max(0.0, lo - 0.02), 1.005)
+    ax.set_ylim(-0.02, 1.03)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6.5, loc="lower left")
+    box = ", [0,1] box" if linear.get("box") else ""
+    ax.set_title(title or rf"(a) trade-off frontiers, $\ell_{{{_norm_tex(norm)}}}$ $\varepsilon={eps:g}${box}",
+                 fontsize=9)
+    if with_curves:
+        _draw_curves(axes[0, 1], linear, limit)
+    return save_figure(fig, path)
+
+
+def _draw_curves(ax, linear: dict, limit: dict | None) -> None:
+    """Panel (b): robust test accuracy against the radius: every eps_train model, Figure 5's two emphasised, and the
+    data's own limit (best robust accuracy of any classifier) on the test and the training split."""
+    eps_eval, norm = float(linear["eps_eval"]), linear["norm"]
+    grid = np.asarray(linear["config"]["curve_eps"], float)
+    ms = sorted((m for m in linear["models"] if m["method"] == "eps_train"), key=lambda m: m["eps_train"])
+    others = [m["eps_train"] for m in ms if m["eps_train"] not in (0.0, eps_eval)]
+    labelled = False
+    for k, m in enumerate(ms):
+        fig5 = m["eps_train"] in (0.0, eps_eval)
+        shade = 0.35 + 0.65 * k / max(1, len(ms) - 1)
+        if fig5:
+            label = rf"linear, $\varepsilon_{{train}}={m['eps_train']:g}$ (Figure 5)"
+        elif not labelled:
+            label = rf"linear, $\varepsilon_{{train}}$ = {', '.join(f'{e:g}' for e in others)} (lighter = larger)"
+            labelled = True
+        else:
+            label = None
+        ax.plot(grid, m["robust_curve"], "-" if fig5 else "--", lw=1.8 if fig5 else 0.9,
+                color=(0.1, 0.3 * shade, shade), marker="o" if fig5 else None, ms=3, label=label)
+    if limit and limit.get("norm") == norm:
+        for split, style in (("test", "*-"), ("train", "x:")):
+            entries = sorted(limit.get("splits", {}).get(split, []), key=lambda e: e["eps"])
+            if entries:
+                ax.plot([e["eps"] for e in entries], [e["limit"]["robust_accuracy"] for e in entries], style,
+                        color="tab:green", ms=8 if split == "test" else 5, lw=1.5,
+                        label=f"the data's own limit ({split} split, any classifier)")
+    ax.axvline(eps_eval, color="0.5", ls=":", lw=1.0)
+    ax.set_xlabel(rf"radius $\varepsilon$ ($\ell_{{{_norm_tex(norm)}}}$, pixel values in [0,1])")
+    ax.set_ylabel("robust test accuracy (fraction)")
+    ax.set_ylim(-0.02, 1.03)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, loc="lower left", framealpha=0.7)
+    ax.set_title(r"(b) robust accuracy against $\varepsilon$", fontsize=9)
