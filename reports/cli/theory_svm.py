@@ -111,7 +111,7 @@ def run_svm(d: int, p: float, eta: float, eps_train: float | None = None, eps_ev
     from tradeoff.theory.svm import theorem2_study
 
     t0 = time.perf_counter()
-    hinge = theorem2_study(d, p, eta, eps_train, eps_eval, loss="hinge", check_general=check_general, seed=seed)
+    hinge = theorem2_study(d, p, eta, eps_train, eps_eval, check_general=check_general, seed=seed)
     logistic, pattern = logistic_study(d, p, eta, eps_train, eps_eval, check_general=check_general, seed=seed)
     payload = {
         "d": d, "p": p, "eta": eta, "eta_sqrt_d": eta * math.sqrt(d),
