@@ -114,7 +114,7 @@ def test_train_epochs_override_zero_is_refused(tmp_path, config_file, capsys):
 
 def test_eval_scale_ranks_a_full_sanity_check_above_a_quick_one():
     from tradeoff.reports.cli.deep import _eval_scale
-    from tradeoff.reports.report import scale_rank
+    from tradeoff.reports.result_index import scale_rank
 
     assert scale_rank(_eval_scale(10_000, torch.device("cpu"))) > scale_rank(_eval_scale(500, torch.device("cpu")))
 
