@@ -28,3 +28,15 @@ def test_a_build_dir_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
     assert main(["--build-dir", str(a_file), "report"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tradeoff: error:") and str(a_file) in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["theory", "averaging", "--d", "ten"], "--d"),
+    (["deep", "eval", "RUN", "--eps", "0.1", "--steps", "many"], "--steps"),
+    (["theory", "finite", "--loss", "hinge"], "--loss"),
+])
+def test_a_bad_option_value_of_any_command_is_one_line_exit_2(argv, option, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradeoff: error: tradeoff ") and option in err and err.count("\n") == 1
+    assert "--help" in err
