@@ -123,10 +123,10 @@ def distribution(args: argparse.Namespace) -> FeatureDistribution:
     return FeatureDistribution(args.d, args.p, eta)
 
 
-def _add_eps(parser: argparse.ArgumentParser, what: str = "adversary's radius") -> None:
+def _add_eps(parser: argparse.ArgumentParser, what: str = "adversary's radius", with_norm: bool = True) -> None:
+    default = "Theorem 1's shift, 2*eta for l_inf, 2*eta*sqrt(d) for --norm 2" if with_norm else "2eta, l_inf"
     parser.add_argument("--eps", type=Radius, default=None, metavar="EPS",
-                        help=f"{what}: a number or a multiple of eta such as 2eta (default: Theorem 1's shift, "
-                             "2*eta for l_inf, 2*eta*sqrt(d) for --norm 2)")
+                        help=f"{what}: a number or a multiple of eta such as 2eta (default {default})")
 
 
 def _add_norm(parser: argparse.ArgumentParser) -> None:
@@ -512,7 +512,7 @@ def register(top: argparse._SubParsersAction) -> None:
                 "logistic loss. Writes <build>/results/theory/svm.json.", cmd_svm)
     p.add_argument("--eps-train", type=Radius, default=None, metavar="EPS",
                    help="adversarial training radius: a number or a multiple of eta such as 2eta (default 2eta)")
-    _add_eps(p, "evaluation radius")
+    _add_eps(p, "evaluation radius", with_norm=False)
     _add_seed(p, "seed of the random start of the general-w (Lemma D.1) check")
     p.add_argument("--no-general-check", action="store_true", help="skip the general-w minimisation of Lemma D.1")
 
@@ -522,7 +522,7 @@ def register(top: argparse._SubParsersAction) -> None:
                 "<build>/results/theory/finite_sample.json and figures/theory_finite_sample.png.", cmd_finite)
     p.add_argument("--eps-train", type=radius_list, default="0,eta,2eta", metavar="LIST",
                    help="training radii, comma-separated (default 0,eta,2eta)")
-    _add_eps(p, "evaluation radius")
+    _add_eps(p, "evaluation radius", with_norm=False)
     p.add_argument("--n-min", type=_count(1), default=10, help="smallest training set (default 10)")
     p.add_argument("--n-max", type=_count(1), default=3000, help="largest training set (default 3000)")
     p.add_argument("--per-decade", type=_count(1), default=2, help="sizes per factor 10 (default 2)")
