@@ -1,0 +1,88 @@
+"""reports.verdicts: the interval behind every verdict has its stated coverage, the MDE its stated power, and the
+paired interval agrees with scipy's paired t-test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from tradeoff.reports import verdicts as V
+
+
+def test_paired_interval_matches_scipy_ttest_rel():
+    rng = np.random.default_rng(0)
+    a = 0.9 + 0.01 * rng.standard_normal(5)
+    b = a - 0.004 + 0.003 * rng.standard_normal(5)
+    d = V.difference(a, b, paired=True)  # test-set size unknown: seed part only, exactly the paired t-test
+    res = stats.ttest_rel(a, b)
+    assert (d.low > 0 or d.high < 0) == (res.pvalue < V.ALPHA)
+    t = d.estimate / d.se
+    assert t == pytest.approx(res.statistic, rel=1e-12)
+    assert "paired t over 5 seeds" in d.method and "not counted" in d.method
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_interval_covers_the_true_effect_at_its_level(paired):
+    # 4000 simulated experiments of 3 seeds each; coverage must be 95% within 4 binomial s.d. (about ±1.4 points)
+    rng = np.random.default_rng(1)
+    true, reps, k = 0.01, 4000, 3
+    hits = 0
+    for _ in range(reps):
+        shared = 0.02 * rng.standard_normal(k) if paired else 0.0
+        a = 0.9 + true + shared + 0.005 * rng.standard_normal(k)
+        b = 0.9 + shared + 0.005 * rng.standard_normal(k)
+        d = V.difference(a, b, paired=paired)
+        hits += d.low <= true <= d.high
+    cover, tol = hits / reps, 4 * np.sqrt(V.ALPHA * (1 - V.ALPHA) / reps)
+    if paired:  # the paired t interval is exact for Gaussian differences
+        assert abs(cover - (1 - V.ALPHA)) < tol
+    else:  # Welch's interval is approximate and known to be conservative for small equal-variance samples
+        assert 1 - V.ALPHA - tol < cover < 1 - V.ALPHA + 0.03
+
+
+def test_single_runs_use_the_test_set_binomial_and_say_so():
+    # one run each, 10 000 test points: SE = sqrt(p(1-p)/n + q(1-q)/n); a 1-point gap is then clearly decided
+    d = V.difference([0.99], [0.98], n_test_a=10_000, n_test_b=10_000)
+    se = np.sqrt(0.99 * 0.01 / 1e4 + 0.98 * 0.02 / 1e4)
+    assert d.se == pytest.approx(se) and d.df == np.inf
+    assert d.low == pytest.approx(0.01 - 1.959964 * se, abs=1e-6)
+    assert d.verdict == V.CONFIRMED and "seed variance not measured" in d.method
+    assert V.difference([0.98], [0.99], 10_000, 10_000).verdict == V.REFUTED
+
+
+def test_mde_is_detected_with_its_power():
+    # simulate at a true effect equal to the stated MDE: the interval excludes 0 in about POWER of the experiments
+    rng = np.random.default_rng(2)
+    k, sd, reps = 6, 0.004, 3000
+    probe = V.difference(0.9 + sd * rng.standard_normal(k), 0.9 + sd * rng.standard_normal(k), paired=True)
+    # the MDE is random through s_d; use its value at the true s.d. of the differences
+    se_true = sd * np.sqrt(2) / np.sqrt(k)
+    crit, zpow = stats.t.ppf(1 - V.ALPHA / 2, k - 1), stats.t.ppf(V.POWER, k - 1)
+    mde = (crit + zpow) * se_true
+    assert probe.mde > 0
+    detected = 0
+    for _ in range(reps):
+        a = 0.9 + mde + sd * rng.standard_normal(k)
+        b = 0.9 + sd * rng.standard_normal(k)
+        detected += V.difference(a, b, paired=True).verdict == V.CONFIRMED
+    # the t-quantile formula is an approximation of the noncentral-t power: within 6 points of POWER
+    assert abs(detected / reps - V.POWER) < 0.06
+
+
+def test_inconclusive_text_states_the_mde():
+    d = V.difference([0.90, 0.91, 0.90], [0.905, 0.90, 0.91], 10_000, 10_000)
+    assert d.verdict == V.INCONCLUSIVE
+    assert "minimum detectable effect" in d.text() and "95% CI" in d.text()
+
+
+def test_combine_needs_every_part():
+    assert V.combine([V.CONFIRMED, V.CONFIRMED]) == V.CONFIRMED
+    assert V.combine([V.CONFIRMED, V.INCONCLUSIVE]) == V.INCONCLUSIVE
+    assert V.combine([V.CONFIRMED, V.REFUTED, V.INCONCLUSIVE]) == V.REFUTED
+
+
+@pytest.mark.parametrize("bad", [[], [1.5], [float("nan")]])
+def test_bad_accuracies_are_refused(bad):
+    with pytest.raises(ValueError, match="accuracies|no runs"):
+        V.difference(bad, [0.5])
