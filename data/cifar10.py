@@ -6,7 +6,7 @@ Formats (detected automatically under ``root``):
   with a restricted unpickler that admits only the numpy array reconstruction the format needs;
 * ``binary``: the official ``cifar-10-batches-bin`` (records of 1 label byte + 3072 pixel bytes);
 * ``folder``: ``train/<class>/*.jpg|png`` and ``test/<class>/*`` with the ten class folders named as in
-  :data:`CIFAR10_CLASSES` (e.g. ../shared/data/cifar10-jpeg; images are taken class by class, files sorted by name).
+  :data:`CIFAR10_CLASSES` (e.g. a JPEG copy; images are taken class by class, files sorted by name).
 
 Pixels come out as uint8 (N, 3, 32, 32), labels int64 (N,) in the standard order airplane=0 … truck=9.
 """

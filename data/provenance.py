@@ -12,21 +12,55 @@ from pathlib import Path
 _PACKAGES = ("numpy", "scipy", "scikit-learn", "sympy", "matplotlib", "torch")
 
 
-def git_commit(cwd: str | os.PathLike | None = None) -> str:
-    """The checkout's HEAD commit (with ``-dirty`` if the tree has changes); else ``$TRADEOFF_GIT_COMMIT`` (set it
-    when running from a copy of the tree without ``.git``, e.g. on a remote GPU machine); else ``"unknown"``."""
-    cwd = Path(cwd) if cwd else Path(__file__).resolve().parent.parent
+PROJECT_NAME = "tradeoff"
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+
+
+def _project_name(pyproject: Path) -> str | None:
+    """``[project] name`` of a pyproject.toml, or None when it is absent or unreadable."""
     try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd, capture_output=True, text=True, timeout=5, check=True,
-        ).stdout.strip()
-        return sha + ("-dirty" if dirty else "")
+        import tomllib  # Python >= 3.11
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        name = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("name")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def project_checkout(start: str | os.PathLike) -> Path | None:
+    """The top level of the git checkout holding ``start`` when it is a checkout of this project (its pyproject.toml
+    names the project ``tradeoff``), else None (no git, no checkout, or someone else's repository)."""
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], Path(start))).resolve()
     except (OSError, subprocess.SubprocessError):
-        return os.environ.get("TRADEOFF_GIT_COMMIT", "unknown")
+        return None
+    return top if _project_name(top / "pyproject.toml") == PROJECT_NAME else None
+
+
+def git_commit(cwd: str | os.PathLike | None = None) -> str:
+    """The HEAD commit (with ``-dirty`` if tracked files changed) of the project checkout this code runs from, or of
+    the checkout holding ``cwd`` when given.
+
+    A checkout counts only when it is this project's (:func:`project_checkout`) and, without ``cwd``, when this module
+    is that checkout's own ``data/provenance.py`` (an editable install): an installed wheel may sit inside someone
+    else's repository, or inside a checkout of another version of this project, whose commit says nothing about the
+    code that ran. Otherwise ``$TRADEOFF_GIT_COMMIT`` (set it when running from a copy of the tree without ``.git``,
+    e.g. on a remote GPU machine, or from an installed wheel), else ``"unknown"``."""
+    here = Path(__file__).resolve().parent.parent
+    top = project_checkout(cwd if cwd is not None else here)
+    if top is not None and (cwd is not None or top == here):
+        try:
+            sha = _git(["rev-parse", "HEAD"], top)
+            dirty = _git(["status", "--porcelain", "--untracked-files=no"], top)
+            return sha + ("-dirty" if dirty else "")
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return os.environ.get("TRADEOFF_GIT_COMMIT") or "unknown"
 
 
 def cpu_model() -> str:

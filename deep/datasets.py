@@ -119,7 +119,12 @@ def open_dataset(name: str, split: str, root: str | None = None, train: bool = F
     if name != "restricted_imagenet":
         raise ValueError(f"dataset {name!r} is in-memory; use load_split()")
     if root is None:
-        raise ValueError("restricted_imagenet needs data_root = the ImageNet (or sample) folder in the config")
+        from tradeoff.data.paths import dataset_root
+
+        root = dataset_root("restricted_imagenet")
+    if root is None:
+        raise ValueError("restricted_imagenet needs a folder: set data_root = the ImageNet (or sample) folder in the "
+                         "config, or $TRADEOFF_IMAGENET_ROOT")
     from tradeoff.data.imagenet import RestrictedImageNet
 
     return RestrictedImageNet(root, split, train=train)

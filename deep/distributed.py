@@ -1,7 +1,8 @@
 """Several GPUs for one run: torch DistributedDataParallel launched by torchrun.
 
-``torchrun --nproc_per_node N -m tradeoff.deep.distributed CONFIG.toml [--run-dir DIR] [--resume]`` trains one run on N
-processes. Rank, world size and local rank come from the environment torchrun sets (RANK, WORLD_SIZE,
+``torchrun --nproc_per_node N -m tradeoff.reports deep train CONFIG.toml [--run-dir DIR] [--resume]`` trains one run
+on N processes: the entry point is the ordinary ``tradeoff deep train`` command, which joins the process group
+(:func:`init_distributed`). Rank, world size and local rank come from the environment torchrun sets (RANK, WORLD_SIZE,
 LOCAL_RANK). Every rank holds the whole (on-device) dataset and takes the slice ``batch[rank::N]`` of each global
 batch (:mod:`deep.datasets`), DDP averages the gradients, so a step is the step of the global batch. Only rank 0
 writes files. The backend is NCCL on CUDA and gloo on CPU (used by the tests).
@@ -9,7 +10,6 @@ writes files. The backend is NCCL on CUDA and gloo on CPU (used by the tests).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 from dataclasses import dataclass
@@ -110,26 +110,3 @@ def digests_agree(model: torch.nn.Module, info: DistInfo) -> bool:
     gathered: list[str | None] = [None] * info.world_size
     torch_dist.all_gather_object(gathered, digest)
     return all(g == digest for g in gathered)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point for ``torchrun ... -m tradeoff.deep.distributed CONFIG.toml [--run-dir DIR] [--resume]``."""
-    from .config import load_config
-    from .runs import train_run
-
-    parser = argparse.ArgumentParser(prog="deep.distributed", description=main.__doc__)
-    parser.add_argument("config")
-    parser.add_argument("--run-dir")
-    parser.add_argument("--resume", action="store_true")
-    args = parser.parse_args(argv)
-    cfg = load_config(args.config)
-    info = init_distributed(cfg.device)
-    try:
-        train_run(cfg, args.run_dir, resume=args.resume, dist=info)
-    finally:
-        shutdown(info)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

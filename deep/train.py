@@ -480,10 +480,3 @@ def fit(
             stats.eval_n = len(trainer.data.eval_y)
         history.append(stats)
     return trainer, history
-
-
-def train(cfg: TrainConfig, run_dir=None, resume: bool = True, **kwargs):
-    """Train ``cfg`` in its run folder, resuming if interrupted: shorthand for :func:`deep.runs.train_run`."""
-    from .runs import train_run
-
-    return train_run(cfg, run_dir, resume=resume, **kwargs)

@@ -2,7 +2,7 @@
 
 Each claim is a :class:`Claim`: our own wording of what the paper says, the result kinds that measure it
 (reports/RESULTS.md), the verdict rule in words, and a function ``evaluate(index) -> Outcome``. ``index`` is a
-:class:`reports.report.ResultIndex` (the preferred result file per kind). Every verdict is one of
+:class:`reports.result_index.ResultIndex` (the preferred result file per kind). Every verdict is one of
 ``confirmed`` / ``not confirmed`` / ``not run``, and a verdict other than ``not run`` always comes with the numbers
 it was decided on: a claim whose numbers are missing is ``not run``, never an error.
 
@@ -16,10 +16,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .report import ResultFile, ResultIndex
+from .result_index import ResultFile, ResultIndex
 
 CONFIRMED = "confirmed"
 NOT_CONFIRMED = "not confirmed"

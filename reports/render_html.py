@@ -1,4 +1,4 @@
-"""Render a :class:`reports.report.Document` as one self-contained HTML page: minimal inline CSS, every figure
+"""Render a :class:`reports.document.Document` as one self-contained HTML page: minimal inline CSS, every figure
 embedded as a ``data:image/png;base64`` URI, no external reference. Deterministic for the same document and PNGs."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import html
 
-from .report import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
+from .document import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:2rem auto;

@@ -1,11 +1,11 @@
-"""Render a :class:`reports.report.Document` as Markdown (GitHub flavour): headings with explicit anchors,
+"""Render a :class:`reports.document.Document` as Markdown (GitHub flavour): headings with explicit anchors,
 pipe tables, images referenced by relative path. Pure function of the document, so the output is deterministic."""
 
 from __future__ import annotations
 
 import re
 
-from .report import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
+from .document import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
 
 _ALWAYS = re.compile(r"([\\`*])")
 _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")

@@ -1,7 +1,8 @@
-"""Collect the saved result files and figures, and build the report's document model (no recomputation).
+"""Build the report from the saved result files and figures (no recomputation).
 
-``build_report()`` reads every result file (``data.io.read_result``) under the result folders, keeps the preferred
-file per kind (largest scale, then newest), applies the claim rules of :mod:`reports.claims`, and writes
+``build_report()`` reads every result file under the result folders (:mod:`reports.result_index`: the preferred file
+per kind is the one of largest scale, then newest), applies the claim rules of :mod:`reports.claims`, builds a
+:class:`reports.document.Document` and renders it (reports.render_markdown, reports.render_html), writing
 ``report.md`` and a self-contained ``report.html`` atomically. Rendering is deterministic: everything is sorted and
 the only date printed is the newest result's ``created``.
 """
@@ -11,150 +12,20 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tradeoff.data import paths
-from tradeoff.data.io import atomic_write_text, read_result
+from tradeoff.data.io import atomic_write_text
 
 from . import claims as claims_mod
+from . import result_index
 from .defaults import RECONSTRUCTED, reconstructed_defaults
-
-# The committed GPU results ship inside the package, so they are found wherever the package is installed.
-COMMITTED_RESULTS = Path(__file__).resolve().parent / "results"
-
-# ------------------------------------------------------------------------------------------------ result files
-
-
-@dataclass(frozen=True)
-class ResultFile:
-    """One result file's envelope (see reports/RESULTS.md); ``path`` is the display path."""
-
-    path: str
-    kind: str
-    created: str
-    scale: str | None
-    dataset: str | None
-    seeds: tuple | None
-    wall_time_s: float | None
-    provenance: dict
-    payload: Any
-
-
-@dataclass(frozen=True)
-class SkippedFile:
-    """A file under a result folder that is not a readable result file, and why."""
-
-    path: str
-    reason: str
-
-
-@dataclass
-class Collection:
-    """Everything read from the result folders."""
-
-    results: list[ResultFile] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
-    sources: list[tuple[str, bool]] = field(default_factory=list)
-
-
-def default_result_dirs() -> list[Path]:
-    """``<build>/results`` (computed here) and the committed ``reports/results`` (GPU runs)."""
-    return [paths.results_dir(), COMMITTED_RESULTS]
-
-
-def display_path(path: str | os.PathLike) -> str:
-    """``path`` relative to the working directory when it lies below it, else absolute; always with ``/``."""
-    p = Path(path)
-    try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return p.resolve().as_posix()
-
-
-def collect_results(dirs: list[str | os.PathLike]) -> Collection:
-    """Read every ``*.json`` below each folder (recursively, sorted). Files that are not result files are listed
-    as skipped with the reason; folders that do not exist are recorded as absent. Never raises for a bad file."""
-    out = Collection()
-    seen: set[Path] = set()
-    for d in dirs:
-        d = Path(d)
-        out.sources.append((display_path(d), d.is_dir()))
-        if not d.is_dir():
-            continue
-        for f in sorted(d.rglob("*.json")):
-            if f.name.startswith(".") or not f.is_file() or f.resolve() in seen:
-                continue
-            seen.add(f.resolve())
-            shown = display_path(f)
-            try:
-                env = read_result(f)
-            except (ValueError, OSError) as e:
-                out.skipped.append(SkippedFile(shown, str(e).replace(f"{f}: ", "")))
-                continue
-            if not isinstance(env.get("payload"), dict) or not isinstance(env.get("kind"), str):
-                out.skipped.append(SkippedFile(shown, "envelope has no payload object or no kind string"))
-                continue
-            seeds = env.get("seeds")
-            out.results.append(ResultFile(
-                path=shown, kind=env["kind"], created=str(env.get("created") or ""), scale=env.get("scale"),
-                dataset=env.get("dataset"), seeds=tuple(seeds) if isinstance(seeds, list) else None,
-                wall_time_s=env.get("wall_time_s") if isinstance(env.get("wall_time_s"), (int, float)) else None,
-                provenance=env.get("provenance") if isinstance(env.get("provenance"), dict) else {},
-                payload=env["payload"],
-            ))
-    out.results.sort(key=lambda r: r.path)
-    out.skipped.sort(key=lambda s: s.path)
-    return out
-
-
-def scale_rank(scale: str | None) -> int:
-    """Order of preference between scales: paper and exact (4) > gpu-… (3) > other named scales (2) > quick/smoke
-    (1) > none (0)."""
-    if not scale:
-        return 0
-    s = str(scale).lower()
-    if s in ("paper", "exact"):
-        return 4
-    if s.startswith("gpu"):
-        return 3
-    if s in ("quick", "smoke", "tiny", "test"):
-        return 1
-    return 2
-
-
-class ResultIndex:
-    """Result files by kind, each list ordered from the preferred file (largest scale, then newest, then path)."""
-
-    def __init__(self, results: list[ResultFile]):
-        by_kind: dict[str, list[ResultFile]] = defaultdict(list)
-        for r in results:
-            by_kind[r.kind].append(r)
-        self._by_kind = {k: _preferred_first(v) for k, v in by_kind.items()}
-
-    def all(self, kind: str) -> list[ResultFile]:
-        """Every file of ``kind``, preferred first."""
-        return list(self._by_kind.get(kind, []))
-
-    def best(self, kind: str) -> ResultFile | None:
-        """The preferred file of ``kind``, or None."""
-        files = self._by_kind.get(kind)
-        return files[0] if files else None
-
-    def kinds(self) -> list[str]:
-        """All kinds present, sorted."""
-        return sorted(self._by_kind)
-
-
-def _preferred_first(files: list[ResultFile]) -> list[ResultFile]:
-    """Largest scale first, then newest ``created`` (ISO text sorts by time), then path (stable sorts, applied from
-    the least to the most important key)."""
-    out = sorted(files, key=lambda r: r.path)
-    out.sort(key=lambda r: r.created, reverse=True)
-    out.sort(key=lambda r: scale_rank(r.scale), reverse=True)
-    return out
-
+from .document import Block, Bullets, Code, Document, Heading, Image, Inline, Link, Paragraph, Strong, Table, Text, text
+from .render_html import render_html
+from .render_markdown import render_markdown
+from .result_index import Collection, ResultFile, ResultIndex, collect_results
 
 # ------------------------------------------------------------------------------------------------ figures
 
@@ -243,100 +114,6 @@ def figures_for_claim(claim: claims_mod.Claim, figures: list[FigureFile]) -> lis
                 out.append(f)
                 break
     return out
-
-
-# ------------------------------------------------------------------------------------------------ document model
-
-
-@dataclass(frozen=True)
-class Link:
-    """An in-page link to ``#anchor``."""
-
-    text: str
-    anchor: str
-
-
-@dataclass(frozen=True)
-class Code:
-    """Inline code (file names, kinds, keys)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Strong:
-    """Bold text."""
-
-    text: str
-
-
-Inline = str | Link | Code | Strong
-Text = tuple  # of Inline
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A section heading; ``anchor`` becomes its id."""
-
-    level: int
-    text: str
-    anchor: str = ""
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """A paragraph of inline parts."""
-
-    text: Text
-
-
-@dataclass(frozen=True)
-class Bullets:
-    """A bullet list; each item is a tuple of inline parts."""
-
-    items: tuple  # of Text
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table: header strings, rows of cells (tuples of inline parts), optional caption."""
-
-    headers: tuple  # of str
-    rows: tuple  # of tuple of Text
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class Image:
-    """A figure: the PNG file, its path relative to the report, caption and anchor."""
-
-    path: Path
-    rel: str
-    caption: str
-    anchor: str
-
-
-Block = Heading | Paragraph | Bullets | Table | Image
-
-
-@dataclass(frozen=True)
-class Document:
-    """The report as a list of blocks, rendered by reports.render_markdown and reports.render_html."""
-
-    title: str
-    blocks: tuple
-
-
-def text(s: Any) -> Text:
-    """Split ``s`` on backticks: "see `a.json` now" -> ("see ", Code("a.json"), " now")."""
-    s = "" if s is None else str(s)
-    parts = s.split("`")
-    out: list[Inline] = []
-    for i, part in enumerate(parts):
-        if not part:
-            continue
-        out.append(Code(part) if i % 2 == 1 and i < len(parts) - 1 else part)
-    return tuple(out)
 
 
 # ------------------------------------------------------------------------------------------------ building
@@ -592,11 +369,9 @@ def build_report(result_dirs: list[str | os.PathLike] | None = None, out_dir: st
                  figures_dir: str | os.PathLike | None = None) -> BuiltReport:
     """Read the result files (default: ``<build>/results`` and ``reports/results``) and the figures (default
     ``<build>/figures``), and write ``<out>/report.md`` and ``<out>/report.html`` (default ``<out>`` = build dir)."""
-    from .render_html import render_html
-    from .render_markdown import render_markdown
 
     out = Path(out_dir) if out_dir is not None else paths.build_dir()
-    collection = collect_results(list(result_dirs) if result_dirs is not None else default_result_dirs())
+    collection = collect_results(list(result_dirs) if result_dirs is not None else result_index.default_result_dirs())
     figures = collect_figures(figures_dir if figures_dir is not None else paths.figures_dir())
     results = evaluate_claims(ResultIndex(collection.results), figures)
     doc = build_document(collection, figures, out, results)

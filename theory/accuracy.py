@@ -24,8 +24,7 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
-from .checks import check_dist
-from .distribution import FeatureDistribution
+from .distribution import FeatureDistribution, check_dist
 
 NORMS = ("inf", "2")
 

@@ -59,18 +59,6 @@ def check_eta(eta) -> float:
     return check_number("eta (weak features' mean shift)", eta, minimum=0.0)
 
 
-def check_dist(dist, name: str = "dist"):
-    """``dist`` must be a :class:`~tradeoff.theory.distribution.FeatureDistribution`."""
-    from .distribution import FeatureDistribution
-
-    if not isinstance(dist, FeatureDistribution):
-        raise ValueError(
-            f"{name} must be a tradeoff.theory.distribution.FeatureDistribution (e.g. FeatureDistribution(1000, 0.95, "
-            f"0.063)), got {type(dist).__name__} {dist!r}"
-        )
-    return dist
-
-
 def available_memory() -> int | None:
     """Bytes of memory available to a new allocation now (Linux MemAvailable, else free physical pages; None if
     the system does not say)."""

@@ -123,3 +123,13 @@ class FeatureDistribution:
     def label(self) -> str:
         """Short description for result files, e.g. ``synthetic D(d=1000,p=0.95,eta=0.0632)``."""
         return f"synthetic D(d={self.d},p={self.p:g},eta={self.eta:.6g})"
+
+
+def check_dist(dist, name: str = "dist"):
+    """``dist`` must be a :class:`~tradeoff.theory.distribution.FeatureDistribution`."""
+    if not isinstance(dist, FeatureDistribution):
+        raise ValueError(
+            f"{name} must be a tradeoff.theory.distribution.FeatureDistribution (e.g. FeatureDistribution(1000, 0.95, "
+            f"0.063)), got {type(dist).__name__} {dist!r}"
+        )
+    return dist

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import optimize, special
 
 from .accuracy import linear_accuracy
-from .checks import check_dist
-from .distribution import FeatureDistribution
+from .distribution import FeatureDistribution, check_dist
 
 LOSSES = ("logistic", "squared_hinge")
 
@@ -179,3 +178,19 @@ def finite_sample_curve(
                 if on_row is not None:
                     on_row(row)
     return rows
+
+
+def finite_sample_payload(
+    rows: list[FiniteSampleRow], d: int, p: float, eta: float, loss: str = "logistic", ridge: float = 1e-3,
+) -> dict:
+    """Payload of a ``theory.finite_sample`` result file (reports/RESULTS.md) for the rows of
+    :func:`finite_sample_curve`: the setting, the grid (sizes, training radii, seeds, in the rows' order), the rows."""
+    if not rows:
+        raise ValueError("rows must not be empty (run finite_sample_curve first)")
+
+    def unique(key):
+        return list(dict.fromkeys(getattr(r, key) for r in rows))
+
+    return {"d": d, "p": p, "eta": eta, "eps_eval": rows[0].eps_eval, "loss": loss, "ridge": ridge,
+            "ns": unique("n"), "eps_trains": unique("eps_train"), "seeds": unique("seed"),
+            "rows": [asdict(r) for r in rows]}

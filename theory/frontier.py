@@ -44,8 +44,8 @@ import numpy as np
 from scipy.special import ndtr
 
 from .accuracy import bayes_accuracy, canonical_norm, check_eps, linear_accuracy
-from .checks import check_allocation, check_count, check_dist, check_number, vectors_fix
-from .distribution import FeatureDistribution
+from .checks import check_allocation, check_count, check_number, vectors_fix
+from .distribution import FeatureDistribution, check_dist
 from .theorem1 import theorem1_applies, theorem1_bound, tight_point
 
 # A rule counts as meeting "standard >= 1 - delta" up to this floating-point slack.

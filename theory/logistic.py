@@ -1,52 +1,16 @@
-"""Theorem 2's study with logistic loss (PAPER.md section 4: "the argument carries to logistic loss").
+"""Theorem 2's study with logistic loss (Tsipras et al. 2019, Section 4: "the argument carries to logistic loss").
 
-Population objective J_lam(w) = E[log(1 + exp(-(y w^T x - eps ||w||_1)))] + (lam / 2) ||w||_2^2 on D(d, p, eta). As for
-the hinge loss the margin given s = y x_1 is Gaussian, m ~ N(mu, sigma^2); E f(m) for f(m) = log(1 + e^{-m}) has no
-closed form and is computed by Gauss-Hermite quadrature with the probabilists' weight e^{-z^2/2}
-(numpy.polynomial.hermite_e): E f(mu + sigma Z) ~ sum_k w_k f(mu + sigma z_k) / sqrt(2 pi). Its derivatives are
-E f'(m) and (dE/dsigma)/sigma = E[f'(m) Z] / sigma (-> E f''(m) as sigma -> 0, Stein's identity). The minimisation,
-lam tuning and Lemma checks are those of theory.svm.
+Population objective J_lam(w) = E[log(1 + exp(-(y w^T x - eps ||w||_1)))] + (lam / 2) ||w||_2^2 on D(d, p, eta). The
+expected loss of the Gaussian margin is theory.losses.expected_logistic (Gauss-Hermite quadrature); the minimisation,
+lam tuning and Lemma checks are those of theory.svm. :func:`pattern_check` asks whether Theorem 2's pattern holds.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import lru_cache
 
-import numpy as np
-from numpy.polynomial import hermite_e
-from scipy import special
-
+from .losses import expected_logistic
 from .svm import TheoremStudy, theorem2_study
-
-GH_NODES = 96
-SIGMA_SMALL = 1e-6  # below this the sigma-derivative uses its sigma -> 0 limit E f''(mu)
-
-
-@lru_cache(maxsize=8)
-def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
-    z, w = hermite_e.hermegauss(n)
-    return z, w / math.sqrt(2.0 * math.pi)
-
-
-def expected_logistic(mu, sigma, n_nodes: int = GH_NODES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """E[log(1 + exp(-m))] for m ~ N(mu, sigma^2) by ``n_nodes``-point Gauss-Hermite quadrature.
-
-    Returns (value, d value / d mu, (d value / d sigma) / sigma), each the exact derivative of the quadrature rule
-    (so finite differences agree to rounding), elementwise over broadcast ``mu``, ``sigma``.
-    """
-    mu, sigma = np.broadcast_arrays(np.asarray(mu, dtype=np.float64), np.asarray(sigma, dtype=np.float64))
-    z, w = _gauss_hermite(n_nodes)
-    m = mu[..., None] + sigma[..., None] * z
-    value = np.logaddexp(0.0, -m) @ w
-    f1 = -special.expit(-m)  # f'(m)
-    d_mu = f1 @ w
-    big = sigma > SIGMA_SMALL
-    safe = np.where(big, sigma, 1.0)
-    limit = special.expit(mu) * special.expit(-mu)  # f''(mu)
-    d_sig = np.where(big, (f1 @ (w * z)) / safe, limit)
-    return value, d_mu, d_sig
 
 
 @dataclass(frozen=True)
@@ -84,5 +48,7 @@ def logistic_study(
     eps_eval: float | None = None, check_general: bool = True, seed: int = 0,
 ) -> tuple[TheoremStudy, PatternCheck]:
     """Theorem 2 / Lemmas D.1-D.5 with logistic loss (defaults as theory.svm.theorem2_study) and the pattern check."""
-    study = theorem2_study(d, p, eta, eps_train, eps_eval, loss="logistic", check_general=check_general, seed=seed)
+    study = theorem2_study(
+        d, p, eta, eps_train, eps_eval, loss=expected_logistic, check_general=check_general, seed=seed
+    )
     return study, pattern_check(study)

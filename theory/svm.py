@@ -14,51 +14,28 @@ size 1). The objective depends on w only through w_1, sum_i w_i = sum_g sqrt(n_g
 and ||w||_1 = |w_1| + sum_g sqrt(n_g) |theta_g|. The l_1 term is made smooth by splitting z = u - l with u, l >= 0
 (L-BFGS-B with bounds), so weights that are exactly zero at the minimiser come out exactly zero.
 
-The same machinery runs with any expected loss E[f(m)] given through its value and derivatives in (mu, sigma);
-theory/logistic.py plugs in the logistic loss.
+The same machinery runs with any expected loss E[f(m)] given through its value and derivatives in (mu, sigma)
+(theory.losses: hinge, logistic); every minimiser takes the loss as a function.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize
 
 from .accuracy import symmetric_accuracy
 from .checks import check_allocation, check_count, check_eta, check_number, check_p, check_sizes
 from .distribution import FeatureDistribution
+from .losses import ExpectedLoss, expected_hinge, loss_name
 
-# (mu, sigma) -> (E f(m), dE/dmu, (dE/dsigma)/sigma) for m ~ N(mu, sigma^2), elementwise.
-ExpectedLoss = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
-
-SQRT_2PI = math.sqrt(2.0 * math.pi)
 DEFAULT_GTOL = 1e-10  # L-BFGS-B: stop when the projected gradient's largest entry is below this
 CONVERGED_PG = 1e-7  # a minimiser whose projected gradient exceeds this is reported as not converged
 ZERO_WEIGHT_TOL = 1e-8  # "zero weak weights within the solver tolerance"
 SPREAD_TOL = 1e-4  # Lemma D.1: relative spread of the weak weights of a general-w minimiser
 NORM_TOL = 1e-9  # tune_lambda guarantees | ||w|| - target | <= NORM_TOL * target for the minimiser it returns
-
-
-def expected_hinge(mu, sigma) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """E[max(0, 1 - m)] for m ~ N(mu, sigma^2): (1 - mu) Phi(t) + sigma phi(t) with t = (1 - mu)/sigma.
-
-    Returns (value, d value / d mu = -Phi(t), (d value / d sigma) / sigma = phi(t) / sigma). At sigma = 0 the margin is
-    deterministic: value max(0, 1 - mu), derivative -1{mu < 1} (-1/2 at the kink) and zero sigma-derivative.
-    """
-    mu, sigma = np.broadcast_arrays(np.asarray(mu, dtype=np.float64), np.asarray(sigma, dtype=np.float64))
-    a = 1.0 - mu
-    pos = sigma > 0
-    s = np.where(pos, sigma, 1.0)
-    t = a / s
-    cdf = special.ndtr(t)
-    pdf = np.exp(-0.5 * t * t) / SQRT_2PI
-    value = np.where(pos, a * cdf + s * pdf, np.maximum(a, 0.0))
-    d_mu = np.where(pos, -cdf, -np.where(a > 0, 1.0, np.where(a < 0, 0.0, 0.5)))
-    d_sig = np.where(pos, pdf / s, 0.0)
-    return value, d_mu, d_sig
 
 
 def _core(z, nsum, sizes, p, eta, eps, lam, loss):
@@ -417,13 +394,14 @@ def general_weight_check(
 
 def theorem2_study(
     d: int = 1000, p: float = 0.95, eta: float | None = None, eps_train: float | None = None,
-    eps_eval: float | None = None, loss: str = "hinge", check_general: bool = True, seed: int = 0,
+    eps_eval: float | None = None, loss: ExpectedLoss = expected_hinge, check_general: bool = True, seed: int = 0,
 ) -> TheoremStudy:
     """Theorem 2 / Lemmas D.1-D.5 at D(d, p, eta) (defaults: eta = 4/sqrt(d), eps_train = eps_eval = 2 eta).
 
     D.1 equal weak weights (checked by a general-w minimisation, not assumed); D.2 v* = d^{-1/2} sum_i w_i* >= 1/sqrt 2;
     D.3 standard accuracy >= 99%; D.4 robust accuracy <= 1% at eps_eval (the lemma uses eps = 2 eta); D.5 the
-    adversarial minimiser's weak weights are 0 (within ZERO_WEIGHT_TOL). ``loss`` is "hinge" or "logistic".
+    adversarial minimiser's weak weights are 0 (within ZERO_WEIGHT_TOL). ``loss`` is an expected loss of the Gaussian
+    margin (theory.losses.expected_hinge, expected_logistic, or any function of that signature).
     """
     dist = FeatureDistribution(d, p, 0.0 if eta is None else eta)  # validates d, p, eta
     d, p = dist.d, dist.p
@@ -433,21 +411,16 @@ def theorem2_study(
     for name, val in (("eps_train", eps_train), ("eps_eval", eps_eval)):
         if not (math.isfinite(val) and val >= 0):
             raise ValueError(f"{name} must be a finite number >= 0 (got {val})")
-    if loss == "hinge":
-        loss_fn = expected_hinge
-    elif loss == "logistic":
-        from .logistic import expected_logistic
+    if not callable(loss):
+        raise ValueError(f"loss must be an expected-loss function such as theory.losses.expected_hinge (got {loss!r})")
+    name = loss_name(loss)
 
-        loss_fn = expected_logistic
-    else:
-        raise ValueError(f"loss must be 'hinge' or 'logistic' (got {loss!r})")
-
-    standard, m_std = _solution(loss, loss_fn, d, p, eta, 0.0, eps_eval)
-    adversarial, _ = _solution(loss, loss_fn, d, p, eta, eps_train, eps_eval)
+    standard, m_std = _solution(name, loss, d, p, eta, 0.0, eps_eval)
+    adversarial, _ = _solution(name, loss, d, p, eta, eps_train, eps_eval)
 
     general: dict = {}
     if check_general and m_std is not None:
-        general = general_weight_check(d, p, eta, 0.0, m_std.lam, loss_fn, seed, m_std.objective)
+        general = general_weight_check(d, p, eta, 0.0, m_std.lam, loss, seed, m_std.objective)
     spread = general.get("relative_spread", float("nan"))
     adv_weak = adversarial.weak_weight_norm
     lemmas = {
@@ -476,7 +449,7 @@ def theorem2_study(
         "message": side_condition_message(p, eta, eps_train),
     }
     return TheoremStudy(
-        loss=loss, d=d, p=p, eta=eta, eps_train=eps_train, eps_eval=eps_eval, standard=standard,
+        loss=name, d=d, p=p, eta=eta, eps_train=eps_train, eps_eval=eps_eval, standard=standard,
         adversarial=adversarial, lemmas=lemmas, assumptions=assumptions, side_condition=side,
         general_check=general,
     )

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .accuracy import canonical_norm, check_eps, symmetric_accuracy
-from .checks import check_dist, check_number, check_p
-from .distribution import FeatureDistribution
+from .checks import check_number, check_p
+from .distribution import FeatureDistribution, check_dist
 
 
 def _check_p(p: float) -> float:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tradeoff.data.io import to_jsonable
+
 from .accuracy import linear_accuracy
 from .distribution import FeatureDistribution
 from .finite_sample import train_linear
@@ -48,6 +50,11 @@ class TransferResult:
     n_test: int
     fooled_fraction: Interval
     per_model: list[ModelTransfer]
+
+    def to_payload(self) -> dict:
+        """Payload of a ``theory.transfer`` result file (reports/RESULTS.md): every field, intervals as
+        {estimate, low, high, n, level}."""
+        return to_jsonable(self)
 
 
 def transfer_study(

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import torch
 
+from tradeoff.data.paths import DATASET_ROOT_VARS, dataset_root
 from tradeoff.data.tensors import as_float_images
 
 from .definitions import LargeEps, Training
 from .sweep import RunSpec
 
 ENGINE_DATASET = {"mnist": "mnist", "cifar10": "cifar10", "rin": "restricted_imagenet", "toy": "toy"}
-DEFAULT_ROOTS = {"cifar10": "/work/shared/data/cifar10-jpeg", "rin": "/work/shared/data/imagenet-sample"}
 TEST_SPLIT = {"mnist": "test", "cifar10": "test", "rin": "val", "toy": "test"}
 TRAIN_SPLIT = {"mnist": "train", "cifar10": "train", "rin": "val", "toy": "train"}
 
@@ -50,8 +50,8 @@ def train_config(run: RunSpec, data_root: str | None = None, device: str = "auto
 
 @dataclass
 class TorchEngine:
-    """Adapter to the deep engine. ``data_roots`` maps dataset → folder (CIFAR-10 JPEG copy and the Restricted
-    ImageNet sample by default); ``device`` is ``auto``, ``cpu`` or ``cuda``."""
+    """Adapter to the deep engine. ``data_roots`` maps dataset → folder (default: ``$TRADEOFF_CIFAR10_ROOT`` and
+    ``$TRADEOFF_IMAGENET_ROOT``, see data.paths.dataset_root); ``device`` is ``auto``, ``cpu`` or ``cuda``."""
 
     data_roots: dict | None = None
     device: str = "auto"
@@ -60,9 +60,14 @@ class TorchEngine:
     _cache: dict = field(default_factory=dict, repr=False)
 
     def root(self, dataset: str) -> str | None:
-        """The data folder of ``dataset``: the user's ``data_roots`` entry, else the default (None: the cache)."""
-        roots = {**DEFAULT_ROOTS, **(self.data_roots or {})}
-        return roots.get(dataset)
+        """The data folder of ``dataset``: the user's ``data_roots`` entry, else its environment variable
+        (data.paths.dataset_root; None: the cache)."""
+        if (self.data_roots or {}).get(dataset):
+            return self.data_roots[dataset]
+        if dataset not in ENGINE_DATASET or ENGINE_DATASET[dataset] not in DATASET_ROOT_VARS:
+            return None
+        root = dataset_root(ENGINE_DATASET[dataset])
+        return None if root is None else str(root)
 
     def torch_device(self) -> torch.device:
         """The torch device of ``device`` (``auto``: CUDA when available, else CPU)."""

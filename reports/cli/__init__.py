@@ -1,31 +1,20 @@
 """The ``tradeoff`` command: ``tradeoff [--build-dir DIR] GROUP COMMAND [options]``.
 
-Each module in ``COMMAND_MODULES`` adds its commands through ``register(top)``; a module that is not
-there yet is skipped, so packages can land one at a time. Errors a user can cause are printed as one
-line with exit status 2 (set ``TRADEOFF_DEBUG=1`` for the traceback).
+Each module in ``COMMAND_MODULES`` adds its command group through ``register(top)``. Errors a user can
+cause, bad option values included, are printed as one line with exit status 2 (set ``TRADEOFF_DEBUG=1``
+for the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 
+from . import data, data_limit, deep, deep_experiments, gaussian_model, linear, linear_frontier, report, theory
 from ._base import UserError
 
-COMMAND_MODULES = (
-    "tradeoff.reports.cli.theory",
-    "tradeoff.reports.cli.theory_svm",
-    "tradeoff.reports.cli.gaussian_model",
-    "tradeoff.reports.cli.data",
-    "tradeoff.reports.cli.data_limit",
-    "tradeoff.reports.cli.linear",
-    "tradeoff.reports.cli.linear_frontier",
-    "tradeoff.reports.cli.deep",
-    "tradeoff.reports.cli.deep_experiments",
-    "tradeoff.reports.cli.report",
-)
+COMMAND_MODULES = (theory, gaussian_model, data, data_limit, linear, linear_frontier, deep, deep_experiments, report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,13 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where results, runs, figures and the report go (default $TRADEOFF_BUILD or reports/build)",
     )
     top = parser.add_subparsers(title="command groups", metavar="GROUP")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:
-                continue
-            raise
+    for module in COMMAND_MODULES:
         module.register(top)
     parser.set_defaults(func=lambda args: (parser.print_help(), 0)[1])
     return parser
@@ -55,10 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.build_dir:
-        os.environ["TRADEOFF_BUILD"] = args.build_dir
     try:
+        args = parser.parse_args(argv)
+        if args.build_dir:
+            os.environ["TRADEOFF_BUILD"] = args.build_dir
         rc = args.func(args)
     except KeyboardInterrupt:
         print("tradeoff: interrupted", file=sys.stderr)

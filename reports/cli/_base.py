@@ -12,6 +12,14 @@ class UserError(Exception):
     """A failure the user can fix; printed as one line, exit status 2."""
 
 
+class CommandParser(argparse.ArgumentParser):
+    """The parser of one command: a bad option value (wrong type, a choice not offered, two exclusive options)
+    becomes a :class:`UserError`, so it is printed as one line naming the option, with exit status 2."""
+
+    def error(self, message: str):
+        raise UserError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
 def group(top: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:
     """Get or create the command group ``tradeoff NAME …`` and return its sub-command action,
     so that several modules can add commands to one group."""
@@ -19,7 +27,7 @@ def group(top: argparse._SubParsersAction, name: str, help: str) -> argparse._Su
     if parser is None:
         parser = top.add_parser(name, help=help, description=help)
         parser.set_defaults(func=lambda args, p=parser: (p.print_help(), 0)[1])
-        sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+        sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=CommandParser)
         parser._tradeoff_sub = sub  # type: ignore[attr-defined]
     return parser._tradeoff_sub  # type: ignore[attr-defined]
 

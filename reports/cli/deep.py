@@ -18,7 +18,9 @@ def register(top: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("train", help="train (or resume) a run described by a TOML config",
                        description="Train the run of CONFIG.toml into its folder (default <build>/runs/<name>). "
-                                   "Example configs: deep/configs/*.toml. A finished run is reported, not retrained.")
+                                   "Example configs: deep/configs/*.toml. A finished run is reported, not retrained. "
+                                   "Several GPUs: torchrun --nproc_per_node N -m tradeoff.reports deep train "
+                                   "CONFIG.toml (DDP, one process per GPU; only rank 0 writes).")
     p.add_argument("config", metavar="CONFIG.toml")
     p.add_argument("--run-dir", metavar="DIR", help="the run's folder (default <build>/runs/<config name>)")
     p.add_argument("--resume", action="store_true", help="continue a partial run from its last checkpoint")

@@ -62,9 +62,9 @@ def _add_common(p, datasets: bool = False) -> None:
                    help="quick = CPU minutes; paper = the reconstructed defaults of PAPER.md §6")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--cifar-root", metavar="DIR",
-                   help="CIFAR-10 folder (default: the JPEG copy /work/shared/data/cifar10-jpeg)")
+                   help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT, else the cache)")
     p.add_argument("--rin-root", metavar="DIR",
-                   help="Restricted ImageNet folder (default: the sample /work/shared/data/imagenet-sample)")
+                   help="Restricted ImageNet folder (default $TRADEOFF_IMAGENET_ROOT)")
     p.add_argument("--threads", type=int, default=0,
                    help="torch CPU threads (default: 1 for --scale quick, else torch's default)")
     p.add_argument("--progress", action="store_true", help="show per-epoch progress bars")

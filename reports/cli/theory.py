@@ -1,48 +1,145 @@
-"""``tradeoff theory averaging|bound|frontier|all``: the theory of D(d, p, eta) (PAPER.md §§2-3) as tables or JSON.
+"""``tradeoff theory averaging|bound|frontier|svm|finite|transfer|all``: the theory of D(d, p, eta) (docs/paper.md
+§§2-4) as tables or JSON.
 
-Each command computes, prints a table (``--json``: the payload as JSON) and writes its result file under
-``<build>/results/theory/`` (kinds ``theory.averaging``, ``theory.bound``, ``theory.frontier``; reports/RESULTS.md).
-``averaging`` and ``frontier`` also draw ``<build>/figures/theory_averaging.png`` and ``theory_frontier.png``.
-``all`` runs the three, then every step of ``reports.cli.theory_svm.ALL_STEPS`` when that module exists.
+Every command takes the distribution options of :func:`add_distribution_options` (``--d``, ``--p``, ``--eta`` or
+``--eta-sqrt-d``; one default, eta = 4/sqrt(d), the smallest eta Theorem 2 assumes, at which the averaging
+classifier's 99% / 1% statement holds too). Each computes its payload in theory/, writes it as a result file under
+``<build>/results/theory/`` (kinds ``theory.averaging``, ``theory.bound``, ``theory.frontier``, ``theory.svm``,
+``theory.finite_sample``, ``theory.transfer``; reports/RESULTS.md), and prints a table (``--json``: the payload).
+``averaging``, ``frontier`` and ``finite`` also draw a figure under ``<build>/figures/``. ``all`` runs the six steps
+in that order. The many small matrix products of the finite-sample and transfer fits run with one BLAS thread
+(threadpoolctl): on a shared machine multi-threaded BLAS made them up to 100x slower.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import math
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from ._base import UserError, emit_json, format_table, group
+from tradeoff.data.io import write_result
+from tradeoff.data.paths import figures_dir, results_dir
+from tradeoff.theory.distribution import FeatureDistribution
 
-# Largest row (d + 1 float64 values) the Monte Carlo streams; beyond it, ask for --mc-samples 0.
-MAX_MC_ROW_BYTES = 64 * 2**20
+from ._base import UserError, emit_json, format_table, group, warn
+
+DEFAULT_D = 1000
+DEFAULT_P = 0.95
+DEFAULT_ETA_SQRT_D = 4.0  # one default for every theory command: Theorem 2's smallest eta, 4/sqrt(d)
+THEOREM2_ETA_SQRT_D = 4.0  # Theorem 2 assumes eta >= 4/sqrt(d)
+MAX_MC_ROW_BYTES = 64 * 2**20  # largest Monte Carlo row (d + 1 float64 values); beyond it, ask for --mc-samples 0
+MAX_SAMPLE_BYTES = 2 * 2**30  # one float64 sample matrix (n, d + 1) of finite/transfer must fit in this
+GENERAL_CHECK_MAX_D = 10**6  # Lemma D.1's general-w minimisation has 2 (d + 1) variables
+ETA_HELP = f"default {DEFAULT_ETA_SQRT_D:g}/sqrt(d) for every theory command, Theorem 2's smallest eta"
 
 
-def _add_common(parser: argparse.ArgumentParser, mc_default: int = 100_000) -> None:
-    parser.add_argument("--d", type=int, default=1000, help="number of weak features (default 1000)")
-    parser.add_argument("--p", type=float, default=0.95, help="Pr[x_1 = y], in [0.5, 1] (default 0.95)")
+# ----------------------------------------------------------------------------------------------- options
+class Radius:
+    """A radius given on the command line: a number, or a multiple of eta written ``eta``, ``2eta``, ``0.5*eta``
+    (resolved once eta is known)."""
+
+    def __init__(self, text: str):
+        t = str(text).strip().lower().replace("*", "")
+        self.text = text
+        self.of_eta = t.endswith("eta")
+        factor = (t[: -len("eta")] or "1") if self.of_eta else t
+        try:
+            self.value = float(factor)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number or a multiple of eta such as 2eta, got {text!r}") \
+                from None
+        if not (math.isfinite(self.value) and self.value >= 0):
+            raise argparse.ArgumentTypeError(f"must be a finite number >= 0 (or a multiple of eta), got {text!r}")
+
+    def resolve(self, eta: float) -> float:
+        """The radius in absolute units."""
+        return self.value * eta if self.of_eta else self.value
+
+
+def radius_list(text: str) -> list[Radius]:
+    """argparse type: comma-separated radii, e.g. ``0,eta,2eta``."""
+    tokens = [t for t in str(text).split(",") if t.strip()]
+    if not tokens:
+        raise argparse.ArgumentTypeError(f"must be a comma-separated list of radii, e.g. 0,eta,2eta (got {text!r})")
+    return [Radius(t) for t in tokens]
+
+
+def _count(minimum: int):
+    """argparse type: an integer >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def _finite(text: str) -> float:
+    """argparse type: a finite float."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def add_distribution_options(parser: argparse.ArgumentParser) -> None:
+    """--d, --p, --eta | --eta-sqrt-d (the distribution D(d, p, eta)) and --json; resolved by :func:`distribution`."""
+    parser.add_argument("--d", type=int, default=DEFAULT_D, help=f"number of weak features (default {DEFAULT_D})")
+    parser.add_argument("--p", type=float, default=DEFAULT_P, help=f"Pr[x_1 = y], in [1/2, 1] (default {DEFAULT_P})")
     eta = parser.add_mutually_exclusive_group()
-    eta.add_argument("--eta", type=float, default=None, help="weak features' mean shift (default 2/sqrt(d))")
-    eta.add_argument("--eta-sqrt-d", type=float, default=None, help="give eta as eta*sqrt(d) instead (default 2)")
-    parser.add_argument(
-        "--eps",
-        type=float,
-        default=None,
-        help="adversary's radius (default: Theorem 1's shift, 2*eta for l_inf, 2*eta*sqrt(d) for --norm 2)",
-    )
+    eta.add_argument("--eta", type=float, default=None, help=f"weak features' mean shift ({ETA_HELP})")
+    eta.add_argument("--eta-sqrt-d", type=float, default=None,
+                     help=f"give eta as eta*sqrt(d) instead (default {DEFAULT_ETA_SQRT_D:g})")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead of tables")
+
+
+def distribution(args: argparse.Namespace) -> FeatureDistribution:
+    """D(d, p, eta) from the options of :func:`add_distribution_options`; a one-line error naming the option."""
+    if args.d < 1:
+        raise UserError(f"--d must be a positive integer, got {args.d}")
+    if not (0.5 <= args.p <= 1.0):  # also refuses nan
+        raise UserError(f"--p must lie in [0.5, 1] (Pr[x_1 = y]), got {args.p}")
+    if args.eta is not None:
+        eta, option = args.eta, "--eta"
+    else:
+        ets = DEFAULT_ETA_SQRT_D if args.eta_sqrt_d is None else args.eta_sqrt_d
+        eta, option = ets / math.sqrt(args.d), "--eta-sqrt-d"
+    if not (math.isfinite(eta) and eta >= 0):
+        raise UserError(f"{option} must be a finite number >= 0, got {args.eta if args.eta is not None else ets}")
+    return FeatureDistribution(args.d, args.p, eta)
+
+
+def _add_eps(parser: argparse.ArgumentParser, what: str = "adversary's radius", with_norm: bool = True) -> None:
+    default = "Theorem 1's shift, 2*eta for l_inf, 2*eta*sqrt(d) for --norm 2" if with_norm else "2eta, l_inf"
+    parser.add_argument("--eps", type=Radius, default=None, metavar="EPS",
+                        help=f"{what}: a number or a multiple of eta such as 2eta (default {default})")
+
+
+def _add_norm(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--norm", choices=("inf", "2"), default="inf", help="adversary's norm (default inf)")
-    parser.add_argument(
-        "--mc-samples",
-        type=int,
-        default=mc_default,
-        help=f"Monte Carlo samples (default {mc_default}; 0 skips Monte Carlo)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of numpy.random.default_rng (default 0)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_mc(parser: argparse.ArgumentParser, default: int) -> None:
+    parser.add_argument("--mc-samples", type=_count(0), default=default,
+                        help=f"Monte Carlo samples (default {default}; 0 skips Monte Carlo)")
+
+
+def _add_seed(parser: argparse.ArgumentParser, what: str = "seed of numpy.random.default_rng") -> None:
+    parser.add_argument("--seed", type=_count(0), default=0, help=f"{what} (default 0)")
 
 
 def _add_also_eta(parser: argparse.ArgumentParser, default: list[float]) -> None:
@@ -52,71 +149,55 @@ def _add_also_eta(parser: argparse.ArgumentParser, default: list[float]) -> None
     )
 
 
-def _resolve(args: argparse.Namespace):
-    """Validate the common options (one-line UserError/ValueError on bad input); set args.eta and args.eps."""
-    from tradeoff.theory.accuracy import check_eps
-    from tradeoff.theory.distribution import FeatureDistribution
+def _add_points(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--points", type=int, default=61, help="number of delta values of the frontier (default 61)")
 
-    if args.d is None or args.d < 1:
-        raise UserError(f"--d must be a positive integer, got {args.d}")
-    if args.eta is None:
-        ets = 2.0 if getattr(args, "eta_sqrt_d", None) is None else args.eta_sqrt_d
-        if not (math.isfinite(ets) and ets >= 0):
-            raise UserError(f"--eta-sqrt-d must be a finite number >= 0, got {ets}")
-        args.eta = ets / math.sqrt(args.d)
-    dist = FeatureDistribution(args.d, args.p, args.eta)
-    if not hasattr(args, "norm"):
-        args.norm = "inf"
-    if getattr(args, "eps", None) is None:  # Theorem 1's shift x_i -> x_i - 2 eta y, measured in the chosen norm
-        args.eps = 2.0 * dist.eta * (1.0 if args.norm == "inf" else math.sqrt(dist.d))
-    check_eps(args.eps)
-    if getattr(args, "seed", 0) < 0:
-        raise UserError(f"--seed must be an integer >= 0 (numpy.random.default_rng), got {args.seed}")
-    if getattr(args, "mc_samples", 0) < 0:
-        raise UserError(f"--mc-samples must be >= 0, got {args.mc_samples}")
-    if args.mc_samples and 8 * dist.dim > MAX_MC_ROW_BYTES:
+
+def _eps(args: argparse.Namespace, dist: FeatureDistribution, norm: str = "inf") -> float:
+    """--eps resolved (default Theorem 1's radius in ``norm``)."""
+    from tradeoff.theory.averaging import theorem1_radius
+
+    return theorem1_radius(dist, norm) if args.eps is None else args.eps.resolve(dist.eta)
+
+
+def _check_mc(dist: FeatureDistribution, mc_samples: int) -> None:
+    if mc_samples and 8 * dist.dim > MAX_MC_ROW_BYTES:
         raise UserError(f"--d {dist.d} is too large for Monte Carlo (one sample > 64 MiB); use --mc-samples 0")
-    return dist
 
 
-def _require_theorem1(dist, args: argparse.Namespace) -> None:
-    """UserError unless Theorem 1 applies: p < 1 and the shift 2 eta y fits in the --eps ball of --norm."""
+def _check_sample_bytes(n: int, d: int, option: str) -> None:
+    """UserError when ``n`` samples of D (float64, d + 1 columns) would not fit in ``MAX_SAMPLE_BYTES``."""
+    need = 8 * n * (d + 1)
+    if need > MAX_SAMPLE_BYTES:
+        raise UserError(f"{option} {n} samples at --d {d} need {need / 2**30:.3g} GiB in memory (limit "
+                        f"{MAX_SAMPLE_BYTES / 2**30:g} GiB); lower {option} or --d")
+
+
+def _require_theorem1(dist: FeatureDistribution, eps: float, norm: str) -> None:
+    """UserError unless Theorem 1 applies: p < 1 and the shift 2 eta y fits in the eps ball of ``norm``."""
     from tradeoff.theory.theorem1 import theorem1_applies
 
-    if not theorem1_applies(dist, args.eps, args.norm):
-        need = "2*eta" if args.norm == "inf" else "2*eta*sqrt(d)"
-        raise UserError(f"Theorem 1 needs --eps >= {need} (got {args.eps:.6g}); omit --eps for {need}")
+    if not theorem1_applies(dist, eps, norm):
+        need = "2*eta" if norm == "inf" else "2*eta*sqrt(d)"
+        raise UserError(f"Theorem 1 needs --eps >= {need} (got {eps:.6g}); omit --eps for {need}")
     if dist.p >= 1.0:
         raise UserError("Theorem 1 needs --p < 1 (at p = 1 the robust feature alone is perfect)")
 
 
-def _result_path(name: str):
-    from tradeoff.data.paths import results_dir
-
-    return results_dir() / "theory" / f"{name}.json"
-
-
-def _write(name: str, kind: str, payload: dict, dist, seed: int, started: float, scale: str = "exact"):
-    from tradeoff.data.io import write_result
-
-    return write_result(
-        _result_path(name),
-        kind,
-        payload,
-        wall_time_s=time.perf_counter() - started,
-        scale=scale,
-        dataset=dist.label(),
-        seeds=[int(seed)],
-    )
+# ----------------------------------------------------------------------------------------------- output
+def _write(name: str, kind: str, payload: dict, dist: FeatureDistribution, seeds: list[int], started: float) -> Path:
+    return write_result(results_dir() / "theory" / f"{name}.json", kind, payload,
+                        wall_time_s=time.perf_counter() - started, scale="exact", dataset=dist.label(),
+                        seeds=[int(s) for s in seeds])
 
 
-def _emit(args, payload: dict, table: str, path) -> None:
-    if args.json:
+def _emit(as_json: bool, payload: dict, text: str, *paths) -> None:
+    """The payload as JSON (``--json``) or the table, then the files written (stderr with --json)."""
+    if as_json:
         emit_json(payload)
-        print(f"wrote {path}", file=sys.stderr)
     else:
-        print(table)
-        print(f"wrote {path}")
+        print(text)
+    print("wrote " + " and ".join(str(p) for p in paths), file=sys.stderr if as_json else sys.stdout)
 
 
 def _interval_cell(iv: dict | None) -> str:
@@ -125,319 +206,341 @@ def _interval_cell(iv: dict | None) -> str:
     return f"{iv['estimate']:.4f} [{iv['low']:.4f}, {iv['high']:.4f}]"
 
 
-# ------------------------------------------------------------------------------------------------- averaging
+def _fmt(x) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4g}"
 
 
-def _averaging_setting(dist, eps: float, norm: str, mc_samples: int, seed: int) -> dict:
-    """One setting of the averaging classifier: closed forms and (if ``mc_samples``) Monte Carlo intervals."""
+# ----------------------------------------------------------------------------------------------- steps
+def averaging_step(dist: FeatureDistribution, eps: float, norm: str = "inf", mc_samples: int = 100_000,
+                   seed: int = 0, also_eta_sqrt_d: list[float] = (), as_json: bool = False) -> Path:
+    """Averaging classifier: closed forms vs Monte Carlo (theory.averaging); result file, figure, table."""
     from tradeoff.theory.accuracy import averaging_accuracy
-    from tradeoff.theory.montecarlo import LinearClassifier, estimate_accuracy
-
-    std_mc = rob_mc = None
-    if mc_samples:
-        res = estimate_accuracy(
-            LinearClassifier(np.r_[0.0, np.ones(dist.d)]),
-            dist,
-            mc_samples,
-            np.random.default_rng(seed),
-            eps=eps,
-            norm=norm,
-            progress=mc_samples * dist.dim > 10**8,
-        )
-        std_mc, rob_mc = res.standard.to_dict(), res.robust.to_dict()
-    return {
-        "d": dist.d,
-        "p": dist.p,
-        "eta": dist.eta,
-        "eps": eps,
-        "norm": norm,
-        "eta_sqrt_d": dist.eta_sqrt_d,
-        "standard_closed": averaging_accuracy(dist),
-        "robust_closed": averaging_accuracy(dist, eps, norm),
-        "standard_mc": std_mc,
-        "robust_mc": rob_mc,
-        "mc_samples": mc_samples,
-        "seed": seed,
-    }
-
-
-def run_averaging(args: argparse.Namespace) -> int:
-    """Averaging classifier sign(sum x_i): closed forms Phi(eta sqrt(d)) and Phi((eta - eps) sqrt(d)) vs Monte Carlo.
-    ``--also-eta-sqrt-d`` adds settings (each at Theorem 1's radius 2 eta) stored under ``rows``, so that the paper's
-    "> 99% standard, < 1% robust once eta sqrt(d) >= 3" is checked too."""
-    from tradeoff.theory.accuracy import averaging_accuracy
-    from tradeoff.theory.distribution import FeatureDistribution
-
-    started = time.perf_counter()
-    dist = _resolve(args)
-    payload = _averaging_setting(dist, args.eps, args.norm, args.mc_samples, args.seed)
-    std, rob, std_mc, rob_mc = (payload[k] for k in ("standard_closed", "robust_closed", "standard_mc", "robust_mc"))
-    extra = []
-    for i, ets in enumerate(getattr(args, "also_eta_sqrt_d", None) or []):
-        if not (math.isfinite(ets) and ets >= 0):
-            raise UserError(f"--also-eta-sqrt-d values must be finite numbers >= 0, got {ets}")
-        other = FeatureDistribution(dist.d, dist.p, ets / math.sqrt(dist.d))
-        radius = 2.0 * other.eta * (1.0 if args.norm == "inf" else math.sqrt(other.d))
-        extra.append(_averaging_setting(other, radius, args.norm, args.mc_samples, args.seed + 1 + i))
-    if extra:
-        payload["rows"] = [dict(payload), *extra]
-    path = _write("averaging", "theory.averaging", payload, dist, args.seed, started)
-    from tradeoff.data.paths import figures_dir
+    from tradeoff.theory.averaging import averaging_payload
 
     from ..figures.theory_frontier import draw_averaging
 
-    grid = np.linspace(0.0, max(3.0 * dist.eta, 1.5 * args.eps, 1e-3), 121)
-    curve = {"eps": grid, "robust": averaging_accuracy(dist, grid, args.norm)}
-    draw_averaging(payload, curve, figures_dir() / "theory_averaging.png")
-    rows = [
-        {"accuracy": "standard", "closed form": std, "Monte Carlo [95% CI]": _interval_cell(std_mc)},
-        {
-            "accuracy": f"robust (eps={args.eps:.4g}, l_{args.norm})",
-            "closed form": rob,
-            "Monte Carlo [95% CI]": _interval_cell(rob_mc),
-        },
-    ]
-    for r in extra:
-        rows.append({"accuracy": f"standard, eta*sqrt(d)={r['eta_sqrt_d']:.4g}", "closed form": r["standard_closed"],
+    started = time.perf_counter()
+    for ets in also_eta_sqrt_d:
+        if not (math.isfinite(ets) and ets >= 0):
+            raise UserError(f"--also-eta-sqrt-d values must be finite numbers >= 0, got {ets}")
+    _check_mc(dist, mc_samples)
+    payload = averaging_payload(dist, eps, norm, mc_samples, seed, also_eta_sqrt_d)
+    path = _write("averaging", "theory.averaging", payload, dist, [seed], started)
+    grid = np.linspace(0.0, max(3.0 * dist.eta, 1.5 * eps, 1e-3), 121)
+    draw_averaging(payload, {"eps": grid, "robust": averaging_accuracy(dist, grid, norm)},
+                   figures_dir() / "theory_averaging.png")
+    rows = []
+    for i, r in enumerate(payload.get("rows", [payload])):
+        tag = f", eta*sqrt(d)={r['eta_sqrt_d']:.4g}" if i else ""
+        rows.append({"accuracy": f"standard{tag}", "closed form": r["standard_closed"],
                      "Monte Carlo [95% CI]": _interval_cell(r["standard_mc"])})
-        rows.append({"accuracy": f"robust (eps={r['eps']:.4g}), eta*sqrt(d)={r['eta_sqrt_d']:.4g}",
-                     "closed form": r["robust_closed"], "Monte Carlo [95% CI]": _interval_cell(r["robust_mc"])})
+        rows.append({"accuracy": f"robust (eps={r['eps']:.4g}, l_{norm}){tag}", "closed form": r["robust_closed"],
+                     "Monte Carlo [95% CI]": _interval_cell(r["robust_mc"])})
     title = f"Averaging classifier sign(sum x_i) on D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g})"
-    _emit(args, payload, title + "\n" + format_table(rows), path)
-    return 0
+    _emit(as_json, payload, title + "\n" + format_table(rows), path)
+    return path
 
 
-# ------------------------------------------------------------------------------------------------- bound
-
-
-def _exact_rules(dist, rng):
-    """Named linear rules (w, b) whose accuracies are computed in closed form (at most 10 vectors of length d + 1
-    alive at once: the 6 rules and their temporaries; refused up front when they do not fit in memory)."""
-    from tradeoff.theory.checks import check_allocation
-
-    d = dist.d
-    check_allocation(f"theory bound's exact linear rules at --d {d}: 10 vectors of length d + 1", 10 * dist.dim,
-                     "use a smaller --d, or 'tradeoff theory averaging' (closed forms that need no vectors)")
-    ones = np.ones(d)
-    w_bayes, b_bayes = dist.bayes_weights()
-    rules = {
-        "averaging sign(sum x_i)": (np.r_[0.0, ones], 0.0),
-        "robust feature sign(x_1)": (np.r_[1.0, np.zeros(d)], 0.0),
-        "Bayes rule": (w_bayes, b_bayes),
-    }
-    for w1 in (1.0, 3.0):
-        rules[f"symmetric w1={w1:g}, v=1"] = (np.r_[w1, ones / math.sqrt(d)], 0.0)
-    w = rng.normal(size=d + 1) * 0.5 + np.r_[2.0, np.full(d, 1.0 / math.sqrt(d))]
-    rules["random weights, bias 0.3"] = (w, 0.3)
-    return rules
-
-
-def _nonlinear_rules(dist, rng):
-    """Named non-linear classifiers (scores) evaluated by Monte Carlo under the Theorem 1 adversary."""
-    d = dist.d
-    root = math.sqrt(d)
-    w_hidden = rng.normal(size=(3, 8))
-    b_hidden = rng.normal(size=8)
-    w_out = rng.normal(size=8)
-
-    def z(x):
-        return x[:, 1:].sum(axis=1) / root
-
-    def gated(x):
-        zz = z(x)
-        return np.where(np.abs(zz) > 2.0, zz, x[:, 0])
-
-    def quadratic(x):
-        zz = z(x)
-        return x[:, 0] + 0.5 * zz * np.abs(zz)
-
-    def vote(x):
-        return np.sign(x[:, 0]) + np.sign(z(x)) + np.sign(x[:, 1])
-
-    def net(x):
-        feats = np.c_[x[:, 0], z(x), x[:, 1]]
-        return np.tanh(feats @ w_hidden + b_hidden) @ w_out
-
-    return {
-        "gated (x_1 unless |z|>2)": gated,
-        "quadratic x_1 + z|z|/2": quadratic,
-        "vote of 3 signs": vote,
-        "random tanh net": net,
-    }
-
-
-def run_bound(args: argparse.Namespace) -> int:
-    """Theorem 1: robust <= p/(1-p) * delta for exact linear rules and Monte Carlo non-linear ones; tightness."""
-    from tradeoff.theory.accuracy import linear_accuracy
-    from tradeoff.theory.montecarlo import estimate_many
-    from tradeoff.theory.theorem1 import check_theorem1, check_theorem1_interval, tight_point
+def bound_step(dist: FeatureDistribution, eps: float, norm: str = "inf", mc_samples: int = 20_000, seed: int = 0,
+               as_json: bool = False) -> Path:
+    """Theorem 1 on many classifiers and its tight point (theory.bound); result file, table."""
+    from tradeoff.theory.bound import bound_payload
 
     started = time.perf_counter()
-    dist = _resolve(args)
-    _require_theorem1(dist, args)
-    rng = np.random.default_rng(args.seed)
-    rows = []
-    for name, (w, b) in _exact_rules(dist, rng).items():
-        std = linear_accuracy(w, b, dist)
-        rob = linear_accuracy(w, b, dist, args.eps, args.norm)
-        c = check_theorem1(std, rob, dist.p)
-        rows.append(
-            {
-                "name": name,
-                "method": "exact",
-                "standard": std,
-                "robust": rob,
-                "bound": c.bound,
-                "holds": c.holds,
-                "slack": c.slack,
-            }
-        )
-    if args.mc_samples:
-        results = estimate_many(
-            _nonlinear_rules(dist, rng), dist, args.mc_samples, rng, attack="theorem1", eps=args.eps, norm=args.norm
-        )
-        for name, res in results.items():
-            s, r = res.standard.to_dict(), res.robust.to_dict()
-            c = check_theorem1_interval(s, r, dist.p)
-            rows.append(
-                {
-                    "name": name,
-                    "method": "monte carlo, Theorem 1 adversary",
-                    "standard": s,
-                    "robust": r,
-                    "bound": c.bound,
-                    "holds": c.holds,
-                    "slack": c.slack,
-                }
-            )
-    t = tight_point(dist, args.eps, args.norm)
-    payload = {
-        "d": dist.d,
-        "p": dist.p,
-        "eta": dist.eta,
-        "eps": args.eps,
-        "norm": args.norm,
-        "classifiers": rows,
-        "all_hold": all(r["holds"] for r in rows),
-        "tight": t.to_dict(),
-        "mc_samples": args.mc_samples,
-        "seed": args.seed,
-    }
-    path = _write("bound", "theory.bound", payload, dist, args.seed, started)
+    _require_theorem1(dist, eps, norm)
+    _check_mc(dist, mc_samples)
+    payload = bound_payload(dist, eps, norm, mc_samples, seed)
+    path = _write("bound", "theory.bound", payload, dist, [seed], started)
 
     def cell(v):
         return _interval_cell(v) if isinstance(v, dict) else float(v)
 
-    table_rows = [
-        {
-            "classifier": r["name"],
-            "standard": cell(r["standard"]),
-            "robust": cell(r["robust"]),
-            "bound p/(1-p)*delta": r["bound"],
-            "holds": "yes" if r["holds"] else "NO",
-        }
-        for r in rows
-    ]
+    rows = [{"classifier": r["name"], "standard": cell(r["standard"]), "robust": cell(r["robust"]),
+             "bound p/(1-p)*delta": r["bound"], "holds": "yes" if r["holds"] else "NO"}
+            for r in payload["classifiers"]]
+    t = payload["tight"]
     text = (
-        f"Theorem 1 on D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g}), eps={args.eps:.4g} "
-        f"(l_{args.norm}): robust <= {dist.p / (1 - dist.p):.4g} * delta\n"
-        + format_table(table_rows)
-        + f"\nall hold: {'yes' if payload['all_hold'] else 'NO'}; tight at delta=1-p={t.delta:.4g}: sign(x_1) "
-        f"standard {t.standard:.4f}, robust {t.robust:.4f}, bound {t.bound:.4f}, gap {t.gap:.2e}"
+        f"Theorem 1 on D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g}), eps={eps:.4g} "
+        f"(l_{norm}): robust <= {dist.p / (1 - dist.p):.4g} * delta\n" + format_table(rows)
+        + f"\nall hold: {'yes' if payload['all_hold'] else 'NO'}; tight at delta=1-p={t['delta']:.4g}: sign(x_1) "
+        f"standard {t['standard']:.4f}, robust {t['robust']:.4f}, bound {t['bound']:.4f}, gap {t['gap']:.2e}"
     )
-    _emit(args, payload, text, path)
-    return 0
+    _emit(as_json, payload, text, path)
+    return path
 
 
-# ------------------------------------------------------------------------------------------------- frontier
-
-
-def run_frontier(args: argparse.Namespace) -> int:
-    """The trade-off frontier at eps: Theorem 1's line, its cap, mixtures, best linear rules; table, file, figure."""
-    from tradeoff.data.paths import figures_dir
+def frontier_step(dist: FeatureDistribution, eps: float, norm: str = "inf", points: int = 61, seed: int = 0,
+                  as_json: bool = False) -> Path:
+    """The trade-off frontier at eps (theory.frontier): Theorem 1's line, its cap, mixtures, best linear rules;
+    result file, figure, table."""
     from tradeoff.theory.frontier import default_deltas, tradeoff_frontier
 
     from ..figures.theory_frontier import draw_frontier
 
     started = time.perf_counter()
-    dist = _resolve(args)
-    _require_theorem1(dist, args)
-    points = getattr(args, "points", 61)
+    _require_theorem1(dist, eps, norm)
     if not 2 <= points <= 10_001:
         raise UserError(f"--points must be between 2 and 10001, got {points}")
-    f = tradeoff_frontier(dist, args.eps, args.norm, default_deltas(dist, points))
+    f = tradeoff_frontier(dist, eps, norm, default_deltas(dist, points))
     payload = f.to_payload()
-    path = _write("frontier", "theory.frontier", payload, dist, args.seed, started)
+    path = _write("frontier", "theory.frontier", payload, dist, [seed], started)
     fig = draw_frontier(payload, figures_dir() / "theory_frontier.png")
     step = max(1, len(f.delta) // 12)
     idx = sorted(set(range(0, len(f.delta), step)) | {len(f.delta) - 1, int(np.argmin(np.abs(f.delta - (1 - f.p))))})
-    rows = [
-        {
-            "delta": f.delta[i],
-            "standard 1-delta": 1 - f.delta[i],
-            "Thm 1 line": f.theorem1[i],
-            "upper (cap p)": f.upper[i],
-            "reached (mixtures)": f.exact[i],
-            "mixture x_1/Bayes": f.mixture["robust"][i],
-            "best linear": f.linear[i],
-            "symmetric (w1,v)": f.linear_symmetric[i],
-        }
-        for i in idx
-    ]
+    rows = [{"delta": f.delta[i], "standard 1-delta": 1 - f.delta[i], "Thm 1 line": f.theorem1[i],
+             "upper (cap p)": f.upper[i], "reached (mixtures)": f.exact[i], "mixture x_1/Bayes": f.mixture["robust"][i],
+             "best linear": f.linear[i], "symmetric (w1,v)": f.linear_symmetric[i]} for i in idx]
     text = (
         f"Trade-off frontier of D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g}) at eps={f.eps:.4g} "
-        f"(l_{f.norm}); robust accuracy for standard accuracy >= 1 - delta\n"
-        + format_table(rows)
-        + f"\nBayes standard accuracy {f.bayes_standard:.4f}; largest gap upper - reached {f.gap:.4f}; "
-        f"figure {fig}"
+        f"(l_{f.norm}); robust accuracy for standard accuracy >= 1 - delta\n" + format_table(rows)
+        + f"\nBayes standard accuracy {f.bayes_standard:.4f}; largest gap upper - reached {f.gap:.4f}"
     )
-    _emit(args, payload, text, path)
+    _emit(as_json, payload, text, path, fig)
+    return path
+
+
+def svm_step(dist: FeatureDistribution, eps_train: float | None = None, eps_eval: float | None = None,
+             seed: int = 0, check_general: bool = True, as_json: bool = False) -> Path:
+    """Theorem 2 for hinge and logistic loss (theory.theorem2); result file, tables."""
+    from tradeoff.theory.theorem2 import theorem2_payload
+
+    started = time.perf_counter()
+    if dist.d > GENERAL_CHECK_MAX_D and check_general:
+        raise UserError(f"--d {dist.d} is too large for Lemma D.1's general-w check ({2 * (dist.d + 1)} variables, "
+                        f"limit d <= {GENERAL_CHECK_MAX_D}); add --no-general-check")
+    payload = theorem2_payload(dist.d, dist.p, dist.eta, eps_train, eps_eval, seed=seed, check_general=check_general)
+    path = _write("svm", "theory.svm", payload, dist, [seed], started)
+    _emit(as_json, payload, "" if as_json else _svm_text(payload), path)
+    return path
+
+
+def _svm_text(payload: dict) -> str:
+    lines = [f"Theorem 2 on D(d={payload['d']}, p={payload['p']:g}, eta={payload['eta']:.4g} = "
+             f"{payload['eta_sqrt_d']:.3g}/sqrt(d)); eps_train={payload['eps_train']:.4g}, "
+             f"eps_eval={payload['eps_eval']:.4g}"]
+    rows = []
+    for loss, block in (("hinge", payload), ("logistic", payload["logistic"])):
+        for kind in ("standard", "adversarial"):
+            s = block[kind]
+            rows.append({"model": kind, "loss": loss, "lam": s["lam"], "w1": s["w1"], "v": s["v"],
+                         "norm": s["weight_norm"], "standard": s["standard_acc"], "robust": s["robust_acc"],
+                         "note": "constant rule" if s["constant"] else ("" if s["converged"] else s["message"])})
+    lemmas = [{"lemma": k, "hinge": _fmt(payload["lemmas"][k]["value"]), "holds": payload["lemmas"][k]["holds"],
+               "logistic": _fmt(payload["logistic"]["lemmas"][k]["value"]),
+               "holds ": payload["logistic"]["lemmas"][k]["holds"], "statement": payload["lemmas"][k]["statement"]}
+              for k in sorted(payload["lemmas"])]
+    failed = [k for k, v in payload["assumptions"].items() if not v]
+    lines += [format_table(rows), "", format_table(lemmas), "",
+              f"side condition: {payload['side_condition']['message']}",
+              "theorem hypotheses: " + ("all hold" if not failed else "NOT met: " + ", ".join(failed)),
+              f"logistic loss shows the same pattern: {payload['logistic']['pattern_holds']}"]
+    return "\n".join(lines)
+
+
+def finite_step(dist: FeatureDistribution, ns: list[int], eps_trains: list[float], seeds: list[int],
+                eps_eval: float | None = None, loss: str = "logistic", ridge: float = 1e-3,
+                as_json: bool = False) -> Path:
+    """The finite-sample curve (theory.finite_sample): result file, figure, table of means over seeds."""
+    from tqdm import tqdm
+
+    from tradeoff.theory.finite_sample import finite_sample_curve, finite_sample_payload
+
+    from ..figures.theory_finite import plot_finite_sample
+
+    started = time.perf_counter()
+    _check_sample_bytes(max(ns), dist.d, "--n-max")
+    bar = tqdm(total=len(ns) * len(eps_trains) * len(seeds), desc="finite-sample fits", file=sys.stderr,
+               leave=False)
+    with bar, threadpool_limits(1):
+        rows = finite_sample_curve(dist.d, dist.p, dist.eta, ns, eps_trains, seeds, eps_eval=eps_eval, loss=loss,
+                                   ridge=ridge, on_row=lambda r: bar.update(1))
+    payload = finite_sample_payload(rows, dist.d, dist.p, dist.eta, loss, ridge)
+    path = _write("finite_sample", "theory.finite_sample", payload, dist, seeds, started)
+    fig = plot_finite_sample(
+        rows, figures_dir() / "theory_finite_sample.png", p=dist.p, eps_eval=payload["eps_eval"],
+        title=f"linear rules learned from n samples of D(d={dist.d}, p={dist.p:g}, eta={dist.eta:.3g}); "
+              "exact accuracies",
+    )
+    table = []
+    for eps_train in payload["eps_trains"]:
+        for n in payload["ns"]:
+            sel = [r for r in payload["rows"] if r["n"] == n and r["eps_train"] == eps_train]
+            table.append({"eps_train": eps_train, "n": n,
+                          "standard": sum(r["standard_acc"] for r in sel) / len(sel),
+                          "robust": sum(r["robust_acc"] for r in sel) / len(sel),
+                          "|w_weak|": sum(r["weak_weight_norm"] for r in sel) / len(sel)})
+    text = (f"finite samples on D(d={dist.d}, p={dist.p:g}, eta={dist.eta:.4g}), {loss} loss, ridge {ridge:g}; "
+            f"exact accuracies, robust at eps={payload['eps_eval']:.4g}; mean over {len(seeds)} seed(s)\n"
+            + format_table(table))
+    _emit(as_json, payload, text, path, fig)
+    return path
+
+
+def transfer_step(dist: FeatureDistribution, n_models: int = 5, n_train: int = 1000, n_test: int = 10000,
+                  seed: int = 0, as_json: bool = False) -> Path:
+    """Claim 4, the transfer of the -2 eta y shift across standard models (theory.transfer): result file, table."""
+    from tradeoff.theory.transfer import transfer_study
+
+    started = time.perf_counter()
+    _check_sample_bytes(n_train, dist.d, "--n-train")
+    _check_sample_bytes(n_test, dist.d, "--n-test")
+    with threadpool_limits(1):
+        payload = transfer_study(dist.d, dist.p, dist.eta, n_models=n_models, n_train=n_train, n_test=n_test,
+                                 seed=seed).to_payload()
+    path = _write("transfer", "theory.transfer", payload, dist, [seed], started)
+    f = payload["fooled_fraction"]
+    rows = [{"model": m["model"], "clean_acc": m["clean_acc"], "fooled": m["fooled_fraction"]["estimate"],
+             "low": m["fooled_fraction"]["low"], "high": m["fooled_fraction"]["high"], "exact": m["fooled_exact"]}
+            for m in payload["per_model"]]
+    rows.append({"model": "pooled", "fooled": f["estimate"], "low": f["low"], "high": f["high"]})
+    text = (f"shift x_i -> x_i - 2 eta y (l_inf size {payload['eps']:.4g}) on {n_test} test points of "
+            f"D(d={dist.d}, p={dist.p:g}, eta={dist.eta:.4g}); {n_models} standard models, each trained on "
+            f"{n_train} independent samples\n" + format_table(rows))
+    _emit(as_json, payload, text, path)
+    return path
+
+
+# ----------------------------------------------------------------------------------------------- commands
+def cmd_averaging(args: argparse.Namespace) -> int:
+    dist = distribution(args)
+    averaging_step(dist, _eps(args, dist, args.norm), args.norm, args.mc_samples, args.seed,
+                   args.also_eta_sqrt_d or [], args.json)
     return 0
 
 
-# ------------------------------------------------------------------------------------------------- all
-
-
-def run_all(args: argparse.Namespace) -> int:
-    """averaging, bound, frontier, then reports.cli.theory_svm.ALL_STEPS (if that module exists)."""
-    _resolve(args)
-    for step in (run_averaging, run_bound, run_frontier):
-        step(args)
-    try:
-        svm = importlib.import_module("tradeoff.reports.cli.theory_svm")
-    except ModuleNotFoundError as e:
-        if e.name != "tradeoff.reports.cli.theory_svm":
-            raise
-        return 0
-    for step in getattr(svm, "ALL_STEPS", []):
-        step(args)
+def cmd_bound(args: argparse.Namespace) -> int:
+    dist = distribution(args)
+    bound_step(dist, _eps(args, dist, args.norm), args.norm, args.mc_samples, args.seed, args.json)
     return 0
 
 
+def cmd_frontier(args: argparse.Namespace) -> int:
+    dist = distribution(args)
+    frontier_step(dist, _eps(args, dist, args.norm), args.norm, args.points, args.seed, args.json)
+    return 0
+
+
+def cmd_svm(args: argparse.Namespace) -> int:
+    dist = distribution(args)
+    eps_train = None if args.eps_train is None else args.eps_train.resolve(dist.eta)
+    svm_step(dist, eps_train, _eps(args, dist), args.seed, not args.no_general_check, args.json)
+    return 0
+
+
+def cmd_finite(args: argparse.Namespace) -> int:
+    from tradeoff.theory.finite_sample import log_grid
+
+    dist = distribution(args)
+    if args.n_max < args.n_min:
+        raise UserError(f"--n-max ({args.n_max}) must be >= --n-min ({args.n_min})")
+    if not args.ridge > 0:
+        raise UserError(f"--ridge must be > 0 (got {args.ridge})")
+    finite_step(dist, log_grid(args.n_min, args.n_max, args.per_decade), [r.resolve(dist.eta) for r in args.eps_train],
+                list(range(args.seed, args.seed + args.seeds)), _eps(args, dist), args.loss, args.ridge, args.json)
+    return 0
+
+
+def cmd_transfer(args: argparse.Namespace) -> int:
+    dist = distribution(args)
+    transfer_step(dist, args.n_models, args.n_train, args.n_test, args.seed, args.json)
+    return 0
+
+
+def cmd_all(args: argparse.Namespace) -> int:
+    """Every step at one D(d, p, eta): averaging, bound, frontier at --eps / --norm; Theorem 2 (eta raised to
+    4/sqrt(d) when smaller, with a warning); a quick finite-sample curve (n = 10..1000, eps_train 0, eta, 2 eta, one
+    seed; robust accuracy at --eps for l_inf, else 2 eta); the transfer study at its defaults."""
+    from tradeoff.theory.finite_sample import log_grid
+
+    dist = distribution(args)
+    eps = _eps(args, dist, args.norm)
+    _check_mc(dist, args.mc_samples)
+    _require_theorem1(dist, eps, args.norm)
+    averaging_step(dist, eps, args.norm, args.mc_samples, args.seed, args.also_eta_sqrt_d or [], args.json)
+    bound_step(dist, eps, args.norm, args.mc_samples, args.seed, args.json)
+    frontier_step(dist, eps, args.norm, args.points, args.seed, args.json)
+
+    svm_dist = dist
+    eta_min = THEOREM2_ETA_SQRT_D / math.sqrt(dist.d)
+    if dist.eta < eta_min - 1e-12:
+        warn(f"theory svm: Theorem 2 needs eta >= 4/sqrt(d) = {eta_min:.4g}; using it instead of eta = {dist.eta:.4g}")
+        svm_dist = FeatureDistribution(dist.d, dist.p, eta_min)
+    check_general = dist.d <= GENERAL_CHECK_MAX_D
+    if not check_general:
+        warn(f"theory svm: skipping Lemma D.1's general-w check at d = {dist.d} > {GENERAL_CHECK_MAX_D}")
+    svm_step(svm_dist, seed=args.seed, check_general=check_general, as_json=args.json)
+
+    eta = dist.eta
+    finite_step(dist, log_grid(10, 1000, 2), [0.0, eta, 2 * eta], [args.seed],
+                eps if args.norm == "inf" else None, as_json=args.json)
+    transfer_step(dist, seed=args.seed, as_json=args.json)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------- register
 def register(top: argparse._SubParsersAction) -> None:
-    """Add ``tradeoff theory averaging|bound|frontier|all``."""
-    sub = group(top, "theory", "The theory of D(d, p, eta): closed forms, Theorem 1, frontier, SVM (PAPER.md 2-4)")
-    p = sub.add_parser(
-        "averaging", help="averaging classifier: closed form vs Monte Carlo", description=run_averaging.__doc__
-    )
-    _add_common(p)
-    _add_also_eta(p, default=[])
-    p.set_defaults(func=run_averaging)
-    p = sub.add_parser(
-        "bound", help="Theorem 1's bound for many classifiers and its tight point", description=run_bound.__doc__
-    )
-    _add_common(p, mc_default=20_000)
-    p.set_defaults(func=run_bound)
-    p = sub.add_parser(
-        "frontier",
-        help="exact trade-off frontier and best linear rules; draws the figure",
-        description=run_frontier.__doc__,
-    )
-    _add_common(p)
-    p.add_argument("--points", type=int, default=61, help="number of delta values (default 61)")
-    p.set_defaults(func=run_frontier)
-    p = sub.add_parser("all", help="averaging, bound, frontier and the SVM steps", description=run_all.__doc__)
-    _add_common(p, mc_default=20_000)
-    p.add_argument("--points", type=int, default=61, help="number of delta values for the frontier (default 61)")
-    _add_also_eta(p, default=[3.0, 4.0])
-    p.set_defaults(func=run_all)
+    """Add ``tradeoff theory averaging|bound|frontier|svm|finite|transfer|all``."""
+    sub = group(top, "theory", "the paper's theory on D(d, p, eta), computed exactly: closed forms, Theorem 1, the "
+                               "frontier, Theorem 2, finite samples, transfer (docs/paper.md §§2-4)")
+
+    def command(name: str, help: str, description: str, func) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=description)
+        add_distribution_options(p)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("averaging", "averaging classifier: closed form vs Monte Carlo",
+                "The averaging classifier sign(sum x_i): closed forms Phi(eta sqrt(d)) and Phi((eta - eps) sqrt(d)) "
+                "against Monte Carlo; --also-eta-sqrt-d adds settings (each at Theorem 1's radius), so that '> 99% "
+                "standard, < 1% robust once eta sqrt(d) >= 3' is checked too. Writes "
+                "<build>/results/theory/averaging.json and figures/theory_averaging.png.", cmd_averaging)
+    _add_eps(p), _add_norm(p), _add_mc(p, 100_000), _add_seed(p), _add_also_eta(p, default=[])
+
+    p = command("bound", "Theorem 1's bound for many classifiers and its tight point",
+                "Theorem 1: robust <= p/(1-p) * delta for exact linear rules and Monte Carlo non-linear ones, and "
+                "its tight point delta = 1 - p. Writes <build>/results/theory/bound.json.", cmd_bound)
+    _add_eps(p), _add_norm(p), _add_mc(p, 20_000), _add_seed(p)
+
+    p = command("frontier", "exact trade-off frontier and best linear rules; draws the figure",
+                "The trade-off frontier at eps: Theorem 1's line, its cap, mixtures, the best linear rules. Writes "
+                "<build>/results/theory/frontier.json and figures/theory_frontier.png.", cmd_frontier)
+    _add_eps(p), _add_norm(p), _add_points(p), _add_seed(p)
+
+    p = command("svm", "Theorem 2: population SVM and logistic minimisers, Lemmas D.1-D.5",
+                "Theorem 2: the population soft-margin SVM on D, standard and l_inf-adversarial, with lambda tuned "
+                "so ||w*||_2 = 1; Lemmas D.1-D.5, the side condition eps_train < 2p - 1, and the same study with "
+                "logistic loss. Writes <build>/results/theory/svm.json.", cmd_svm)
+    p.add_argument("--eps-train", type=Radius, default=None, metavar="EPS",
+                   help="adversarial training radius: a number or a multiple of eta such as 2eta (default 2eta)")
+    _add_eps(p, "evaluation radius", with_norm=False)
+    _add_seed(p, "seed of the random start of the general-w (Lemma D.1) check")
+    p.add_argument("--no-general-check", action="store_true", help="skip the general-w minimisation of Lemma D.1")
+
+    p = command("finite", "finite-sample curve: standard/robust accuracy of learned rules against n",
+                "Finite samples (beyond the paper): standard and l_inf-adversarially trained linear rules learned "
+                "from n samples of D, with exact standard and robust accuracy against n. Writes "
+                "<build>/results/theory/finite_sample.json and figures/theory_finite_sample.png.", cmd_finite)
+    p.add_argument("--eps-train", type=radius_list, default="0,eta,2eta", metavar="LIST",
+                   help="training radii, comma-separated (default 0,eta,2eta)")
+    _add_eps(p, "evaluation radius", with_norm=False)
+    p.add_argument("--n-min", type=_count(1), default=10, help="smallest training set (default 10)")
+    p.add_argument("--n-max", type=_count(1), default=3000, help="largest training set (default 3000)")
+    p.add_argument("--per-decade", type=_count(1), default=2, help="sizes per factor 10 (default 2)")
+    p.add_argument("--seeds", type=_count(1), default=3, help="number of seeds (default 3)")
+    _add_seed(p, "first seed")
+    p.add_argument("--loss", choices=("logistic", "squared_hinge"), default="logistic",
+                   help="training loss (default logistic)")
+    p.add_argument("--ridge", type=_finite, default=1e-3, help="ridge on w and b, > 0 (default 1e-3)")
+
+    p = command("transfer", "claim 4: the -2 eta y shift fools independently trained standard models",
+                "Claim 4: the fixed shift x_i -> x_i - 2 eta y of every weak feature fools standard linear models "
+                "trained on independent samples. Writes <build>/results/theory/transfer.json.", cmd_transfer)
+    p.add_argument("--n-models", type=_count(1), default=5, help="independently trained models (default 5)")
+    p.add_argument("--n-train", type=_count(1), default=1000, help="training samples per model (default 1000)")
+    p.add_argument("--n-test", type=_count(1), default=10000, help="test points (default 10000)")
+    _add_seed(p)
+
+    p = command("all", "every theory step: averaging, bound, frontier, svm, finite, transfer", cmd_all.__doc__,
+                cmd_all)
+    _add_eps(p), _add_norm(p), _add_mc(p, 20_000), _add_seed(p), _add_points(p)
+    _add_also_eta(p, default=[2.0, 3.0])

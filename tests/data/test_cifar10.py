@@ -1,6 +1,5 @@
 import os
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,14 +144,14 @@ def test_cache_reused_and_invalidated(tmp_path, monkeypatch):
     assert x3[5].max() == 0 and not np.array_equal(x3, parts["test"][0])
 
 
-REAL = Path("/work/shared/data/cifar10-jpeg")
-
-
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_real_cifar10_jpeg(monkeypatch):
-    if not (REAL / "train").is_dir():
-        pytest.skip(f"{REAL} absent (the real CIFAR-10 JPEG copy)")
+    from tradeoff.data.paths import dataset_root
+
+    REAL = dataset_root("cifar10")
+    if REAL is None or not (REAL / "train").is_dir():
+        pytest.skip("set $TRADEOFF_CIFAR10_ROOT to the real CIFAR-10 JPEG copy (a folder with train/ and test/)")
     monkeypatch.delenv("TRADEOFF_DATA")  # use (and fill) the real cache, so decoding happens once
     x, y = c10.load_cifar10("train", REAL, progress=False)
     assert x.shape == (50000, 3, 32, 32)

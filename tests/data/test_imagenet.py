@@ -1,4 +1,3 @@
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,13 +114,13 @@ def test_missing_folders(tmp_path):
         rin.RestrictedImageNet(tmp_path / "x", "val")
 
 
-SAMPLE = Path("/work/shared/data/imagenet-sample")
-
-
 @pytest.mark.realdata
 def test_real_sample_counts_and_decoding():
-    if not (SAMPLE / "val").is_dir():
-        pytest.skip(f"{SAMPLE} absent (the Restricted ImageNet sample)")
+    from tradeoff.data.paths import dataset_root
+
+    SAMPLE = dataset_root("restricted_imagenet")
+    if SAMPLE is None or not (SAMPLE / "val").is_dir():
+        pytest.skip("set $TRADEOFF_IMAGENET_ROOT to the Restricted ImageNet sample (a folder with val/)")
     ds = rin.RestrictedImageNet(SAMPLE, "val")
     expected = {
         "dog": 118,

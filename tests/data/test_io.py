@@ -60,3 +60,14 @@ def test_git_commit_falls_back_to_environment(tmp_path, monkeypatch):
 
     monkeypatch.setenv("TRADEOFF_GIT_COMMIT", "abc123")
     assert git_commit(tmp_path) == "abc123"  # tmp_path is no git checkout
+
+
+def test_dataset_roots_come_from_the_environment(tmp_path, monkeypatch):
+    from tradeoff.data.paths import dataset_root
+
+    monkeypatch.delenv("TRADEOFF_IMAGENET_ROOT", raising=False)
+    assert dataset_root("restricted_imagenet") is None
+    monkeypatch.setenv("TRADEOFF_CIFAR10_ROOT", str(tmp_path))
+    assert dataset_root("cifar10") == tmp_path
+    with pytest.raises(ValueError, match="mnist"):
+        dataset_root("mnist")

@@ -1,5 +1,6 @@
-"""One run on 2 processes (torchrun, gloo on CPU) ends with identical weights on both ranks, equal (up to float
-rounding of the gradient all-reduce) to the same run on one process with the same global batch."""
+"""One run on 2 processes (torchrun running ``tradeoff deep train``, gloo on CPU) ends with identical weights on both
+ranks, equal (up to float rounding of the gradient all-reduce) to the same run on one process with the same global
+batch."""
 
 import os
 import subprocess
@@ -48,7 +49,8 @@ def test_two_process_gloo_run_matches_single_process(tmp_path):
     cfg_path = save_config(cfg, tmp_path / "ddp.toml")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TRADEOFF_BUILD": str(tmp_path / "b")}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "tradeoff.deep.distributed", str(cfg_path), "--run-dir", str(tmp_path / "ddp")]
+           "-m", "tradeoff.reports", "deep", "train", str(cfg_path), "--run-dir", str(tmp_path / "ddp"),
+           "--no-progress"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
 

@@ -79,3 +79,21 @@ def test_standard_accuracy_on_the_whole_test_set_and_pgd_on_the_subset(monkeypat
     assert out["standard_acc"] == pytest.approx(1 - 120 / n_full)
     off = engine.evaluate(dataclasses.replace(run, evaluation=ev), None)
     assert off["standard_acc"] == 1.0 and off["n_test_standard"] == n_sub
+
+
+def test_engine_data_roots_default_to_the_environment(tmp_path, monkeypatch):
+    from tradeoff.deep.experiments.engine import TorchEngine
+
+    monkeypatch.delenv("TRADEOFF_CIFAR10_ROOT", raising=False)
+    monkeypatch.setenv("TRADEOFF_IMAGENET_ROOT", str(tmp_path))
+    engine = TorchEngine()
+    assert engine.root("cifar10") is None and engine.root("rin") == str(tmp_path) and engine.root("mnist") is None
+    assert TorchEngine(data_roots={"rin": "elsewhere"}).root("rin") == "elsewhere"
+
+
+def test_restricted_imagenet_without_a_folder_names_both_fixes(monkeypatch):
+    from tradeoff.deep.datasets import open_dataset
+
+    monkeypatch.delenv("TRADEOFF_IMAGENET_ROOT", raising=False)
+    with pytest.raises(ValueError, match=r"data_root.*\$TRADEOFF_IMAGENET_ROOT"):
+        open_dataset("restricted_imagenet", "val")

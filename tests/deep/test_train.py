@@ -233,16 +233,20 @@ def test_evaluate_model_robust_never_exceeds_standard():
     assert trainer.model.training and trainer.model.net.training and not trainer.model.net.conv1.training
 
 
-IMAGENET_SAMPLE = "/work/shared/data/imagenet-sample"
+def _imagenet_sample() -> str:
+    """The Restricted ImageNet sample named by $TRADEOFF_IMAGENET_ROOT, or skip."""
+    from tradeoff.data.paths import dataset_root
+
+    root = dataset_root("restricted_imagenet")
+    if root is None or not (root / "val").is_dir():
+        pytest.skip("set $TRADEOFF_IMAGENET_ROOT to the Restricted ImageNet sample (a folder with val/)")
+    return str(root)
 
 
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_restricted_imagenet_sample_trains_from_disk():
-    import os
-
-    if not os.path.isdir(os.path.join(IMAGENET_SAMPLE, "val")):
-        pytest.skip(f"Restricted ImageNet sample not found at {IMAGENET_SAMPLE}")
+    IMAGENET_SAMPLE = _imagenet_sample()
     cfg = TrainConfig(name="rin", dataset="restricted_imagenet", data_root=IMAGENET_SAMPLE, n_train=18,
                       model="resnet50", width=4, epochs=1, batch_size=9, optimizer="sgd", lr=0.01, device="cpu",
                       eval=EvalConfig(n_epoch=9, n_final=9), progress=False)

@@ -56,3 +56,13 @@ def test_errors_are_one_line_exit_2_and_tracebacks_need_tradeoff_debug(monkeypat
         monkeypatch.setenv("TRADEOFF_DEBUG", "1")
         with pytest.raises(kind):
             cli.main([])
+@pytest.mark.parametrize("argv, option", [
+    (["theory", "averaging", "--d", "ten"], "--d"),
+    (["deep", "eval", "RUN", "--eps", "0.1", "--steps", "many"], "--steps"),
+    (["theory", "finite", "--loss", "hinge"], "--loss"),
+])
+def test_a_bad_option_value_of_any_command_is_one_line_exit_2(argv, option, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradeoff: error: tradeoff ") and option in err and err.count("\n") == 1
+    assert "--help" in err

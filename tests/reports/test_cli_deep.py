@@ -114,7 +114,7 @@ def test_train_epochs_override_zero_is_refused(tmp_path, config_file, capsys):
 
 def test_eval_scale_ranks_a_full_sanity_check_above_a_quick_one():
     from tradeoff.reports.cli.deep import _eval_scale
-    from tradeoff.reports.report import scale_rank
+    from tradeoff.reports.result_index import scale_rank
 
     assert scale_rank(_eval_scale(10_000, torch.device("cpu"))) > scale_rank(_eval_scale(500, torch.device("cpu")))
 
@@ -140,16 +140,17 @@ def test_attack_defaults_to_the_runs_norm_and_is_reproducible(tmp_path, capsys):
 @pytest.mark.realdata
 def test_eval_points_of_a_disk_dataset_run_are_its_held_out_split(tmp_path):
     """On the val-only Restricted ImageNet sample a run trains on 80% of val: eval/attack must use the other 20%."""
-    import os
 
+    from tradeoff.data.paths import dataset_root
     from tradeoff.deep.datasets import dataset_spec
     from tradeoff.deep.models import build_model
     from tradeoff.deep.train import disk_datasets, materialise
     from tradeoff.reports.cli.deep import _test_points
 
-    root = "/work/shared/data/imagenet-sample"
-    if not os.path.isdir(os.path.join(root, "val")):
-        pytest.skip(f"Restricted ImageNet sample not found at {root}")
+    root = dataset_root("restricted_imagenet")
+    if root is None or not (root / "val").is_dir():
+        pytest.skip("set $TRADEOFF_IMAGENET_ROOT to the Restricted ImageNet sample (a folder with val/)")
+    root = str(root)
     cfg = tiny_config(name="rin", dataset="restricted_imagenet", data_root=root, model="resnet50", width=2)
     run = tmp_path / "run"
     run.mkdir()

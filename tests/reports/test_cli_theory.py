@@ -1,7 +1,5 @@
 import json
 import math
-import sys
-import types
 
 import pytest
 
@@ -23,7 +21,7 @@ def run_json(capsys, argv):
 
 
 def test_averaging_done_when_values(build, capsys):
-    pl = run_json(capsys, ["theory", "averaging", "--mc-samples", "20000"])
+    pl = run_json(capsys, ["theory", "averaging", "--mc-samples", "20000", "--eta-sqrt-d", "2"])
     assert pl["d"] == 1000 and pl["eta"] == pytest.approx(2 / math.sqrt(1000))
     assert pl["standard_closed"] == pytest.approx(0.97725, abs=1e-4)
     assert pl["robust_closed"] == pytest.approx(0.02275, abs=1e-4)
@@ -67,7 +65,7 @@ def test_averaging_table_and_options(build, capsys):
 
 
 def test_bound_all_hold_and_tight(build, capsys):
-    assert main(["theory", "bound", "--d", "50", "--mc-samples", "3000"]) == 0
+    assert main(["theory", "bound", "--d", "50", "--eta-sqrt-d", "2", "--mc-samples", "3000"]) == 0
     out = capsys.readouterr().out
     assert "all hold: yes" in out and "Bayes rule" in out
     pl = read_result(build / "results" / "theory" / "bound.json")["payload"]
@@ -78,7 +76,7 @@ def test_bound_all_hold_and_tight(build, capsys):
 
 
 def test_frontier_writes_file_and_figure(build, capsys):
-    pl = run_json(capsys, ["theory", "frontier", "--d", "200", "--points", "21"])
+    pl = run_json(capsys, ["theory", "frontier", "--d", "200", "--eta-sqrt-d", "2", "--points", "21"])
     assert len(pl["delta"]) >= 21 and None not in pl["exact"] and None not in pl["linear"]
     assert all(e <= t + 1e-9 for e, t in zip(pl["exact"], pl["theorem1"]))
     assert all(li <= e + 1e-9 for li, e in zip(pl["linear"], pl["exact"]))
@@ -88,17 +86,46 @@ def test_frontier_writes_file_and_figure(build, capsys):
 
 
 def test_all_runs_every_step_and_the_svm_steps(build, capsys, monkeypatch):
-    seen = []
-    fake = types.ModuleType("tradeoff.reports.cli.theory_svm")
-    fake.register = lambda top: None
-    fake.ALL_STEPS = [lambda args: seen.append((args.d, args.p, args.eta, args.seed, args.mc_samples, args.json))]
-    monkeypatch.setitem(sys.modules, "tradeoff.reports.cli.theory_svm", fake)
+    from tradeoff.reports.cli import theory
+
+    seen = {}
+
+    def recorder(name):
+        def step(dist, *args, **kwargs):
+            seen[name] = (dist.d, dist.p, dist.eta, args, kwargs)
+
+        return step
+
+    for name in ("svm_step", "finite_step", "transfer_step"):
+        monkeypatch.setattr(theory, name, recorder(name))
     assert main(["theory", "all", "--d", "40", "--mc-samples", "500", "--seed", "3", "--points", "11"]) == 0
     out = capsys.readouterr().out
     assert "Averaging classifier" in out and "Theorem 1" in out and "Trade-off frontier" in out
-    assert seen == [(40, 0.95, pytest.approx(2 / math.sqrt(40)), 3, 500, False)]
+    eta = 4 / math.sqrt(40)  # the one default of every theory command
+    assert seen["svm_step"] == (40, 0.95, pytest.approx(eta), (), {"seed": 3, "check_general": True, "as_json": False})
+    d, p, got_eta, args, kwargs = seen["finite_step"]
+    assert (d, p, got_eta) == (40, 0.95, pytest.approx(eta)) and args[1] == pytest.approx([0, eta, 2 * eta])
+    assert args[2] == [3] and args[3] == pytest.approx(2 * eta) and kwargs == {"as_json": False}
+    assert seen["transfer_step"] == (40, 0.95, pytest.approx(eta), (), {"seed": 3, "as_json": False})
     for name in ("averaging", "bound", "frontier"):
         assert (build / "results" / "theory" / f"{name}.json").exists()
+    averaging = read_result(build / "results" / "theory" / "averaging.json")["payload"]
+    assert [r["eta_sqrt_d"] for r in averaging["rows"]] == pytest.approx([4.0, 2.0, 3.0])
+
+
+def test_one_default_eta_for_every_theory_command(build, capsys):
+    """eta = 4/sqrt(d) unless --eta or --eta-sqrt-d is given, and --help says so."""
+    for argv, name in ((["averaging", "--mc-samples", "0"], "averaging"), (["bound", "--mc-samples", "0"], "bound"),
+                       (["frontier", "--points", "5"], "frontier"), (["svm", "--no-general-check"], "svm"),
+                       (["transfer", "--n-models", "1", "--n-train", "50", "--n-test", "50"], "transfer")):
+        assert main(["theory", *argv, "--d", "64"]) == 0
+        assert read_result(build / "results" / "theory" / f"{name}.json")["payload"]["eta"] == pytest.approx(0.5)
+    assert main(["theory", "averaging", "--d", "64", "--eta", "0.25", "--mc-samples", "0"]) == 0
+    assert read_result(build / "results" / "theory" / "averaging.json")["payload"]["eta"] == 0.25
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["theory", "finite", "--help"])
+    assert "default 4/sqrt(d) for every theory command" in " ".join(capsys.readouterr().out.split())
 
 
 def test_l2_default_eps_is_theorem1_radius(build, capsys):
@@ -148,7 +175,7 @@ def test_frontier_figure_puts_sign_x1_where_it_is(build, capsys):
     # d = 1, eta = 2: the default eps = 2 eta = 4 >= 1 erases x_1, so sign(x_1) has robust accuracy 0, not p
     from tradeoff.reports.figures.theory_frontier import tight_point_xy
 
-    assert main(["theory", "frontier", "--d", "1", "--points", "5"]) == 0
+    assert main(["theory", "frontier", "--d", "1", "--eta-sqrt-d", "2", "--points", "5"]) == 0
     capsys.readouterr()
     payload = read_result(build / "results" / "theory" / "frontier.json")["payload"]
     assert tight_point_xy(payload) == (pytest.approx(0.95), 0.0)
@@ -156,7 +183,8 @@ def test_frontier_figure_puts_sign_x1_where_it_is(build, capsys):
 
 
 def test_averaging_extra_settings_check_the_99_percent_statement(build, capsys):
-    out = run_json(capsys, ["theory", "averaging", "--d", "400", "--mc-samples", "4000", "--also-eta-sqrt-d", "3"])
+    out = run_json(capsys, ["theory", "averaging", "--d", "400", "--eta-sqrt-d", "2", "--mc-samples", "4000",
+                              "--also-eta-sqrt-d", "3"])
     rows = out["rows"]
     assert [round(r["eta_sqrt_d"], 9) for r in rows] == [2.0, 3.0]
     extra = rows[1]
@@ -170,8 +198,7 @@ def test_averaging_extra_settings_check_the_99_percent_statement(build, capsys):
     assert main(["theory", "averaging", "--also-eta-sqrt-d", "nan"]) == 2
 
 
-@pytest.mark.parametrize("command", ["bound", "frontier"])
-@pytest.mark.parametrize("mc", [[], ["--mc-samples", "0"]])
+@pytest.mark.parametrize("command, mc", [("bound", []), ("bound", ["--mc-samples", "0"]), ("frontier", [])])
 def test_a_d_too_large_for_memory_is_one_line_exit_2(build, command, mc, capsys):
     """Issue 10: --d 10^12 was a numpy MemoryError traceback once Monte Carlo was off."""
     assert main(["theory", command, "--d", "1000000000000", *mc]) == 2
@@ -183,5 +210,5 @@ def test_a_d_too_large_for_memory_is_one_line_exit_2(build, command, mc, capsys)
 
 
 def test_averaging_works_at_a_d_no_vector_fits(build, capsys):
-    pl = run_json(capsys, ["theory", "averaging", "--d", "1000000000000", "--mc-samples", "0"])
+    pl = run_json(capsys, ["theory", "averaging", "--d", "1000000000000", "--eta-sqrt-d", "2", "--mc-samples", "0"])
     assert pl["standard_closed"] == pytest.approx(0.97725, abs=1e-4)

@@ -1,6 +1,5 @@
-"""`tradeoff theory svm|finite|transfer` and the steps of `tradeoff theory all`."""
+"""`tradeoff theory svm|finite|transfer` and what `tradeoff theory all` does with them."""
 
-import argparse
 import json
 
 import pytest
@@ -8,7 +7,6 @@ from threadpoolctl import threadpool_limits
 
 from tradeoff.data.io import read_result
 from tradeoff.reports.cli import main
-from tradeoff.reports.cli.theory_svm import ALL_STEPS
 
 
 @pytest.fixture(autouse=True)
@@ -94,11 +92,10 @@ def test_bad_input_is_one_line_error(build, capsys, argv, word):
     assert len(err.splitlines()) == 1 and word in err and err.startswith("tradeoff: error:")
 
 
-def test_all_steps_run_with_minimal_namespace(build, capsys):
-    # the namespace of `tradeoff theory all` (theory-core): eta defaults to 2/sqrt(d), eps to 2 eta
-    ns = argparse.Namespace(d=100, p=0.95, eta=2 / 10, eps=0.4, norm="inf", seed=0, mc_samples=1000, json=False)
-    for step in ALL_STEPS:
-        assert step(ns) is None
+def test_all_runs_svm_finite_transfer_at_its_settings(build, capsys):
+    # `theory all` with eta = 2/sqrt(d) (below Theorem 2's 4/sqrt(d)) and eps = 2 eta
+    assert main(["theory", "all", "--d", "100", "--eta-sqrt-d", "2", "--eps", "0.4", "--mc-samples", "1000",
+                 "--points", "5", "--also-eta-sqrt-d"]) == 0
     captured = capsys.readouterr()
     assert "Theorem 2 needs eta >= 4/sqrt(d)" in captured.err  # eta = 2/sqrt(d) < 4/sqrt(d) is raised, with a warning
     svm = read_result(build / "results" / "theory" / "svm.json")["payload"]

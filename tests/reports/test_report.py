@@ -11,7 +11,8 @@ import pytest
 from tests.reports import fixtures as fx
 from tradeoff.reports import claims as C
 from tradeoff.reports.cli import main
-from tradeoff.reports.report import ResultIndex, build_report, classify_figure, collect_results, scale_rank
+from tradeoff.reports.report import build_report, classify_figure
+from tradeoff.reports.result_index import ResultIndex, collect_results, scale_rank
 
 
 def build(tmp_path: Path, results: Path, figures: Path | None = None):
@@ -310,11 +311,11 @@ def test_reproducibility_block_and_defaults(tmp_path):
 
 
 def test_cli_report_writes_both_files(tmp_path, capsys, monkeypatch):
-    from tradeoff.reports import report as report_mod
+    from tradeoff.reports import result_index
 
     monkeypatch.chdir(tmp_path)
     # the committed results ship with the package; point them at an absent folder to test the report's note
-    monkeypatch.setattr(report_mod, "COMMITTED_RESULTS", tmp_path / "reports" / "results")
+    monkeypatch.setattr(result_index, "COMMITTED_RESULTS", tmp_path / "reports" / "results")
     build_dir = tmp_path / "b"
     fx.write_all(build_dir / "results")
     fx.tiny_png(build_dir / "figures" / "fig6_mnist.png")

@@ -8,7 +8,8 @@ from scipy import integrate
 from threadpoolctl import threadpool_limits
 
 from tradeoff.theory import svm
-from tradeoff.theory.logistic import expected_logistic, logistic_study
+from tradeoff.theory.logistic import logistic_study
+from tradeoff.theory.losses import expected_logistic
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +78,19 @@ def test_pattern_check_fails_for_weak_adversarial_training():
     study, pattern = logistic_study(d, 0.95, eta, eps_train=0.5 * eta, check_general=False)
     assert study.adversarial.weak_weight_norm > 0.1
     assert not pattern.adversarial_zero_weak and not pattern.pattern_holds
+
+
+def test_losses_are_passed_as_functions_and_recorded_by_name():
+    from tradeoff.theory.losses import LOSSES, expected_hinge, loss_name
+
+    assert LOSSES == {"hinge": expected_hinge, "logistic": expected_logistic}
+    assert [loss_name(f) for f in LOSSES.values()] == ["hinge", "logistic"]
+
+    def expected_my_hinge(mu, sigma):  # the same loss under another name: the study runs on the function given
+        return expected_hinge(mu, sigma)
+
+    assert loss_name(expected_my_hinge) == "my_hinge"
+    mine = svm.theorem2_study(50, 0.9, 0.5, loss=expected_my_hinge, check_general=False)
+    hinge = svm.theorem2_study(50, 0.9, 0.5, check_general=False)
+    assert mine.loss == mine.standard.loss == "my_hinge" and hinge.loss == "hinge"
+    assert mine.standard.w1 == hinge.standard.w1 and mine.adversarial.v == hinge.adversarial.v

@@ -10,6 +10,7 @@ from threadpoolctl import threadpool_limits
 from tradeoff.theory import svm
 from tradeoff.theory.accuracy import linear_accuracy
 from tradeoff.theory.distribution import FeatureDistribution
+from tradeoff.theory.losses import expected_hinge
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +27,7 @@ def _quad_hinge(mu, sigma):
 
 @pytest.mark.parametrize("mu,sigma", [(0.3, 0.7), (2.5, 0.4), (-1.0, 2.0), (1.0, 1e-3), (0.99, 3.0)])
 def test_expected_hinge_matches_numerical_integration(mu, sigma):
-    value, _, _ = svm.expected_hinge(mu, sigma)
+    value, _, _ = expected_hinge(mu, sigma)
     assert value == pytest.approx(_quad_hinge(mu, sigma), rel=1e-8, abs=1e-12)
 
 
@@ -34,22 +35,22 @@ def test_expected_hinge_matches_monte_carlo():
     rng = np.random.default_rng(1)
     m = 0.4 + 0.8 * rng.standard_normal(2_000_000)
     mc = np.maximum(0.0, 1.0 - m)
-    value, _, _ = svm.expected_hinge(0.4, 0.8)
+    value, _, _ = expected_hinge(0.4, 0.8)
     assert abs(value - mc.mean()) < 4 * mc.std() / math.sqrt(m.size)
 
 
 def test_expected_hinge_derivatives_and_sigma_zero_limit():
     mu, sigma, h = np.array([0.2, 1.7, -0.5]), np.array([0.6, 0.3, 1.4]), 1e-6
-    value, d_mu, d_sig = svm.expected_hinge(mu, sigma)
-    fd_mu = (svm.expected_hinge(mu + h, sigma)[0] - svm.expected_hinge(mu - h, sigma)[0]) / (2 * h)
-    fd_sig = (svm.expected_hinge(mu, sigma + h)[0] - svm.expected_hinge(mu, sigma - h)[0]) / (2 * h)
+    value, d_mu, d_sig = expected_hinge(mu, sigma)
+    fd_mu = (expected_hinge(mu + h, sigma)[0] - expected_hinge(mu - h, sigma)[0]) / (2 * h)
+    fd_sig = (expected_hinge(mu, sigma + h)[0] - expected_hinge(mu, sigma - h)[0]) / (2 * h)
     np.testing.assert_allclose(d_mu, fd_mu, atol=1e-8)
     np.testing.assert_allclose(d_sig * sigma, fd_sig, atol=1e-8)
-    v0, dm0, ds0 = svm.expected_hinge(np.array([0.5, 1.5]), 0.0)
+    v0, dm0, ds0 = expected_hinge(np.array([0.5, 1.5]), 0.0)
     np.testing.assert_allclose(v0, [0.5, 0.0])
     np.testing.assert_allclose(dm0, [-1.0, 0.0])
     np.testing.assert_allclose(ds0, 0.0)
-    np.testing.assert_allclose(svm.expected_hinge(0.5, 1e-9)[0], 0.5, atol=1e-12)
+    np.testing.assert_allclose(expected_hinge(0.5, 1e-9)[0], 0.5, atol=1e-12)
 
 
 @pytest.mark.parametrize("eps", [0.0, 0.15])

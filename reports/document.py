@@ -1,0 +1,101 @@
+"""The report's document model: blocks (headings, paragraphs, bullets, tables, images) of inline parts (text, links,
+code, bold). The builder (reports.report) produces a :class:`Document`; reports.render_markdown and
+reports.render_html turn it into text. Nothing here knows about results or claims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Link:
+    """An in-page link to ``#anchor``."""
+
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """Inline code (file names, kinds, keys)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Strong:
+    """Bold text."""
+
+    text: str
+
+
+Inline = str | Link | Code | Strong
+Text = tuple  # of Inline
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section heading; ``anchor`` becomes its id."""
+
+    level: int
+    text: str
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of inline parts."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """A bullet list; each item is a tuple of inline parts."""
+
+    items: tuple  # of Text
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: header strings, rows of cells (tuples of inline parts), optional caption."""
+
+    headers: tuple  # of str
+    rows: tuple  # of tuple of Text
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Image:
+    """A figure: the PNG file, its path relative to the report, caption and anchor."""
+
+    path: Path
+    rel: str
+    caption: str
+    anchor: str
+
+
+Block = Heading | Paragraph | Bullets | Table | Image
+
+
+@dataclass(frozen=True)
+class Document:
+    """The report as a list of blocks, rendered by reports.render_markdown and reports.render_html."""
+
+    title: str
+    blocks: tuple
+
+
+def text(s: Any) -> Text:
+    """Split ``s`` on backticks: "see `a.json` now" -> ("see ", Code("a.json"), " now")."""
+    s = "" if s is None else str(s)
+    parts = s.split("`")
+    out: list[Inline] = []
+    for i, part in enumerate(parts):
+        if not part:
+            continue
+        out.append(Code(part) if i % 2 == 1 and i < len(parts) - 1 else part)
+    return tuple(out)
