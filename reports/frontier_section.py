@@ -1,11 +1,13 @@
 """The report section "The trade-off frontier everywhere" from the ``data.limit``, ``linear.frontier`` and
 ``theory.gaussian_model`` payloads (reports/RESULTS.md) and the figures ``frontier_mnist.png`` and
-``theory_gaussian_model.png``. Returns report blocks (reports.report's Heading, Paragraph, Table, Image); every
+``theory_gaussian_model.png``. Returns report blocks (reports.document's Heading, Paragraph, Table, Image); every
 sentence with a number is computed from the payloads."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from .document import Heading, Image, Paragraph, Table, text
 
 ANCHOR = "frontier-everywhere"
 
@@ -32,8 +34,6 @@ def frontier_section(limit: dict | None, linear: dict | None, gaussian: dict | N
                      figures: list[tuple[Path, str]] = ()) -> list:
     """Blocks of the section. ``figures``: ``(png path, path relative to the report)`` pairs to show (those that
     exist). Empty list when none of the payloads is there."""
-    from .report import Heading, Image, Paragraph, Table, text
-
     if not (limit or linear or gaussian):
         return []
     blocks: list = [Heading(2, "Beyond the paper: the trade-off frontier everywhere", ANCHOR)]

@@ -23,6 +23,7 @@ from . import claims as claims_mod
 from . import result_index
 from .defaults import RECONSTRUCTED, reconstructed_defaults
 from .document import Block, Bullets, Code, Document, Heading, Image, Inline, Link, Paragraph, Strong, Table, Text, text
+from .frontier_section import frontier_section
 from .render_html import render_html
 from .render_markdown import render_markdown
 from .result_index import Collection, ResultFile, ResultIndex, collect_results
@@ -203,6 +204,26 @@ def _claim_section(cr: ClaimResult) -> list[Block]:
     return blocks
 
 
+FRONTIER_KINDS = ("data.limit", "linear.frontier", "theory.gaussian_model")
+
+
+def _frontier_files(index: ResultIndex) -> tuple[ResultFile | None, ResultFile | None, ResultFile | None]:
+    """The ``data.limit`` (MNIST in ℓ∞ preferred), ``linear.frontier`` and ``theory.gaussian_model`` files shown."""
+    limits = index.all("data.limit")
+    limit = next((r for r in limits if r.payload.get("dataset") == "mnist" and r.payload.get("norm") == "inf"),
+                 limits[0] if limits else None)
+    return limit, index.best("linear.frontier"), index.best("theory.gaussian_model")
+
+
+def _frontier_section(index: ResultIndex, figures: list[FigureFile], out_dir: Path) -> list[Block]:
+    """"Beyond the paper": the data's own limit and frontier, the linear frontier and Schmidt et al.'s model."""
+    limit, linear, gaussian = _frontier_files(index)
+    shown = [(f.path, Path(os.path.relpath(f.path.resolve(), out_dir.resolve())).as_posix())
+             for f in figures if f.path.stem in ("frontier_mnist", "theory_gaussian_model")]
+    return frontier_section(limit.payload if limit else None, linear.payload if linear else None,
+                            gaussian.payload if gaussian else None, shown)
+
+
 def _figures_section(figures: list[FigureFile], out_dir: Path) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Figures", "figures")]
     present = {f.number for f in figures if f.group == "paper"}
@@ -296,7 +317,8 @@ def _group_keys(r: ResultFile) -> set:
 
 
 def _files_section(collection: Collection, used: set[str], index: ResultIndex) -> list[Block]:
-    read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {"theory.finite_sample", "deep.benchmark"}
+    read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {"theory.finite_sample", "deep.benchmark"} \
+        | set(FRONTIER_KINDS)
     rows = []
     for r in collection.results:
         if r.path in used:
@@ -335,6 +357,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
         results = evaluate_claims(index, figures)
     used = {e.path for cr in results for e in cr.outcome.evidence}
     used |= {r.path for r in index.all("deep.benchmark")}  # every benchmark is shown
+    used |= {r.path for r in _frontier_files(index) if r is not None}  # the frontier section's files
     counts = {v: sum(cr.outcome.verdict == v for cr in results) for v in claims_mod.VERDICTS}
     newest = max((r.created for r in collection.results), default="")
     intro = (f"Each claim of the paper (Tsipras et al., ICLR 2019, 'Robustness May Be at Odds with Accuracy') set "
@@ -348,6 +371,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
     blocks.append(Heading(2, "Claims", "claims"))
     for cr in results:
         blocks += _claim_section(cr)
+    blocks += _frontier_section(index, figures, out_dir)
     blocks += _figures_section(figures, out_dir)
     blocks += _reproducibility_section(collection, used, index)
     blocks += _defaults_section()

@@ -100,3 +100,20 @@ def test_report_section_from_result_files(tmp_path, monkeypatch, capsys):
     best = max(m["robust_acc"] for m in linear["models"])
     assert f"{best:.4f}" in md and "frontier_mnist.png" in md and "best robust accuracy" in md
     assert frontier_section(None, None) == []
+
+
+def test_tradeoff_report_shows_the_frontier_section(tmp_path, monkeypatch, capsys):
+    from tradeoff.reports import result_index
+
+    monkeypatch.setattr(fig5, "load_binary_mnist", _fake_loader)
+    monkeypatch.setattr(pairs, "load_pair", _fake_pair)
+    monkeypatch.setattr(result_index, "COMMITTED_RESULTS", tmp_path / "none")
+    b = str(tmp_path)
+    assert main(["--build-dir", b, "report"]) == 0
+    assert "trade-off frontier everywhere" not in (tmp_path / "report.md").read_text()  # no results: no section
+    assert main(["--build-dir", b, "data", "limit", "--eps", "0.2"]) == 0
+    assert main(["--build-dir", b, "linear", "frontier", "--eps-train", "0", "0.2", "--beta", "1"]) == 0
+    assert main(["--build-dir", b, "report"]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert "trade-off frontier everywhere" in md and "figures/frontier_mnist.png" in md
+    assert "`results/data/limit_mnist_5v7_inf.json`" in md or "limit_mnist_5v7_inf.json" in md.split("Reproducibility")[-1]
