@@ -186,9 +186,12 @@ def run_averaging(args: argparse.Namespace) -> int:
 
     from ..figures.theory_frontier import draw_averaging
 
-    grid = np.linspace(0.0, max(3.0 * dist.eta, 1.5 * args.eps, 1e-3), 121)
-    curve = {"eps": grid, "robust": averaging_accuracy(dist, grid, args.norm)}
-    draw_averaging(payload, curve, figures_dir() / "theory_averaging.png")
+    curves = []
+    for ets in sorted({round(r["eta_sqrt_d"], 9) for r in payload.get("rows") or [payload]}):
+        other = FeatureDistribution(dist.d, dist.p, ets / math.sqrt(dist.d))
+        grid = np.linspace(0.0, max(3.0 * other.eta, 1.5 * args.eps * other.eta / dist.eta, 1e-3), 121)
+        curves.append({"eta_sqrt_d": ets, "eps": grid, "robust": averaging_accuracy(other, grid, args.norm)})
+    draw_averaging(payload, curves, figures_dir() / "theory_averaging.png")
     rows = [
         {"accuracy": "standard", "closed form": std, "Monte Carlo [95% CI]": _interval_cell(std_mc)},
         {

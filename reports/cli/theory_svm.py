@@ -204,7 +204,7 @@ def run_finite(d: int, p: float, eta: float, ns: list[int], eps_trains: list[flo
     )
     fig = plot_finite_sample(
         rows, figures_dir() / "theory_finite_sample.png", p=p, eps_eval=eps_eval,
-        title=f"linear rules learned from n samples of D(d={d}, p={p:g}, eta={eta:.3g}); exact accuracies",
+        title=f"Theory (analogue of Figure 1) · D(d = {d}, p = {p:g}, η = {eta:.3g}, η√d = {eta * d ** 0.5:.3g})",
     )
     return payload, path, fig
 
