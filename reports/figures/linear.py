@@ -107,7 +107,7 @@ def draw_topk(p: dict, path: str | os.PathLike) -> Path:
     ax.legend(fontsize=7, loc="best")
     ax.set_title(f"standard models ({EPS_TRAIN} = 0) trained on the top-k pixels; attack {_eps_label(p)}",
                  fontsize=8)
-    figure_title(fig, _where(p, "c") + ": accuracy against k", fontsize=9)
+    figure_title(fig, _where(p, "c") + f": accuracy against k, attack {_eps_label(p)}", fontsize=9)
     return save_figure(fig, path)
 
 

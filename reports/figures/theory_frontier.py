@@ -46,7 +46,8 @@ def draw_frontier(payload: dict, path: str | os.PathLike) -> Path:
         rf"$\varepsilon={eps:.3g}$ ($={eps / eta:.3g}\,\eta$)",
         fontsize=9,
     )
-    figure_title(fig, "Theory · Theorem 1: robustness-accuracy trade-off frontier of the distribution D", fontsize=10)
+    figure_title(fig, rf"Theory · Theorem 1: robustness-accuracy trade-off frontier of the distribution D at "
+                      rf"$\varepsilon$ = {eps:.3g}", fontsize=10)
     return save_figure(fig, path)
 
 
