@@ -257,7 +257,7 @@ def plot_interpolation(strips: dict[str, np.ndarray], path: str | os.PathLike, t
     f = strips[names[0]].shape[0]
     idx = _frame_indices(f, shown)
     t = np.linspace(0, 1, f)
-    extra = 4 if curves else 0
+    extra = 3 if curves else 0
     cell = 0.95
     fig = plt.figure(figsize=(cell * (len(idx) + extra) + 0.6, (cell + 0.25) * len(names) + 0.5),
                      layout="constrained")
@@ -278,7 +278,7 @@ def plot_interpolation(strips: dict[str, np.ndarray], path: str | os.PathLike, t
         for i, name in enumerate(names):
             c = 100 * np.asarray(curves[name], dtype=float)
             ax.plot(np.linspace(0, 1, len(c)), c, color=colours(i // 2 % 10), ls="-" if i % 2 == 0 else "--",
-                    label=(row_labels or {}).get(name, name).replace("\n", " "))
+                    label=(row_labels or {}).get(name, name).replace("\n", ", "))
         ax.set_ylim(-2, 102)
         ax.set_xlabel("position t on the path (0 = image, 1 = large-ε example)")
         ax.set_ylabel("model's probability of the final class (%)")

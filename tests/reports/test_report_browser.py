@@ -85,6 +85,15 @@ def _draw_figures(figs: Path) -> None:
 
 
 @pytest.fixture(scope="module")
+def browser() -> str:
+    found = chromium()
+    if found is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it as root; "
+                    "or set TRADEOFF_CHROMIUM to the executable)")
+    return found
+
+
+@pytest.fixture(scope="module")
 def report_html(tmp_path_factory) -> Path:
     from tradeoff.reports.report import COMMITTED_RESULTS, build_report
 
@@ -110,10 +119,7 @@ def measure(browser: str, html: Path, width: int, tmp: Path) -> dict:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_report_fits_the_page_and_every_image_loads(report_html, width, tmp_path):
-    browser = chromium()
-    if browser is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it as root)")
+def test_report_fits_the_page_and_every_image_loads(browser, report_html, width, tmp_path):
     m = measure(browser, report_html, width, tmp_path)
     vw = m["viewport"]
     assert width - 40 <= vw <= width, m["viewport"]  # the window really is about ``width`` wide
