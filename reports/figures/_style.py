@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import matplotlib
@@ -28,19 +29,46 @@ EPS_TRAIN = r"$\varepsilon_{\mathrm{train}}$"
 NORM_LABEL = {"inf": r"$\ell_\infty$", "2": r"$\ell_2$", "linf": r"$\ell_\infty$", "l2": r"$\ell_2$"}
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, width: float = 4.0, height: float = 3.2, **kw):
-    """A figure with an ``nrows x ncols`` grid of axes, each about ``width x height`` inches, in constrained layout.
-    A grid wider than :data:`MAX_WIDTH_IN` is scaled down (both sides) to fit."""
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 4.0, height: float = 3.2, extra_height: float = 0.0,
+               **kw):
+    """A figure with an ``nrows x ncols`` grid of axes, each about ``width x height`` inches, plus ``extra_height``
+    inches for titles and colour bars, in constrained layout. A grid wider than :data:`MAX_WIDTH_IN` is scaled down
+    (both sides) to fit."""
     w, h = width * ncols, height * nrows
     if w > MAX_WIDTH_IN:
         w, h = MAX_WIDTH_IN, h * MAX_WIDTH_IN / w
     kw.setdefault("layout", "constrained")
-    return plt.subplots(nrows, ncols, figsize=(w, h), squeeze=False, **kw)
+    return plt.subplots(nrows, ncols, figsize=(w, h + extra_height), squeeze=False, **kw)
+
+
+_MATH = re.compile(r"\$[^$]*\$")
+
+
+def wrap_text(text: str, width_in: float, fontsize: float) -> str:
+    """``text`` broken at spaces into lines that fit ``width_in`` inches at ``fontsize`` points (about 0.55 em per
+    character; a ``$…$`` formula counts as its visible length, about a third of its source, and is never split)."""
+    per_line = max(20, int(width_in * 72 / (0.55 * fontsize)))
+    words, merged = text.split(" "), []
+    for w in words:  # keep formulas with spaces in one piece
+        if merged and merged[-1].count("$") % 2 == 1:
+            merged[-1] += " " + w
+        else:
+            merged.append(w)
+    lines, cur = [], ""
+    for w in merged:
+        cand = f"{cur} {w}" if cur else w
+        if cur and len(_MATH.sub(lambda m: "x" * max(1, len(m.group()) // 3), cand)) > per_line:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = cand
+    return "\n".join(lines + [cur])
 
 
 def figure_title(fig, text: str, fontsize: float = 10) -> None:
-    """The figure's title (``suptitle``), wrapped to the figure's width."""
-    fig.suptitle(text, fontsize=fontsize, wrap=True)
+    """The figure's title (``suptitle``), wrapped to the figure's width (constrained layout then reserves its
+    lines)."""
+    fig.suptitle(wrap_text(text, fig.get_size_inches()[0] * 0.96, fontsize), fontsize=fontsize)
 
 
 def eps_value(norm: str, eps: float) -> str:

@@ -163,16 +163,16 @@ def _show_gradient(ax, g: np.ndarray, signed: bool) -> None:
 
 
 def _gradient_colorbar(fig, axes, signed: bool) -> None:
+    """One horizontal colour bar under the gradient columns (the same scale for every image)."""
+    kw = dict(ax=axes, orientation="horizontal", location="bottom", shrink=0.9, aspect=40, fraction=0.05)
     if signed:
-        cb = fig.colorbar(ScalarMappable(Normalize(-1, 1), cmap=SIGNED_CMAP), ax=axes, shrink=0.8, aspect=30,
-                          ticks=[-1, 0, 1])
-        cb.set_label("gradient ÷ its largest |value| in the image\n(blue > 0, white = 0, red < 0)", fontsize=8)
+        cb = fig.colorbar(ScalarMappable(Normalize(-1, 1), cmap=SIGNED_CMAP), ticks=[-1, 0, 1], **kw)
+        cb.set_label("gradient ÷ its largest |value| in the image\n(blue > 0, white = 0, red < 0)", fontsize=7)
     else:
-        cb = fig.colorbar(ScalarMappable(Normalize(-3, 3), cmap="gray"), ax=axes, shrink=0.8, aspect=30,
-                          ticks=[-3, 0, 3])
-        cb.ax.set_yticklabels(["−3σ", "0", "+3σ"])
-        cb.set_label("gradient per colour channel, in s.d. σ of the image's\ngradient (clipped at ±3σ; grey = 0)",
-                     fontsize=8)
+        cb = fig.colorbar(ScalarMappable(Normalize(-3, 3), cmap="gray"), ticks=[-3, 0, 3], **kw)
+        cb.ax.set_xticklabels(["−3σ", "0", "+3σ"])
+        cb.set_label("gradient per colour channel in s.d. σ of the image's gradient\n(clipped at ±3σ; grey = 0)",
+                     fontsize=7)
     cb.ax.tick_params(labelsize=7)
 
 
@@ -192,7 +192,7 @@ def plot_gradients(images: np.ndarray, grads: dict[str, np.ndarray], path: str |
     ``title``: dataset and scale."""
     names = list(grads)
     n = len(images)
-    fig, axes = new_figure(ncols=1 + len(names), nrows=n, width=CELL, height=CELL + 0.15)
+    fig, axes = new_figure(ncols=1 + len(names), nrows=n, width=CELL, height=CELL + 0.15, extra_height=1.5)
     for i in range(n):
         _show(axes[i, 0], images[i])
         if labels is not None and class_names:
@@ -219,7 +219,7 @@ def plot_large_eps(images: np.ndarray, adv: dict[str, np.ndarray], path: str | o
     dataset and scale; ``what``: the rest of the figure title."""
     names = list(adv)
     n = len(images)
-    fig, axes = new_figure(ncols=1 + len(names), nrows=n, width=CELL + 0.1, height=CELL + 0.3)
+    fig, axes = new_figure(ncols=1 + len(names), nrows=n, width=CELL + 0.1, height=CELL + 0.3, extra_height=1.2)
     for i in range(n):
         _show(axes[i, 0], images[i])
         if labels is not None and class_names:

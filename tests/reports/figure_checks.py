@@ -100,14 +100,21 @@ def _texts(ax, renderer) -> list:
 
 
 def overlapping_texts(fig) -> list[tuple[str, str]]:
-    """Pairs (text of one axes, text or frame of another axes) whose bounding boxes overlap; texts are labels,
-    titles and shown tick labels."""
+    """Pairs (text of one axes, text or frame of another axes), and (figure title, text or frame of any axes), whose
+    bounding boxes overlap; texts are labels, titles and shown tick labels."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     axes = [ax for ax in fig.axes if ax.get_visible()]
     boxes = [_texts(ax, renderer) for ax in axes]
     frames = [ax.get_window_extent(renderer) for ax in axes]
     out = []
+    title = fig._suptitle
+    if title is not None and title.get_text().strip():
+        tb = title.get_window_extent(renderer)
+        for i in range(len(axes)):
+            out += [("figure title", t) for t, b in boxes[i] if tb.overlaps(b)]
+            if tb.overlaps(frames[i]):
+                out.append(("figure title", f"frame of axes {i}"))
     for i in range(len(axes)):
         for j in range(len(axes)):
             if i == j:

@@ -123,7 +123,7 @@ def test_gradient_grid_has_a_labelled_colour_bar(kept, tmp_path, channels, signe
     C.check_figure(fig, path, 2)
     bars = [ax for ax in fig.axes if C.is_colorbar(ax)]
     assert len(bars) == 1
-    label = bars[0].get_ylabel()
+    label = bars[0].get_xlabel()
     assert ("blue > 0" in label and "red < 0" in label) if signed else "3σ" in label
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles[0] == "test image" and all(r"\varepsilon_{\mathrm{train}}" in t for t in titles[1:])
