@@ -186,8 +186,8 @@ def run_averaging(args: argparse.Namespace) -> int:
 
     from ..figures.theory_frontier import draw_averaging
 
-    curves = []
-    for ets in sorted({round(r["eta_sqrt_d"], 9) for r in payload.get("rows") or [payload]}):
+    curves = []  # closed forms for the computed settings and, for comparison, eta*sqrt(d) = 2, 3, 4
+    for ets in sorted({round(r["eta_sqrt_d"], 9) for r in payload.get("rows") or [payload]} | {2.0, 3.0, 4.0}):
         other = FeatureDistribution(dist.d, dist.p, ets / math.sqrt(dist.d))
         grid = np.linspace(0.0, max(3.0 * other.eta, 1.5 * args.eps * other.eta / dist.eta, 1e-3), 121)
         curves.append({"eta_sqrt_d": ets, "eps": grid, "robust": averaging_accuracy(other, grid, args.norm)})

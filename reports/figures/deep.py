@@ -110,6 +110,7 @@ def plot_accuracy_vs_eps(rows: list[dict], path: str | os.PathLike, title: str,
     fig, axes = new_figure(ncols=len(norms), width=4.4, height=3.4)
     for ax, norm in zip(axes[0], norms):
         drawn: list[dict] = []
+        counts: list[int] = []
         for label, rs, style in (("adversarial batches", rows, "o-"), ("50/50 clean/adversarial", mixed_rows, "s--")):
             sel = [r for r in (rs or []) if r["norm"] == norm]
             if sel and label.startswith("50/50"):  # mixed curves start from the same standard model
@@ -117,12 +118,13 @@ def plot_accuracy_vs_eps(rows: list[dict], path: str | os.PathLike, title: str,
             if not sel:
                 continue
             drawn += sel
+            counts += _seed_counts(sel, "eps_train")
             for _, (xs, m, s) in _group([{**r, "k": 0} for r in sel], "k", "eps_train", "standard_acc").items():
                 ax.errorbar(xs, 100 * m, yerr=100 * s, fmt=style, ms=4, capsize=3, label=label)
         ticks = sorted({float(r["eps_train"]) for r in drawn})
         ax.set_xticks(ticks, [eps_value(norm, t) for t in ticks])
         ax.set_xlabel(f"{NORM_LABEL[norm]} training radius {EPS_TRAIN}")
-        ax.set_ylabel("standard accuracy (%)\n" + seeds_note(_seed_counts(drawn, "eps_train", "mixed")))
+        ax.set_ylabel("standard accuracy (%)\n" + seeds_note(counts))
         ns = sorted({int(r["n_train"]) for r in drawn if r.get("n_train")})
         ax.set_title(f"{NORM_LABEL[norm]} training, n = {', '.join(map(str, ns)) or '?'}; no attack at test time",
                      fontsize=9)

@@ -85,6 +85,7 @@ def test_fig7_panels_do_not_collide(kept, tmp_path):
     ylabel = right.yaxis.label.get_window_extent(renderer)
     assert all(not ylabel.overlaps(t.get_window_extent(renderer)) for t in left.get_xticklabels() + [left.patch])
     assert [t.get_text() for t in left.get_xticklabels()] == ["0", "0.1", "0.3"]
+    assert "over 2 seeds" in left.get_ylabel()  # the standard model shared by both curves still has 2 seeds
 
 
 def test_single_point_stays_below_100(kept, tmp_path):
