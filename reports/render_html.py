@@ -12,7 +12,8 @@ CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:2rem auto;
 padding:0 1rem;line-height:1.45;color:#1b1b1b}
 h1,h2,h3{line-height:1.2}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2.2rem}
-table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.9rem}
+table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.9rem;display:block;max-width:100%;overflow-x:auto}
+td code{overflow-wrap:anywhere}
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}caption{caption-side:top;font-style:italic;text-align:left;padding:.2rem 0}
 code{background:#f5f5f5;padding:0 .2rem;border-radius:3px;font-size:.88em}

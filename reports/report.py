@@ -23,6 +23,7 @@ from . import claims as claims_mod
 from . import result_index
 from .defaults import RECONSTRUCTED, reconstructed_defaults
 from .document import Block, Bullets, Code, Document, Heading, Image, Inline, Link, Paragraph, Strong, Table, Text, text
+from .figures.captions import OVERVIEW, PANELS, PAPER_FIGURES, THEORY_FIGURES
 from .frontier_section import frontier_section
 from .render_html import render_html
 from .render_markdown import render_markdown
@@ -30,28 +31,6 @@ from .result_index import Collection, ResultFile, ResultIndex, collect_results
 
 # ------------------------------------------------------------------------------------------------ figures
 
-PAPER_FIGURES = {
-    1: "Standard accuracy vs training-set size, ℓ2-adversarially trained models (MNIST, CIFAR-10, Restricted "
-       "ImageNet)",
-    2: "Input gradients of standard and robust models",
-    3: "Large-ε adversarial examples of standard and robust models",
-    4: "Interpolation from an image to its large-ε adversarial example",
-    5: "Binary MNIST 5 vs 7 linear classifiers: (a) weights, (b) correlation vs weight, (c) top-k training",
-    6: "Standard accuracy vs training-set size, ℓ∞-adversarially trained models",
-    7: "Standard accuracy vs ε_train, ℓ∞ and ℓ2 training",
-    8: "Large-ε ℓ∞ adversarial examples",
-    9: "Large-ε ℓ2 adversarial examples",
-    10: "Input gradients (more datasets and models)",
-}
-PANELS = {"5a": "weights of the standard and the robust classifier", "5b": "pixel correlation with the label vs weight",
-          "5c": "standard and robust accuracy of top-k training"}
-THEORY_FIGURES = {
-    "theory_averaging": "Averaging classifier on D: closed form vs Monte Carlo",
-    "theory_frontier": "Theorem 1 bound, exact trade-off frontier of D and best linear rules",
-    "theory_finite_sample": "Finite-sample adversarial training on D: standard accuracy vs n",
-    "theory_svm": "Theorem 2: standard vs adversarial population SVM",
-    "theory_transfer": "Transfer of the weak-feature perturbation across standard classifiers",
-}
 _FIG_RE = re.compile(r"^fig(\d+)([a-z]?)(?:_(.+))?$")
 
 
@@ -89,6 +68,9 @@ def classify_figure(path: Path) -> FigureFile:
         if base and stem != base:
             caption += f" — {stem[len(base) + 1:].replace('_', ' ')}"
         return FigureFile(path, path.name, "theory", None, "", f"Theory figure {stem[7:]}", caption, anchor)
+    if stem.startswith("overview_"):
+        label = f"Overview, {claims_mod.dataset_name(stem[len('overview_'):])}"
+        return FigureFile(path, path.name, "other", None, "", label, OVERVIEW, anchor)
     return FigureFile(path, path.name, "other", None, "", f"Figure file {stem}", stem.replace("_", " "), anchor)
 
 
@@ -379,6 +361,29 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
     return Document("Robustness May Be at Odds with Accuracy — reproduction report", tuple(blocks))
 
 
+SWEEP_EXPERIMENTS = ("fig1", "fig6", "fig7", "mixed")
+
+
+def draw_overviews(index: ResultIndex, fig_dir: Path) -> list[Path]:
+    """``overview_<dataset>.png`` for every dataset with sweep rows: each trained model's (standard, robust)
+    accuracy from the same preferred sweep files the claims use (:func:`claims.sweep_rows`), beside the theory
+    frontier of D when a ``theory.frontier`` result exists."""
+    from .figures.overview import draw_overview, overview_points
+
+    rows, _ = claims_mod.sweep_rows(index, SWEEP_EXPERIMENTS)
+    frontier = index.best("theory.frontier")
+    out = []
+    for ds in sorted({str(r["dataset"]) for r in rows}):
+        mine = [r for r in rows if str(r["dataset"]) == ds]
+        if not overview_points([{"rows": mine}], ds):  # no row with both accuracies in a known norm
+            continue
+        fig_dir.mkdir(parents=True, exist_ok=True)
+        out.append(draw_overview([{"rows": mine}], fig_dir / f"overview_{ds}.png", dataset=ds,
+                                 frontier=frontier.payload if frontier else None,
+                                 title=claims_mod.dataset_name(ds)))
+    return out
+
+
 @dataclass(frozen=True)
 class BuiltReport:
     """Where the report was written, and what it says."""
@@ -396,7 +401,9 @@ def build_report(result_dirs: list[str | os.PathLike] | None = None, out_dir: st
 
     out = Path(out_dir) if out_dir is not None else paths.build_dir()
     collection = collect_results(list(result_dirs) if result_dirs is not None else result_index.default_result_dirs())
-    figures = collect_figures(figures_dir if figures_dir is not None else paths.figures_dir())
+    fig_dir = Path(figures_dir) if figures_dir is not None else paths.figures_dir()
+    draw_overviews(ResultIndex(collection.results), fig_dir)
+    figures = collect_figures(fig_dir)
     results = evaluate_claims(ResultIndex(collection.results), figures)
     doc = build_document(collection, figures, out, results)
     md = atomic_write_text(out / "report.md", render_markdown(doc))

@@ -34,8 +34,8 @@ def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 50
 
 @dataclass
 class LargeEpsData:
-    """For one attack norm: the images, and per model its large-ε examples, its own prediction on them and the
-    independent judge's probabilities."""
+    """For one attack norm: the images, and per model its large-ε examples, its own prediction on them (and its
+    softmax probabilities, ``(N, K)``) and the independent judge's probabilities."""
 
     norm: str
     eps: float
@@ -44,6 +44,7 @@ class LargeEpsData:
     adv: dict[str, np.ndarray] = field(default_factory=dict)
     model_pred: dict[str, np.ndarray] = field(default_factory=dict)
     judge_probs: dict[str, np.ndarray] = field(default_factory=dict)
+    model_probs: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def large_eps_study(models: dict[str, torch.nn.Module], judge: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
@@ -54,7 +55,8 @@ def large_eps_study(models: dict[str, torch.nn.Module], judge: torch.nn.Module, 
     for name, model in models.items():
         x_adv = attack(model, x, y).detach()
         data.adv[name] = x_adv.cpu().numpy()
-        data.model_pred[name] = predict_logits(model, x_adv).argmax(axis=1)
+        data.model_probs[name] = metrics.probabilities(predict_logits(model, x_adv))
+        data.model_pred[name] = data.model_probs[name].argmax(axis=1)
         data.judge_probs[name] = metrics.probabilities(predict_logits(judge, x_adv))
     return data
 

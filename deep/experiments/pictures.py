@@ -39,6 +39,8 @@ class PicturesResult:
     interpolation: interpolation.InterpolationData
     result_paths: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    own_probs: dict[str, np.ndarray] = field(default_factory=dict)  # model -> (n_show, K) its softmax on own_norm
+    trained: dict[str, tuple[str, float]] = field(default_factory=dict)  # model -> (training norm, eps_train)
 
 
 def model_runs(exp: PictureExperiment) -> dict[str, RunSpec]:
@@ -90,6 +92,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
         log(f"  large-eps {spec.norm} eps={spec.eps}: done")
     own = {name: studies[OWN_NORM[name]].adv[name] for name in models}
     own_pred = {name: studies[OWN_NORM[name]].model_pred[name] for name in models}
+    own_probs = {name: studies[OWN_NORM[name]].model_probs[name] for name in models}
     seconds["large_eps"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -135,6 +138,9 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     for norm, s in studies.items():
         lshow[norm] = large_eps.LargeEpsData(norm=s.norm, eps=s.eps, images=s.images[:show], labels=s.labels[:show],
                                              adv=_slice(s.adv, show), model_pred=_slice(s.model_pred, show),
-                                             judge_probs=_slice(s.judge_probs, show))
+                                             judge_probs=_slice(s.judge_probs, show),
+                                             model_probs=_slice(s.model_probs, show))
     return PicturesResult(dataset=exp.dataset, gradients=gshow, large_eps=lshow, own_norm=_slice(own, show),
-                          own_pred=_slice(own_pred, show), interpolation=interp, result_paths=paths, seconds=seconds)
+                          own_pred=_slice(own_pred, show), interpolation=interp, result_paths=paths, seconds=seconds,
+                          own_probs=_slice(own_probs, show),
+                          trained={m.name: (m.norm, float(m.eps_train)) for m in exp.models})

@@ -226,9 +226,12 @@ def averaging_step(dist: FeatureDistribution, eps: float, norm: str = "inf", mc_
     _check_mc(dist, mc_samples)
     payload = averaging_payload(dist, eps, norm, mc_samples, seed, also_eta_sqrt_d)
     path = _write("averaging", "theory.averaging", payload, dist, [seed], started)
-    grid = np.linspace(0.0, max(3.0 * dist.eta, 1.5 * eps, 1e-3), 121)
-    draw_averaging(payload, {"eps": grid, "robust": averaging_accuracy(dist, grid, norm)},
-                   figures_dir() / "theory_averaging.png")
+    curves = []  # closed forms for the computed settings and, for comparison, eta*sqrt(d) = 2, 3, 4
+    for ets in sorted({round(r["eta_sqrt_d"], 9) for r in payload.get("rows") or [payload]} | {2.0, 3.0, 4.0}):
+        other = FeatureDistribution(dist.d, dist.p, ets / math.sqrt(dist.d))
+        grid = np.linspace(0.0, max(3.0 * other.eta, 1.5 * eps * other.eta / dist.eta, 1e-3), 121)
+        curves.append({"eta_sqrt_d": ets, "eps": grid, "robust": averaging_accuracy(other, grid, norm)})
+    draw_averaging(payload, curves, figures_dir() / "theory_averaging.png")
     rows = []
     for i, r in enumerate(payload.get("rows", [payload])):
         tag = f", eta*sqrt(d)={r['eta_sqrt_d']:.4g}" if i else ""
@@ -358,8 +361,8 @@ def finite_step(dist: FeatureDistribution, ns: list[int], eps_trains: list[float
     path = _write("finite_sample", "theory.finite_sample", payload, dist, seeds, started)
     fig = plot_finite_sample(
         rows, figures_dir() / "theory_finite_sample.png", p=dist.p, eps_eval=payload["eps_eval"],
-        title=f"linear rules learned from n samples of D(d={dist.d}, p={dist.p:g}, eta={dist.eta:.3g}); "
-              "exact accuracies",
+        title=f"Theory (analogue of Figure 1) · D(d = {dist.d}, p = {dist.p:g}, η = {dist.eta:.3g}, "
+              f"η√d = {dist.eta * dist.d ** 0.5:.3g})",
     )
     table = []
     for eps_train in payload["eps_trains"]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
-from ._style import new_figure, save_figure
+from ._style import figure_title, new_figure, save_figure
 
 
 def _arr(payload: dict, key: str) -> np.ndarray:
@@ -24,6 +25,11 @@ def tight_point_xy(payload: dict) -> tuple[float, float]:
     return float(p if standard is None else standard), float(p if robust is None else robust)
 
 
+def _norm_tex(payload: dict) -> str:
+    norm = payload.get("norm", "inf")
+    return r"\infty" if norm in ("inf", "linf") else "2"
+
+
 def draw_frontier(payload: dict, path: str | os.PathLike) -> Path:
     """Robust accuracy against standard accuracy ``1 - delta``: Theorem 1's line, the upper bound (line capped at p),
     the frontier reached by exactly evaluated randomised mixtures, the best single linear rule (general and symmetric
@@ -31,83 +37,89 @@ def draw_frontier(payload: dict, path: str | os.PathLike) -> Path:
     missing = [k for k in ("d", "p", "eta", "eps", "delta", "theorem1", "exact", "linear") if k not in payload]
     if missing:
         raise ValueError(f"frontier payload lacks {missing}; rerun `tradeoff theory frontier`")
-    delta = _arr(payload, "delta")
-    std = 1.0 - delta
-    fig, axes = new_figure(width=5.2, height=4.0)
+    fig, axes = new_figure(width=5.6, height=4.2)
     ax = axes[0, 0]
-    line = np.minimum(_arr(payload, "theorem1"), 1.0)
-    ax.plot(std, line, color="0.5", ls=":", lw=1.2, label=r"Theorem 1: $\frac{p}{1-p}\delta$")
-    if "upper" in payload:
-        ax.plot(std, _arr(payload, "upper"), color="black", lw=1.0, ls="--", label="upper bound (line, cap p)")
-    ax.plot(std, _arr(payload, "exact"), color="tab:red", lw=2.0, label="reached by mixtures (exact)")
-    ax.plot(std, _arr(payload, "linear"), color="tab:blue", lw=1.5, label="best linear rule")
-    if "linear_symmetric" in payload:
-        ax.plot(
-            std,
-            _arr(payload, "linear_symmetric"),
-            color="tab:cyan",
-            lw=1.0,
-            ls="-.",
-            label=r"best symmetric $(w_1, v)$ rule",
-        )
-    p = float(payload["p"])
-    tx, ty = tight_point_xy(payload)
-    ax.plot([tx], [ty], "o", color="tab:red", ms=6, label=r"sign$(x_1)$ ($\delta=1-p$; tight for $\varepsilon<1$)")
-    ax.set_xlabel(r"standard accuracy $1-\delta$")
-    ax.set_ylabel("robust accuracy")
-    d, eta, eps = int(payload["d"]), float(payload["eta"]), float(payload["eps"])
-    norm = payload.get("norm", "inf")
-    norm = r"\infty" if norm == "inf" else norm
+    draw_frontier_on(ax, payload, legend=True)
+    d, eta, eps, p = int(payload["d"]), float(payload["eta"]), float(payload["eps"]), float(payload["p"])
     ax.set_title(
-        rf"$d={d}$, $p={p:g}$, $\eta\sqrt{{d}}={eta * np.sqrt(d):.3g}$, $\varepsilon={eps:.3g}$ ($\ell_{{{norm}}}$)",
+        rf"$d={d}$, $p={p:g}$, $\eta\sqrt{{d}}={eta * np.sqrt(d):.3g}$; attack $\ell_{{{_norm_tex(payload)}}}$, "
+        rf"$\varepsilon={eps:.3g}$ ($={eps / eta:.3g}\,\eta$)",
         fontsize=9,
     )
-    finite = std[np.isfinite(_arr(payload, "exact"))]
-    if finite.size:
-        ax.set_xlim(min(finite.min(), p) - 0.005, max(finite.max(), p) + 0.005)
-    ax.set_ylim(0.0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
+    figure_title(fig, rf"Theory · Theorem 1: robustness-accuracy trade-off frontier of the distribution D at "
+                      rf"$\varepsilon$ = {eps:.3g}", fontsize=10)
     return save_figure(fig, path)
 
 
-def draw_averaging(payload: dict, curve: dict, path: str | os.PathLike) -> Path:
-    """The averaging classifier's accuracy against the adversary's radius: closed form ``curve`` (``{"eps": [...],
-    "robust": [...]}``, e.g. ``Phi((eta - eps) sqrt(d))``), with the ``theory.averaging`` payload's closed forms and
-    Monte Carlo intervals at eps = 0 and at its eps. (Kept beside the frontier figure: both are theory figures.)"""
+def draw_frontier_on(ax, payload: dict, legend: bool = True, zoom: bool = True) -> None:
+    """Draw a ``theory.frontier`` payload's curves on ``ax`` in percent (used by :func:`draw_frontier` and by the
+    overview figure)."""
+    std = 100 * (1.0 - _arr(payload, "delta"))
+    line = 100 * np.minimum(_arr(payload, "theorem1"), 1.0)
+    ax.plot(std, line, color="0.5", ls=":", lw=1.2, label=r"Theorem 1: $\frac{p}{1-p}\delta$")
+    if "upper" in payload:
+        ax.plot(std, 100 * _arr(payload, "upper"), color="black", lw=1.0, ls="--", label="upper bound (line, cap p)")
+    ax.plot(std, 100 * _arr(payload, "exact"), color="tab:red", lw=2.0, label="reached by mixtures (exact)")
+    ax.plot(std, 100 * _arr(payload, "linear"), color="tab:blue", lw=1.5, label="best linear rule")
+    if "linear_symmetric" in payload:
+        ax.plot(std, 100 * _arr(payload, "linear_symmetric"), color="tab:cyan", lw=1.0, ls="-.",
+                label=r"best symmetric $(w_1, v)$ rule")
+    p = float(payload["p"])
+    tx, ty = tight_point_xy(payload)
+    ax.plot([100 * tx], [100 * ty], "o", color="tab:red", ms=6,
+            label=r"sign$(x_1)$ ($\delta=1-p$; tight for $\varepsilon<1$)")
+    ax.set_xlabel(r"standard accuracy $1-\delta$ (%, exact)")
+    ax.set_ylabel(r"robust accuracy at $\varepsilon$ (%, exact)")
+    finite = std[np.isfinite(_arr(payload, "exact"))]
+    if zoom and finite.size:
+        ax.set_xlim(min(finite.min(), 100 * p) - 0.5, max(finite.max(), 100 * p) + 0.5)
+    ax.set_ylim(0.0, 102)
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize=7, loc="lower left")
+
+
+def draw_averaging(payload: dict, curve, path: str | os.PathLike) -> Path:
+    """The averaging classifier sign(Σ x_i): robust accuracy against the adversary's radius in units of η, one
+    closed-form curve per η√d (``curve``: one ``{"eps": [...], "robust": [...]}`` or a list of them with
+    ``"eta_sqrt_d"``, e.g. ``Phi((eta - eps) sqrt(d))``), with the ``theory.averaging`` payload's closed forms and
+    Monte Carlo intervals at ε = 0 and at each setting's ε (the payload's ``rows`` when it has several settings).
+    (Kept beside the frontier figure: both are theory figures.)"""
     missing = [k for k in ("d", "p", "eta", "eps", "standard_closed", "robust_closed") if k not in payload]
     if missing:
         raise ValueError(f"averaging payload lacks {missing}; rerun `tradeoff theory averaging`")
-    fig, axes = new_figure(width=5.0, height=3.6)
+    curves = [curve] if isinstance(curve, dict) else list(curve)
+    settings = payload.get("rows") or [payload]
+    fig, axes = new_figure(width=5.8, height=3.9)
     ax = axes[0, 0]
-    ax.plot(curve["eps"], curve["robust"], color="tab:blue", lw=1.8, label="closed form")
-    eps = float(payload["eps"])
-    for x, closed, mc in (
-        (0.0, payload["standard_closed"], payload.get("standard_mc")),
-        (eps, payload["robust_closed"], payload.get("robust_mc")),
-    ):
-        ax.plot([x], [closed], "o", color="tab:blue", ms=5)
-        if isinstance(mc, dict):
-            ax.errorbar(
-                [x],
-                [mc["estimate"]],
-                yerr=[[mc["estimate"] - mc["low"]], [mc["high"] - mc["estimate"]]],
-                fmt="x",
-                color="tab:red",
-                capsize=3,
-                label="Monte Carlo (95% CI)" if x == 0.0 else None,
-            )
-    eta = float(payload["eta"])
-    ax.axvline(2 * eta, color="0.5", ls=":", lw=1.0, label=r"$\varepsilon = 2\eta$")
-    ax.set_xlabel(r"adversary's radius $\varepsilon$")
-    ax.set_ylabel("accuracy")
-    d = int(payload["d"])
-    norm = payload.get("norm", "inf")
-    norm = r"\infty" if norm == "inf" else norm
-    ax.set_title(
-        rf"sign$(\sum x_i)$ on $D$: $d={d}$, $\eta\sqrt{{d}}={eta * np.sqrt(d):.3g}$ ($\ell_{{{norm}}}$)", fontsize=9
-    )
-    ax.set_ylim(-0.02, 1.02)
+    colours = plt.get_cmap("tab10")
+    mc_label = "Monte Carlo (95% binomial interval)"
+    for i, c in enumerate(curves):
+        ets = float(c.get("eta_sqrt_d", payload["eta"] * np.sqrt(payload["d"])))
+        eta = ets / np.sqrt(payload["d"])
+        ax.plot(np.asarray(c["eps"], dtype=float) / eta, 100 * np.asarray(c["robust"], dtype=float),
+                color=colours(i % 10), lw=1.8, label=rf"closed form, $\eta\sqrt{{d}}$ = {ets:.3g}")
+    for s in settings:
+        eta = float(s["eta"])
+        ets = eta * np.sqrt(float(s["d"]))
+        i = int(np.argmin([abs(float(c.get("eta_sqrt_d", ets)) - ets) for c in curves])) if curves else 0
+        for x, closed, mc in ((0.0, s["standard_closed"], s.get("standard_mc")),
+                              (float(s["eps"]) / eta, s["robust_closed"], s.get("robust_mc"))):
+            ax.plot([x], [100 * closed], "o", color=colours(i % 10), ms=5)
+            if isinstance(mc, dict):
+                ax.errorbar([x], [100 * mc["estimate"]],
+                            yerr=[[100 * (mc["estimate"] - mc["low"])], [100 * (mc["high"] - mc["estimate"])]],
+                            fmt="x", color="black", capsize=3, label=mc_label)
+                mc_label = None
+    if _norm_tex(payload) == r"\infty":
+        ax.axvline(2.0, color="0.5", ls=":", lw=1.0, label=r"$\varepsilon = 2\eta$ (Theorem 1's adversary)")
+    ax.set_xlabel(rf"adversary's radius $\varepsilon / \eta$ ($\ell_{{{_norm_tex(payload)}}}$)")
+    ax.set_ylabel("accuracy of sign(Σ xᵢ) (%)")
+    ax.set_ylim(-2, 102)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
+    ax.set_title(rf"$d={int(payload['d'])}$, $p={float(payload['p']):g}$; $\varepsilon = 0$ is the standard accuracy",
+                 fontsize=9)
+    figure_title(fig, r"Theory · averaging classifier on D: accuracy against the radius $\varepsilon$, "
+                 r"several $\eta\sqrt{d}$", fontsize=10)
     return save_figure(fig, path)

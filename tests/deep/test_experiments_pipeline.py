@@ -49,6 +49,14 @@ def test_reproduce_dataset_micro(tmp_path):
     assert p.interpolation.strips["linf"].shape == (3, 20, 1, 8, 8)
     np.testing.assert_allclose(p.interpolation.strips["l2"][:, 0], p.gradients.images, atol=1e-6)
     assert p.large_eps["inf"].adv["standard"].shape == (3, 1, 8, 8)
+    # what the figures print under each example: the attacked model's own prediction and its softmax probability
+    for s in list(p.large_eps.values()) + [None]:
+        probs, preds = (s.model_probs, s.model_pred) if s else (p.own_probs, p.own_pred)
+        for m in ("standard", "linf", "l2"):
+            assert probs[m].shape == (3, 3)
+            np.testing.assert_allclose(probs[m].sum(axis=1), 1.0, rtol=1e-5)
+            np.testing.assert_array_equal(probs[m].argmax(axis=1), preds[m])
+    assert p.trained == {"standard": ("inf", 0.0), "linf": ("inf", 0.3), "l2": ("2", 2.0)}
     assert "fig6" in out.seconds and "pictures" in out.seconds
     # the picture models are the sweep's runs at full data: a second reproduction trains nothing
     eng = FakeEngine()

@@ -1,0 +1,141 @@
+"""report.html in a real browser: headless Chromium lays the page out at 1400 px and 800 px; no table or figure may
+run past the page's width and every image must load.
+
+The page is the report built from the fixture result files plus the committed GPU results (their 20-column
+benchmark table and long file paths are the widest content the report has), with figures drawn by the real figure
+functions (the overview figure and Figure 4 are the widest PNGs). A small script, appended to a copy of the page,
+measures the layout on ``load`` and writes it into the DOM as JSON; ``chromium --dump-dom`` prints that DOM.
+Skipped with the reason when no Chromium is installed (Debian: ``apt-get install chromium``; ``.ci/run`` does it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.reports import fixtures as fx
+from tradeoff.data.io import read_result
+
+WIDTHS = (1400, 800)
+#: Chromium's flags for a quiet, isolated, network-free run as root (CI runs as root).
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-extensions", "--hide-scrollbars", "--virtual-time-budget=10000")
+
+MEASURE_JS = """
+window.addEventListener('load', function () {
+  var de = document.documentElement;
+  var out = {viewport: de.clientWidth, scrollWidth: de.scrollWidth, images: [], tables: []};
+  Array.prototype.forEach.call(document.images, function (img) {
+    var r = img.getBoundingClientRect(), fig = img.closest('figure');
+    out.images.push({name: fig ? fig.id : img.alt.slice(0, 80), loaded: img.complete && img.naturalWidth > 0,
+                     naturalWidth: img.naturalWidth, left: r.left, right: r.right});
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('table'), function (t) {
+    var scroller = null;
+    for (var e = t; e && e !== document.body; e = e.parentElement) {
+      var ox = getComputedStyle(e).overflowX;
+      if (ox === 'auto' || ox === 'scroll') { scroller = e; break; }
+    }
+    var box = (scroller || t).getBoundingClientRect();
+    var head = Array.prototype.map.call(t.querySelectorAll('th'), function (th) { return th.textContent; });
+    out.tables.push({head: head.slice(0, 4).join(' | '), width: t.scrollWidth, left: box.left, right: box.right,
+                     scrolls: !!scroller && scroller.scrollWidth > scroller.clientWidth + 1});
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'layout-measure';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+"""
+
+
+def chromium() -> str | None:
+    """The Chromium executable: ``$TRADEOFF_CHROMIUM`` or the first of chromium, chromium-browser, google-chrome."""
+    env = os.environ.get("TRADEOFF_CHROMIUM")
+    if env:
+        return env if shutil.which(env) else None
+    return next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+
+
+def _draw_figures(figs: Path) -> None:
+    """The widest figures the report shows, drawn by the real functions from committed and fixture data."""
+    from tradeoff.reports.figures import deep as F
+    from tradeoff.reports.figures.overview import draw_overview
+    from tradeoff.reports.result_index import COMMITTED_RESULTS
+
+    sweeps = [read_result(p)["payload"] for p in sorted(COMMITTED_RESULTS.rglob("fig*_mnist.json"))]
+    sweeps = [s for s in sweeps if s.get("rows")]
+    frontier = {"d": 900, "p": 0.95, "eta": 0.1, "eps": 0.2, "delta": [0.0, 0.025, 0.05],
+                "theorem1": [0.0, 0.475, 0.95], "exact": [0.0, 0.475, 0.95], "linear": [0.0, 0.3, 0.95]}
+    draw_overview(sweeps, figs / "overview_mnist.png", dataset="mnist", frontier=frontier)
+    rows = [r for s in sweeps if s.get("experiment") == "fig7" for r in s["rows"]]
+    F.plot_accuracy_vs_eps(rows, figs / "fig7_mnist.png", "MNIST, gpu-reduced scale")
+    rng = np.random.default_rng(0)
+    strips = {f"{m} #{i}": rng.random((20, 1, 28, 28)) for m in ("standard", "linf", "l2") for i in (1, 2)}
+    F.plot_interpolation(strips, figs / "fig4_mnist.png", "MNIST", {k: np.linspace(0, 1, 20) for k in strips})
+    fx.tiny_png(figs / "theory_frontier.png")
+
+
+@pytest.fixture(scope="module")
+def browser() -> str:
+    found = chromium()
+    if found is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it as root; "
+                    "or set TRADEOFF_CHROMIUM to the executable)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory) -> Path:
+    from tradeoff.reports.report import build_report
+    from tradeoff.reports.result_index import COMMITTED_RESULTS
+
+    tmp = tmp_path_factory.mktemp("browser")
+    results = fx.write_all(tmp / "results")
+    figs = tmp / "figures"
+    figs.mkdir()
+    _draw_figures(figs)
+    return build_report([results, COMMITTED_RESULTS], tmp / "out", figs).html
+
+
+def measure(browser: str, html: Path, width: int, tmp: Path) -> dict:
+    """Load a copy of ``html`` with the measuring script at ``width`` px and return what the script measured."""
+    page = html.with_name(f"measure_{width}.html")
+    page.write_text(html.read_text().replace("</body>", f"<script>{MEASURE_JS}</script>\n</body>"))
+    profile = tmp / f"profile_{width}"
+    cmd = [browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},1000", "--dump-dom",
+           page.as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    m = re.search(r'<pre id="layout-measure">(.*?)</pre>', proc.stdout, flags=re.S)
+    assert m, f"Chromium printed no measurement (exit {proc.returncode}): {proc.stderr[-800:]}"
+    return json.loads(m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_report_fits_the_page_and_every_image_loads(browser, report_html, width, tmp_path):
+    m = measure(browser, report_html, width, tmp_path)
+    vw = m["viewport"]
+    assert width - 40 <= vw <= width, m["viewport"]  # the window really is about ``width`` wide
+    # every PNG of the figures folder (including the overviews the report draws) is on the page
+    pngs = list((report_html.parent.parent / "figures").glob("*.png"))
+    assert len(pngs) >= 5 and len(m["images"]) == len(pngs) and len(m["tables"]) >= 10
+    problems = []
+    if m["scrollWidth"] > vw + 1:
+        problems.append(f"page is {m['scrollWidth']} px wide in a {vw} px window")
+    for img in m["images"]:
+        if not img["loaded"]:
+            problems.append(f"image {img['name']} did not load")
+        if img["left"] < -1 or img["right"] > vw + 1:
+            problems.append(f"image {img['name']} spans {img['left']:.0f}-{img['right']:.0f} px of {vw}")
+    for t in m["tables"]:
+        if t["left"] < -1 or t["right"] > vw + 1:
+            problems.append(f"table [{t['head']}] spans {t['left']:.0f}-{t['right']:.0f} px of {vw}")
+    assert not problems, "\n".join(problems)
