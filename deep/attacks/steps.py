@@ -22,9 +22,12 @@ import torch
 _TINY = 1e-12
 
 
-def _as_batch_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+def as_batch_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     """Reshape a per-example vector ``(N,)`` so that it broadcasts against ``like`` of shape ``(N, ...)``."""
     return v.view(-1, *([1] * (like.dim() - 1)))
+
+
+_as_batch_view = as_batch_view
 
 
 def per_example_norm(t: torch.Tensor, p: float) -> torch.Tensor:
@@ -62,7 +65,17 @@ class AttackStep:
 
     def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
         """One ascent step from ``x_adv`` along the loss gradient ``grad`` (not yet projected)."""
+        return x_adv + self.step_size * self.direction(grad).to(x_adv.dtype)
+
+    def direction(self, grad: torch.Tensor) -> torch.Tensor:
+        """The steepest-ascent direction of unit norm for this threat model's norm (``sign(g)`` for ℓ∞,
+        ``g/||g||_2`` for ℓ2; a zero gradient gives a zero direction)."""
         raise NotImplementedError
+
+    def projector(self, x: torch.Tensor):
+        """``project(x_adv)`` onto (ε-ball around ``x``) ∩ [0,1]^n with the work that depends only on ``x``
+        done once (attacks call it every step). Same result as :meth:`project`."""
+        return lambda x_adv: self.project(x_adv, x)
 
     def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """A random point of (ε-ball around ``x``) ∩ [0,1]^n."""
@@ -84,6 +97,18 @@ class LinfStep(AttackStep):
     def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
         """``x_adv + step_size · sign(grad)``."""
         return x_adv + self.step_size * grad.sign().to(x_adv.dtype)
+
+    def direction(self, grad: torch.Tensor) -> torch.Tensor:
+        """``sign(grad)``."""
+        return grad.sign()
+
+    def projector(self, x: torch.Tensor):
+        """Clipping to the per-pixel interval [max(0, x − eps), min(1, x + eps)], bounds computed once."""
+        if self.eps >= 1.0:
+            return lambda x_adv: x_adv.clamp(0.0, 1.0)
+        lo = (x - self.eps).clamp_(min=0.0)
+        hi = (x + self.eps).clamp_(max=1.0)
+        return lambda x_adv: torch.clamp(x_adv, lo, hi)
 
     def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Uniform on the product of intervals [max(0, x_i - eps), min(1, x_i + eps)], i.e. exactly uniform on
@@ -115,6 +140,11 @@ class L2Step(AttackStep):
         norms = per_example_norm(grad, 2.0)
         scale = (self.step_size / norms.clamp_min(_TINY)).to(x_adv.dtype)
         return x_adv + grad.to(x_adv.dtype) * _as_batch_view(scale, x_adv)
+
+    def direction(self, grad: torch.Tensor) -> torch.Tensor:
+        """``grad / ||grad||_2`` per example (norm in float32; a zero gradient stays zero)."""
+        norms = per_example_norm(grad, 2.0)
+        return grad * _as_batch_view((1.0 / norms.clamp_min(_TINY)).to(grad.dtype), grad)
 
     def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Uniform in the ℓ2 ball: direction ``z/||z||`` with ``z`` standard Gaussian (isotropic), radius
@@ -152,3 +182,8 @@ def box_diameter(norm: str | float | int, n: int) -> float:
     """The largest distance between two points of [0,1]^n: 1 for ℓ∞, √n for ℓ2. An ε this large makes the
     threat model the whole box (an "unbounded" attack)."""
     return 1.0 if normalise_norm(norm) == "inf" else math.sqrt(n)
+
+
+def default_step_size(eps: float, steps: int) -> float:
+    """The usual PGD step 2.5·ε/steps (Madry et al. 2018): enough to cross the ball and come back (0 for ε = 0)."""
+    return 2.5 * eps / max(int(steps), 1)
