@@ -119,7 +119,7 @@ class AttackCost:
 
 
 @dataclass
-class RobustEvaluation:
+class RobustResult:
     """Robust accuracy per ε with the evaluation that produced it: ``accuracy`` ``{eps: acc}`` (ε = 0 is clean),
     ``correct`` ``{eps: bool tensor (N,)}`` per point, ``attack`` the ensemble's description
     (:meth:`deep.attacks.Ensemble.describe`), ``cost`` ``{eps: [AttackCost, ...]}``, ``n`` points, ``seconds``."""
@@ -209,7 +209,7 @@ def robust_evaluation(
     seed: int | None = 0,
     autocast_dtype: torch.dtype | None = None,
     progress: bool = False,
-) -> RobustEvaluation:
+) -> RobustResult:
     """Robust accuracy of ``model`` at each ε of ``eps_list`` (pixel space; ε = 0: clean accuracy) under the
     per-example worst case of ``attack`` (default :data:`deep.attacks.DEFAULT_ENSEMBLE`; a name of
     :data:`deep.attacks.NAMED_ATTACKS` such as ``"pgd"``, an :class:`Ensemble` or an :class:`AttackSpec`),
@@ -255,7 +255,7 @@ def robust_evaluation(
         bar = tqdm(total=len(eps_values), desc=f"robust accuracy ({ensemble.name})", unit="ε", leave=False)
     t_start = time.perf_counter()
     clean = correct_under_attack(model, x, y, None, batch_size=batch_size, device=dev, autocast_dtype=autocast_dtype)
-    out = RobustEvaluation({}, {}, ensemble.describe(), norm, int(n))
+    out = RobustResult({}, {}, ensemble.describe(), norm, int(n))
     for e in eps_values:
         if e == 0.0:
             correct, costs = clean, []
