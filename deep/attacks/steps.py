@@ -20,6 +20,7 @@ import math
 import torch
 
 _TINY = 1e-12
+_BISECTION_STEPS = 30  # ℓ2 ball ∩ box projection: s to 2^-30 of its bracket
 
 
 def as_batch_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -127,13 +128,31 @@ class L2Step(AttackStep):
     norm = "2"
 
     def project(self, x_adv: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Rescale ``x_adv − x`` to norm ≤ eps per example, then clip to [0, 1] (stays in the ball: see the module)."""
+        """The Euclidean projection onto (ℓ2 ball of radius eps around ``x``) ∩ [0, 1]^n, per example.
+
+        KKT: the projection of ``x + p`` is ``x + clip(s·p, −x, 1 − x)`` for the largest ``s ∈ (0, 1]`` with
+        ``||clip(s·p)||_2 <= eps`` (``s = 1`` when the clipped point is already in the ball). ``||clip(s·p)||`` is
+        increasing in ``s``, so ``s`` is found by a fixed number of bisection steps (no host synchronisation),
+        starting from ``s = eps/||p||`` (always feasible); the result is always inside the ball. Unlike rescaling
+        and then clipping, this point uses the whole budget where the box is active (the exact worst case of a
+        linear model lies on the ball's surface)."""
         delta = x_adv - x
-        if math.isfinite(self.eps):
-            norms = per_example_norm(delta, 2.0)
-            factor = (self.eps / norms.clamp_min(_TINY)).clamp(max=1.0).to(delta.dtype)
-            delta = delta * _as_batch_view(factor, delta)
-        return (x + delta).clamp(0.0, 1.0)
+        lo, hi = -x, 1.0 - x
+        clipped = torch.minimum(torch.maximum(delta, lo), hi)
+        if not math.isfinite(self.eps):
+            return (x + clipped).clamp(0.0, 1.0)
+        outside = per_example_norm(clipped, 2.0) > self.eps
+        s_lo = (self.eps / per_example_norm(delta, 2.0).clamp_min(_TINY)).clamp(max=1.0)
+        s_hi = torch.ones_like(s_lo)
+        for _ in range(_BISECTION_STEPS):
+            mid = 0.5 * (s_lo + s_hi)
+            d = torch.minimum(torch.maximum(delta * _as_batch_view(mid.to(delta.dtype), delta), lo), hi)
+            ok = per_example_norm(d, 2.0) <= self.eps
+            s_lo = torch.where(ok, mid, s_lo)
+            s_hi = torch.where(ok, s_hi, mid)
+        inside = torch.minimum(torch.maximum(delta * _as_batch_view(s_lo.to(delta.dtype), delta), lo), hi)
+        out = torch.where(_as_batch_view(outside, delta), inside, clipped)
+        return (x + out).clamp(0.0, 1.0)
 
     def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
         """``x_adv + step_size · grad / ||grad||_2`` per example (norm in float32)."""
