@@ -37,7 +37,8 @@ def register(top: argparse._SubParsersAction) -> None:
     p.add_argument("--eps", type=float, nargs="+", required=True, metavar="E")
     p.add_argument("--norm", choices=("inf", "2"), default=None, help="default: the run's evaluation norm")
     p.add_argument("--attack", default="default", metavar="NAME",
-                   help="default (APGD-CE + APGD-T), pgd, apgd-ce, apgd-margin or apgd-t")
+                   help="default (APGD-CE + APGD-T, about 2x PGD-100), thorough (AutoAttack budget), pgd, apgd-ce, "
+                        "apgd-margin or apgd-t")
     p.add_argument("--reference", choices=("autoattack",), default=None,
                    help="also run the official AutoAttack (needs: pip install -e '.[autoattack]')")
     p.add_argument("--steps", type=int, default=None, help="iterations of every attack (default 100)")

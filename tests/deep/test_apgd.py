@@ -113,7 +113,7 @@ def test_apgd_reaches_the_exact_worst_case_of_a_linear_two_class_model(norm, dua
 
 
 def test_apgd_is_at_least_as_strong_as_pgd_on_a_trained_model_and_targeted_helps():
-    from tests.deep._digits import digits, trained_digits_cnn
+    from bench._digits import digits, trained_digits_cnn
 
     model = trained_digits_cnn(None, 0.1)
     _, _, x, y = digits(None)
@@ -156,7 +156,7 @@ def test_bad_apgd_arguments_give_clear_errors():
 
 
 def test_ensemble_runs_later_attacks_only_on_points_still_robust_and_reports_cost():
-    from tests.deep._digits import digits, trained_digits_cnn
+    from bench._digits import digits, trained_digits_cnn
 
     model = trained_digits_cnn(None, 0.0)
     _, _, x, y = digits(None)

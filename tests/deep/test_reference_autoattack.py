@@ -5,7 +5,7 @@ Both numbers are upper bounds of the true robust accuracy, so being below the re
 import pytest
 import torch
 
-from tests.deep._digits import digits, trained_digits_cnn
+from bench._digits import digits, trained_digits_cnn
 from tradeoff.deep.evaluate import robust_evaluation
 from tradeoff.deep.reference import autoattack_attacks, autoattack_correct, reference_available
 
