@@ -30,15 +30,15 @@ def register(top: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("eval", help="robust accuracy of a trained run at several ε, with sanity checks",
                        description="Robust accuracy of RUN's model on its dataset's test split at each ε (pixel "
-                                   "space): by default the per-example worst case over APGD-CE and APGD-T "
+                                   "space): by default the per-example worst case over APGD-CE, APGD-margin and APGD-T "
                                    "(AutoAttack order; --attack pgd for PGD alone), then the gradient-masking "
                                    "sanity checks. --reference autoattack adds the official AutoAttack beside it.")
     p.add_argument("run", metavar="RUN", help="a run folder written by 'tradeoff deep train'")
     p.add_argument("--eps", type=float, nargs="+", required=True, metavar="E")
     p.add_argument("--norm", choices=("inf", "2"), default=None, help="default: the run's evaluation norm")
     p.add_argument("--attack", default="default", metavar="NAME",
-                   help="default (APGD-CE + APGD-T, about 2x PGD-100), thorough (AutoAttack budget), pgd, apgd-ce, "
-                        "apgd-margin or apgd-t")
+                   help="default (APGD-CE, APGD-margin, APGD-T; under 2x PGD-100), thorough (AutoAttack "
+                        "budget), pgd, apgd-ce, apgd-margin or apgd-t")
     p.add_argument("--reference", choices=("autoattack",), default=None,
                    help="also run the official AutoAttack (needs: pip install -e '.[autoattack]')")
     p.add_argument("--steps", type=int, default=None, help="iterations of every attack (default 100)")

@@ -69,7 +69,7 @@ def test_eval_prints_accuracy_and_sanity_and_writes_result(tmp_path, config_file
     # every result names its evaluation: the default ensemble with its cost, in the output and the sanity file
     ev = out["evaluation"]
     assert ev["attack"]["name"] == "default[steps=10]"
-    assert [a["label"] for a in ev["attack"]["attacks"]] == ["apgd-ce", "apgd-t3"]
+    assert [a["label"] for a in ev["attack"]["attacks"]] == ["apgd-ce", "apgd-margin", "apgd-t3"]
     cost = ev["per_eps"][1]["cost"]
     assert cost[0]["attacked"] == round(acc[0.0] * 200) and cost[1]["attacked"] == cost[0]["attacked"] - \
         cost[0]["broken"] and all(c["seconds"] >= 0 for c in cost)
