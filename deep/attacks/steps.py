@@ -20,7 +20,7 @@ import math
 import torch
 
 _TINY = 1e-12
-_BISECTION_STEPS = 30  # ℓ2 ball ∩ box projection: s to 2^-30 of its bracket
+_ACTIVE_SET_PASSES = 4  # ℓ2 ball ∩ box projection (L2Step.project)
 
 
 def as_batch_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -96,8 +96,8 @@ class LinfStep(AttackStep):
         return torch.minimum(torch.maximum(x_adv, x - self.eps), x + self.eps).clamp(0.0, 1.0)
 
     def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        """``x_adv + step_size · sign(grad)``."""
-        return x_adv + self.step_size * grad.sign().to(x_adv.dtype)
+        """``x_adv + step_size · sign(grad)`` (one fused add: ``sign`` is exactly ±1 or 0)."""
+        return x_adv.add(grad.sign().to(x_adv.dtype), alpha=self.step_size)
 
     def direction(self, grad: torch.Tensor) -> torch.Tensor:
         """``sign(grad)``."""
@@ -131,26 +131,36 @@ class L2Step(AttackStep):
         """The Euclidean projection onto (ℓ2 ball of radius eps around ``x``) ∩ [0, 1]^n, per example.
 
         KKT: the projection of ``x + p`` is ``x + clip(s·p, −x, 1 − x)`` for the largest ``s ∈ (0, 1]`` with
-        ``||clip(s·p)||_2 <= eps`` (``s = 1`` when the clipped point is already in the ball). ``||clip(s·p)||`` is
-        increasing in ``s``, so ``s`` is found by a fixed number of bisection steps (no host synchronisation),
-        starting from ``s = eps/||p||`` (always feasible); the result is always inside the ball. Unlike rescaling
-        and then clipping, this point uses the whole budget where the box is active (the exact worst case of a
-        linear model lies on the ball's surface)."""
+        ``g(s) = ||clip(s·p)||² <= eps²``. With ``u_i`` the room of pixel i in the direction of ``p_i``,
+        ``g(s) = Σ_{sat(s)} u_i² + s² Σ_{free(s)} p_i²`` (pixel i saturates once ``s|p_i| >= u_i``). From the
+        feasible ``s₀ = eps/||p||``, the update ``s ← sqrt((eps² − Σ_sat u²) / Σ_free p²)`` never decreases s,
+        keeps ``g(s) <= eps²`` and only adds saturated pixels (the same active-set iteration as the exact linear
+        worst case in tradeoff.linear.robust); it is exact once the saturated set stops changing, which takes a
+        few passes. A fixed number of passes (no host synchronisation) always returns a point inside the ball.
+        Unlike rescaling then clipping, the result uses the whole budget where the box is active (the exact
+        worst case of a linear model lies on the ball's surface)."""
         delta = x_adv - x
         lo, hi = -x, 1.0 - x
         clipped = torch.minimum(torch.maximum(delta, lo), hi)
         if not math.isfinite(self.eps):
             return (x + clipped).clamp(0.0, 1.0)
         outside = per_example_norm(clipped, 2.0) > self.eps
-        s_lo = (self.eps / per_example_norm(delta, 2.0).clamp_min(_TINY)).clamp(max=1.0)
-        s_hi = torch.ones_like(s_lo)
-        for _ in range(_BISECTION_STEPS):
-            mid = 0.5 * (s_lo + s_hi)
-            d = torch.minimum(torch.maximum(delta * _as_batch_view(mid.to(delta.dtype), delta), lo), hi)
-            ok = per_example_norm(d, 2.0) <= self.eps
-            s_lo = torch.where(ok, mid, s_lo)
-            s_hi = torch.where(ok, s_hi, mid)
-        inside = torch.minimum(torch.maximum(delta * _as_batch_view(s_lo.to(delta.dtype), delta), lo), hi)
+        flat = delta.flatten(1).float()
+        room = torch.where(flat > 0, hi.flatten(1), -lo.flatten(1)).float().clamp_min(0.0)
+        a = flat.abs()
+        a2, u2 = a * a, room * room
+        eps2 = self.eps * self.eps
+        s = (self.eps / a2.sum(1).sqrt().clamp_min(_TINY)).clamp(max=1.0)
+        for _ in range(_ACTIVE_SET_PASSES):
+            sat = s[:, None] * a >= room
+            su2 = torch.where(sat, u2, 0.0).sum(1)
+            ra2 = torch.where(sat, 0.0, a2).sum(1)
+            s_new = ((eps2 - su2).clamp_min(0.0) / ra2.clamp_min(_TINY)).sqrt()
+            s = torch.maximum(s, torch.where(ra2 > 0, s_new, s)).clamp(max=1.0)
+        inside = torch.minimum(torch.maximum(delta * _as_batch_view(s.to(delta.dtype), delta), lo), hi)
+        # rounding: rescale the rare result a hair outside the ball back onto it
+        n_in = per_example_norm(inside, 2.0)
+        inside = inside * _as_batch_view((self.eps / n_in.clamp_min(_TINY)).clamp(max=1.0).to(delta.dtype), inside)
         out = torch.where(_as_batch_view(outside, delta), inside, clipped)
         return (x + out).clamp(0.0, 1.0)
 

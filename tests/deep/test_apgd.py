@@ -179,3 +179,25 @@ def test_ensemble_runs_later_attacks_only_on_points_still_robust_and_reports_cos
     assert robust_evaluation(model, x, y, [0.05], attack="default", steps=3).attack["name"] == "default[steps=3]"
     with pytest.raises(ValueError, match="step_size only applies to PGD"):
         robust_evaluation(model, x, y, [0.05], step_size=0.01)
+
+
+@pytest.mark.parametrize("eps", [0.5, 2.0, 5.0])
+def test_l2_projection_is_the_euclidean_projection_onto_ball_and_box(eps):
+    """Compare with a float64 bisection on s in x + clip(s·p, −x, 1 − x) (the KKT form of the projection)."""
+    torch.manual_seed(0)
+    x = (torch.rand(100, 1, 12, 12) > 0.6).float() * torch.rand(100, 1, 12, 12)  # many pixels at the box faces
+    x_adv = x + 0.4 * torch.randn_like(x)
+    d, lo, hi = (x_adv - x).double().flatten(1), (-x).double().flatten(1), (1 - x).double().flatten(1)
+    s_lo, s_hi = torch.zeros(100, dtype=torch.float64), torch.ones(100, dtype=torch.float64)
+    for _ in range(80):
+        m = (s_lo + s_hi) / 2
+        ok = torch.minimum(torch.maximum(d * m[:, None], lo), hi).norm(dim=1) <= eps
+        s_lo, s_hi = torch.where(ok, m, s_lo), torch.where(ok, s_hi, m)
+    clipped = torch.minimum(torch.maximum(d, lo), hi)
+    best = torch.where((clipped.norm(dim=1) > eps)[:, None], torch.minimum(torch.maximum(d * s_lo[:, None], lo), hi),
+                       clipped)
+    from tradeoff.deep.attacks import L2Step
+
+    got = (L2Step(eps, 0.1).project(x_adv, x) - x).double().flatten(1)
+    assert (got - best).abs().max() < 1e-5
+    assert_in_threat_model(x + got.view_as(x).float(), x, eps, "2")
