@@ -72,14 +72,18 @@ def _variants(model, x, y, eps, step, steps, norm) -> dict:
     }
 
 
-def _median_time(fn, repeats):
-    fn()
-    times = []
+def _median_times(fns: dict, repeats: int) -> dict:
+    """Median seconds per callable, timed round-robin (one call of each in turn) so that a change in the
+    machine's load hits every variant alike."""
+    for f in fns.values():
+        f()
+    times: dict = {k: [] for k in fns}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _mlp():
@@ -92,7 +96,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--profile", action="store_true", help="print the top operators of one PGD call")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -108,7 +112,7 @@ def main(argv: list[str]) -> int:
             y = torch.randint(0, 10, (args.batch,))
             step = 2.5 * eps / args.steps
             variants = _variants(model, x, y, eps, step, args.steps, norm)
-            times = {k: _median_time(f, args.repeats) for k, f in variants.items()}
+            times = _median_times(variants, args.repeats)
             ref = times["reference loop"]
             for k, t in times.items():
                 print(f"{mname:5} {norm:4} {k:16} {args.batch * args.steps / t:11.0f} {ref / t:7.2f}")
