@@ -4,7 +4,8 @@ misclassified point in ``{x' in [0,1]^n : ||x' - x|| <= eps}``. This is an UPPER
 accuracy (a stronger attack can only lower it); :mod:`deep.sanity` checks that the attack is not obviously weak.
 
 The default evaluation is the per-example worst case over :data:`deep.attacks.DEFAULT_ENSEMBLE` (APGD-CE, then
-APGD-T on the points still robust: AutoAttack's order), see :func:`robust_evaluation`; ``attack="pgd"`` (or any
+APGD with the margin loss, then APGD-T, each only on the points still robust: AutoAttack's order), see
+:func:`robust_evaluation`; ``attack="pgd"`` (or any
 name of :data:`deep.attacks.NAMED_ATTACKS`, or an :class:`deep.attacks.Ensemble`) selects another one, and
 every result says which attacks ran and what they cost.
 
