@@ -26,7 +26,7 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install -q "$(TORCH)" setuptools wheel
-	.lock-venv/bin/python -m pip install -q --no-build-isolation -e ".[test]"
+	.lock-venv/bin/python -m pip install -q --no-build-isolation -e ".[test,autoattack]"
 	{ echo "# Exact versions tested with 'make test' (Python $$(.lock-venv/bin/python -c 'import platform; print(platform.python_version())')). Refresh with 'make lock'."; \
 	  echo "# Used as pip constraints (-c), so it only pins what pyproject.toml asks for. torch carries no local label"; \
 	  echo "# (+cpu, +cu130), so the same line accepts the CPU and the CUDA builds of that version."; \

@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     model = trainer.model.eval()
     step = 2.5 * 0.3 / eval_steps
     acc = robust_accuracy(model, data.final_x, data.final_y, [0.0, 0.3], norm="inf", steps=eval_steps, step_size=step,
-                          restarts=restarts, batch_size=1000, device=trainer.device, seed=args.seed)
+                          restarts=restarts, batch_size=1000, device=trainer.device, seed=args.seed, attack="pgd")
     _sync(trainer.device)
     eval_s = time.perf_counter() - t_eval
     wall = time.perf_counter() - t_start

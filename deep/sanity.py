@@ -1,17 +1,26 @@
-"""Sanity checks that a PGD robust-accuracy number can be trusted (claim 12; Athalye et al. 2018 and
-Carlini et al. 2019 list these symptoms of gradient masking / a weak evaluation).
+"""Sanity checks that a robust-accuracy number can be trusted (claim 12; Athalye et al. 2018, Carlini et al.
+2019 and Croce & Hein 2020 list these symptoms of gradient masking / a weak evaluation).
 
-1. ``input_gradients``: ∇_x cross-entropy is finite everywhere and non-zero for (almost) every point.
-2. ``unbounded_attack``: PGD with ε = the box diameter (1 for ℓ∞, √n for ℓ2: every image is allowed), no
+1. ``input_gradients``: ∇_x cross-entropy is finite everywhere and non-zero for (almost) every point (the
+   fraction of all-zero gradients is reported).
+2. ``output_randomness``: two forward passes on the same inputs in eval mode give the same logits (up to
+   float rounding, relative difference ≤ 1e-4) and the same predictions. A randomised model makes every
+   gradient attack fight noise; its robust accuracy then needs an expectation-over-transformation attack.
+3. ``unbounded_attack``: PGD with ε = the box diameter (1 for ℓ∞, √n for ℓ2: every image is allowed), no
    random start, must bring accuracy to about 0%.
-3. ``more_steps``: PGD with ``factor·k`` steps (step 2.5ε/(factor·k)) must not have HIGHER robust accuracy
-   than PGD-k (step 2.5ε/k). The two attacks use different random starts, so a rise of up to ``z``
-   standard errors of the paired difference, z·√(b + c)/n (b, c: points only one of them breaks; the
-   McNemar statistic), is tolerated and reported; anything above fails.
-4. ``more_restarts``: PGD-k with R restarts must not have higher robust accuracy than with 1 restart. The
+4. ``more_steps``: APGD-CE with ``factor·k`` iterations must not have HIGHER robust accuracy than APGD-CE with
+   ``k``. The two runs use different random starts, so a rise of up to ``z`` standard errors of the paired
+   difference, z·√(b + c)/n (b, c: points only one of them breaks; the McNemar statistic), is tolerated and
+   reported; anything above fails.
+5. ``more_restarts``: APGD-CE-k with R restarts must not have higher robust accuracy than with 1 restart. The
    first restart of both shares the same seeded random start, so the R-restart attack searches a superset
    of the 1-restart attack's iterates: NO slack (any rise fails). It can only fail through
    nondeterminism (e.g. a model with random noise in its forward pass) or a broken best-iterate tracking.
+6. ``black_box``: the black-box Square attack (margin loss, no gradients; from the reference package
+   ``pyautoattack``) must not reach a LOWER robust accuracy than the white-box evaluation (default: the
+   ensemble of :mod:`deep.attacks.ensemble`), beyond the same z·√(b + c)/n slack: a gradient-free attack that
+   beats the gradient attacks is the classic sign of masked gradients. Skipped (listed in ``skipped``, not
+   passed) when pyautoattack is not installed.
 
 ε is in [0, 1] pixel space. Every failed check emits a :class:`GradientMaskingWarning`.
 
@@ -31,15 +40,18 @@ import torch
 from torch import nn
 
 from .attacks import (
+    APGD,
     PGD,
+    Ensemble,
     box_diameter,
     check_batch,
     cross_entropy_per_example,
     eval_mode,
     normalise_norm,
+    resolve_ensemble,
     unwrap_parallel,
 )
-from .evaluate import correct_under_attack, default_step_size, model_device
+from .evaluate import correct_under_attack, correct_under_ensemble, default_step_size, model_device
 
 
 class GradientMaskingWarning(UserWarning):
@@ -48,12 +60,14 @@ class GradientMaskingWarning(UserWarning):
 
 @dataclass
 class SanityReport:
-    """Outcome of :func:`run_sanity_checks`: ``checks`` is a list of ``{name, passed, detail, values}``."""
+    """Outcome of :func:`run_sanity_checks`: ``checks`` is a list of ``{name, passed, detail, values}``;
+    ``skipped`` lists ``{name, reason}`` of checks that could not run (they count neither as passed nor failed)."""
 
     eps: float
     norm: str
     n: int
     checks: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -73,9 +87,10 @@ class SanityReport:
         raise KeyError(name)
 
     def to_payload(self, run: str) -> dict:
-        """The payload of a ``deep.sanity`` result file (reports/RESULTS.md): ``run, checks, ok, eps, norm, n``."""
+        """The payload of a ``deep.sanity`` result file (reports/RESULTS.md): ``run, checks, ok, eps, norm, n``
+        and ``skipped``."""
         return {"run": run, "eps": self.eps, "norm": self.norm, "n": self.n, "ok": self.ok,
-                "checks": [dict(c) for c in self.checks]}
+                "checks": [dict(c) for c in self.checks], "skipped": [dict(c) for c in self.skipped]}
 
 
 def _check(name: str, passed: bool, detail: str, **values) -> dict:
@@ -114,13 +129,43 @@ def gradient_check(
     passed = n_nonfinite == 0 and zero_frac <= max_zero_fraction
     detail = (f"{n_nonfinite}/{n} points with non-finite input gradients, {n_zero}/{n} with an all-zero gradient "
               f"(allowed: none non-finite, at most {max_zero_fraction:.0%} zero)")
-    return _check("input_gradients", passed, detail, nonfinite=n_nonfinite, zero=n_zero, n=n)
+    return _check("input_gradients", passed, detail, nonfinite=n_nonfinite, zero=n_zero, n=n,
+                  zero_fraction=zero_frac)
+
+
+@torch.no_grad()
+def output_randomness_check(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    batch_size: int = 256,
+    device: torch.device | str | None = None,
+    max_relative_difference: float = 1e-4,
+) -> dict:
+    """Check 2: two forward passes of ``model`` (eval mode) on the same points give logits that differ by at most
+    ``max_relative_difference`` of the largest logit magnitude, and identical predictions."""
+    dev = torch.device(device) if device is not None else model_device(model)
+    model = unwrap_parallel(model)
+    max_diff, scale, n_pred = 0.0, 0.0, 0
+    with eval_mode(model):
+        for i in range(0, x.shape[0], batch_size):
+            xb = x[i : i + batch_size].to(dev)
+            a, b = model(xb).float(), model(xb).float()
+            max_diff = max(max_diff, float((a - b).abs().max()))
+            scale = max(scale, float(a.abs().max()))
+            n_pred += int((a.argmax(1) != b.argmax(1)).sum())
+    rel = max_diff / max(scale, 1e-12)
+    passed = rel <= max_relative_difference and n_pred == 0
+    detail = (f"two forward passes: largest logit difference {max_diff:.3g} ({rel:.2g} of the largest logit, "
+              f"allowed {max_relative_difference:g}), {n_pred}/{x.shape[0]} predictions differ")
+    return _check("output_randomness", passed, detail, max_difference=max_diff, relative=rel,
+                  predictions_differ=n_pred)
 
 
 def paired_rise_check(
     name: str, correct_base: torch.Tensor, correct_stronger: torch.Tensor, z: float, what: str
 ) -> dict:
-    """Checks 3/4: the stronger attack's robust accuracy must not exceed the base attack's by more than
+    """Checks 4/5/6: the stronger attack's robust accuracy must not exceed the base attack's by more than
     ``z·√(b + c)/n`` (``b``: points only the base attack breaks; ``c``: only the stronger one; ``z = 0``
     means no rise at all is allowed). Both vectors are per-point correctness on the same points."""
     base = correct_base.bool()
@@ -151,17 +196,25 @@ def run_sanity_checks(
     unbounded_steps: int = 100,
     unbounded_max_accuracy: float = 0.01,
     max_zero_grad_fraction: float = 0.05,
+    max_output_difference: float = 1e-4,
     slack_sigmas: float = 2.0,
     batch_size: int = 256,
     device: torch.device | str | None = None,
     seed: int = 0,
     autocast_dtype: torch.dtype | None = None,
     warn: bool = True,
+    evaluation: str | Ensemble = "default",
+    white_box_correct: torch.Tensor | None = None,
+    black_box: bool = True,
+    square_queries: int = 1000,
 ) -> SanityReport:
-    """Run the four checks of this module's docstring on the points ``(x, y)`` at radius ``eps`` (in [0,1]
+    """Run the six checks of this module's docstring on the points ``(x, y)`` at radius ``eps`` (in [0,1]
     pixel space) and return a :class:`SanityReport`; with ``warn`` each failed check also emits a
-    :class:`GradientMaskingWarning` naming it. Cost: about (1 + factor + restarts)·steps + unbounded_steps
-    gradient evaluations per point."""
+    :class:`GradientMaskingWarning` naming it. ``evaluation``: the white-box evaluation the black-box check
+    compares with (an ensemble or a name of :data:`deep.attacks.NAMED_ATTACKS`); ``white_box_correct``: its
+    per-point correctness on these points if already computed. ``black_box=False`` skips the Square check.
+    Cost: about (2 + factor + restarts)·steps + unbounded_steps gradient evaluations per point, the white-box
+    evaluation (unless given) and ``square_queries`` forward passes per point still robust."""
     norm = normalise_norm(norm)
     check_batch(x, y)
     if x.shape[0] == 0:
@@ -174,6 +227,8 @@ def run_sanity_checks(
 
     report.checks.append(gradient_check(model, x, y, batch_size=batch_size, device=device,
                                         max_zero_fraction=max_zero_grad_fraction, autocast_dtype=autocast_dtype))
+    report.checks.append(output_randomness_check(model, x, batch_size=batch_size, device=device,
+                                                 max_relative_difference=max_output_difference))
 
     diam = box_diameter(norm, n_dims)
     unbounded = PGD(diam, default_step_size(diam, unbounded_steps), unbounded_steps, norm, random_start=False)
@@ -185,18 +240,40 @@ def run_sanity_checks(
         accuracy=acc_unb, eps=diam, steps=unbounded_steps))
 
     k, k_many = int(steps), int(steps) * int(more_steps_factor)
-    pgd_k = PGD(eps, default_step_size(eps, k, norm, n_dims), k, norm, seed=seed)
-    pgd_many = PGD(eps, default_step_size(eps, k_many, norm, n_dims), k_many, norm, seed=seed + 1)
-    pgd_r = PGD(eps, default_step_size(eps, k, norm, n_dims), k, norm, restarts=restarts, seed=seed)
-    correct_k = correct_under_attack(model, x, y, pgd_k, **common)
-    correct_many = correct_under_attack(model, x, y, pgd_many, **common)
+    apgd_k = APGD(eps, k, norm, "ce", seed=seed)
+    apgd_many = APGD(eps, k_many, norm, "ce", seed=seed + 1)
+    apgd_r = APGD(eps, k, norm, "ce", restarts=restarts, seed=seed)
+    correct_k = correct_under_attack(model, x, y, apgd_k, **common)
+    correct_many = correct_under_attack(model, x, y, apgd_many, **common)
     report.checks.append(paired_rise_check(
         "more_steps", correct_k, correct_many, slack_sigmas,
-        f"PGD-{k} vs PGD-{k_many} (different random starts: statistical slack)"))
-    correct_r = correct_under_attack(model, x, y, pgd_r, **common)
+        f"APGD-CE {k} vs {k_many} iterations (different random starts: statistical slack)"))
+    correct_r = correct_under_attack(model, x, y, apgd_r, **common)
     report.checks.append(paired_rise_check(
         "more_restarts", correct_k, correct_r, 0.0,
-        f"PGD-{k} 1 vs {restarts} restarts (shared first start: no slack)"))
+        f"APGD-CE-{k} 1 vs {restarts} restarts (shared first start: no slack)"))
+
+    if black_box:
+        from .reference import INSTALL, reference_available, square_correct
+
+        if not reference_available():
+            report.skipped.append({"name": "black_box", "reason": f"pyautoattack not installed ({INSTALL})"})
+        else:
+            ensemble = resolve_ensemble(evaluation)
+            if white_box_correct is None:
+                white_box_correct, _ = correct_under_ensemble(model, x, y, float(eps), norm, ensemble, **common)
+            dev = torch.device(device) if device is not None else model_device(model)
+            correct_bb = torch.zeros(x.shape[0], dtype=torch.bool)
+            idx = correct_under_attack(model, x, y, None, **common).nonzero()[:, 0]
+            if len(idx):  # Square only on clean-correct points (the others are wrong already)
+                sub = idx.to(x.device)
+                with eval_mode(model):
+                    correct_bb[idx] = square_correct(model, x[sub].to(dev), y[sub].to(dev), float(eps), norm,
+                                                     queries=square_queries, seed=seed)
+            report.checks.append(paired_rise_check(
+                "black_box", correct_bb, white_box_correct.cpu().bool(), slack_sigmas,
+                f"Square ({square_queries} queries, black box) vs white-box {ensemble.label}: the white-box "
+                "accuracy must not be higher"))
 
     if warn:
         for c in report.checks:
@@ -227,8 +304,8 @@ def evaluate_with_sanity(
     eps_list: list[float],
     norm: str | float = "inf",
     *,
-    steps: int = 100,
-    restarts: int = 1,
+    steps: int | None = None,
+    restarts: int | None = None,
     batch_size: int = 256,
     device: torch.device | str | None = None,
     seed: int = 0,
@@ -239,7 +316,8 @@ def evaluate_with_sanity(
     autocast_dtype: torch.dtype | None = None,
     progress: bool = False,
 ) -> RobustEvaluation:
-    """:func:`deep.evaluate.robust_accuracy` for every ε of ``eps_list`` (in [0,1] pixel space) and, unless
+    """:func:`deep.evaluate.robust_accuracy` (the default ensemble; ``steps``/``restarts`` replace its own) for
+    every ε of ``eps_list`` (in [0,1] pixel space) and, unless
     ``sanity=False``, :func:`run_sanity_checks` at the largest ε on the first ``sanity_points`` points (the
     checks are the default: an evaluation without them is reported as not trusted)."""
     from .evaluate import robust_accuracy

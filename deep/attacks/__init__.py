@@ -2,35 +2,70 @@
 
 ε and step sizes are ALWAYS in [0, 1] pixel space; models normalise their inputs internally.
 
-- :class:`LinfStep`, :class:`L2Step` (``steps.py``): threat models (project / step / random_start).
+- :class:`Attack` (``base.py``): the base class and shared conventions (eval mode, checks, best tracking).
+- :class:`LinfStep`, :class:`L2Step` (``steps.py``): threat models (project / step / random start).
+- losses (``losses.py``): cross-entropy, logit margin, DLR and their targeted forms.
 - :class:`PGD` (``pgd.py``): untargeted PGD with random starts, restarts and per-example best tracking.
+- :class:`APGD` (``apgd.py``): Auto-PGD (Croce & Hein 2020) with CE, margin/DLR and targeted losses.
+- :class:`Ensemble` (``ensemble.py``): a named list of attacks run AutoAttack-style (worst case per example).
 - :class:`LargeEpsAttack` (``large_eps.py``): the large-ε ascent of Figures 3, 8 and 9.
 """
 
+from .apgd import APGD, apgd_checkpoints
+from .base import Attack, BestIterate, LossScorer, check_batch, eval_mode, generator_for, unwrap_parallel
+from .ensemble import DEFAULT_ENSEMBLE, NAMED_ATTACKS, AttackSpec, Ensemble, resolve_ensemble
 from .large_eps import LargeEpsAttack
-from .pgd import (
-    PGD,
-    check_batch,
+from .losses import (
     cross_entropy_per_example,
-    eval_mode,
+    dlr_loss_per_example,
+    margin_like_loss,
     margin_loss_per_example,
-    unwrap_parallel,
+    targeted_dlr_loss,
+    targeted_margin_loss,
 )
-from .steps import AttackStep, L2Step, LinfStep, box_diameter, make_step, normalise_norm, per_example_norm
+from .pgd import PGD
+from .steps import (
+    AttackStep,
+    L2Step,
+    LinfStep,
+    as_batch_view,
+    box_diameter,
+    default_step_size,
+    make_step,
+    normalise_norm,
+    per_example_norm,
+)
 
 __all__ = [
+    "DEFAULT_ENSEMBLE",
+    "NAMED_ATTACKS",
+    "AttackSpec",
+    "Ensemble",
+    "resolve_ensemble",
+    "APGD",
     "PGD",
+    "Attack",
     "AttackStep",
+    "BestIterate",
     "L2Step",
     "LargeEpsAttack",
     "LinfStep",
+    "LossScorer",
+    "apgd_checkpoints",
+    "as_batch_view",
     "box_diameter",
     "check_batch",
     "cross_entropy_per_example",
+    "default_step_size",
+    "dlr_loss_per_example",
     "eval_mode",
+    "generator_for",
     "make_step",
+    "margin_like_loss",
     "margin_loss_per_example",
     "normalise_norm",
     "per_example_norm",
+    "targeted_dlr_loss",
+    "targeted_margin_loss",
     "unwrap_parallel",
 ]

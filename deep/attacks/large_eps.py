@@ -13,11 +13,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .pgd import LossFn, _Scorer, check_batch, eval_mode, unwrap_parallel
+from .base import Attack, LossFn, LossScorer
 from .steps import AttackStep, make_step
 
 
-class LargeEpsAttack:
+class LargeEpsAttack(Attack):
     """Large-ε untargeted ascent (Figures 3/8/9). ``__call__(model, x, y)`` returns the final iterate, or with
     ``trajectory=True`` a pair ``(x_final, iterates)`` where ``iterates`` has shape ``(steps + 1, N, ...)``,
     ``iterates[0] = x`` (kept on ``trajectory_device``, default ``x``'s device)."""
@@ -45,25 +45,33 @@ class LargeEpsAttack:
     def __repr__(self) -> str:
         return f"LargeEpsAttack(eps={self.eps}, step_size={self.step_size}, steps={self.steps}, norm={self.norm!r})"
 
-    def __call__(
-        self, model: nn.Module, x: torch.Tensor, y: torch.Tensor
-    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        check_batch(x, y)
-        model = unwrap_parallel(model)
-        with torch.inference_mode(False), eval_mode(model):
-            x = x.detach().clone()
-            scorer = _Scorer(model, y.detach().clone(), self.loss_fn)
-            rule = self.step_rule
-            traj = None
-            if self.trajectory:
-                device = self.trajectory_device if self.trajectory_device is not None else x.device
-                traj = torch.empty((self.steps + 1, *x.shape), dtype=x.dtype, device=device)
-                traj[0] = x
-            x_adv = x.clone()
-            for t in range(self.steps):
-                _, _, grad = scorer.with_grad(x_adv)
-                x_adv = rule.project(rule.step(x_adv, grad), x)
-                if traj is not None:
-                    traj[t + 1] = x_adv
-            x_adv = x_adv.detach()
-            return (x_adv, traj) if traj is not None else x_adv
+    name = "large-eps"
+
+    def describe(self) -> dict:
+        """``{name: "large-eps", norm, eps, step_size, steps}``."""
+        return {"name": self.name, "norm": self.norm, "eps": self.eps, "step_size": self.step_size,
+                "steps": self.steps}
+
+    def gradient_evaluations(self) -> int:
+        """``steps``."""
+        return self.steps
+
+    def run(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+            generator: torch.Generator | None) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The last iterate (and, with ``trajectory``, every iterate) of the ascent from ``x``."""
+        scorer = LossScorer(model, y, self.loss_fn)
+        rule = self.step_rule
+        project = rule.projector(x)
+        traj = None
+        if self.trajectory:
+            device = self.trajectory_device if self.trajectory_device is not None else x.device
+            traj = torch.empty((self.steps + 1, *x.shape), dtype=x.dtype, device=device)
+            traj[0] = x
+        x_adv = x.clone()
+        for t in range(self.steps):
+            _, _, grad = scorer.with_grad(x_adv)
+            x_adv = project(rule.step(x_adv, grad))
+            if traj is not None:
+                traj[t + 1] = x_adv
+        x_adv = x_adv.detach()
+        return (x_adv, traj) if traj is not None else x_adv

@@ -20,11 +20,15 @@ import math
 import torch
 
 _TINY = 1e-12
+_ACTIVE_SET_PASSES = 4  # ℓ2 ball ∩ box projection (L2Step.project)
 
 
-def _as_batch_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+def as_batch_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     """Reshape a per-example vector ``(N,)`` so that it broadcasts against ``like`` of shape ``(N, ...)``."""
     return v.view(-1, *([1] * (like.dim() - 1)))
+
+
+_as_batch_view = as_batch_view
 
 
 def per_example_norm(t: torch.Tensor, p: float) -> torch.Tensor:
@@ -62,7 +66,17 @@ class AttackStep:
 
     def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
         """One ascent step from ``x_adv`` along the loss gradient ``grad`` (not yet projected)."""
+        return x_adv + self.step_size * self.direction(grad).to(x_adv.dtype)
+
+    def direction(self, grad: torch.Tensor) -> torch.Tensor:
+        """The steepest-ascent direction of unit norm for this threat model's norm (``sign(g)`` for ℓ∞,
+        ``g/||g||_2`` for ℓ2; a zero gradient gives a zero direction)."""
         raise NotImplementedError
+
+    def projector(self, x: torch.Tensor):
+        """``project(x_adv)`` onto (ε-ball around ``x``) ∩ [0,1]^n with the work that depends only on ``x``
+        done once (attacks call it every step). Same result as :meth:`project`."""
+        return lambda x_adv: self.project(x_adv, x)
 
     def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """A random point of (ε-ball around ``x``) ∩ [0,1]^n."""
@@ -82,8 +96,20 @@ class LinfStep(AttackStep):
         return torch.minimum(torch.maximum(x_adv, x - self.eps), x + self.eps).clamp(0.0, 1.0)
 
     def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        """``x_adv + step_size · sign(grad)``."""
-        return x_adv + self.step_size * grad.sign().to(x_adv.dtype)
+        """``x_adv + step_size · sign(grad)`` (one fused add: ``sign`` is exactly ±1 or 0)."""
+        return x_adv.add(grad.sign().to(x_adv.dtype), alpha=self.step_size)
+
+    def direction(self, grad: torch.Tensor) -> torch.Tensor:
+        """``sign(grad)``."""
+        return grad.sign()
+
+    def projector(self, x: torch.Tensor):
+        """Clipping to the per-pixel interval [max(0, x − eps), min(1, x + eps)], bounds computed once."""
+        if self.eps >= 1.0:
+            return lambda x_adv: x_adv.clamp(0.0, 1.0)
+        lo = (x - self.eps).clamp_(min=0.0)
+        hi = (x + self.eps).clamp_(max=1.0)
+        return lambda x_adv: torch.clamp(x_adv, lo, hi)
 
     def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Uniform on the product of intervals [max(0, x_i - eps), min(1, x_i + eps)], i.e. exactly uniform on
@@ -102,19 +128,52 @@ class L2Step(AttackStep):
     norm = "2"
 
     def project(self, x_adv: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Rescale ``x_adv − x`` to norm ≤ eps per example, then clip to [0, 1] (stays in the ball: see the module)."""
+        """The Euclidean projection onto (ℓ2 ball of radius eps around ``x``) ∩ [0, 1]^n, per example.
+
+        KKT: the projection of ``x + p`` is ``x + clip(s·p, −x, 1 − x)`` for the largest ``s ∈ (0, 1]`` with
+        ``g(s) = ||clip(s·p)||² <= eps²``. With ``u_i`` the room of pixel i in the direction of ``p_i``,
+        ``g(s) = Σ_{sat(s)} u_i² + s² Σ_{free(s)} p_i²`` (pixel i saturates once ``s|p_i| >= u_i``). From the
+        feasible ``s₀ = eps/||p||``, the update ``s ← sqrt((eps² − Σ_sat u²) / Σ_free p²)`` never decreases s,
+        keeps ``g(s) <= eps²`` and only adds saturated pixels (the same active-set iteration as the exact linear
+        worst case in tradeoff.linear.robust); it is exact once the saturated set stops changing, which takes a
+        few passes. A fixed number of passes (no host synchronisation) always returns a point inside the ball.
+        Unlike rescaling then clipping, the result uses the whole budget where the box is active (the exact
+        worst case of a linear model lies on the ball's surface)."""
         delta = x_adv - x
-        if math.isfinite(self.eps):
-            norms = per_example_norm(delta, 2.0)
-            factor = (self.eps / norms.clamp_min(_TINY)).clamp(max=1.0).to(delta.dtype)
-            delta = delta * _as_batch_view(factor, delta)
-        return (x + delta).clamp(0.0, 1.0)
+        lo, hi = -x, 1.0 - x
+        clipped = torch.minimum(torch.maximum(delta, lo), hi)
+        if not math.isfinite(self.eps):
+            return (x + clipped).clamp(0.0, 1.0)
+        outside = per_example_norm(clipped, 2.0) > self.eps
+        flat = delta.flatten(1).float()
+        room = torch.where(flat > 0, hi.flatten(1), -lo.flatten(1)).float().clamp_min(0.0)
+        a = flat.abs()
+        a2, u2 = a * a, room * room
+        eps2 = self.eps * self.eps
+        s = (self.eps / a2.sum(1).sqrt().clamp_min(_TINY)).clamp(max=1.0)
+        for _ in range(_ACTIVE_SET_PASSES):
+            sat = s[:, None] * a >= room
+            su2 = torch.where(sat, u2, 0.0).sum(1)
+            ra2 = torch.where(sat, 0.0, a2).sum(1)
+            s_new = ((eps2 - su2).clamp_min(0.0) / ra2.clamp_min(_TINY)).sqrt()
+            s = torch.maximum(s, torch.where(ra2 > 0, s_new, s)).clamp(max=1.0)
+        inside = torch.minimum(torch.maximum(delta * _as_batch_view(s.to(delta.dtype), delta), lo), hi)
+        # rounding: rescale the rare result a hair outside the ball back onto it
+        n_in = per_example_norm(inside, 2.0)
+        inside = inside * _as_batch_view((self.eps / n_in.clamp_min(_TINY)).clamp(max=1.0).to(delta.dtype), inside)
+        out = torch.where(_as_batch_view(outside, delta), inside, clipped)
+        return (x + out).clamp(0.0, 1.0)
 
     def step(self, x_adv: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
         """``x_adv + step_size · grad / ||grad||_2`` per example (norm in float32)."""
         norms = per_example_norm(grad, 2.0)
         scale = (self.step_size / norms.clamp_min(_TINY)).to(x_adv.dtype)
         return x_adv + grad.to(x_adv.dtype) * _as_batch_view(scale, x_adv)
+
+    def direction(self, grad: torch.Tensor) -> torch.Tensor:
+        """``grad / ||grad||_2`` per example (norm in float32; a zero gradient stays zero)."""
+        norms = per_example_norm(grad, 2.0)
+        return grad * _as_batch_view((1.0 / norms.clamp_min(_TINY)).to(grad.dtype), grad)
 
     def random_start(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Uniform in the ℓ2 ball: direction ``z/||z||`` with ``z`` standard Gaussian (isotropic), radius
@@ -152,3 +211,8 @@ def box_diameter(norm: str | float | int, n: int) -> float:
     """The largest distance between two points of [0,1]^n: 1 for ℓ∞, √n for ℓ2. An ε this large makes the
     threat model the whole box (an "unbounded" attack)."""
     return 1.0 if normalise_norm(norm) == "inf" else math.sqrt(n)
+
+
+def default_step_size(eps: float, steps: int) -> float:
+    """The usual PGD step 2.5·ε/steps (Madry et al. 2018): enough to cross the ball and come back (0 for ε = 0)."""
+    return 2.5 * eps / max(int(steps), 1)

@@ -137,8 +137,9 @@ class TorchEngine:
 
     # ---------------------------------------------------------------- evaluation
     def evaluate(self, run: RunSpec, run_dir: Path) -> dict:
-        """Clean accuracy and PGD accuracy at each evaluation norm's ε on the run's test points."""
-        from ..evaluate import robust_accuracy
+        """Clean accuracy and robust accuracy (the default ensemble of deep.evaluate, named with its cost in
+        ``robust[norm]["evaluation"]``) at each evaluation norm's ε on the run's test points."""
+        from ..evaluate import robust_evaluation
 
         model = self.load_model(run, run_dir)
         ev = run.evaluation
@@ -148,9 +149,11 @@ class TorchEngine:
         out = {"n_test": int(len(y)), "n_train": run.n_train or _trained_on(run_dir), "robust": {}}
         for norm in run.eval_norms:
             eps = ev.eps_for(norm)
-            acc = robust_accuracy(model, x, y, [0.0, eps], norm=norm, steps=ev.steps, restarts=ev.restarts, seed=0)
+            res = robust_evaluation(model, x, y, [0.0, eps], norm, steps=ev.steps, restarts=ev.restarts, seed=0)
+            acc = res.accuracy
             out["standard_acc"] = float(acc[0.0])
-            out["robust"][norm] = {"eps": eps, "acc": float(acc[eps]), "steps": ev.steps, "restarts": ev.restarts}
+            out["robust"][norm] = {"eps": eps, "acc": float(acc[eps]), "steps": ev.steps, "restarts": ev.restarts,
+                                   "evaluation": res.summary()}
         out["n_test_standard"] = out["n_test"]
         if ev.standard_full_test and ev.n_test is not None:
             out["standard_acc_subset"] = out["standard_acc"]

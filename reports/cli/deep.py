@@ -31,14 +31,21 @@ def register(top: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_train)
 
     p = sub.add_parser("eval", help="robust accuracy of a trained run at several ε, with sanity checks",
-                       description="PGD robust accuracy of RUN's model on its dataset's test split at each ε "
-                                   "(pixel space), then the gradient-masking sanity checks at the largest ε.")
+                       description="Robust accuracy of RUN's model on its dataset's test split at each ε (pixel "
+                                   "space): by default the per-example worst case over APGD-CE, APGD-margin and APGD-T "
+                                   "(AutoAttack order; --attack pgd for PGD alone), then the gradient-masking "
+                                   "sanity checks. --reference autoattack adds the official AutoAttack beside it.")
     p.add_argument("run", metavar="RUN", help="a run folder written by 'tradeoff deep train'")
     p.add_argument("--eps", type=float, nargs="+", required=True, metavar="E")
     p.add_argument("--norm", choices=("inf", "2"), default=None, help="default: the run's evaluation norm")
-    p.add_argument("--steps", type=int, default=100)
-    p.add_argument("--step-size", type=float, default=None, help="default 2.5*eps/steps")
-    p.add_argument("--restarts", type=int, default=1)
+    p.add_argument("--attack", default="default", metavar="NAME",
+                   help="default (APGD-CE, APGD-margin, APGD-T; under 2x PGD-100), thorough (AutoAttack "
+                        "budget), pgd, apgd-ce, apgd-margin or apgd-t")
+    p.add_argument("--reference", choices=("autoattack",), default=None,
+                   help="also run the official AutoAttack (needs: pip install -e '.[autoattack]')")
+    p.add_argument("--steps", type=int, default=None, help="iterations of every attack (default 100)")
+    p.add_argument("--step-size", type=float, default=None, help="PGD only; default 2.5*eps/steps")
+    p.add_argument("--restarts", type=int, default=None, help="restarts of every attack (default 1)")
     p.add_argument("--n", type=int, default=None, help="first N test points (default all)")
     p.add_argument("--sanity-n", type=int, default=500, help="points used by the sanity checks (0 = skip them)")
     p.add_argument("--sanity-eps", type=float, default=None,
@@ -119,7 +126,7 @@ def _summary_row(s: dict) -> dict:
 # ---------------------------------------------------------------------- eval / attack
 def _check_attack_args(args: argparse.Namespace) -> None:
     """One-line errors for attack budgets no PGD can run (before any model is loaded)."""
-    for flag in ("steps", "restarts", "batch_size"):
+    for flag in ("steps", "restarts", "batch_size"):  # None: the attack's own
         value = getattr(args, flag, None)
         if value is not None and value < 1:
             raise UserError(f"--{flag.replace('_', '-')} must be >= 1, got {value}")
@@ -167,22 +174,34 @@ def _eval_scale(n_points: int, device) -> str:
 def _eval(args: argparse.Namespace) -> int:
     from tradeoff.data.io import write_result
     from tradeoff.data.paths import results_dir
-    from tradeoff.deep.evaluate import robust_accuracy
+    from tradeoff.deep.attacks import NAMED_ATTACKS, resolve_ensemble
+    from tradeoff.deep.evaluate import robust_evaluation
+    from tradeoff.deep.reference import INSTALL, reference_available
     from tradeoff.deep.runs import DATASET_LABELS
     from tradeoff.deep.sanity import run_sanity_checks
 
     if any(e < 0 for e in args.eps):
         raise UserError(f"--eps values must be >= 0 (pixel space), got {args.eps}")
     _check_attack_args(args)
+    if args.attack.lower() not in NAMED_ATTACKS:
+        raise UserError(f"unknown --attack {args.attack!r}; use one of {', '.join(NAMED_ATTACKS)}")
+    if args.step_size is not None and args.attack.lower() != "pgd":
+        raise UserError("--step-size only applies to --attack pgd (APGD adapts its own step size)")
+    if args.reference == "autoattack" and not reference_available():
+        raise UserError(f"--reference autoattack needs the package pyautoattack: {INSTALL}")
     cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
     norm = args.norm or cfg.eval_norm
     t0 = time.perf_counter()
     eps_list = sorted({0.0, *args.eps})
-    acc = robust_accuracy(model, x, y, eps_list, norm=norm, steps=args.steps, step_size=args.step_size,
-                          restarts=args.restarts, batch_size=args.batch_size, device=dev, progress=True)
-    rows = [{"eps": e, "norm": norm, "steps": 0 if e == 0 else args.steps, "restarts": args.restarts,
-             "accuracy": a} for e, a in sorted(acc.items())]
-    out = {"run": str(args.run), "n": len(y), "accuracy": rows, "time_s": time.perf_counter() - t0}
+    ev = robust_evaluation(model, x, y, eps_list, norm, args.attack, steps=args.steps, step_size=args.step_size,
+                           restarts=args.restarts, batch_size=args.batch_size, device=dev, progress=True)
+    ev_ensemble = resolve_ensemble(args.attack).scaled(args.steps, args.restarts)
+    rows = [{"eps": e, "norm": norm, "attack": "clean" if e == 0 else ev.attack["name"], "accuracy": a,
+             "seconds": sum(c.seconds for c in ev.cost.get(e, []))} for e, a in sorted(ev.accuracy.items())]
+    out = {"run": str(args.run), "n": len(y), "accuracy": rows, "evaluation": ev.summary(),
+           "time_s": time.perf_counter() - t0}
+    if args.reference == "autoattack":
+        out["reference"] = _reference_rows(model, x, y, [e for e in eps_list if e > 0], norm, args.batch_size, ev)
     report = None
     if args.sanity_n > 0:
         positive = [e for e in args.eps if e > 0]
@@ -192,20 +211,29 @@ def _eval(args: argparse.Namespace) -> int:
         if eps_check is not None:
             k = min(args.sanity_n, len(y))
             report = run_sanity_checks(model, x[:k], y[:k], eps_check, norm, batch_size=args.batch_size,
-                                       device=dev, warn=False)
+                                       device=dev, warn=False, evaluation=ev_ensemble,
+                                       white_box_correct=ev.correct[eps_check][:k] if eps_check in ev.correct
+                                       else None)
             run_path = Path(args.run).resolve()
             run_name = run_path.name
             # the folder's name plus a digest of its full path: two runs with the same name do not overwrite each other
             digest = hashlib.sha1(str(run_path).encode()).hexdigest()[:8]
+            payload = report.to_payload(run_name)
+            payload["robust_evaluation"] = ev.summary()
+            if "reference" in out:
+                payload["reference"] = out["reference"]
             path = write_result(results_dir() / "deep" / f"sanity_{run_name}-{digest}.json", "deep.sanity",
-                                report.to_payload(run_name), scale=_eval_scale(k, dev),
+                                payload, scale=_eval_scale(k, dev),
                                 dataset=DATASET_LABELS.get(cfg.dataset, cfg.dataset), seeds=[cfg.seed])
             out["sanity"] = {"ok": report.ok, "checks": report.checks, "file": str(path)}
     if args.json:
         emit_json(out)
     else:
-        print(f"{args.run}: {len(y)} test points, {norm} PGD-{args.steps}, {args.restarts} restart(s)")
-        print(format_table(rows, ["eps", "norm", "steps", "restarts", "accuracy"]))
+        print(f"{args.run}: {len(y)} test points, {norm}, attack {ev.attack['label']}")
+        print(format_table(rows, ["eps", "norm", "attack", "accuracy", "seconds"]))
+        if "reference" in out:
+            print("\nreference (AutoAttack) beside the project's evaluation:")
+            print(format_table(out["reference"], ["eps", "autoattack", "ours", "difference", "seconds"]))
         if report is not None:
             print(f"\nsanity checks at eps = {report.eps} on {report.n} points:")
             print(format_table([{"check": c["name"], "passed": "yes" if c["passed"] else "NO",
@@ -215,6 +243,20 @@ def _eval(args: argparse.Namespace) -> int:
              "(possible gradient masking)")
     sys.stdout.flush()
     return 0
+
+
+def _reference_rows(model, x, y, eps_list, norm, batch_size, ev) -> list[dict]:
+    """AutoAttack's robust accuracy at each ε beside the project's (``ev``), with the difference in points."""
+    from tradeoff.deep.reference import autoattack_correct
+
+    rows = []
+    for e in eps_list:
+        t0 = time.perf_counter()
+        correct, info = autoattack_correct(model, x, y, e, norm, batch_size=batch_size)
+        ref = int(correct.sum()) / len(y)
+        rows.append({"eps": e, "autoattack": ref, "ours": ev.accuracy[e], "difference": ev.accuracy[e] - ref,
+                     "seconds": time.perf_counter() - t0, "reference": info})
+    return rows
 
 
 def _attack(args: argparse.Namespace) -> int:

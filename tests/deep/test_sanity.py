@@ -8,11 +8,14 @@ import torch
 from torch import nn
 
 from tradeoff.data.io import read_result, write_result
+from tradeoff.deep.reference import reference_available
 from tradeoff.deep.sanity import GradientMaskingWarning, SanityReport, paired_rise_check, run_sanity_checks
 
 torch.set_num_threads(1)
 
-FAST = {"steps": 5, "restarts": 2, "more_steps_factor": 2, "unbounded_steps": 40}
+FAST = {"steps": 5, "restarts": 2, "more_steps_factor": 2, "unbounded_steps": 40, "square_queries": 100}
+CHECKS = ["input_gradients", "output_randomness", "unbounded_attack", "more_steps", "more_restarts"]
+HAS_REFERENCE = reference_available()
 
 
 def small_cnn(seed=0, n_classes=3):
@@ -75,7 +78,8 @@ def test_normal_model_passes_without_warning(norm, eps, n_classes):
     with warnings.catch_warnings():
         warnings.simplefilter("error", GradientMaskingWarning)  # any warning fails the test
         report = run_sanity_checks(model, x, y, eps, norm, **FAST)
-    assert [c["name"] for c in report.checks] == ["input_gradients", "unbounded_attack", "more_steps", "more_restarts"]
+    assert [c["name"] for c in report.checks] == CHECKS + (["black_box"] if HAS_REFERENCE else [])
+    assert [c["name"] for c in report.skipped] == ([] if HAS_REFERENCE else ["black_box"])
     assert report.ok, report.checks
     assert report.check("unbounded_attack")["values"]["accuracy"] == 0.0
     assert all(c["detail"] for c in report.checks)
@@ -93,6 +97,9 @@ def test_gradient_masked_model_is_flagged_with_a_warning():
     messages = [str(w.message) for w in record if issubclass(w.category, GradientMaskingWarning)]
     assert any("'input_gradients' failed" in m for m in messages)
     assert any("'unbounded_attack' failed" in m for m in messages)
+    if HAS_REFERENCE:  # the black-box Square attack breaks what the (zero-gradient) white-box attacks cannot
+        bb = report.check("black_box")
+        assert not bb["passed"] and bb["values"]["stronger"] > bb["values"]["base"]
     # warn=False: the same verdict, no warning
     with warnings.catch_warnings():
         warnings.simplefilter("error", GradientMaskingWarning)
@@ -136,10 +143,13 @@ def test_stochastic_forward_breaks_the_no_slack_restart_check():
     x = torch.rand(300, 1, 8, 8)
     y = torch.randint(0, 2, (300,))
     report = run_sanity_checks(model, x, y, 0.01, "inf", warn=False, steps=2, restarts=2, more_steps_factor=2,
-                               unbounded_steps=2)
+                               unbounded_steps=2, black_box=False)
     # accuracy is a coin flip per evaluation, so the "robust" accuracies of the compared attacks differ at random
     r = report.check("more_restarts")["values"]
     assert r["b"] > 0 and r["c"] > 0
+    # and the direct check: two forward passes on the same inputs differ
+    rnd = report.check("output_randomness")
+    assert not rnd["passed"] and rnd["values"]["predictions_differ"] > 0
 
 
 def test_report_round_trips_through_a_result_file(tmp_path):
@@ -151,7 +161,8 @@ def test_report_round_trips_through_a_result_file(tmp_path):
                         dataset="synthetic")
     payload = read_result(path)["payload"]
     assert payload["run"] == "run1" and payload["ok"] == report.ok
-    assert [set(c) >= {"name", "passed", "detail"} for c in payload["checks"]] == [True] * 4
+    assert [set(c) >= {"name", "passed", "detail"} for c in payload["checks"]] == [True] * len(report.checks)
+    assert payload["skipped"] == report.skipped
 
 
 def test_bad_arguments():
@@ -169,7 +180,7 @@ def test_evaluate_with_sanity_runs_the_checks_by_default():
     model = trained_cnn(2)
     x, y = strip_task(30, 2, seed=2)
     ev = evaluate_with_sanity(model, x, y, [0.0, 0.03], "inf", steps=5, sanity_steps=3, sanity_restarts=2,
-                              sanity_points=20)
+                              sanity_points=20)  # the black-box check uses Square's default 1000 queries
     assert list(ev.accuracy) == [0.0, 0.03] and ev.accuracy[0.03] <= ev.accuracy[0.0]
     assert ev.sanity is not None and ev.sanity.n == 20 and ev.sanity.eps == 0.03 and ev.trusted
     masked = Quantised(model)

@@ -66,6 +66,41 @@ def test_eval_prints_accuracy_and_sanity_and_writes_result(tmp_path, config_file
     assert result["kind"] == "deep.sanity" and result["payload"]["run"] == "run"
     assert result["scale"] == "quick" and result["dataset"] == "toy (synthetic)"
     assert main(["deep", "eval", str(tmp_path / "nope"), "--eps", "0.1"]) == 2
+    # every result names its evaluation: the default ensemble with its cost, in the output and the sanity file
+    ev = out["evaluation"]
+    assert ev["attack"]["name"] == "default[steps=10]"
+    assert [a["label"] for a in ev["attack"]["attacks"]] == ["apgd-ce", "apgd-margin", "apgd-t3"]
+    cost = ev["per_eps"][1]["cost"]
+    assert cost[0]["attacked"] == round(acc[0.0] * 200) and cost[1]["attacked"] == cost[0]["attacked"] - \
+        cost[0]["broken"] and all(c["seconds"] >= 0 for c in cost)
+    assert result["payload"]["robust_evaluation"]["attack"] == ev["attack"]
+
+
+def test_eval_single_attack_and_reference_options(tmp_path, config_file, capsys, monkeypatch):
+    run = tmp_path / "run"
+    assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--no-progress"]) == 0
+    capsys.readouterr()
+    common = ["--build-dir", str(tmp_path / "b"), "deep", "eval", str(run), "--eps", "0.05", "--n", "20",
+              "--sanity-n", "0", "--device", "cpu"]
+    assert main([*common, "--attack", "pgd", "--steps", "5", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["evaluation"]["attack"]["attacks"][0]["label"] == "pgd-5"
+    assert main([*common, "--attack", "fgsm"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown --attack" in err
+    assert main([*common, "--step-size", "0.01"]) == 2
+    assert "--step-size only applies to --attack pgd" in capsys.readouterr().err
+    from tradeoff.deep import reference
+
+    if reference.reference_available():
+        assert main([*common, "--steps", "5", "--reference", "autoattack", "--json"]) == 0
+        ref = json.loads(capsys.readouterr().out)["reference"][0]
+        assert ref["eps"] == 0.05 and ref["difference"] == pytest.approx(ref["ours"] - ref["autoattack"])
+        assert ref["reference"]["name"] == "autoattack"
+    monkeypatch.setattr(reference, "reference_available", lambda: False)
+    assert main([*common, "--reference", "autoattack"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install" in err and "pyautoattack" in err
 
 
 def test_attack_saves_examples_inside_the_ball(tmp_path, config_file, capsys):
