@@ -1217,7 +1217,8 @@ CLAIMS: tuple[Claim, ...] = (
           "one is refuted, else inconclusive (with the best ε_train's minimum detectable effect). Scope: the paper "
           "states the gain as clear only on MNIST, so every MNIST configuration run (ℓ∞, Fig. 6; ℓ2, Fig. 1) "
           "must hold: one refuted refutes, all confirmed confirm, else inconclusive. Other datasets are shown per "
-          "configuration but not judged; without an MNIST sweep the claim is not run. The theory analogue on D is shown, not used.",
+          "configuration but not judged; without an MNIST sweep the claim is not run. The theory analogue on D is "
+          "shown, not used.",
           ("fig1", "fig6", "theory_finite_sample"), evaluate_claim5),
     Claim(6, "Full data: robust models are less accurate",
           "With enough training data, robust models' standard accuracy falls below the standard model's: the curves "
