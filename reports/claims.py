@@ -499,6 +499,31 @@ def _n_eval(row: dict, key: str) -> Any:
 
 
 
+#: Classes per dataset: a run whose standard accuracy is below FAILED_TRAINING_FACTOR / classes did not learn.
+NUM_CLASSES = {"mnist": 10, "cifar10": 10, "cifar10-jpeg": 10, "restricted-imagenet": 9,
+               "restricted-imagenet-sample": 9, "restricted-tiny-imagenet": 6}
+FAILED_TRAINING_FACTOR = 2.0
+TRAINING_FAILURE_RULE = (f" Runs whose standard accuracy is below {FAILED_TRAINING_FACTOR:g}× chance (e.g. "
+                         f"{FAILED_TRAINING_FACTOR / 10:g} for 10 classes) did not learn: they are left out of the "
+                         "test and listed.")
+
+
+def split_failed(rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """(rows of runs that learned, the note listing those that did not): a run with standard accuracy below
+    ``FAILED_TRAINING_FACTOR / classes`` (e.g. 0.1135 on MNIST: one class predicted for every image) is a training
+    failure, not evidence about the paper's effect."""
+    kept, failed = [], []
+    for r in rows:
+        k = NUM_CLASSES.get(str(r["dataset"]))
+        (failed if k and value(r["standard_acc"]) < FAILED_TRAINING_FACTOR / k else kept).append(r)
+    if not failed:
+        return kept, []
+    names = ", ".join(f"`{r.get('run', '?')}` ({fmt(value(r['standard_acc']))})" for r in failed[:6])
+    more = f" and {len(failed) - 6} more" if len(failed) > 6 else ""
+    return kept, [f"Left out as training failures (standard accuracy below {FAILED_TRAINING_FACTOR:g}× chance): "
+                  f"{names}{more}; rerun them with a training recipe that converges."]
+
+
 def full_sizes_text() -> str:
     """``MNIST 60000, CIFAR-10 50000, …``: the full training-set sizes claim 6 requires."""
     return ", ".join(f"{dataset_name(k)} {v}" for k, v in FULL_TRAIN_SIZE.items())
@@ -744,7 +769,9 @@ def _size_sweep(index: ResultIndex):
     least one training-set size, the theory analogue's note and evidence, and the 'not run' outcome when no
     configuration exists (else None)."""
     rows, evidence = sweep_rows(index, ("fig1", "fig6"))
+    rows, failed = split_failed(rows)
     note, ev2 = _finite_sample_note(index)
+    note = failed + note
     configs = [c for c in _configs(rows) if _n_values(rows, *c)]
     missing = None
     if not configs:
@@ -773,7 +800,13 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
         verdict = V.combine_any([p.verdict for p in parts])
         best = max(parts, key=lambda p: p.diff.estimate)
         decisive = next((p for p in parts if p.verdict == CONFIRMED), best)
-        results.append(ConfigResult(ds, norm, n, verdict, parts, decisive))
+        note_ = ""
+        if isinstance(n, (int, float)) and FULL_TRAIN_SIZE.get(ds) is not None and n >= FULL_TRAIN_SIZE[ds]:
+            verdict = INCONCLUSIVE
+            note_ = (f"the smallest n with both models, {n}, is the full training set, not few samples; there (not "
+                     f"judged): {best.what} {best.diff.estimate:+.4f}, minimum detectable effect "
+                     f"{best.diff.mde:.4f} at {V.POWER:.0%} power")
+        results.append(ConfigResult(ds, norm, n, verdict, parts, decisive, note_))
     judged = [c for c in results if c.dataset == "mnist"]
     measured = [f"{c.label}, smallest n={c.n_train}: {c.reason()}" + ("" if c.dataset == "mnist" else
                                                                      " (shown, not judged: outside MNIST)") + "."
@@ -915,12 +948,15 @@ def evaluate_claim7(index: ResultIndex) -> Outcome:
     if not _configs([r for r in rows if not _is_mixed(r)]):
         rows, evidence = sweep_rows(index, ("fig1", "fig6"))
         source = "largest training-set size of the Fig. 1/6 sweeps (no Fig. 7 result)"
-    rows = [r for r in rows if not _is_mixed(r)]
+    rows, failed = split_failed([r for r in rows if not _is_mixed(r)])
     seqs = {k: v for k, v in _eps_sequences(rows, mixed=False).items() if len(v[1]) >= 2}
     if not seqs:
-        return _missing(["deep.sweep"], "(experiment fig7, or fig1/fig6)")
+        out = _missing(["deep.sweep"], "(experiment fig7, or fig1/fig6)")
+        out.measured += failed
+        return out
     verdict, summary, measured, tables = _monotone_outcome(seqs, f"Source: {source}.", "",
                                                            "Standard accuracy vs ε_train")
+    measured += failed
     norms = sorted({norm_name(k[1]) for k in seqs})
     if len(norms) < 2:
         measured.append(f"Only {', '.join(norms)} was run; the claim covers ℓ∞ and ℓ2.")
@@ -934,14 +970,17 @@ def evaluate_claim8(index: ResultIndex) -> Outcome:
         return _missing(["deep.sweep"], "(experiment mixed, rows with mixed=true)")
     # the standard model at ε = 0 may come from the other sweeps when the mixed file lacks it
     extra, ev_extra = sweep_rows(index, ("fig7", "fig1", "fig6"))
-    pool = rows + [r for r in extra if value(r["eps_train"]) == 0 and not _is_mixed(r)]
+    pool, failed = split_failed(rows + [r for r in extra if value(r["eps_train"]) == 0 and not _is_mixed(r)])
     seqs = {k: v for k, v in _eps_sequences(pool, mixed=True).items() if len(v[1]) >= 2}
     if not seqs:
-        return _missing(["deep.sweep"], "(a standard model at the training-set size of the mixed runs)")
+        out = _missing(["deep.sweep"], "(a standard model at the training-set size of the mixed runs)")
+        out.measured += failed
+        return out
     used_extra = any(value(r["eps_train"]) == 0 and not _is_mixed(r) for r in extra) and not any(
         value(r["eps_train"]) == 0 for r in rows)
     verdict, summary, measured, tables = _monotone_outcome(seqs, None, ", 50% clean / 50% adversarial",
                                                            "Standard accuracy vs ε_train, mixed batches")
+    measured += failed
     return Outcome(verdict, summary, measured, tables,
                    evidence + ([e for e in ev_extra if e not in evidence] if used_extra else []))
 
@@ -1214,11 +1253,12 @@ CLAIMS: tuple[Claim, ...] = (
           f"at level 1 − α/m with α = {V.ALPHA:g} (Bonferroni: the claim is that *some* ε_train helps, so picking "
           "the best "
           "one must not inflate α). A configuration is confirmed when some ε_train is confirmed, refuted when every "
-          "one is refuted, else inconclusive (with the best ε_train's minimum detectable effect). Scope: the paper "
+          "one is refuted, else inconclusive (with the best ε_train's minimum detectable effect); a smallest size "
+          "that is the full training set is not 'few samples' and gives inconclusive. Scope: the paper "
           "states the gain as clear only on MNIST, so every MNIST configuration run (ℓ∞, Fig. 6; ℓ2, Fig. 1) "
           "must hold: one refuted refutes, all confirmed confirm, else inconclusive. Other datasets are shown per "
           "configuration but not judged; without an MNIST sweep the claim is not run. The theory analogue on D is "
-          "shown, not used.",
+          "shown, not used." + TRAINING_FAILURE_RULE,
           ("fig1", "fig6", "theory_finite_sample"), evaluate_claim5),
     Claim(6, "Full data: robust models are less accurate",
           "With enough training data, robust models' standard accuracy falls below the standard model's: the curves "
@@ -1232,7 +1272,7 @@ CLAIMS: tuple[Claim, ...] = (
           "inconclusive (with the largest ε_train's minimum detectable effect). 'Full data' means the dataset's "
           f"full training set ({full_sizes_text()}): a configuration whose largest n is smaller is "
           "inconclusive, whatever its numbers. Every configuration run must hold: one refuted refutes, all "
-          "confirmed confirm, else inconclusive.",
+          "confirmed confirm, else inconclusive." + TRAINING_FAILURE_RULE,
           ("fig1", "fig6", "theory_finite_sample"), evaluate_claim6),
     Claim(7, "Standard accuracy falls as ε_train grows",
           "Standard accuracy decreases steadily as the training ε grows, for ℓ∞ and ℓ2 training, on every dataset.",
@@ -1245,7 +1285,7 @@ CLAIMS: tuple[Claim, ...] = (
           "when the overall drop is confirmed and no step is refuted (no significant rise), refuted when the "
           "overall drop or any step is refuted, else inconclusive (with the overall drop's minimum detectable "
           "effect). Every configuration run must hold: one refuted refutes, all confirmed confirm, else "
-          "inconclusive; a norm that was not run is named.",
+          "inconclusive; a norm that was not run is named." + TRAINING_FAILURE_RULE,
           ("fig7",), evaluate_claim7),
     Claim(8, "The drop persists with half-clean batches",
           "The fall of standard accuracy with ε_train remains when each batch is 50% clean and 50% adversarial.",
@@ -1254,7 +1294,8 @@ CLAIMS: tuple[Claim, ...] = (
           "standard model from the mixed file, else from the other sweeps at the same training-set size (paired by "
           "seed when the seeds match). Every configuration run must hold: one refuted refutes, all confirmed "
           "confirm, else inconclusive; each configuration's verdict and, when inconclusive, its minimum detectable "
-          "effect are printed, so an inconclusive dataset never hides a clear result elsewhere.",
+          "effect are printed, so an inconclusive dataset never hides a clear result elsewhere."
+          + TRAINING_FAILURE_RULE,
           ("fig7",), evaluate_claim8),
     Claim(9, "Figure 5: robust linear weights use few, robust pixels",
           "On MNIST 5 vs 7, the ℓ∞-robust linear classifier concentrates its weight on a few strongly label-"

@@ -196,3 +196,21 @@ def test_every_inconclusive_verdict_states_its_mde_and_no_bare_plus_minus(tmp_pa
         assert re.search(MDE + r" \d\.\d{4} at 80% power", section(md, n)) and "±" not in section(md, n)
     assert set(C.VERDICTS) == {"confirmed", "refuted", "inconclusive", "not run"}
     assert "not confirmed" not in md.replace("not confirmed from the paper", "")
+
+
+def test_runs_that_did_not_learn_are_left_out_and_listed(tmp_path):
+    # the ε = 0.3 model predicts one class (0.1135 on MNIST): a training failure, not a drop of standard accuracy
+    res = tmp_path / "r"
+    fx.sweep(res, "fig6", {(0.0, 100): [0.80], (0.3, 100): [0.1135], (0.0, 60000): [0.99], (0.1, 60000): [0.991],
+                           (0.2, 60000): [0.984], (0.3, 60000): [0.1135]}, n_eval=10000)
+    built = build(tmp_path, res)
+    md = _md(built)
+    v = verdicts(built)
+    for n in (5, 6):
+        assert "Left out as training failures (standard accuracy below 2× chance): `mnist-linf-0.3-100-0` (0.1135)" \
+            in section(md, n)
+    # claim 6 rests on ε = 0.2 (−0.006), not on the collapsed ε = 0.3 model (−0.88)
+    assert v[6] == C.CONFIRMED and "largest ε_train = 0.2000" in section(md, 6) and "+0.8765" not in section(md, 6)
+    # claim 5: without the failed run the smallest size with both models is the full training set: not few samples
+    assert v[5] == C.INCONCLUSIVE
+    assert "the smallest n with both models, 60000, is the full training set, not few samples" in section(md, 5)
