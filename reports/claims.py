@@ -497,8 +497,6 @@ def _n_eval(row: dict, key: str) -> Any:
     return row.get("n_eval")
 
 
-
-
 #: Classes per dataset: a run whose standard accuracy is below FAILED_TRAINING_FACTOR / classes did not learn.
 NUM_CLASSES = {"mnist": 10, "cifar10": 10, "cifar10-jpeg": 10, "restricted-imagenet": 9,
                "restricted-imagenet-sample": 9, "restricted-tiny-imagenet": 6}
@@ -564,7 +562,7 @@ def compare(a_rows: list[dict], b_rows: list[dict], key: str = "standard_acc", a
 
 @dataclass(frozen=True)
 class Part:
-    """One comparison of a claim's rule: what is compared, the difference, and the role it plays."""
+    """One comparison of a claim's rule: what is compared (in words) and the difference with its interval."""
 
     what: str
     diff: V.Difference
@@ -663,7 +661,7 @@ def sweep_rows(index: ResultIndex, experiments: Iterable[str]) -> tuple[list[dic
             if ident not in seen:
                 seen.add(ident)
                 extra = {"n_eval": n_test} if isinstance(n_test, int) and "n_eval" not in row else {}
-                rows.append(dict(row, experiment=exp, **extra))
+                rows.append(dict(row, experiment=exp, result_scale=r.scale or "unknown", **extra))
         ev = _evidence(r)
         if ev not in evidence:
             evidence.append(ev)
@@ -724,10 +722,15 @@ def _n_values(rows: list[dict], dataset: str, norm: str) -> list:
     return sorted(n for n in ns if _standard_rows(rows, dataset, n, norm))
 
 
+def _scales(rows: list[dict], dataset: str, norm: str) -> str:
+    """The scale(s) of the result files behind the (dataset, norm) rows, e.g. ``gpu-reduced``."""
+    found = sorted({str(r.get("result_scale")) for r in rows if (str(r["dataset"]), str(r["norm"])) == (dataset, norm)
+                    and r.get("result_scale")})
+    return ", ".join(found) or "unknown"
+
+
 def _config_label(dataset: str, norm: str) -> str:
     return f"{dataset_name(dataset)}, {norm_name(norm)}"
-
-
 
 
 def _sweep_table(rows: list[dict], configs, caption: str) -> ClaimTable:
@@ -781,8 +784,6 @@ def _size_sweep(index: ResultIndex):
     return rows, evidence, configs, note, ev2, missing
 
 
-
-
 def evaluate_claim5(index: ResultIndex) -> Outcome:
     """At the smallest training-set size of each configuration, some ε_train > 0 raises mean standard accuracy over
     the standard model (each of the m ε_train tested at α/m, Bonferroni); the claim needs every MNIST configuration
@@ -808,7 +809,8 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
                      f"{best.diff.mde:.4f} at {V.POWER:.0%} power")
         results.append(ConfigResult(ds, norm, n, verdict, parts, decisive, note_))
     judged = [c for c in results if c.dataset == "mnist"]
-    measured = [f"{c.label}, smallest n={c.n_train}: {c.reason()}" + ("" if c.dataset == "mnist" else
+    measured = [f"{c.label}, smallest n={c.n_train} (scale {_scales(rows, c.dataset, c.norm)}): {c.reason()}"
+                + ("" if c.dataset == "mnist" else
                                                                      " (shown, not judged: outside MNIST)") + "."
                 for c in results]
     table = _sweep_table(rows, configs, "Standard accuracy vs training-set size (Fig. 1 ℓ2, Fig. 6 ℓ∞)")
@@ -858,7 +860,8 @@ def evaluate_claim6(index: ResultIndex) -> Outcome:
             note_ += (f"; at n = {n} (not judged): {decisive.what} {d.estimate:+.4f} [{d.low:+.4f}, {d.high:+.4f}], "
                       f"minimum detectable effect {d.mde:.4f} at {V.POWER:.0%} power")
         results.append(ConfigResult(ds, norm, n, verdict, parts, decisive, note_))
-        measured.append(f"{_config_label(ds, norm)}, largest n={n}: {results[-1].reason()} (largest ε_train = "
+        measured.append(f"{_config_label(ds, norm)}, largest n={n} (scale {_scales(rows, ds, norm)}): "
+                        f"{results[-1].reason()} (largest ε_train = "
                         f"{fmt(top)}; smaller ε_train significantly above the standard model: "
                         + (", ".join(p.what for p in parts[:-1] if p.verdict == REFUTED) or "none") + ").")
         cross = _crossover(rows, ds, norm, ns)
@@ -929,11 +932,13 @@ def _eps_table(seqs, caption: str) -> ClaimTable:
 
 
 def _monotone_outcome(seqs, source_line: str | None, what: str, caption: str) -> tuple[str, str, list, list]:
+    """Claims 7 and 8: (verdict, summary, measured lines, tables) of :func:`_monotone` over every configuration."""
     results = [_monotone(ds, norm, n, seq) for (ds, norm), (n, seq) in sorted(seqs.items())]
     measured = [source_line] if source_line else []
     for c, (_, (n, seq)) in zip(results, sorted(seqs.items())):
         means = " → ".join(f"{fmt(e)}: {fmt(spread(rs).mean)}" for e, rs in seq)
-        measured.append(f"{c.label} (n={n}{what}): {means}; {c.reason()}.")
+        scale = _scales([r for _, rs in seq for r in rs], c.dataset, c.norm)
+        measured.append(f"{c.label} (n={n}{what}; scale {scale}): {means}; {c.reason()}.")
     verdict, summary, line = _claim_outcome(results)
     measured.append(line)
     return verdict, summary, measured, [_eps_table(seqs, caption),

@@ -68,7 +68,7 @@ def test_claim5_is_not_run_without_mnist_and_shows_the_other_datasets(tmp_path):
     built = build(tmp_path, tmp_path / "r")
     s5 = section(_md(built), 5)
     assert verdicts(built)[5] == C.NOT_RUN
-    assert "CIFAR-10 (JPEG copy), ℓ∞, smallest n=100: confirmed" in s5 and "no MNIST sweep" in s5
+    assert "CIFAR-10 (JPEG copy), ℓ∞, smallest n=100 (scale quick): confirmed" in s5 and "no MNIST sweep" in s5
 
 
 # ------------------------------------------------------------------------------------------------ claim 6
@@ -80,7 +80,7 @@ def test_claim6_three_verdicts_at_full_data(tmp_path, drop, want):
     built = build(tmp_path, tmp_path / "r")
     s6 = section(_md(built), 6)
     assert verdicts(built)[6] == want
-    assert "95% CI" in s6 and "largest n=60000" in s6
+    assert "95% CI" in s6 and "largest n=60000 (scale quick)" in s6
     if want == C.INCONCLUSIVE:
         assert f"inconclusive: ε=0 minus ε=0.3000 +0.0010, {MDE}" in s6
 
@@ -127,7 +127,7 @@ def test_claim7_three_verdicts(tmp_path):
         built = build(tmp_path / f"o-{want}", root)
         s7 = section(_md(built), 7)
         assert verdicts(built)[7] == want, s7
-        assert "MNIST, ℓ2 (n=60000)" in s7 and "MNIST, ℓ∞ (n=60000)" in s7
+        assert "MNIST, ℓ2 (n=60000; scale quick)" in s7 and "MNIST, ℓ∞ (n=60000; scale quick)" in s7
         if want == C.REFUTED:
             assert "refuted: step ε=0.1000 minus ε=0.2000 -0.0200" in s7
         if want == C.INCONCLUSIVE:
@@ -143,7 +143,7 @@ def test_claim8_inconclusive_dataset_does_not_hide_a_clear_one(tmp_path):
     built = build(tmp_path, res)
     s8 = section(_md(built), 8)
     assert verdicts(built)[8] == C.INCONCLUSIVE
-    assert "CIFAR-10 (JPEG copy), ℓ∞ (n=50000, 50% clean / 50% adversarial)" in s8
+    assert "CIFAR-10 (JPEG copy), ℓ∞ (n=50000, 50% clean / 50% adversarial; scale quick)" in s8
     assert "Confirmed on CIFAR-10 (JPEG copy), ℓ∞; the claim is not confirmed only because of the inconclusive" in s8
     mde = (1.959964 + 0.841621) * math.sqrt(0.985 * 0.015 / 500 + 0.982 * 0.018 / 500)
     assert f"MNIST, ℓ∞: inconclusive: overall drop ε=0.0000 minus ε=0.3000 +0.0030, {MDE} {mde:.4f}" in s8
