@@ -1,7 +1,7 @@
 """Small result files (written with data.io.write_result) and tiny PNGs for the report tests.
 
 Every writer takes the results folder and ``good``: the good variant is built so that the claim's rule confirms it,
-the bad variant so that it does not. Numbers follow the paper's set-up where that is cheap (p = 0.95, η√d = 3).
+the bad variant so that the rule refutes it. Numbers follow the paper's set-up where that is cheap (p = 0.95, η√d = 3).
 """
 
 from __future__ import annotations
