@@ -19,10 +19,11 @@ th{background:#f3f3f3}caption{caption-side:top;font-style:italic;text-align:left
 code{background:#f5f5f5;padding:0 .2rem;border-radius:3px;font-size:.88em}
 figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-style:italic;font-size:.9rem}
-.v-confirmed{color:#176d2c}.v-not-confirmed{color:#a1161b}.v-not-run{color:#6b6b6b}
+.v-confirmed{color:#176d2c}.v-refuted{color:#a1161b}.v-inconclusive{color:#8a5a00}.v-not-run{color:#6b6b6b}
 """.strip()
 
-_VERDICT_CLASS = {"confirmed": "v-confirmed", "not confirmed": "v-not-confirmed", "not run": "v-not-run"}
+_VERDICT_CLASS = {"confirmed": "v-confirmed", "refuted": "v-refuted", "inconclusive": "v-inconclusive",
+                  "not run": "v-not-run"}
 
 
 def inline(parts) -> str:

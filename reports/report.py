@@ -347,7 +347,9 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
              f"result file(s), without recomputing anything"
              + (f"; newest result created {newest}" if newest else "") + ". Verdicts: "
              + ", ".join(f"{counts[v]} {v}" for v in claims_mod.VERDICTS) + ". A verdict is only given with the "
-             "numbers it rests on; missing numbers give 'not run'.")
+             "numbers it rests on; missing numbers give 'not run'. Claims about trained models are decided by one "
+             "test stated before the data (docs/statistics.md): a 95% interval of the effect, confirmed above 0, "
+             "refuted below 0, else inconclusive with the minimum detectable effect at 80% power.")
     blocks: list[Block] = [Paragraph(text(intro))]
     blocks += _summary_section(results)
     blocks.append(Heading(2, "Claims", "claims"))

@@ -134,8 +134,10 @@ def difference(a: Sequence[float], b: Sequence[float], n_test_a: Sequence[int | 
         seed_var = 0.0
         df = math.inf
         method = (f"normal, test-set binomial only ({len(a)} vs {len(b)} run(s): seed variance not measured)"
-                  if test_known else "no uncertainty available (1 run, test-set size unknown)")
+                  if test_known else "no uncertainty available (1 run, test-set size unknown): cannot decide")
         n_runs = min(len(a), len(b))
+        if not test_known:  # nothing measures the uncertainty: an infinite interval, never a verdict
+            seed_var = math.inf
     se = math.sqrt(seed_var + test_var)
     crit, zpow = _quantiles(df, alpha)
     return Difference(est, est - crit * se, est + crit * se, se, df, (crit + zpow) * se, n_runs, method, alpha)
@@ -166,3 +168,33 @@ def combine(verdicts: Sequence[str]) -> str:
     if all(v == CONFIRMED for v in verdicts):
         return CONFIRMED
     return INCONCLUSIVE
+
+
+def combine_any(verdicts: Sequence[str]) -> str:
+    """The verdict of a claim that needs only one of its parts (claim 5: *some* ε_train raises standard accuracy):
+    confirmed if any part is confirmed, refuted if every part is refuted, else inconclusive. Its parts must be
+    tested at ``alpha / m`` (Bonferroni over the m parts) so that choosing the best part does not inflate α."""
+    verdicts = list(verdicts)
+    if not verdicts:
+        raise ValueError("no parts to combine")
+    if CONFIRMED in verdicts:
+        return CONFIRMED
+    if all(v == REFUTED for v in verdicts):
+        return REFUTED
+    return INCONCLUSIVE
+
+
+def se_of_interval(low: float, high: float, level: float = 1 - ALPHA) -> float:
+    """Standard error behind a two-sided normal interval ``[low, high]`` at ``level``: (high − low) / (2 z)."""
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    return (float(high) - float(low)) / (2.0 * z)
+
+
+def from_estimate(estimate: float, se: float, method: str, n_runs: int = 1, alpha: float = ALPHA) -> Difference:
+    """A :class:`Difference` from an estimate and its standard error, normal distribution (for effects whose
+    producer already gives an interval, e.g. a mean over test images)."""
+    if not math.isfinite(estimate) or not math.isfinite(se) or se < 0:
+        raise ValueError(f"estimate and standard error must be finite (se ≥ 0), got {estimate}, {se}")
+    crit, zpow = _quantiles(math.inf, alpha)
+    return Difference(float(estimate), estimate - crit * se, estimate + crit * se, float(se), math.inf,
+                      (crit + zpow) * se, n_runs, method, alpha)

@@ -10,14 +10,18 @@ from tradeoff.reports import claims as C
 
 
 def test_standard_uncertainty_uses_n_eval_standard_when_given():
-    rows = [{"standard_acc": 0.8, "n_eval": 500, "n_eval_standard": 10000}]
-    assert C.stat(rows).spread == pytest.approx(1.96 * math.sqrt(0.8 * 0.2 / 10000))
+    # one run per model: the interval rests on the test set alone, so its SE shows which n was used
+    a = [{"standard_acc": 0.8, "n_eval": 500, "n_eval_standard": 10000}]
+    b = [{"standard_acc": 0.7, "n_eval": 500, "n_eval_standard": 10000}]
+    assert C.compare(a, b).se == pytest.approx(math.sqrt((0.8 * 0.2 + 0.7 * 0.3) / 10000))
     # producers without the key (or with null) keep the PGD subset's n
-    for row in ({"standard_acc": 0.8, "n_eval": 500}, {"standard_acc": 0.8, "n_eval": 500, "n_eval_standard": None}):
-        assert C.stat([row]).spread == pytest.approx(1.96 * math.sqrt(0.8 * 0.2 / 500))
+    for extra in ({}, {"n_eval_standard": None}):
+        a, b = [{"standard_acc": 0.8, "n_eval": 500, **extra}], [{"standard_acc": 0.7, "n_eval": 500, **extra}]
+        assert C.compare(a, b).se == pytest.approx(math.sqrt((0.8 * 0.2 + 0.7 * 0.3) / 500))
     # the robust accuracy was measured on the PGD subset
-    rows = [{"standard_acc": 0.8, "robust_acc": 0.5, "n_eval": 500, "n_eval_standard": 10000}]
-    assert C.stat(rows, "robust_acc").spread == pytest.approx(1.96 * math.sqrt(0.25 / 500))
+    a = [{"standard_acc": 0.8, "robust_acc": 0.5, "n_eval": 500, "n_eval_standard": 10000}]
+    b = [{"standard_acc": 0.8, "robust_acc": 0.4, "n_eval": 500, "n_eval_standard": 10000}]
+    assert C.compare(a, b, "robust_acc").se == pytest.approx(math.sqrt((0.25 + 0.24) / 500))
 
 
 def test_sweep_rows_carry_n_eval_standard(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -66,15 +67,19 @@ def test_good_fixtures_confirm_every_claim_with_numbers(tmp_path):
     s1 = section(md, 1)
     assert "0.9987" in s1 and "[0.9977, 0.9997]" in s1 and "theory/averaging.json" in s1
     s5 = section(md, 5)
-    assert "0.7050 ± 0.0071 (2 runs)" in s5 and "/deep/fig6_mnist_linf.json` — kind deep.sweep" in s5
-    assert "scale quick, dataset MNIST, seeds 0, 1" in s5
-    assert "Theory analogue on D" in s5
+    # mean 0.7100 and s.d. 0.0100 over the 3 seeds of the standard model at n=100, labelled as such; no bare ±
+    assert "| MNIST, ℓ∞ | 100 | 0.0000 | 0.7100 | 0.0100 (3) | 10000 | — |" in s5 and "s.d. over seeds (k)" in s5
+    assert "/deep/fig6_mnist_linf.json` — kind deep.sweep" in s5
+    assert "scale quick, dataset MNIST, seeds 0, 1, 2" in s5
+    assert "Theory analogue on D" in s5 and "paired t over 3 seeds + test-set binomial bound" in s5
+    for n in (5, 6, 7, 8):
+        assert "±" not in section(md, n), n
 
 
-def test_bad_fixtures_are_not_confirmed(tmp_path):
+def test_bad_fixtures_are_refuted(tmp_path):
     res = fx.write_all(tmp_path / "results", good=False)
     v = verdicts(build(tmp_path, res))
-    assert v == {n: C.NOT_CONFIRMED for n in range(1, 13)}
+    assert v == {n: C.REFUTED for n in range(1, 13)}
 
 
 # ------------------------------------------------------------------------------------------------ single claims
@@ -89,7 +94,7 @@ def test_each_rule_separates_good_from_bad(tmp_path, writer, claim):
     writer(good, True)
     writer(bad, False)
     assert verdicts(build(tmp_path / "g", good))[claim] == C.CONFIRMED
-    assert verdicts(build(tmp_path / "b", bad))[claim] == C.NOT_CONFIRMED
+    assert verdicts(build(tmp_path / "b", bad))[claim] == C.REFUTED
 
 
 def test_claim1_threshold_only_checked_when_eta_sqrt_d_at_least_3(tmp_path):
@@ -120,16 +125,16 @@ def test_claim3_svm_part_without_logistic_is_not_run(tmp_path):
     fx.svm(tmp_path / "b", good=False, logistic=False)
     fx.svm(tmp_path / "c", good=True, logistic=True)
     assert verdicts(build(tmp_path / "A", tmp_path / "a"))[3] == C.NOT_RUN
-    assert verdicts(build(tmp_path / "B", tmp_path / "b"))[3] == C.NOT_CONFIRMED
+    assert verdicts(build(tmp_path / "B", tmp_path / "b"))[3] == C.REFUTED
     assert verdicts(build(tmp_path / "C", tmp_path / "c"))[3] == C.CONFIRMED
 
 
 def test_claims5_6_low_data_gain_and_full_data_drop(tmp_path):
     cases = {  # (small_gain, large_drop) -> (claim 5, claim 6)
         (0.08, 0.005): (C.CONFIRMED, C.CONFIRMED),
-        (-0.05, 0.005): (C.NOT_CONFIRMED, C.CONFIRMED),
-        (0.08, -0.01): (C.CONFIRMED, C.NOT_CONFIRMED),
-        (0.004, 0.005): (C.NOT_CONFIRMED, C.CONFIRMED),  # gain 0.004 < seed spread 0.0071
+        (-0.05, 0.005): (C.REFUTED, C.CONFIRMED),
+        (0.08, -0.01): (C.CONFIRMED, C.REFUTED),
+        (0.004, 0.005): (C.INCONCLUSIVE, C.CONFIRMED),  # gain 0.004 inside the interval of 3 seeds and 10 000 points
     }
     for i, ((gain, drop), want) in enumerate(cases.items()):
         fx.fig6(tmp_path / f"r{i}", small_gain=gain, large_drop=drop)
@@ -142,9 +147,11 @@ def test_claim5_requires_mnist_when_mnist_was_run(tmp_path):
     fx.fig6(res, small_gain=-0.05, dataset="mnist")
     fx.fig6(res, small_gain=0.08, dataset="cifar10-jpeg")
     built = build(tmp_path, res)
-    assert verdicts(built)[5] == C.NOT_CONFIRMED
+    assert verdicts(built)[5] == C.REFUTED
     s5 = section(built.markdown.read_text(), 5)
-    assert "CIFAR-10 (JPEG copy), ℓ∞, smallest n=100" in s5 and "Rule applied on MNIST" in s5
+    assert "CIFAR-10 (JPEG copy), ℓ∞, smallest n=100 (scale quick): confirmed" in s5
+    assert "(shown, not judged: outside MNIST)" in s5
+    assert "Verdict over the MNIST configurations run (1;" in s5
 
 
 def test_claim7_falls_back_to_largest_size_of_fig6(tmp_path):
@@ -160,8 +167,9 @@ def test_claim7_needs_a_drop_beyond_the_seed_spread(tmp_path):
     fx.sweep(tmp_path / "r", "fig7", {(0.0, 60000): [0.99, 0.97], (0.1, 60000): [0.985, 0.97],
                                       (0.3, 60000): [0.978, 0.978]})
     built = build(tmp_path, tmp_path / "r")
-    assert verdicts(built)[7] == C.NOT_CONFIRMED
-    assert "NOT a drop beyond the uncertainty" in section(built.markdown.read_text(), 7)
+    assert verdicts(built)[7] == C.INCONCLUSIVE
+    s7 = section(built.markdown.read_text(), 7)
+    assert "inconclusive: overall drop ε=0.0000 minus ε=0.3000 +0.0020, minimum detectable effect" in s7
 
 
 def test_claim12_ignores_sanity_files_of_toy_demo_runs(tmp_path):
@@ -176,7 +184,7 @@ def test_claim12_ignores_sanity_files_of_toy_demo_runs(tmp_path):
 
 def test_claim8_takes_the_standard_model_from_other_sweeps(tmp_path):
     res = tmp_path / "r"
-    fx.sweep(res, "mixed", {(0.1, 60000): [0.95], (0.3, 60000): [0.93]})
+    fx.sweep(res, "mixed", {(0.1, 60000): [0.95], (0.3, 60000): [0.93]}, n_eval=10000)
     assert verdicts(build(tmp_path / "a", res))[8] == C.NOT_RUN  # no ε = 0 model anywhere
     fx.fig7(res)
     assert verdicts(build(tmp_path / "b", res))[8] == C.CONFIRMED
@@ -218,7 +226,7 @@ def test_preference_order(tmp_path):
     built = build(tmp_path, res)
     v = verdicts(built)
     assert v[1] == C.CONFIRMED  # same scale: the newest file
-    assert v[4] == C.NOT_CONFIRMED  # paper scale beats quick even when older
+    assert v[4] == C.REFUTED  # paper scale beats quick even when older
     md = built.markdown.read_text()
     assert "not used (preferred: `" in md and "b_new_paper.json" in section(md, 1)
     assert scale_rank("paper") > scale_rank("gpu-h100") > scale_rank("cpu") > scale_rank("quick") > scale_rank(None)
@@ -386,8 +394,9 @@ def test_producer_variants_are_read(tmp_path):
             {"name": "standard", "norm": "none", "eps_train": 0.0, "edge_alignment": iv(0.10, 0.05)},
             {"name": "linf", "norm": "inf", "eps_train": 0.03, "edge_alignment": iv(0.14, 0.05),
              "minus_standard": iv(0.04, 0.01)}]}, dataset="cifar10-jpeg")
-    rows = [fx.sweep_row("mnist", norm, 0.0, 60000, 0, 0.99) | {"run": "std-0"} for norm in ("inf", "2")]
-    rows += [fx.sweep_row("mnist", "inf", 0.3, 60000, 0, 0.98), fx.sweep_row("mnist", "2", 2.0, 60000, 0, 0.97)]
+    rows = [fx.sweep_row("mnist", norm, 0.0, 60000, 0, 0.99, n_eval=10000) | {"run": "std-0"} for norm in ("inf", "2")]
+    rows += [fx.sweep_row("mnist", "inf", 0.3, 60000, 0, 0.98, n_eval=10000),
+             fx.sweep_row("mnist", "2", 2.0, 60000, 0, 0.97, n_eval=10000)]
     fx.put(res, "deep/fig7_mnist.json", "deep.sweep", {"experiment": "fig7", "rows": rows}, dataset="mnist")
     fx.put(res, "theory/bound.json", "theory.bound", json.loads(fx.bound(tmp_path / "b").read_text())["payload"])
     fx.put(res, "theory/frontier.json", "theory.frontier", {
@@ -398,15 +407,16 @@ def test_producer_variants_are_read(tmp_path):
     built = build(tmp_path, res)
     v = verdicts(built)
     md = built.markdown.read_text()
-    # claim 11: ℓ∞ attack separates, ℓ2 does not -> not confirmed, both groups shown
-    assert v[11] == C.NOT_CONFIRMED
+    # claim 11: ℓ∞ attack separates, ℓ2 (0.21 vs 0.20, ± 0.02) does not -> inconclusive, both groups shown
+    assert v[11] == C.INCONCLUSIVE
     s11 = section(md, 11)
     assert "CIFAR-10 (JPEG copy), ℓ∞ attack" in s11 and "CIFAR-10 (JPEG copy), ℓ2 attack" in s11
     assert "monotone_fraction: 0.9000" in s11 and "mean_curve" not in s11
     # claim 10: intervals overlap, but the paired difference is above 0
-    assert v[10] == C.CONFIRMED and "paired robust − standard 0.0400" in section(md, 10)
+    assert v[10] == C.CONFIRMED
+    assert "robust − standard +0.0400 [+0.0300, +0.0500] (95% CI, normal, producer's paired interval" in section(md, 10)
     # claim 7: the standard run counted once per norm
-    assert v[7] == C.CONFIRMED and "0.9900 ± 0.0000 (1 run)" in section(md, 7)
+    assert v[7] == C.CONFIRMED and "| MNIST, ℓ∞ | 60000 | 0.0000 | 0.9900 | — (1 run) | 10000 | — |" in section(md, 7)
     assert v[2] == C.CONFIRMED and "Frontier at 3 of 3 values" in section(md, 2)
     assert "ε=0.0000 → 0.7000 (mean of 2)" in section(md, 5)
 
@@ -443,12 +453,17 @@ def test_evaluation_size_gives_binomial_uncertainty(tmp_path):
     fx.put(res, "deep/fig7_mnist.json", "deep.sweep",
            {"experiment": "fig7", "rows": rows, "settings": {"evaluation": {"n_test": 500}}}, dataset="mnist")
     built = build(tmp_path, res)
-    # a rise of 0.005 is within the binomial half-width of 500 test points (≈0.0087) but the total drop is 0
-    assert "0.9850 ± 0.0107 (1 run)" in section(built.markdown.read_text(), 7)
-    assert verdicts(built)[7] == C.NOT_CONFIRMED
+    s7 = section(built.markdown.read_text(), 7)
+    # the drop 0.99 -> 0.985 on 500 test points each: SE = √(0.99·0.01/500 + 0.985·0.015/500), normal 95% interval
+    se = math.sqrt(0.99 * 0.01 / 500 + 0.985 * 0.015 / 500)
+    low, high = 0.005 - 1.959964 * se, 0.005 + 1.959964 * se
+    assert f"| 0.1000 | 0.9850 | — (1 run) | 500 | +0.0050 [{low:+.4f}, {high:+.4f}]" in s7
+    # the total drop is 0: inconclusive, with the minimum detectable effect (1.96 + 0.84)·SE
+    mde = (1.959964 + 0.841621) * math.sqrt(2 * 0.99 * 0.01 / 500)
+    assert verdicts(built)[7] == C.INCONCLUSIVE and f"minimum detectable effect {mde:.4f}" in s7
 
 
-@pytest.mark.parametrize("robust,want", [(0.4756, C.CONFIRMED), (0.60, C.NOT_CONFIRMED)])
+@pytest.mark.parametrize("robust,want", [(0.4756, C.CONFIRMED), (0.60, C.REFUTED)])
 def test_claim2_bound_with_monte_carlo_intervals(tmp_path, robust, want):
     """Standard 0.9758 ± 0.0021 gives a bound of 19·(1 − s) between 0.42 and 0.50: a robust accuracy of 0.4756 ±
     0.007 does not contradict it (even though 0.4756 > 19·(1 − 0.9758) = 0.46), one of 0.60 does, whatever the
@@ -464,7 +479,7 @@ def test_partial_larger_scale_sweep_does_not_hide_a_complete_one(tmp_path):
     res = tmp_path / "r"
     # complete quick sweep: adversarial training helps at n=100, hurts at n=60000
     fx.sweep(res, "fig6", {(0.0, 100): [0.80], (0.3, 100): [0.90], (0.0, 60000): [0.99], (0.3, 60000): [0.95]},
-             scale="quick", rel="deep/fig6_quick.json")
+             scale="quick", rel="deep/fig6_quick.json", n_eval=10000)
     # newer, larger-scale but partial file: only the full-data size
     fx.sweep(res, "fig6", {(0.0, 60000): [0.99], (0.3, 60000): [0.97]}, scale="gpu-reduced",
              rel="deep/fig6_gpu.json", created="2026-02-01T00:00:00+00:00")
@@ -477,12 +492,14 @@ def test_partial_larger_scale_sweep_does_not_hide_a_complete_one(tmp_path):
 @pytest.mark.parametrize("accs,expected", [
     # largest eps clearly below, smaller eps equal to the standard model: the trade-off is shown
     ({(0.0, 60000): [0.990, 0.991], (0.1, 60000): [0.990, 0.991], (0.3, 60000): [0.950, 0.951]}, C.CONFIRMED),
-    # largest eps not below
-    ({(0.0, 60000): [0.990, 0.991], (0.3, 60000): [0.990, 0.991]}, C.NOT_CONFIRMED),
+    # largest eps equal: no evidence either way
+    ({(0.0, 60000): [0.990, 0.991], (0.3, 60000): [0.990, 0.991]}, C.INCONCLUSIVE),
+    # largest eps clearly above
+    ({(0.0, 60000): [0.950, 0.951], (0.3, 60000): [0.990, 0.991]}, C.REFUTED),
     # largest eps below, but a smaller eps clearly above
-    ({(0.0, 60000): [0.950, 0.951], (0.1, 60000): [0.990, 0.991], (0.3, 60000): [0.900, 0.901]}, C.NOT_CONFIRMED),
+    ({(0.0, 60000): [0.950, 0.951], (0.1, 60000): [0.990, 0.991], (0.3, 60000): [0.900, 0.901]}, C.REFUTED),
 ])
 def test_claim6_rule_on_the_largest_eps(tmp_path, accs, expected):
     res = tmp_path / "r"
-    fx.sweep(res, "fig6", accs)
+    fx.sweep(res, "fig6", accs, n_eval=10000)
     assert verdicts(build(tmp_path / "o", res))[6] == expected

@@ -86,3 +86,25 @@ def test_combine_needs_every_part():
 def test_bad_accuracies_are_refused(bad):
     with pytest.raises(ValueError, match="accuracies|no runs"):
         V.difference(bad, [0.5])
+
+
+def test_combine_any_needs_one_part():
+    assert V.combine_any([V.INCONCLUSIVE, V.CONFIRMED, V.REFUTED]) == V.CONFIRMED
+    assert V.combine_any([V.REFUTED, V.REFUTED]) == V.REFUTED
+    assert V.combine_any([V.REFUTED, V.INCONCLUSIVE]) == V.INCONCLUSIVE
+    with pytest.raises(ValueError):
+        V.combine_any([])
+
+
+def test_from_estimate_inverts_a_normal_interval():
+    se = V.se_of_interval(0.3, 0.5, 0.95)
+    assert se == pytest.approx(0.1 / 1.959964, rel=1e-6)
+    d = V.from_estimate(0.4, se, "normal")
+    assert (d.low, d.high) == (pytest.approx(0.3), pytest.approx(0.5)) and d.verdict == V.CONFIRMED
+    assert V.from_estimate(0.01, se, "normal").verdict == V.INCONCLUSIVE
+
+
+def test_single_runs_without_a_test_set_size_cannot_decide():
+    d = V.difference([0.99], [0.50])
+    assert d.verdict == V.INCONCLUSIVE and d.low == -np.inf and d.high == np.inf
+    assert "cannot decide" in d.method
