@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 from torch import nn
 
-from .attacks import PGD, box_diameter, check_batch, eval_mode, normalise_norm
+from .attacks import PGD, check_batch, eval_mode, normalise_norm
+from .attacks.steps import default_step_size
 
 Attack = Callable[..., torch.Tensor]
 
@@ -72,16 +73,6 @@ def correct_under_attack(
     if not out:
         return torch.zeros(0, dtype=torch.bool)
     return torch.cat(out).cpu()
-
-
-def default_step_size(eps: float, steps: int, norm: str | float = "inf", n: int | None = None) -> float:
-    """The usual PGD step 2.5·ε/steps (Madry et al.): enough to cross the ball and come back (0 for ε = 0).
-    An ε beyond the box diameter (1 for ℓ∞, √n for ℓ2 with ``n`` dimensions) is replaced by the diameter."""
-    if n is not None:
-        eps = min(eps, box_diameter(norm, n))
-    if not math.isfinite(eps):
-        raise ValueError("an infinite ε needs the input size n (or an explicit step_size)")
-    return 2.5 * eps / max(int(steps), 1)
 
 
 def robust_accuracy(

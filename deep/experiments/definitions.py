@@ -85,7 +85,9 @@ class Training:
     def attack_step_size(self, norm: str, eps: float) -> float:
         """PGD training step: the fixed per-norm value if configured, else 2.5 ε / steps (Madry et al.)."""
         fixed = dict(self.step_size)
-        return float(fixed[norm]) if norm in fixed else 2.5 * eps / self.attack_steps
+        from ..attacks.steps import default_step_size
+
+        return float(fixed[norm]) if norm in fixed else default_step_size(eps, self.attack_steps)
 
 
 @dataclass(frozen=True)
