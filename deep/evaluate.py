@@ -75,6 +75,15 @@ def correct_under_attack(
     return torch.cat(out).cpu()
 
 
+def clean_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1000,
+                   device: torch.device | str | None = None, autocast_dtype: torch.dtype | None = None) -> float:
+    """Standard accuracy ``P[f(x) = y]`` (argmax of the logits) on ``(x, y)``, in batches on ``device``."""
+    if x.shape[0] == 0:
+        raise ValueError("no test points: x is empty")
+    ok = correct_under_attack(model, x, y, None, batch_size=batch_size, device=device, autocast_dtype=autocast_dtype)
+    return float(ok.float().mean())
+
+
 def robust_accuracy(
     model: nn.Module,
     x: torch.Tensor,

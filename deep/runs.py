@@ -373,8 +373,16 @@ def _finish(pop: Population, k: int, m: _Member, history: list[dict], resumed_fr
     """Member k's final evaluation, model.pt and summary.json (rank 0 writes)."""
     cfg, run_dir = m.cfg, m.run_dir
     t0 = time.perf_counter()
-    standard, robust = pop.member_evaluate_final(k, progress)
-    extra = final_eval(pop, k) if final_eval is not None else None
+    extra = None
+    if final_eval is None:
+        standard, robust = pop.member_evaluate_final(k, progress)
+        eps_eval = pop.member_eval_eps(k)
+    else:  # the caller's evaluation is the run's one evaluation
+        extra = final_eval(pop, k)
+        standard = extra["standard_acc"]
+        mine = extra.get("robust", {}).get(cfg.eval_norm)
+        robust = {eps_key(mine["eps"]): mine["acc"]} if mine else {}
+        eps_eval = [mine["eps"]] if mine else []
     model = pop.member_model(k)
     identical = digests_agree(model, dist)
     summary = {
@@ -390,11 +398,11 @@ def _finish(pop: Population, k: int, m: _Member, history: list[dict], resumed_fr
         "epochs": cfg.epochs,
         "standard_acc": standard,
         "robust_acc": robust,
-        "eps_eval": pop.member_eval_eps(k),
+        "eps_eval": eps_eval,
         "eval_norm": cfg.eval_norm,
         "eval_steps": cfg.eval.steps,
         "eval_restarts": cfg.eval.restarts,
-        "n_eval": len(pop.bundles[k].final_y),
+        "n_eval": extra["n_test"] if extra is not None else len(pop.bundles[k].final_y),
         "fingerprint": cfg.fingerprint(),
         "world_size": dist.world_size,
         "ddp_weights_identical": identical,

@@ -10,11 +10,10 @@ sweeps (e.g. the ε_train = 0 model, or Fig. 7's points at full data) are traine
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -45,13 +44,11 @@ class RunSpec:
         return tuple(n for n, _ in self.evaluation.eps) if self.norm == "none" else (self.norm,)
 
     def fingerprint(self) -> str:
-        """Hash of the spec; training/evaluation fields left at their defaults are omitted, so that adding a new
-        setting with a default does not invalidate finished runs."""
-        d = asdict(self)
-        for key, obj in (("training", self.training), ("evaluation", self.evaluation)):
-            d[key] = _non_default(obj)
-        blob = json.dumps(d, sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()[:10]
+        """The run's one identity: the fingerprint of the TrainConfig it trains (deep.experiments.engine.train_config,
+        which states the evaluation too), independent of the data folder and device of the machine."""
+        from .engine import train_config
+
+        return train_config(self, name="run").fingerprint()[:10]
 
     @property
     def run_id(self) -> str:
@@ -60,17 +57,6 @@ class RunSpec:
         mix = "-mixed" if self.mixed else ""
         eps = f"{self.eps_train:.4g}"
         return f"{self.dataset}-{self.scale}-{self.norm}-e{eps}-n{n}{mix}-s{self.seed}-{self.fingerprint()}"
-
-
-def _non_default(obj) -> dict:
-    """The fields of a dataclass instance that differ from their declared defaults (all required fields)."""
-    out = {}
-    for f in fields(obj):
-        v = getattr(obj, f.name)
-        if f.default is not MISSING and v == f.default:
-            continue
-        out[f.name] = v
-    return out
 
 
 def make_run(dataset: str, scale: str, norm: str, eps_train: float, n_train: int | None, mixed: bool, seed: int,
@@ -141,25 +127,51 @@ def is_finished(run: RunSpec, runs_root: Path) -> bool:
 def execute(runs: Iterable[RunSpec], engine: Engine, runs_root: Path,
             log: Callable[[str], None] = lambda s: None) -> list[dict]:
     """Run every unfinished run (training resumes inside its folder), evaluate it and write its result.
-    Returns one record per run: ``{"run", "status": "skipped"|"done", "seconds"}``."""
-    records = []
+    An engine with ``train_many`` (the deep engine) trains all unfinished runs at once as populations and
+    evaluates each run once, while it trains; a run whose training diverged is reported (status ``failed``) after
+    the others finished, then a ValueError names it. Returns one record per run:
+    ``{"run", "status": "skipped"|"done"|"failed", "seconds"}``."""
+    records, todo = [], []
     for run in runs:
-        d = run_dir_for(run, runs_root)
         if is_finished(run, runs_root):
             records.append({"run": run.run_id, "status": "skipped", "seconds": 0.0})
             log(f"skip {run.run_id} (finished)")
-            continue
-        t0 = time.perf_counter()
+        else:
+            todo.append(run)
+    if not todo:
+        return records
+    dirs = [run_dir_for(r, runs_root) for r in todo]
+    for d in dirs:
         d.mkdir(parents=True, exist_ok=True)
+    if hasattr(engine, "train_many"):
+        t0 = time.perf_counter()
+        log(f"train {len(todo)} run(s) as populations")
+        errors = engine.train_many(todo, dirs)
+        seconds = (time.perf_counter() - t0) / len(todo)
+        for run, d, err in zip(todo, dirs, errors):
+            if err is not None:
+                records.append({"run": run.run_id, "status": "failed", "seconds": seconds})
+                continue
+            records.append(_write_result(run, d, engine.evaluate(run, d), seconds, log))
+        failed = [r["run"] for r in records if r["status"] == "failed"]
+        if failed:
+            raise ValueError(f"{len(failed)} run(s) diverged and stopped (the others finished), e.g. {failed[0]}: "
+                             f"{errors[[r.run_id for r in todo].index(failed[0])]}")
+        return records
+    for run, d in zip(todo, dirs):
+        t0 = time.perf_counter()
         log(f"train {run.run_id}")
         engine.train(run, d)
         ev = engine.evaluate(run, d)
-        seconds = time.perf_counter() - t0
-        result = {"fingerprint": run.fingerprint(), "spec": asdict(run), "seconds": seconds, **ev}
-        atomic_write_json(d / RESULT_NAME, result)
-        records.append({"run": run.run_id, "status": "done", "seconds": seconds})
-        log(f"done {run.run_id} in {seconds:.1f}s: standard {ev['standard_acc']:.4f}")
+        records.append(_write_result(run, d, ev, time.perf_counter() - t0, log))
     return records
+
+
+def _write_result(run: RunSpec, run_dir: Path, ev: dict, seconds: float, log) -> dict:
+    result = {"fingerprint": run.fingerprint(), "spec": asdict(run), "seconds": seconds, **ev}
+    atomic_write_json(run_dir / RESULT_NAME, result)
+    log(f"done {run.run_id} in {seconds:.1f}s: standard {ev['standard_acc']:.4f}")
+    return {"run": run.run_id, "status": "done", "seconds": seconds}
 
 
 def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[str]]:
