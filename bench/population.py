@@ -162,7 +162,8 @@ def _parse(argv):
     p = argparse.ArgumentParser(prog="python -m bench.population", description=__doc__.split("\n\n")[0])
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     p.add_argument("--quick", action="store_true", help="widths 4, 8 and K = 8 only (a minute on a CPU)")
-    p.add_argument("--min-time", type=float, default=1.0, help="seconds timed per row (default 1)")
+    p.add_argument("--min-time", type=float, default=0.5, help="seconds timed per measurement (default 0.5)")
+    p.add_argument("--repeats", type=int, default=3, help="interleaved repetitions, best kept (default 3)")
     p.add_argument("--out", type=Path, default=None)
     return p.parse_args(argv)
 
@@ -181,11 +182,16 @@ def main(argv: list[str] | None = None) -> int:
             for k in ((16, 32, 64) if cuda else ks):
                 for pgd in (0, 7):
                     kinds = ["loop", "grouped"] + (["vmap"] if k == 8 and width <= 8 and not cuda else [])
-                    base = None
+                    best: dict[str, dict] = {}
+                    for _ in range(args.repeats):  # interleaved, best of: a shared machine's noise only slows
+                        for kind in kinds:
+                            r = measure(kind, k, width, pgd, batch, device, args.min_time, amp=cuda)
+                            if kind not in best or r["image_steps_per_s"] > best[kind]["image_steps_per_s"]:
+                                best[kind] = r
+                    base = best["loop"]["image_steps_per_s"]
                     for kind in kinds:
-                        r = measure(kind, k, width, pgd, batch, device, args.min_time, amp=cuda)
+                        r = best[kind]
                         r["device"] = str(device)
-                        base = base or r["image_steps_per_s"]
                         r["speedup_vs_loop"] = r["image_steps_per_s"] / base if kind != "loop" else None
                         rows.append(r)
                         print(_table([r]).splitlines()[1], f"({device})", flush=True)
@@ -210,9 +216,11 @@ def main(argv: list[str] | None = None) -> int:
 
     threads = []
     for t in (1, 2):
-        torch.set_num_threads(t)
-        r = measure("grouped", 8, 4, 10, 32, torch.device("cpu"), args.min_time)
-        threads.append({"threads": t, "image_steps_per_s": r["image_steps_per_s"]})
+        rates = []
+        for _ in range(args.repeats):
+            torch.set_num_threads(t)
+            rates.append(measure("grouped", 8, 4, 10, 32, torch.device("cpu"), args.min_time)["image_steps_per_s"])
+        threads.append({"threads": t, "image_steps_per_s": max(rates)})
     torch.set_num_threads(args.threads)
     print("quick-scale population (grouped, width 4, K=8, PGD-10, batch 32): "
           + ", ".join(f"{t['threads']} thread(s) {t['image_steps_per_s']:.0f} img*steps/s" for t in threads))

@@ -231,7 +231,8 @@ class Population:
 
     ``data[k]``: optional ``(train, test)`` tensors replacing member k's configured dataset; ``bundles``: ready
     deep.train.DataBundle objects (one per member). ``grouped``: force (True) or forbid (False) the grouped
-    stack; default: grouped for K > 1 MNIST CNNs (deep.stacked)."""
+    stack; default: grouped for K > 1 MNIST CNNs on CUDA, and on a CPU for adversarial training (a loop of models
+    was measured faster there for standard steps: bench/population.py)."""
 
     def __init__(self, cfgs: Sequence[TrainConfig], dist: DistInfo | None = None,
                  data: Sequence[tuple | None] | None = None, bundles: Sequence | None = None,
@@ -282,6 +283,8 @@ class Population:
                                       self.spec.image_size).to(self.device))
         if grouped and not can_group(cfg.model):
             raise ValueError(f"model {cfg.model!r} has no grouped stack; only mnist_cnn does")
+        if grouped is None:  # measured (bench/population.py): on a CPU the grouped stack wins for PGD steps only
+            grouped = self.k > 1 and can_group(cfg.model) and (self.device.type == "cuda" or attack_steps(cfg) > 0)
         self.stack = build_stack(models, grouped).to(self.device)
         self.grouped = isinstance(self.stack, GroupedMnistCNN)
         self.channels_last = cfg.channels_last and self.device.type == "cuda" and not self.grouped
@@ -486,7 +489,9 @@ class Population:
         full = self.optimizer.state_dict()
         p = self.params_per_member
         if self.grouped:
-            state = {i: {n: (v[k].clone() if torch.is_tensor(v) and v.dim() > 0 else v) for n, v in s.items()}
+            names = self.stack.param_names
+            state = {i: {n: (self.stack.to_member(names[i], v[k]).clone() if torch.is_tensor(v) and v.dim() > 0
+                             else v) for n, v in s.items()}
                      for i, s in full["state"].items()}
         else:
             state = {i - k * p: s for i, s in full["state"].items() if k * p <= i < (k + 1) * p}
@@ -496,8 +501,9 @@ class Population:
     def _load_optimizer_states(self, states: Sequence[dict]) -> None:
         p, full = self.params_per_member, {}
         if self.grouped:
+            names = self.stack.param_names
             for i in states[0]["state"]:
-                full[i] = {n: (torch.stack([s["state"][i][n] for s in states])
+                full[i] = {n: (torch.stack([self.stack.to_stacked(names[int(i)], s["state"][i][n]) for s in states])
                                if torch.is_tensor(v) and v.dim() > 0 else v)
                            for n, v in states[0]["state"][i].items()}
         else:

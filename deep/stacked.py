@@ -33,8 +33,9 @@ _MNIST_PARAMS = ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc
 
 class GroupedMnistCNN(nn.Module):
     """K MNIST CNNs (deep.models.MnistCNN) evaluated as one: parameter ``P`` of shape ``(K, *p.shape)`` holds
-    member k's ``p`` in ``P[k]``; convolutions are grouped (``groups=K``) and fully connected layers batched
-    matmuls, so a forward pass costs one kernel per layer whatever K."""
+    member k's ``p`` in ``P[k]`` (fully connected weights transposed, see :meth:`to_stacked`); convolutions are
+    grouped (``groups=K``) and fully connected layers batched matmuls, so a forward pass costs one kernel per layer
+    whatever K."""
 
     def __init__(self, members: Sequence[NormalizedModel]):
         super().__init__()
@@ -46,8 +47,20 @@ class GroupedMnistCNN(nn.Module):
         self.register_buffer("std", first.normalize.std.detach().clone().view(1, 1, -1, 1, 1))
         self.width = first.net.conv1.out_channels
         for name in _MNIST_PARAMS:
-            stacked = torch.stack([m.net.get_parameter(name).detach() for m in members]).clone()
-            self.register_parameter(name.replace(".", "_"), nn.Parameter(stacked))
+            stacked = torch.stack([self.to_stacked(name, m.net.get_parameter(name).detach()) for m in members])
+            self.register_parameter(name.replace(".", "_"), nn.Parameter(stacked.contiguous()))
+
+    @staticmethod
+    def to_stacked(name: str, t: torch.Tensor) -> torch.Tensor:
+        """A member's tensor of parameter ``name`` (or of its optimiser state) in the stack's layout: fully
+        connected weights are kept transposed, ``(in, out)``, so that the batched matmul reads them without a
+        copy."""
+        return t.t() if name.startswith("fc") and name.endswith("weight") else t
+
+    @staticmethod
+    def to_member(name: str, t: torch.Tensor) -> torch.Tensor:
+        """Inverse of :meth:`to_stacked`: a member's slice back in deep.models' layout."""
+        return t.t().contiguous() if name.startswith("fc") and name.endswith("weight") else t
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(K, B, classes)`` of inputs ``(K, B, C, H, W)`` in [0, 1]."""
@@ -58,8 +71,10 @@ class GroupedMnistCNN(nn.Module):
         h = F.conv2d(h, self.conv2_weight.flatten(0, 1), self.conv2_bias.flatten(), padding=2, groups=k)
         h = F.max_pool2d(F.relu(h), 2)
         h = h.reshape(b, k, -1).transpose(0, 1)  # (K, B, features) in each member's own flatten order
-        h = F.relu(torch.baddbmm(self.fc1_bias.unsqueeze(1), h, self.fc1_weight.transpose(1, 2)))
-        return torch.baddbmm(self.fc2_bias.unsqueeze(1), h, self.fc2_weight.transpose(1, 2))
+        h = F.relu(torch.baddbmm(self.fc1_bias.unsqueeze(1), h, self.fc1_weight))
+        return torch.baddbmm(self.fc2_bias.unsqueeze(1), h, self.fc2_weight)
+
+    param_names = _MNIST_PARAMS
 
     def ordered_parameters(self) -> list[nn.Parameter]:
         """The stacked parameters in MnistCNN's ``parameters()`` order (optimiser state index i = parameter i)."""
@@ -69,14 +84,14 @@ class GroupedMnistCNN(nn.Module):
         """Member ``k`` as a NormalizedModel state_dict (``0.mean``, ``0.std``, ``1.conv1.weight``, ...)."""
         sd = {"0.mean": self.mean.view(1, -1, 1, 1).clone(), "0.std": self.std.view(1, -1, 1, 1).clone()}
         for name in _MNIST_PARAMS:
-            sd["1." + name] = self.get_parameter(name.replace(".", "_"))[k].detach().clone()
+            sd["1." + name] = self.to_member(name, self.get_parameter(name.replace(".", "_"))[k].detach()).clone()
         return sd
 
     @torch.no_grad()
     def load_member_state_dict(self, k: int, state: dict[str, torch.Tensor]) -> None:
         """Set member ``k``'s parameters from a NormalizedModel state_dict of the same architecture."""
         for name in _MNIST_PARAMS:
-            self.get_parameter(name.replace(".", "_"))[k].copy_(state["1." + name])
+            self.get_parameter(name.replace(".", "_"))[k].copy_(self.to_stacked(name, state["1." + name]))
 
 
 class LoopStack(nn.Module):
