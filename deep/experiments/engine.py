@@ -45,7 +45,7 @@ def train_config(run: RunSpec, data_root: str | None = None, device: str = "auto
     cfg = TrainConfig(
         name=name or run.run_id, dataset=ENGINE_DATASET[run.dataset], n_train=run.n_train, data_root=data_root,
         data_seed=run.seed, model=tr.model, width=tr.width, epochs=epochs,
-        batch_size=tr.batch_size, optimizer=tr.optimizer, lr=tr.lr, momentum=tr.momentum,
+        batch_size=tr.batch_size, optimizer=tr.optimizer, lr=tr.lr, momentum=tr.momentum, nesterov=tr.nesterov,
         weight_decay=tr.weight_decay, schedule=tr.schedule, milestones=[float(m) for m in tr.milestones], adv=adv,
         eval=ev, seed=run.seed, device=device,
         progress=progress, checkpoint_every=max(1, epochs // 5),  # many tiny epochs: checkpoint ~5 times per run
