@@ -31,7 +31,7 @@ from tradeoff.data.io import atomic_write, atomic_write_json, atomic_write_text,
 from tradeoff.data.paths import runs_dir
 
 from .config import TrainConfig, dumps_config, load_config
-from .datasets import dataset_spec
+from .datasets import DATASET_SPECS, dataset_spec
 from .distributed import DistInfo, barrier, digests_agree
 from .models import NormalizedModel, build_model
 from .population import EpochStats, Population, plan_populations
@@ -41,12 +41,8 @@ CONFIG, METRICS, CHECKPOINT, CHECKPOINT_META, MODEL, SUMMARY = (
     "config.toml", "metrics.jsonl", "checkpoint.pt", "checkpoint.json", "model.pt", "summary.json",
 )
 RUN_KIND = "deep.run"
-DATASET_LABELS = {
-    "mnist": "mnist",
-    "cifar10": "cifar10-jpeg",
-    "restricted_imagenet": "restricted-imagenet-sample",
-    "toy": "toy (synthetic)",
-}
+#: how result files name each dataset (deep.datasets.DATASET_SPECS)
+DATASET_LABELS = {name: spec.label for name, spec in DATASET_SPECS.items()}
 
 
 @dataclass
@@ -277,11 +273,17 @@ def train_runs(
         pending.append(_Member(cfg, run_dir, data[i] if data is not None else None, done, i))
     size = max_population or MAX_POPULATION
     plan = plan_populations([m.cfg for m in pending], size, extra_key=[m.done for m in pending])
-    for group in plan:
+    for n, group in enumerate(plan):
         members = [pending[j] for j in group]
+        t0 = time.perf_counter()
+        if log is not None and len(cfgs) > 1:
+            log(f"population {n + 1}/{len(plan)}: {len(members)} run(s), {members[0].cfg.epochs} epochs, e.g. "
+                f"{members[0].cfg.name}")
         for m, r in zip(members, _train_population(members, dist, progress, on_epoch_end, stop_after, scale,
                                                    final_eval, log)):
             results[m.index] = r
+        if log is not None and len(cfgs) > 1:
+            log(f"population {n + 1}/{len(plan)} done in {time.perf_counter() - t0:.1f}s")
     return results  # type: ignore[return-value]
 
 

@@ -17,36 +17,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from ..datasets import dataset_spec
+
 SCALES = ("quick", "paper")
 DATASETS = ("mnist", "cifar10", "rin")
 NORMS = ("inf", "2")
 SWEEP_GROUPS = ("fig1", "fig6", "fig7", "mixed")
 GROUPS = SWEEP_GROUPS + ("pictures",)
 
-#: How each dataset is named in result files (RESULTS.md); the CIFAR-10 JPEG copy must say so.
-DATASET_LABELS = {
-    "mnist": "mnist",
-    "cifar10": "cifar10-jpeg",
-    "rin": "restricted-imagenet-sample",
-}
-DATASET_TITLES = {
-    "mnist": "MNIST",
-    "cifar10": "CIFAR-10 (JPEG copy)",
-    "rin": "Restricted ImageNet (203-image sample, toy scale; trained and tested on the same images)",
-}
-#: What every result of a dataset must say about its data (result payloads carry it as ``data_note``).
-DATASET_NOTES = {
-    "mnist": "",
-    "cifar10": "CIFAR-10 JPEG copy (not the official files)",
-    "rin": "Restricted ImageNet sample: trained AND tested on the same 203 images (the sample has one split); "
-           "accuracies measure fitting, not generalisation; toy end-to-end run",
-}
-#: Class names for figure labels (CIFAR-10 standard order; Restricted ImageNet super-classes in PAPER.md order).
-CLASS_NAMES = {
-    "mnist": [str(i) for i in range(10)],
-    "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
-    "rin": ["dog", "cat", "frog", "turtle", "bird", "primate", "fish", "crab", "insect"],
-}
+#: Views of the one dataset table (deep.datasets.DATASET_SPECS), keyed by the experiments' short names: how result
+#: files name each dataset (the CIFAR-10 JPEG copy must say so), figure titles, what every result of a dataset must
+#: say about its data (payloads carry it as ``data_note``), and class names for figure labels.
+DATASET_LABELS = {d: dataset_spec(d).label for d in DATASETS}
+DATASET_TITLES = {d: dataset_spec(d).title for d in DATASETS}
+DATASET_NOTES = {d: dataset_spec(d).note for d in DATASETS}
+CLASS_NAMES = {d: list(dataset_spec(d).class_names) for d in DATASETS}
 
 
 @dataclass(frozen=True)

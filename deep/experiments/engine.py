@@ -16,13 +16,15 @@ import torch
 
 from tradeoff.data.tensors import as_float_images
 
+from ..datasets import DATASET_SPECS
 from .definitions import LargeEps, Training
 from .sweep import RunSpec
 
-ENGINE_DATASET = {"mnist": "mnist", "cifar10": "cifar10", "rin": "restricted_imagenet", "toy": "toy"}
-DEFAULT_ROOTS = {"cifar10": "/work/shared/data/cifar10-jpeg", "rin": "/work/shared/data/imagenet-sample"}
-TEST_SPLIT = {"mnist": "test", "cifar10": "test", "rin": "val", "toy": "test"}
-TRAIN_SPLIT = {"mnist": "train", "cifar10": "train", "rin": "val", "toy": "train"}
+# views of the one dataset table (deep.datasets.DATASET_SPECS) by the experiments' short names
+ENGINE_DATASET = {s.short: s.name for s in DATASET_SPECS.values()}
+DEFAULT_ROOTS = {s.short: s.default_root for s in DATASET_SPECS.values() if s.default_root}
+TEST_SPLIT = {s.short: s.test_split for s in DATASET_SPECS.values()}
+TRAIN_SPLIT = {s.short: s.train_split for s in DATASET_SPECS.values()}
 
 
 def train_config(run: RunSpec, data_root: str | None = None, device: str = "auto", progress: bool = False,
