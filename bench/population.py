@@ -32,6 +32,7 @@ from torch.nn import functional as F
 from tradeoff.data.io import write_result
 from tradeoff.data.paths import results_dir
 from tradeoff.data.provenance import device_description, machine_line
+from tradeoff.deep.attacks.steps import default_step_size
 from tradeoff.deep.models import build_model
 from tradeoff.deep.stacked import GroupedMnistCNN, LoopStack
 
@@ -85,7 +86,7 @@ def train_step(stack, opt, x, y, pgd_steps: int, eps: float, amp: bool):
     ctx = torch.autocast("cuda", dtype=torch.bfloat16) if amp else torch.autocast("cpu", enabled=False)
     with ctx:
         if pgd_steps:
-            step = 2.5 * eps / pgd_steps
+            step = default_step_size(eps, pgd_steps)
             x_adv = (x + torch.empty_like(x).uniform_(-eps, eps)).clamp(0, 1)
             for _ in range(pgd_steps):
                 x_adv.requires_grad_(True)
