@@ -338,6 +338,8 @@ class Population:
     def _stack_batches(self, batches) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, list[int]]:
         lengths = [len(yb) for _, yb in batches]
         b = max(lengths)
+        if len(batches) == 1:  # one run: a view, no copy
+            return batches[0][0][None], batches[0][1][None], None, lengths
         if min(lengths) == b:
             return torch.stack([xb for xb, _ in batches]), torch.stack([yb for _, yb in batches]), None, lengths
         xs, ys, ws = [], [], []
