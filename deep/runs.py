@@ -214,8 +214,13 @@ class _Member:
     cfg: TrainConfig
     run_dir: Path
     data: tuple | None
-    done: int  # completed epochs in its checkpoint (0: none)
+    checkpoint: dict | None  # its checkpoint state (None: starts from scratch)
     index: int
+
+    @property
+    def done(self) -> int:
+        """Completed epochs in its checkpoint (0 without one)."""
+        return int(self.checkpoint["epoch"]) if self.checkpoint is not None else 0
 
 
 def train_runs(
@@ -258,19 +263,19 @@ def train_runs(
             summary = read_result(run_dir / SUMMARY)["payload"]
             results[i] = RunResult(run_dir, cfg, read_metrics(run_dir), summary, already_finished=True)
             continue
-        has_ckpt = (run_dir / CHECKPOINT).is_file()
-        done = 0
-        if has_ckpt:
-            try:
-                done = int(json.loads((run_dir / CHECKPOINT_META).read_text())["epoch"])
-            except (OSError, ValueError, KeyError, TypeError):  # the .json is written after the .pt: may be missing
-                done = -1  # read from the .pt when the population loads it
+        checkpoint = None
+        if (run_dir / CHECKPOINT).is_file():
             if not resume:
+                try:
+                    done = json.loads((run_dir / CHECKPOINT_META).read_text())["epoch"]
+                except (OSError, ValueError, KeyError, TypeError):  # the .json is written after the .pt
+                    done = "?"
                 raise ValueError(
-                    f"{run_dir} holds a partial run (epoch {done if done >= 0 else '?'} of {cfg.epochs}); pass "
-                    "--resume to continue it or choose another --run-dir"
+                    f"{run_dir} holds a partial run (epoch {done} of {cfg.epochs}); pass --resume to continue it "
+                    "or choose another --run-dir"
                 )
-        pending.append(_Member(cfg, run_dir, data[i] if data is not None else None, done, i))
+            checkpoint = load_checkpoint(run_dir)  # its own epoch: checkpoint.json may lag behind a kill
+        pending.append(_Member(cfg, run_dir, data[i] if data is not None else None, checkpoint, i))
     size = max_population or MAX_POPULATION
     plan = plan_populations([m.cfg for m in pending], size, extra_key=[m.done for m in pending])
     for n, group in enumerate(plan):
@@ -306,9 +311,11 @@ def _train_population(members: list[_Member], dist: DistInfo, progress: bool | N
     else:
         pop = Population(cfgs, dist, data=data)
     resumed_from = None
-    if any((m.run_dir / CHECKPOINT).is_file() for m in members):
-        pop.load_member_state_dicts([load_checkpoint(m.run_dir, pop.device) for m in members])
+    if members[0].checkpoint is not None:  # the plan put members of one checkpoint epoch together
+        pop.load_member_state_dicts([m.checkpoint for m in members])
         resumed_from = pop.epoch
+        for m in members:
+            m.checkpoint = None
     histories = []
     for m in members:
         if dist.is_main:

@@ -202,3 +202,17 @@ def test_a_diverging_member_stops_alone_with_a_clear_message(tmp_path, monkeypat
         model = torch.load(dirs[k] / "model.pt", weights_only=True)
         theirs = t.model.state_dict()
         assert max(float((model[n] - theirs[n]).abs().max()) for n in theirs) < 1e-4
+
+
+def test_resume_reads_the_epoch_from_the_checkpoint_itself(tmp_path):
+    """checkpoint.json is written after checkpoint.pt: after a kill between the two it names the previous epoch.
+    The members are grouped by the epoch their .pt holds, so they still resume together."""
+    cfgs = mixed_members()[:2]
+    dirs = _folders(tmp_path, "runs", cfgs)
+    first = train_runs(cfgs, dirs, stop_after=1)
+    assert all(r.summary == {} and r.trained_epochs == 1 for r in first)
+    meta = json.loads((dirs[0] / "checkpoint.json").read_text())
+    (dirs[0] / "checkpoint.json").write_text(json.dumps({**meta, "epoch": 0}))
+    resumed = train_runs(cfgs, dirs)
+    assert [r.resumed_from for r in resumed] == [1, 1] and resumed[0].extra["population"].k == 2
+    assert all(run_state(d) == "finished" for d in dirs)
