@@ -7,6 +7,7 @@ evaluate it) and offers the model loading, large-ε attack and sanity checks the
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class TorchEngine:
     device: str = "auto"
     progress: bool = False
     log: Callable[[str], None] = lambda s: None
+    workers: int = 1  # CPU: train populations in this many processes at once (one torch thread each)
     _cache: dict = field(default_factory=dict, repr=False)
 
     def root(self, dataset: str) -> str | None:
@@ -128,9 +130,14 @@ class TorchEngine:
         architecture, batch size, steps and schedule train in lockstep) and evaluate each once, by the run itself
         (:meth:`evaluate_model`; the result goes into its summary). Returns, per run, None or the message of a
         run whose training diverged (the others finish)."""
+        from ..population import plan_populations
         from ..runs import train_runs
 
         cfgs = [train_config(r, self.root(r.dataset), self.device, self.progress) for r in runs]
+        if self.workers > 1 and self.torch_device().type == "cpu" and len(runs) > 1:
+            plan = plan_populations(cfgs)
+            if len(plan) > 1:
+                return self._train_in_workers(runs, run_dirs, plan)
         by_name = {c.name: r for c, r in zip(cfgs, runs)}
         data = None
         if any(r.dataset == "rin" for r in runs):  # the sample has one split: train and test on it (toy scale)
@@ -150,6 +157,27 @@ class TorchEngine:
                              data=data, final_eval=final_eval, log=self.log)
         self.log(f"  trained {len(runs)} run(s) in {time.perf_counter() - t0:.1f}s")
         return [r.extra.get("error") for r in results]
+
+    def _train_in_workers(self, runs: list[RunSpec], run_dirs: list[Path], plan: list[list[int]]) -> list[str | None]:
+        """Every population of ``plan`` in a pool of ``workers`` processes (spawned, one torch thread each): on a
+        CPU, independent processes keep every core busy where one process's second thread was measured slower
+        (bench/population.py)."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        t0 = time.perf_counter()
+        errors: list[str | None] = [None] * len(runs)
+        ctx = multiprocessing.get_context("spawn")
+        jobs = [([runs[i] for i in group], [run_dirs[i] for i in group]) for group in plan]
+        self.log(f"  {len(jobs)} populations in {min(self.workers, len(jobs))} worker processes")
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=ctx) as pool:
+            futures = {pool.submit(_train_worker, self.data_roots, self.device, rs, ds): group
+                       for group, (rs, ds) in zip(plan, jobs)}
+            for fut in as_completed(futures):
+                for i, err in zip(futures[fut], fut.result()):
+                    errors[i] = err
+                self.log(f"  population of {len(futures[fut])} run(s) done at {time.perf_counter() - t0:.1f}s")
+        return errors
 
     def load_model(self, run: RunSpec, run_dir: Path) -> torch.nn.Module:
         """The trained model of a finished run, in eval mode on this engine's device."""
@@ -224,3 +252,16 @@ class TorchEngine:
                            "detail": get("detail") if get("detail") is not None else get("message"),
                            "values": get("values") or {}})
         return checks
+
+
+_WORKER_ENGINES: dict = {}
+
+
+def _train_worker(data_roots: dict | None, device: str, runs: list[RunSpec], run_dirs: list[Path]) -> list[str | None]:
+    """A worker process of :meth:`TorchEngine._train_in_workers`: one torch thread, one population (the engine, and
+    its loaded test sets, are kept for the worker's next population)."""
+    torch.set_num_threads(1)
+    key = (json.dumps(data_roots, sort_keys=True), device)
+    if key not in _WORKER_ENGINES:
+        _WORKER_ENGINES[key] = TorchEngine(data_roots=data_roots, device=device)
+    return _WORKER_ENGINES[key].train_many(runs, run_dirs)

@@ -38,7 +38,10 @@ def _engine(args):
         roots["cifar10"] = args.cifar_root
     if getattr(args, "rin_root", None):
         roots["rin"] = args.rin_root
-    return TorchEngine(data_roots=roots, device=args.device, progress=args.progress, log=_log)
+    workers = getattr(args, "workers", 1)
+    if workers < 1:
+        raise UserError(f"--workers {workers}: give a number of worker processes >= 1")
+    return TorchEngine(data_roots=roots, device=args.device, progress=args.progress, log=_log, workers=workers)
 
 
 def _set_threads(args) -> None:
@@ -65,6 +68,8 @@ def _add_common(p, datasets: bool = False) -> None:
                    help="CIFAR-10 folder (default: the JPEG copy /work/shared/data/cifar10-jpeg)")
     p.add_argument("--rin-root", metavar="DIR",
                    help="Restricted ImageNet folder (default: the sample /work/shared/data/imagenet-sample)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="CPU: train this many populations at once, each in its own process with one thread")
     p.add_argument("--threads", type=int, default=0,
                    help="torch CPU threads (default: 1 for --scale quick, else torch's default)")
     p.add_argument("--progress", action="store_true", help="show per-epoch progress bars")

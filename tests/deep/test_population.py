@@ -216,3 +216,24 @@ def test_resume_reads_the_epoch_from_the_checkpoint_itself(tmp_path):
     resumed = train_runs(cfgs, dirs)
     assert [r.resumed_from for r in resumed] == [1, 1] and resumed[0].extra["population"].k == 2
     assert all(run_state(d) == "finished" for d in dirs)
+
+
+def test_sweep_populations_in_worker_processes_give_the_same_results(tmp_path):
+    """TorchEngine(workers=2) trains the populations of a grid in two spawned processes; every run's one
+    evaluation (written by the run into its summary) is the same as in one process."""
+    from tradeoff.deep.experiments.definitions import Evaluation, Training
+    from tradeoff.deep.experiments.engine import TorchEngine
+    from tradeoff.deep.experiments.sweep import make_run
+
+    tr = Training(model="mnist_cnn", width=2, epochs=1, batch_size=32, lr=1e-3, attack_steps=2)
+    ev = Evaluation(n_test=40, steps=2, restarts=1, eps=(("inf", 0.1), ("2", 0.5)))
+    runs = [make_run("toy", "test", norm, eps, 64, False, seed, tr, ev)
+            for norm, eps in (("inf", 0.0), ("inf", 0.1), ("2", 0.5)) for seed in (0, 1)]
+    out = {}
+    for workers in (1, 2):
+        dirs = [tmp_path / f"w{workers}" / r.run_id for r in runs]
+        engine = TorchEngine(device="cpu", workers=workers)
+        assert engine.train_many(runs, dirs) == [None] * len(runs)
+        out[workers] = [engine.evaluate(r, d) for r, d in zip(runs, dirs)]
+    assert out[1] == out[2]
+    assert set(out[1][0]["robust"]) == {"inf", "2"} and set(out[1][4]["robust"]) == {"2"}
