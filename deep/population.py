@@ -47,8 +47,9 @@ SHARED_FIELDS = ("dataset", "data_root", "model", "width", "epochs", "batch_size
                  "nesterov", "weight_decay", "schedule", "milestones", "gamma", "step_epochs", "warmup_epochs",
                  "device", "amp", "channels_last", "compile", "deterministic")
 
-#: the largest population the planner forms (more members: several populations).
-MAX_POPULATION = 16
+#: the largest population the planner forms (more members: several populations): 16 on CUDA; 8 on a CPU, where
+#: the grouped stack's gain fades beyond K = 8 (bench/population.py).
+MAX_POPULATION = {"cuda": 16, "cpu": 8}
 
 _TINY = 1e-12
 
@@ -75,7 +76,7 @@ def population_key(cfg: TrainConfig) -> str:
     return json.dumps(key, sort_keys=True, default=str)
 
 
-def plan_populations(cfgs: Sequence[TrainConfig], max_size: int = MAX_POPULATION,
+def plan_populations(cfgs: Sequence[TrainConfig], max_size: int = MAX_POPULATION["cuda"],
                      extra_key: Sequence | None = None) -> list[list[int]]:
     """Indices of ``cfgs`` grouped into populations: equal :func:`population_key` (plus ``extra_key[i]``, e.g. the
     epoch a member resumes from), at most ``max_size`` members each, in the order of first appearance."""

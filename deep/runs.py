@@ -245,7 +245,7 @@ def train_runs(
     also passed to ``log``) and no summary; the others finish. ``final_eval(population, k) -> dict`` adds the
     caller's evaluation to member k's summary (key ``evaluation``), so that a run is evaluated once, by itself.
     Returns one RunResult per config, in order."""
-    from .population import MAX_POPULATION
+    from .population import MAX_POPULATION, resolve_device
 
     dist = dist or DistInfo()
     cfgs = [c.validate() for c in cfgs]
@@ -276,7 +276,10 @@ def train_runs(
                 )
             checkpoint = load_checkpoint(run_dir)  # its own epoch: checkpoint.json may lag behind a kill
         pending.append(_Member(cfg, run_dir, data[i] if data is not None else None, checkpoint, i))
-    size = max_population or MAX_POPULATION
+    if max_population is None and pending:
+        device = resolve_device(pending[0].cfg.device, dist)
+        max_population = MAX_POPULATION.get(device.type, MAX_POPULATION["cpu"])
+    size = max_population or 1
     plan = plan_populations([m.cfg for m in pending], size, extra_key=[m.done for m in pending])
     for n, group in enumerate(plan):
         members = [pending[j] for j in group]
