@@ -130,12 +130,12 @@ class TorchEngine:
         architecture, batch size, steps and schedule train in lockstep) and evaluate each once, by the run itself
         (:meth:`evaluate_model`; the result goes into its summary). Returns, per run, None or the message of a
         run whose training diverged (the others finish)."""
-        from ..population import plan_populations
+        from ..population import MAX_POPULATION, plan_populations
         from ..runs import train_runs
 
         cfgs = [train_config(r, self.root(r.dataset), self.device, self.progress) for r in runs]
         if self.workers > 1 and self.torch_device().type == "cpu" and len(runs) > 1:
-            plan = plan_populations(cfgs)
+            plan = plan_populations(cfgs, MAX_POPULATION["cpu"])
             if len(plan) > 1:
                 return self._train_in_workers(runs, run_dirs, plan)
         by_name = {c.name: r for c, r in zip(cfgs, runs)}
