@@ -10,6 +10,7 @@ sweeps (e.g. the ε_train = 0 model, or Fig. 7's points at full data) are traine
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -45,10 +46,13 @@ class RunSpec:
 
     def fingerprint(self) -> str:
         """The run's one identity: the fingerprint of the TrainConfig it trains (deep.experiments.engine.train_config,
-        which states the evaluation too), independent of the data folder and device of the machine."""
+        independent of the machine's data folder and device), extended by the evaluation settings a TrainConfig
+        does not state (the other norm's ε of a standard model, ``standard_full_test``)."""
         from .engine import train_config
 
-        return train_config(self, name="run").fingerprint()[:10]
+        blob = json.dumps([train_config(self, name="run").fingerprint(), asdict(self.evaluation)], sort_keys=True,
+                          default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:10]
 
     @property
     def run_id(self) -> str:
