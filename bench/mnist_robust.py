@@ -29,6 +29,7 @@ import torch
 
 from tradeoff.data.io import write_result
 from tradeoff.data.paths import results_dir
+from tradeoff.deep.attacks.steps import default_step_size
 from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
 
 TARGET_CLEAN, TARGET_ROBUST, TARGET_WALL_S = 0.98, 0.89, 180.0
@@ -66,7 +67,7 @@ def probe_step_time(cfg: TrainConfig, data, n_steps: int = 12, warmup: int = 3) 
     from tradeoff.deep.train import Trainer
 
     trainer = Trainer(cfg, data=data)
-    it = (b for e in range(10**6) for b in trainer._iterate(trainer.data.train.epoch(e)))
+    it = (b for e in range(10**6) for b in trainer.data.train.epoch(e))
     for _ in range(warmup):
         xb, yb = next(it)
         trainer.train_step(xb, yb, cfg.lr * 0.1, cfg.adv.eps)
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t_eval = time.perf_counter()
     model = trainer.model.eval()
-    step = 2.5 * 0.3 / eval_steps
+    step = default_step_size(0.3, eval_steps)
     acc = robust_accuracy(model, data.final_x, data.final_y, [0.0, 0.3], norm="inf", steps=eval_steps, step_size=step,
                           restarts=restarts, batch_size=1000, device=trainer.device, seed=args.seed, attack="pgd")
     _sync(trainer.device)

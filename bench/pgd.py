@@ -29,6 +29,7 @@ from tradeoff.data.io import write_result
 from tradeoff.data.paths import results_dir
 from tradeoff.data.provenance import device_description
 from tradeoff.deep.attacks import PGD
+from tradeoff.deep.attacks.steps import default_step_size
 
 # Dense (no sparsity) peak TFLOP/s from the vendors' datasheets, per precision. Matched against
 # torch.cuda.get_device_name() in this order (first substring match wins).
@@ -127,7 +128,7 @@ def bench_one(name: str, device: torch.device, batch: int, steps: int, *, bf16: 
     torch.manual_seed(0)
     model, shape, eps, source = build_bench_model(name)
     model = model.to(device).eval()
-    attack = PGD(eps, 2.5 * eps / steps, steps, "inf", random_start=True, track_best=track_best, seed=0)
+    attack = PGD(eps, default_step_size(eps, steps), steps, "inf", random_start=True, track_best=track_best, seed=0)
     flops_per_image = count_attack_flops(model, shape, attack, device)
     x = torch.rand(batch, *shape, device=device)
     y = torch.randint(0, 10, (batch,), device=device)

@@ -62,7 +62,9 @@ class AdvConfig:
 
     def resolved_step_size(self) -> float:
         """The PGD step size in pixel space: ``step_size``, else 2.5·eps/steps (Madry et al.)."""
-        return self.step_size if self.step_size is not None else 2.5 * self.eps / max(self.steps, 1)
+        from .attacks.steps import default_step_size
+
+        return self.step_size if self.step_size is not None else default_step_size(self.eps, self.steps)
 
 
 @dataclass
@@ -84,7 +86,9 @@ class EvalConfig:
 
     def resolved_step_size(self, eps: float) -> float:
         """The evaluation PGD step at radius ``eps``: ``step_size``, else 2.5·eps/steps."""
-        return self.step_size if self.step_size is not None else 2.5 * eps / max(self.steps, 1)
+        from .attacks.steps import default_step_size
+
+        return self.step_size if self.step_size is not None else default_step_size(eps, self.steps)
 
 
 @dataclass

@@ -27,13 +27,13 @@ from .attacks import Attack as AttackBase
 from .attacks import (
     AttackSpec,
     Ensemble,
-    box_diameter,
     check_batch,
     eval_mode,
     normalise_norm,
     resolve_ensemble,
 )
-from .attacks import default_step_size as _pgd_step
+from .attacks.steps import default_step_size
+from .distributed import DistInfo, all_reduce_sum
 
 AttackFn = Callable[..., torch.Tensor]
 
@@ -93,14 +93,13 @@ def correct_under_attack(
     return torch.cat(out).cpu()
 
 
-def default_step_size(eps: float, steps: int, norm: str | float = "inf", n: int | None = None) -> float:
-    """The usual PGD step 2.5·ε/steps (Madry et al.): enough to cross the ball and come back (0 for ε = 0).
-    An ε beyond the box diameter (1 for ℓ∞, √n for ℓ2 with ``n`` dimensions) is replaced by the diameter."""
-    if n is not None:
-        eps = min(eps, box_diameter(norm, n))
-    if not math.isfinite(eps):
-        raise ValueError("an infinite ε needs the input size n (or an explicit step_size)")
-    return _pgd_step(eps, steps)
+def clean_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1000,
+                   device: torch.device | str | None = None, autocast_dtype: torch.dtype | None = None) -> float:
+    """Standard accuracy ``P[f(x) = y]`` (argmax of the logits) on ``(x, y)``, in batches on ``device``."""
+    if x.shape[0] == 0:
+        raise ValueError("no test points: x is empty")
+    ok = correct_under_attack(model, x, y, None, batch_size=batch_size, device=device, autocast_dtype=autocast_dtype)
+    return float(ok.float().mean())
 
 
 @dataclass
@@ -332,3 +331,47 @@ def _pgd_accuracy_with_loss(model, x, y, eps_list, norm, ens, steps, step_size, 
                                            autocast_dtype=autocast_dtype, generator=gen)
         out[e] = int(correct.sum()) / x.shape[0]
     return out
+
+
+def eps_key(eps: float) -> str:
+    """The JSON key of an ε (``repr`` of the float: 0.3 -> '0.3')."""
+    return repr(float(eps))
+
+
+def evaluate_model(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps_list: list[float],
+    norm: str = "inf",
+    steps: int = 20,
+    step_size: float | None = None,
+    restarts: int = 1,
+    batch_size: int = 500,
+    device: torch.device | None = None,
+    amp: bool = False,
+    dist: DistInfo | None = None,
+    progress: bool = False,
+) -> tuple[float, dict[str, float]]:
+    """Standard accuracy ``P[f(x) = y]`` and PGD robust accuracy ``P[f(x + δ_PGD) = y]`` for each ε: the per-epoch
+    training monitor (labelled ``pgdN@eps`` in the metrics; a run's final robust accuracy comes from the strong
+    default ensemble of deep.evaluate), measured by the one evaluator (deep.evaluate.robust_accuracy with
+    ``attack="pgd"``: step 2.5 ε / steps unless given, ``restarts`` random
+    starts, an example counts as robust only if it survives all). Rank r of a distributed run evaluates
+    ``x[r::world]`` and the counts are summed over ranks."""
+    dist = dist or DistInfo()
+    device = device or next(model.parameters()).device
+    x, y = x[dist.rank :: dist.world_size], y[dist.rank :: dist.world_size]
+    eps_all = [0.0] + [float(e) for e in eps_list]
+    n = len(y)
+    if n:
+        dtype = torch.bfloat16 if amp and device.type == "cuda" else None
+        acc = robust_accuracy(model, x, y, eps_all, norm=norm, attack="pgd", steps=steps, step_size=step_size,
+                              restarts=restarts, batch_size=batch_size, device=device, seed=dist.rank,
+                              autocast_dtype=dtype, progress=progress)
+        counts = [round(acc[e] * n) for e in eps_all]
+    else:
+        counts = [0] * len(eps_all)
+    both = all_reduce_sum(torch.tensor(counts + [n], device=device, dtype=torch.long), dist).tolist()
+    total = max(both[-1], 1)
+    return both[0] / total, {eps_key(e): both[1 + j] / total for j, e in enumerate(eps_list)}

@@ -32,21 +32,18 @@ from tradeoff.data.io import atomic_write, atomic_write_json, atomic_write_text,
 from tradeoff.data.paths import runs_dir
 
 from .config import TrainConfig, dumps_config, load_config
-from .datasets import dataset_spec
+from .datasets import DATASET_SPECS, dataset_spec
 from .distributed import DistInfo, barrier, digests_agree
 from .models import NormalizedModel, build_model
-from .train import EpochStats, Trainer, eps_key
+from .population import EpochStats, Population, plan_populations
+from .train import eps_key
 
 CONFIG, METRICS, CHECKPOINT, CHECKPOINT_META, MODEL, SUMMARY = (
     "config.toml", "metrics.jsonl", "checkpoint.pt", "checkpoint.json", "model.pt", "summary.json",
 )
 RUN_KIND = "deep.run"
-DATASET_LABELS = {
-    "mnist": "mnist",
-    "cifar10": "cifar10-jpeg",
-    "restricted_imagenet": "restricted-imagenet-sample",
-    "toy": "toy (synthetic)",
-}
+#: how result files name each dataset (deep.datasets.DATASET_SPECS)
+DATASET_LABELS = {name: spec.label for name, spec in DATASET_SPECS.items()}
 
 
 @dataclass
@@ -106,15 +103,15 @@ def _truncate_metrics(run_dir: Path, epochs: int) -> None:
     atomic_write_text(run_dir / METRICS, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
 
 
-def save_checkpoint(run_dir: Path, trainer: Trainer, cfg: TrainConfig) -> None:
-    """Write checkpoint.pt then checkpoint.json, each atomically (the JSON names the epoch the .pt holds)."""
-    state = trainer.state_dict()
+def save_checkpoint(run_dir: Path, state: dict, cfg: TrainConfig) -> None:
+    """Write checkpoint.pt (``state``: a member's state_dict, deep.population) then checkpoint.json, each
+    atomically (the JSON names the epoch the .pt holds)."""
     atomic_write(run_dir / CHECKPOINT, lambda f: torch.save(state, f))
     atomic_write_json(
         run_dir / CHECKPOINT_META,
         {
-            "epoch": trainer.epoch,
-            "global_step": trainer.global_step,
+            "epoch": state["epoch"],
+            "global_step": state["scheduler"]["global_step"],
             "fingerprint": cfg.fingerprint(),
             "torch": torch.__version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -228,85 +225,219 @@ def train_run(
 
     A finished run with the same config is returned without training. ``stop_after`` ends the call after that many
     completed epochs (checkpoint written, no summary): a controlled interruption. ``train``/``test`` tensors replace
-    the configured dataset (tests, custom data). Only rank 0 of a distributed run writes."""
-    cfg = cfg.validate()
+    the configured dataset (tests, custom data). Only rank 0 of a distributed run writes. The population of one
+    run (:func:`train_runs`); a diverging run raises FloatingPointError (its last checkpoint is kept)."""
+    data = [(train, test)] if train is not None or test is not None else None
+    hook = (lambda k, s: on_epoch_end(s)) if on_epoch_end is not None else None
+    (result,) = train_runs([cfg], [run_dir] if run_dir is not None else None, resume=resume, dist=dist,
+                           progress=progress, on_epoch_end=hook, stop_after=stop_after, scale=scale, data=data)
+    if "error" in result.extra:
+        raise FloatingPointError(result.extra["error"])
+    return result
+
+
+@dataclass
+class _Member:
+    cfg: TrainConfig
+    run_dir: Path
+    data: tuple | None
+    checkpoint: dict | None  # its checkpoint state (None: starts from scratch)
+    index: int
+
+    @property
+    def done(self) -> int:
+        """Completed epochs in its checkpoint (0 without one)."""
+        return int(self.checkpoint["epoch"]) if self.checkpoint is not None else 0
+
+
+def train_runs(
+    cfgs: list[TrainConfig],
+    run_dirs: list[str | Path] | None = None,
+    resume: bool = True,
+    dist: DistInfo | None = None,
+    progress: bool | None = None,
+    on_epoch_end: Callable[[int, EpochStats], None] | None = None,
+    stop_after: int | None = None,
+    scale: str | None = None,
+    data: list[tuple | None] | None = None,
+    max_population: int | None = None,
+    final_eval: Callable | None = None,
+    log: Callable[[str], None] | None = None,
+) -> list[RunResult]:
+    """Train every run of ``cfgs`` in its folder (``run_dirs[i]``, default ``<build>/runs/<name>``), the unfinished
+    ones as populations (deep.population.plan_populations: K models in lockstep), each member resuming from its own
+    checkpoint. Every run folder ends exactly as a single run writes it (config, metrics, checkpoint, model,
+    summary). A finished run is never trained again. Members resuming from different epochs go in different
+    populations. A member whose training diverges stops alone: its result has ``extra["error"]`` (the message,
+    also passed to ``log``) and no summary; the others finish. ``final_eval(population, k) -> dict`` adds the
+    caller's evaluation to member k's summary (key ``evaluation``), so that a run is evaluated once, by itself.
+    Returns one RunResult per config, in order."""
+    from .population import MAX_POPULATION, resolve_device
+
     dist = dist or DistInfo()
-    run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
-    progress = cfg.progress if progress is None else progress
-    if run_dir.exists() and not run_dir.is_dir():
-        raise ValueError(f"run folder {run_dir} exists and is not a folder; pass another --run-dir")
-    _check_folder(run_dir, cfg)
-    state = run_state(run_dir)
-    if state == "finished":
-        summary = read_result(run_dir / SUMMARY)["payload"]
-        return RunResult(run_dir, cfg, read_metrics(run_dir), summary, already_finished=True)
-    has_ckpt = (run_dir / CHECKPOINT).is_file()
-    if state == "partial" and has_ckpt and not resume:
-        try:
-            done = json.loads((run_dir / CHECKPOINT_META).read_text())["epoch"]
-        except (OSError, ValueError, KeyError, TypeError):  # the .json is written after the .pt: may be missing
-            done = "?"
-        raise ValueError(
-            f"{run_dir} holds a partial run (epoch {done} of {cfg.epochs}); pass --resume to continue it "
-            "or choose another --run-dir"
-        )
+    cfgs = [c.validate() for c in cfgs]
+    dirs = [Path(d) for d in run_dirs] if run_dirs is not None else [default_run_dir(c) for c in cfgs]
+    if len(dirs) != len(cfgs) or len({str(d.resolve()) for d in dirs}) != len(dirs):
+        raise ValueError("give one distinct run folder per config (two configs would share a folder)")
+    results: list[RunResult | None] = [None] * len(cfgs)
+    pending: list[_Member] = []
+    for i, (cfg, run_dir) in enumerate(zip(cfgs, dirs)):
+        if run_dir.exists() and not run_dir.is_dir():
+            raise ValueError(f"run folder {run_dir} exists and is not a folder; pass another --run-dir")
+        _check_folder(run_dir, cfg)
+        state = run_state(run_dir)
+        if state == "finished":
+            summary = read_result(run_dir / SUMMARY)["payload"]
+            results[i] = RunResult(run_dir, cfg, read_metrics(run_dir), summary, already_finished=True)
+            continue
+        checkpoint = None
+        if (run_dir / CHECKPOINT).is_file():
+            if not resume:
+                try:
+                    done = json.loads((run_dir / CHECKPOINT_META).read_text())["epoch"]
+                except (OSError, ValueError, KeyError, TypeError):  # the .json is written after the .pt
+                    done = "?"
+                raise ValueError(
+                    f"{run_dir} holds a partial run (epoch {done} of {cfg.epochs}); pass --resume to continue it "
+                    "or choose another --run-dir"
+                )
+            checkpoint = load_checkpoint(run_dir)  # its own epoch: checkpoint.json may lag behind a kill
+        pending.append(_Member(cfg, run_dir, data[i] if data is not None else None, checkpoint, i))
+    if max_population is None and pending:
+        device = resolve_device(pending[0].cfg.device, dist)
+        max_population = MAX_POPULATION.get(device.type, MAX_POPULATION["cpu"])
+    size = max_population or 1
+    plan = plan_populations([m.cfg for m in pending], size, extra_key=[m.done for m in pending])
+    for n, group in enumerate(plan):
+        members = [pending[j] for j in group]
+        t0 = time.perf_counter()
+        if log is not None and len(cfgs) > 1:
+            log(f"population {n + 1}/{len(plan)}: {len(members)} run(s), {members[0].cfg.epochs} epochs, e.g. "
+                f"{members[0].cfg.name}")
+        for m, r in zip(members, _train_population(members, dist, progress, on_epoch_end, stop_after, scale,
+                                                   final_eval, log)):
+            results[m.index] = r
+        if log is not None and len(cfgs) > 1:
+            log(f"population {n + 1}/{len(plan)} done in {time.perf_counter() - t0:.1f}s")
+    return results  # type: ignore[return-value]
+
+
+def _train_population(members: list[_Member], dist: DistInfo, progress: bool | None, on_epoch_end, stop_after,
+                      scale, final_eval, log) -> list[RunResult]:
+    """Train one population to the end (or ``stop_after``), writing each member's folder."""
+    cfgs = [m.cfg for m in members]
+    progress = cfgs[0].progress if progress is None else progress
     barrier(dist)
     if dist.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(run_dir / CONFIG, dumps_config(cfg))
+        for m in members:
+            m.run_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(m.run_dir / CONFIG, dumps_config(m.cfg))
+    data = [m.data for m in members] if any(m.data is not None for m in members) else None
+    if len(members) == 1:  # one run: the K = 1 population seen as a single model (deep.train.Trainer)
+        from .train import Trainer
 
-    trainer = Trainer(cfg, dist, train=train, test=test)
+        tensors = data[0] if data is not None else (None, None)
+        pop: Population = Trainer(cfgs[0], dist, train=tensors[0], test=tensors[1])
+    else:
+        pop = Population(cfgs, dist, data=data)
     resumed_from = None
-    if has_ckpt:
-        state = load_checkpoint(run_dir, trainer.device)
+    if members[0].checkpoint is not None:  # the plan put members of one checkpoint epoch together
         try:
-            trainer.load_state_dict(state)
+            pop.load_member_state_dicts([m.checkpoint for m in members])
         except (KeyError, TypeError, ValueError, RuntimeError) as e:
             reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+            where = ", ".join(str(m.run_dir / CHECKPOINT) for m in members)
             raise ValueError(
-                f"checkpoint {run_dir / CHECKPOINT} cannot be resumed ({type(e).__name__}: {reason}); delete it and "
-                f"train again without --resume: tradeoff deep train {run_dir / CONFIG} --run-dir {run_dir}"
+                f"checkpoint {where} cannot be resumed ({type(e).__name__}: {reason}); delete it and train again "
+                f"without --resume: tradeoff deep train {members[0].run_dir / CONFIG} --run-dir {members[0].run_dir}"
             ) from e
-        resumed_from = trainer.epoch
-    if dist.is_main:
-        _truncate_metrics(run_dir, trainer.epoch)
-    history = read_metrics(run_dir) if dist.is_main else []
-
-    trained = 0
-    t_start = time.perf_counter()
-    while trainer.epoch < cfg.epochs:
-        stats = trainer.train_epoch(progress)
-        if cfg.eval.every and (trainer.epoch % cfg.eval.every == 0 or trainer.epoch == cfg.epochs):
-            std, rob, dt = trainer.evaluate_epoch()
-            stats.eval_standard_acc, stats.eval_robust_acc, stats.eval_time_s = std, rob, dt
-            stats.eval_n = len(trainer.data.eval_y)
-        trained += 1
-        row = asdict(stats)
+        resumed_from = pop.epoch
+        for m in members:
+            m.checkpoint = None
+    histories = []
+    for m in members:
         if dist.is_main:
-            _append_metrics(run_dir, row)
-            history.append(row)
-            if trainer.epoch % cfg.checkpoint_every == 0 or trainer.epoch == cfg.epochs:
-                save_checkpoint(run_dir, trainer, cfg)
-        if progress and dist.is_main:
-            _log_epoch(stats)
-        if on_epoch_end is not None:
-            on_epoch_end(stats)
-        if stop_after is not None and trainer.epoch >= stop_after and trainer.epoch < cfg.epochs:
-            if dist.is_main and trainer.epoch % cfg.checkpoint_every != 0:
-                save_checkpoint(run_dir, trainer, cfg)
+            _truncate_metrics(m.run_dir, pop.epoch)
+        histories.append(read_metrics(m.run_dir) if dist.is_main else [])
+    epochs = cfgs[0].epochs
+    trained = 0
+    errors: dict[int, str] = {}
+    t_start = time.perf_counter()
+    while pop.epoch < epochs:
+        stats = Population.train_epoch(pop, progress)  # per member (Trainer's own raises on divergence)
+        trained += 1
+        for k, (m, s) in enumerate(zip(members, stats)):
+            if s is None:
+                if k not in errors:
+                    errors[k] = pop.diverged[k]
+                    if log is not None:
+                        log(f"{m.cfg.name}: {errors[k]}")
+                continue
+            c = m.cfg
+            if c.eval.every and (pop.epoch % c.eval.every == 0 or pop.epoch == epochs):
+                std, rob, dt = pop.member_evaluate_epoch(k)
+                s.eval_standard_acc, s.eval_robust_acc, s.eval_time_s = std, rob, dt
+                s.eval_n = len(pop.bundles[k].eval_y)
+            row = asdict(s)
+            if dist.is_main:
+                _append_metrics(m.run_dir, row)
+                histories[k].append(row)
+                if pop.epoch % c.checkpoint_every == 0 or pop.epoch == epochs:
+                    save_checkpoint(m.run_dir, pop.member_state_dict(k), c)
+            if progress and dist.is_main:
+                _log_epoch(s, c.name if len(members) > 1 else None)
+            if on_epoch_end is not None:
+                on_epoch_end(k, s)
+        if len(errors) == len(members):
+            break
+        if stop_after is not None and pop.epoch >= stop_after and pop.epoch < epochs:
+            for k, m in enumerate(members):
+                if dist.is_main and k not in errors and pop.epoch % m.cfg.checkpoint_every != 0:
+                    save_checkpoint(m.run_dir, pop.member_state_dict(k), m.cfg)
             barrier(dist)
-            return RunResult(run_dir, cfg, history, {}, resumed_from, trained)
+            return [_partial(m, histories[k], resumed_from, trained, errors.get(k)) for k, m in enumerate(members)]
     train_time = time.perf_counter() - t_start
+    out = []
+    for k, m in enumerate(members):
+        if k in errors:
+            out.append(_partial(m, histories[k], resumed_from, trained, errors[k]))
+            continue
+        out.append(_finish(pop, k, m, histories[k], resumed_from, trained, train_time, dist, scale, final_eval,
+                           progress))
+    barrier(dist)
+    return out
 
+
+def _partial(m: _Member, history: list[dict], resumed_from, trained: int, error: str | None) -> RunResult:
+    r = RunResult(m.run_dir, m.cfg, history, {}, resumed_from, trained)
+    if error is not None:
+        r.extra["error"] = error
+    return r
+
+
+def _finish(pop: Population, k: int, m: _Member, history: list[dict], resumed_from, trained: int,
+            train_time: float, dist: DistInfo, scale, final_eval, progress) -> RunResult:
+    """Member k's final evaluation, model.pt and summary.json (rank 0 writes)."""
+    cfg, run_dir = m.cfg, m.run_dir
     t0 = time.perf_counter()
-    standard, robust = trainer.evaluate_final(progress)
-    identical = digests_agree(trainer.model, dist)
+    extra = None
+    if final_eval is None:
+        standard, robust = pop.member_evaluate_final(k, progress)
+        eps_eval = pop.member_eval_eps(k)
+    else:  # the caller's evaluation is the run's one evaluation
+        extra = final_eval(pop, k)
+        standard = extra["standard_acc"]
+        mine = extra.get("robust", {}).get(cfg.eval_norm)
+        robust = {eps_key(mine["eps"]): mine["acc"]} if mine else {}
+        eps_eval = [mine["eps"]] if mine else []
+    model = pop.member_model(k)
+    identical = digests_agree(model, dist)
     summary = {
         "run": cfg.name,
         "run_dir": str(run_dir),
         "dataset": cfg.dataset,
         "model": cfg.model,
-        "n_train": trainer.data.train.num_examples,
+        "n_train": pop.bundles[k].train.num_examples,
         "norm": cfg.adv.norm,
         "eps_train": cfg.adv.eps,
         "mixed": cfg.adv.mixed,
@@ -314,44 +445,50 @@ def train_run(
         "epochs": cfg.epochs,
         "standard_acc": standard,
         "robust_acc": robust,
-        "eps_eval": trainer.eval_eps(),
+        "eps_eval": eps_eval,
         "eval_norm": cfg.eval_norm,
         "eval_steps": cfg.eval.steps,
         "eval_restarts": cfg.eval.restarts,
-        "n_eval": len(trainer.data.final_y),
+        "n_eval": extra["n_test"] if extra is not None else len(pop.bundles[k].final_y),
         "fingerprint": cfg.fingerprint(),
         "world_size": dist.world_size,
         "ddp_weights_identical": identical,
+        "population_size": pop.k,
         "train_time_s_this_call": train_time,
         "eval_time_s": time.perf_counter() - t0,
-        "device": str(trainer.device),
+        "device": str(pop.device),
         "config": cfg.to_dict(),
     }
+    if extra is not None:
+        summary["evaluation"] = extra
     if dist.is_main:
-        atomic_write(run_dir / MODEL, lambda f: torch.save(trainer.model.state_dict(), f))
+        atomic_write(run_dir / MODEL, lambda f: torch.save(model.state_dict(), f))
         write_result(
             run_dir / SUMMARY,
             RUN_KIND,
             summary,
-            wall_time_s=sum(r.get("time_s", 0) + r.get("eval_time_s", 0) for r in history) + summary["eval_time_s"],
-            scale=scale or ("gpu-" + torch.cuda.get_device_name(trainer.device) if trainer.device.type == "cuda"
-                            else "cpu"),
+            wall_time_s=sum(r.get("time_s", 0) + r.get("eval_time_s", 0) for r in history) / max(pop.k, 1)
+            + summary["eval_time_s"],
+            scale=scale or ("gpu-" + torch.cuda.get_device_name(pop.device) if pop.device.type == "cuda" else "cpu"),
             dataset=DATASET_LABELS.get(cfg.dataset, cfg.dataset),
             seeds=[cfg.seed],
         )
-    barrier(dist)
     result = RunResult(run_dir, cfg, history, summary, resumed_from, trained)
-    result.extra["trainer"] = trainer
+    result.extra["population"] = pop
+    result.extra["member"] = k
+    if pop.k == 1:
+        result.extra["trainer"] = pop
     return result
 
 
-def _log_epoch(s: EpochStats) -> None:
+def _log_epoch(s: EpochStats, name: str | None = None) -> None:
     from tqdm.auto import tqdm
 
     rob = " ".join(f"pgd@{k}={v:.4f}" for k, v in s.eval_robust_acc.items())
     std = f" clean={s.eval_standard_acc:.4f}" if s.eval_standard_acc is not None else ""
+    who = f"{name} " if name else ""
     tqdm.write(
-        f"epoch {s.epoch}: loss={s.train_loss:.4f} train_acc={s.train_acc:.4f}{std} {rob} ({s.time_s:.1f}s)",
+        f"{who}epoch {s.epoch}: loss={s.train_loss:.4f} train_acc={s.train_acc:.4f}{std} {rob} ({s.time_s:.1f}s)",
         file=sys.stderr,
     )
 

@@ -207,12 +207,19 @@ def make_step(norm: str | float | int, eps: float, step_size: float) -> AttackSt
     return LinfStep(eps, step_size) if normalise_norm(norm) == "inf" else L2Step(eps, step_size)
 
 
+def default_step_size(eps: float, steps: int, norm: str | float = "inf", n: int | None = None) -> float:
+    """The usual PGD step 2.5·ε/steps (Madry et al.): enough to cross the ball and come back (0 for ε = 0).
+    The one place this default is written: training, evaluation and the configs use it. An ε beyond the box
+    diameter (1 for ℓ∞, √n for ℓ2 with ``n`` dimensions) is replaced by the diameter when ``n`` is given."""
+    if n is not None:
+        eps = min(eps, box_diameter(norm, n))
+    if not math.isfinite(eps):
+        raise ValueError("an infinite ε needs the input size n (or an explicit step_size)")
+    return 2.5 * eps / max(int(steps), 1)
+
+
 def box_diameter(norm: str | float | int, n: int) -> float:
     """The largest distance between two points of [0,1]^n: 1 for ℓ∞, √n for ℓ2. An ε this large makes the
     threat model the whole box (an "unbounded" attack)."""
     return 1.0 if normalise_norm(norm) == "inf" else math.sqrt(n)
 
-
-def default_step_size(eps: float, steps: int) -> float:
-    """The usual PGD step 2.5·ε/steps (Madry et al. 2018): enough to cross the ball and come back (0 for ε = 0)."""
-    return 2.5 * eps / max(int(steps), 1)

@@ -17,36 +17,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from ..datasets import dataset_spec
+
 SCALES = ("quick", "paper")
 DATASETS = ("mnist", "cifar10", "rin")
 NORMS = ("inf", "2")
 SWEEP_GROUPS = ("fig1", "fig6", "fig7", "mixed")
 GROUPS = SWEEP_GROUPS + ("pictures",)
 
-#: How each dataset is named in result files (RESULTS.md); the CIFAR-10 JPEG copy must say so.
-DATASET_LABELS = {
-    "mnist": "mnist",
-    "cifar10": "cifar10-jpeg",
-    "rin": "restricted-imagenet-sample",
-}
-DATASET_TITLES = {
-    "mnist": "MNIST",
-    "cifar10": "CIFAR-10 (JPEG copy)",
-    "rin": "Restricted ImageNet (203-image sample, toy scale; trained and tested on the same images)",
-}
-#: What every result of a dataset must say about its data (result payloads carry it as ``data_note``).
-DATASET_NOTES = {
-    "mnist": "",
-    "cifar10": "CIFAR-10 JPEG copy (not the official files)",
-    "rin": "Restricted ImageNet sample: trained AND tested on the same 203 images (the sample has one split); "
-           "accuracies measure fitting, not generalisation; toy end-to-end run",
-}
-#: Class names for figure labels (CIFAR-10 standard order; Restricted ImageNet super-classes in PAPER.md order).
-CLASS_NAMES = {
-    "mnist": [str(i) for i in range(10)],
-    "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
-    "rin": ["dog", "cat", "frog", "turtle", "bird", "primate", "fish", "crab", "insect"],
-}
+#: Views of the one dataset table (deep.datasets.DATASET_SPECS), keyed by the experiments' short names: how result
+#: files name each dataset (the CIFAR-10 JPEG copy must say so), figure titles, what every result of a dataset must
+#: say about its data (payloads carry it as ``data_note``), and class names for figure labels.
+DATASET_LABELS = {d: dataset_spec(d).label for d in DATASETS}
+DATASET_TITLES = {d: dataset_spec(d).title for d in DATASETS}
+DATASET_NOTES = {d: dataset_spec(d).note for d in DATASETS}
+CLASS_NAMES = {d: list(dataset_spec(d).class_names) for d in DATASETS}
 
 
 @dataclass(frozen=True)
@@ -76,6 +61,8 @@ class Training:
     image_size: int | None = None
     milestones: tuple[float, ...] = ()  # epochs where a "multistep" schedule divides the learning rate by 10
     eps_warmup: float = 0.0  # fraction of the epochs over which ε_train ramps up from 0 (a CPU-scale aid, not paper)
+    nesterov: bool = False  # Nesterov momentum (SGD)
+    step_fraction: tuple[tuple[str, float], ...] = ()  # PGD training step = fraction · ε per norm (e.g. ε/4)
 
     def epochs_for(self, n_train: int) -> int:
         """Epochs for a training set of ``n_train`` points (see class docstring)."""
@@ -83,9 +70,16 @@ class Training:
         return int(min(max(self.epochs, need), max(self.max_epochs, self.epochs)))
 
     def attack_step_size(self, norm: str, eps: float) -> float:
-        """PGD training step: the fixed per-norm value if configured, else 2.5 ε / steps (Madry et al.)."""
-        fixed = dict(self.step_size)
-        return float(fixed[norm]) if norm in fixed else 2.5 * eps / self.attack_steps
+        """PGD training step: the fixed per-norm value if configured, else the per-norm fraction of ε, else
+        2.5 ε / steps (Madry et al.; deep.attacks.steps.default_step_size)."""
+        from ..attacks.steps import default_step_size
+
+        fixed, fraction = dict(self.step_size), dict(self.step_fraction)
+        if norm in fixed:
+            return float(fixed[norm])
+        if norm in fraction:
+            return float(fraction[norm]) * eps
+        return default_step_size(eps, self.attack_steps)
 
 
 @dataclass(frozen=True)
@@ -278,9 +272,12 @@ _RIN = {
                       n_metric=20, n_show=4, sanity_n=20),
     ),
     "paper": dict(
+        # the authors' setup, stated once: deep/configs/restricted_imagenet_linf.toml and the report's defaults
+        # table are checked against (tests) or printed from (reports/defaults.py) this definition
         train=Training(model="resnet50", width=64, epochs=110, batch_size=256, lr=0.1, optimizer="sgd",
-                       momentum=0.9, weight_decay=1e-4, schedule="multistep", milestones=(30, 60, 85, 95, 105),
-                       attack_steps=8, image_size=224),
+                       momentum=0.9, nesterov=True, weight_decay=1e-4, schedule="multistep",
+                       milestones=(30, 60, 85, 95, 105), attack_steps=8, step_fraction=(("inf", 0.25), ("2", 0.25)),
+                       image_size=224),
         eval=Evaluation(n_test=None, steps=20, restarts=1, eps=_RIN_EVAL_EPS),
         n=(None,), n_full=None, seeds=(0,),
         linf=(0.0, 0.005), l2=(0.0, 1.0),

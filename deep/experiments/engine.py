@@ -7,6 +7,7 @@ evaluate it) and offers the model loading, large-ε attack and sanity checks the
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,35 +18,12 @@ import torch
 from tradeoff.data.paths import DATASET_ROOT_VARS, dataset_root
 from tradeoff.data.tensors import as_float_images
 
-from .definitions import LargeEps, Training
-from .sweep import RunSpec
+from ..datasets import DATASET_SPECS
+from .definitions import LargeEps
+from .sweep import ENGINE_DATASET, RunSpec, train_config  # noqa: F401 - re-exported (the run's TrainConfig lives with RunSpec)
 
-ENGINE_DATASET = {"mnist": "mnist", "cifar10": "cifar10", "rin": "restricted_imagenet", "toy": "toy"}
-TEST_SPLIT = {"mnist": "test", "cifar10": "test", "rin": "val", "toy": "test"}
-TRAIN_SPLIT = {"mnist": "train", "cifar10": "train", "rin": "val", "toy": "train"}
-
-
-def train_config(run: RunSpec, data_root: str | None = None, device: str = "auto", progress: bool = False):
-    """The engine's TrainConfig for one run of an experiment definition."""
-    from ..config import AdvConfig, EvalConfig, TrainConfig
-
-    tr: Training = run.training
-    adv_norm = run.norm if run.norm != "none" else "inf"
-    epochs = tr.epochs_for(run.n_train or 10**9)
-    adv = AdvConfig(norm=adv_norm, eps=run.eps_train, steps=tr.attack_steps, random_start=True, mixed=run.mixed,
-                    step_size=tr.attack_step_size(adv_norm, run.eps_train) if run.eps_train > 0 else None,
-                    eps_warmup_epochs=tr.eps_warmup * epochs if run.eps_train > 0 else 0.0)
-    ev = EvalConfig(eps=[], norm=None, steps=run.evaluation.steps, restarts=1, every=10**6,
-                    n_epoch=min(500, run.evaluation.n_test or 500), n_final=run.evaluation.n_test)
-    cfg = TrainConfig(
-        name=run.run_id, dataset=ENGINE_DATASET[run.dataset], n_train=run.n_train, data_root=data_root,
-        data_seed=run.seed, model=tr.model, width=tr.width, epochs=epochs,
-        batch_size=tr.batch_size, optimizer=tr.optimizer, lr=tr.lr, momentum=tr.momentum,
-        weight_decay=tr.weight_decay, schedule=tr.schedule, milestones=[float(m) for m in tr.milestones], adv=adv,
-        eval=ev, seed=run.seed, device=device,
-        progress=progress, checkpoint_every=max(1, epochs // 5),  # many tiny epochs: checkpoint ~5 times per run
-    )
-    return cfg.validate()
+TEST_SPLIT = {s.short: s.test_split for s in DATASET_SPECS.values()}
+TRAIN_SPLIT = {s.short: s.train_split for s in DATASET_SPECS.values()}
 
 
 @dataclass
@@ -57,6 +35,7 @@ class TorchEngine:
     device: str = "auto"
     progress: bool = False
     log: Callable[[str], None] = lambda s: None
+    workers: int = 1  # CPU: train populations in this many processes at once (one torch thread each)
     _cache: dict = field(default_factory=dict, repr=False)
 
     def root(self, dataset: str) -> str | None:
@@ -117,16 +96,63 @@ class TorchEngine:
     # ---------------------------------------------------------------- training
     def train(self, run: RunSpec, run_dir: Path) -> None:
         """Train the run in ``run_dir``, resuming from its last checkpoint if it was interrupted."""
-        from ..runs import train_run
+        errors = self.train_many([run], [run_dir])
+        if errors[0] is not None:
+            raise FloatingPointError(errors[0])
 
-        cfg = train_config(run, self.root(run.dataset), self.device, self.progress)
+    def train_many(self, runs: list[RunSpec], run_dirs: list[Path]) -> list[str | None]:
+        """Train (or resume) every run in its folder as populations (deep.runs.train_runs: runs that share
+        architecture, batch size, steps and schedule train in lockstep) and evaluate each once, by the run itself
+        (:meth:`evaluate_model`; the result goes into its summary). Returns, per run, None or the message of a
+        run whose training diverged (the others finish)."""
+        from ..population import MAX_POPULATION, plan_populations
+        from ..runs import train_runs
+
+        cfgs = [train_config(r, self.root(r.dataset), self.device, self.progress) for r in runs]
+        if self.workers > 1 and self.torch_device().type == "cpu" and len(runs) > 1:
+            plan = plan_populations(cfgs, MAX_POPULATION["cpu"])
+            if len(plan) > 1:
+                return self._train_in_workers(runs, run_dirs, plan)
+        by_name = {c.name: r for c, r in zip(cfgs, runs)}
+        data = None
+        if any(r.dataset == "rin" for r in runs):  # the sample has one split: train and test on it (toy scale)
+            data = []
+            for r in runs:
+                d = self.load("rin", TRAIN_SPLIT["rin"], r.n_train, r.seed, r.training.image_size) \
+                    if r.dataset == "rin" else None
+                data.append((d, d) if d is not None else None)
+
+        def final_eval(pop, k):
+            out = self.evaluate_model(by_name[pop.cfgs[k].name], pop.member_model(k).eval())
+            out["n_train"] = out["n_train"] or pop.bundles[k].train.num_examples
+            return out
+
         t0 = time.perf_counter()
-        tensors = {}
-        if run.dataset == "rin":  # the sample has one split: train and test on it (toy scale, end to end only)
-            data = self.load("rin", TRAIN_SPLIT["rin"], run.n_train, run.seed, run.training.image_size)
-            tensors = {"train": data, "test": data}
-        train_run(cfg, run_dir, resume=True, progress=self.progress, scale=run.scale, **tensors)
-        self.log(f"  trained {run.run_id} in {time.perf_counter() - t0:.1f}s")
+        results = train_runs(cfgs, list(run_dirs), resume=True, progress=self.progress, scale=runs[0].scale,
+                             data=data, final_eval=final_eval, log=self.log)
+        self.log(f"  trained {len(runs)} run(s) in {time.perf_counter() - t0:.1f}s")
+        return [r.extra.get("error") for r in results]
+
+    def _train_in_workers(self, runs: list[RunSpec], run_dirs: list[Path], plan: list[list[int]]) -> list[str | None]:
+        """Every population of ``plan`` in a pool of ``workers`` processes (spawned, one torch thread each): on a
+        CPU, independent processes keep every core busy where one process's second thread was measured slower
+        (bench/population.py)."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        t0 = time.perf_counter()
+        errors: list[str | None] = [None] * len(runs)
+        ctx = multiprocessing.get_context("spawn")
+        jobs = [([runs[i] for i in group], [run_dirs[i] for i in group]) for group in plan]
+        self.log(f"  {len(jobs)} populations in {min(self.workers, len(jobs))} worker processes")
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=ctx) as pool:
+            futures = {pool.submit(_train_worker, self.data_roots, self.device, rs, ds): group
+                       for group, (rs, ds) in zip(plan, jobs)}
+            for fut in as_completed(futures):
+                for i, err in zip(futures[fut], fut.result()):
+                    errors[i] = err
+                self.log(f"  population of {len(futures[fut])} run(s) done at {time.perf_counter() - t0:.1f}s")
+        return errors
 
     def load_model(self, run: RunSpec, run_dir: Path) -> torch.nn.Module:
         """The trained model of a finished run, in eval mode on this engine's device."""
@@ -136,17 +162,27 @@ class TorchEngine:
         return model.eval()
 
     # ---------------------------------------------------------------- evaluation
-    def evaluate(self, run: RunSpec, run_dir: Path) -> dict:
+    def evaluate(self, run: RunSpec, run_dir: Path | None) -> dict:
+        """The run's evaluation: the one its training wrote into its summary, else (a run trained elsewhere)
+        :meth:`evaluate_model` of its saved model."""
+        if run_dir is not None and (Path(run_dir) / "summary.json").is_file():
+            from tradeoff.data.io import read_result
+
+            payload = read_result(Path(run_dir) / "summary.json")["payload"]
+            if "evaluation" in payload:
+                return payload["evaluation"]
+        return self.evaluate_model(run, self.load_model(run, run_dir))
+
+    def evaluate_model(self, run: RunSpec, model: torch.nn.Module) -> dict:
         """Clean accuracy and robust accuracy (the default ensemble of deep.evaluate, named with its cost in
         ``robust[norm]["evaluation"]``) at each evaluation norm's ε on the run's test points."""
-        from ..evaluate import robust_evaluation
+        from ..evaluate import clean_accuracy, robust_evaluation
 
-        model = self.load_model(run, run_dir)
         ev = run.evaluation
         x, y = self.test_set(run, ev.n_test, run.training.image_size)
         dev = self.torch_device()
         x, y = x.to(dev), y.to(dev)
-        out = {"n_test": int(len(y)), "n_train": run.n_train or _trained_on(run_dir), "robust": {}}
+        out = {"n_test": int(len(y)), "n_train": run.n_train, "robust": {}}
         for norm in run.eval_norms:
             eps = ev.eps_for(norm)
             res = robust_evaluation(model, x, y, [0.0, eps], norm, steps=ev.steps, restarts=ev.restarts, seed=0)
@@ -158,7 +194,7 @@ class TorchEngine:
         if ev.standard_full_test and ev.n_test is not None:
             out["standard_acc_subset"] = out["standard_acc"]
             xf, yf = self.test_set(run, None, run.training.image_size)
-            out["standard_acc"] = clean_accuracy(model, xf, yf, dev)
+            out["standard_acc"] = clean_accuracy(model, xf, yf, device=dev, batch_size=1000)
             out["n_test_standard"] = int(len(yf))
         return out
 
@@ -196,22 +232,14 @@ class TorchEngine:
         return checks
 
 
-@torch.no_grad()
-def clean_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device,
-                   batch_size: int = 1000) -> float:
-    """Fraction of ``(x, y)`` that ``model`` classifies correctly (argmax of the logits), in batches on ``device``."""
-    correct = 0
-    for i in range(0, len(y), batch_size):
-        xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
-        correct += int((model(xb).argmax(dim=1) == yb).sum())
-    return correct / max(len(y), 1)
+_WORKER_ENGINES: dict = {}
 
 
-def _trained_on(run_dir: Path) -> int | None:
-    """Number of training points the engine reports in the run's summary (for runs on a whole dataset)."""
-    from tradeoff.data.io import read_result
-
-    try:
-        return int(read_result(Path(run_dir) / "summary.json")["payload"]["n_train"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+def _train_worker(data_roots: dict | None, device: str, runs: list[RunSpec], run_dirs: list[Path]) -> list[str | None]:
+    """A worker process of :meth:`TorchEngine._train_in_workers`: one torch thread, one population (the engine, and
+    its loaded test sets, are kept for the worker's next population)."""
+    torch.set_num_threads(1)
+    key = (json.dumps(data_roots, sort_keys=True), device)
+    if key not in _WORKER_ENGINES:
+        _WORKER_ENGINES[key] = TorchEngine(data_roots=data_roots, device=device)
+    return _WORKER_ENGINES[key].train_many(runs, run_dirs)

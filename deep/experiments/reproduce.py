@@ -25,8 +25,16 @@ class DatasetOutcome:
     rows: dict[str, list[dict]] = field(default_factory=dict)
     pictures: PicturesResult | None = None
     seconds: dict[str, float] = field(default_factory=dict)
-    cpu_seconds: dict[str, float] = field(default_factory=dict)  # process CPU time (all threads) per part
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU time (threads, worker processes) per part
     result_paths: list[Path] = field(default_factory=list)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (the sweep's worker processes)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def run_sweep(exp: definitions.SweepExperiment, engine, runs_root: Path, shard: tuple[int, int] = (0, 1),
@@ -51,7 +59,7 @@ def reproduce_dataset(dataset: str, scale: str, engine, runs_root: Path, results
             continue
         exp = overrides(exps[group]) if overrides else exps[group]
         scale_label = exp.scale
-        t, c = time.perf_counter(), time.process_time()
+        t, c = time.perf_counter(), _cpu_seconds()
         log(f"[{dataset}/{scale}] {group} ...")
         if group == "pictures":
             out.pictures = run_pictures(exp, engine, runs_root, results_root, log=log, sanity=sanity)
@@ -64,7 +72,7 @@ def reproduce_dataset(dataset: str, scale: str, engine, runs_root: Path, results
             out.result_paths.append(path)
             out.rows[group] = read_result(path)["payload"]["rows"]
         out.seconds[group] = time.perf_counter() - t
-        out.cpu_seconds[group] = time.process_time() - c
+        out.cpu_seconds[group] = _cpu_seconds() - c
         log(f"[{dataset}/{scale}] {group} done in {out.seconds[group]:.1f}s (CPU {out.cpu_seconds[group]:.1f}s)")
     out.scale = scale_label
     out.seconds["total"] = sum(v for k, v in out.seconds.items() if "." not in k)

@@ -14,12 +14,14 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
 from tradeoff.data.io import atomic_write_json, write_result
 
+from ..config import AdvConfig, EvalConfig, TrainConfig
+from ..datasets import DATASET_SPECS
 from .definitions import DATASET_LABELS, DATASET_NOTES, Evaluation, SweepExperiment, Training
 
 RESULT_NAME = "experiment_result.json"
@@ -45,12 +47,11 @@ class RunSpec:
         return tuple(n for n, _ in self.evaluation.eps) if self.norm == "none" else (self.norm,)
 
     def fingerprint(self) -> str:
-        """Hash of the spec; training/evaluation fields left at their defaults are omitted, so that adding a new
-        setting with a default does not invalidate finished runs."""
-        d = asdict(self)
-        for key, obj in (("training", self.training), ("evaluation", self.evaluation)):
-            d[key] = _non_default(obj)
-        blob = json.dumps(d, sort_keys=True, default=str).encode()
+        """The run's one identity: the fingerprint of the TrainConfig it trains (:func:`train_config`,
+        independent of the machine's data folder and device), extended by the evaluation settings a TrainConfig
+        does not state (the other norm's ε of a standard model, ``standard_full_test``)."""
+        blob = json.dumps([train_config(self, name="run").fingerprint(), asdict(self.evaluation)], sort_keys=True,
+                          default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:10]
 
     @property
@@ -60,17 +61,6 @@ class RunSpec:
         mix = "-mixed" if self.mixed else ""
         eps = f"{self.eps_train:.4g}"
         return f"{self.dataset}-{self.scale}-{self.norm}-e{eps}-n{n}{mix}-s{self.seed}-{self.fingerprint()}"
-
-
-def _non_default(obj) -> dict:
-    """The fields of a dataclass instance that differ from their declared defaults (all required fields)."""
-    out = {}
-    for f in fields(obj):
-        v = getattr(obj, f.name)
-        if f.default is not MISSING and v == f.default:
-            continue
-        out[f.name] = v
-    return out
 
 
 def make_run(dataset: str, scale: str, norm: str, eps_train: float, n_train: int | None, mixed: bool, seed: int,
@@ -141,25 +131,51 @@ def is_finished(run: RunSpec, runs_root: Path) -> bool:
 def execute(runs: Iterable[RunSpec], engine: Engine, runs_root: Path,
             log: Callable[[str], None] = lambda s: None) -> list[dict]:
     """Run every unfinished run (training resumes inside its folder), evaluate it and write its result.
-    Returns one record per run: ``{"run", "status": "skipped"|"done", "seconds"}``."""
-    records = []
+    An engine with ``train_many`` (the deep engine) trains all unfinished runs at once as populations and
+    evaluates each run once, while it trains; a run whose training diverged is reported (status ``failed``) after
+    the others finished, then a ValueError names it. Returns one record per run:
+    ``{"run", "status": "skipped"|"done"|"failed", "seconds"}``."""
+    records, todo = [], []
     for run in runs:
-        d = run_dir_for(run, runs_root)
         if is_finished(run, runs_root):
             records.append({"run": run.run_id, "status": "skipped", "seconds": 0.0})
             log(f"skip {run.run_id} (finished)")
-            continue
-        t0 = time.perf_counter()
+        else:
+            todo.append(run)
+    if not todo:
+        return records
+    dirs = [run_dir_for(r, runs_root) for r in todo]
+    for d in dirs:
         d.mkdir(parents=True, exist_ok=True)
+    if hasattr(engine, "train_many"):
+        t0 = time.perf_counter()
+        log(f"train {len(todo)} run(s) as populations")
+        errors = engine.train_many(todo, dirs)
+        seconds = (time.perf_counter() - t0) / len(todo)
+        for run, d, err in zip(todo, dirs, errors):
+            if err is not None:
+                records.append({"run": run.run_id, "status": "failed", "seconds": seconds})
+                continue
+            records.append(_write_result(run, d, engine.evaluate(run, d), seconds, log))
+        failed = [r["run"] for r in records if r["status"] == "failed"]
+        if failed:
+            raise ValueError(f"{len(failed)} run(s) diverged and stopped (the others finished), e.g. {failed[0]}: "
+                             f"{errors[[r.run_id for r in todo].index(failed[0])]}")
+        return records
+    for run, d in zip(todo, dirs):
+        t0 = time.perf_counter()
         log(f"train {run.run_id}")
         engine.train(run, d)
         ev = engine.evaluate(run, d)
-        seconds = time.perf_counter() - t0
-        result = {"fingerprint": run.fingerprint(), "spec": asdict(run), "seconds": seconds, **ev}
-        atomic_write_json(d / RESULT_NAME, result)
-        records.append({"run": run.run_id, "status": "done", "seconds": seconds})
-        log(f"done {run.run_id} in {seconds:.1f}s: standard {ev['standard_acc']:.4f}")
+        records.append(_write_result(run, d, ev, time.perf_counter() - t0, log))
     return records
+
+
+def _write_result(run: RunSpec, run_dir: Path, ev: dict, seconds: float, log) -> dict:
+    result = {"fingerprint": run.fingerprint(), "spec": asdict(run), "seconds": seconds, **ev}
+    atomic_write_json(run_dir / RESULT_NAME, result)
+    log(f"done {run.run_id} in {seconds:.1f}s: standard {ev['standard_acc']:.4f}")
+    return {"run": run.run_id, "status": "done", "seconds": seconds}
 
 
 def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[str]]:
@@ -216,3 +232,33 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
 def run_dir_for_id(run_id: str, runs_root: Path) -> Path:
     """The folder of the run called ``run_id`` under ``runs_root``."""
     return Path(runs_root) / run_id
+
+
+# views of the one dataset table (deep.datasets.DATASET_SPECS) by the experiments' short names
+ENGINE_DATASET = {s.short: s.name for s in DATASET_SPECS.values()}
+
+
+def train_config(run: RunSpec, data_root: str | None = None, device: str = "auto", progress: bool = False,
+                 name: str | None = None):
+    """The engine's TrainConfig for one run of an experiment definition (named ``run.run_id`` unless ``name``)."""
+    tr: Training = run.training
+    adv_norm = run.norm if run.norm != "none" else "inf"
+    epochs = tr.epochs_for(run.n_train or 10**9)
+    adv = AdvConfig(norm=adv_norm, eps=run.eps_train, steps=tr.attack_steps, random_start=True, mixed=run.mixed,
+                    step_size=tr.attack_step_size(adv_norm, run.eps_train) if run.eps_train > 0 else None,
+                    eps_warmup_epochs=tr.eps_warmup * epochs if run.eps_train > 0 else 0.0)
+    # the run's one evaluation is the sweep's (TorchEngine.evaluate_model, at the end of training): stated here so
+    # that the config's fingerprint, the run's identity, covers it; no per-epoch evaluation
+    e = run.evaluation
+    norm = run.eval_norms[0]
+    ev = EvalConfig(eps=[e.eps_for(norm)], norm=norm, steps=e.steps, restarts=e.restarts, every=0,
+                    n_epoch=min(500, e.n_test or 500), n_final=e.n_test)
+    cfg = TrainConfig(
+        name=name or run.run_id, dataset=ENGINE_DATASET[run.dataset], n_train=run.n_train, data_root=data_root,
+        data_seed=run.seed, model=tr.model, width=tr.width, epochs=epochs,
+        batch_size=tr.batch_size, optimizer=tr.optimizer, lr=tr.lr, momentum=tr.momentum, nesterov=tr.nesterov,
+        weight_decay=tr.weight_decay, schedule=tr.schedule, milestones=[float(m) for m in tr.milestones], adv=adv,
+        eval=ev, seed=run.seed, device=device,
+        progress=progress, checkpoint_every=max(1, epochs // 5),  # many tiny epochs: checkpoint ~5 times per run
+    )
+    return cfg.validate()

@@ -267,6 +267,7 @@ def _attack(args: argparse.Namespace) -> int:
 
     from tradeoff.data.io import atomic_write_bytes
     from tradeoff.deep.attacks import PGD
+    from tradeoff.deep.attacks.steps import default_step_size
 
     if args.eps <= 0:
         raise UserError(f"--eps must be > 0 (pixel space), got {args.eps}")
@@ -275,7 +276,7 @@ def _attack(args: argparse.Namespace) -> int:
     _check_attack_args(args)
     cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
     norm = args.norm or cfg.eval_norm
-    step = args.step_size if args.step_size is not None else 2.5 * args.eps / args.steps
+    step = args.step_size if args.step_size is not None else default_step_size(args.eps, args.steps)
     attack = PGD(args.eps, step, args.steps, norm, random_start=not args.no_random_start,
                  restarts=args.restarts)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed)  # one stream over all batches (reproducible)

@@ -38,12 +38,21 @@ def _engine(args):
         roots["cifar10"] = args.cifar_root
     if getattr(args, "rin_root", None):
         roots["rin"] = args.rin_root
-    return TorchEngine(data_roots=roots, device=args.device, progress=args.progress, log=_log)
+    workers = getattr(args, "workers", 0)
+    if workers < 0:
+        raise UserError(f"--workers {workers}: give a number of worker processes >= 1 (or 0 for the default)")
+    if workers == 0:  # every core: one single-thread process per core on a CPU (measured: bench/population.py)
+        import os
+
+        workers = 1 if args.device == "cuda" else (os.cpu_count() or 1)
+    return TorchEngine(data_roots=roots, device=args.device, progress=args.progress, log=_log, workers=workers)
 
 
 def _set_threads(args) -> None:
     """``--threads N``; by default ONE thread for the quick scale on CPU: its small models gain little from a
-    second thread, and on a shared machine two threads were measured 6x slower per image than one."""
+    second thread, and on a shared machine two threads were measured 6x slower per image than one (a population
+    of 8 at the quick scale: 2.2x slower, bench/population.py). The other cores get worker processes
+    (``--workers``)."""
     import torch
 
     if args.threads < 0:
@@ -65,6 +74,9 @@ def _add_common(p, datasets: bool = False) -> None:
                    help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT, else the cache)")
     p.add_argument("--rin-root", metavar="DIR",
                    help="Restricted ImageNet folder (default $TRADEOFF_IMAGENET_ROOT)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="CPU: train this many populations at once, each in its own process with one thread "
+                        "(default: one per CPU core; 1 on CUDA)")
     p.add_argument("--threads", type=int, default=0,
                    help="torch CPU threads (default: 1 for --scale quick, else torch's default)")
     p.add_argument("--progress", action="store_true", help="show per-epoch progress bars")

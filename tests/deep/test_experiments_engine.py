@@ -97,3 +97,22 @@ def test_restricted_imagenet_without_a_folder_names_both_fixes(monkeypatch):
     monkeypatch.delenv("TRADEOFF_IMAGENET_ROOT", raising=False)
     with pytest.raises(ValueError, match=r"data_root.*\$TRADEOFF_IMAGENET_ROOT"):
         open_dataset("restricted_imagenet", "val")
+
+
+def test_restricted_imagenet_paper_setup_is_stated_once():
+    """deep/configs/restricted_imagenet_linf.toml, `deep reproduce --scale paper` and the report's defaults table
+    state the same Restricted ImageNet training set-up (the authors': Nesterov SGD, PGD-8 of ε/4)."""
+    from tradeoff.deep.config import load_config
+    from tradeoff.deep.experiments.engine import train_config
+    from tradeoff.reports.defaults import restricted_imagenet_rows
+
+    toml = load_config("restricted_imagenet_linf")
+    run = next(r for r in S.expand(D.get("fig7", "rin", "paper")) if r.norm == "inf" and r.eps_train == toml.adv.eps)
+    cfg = train_config(run)
+    for f in ("model", "batch_size", "optimizer", "lr", "momentum", "nesterov", "weight_decay", "schedule",
+              "milestones", "epochs"):
+        assert getattr(cfg, f) == getattr(toml, f), f
+    assert (cfg.adv.steps, cfg.adv.resolved_step_size()) == (toml.adv.steps, pytest.approx(toml.adv.eps / 4))
+    assert toml.adv.resolved_step_size() == pytest.approx(toml.adv.eps / 4)
+    training, pgd = (d.restricted_imagenet for d in restricted_imagenet_rows())
+    assert "Nesterov 0.9" in training and "30/60/85/95/105 of 110" in training and pgd.startswith("8 steps of ε/4")

@@ -154,41 +154,32 @@ def test_schedule_is_applied_every_step():
 
 
 def test_adversarial_and_mixed_batches_use_the_attack(monkeypatch):
-    import tradeoff.deep.train as train_mod
+    import tradeoff.deep.population as pop_mod
     calls = []
+    real = pop_mod.population_pgd
 
-    class Recorder:
-        def __init__(self, inner):
-            self.inner = inner
+    def recorder(stack, x, y, *a, **k):
+        calls.append((tuple(x.shape[:2]), stack.training))
+        return real(stack, x, y, *a, **k)
 
-        def __call__(self, model, x, y):
-            calls.append((len(x), model.training))
-            return self.inner(model, x, y)
-
-    real = train_mod.make_pgd
-    monkeypatch.setattr(train_mod, "make_pgd", lambda *a, **k: Recorder(real(*a, **k)))
+    monkeypatch.setattr(pop_mod, "population_pgd", recorder)
     cfg = tiny_config(epochs=1, n_train=128, batch_size=64, adv={"eps": 0.1, "steps": 2}, eval={"n_epoch": 8})
-    fit(cfg)  # training calls come with the model in train mode; the per-epoch evaluation's in eval mode
-    assert [n for n, training in calls if training] == [64, 64]
-    assert [n for n, training in calls if not training] == [8]
+    fit(cfg)  # every training step attacks its batch (the call comes with the model in train mode)
+    assert calls == [((1, 64), True), ((1, 64), True)]
     calls.clear()
-    fit(cfg.replace(adv={"mixed": True}))
-    assert [n for n, training in calls if training] == [32, 32]  # half of each batch adversarial (Appendix B)
+    fit(cfg.replace(adv={"eps": 0.0}))
+    assert calls == []  # standard training: no attack
 
 
 def test_training_attack_is_plain_last_iterate_pgd_without_per_batch_sync(monkeypatch):
-    import tradeoff.deep.train as train_mod
-    kwargs = []
-    real = train_mod.make_pgd
-    monkeypatch.setattr(train_mod, "make_pgd", lambda *a, **k: kwargs.append(k) or real(*a, **k))
     eps = 0.1
     trainer = Trainer(tiny_config(epochs=1, n_train=128, batch_size=64, adv={"eps": eps, "steps": 3, "mixed": True}))
     xb, yb = trainer.data.eval_x[:64], trainer.data.eval_y[:64]
     range_checks = []
     real_aminmax = torch.aminmax
     monkeypatch.setattr(torch, "aminmax", lambda *a, **k: range_checks.append(1) or real_aminmax(*a, **k))
-    x_in = trainer._training_inputs(xb, yb, eps)
-    assert kwargs == [{"track_best": False, "check_range": False}] and range_checks == []
+    x_in = trainer.training_inputs(xb[None], yb[None], [eps], [64])[0]
+    assert range_checks == []  # the training data were checked once, at loading
     # 50/50 batch (Appendix B): the first half perturbed inside the ball, the second half the clean inputs
     assert torch.equal(x_in[32:], xb[32:])
     delta = (x_in[:32] - xb[:32]).abs().flatten(1).amax(1)

@@ -1,0 +1,542 @@
+"""Population training: K models trained in lockstep as one batched computation (issue 11; the paper's deep
+figures are grids of models that differ only in seed, ε_train, norm, training set and batch mix).
+
+Every member k has its own TrainConfig: its seed (initialisation, shuffling, the attack's random starts), its
+training subset (``n_train``, ``data_seed``), ε_train with its warm-up, norm (ℓ∞ or ℓ2), step size and clean /
+adversarial mix (``adv.mixed``: the first half of each of its batches adversarial, Appendix B). What members
+share is what makes one batched step possible: architecture and width, batch size, the number of batches per
+epoch and of epochs, the optimiser and learning-rate schedule, and the number of PGD steps (0 for standard
+training). :func:`population_key` says which fields these are and :func:`plan_populations` groups a list of
+configs by it.
+
+One step of the population: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a member whose batch is
+shorter, e.g. a smaller training set's last batch, is padded with weight-0 copies), PGD runs for every member at
+once with per-member ε and step tensors (:func:`population_pgd`), and one optimiser step is taken on the sum of
+the members' mean cross-entropies. Members are independent: the stack's member k depends on member k's
+parameters only (deep.stacked) and the optimisers are element-wise, so the sum's gradient is each member's own.
+A single run is the K = 1 population (deep.train.Trainer). On CUDA: bf16 autocast when ``amp``, as for one model.
+
+Determinism on CPU: member k's initialisation comes from ``seed_k``, its epoch order from ``(seed_k, epoch)`` and
+its attack's random starts from a generator seeded with ``(seed_k, epoch, rank)``, so a population resumed from
+an epoch checkpoint continues exactly, and member k of a population draws the same numbers as a run of member k
+alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import torch
+from torch.nn import functional as F
+
+from .attacks import eval_mode
+from .attacks.steps import L2Step, LinfStep, default_step_size
+from .config import TrainConfig
+from .datasets import TensorBatches, dataset_spec
+from .distributed import DistInfo, all_reduce_sum, wrap_ddp
+from .models import NormalizedModel, build_model
+from .schedules import lr_factor
+from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group
+
+#: TrainConfig fields every member of a population shares (one batched step needs them equal).
+SHARED_FIELDS = ("dataset", "data_root", "model", "width", "epochs", "batch_size", "optimizer", "lr", "momentum",
+                 "nesterov", "weight_decay", "schedule", "milestones", "gamma", "step_epochs", "warmup_epochs",
+                 "device", "amp", "channels_last", "compile", "deterministic")
+
+#: the largest population the planner forms (more members: several populations): 16 on CUDA; 8 on a CPU, where
+#: the grouped stack's gain fades beyond K = 8 (bench/population.py).
+MAX_POPULATION = {"cuda": 16, "cpu": 8}
+
+_TINY = 1e-12
+
+
+def attack_steps(cfg: TrainConfig) -> int:
+    """PGD steps per training step: ``adv.steps`` for adversarial training, 0 for standard training."""
+    return cfg.adv.steps if cfg.adv.enabled else 0
+
+
+def population_key(cfg: TrainConfig) -> str:
+    """What members of one population must share: :data:`SHARED_FIELDS`, the number of PGD steps (and random
+    start), and the number of batches per epoch (``ceil(n_train / batch_size)``; the whole dataset when
+    ``n_train`` is None). Stacks that cannot pad batches (batch norm: a loop of models) also need equal
+    ``n_train``."""
+    d = cfg.to_dict()
+    key = {f: d[f] for f in SHARED_FIELDS}
+    key["attack"] = [attack_steps(cfg), cfg.adv.random_start if cfg.adv.enabled else None]
+    if cfg.n_train is None:
+        key["batches"] = "all"
+    elif can_group(cfg.model):
+        key["batches"] = math.ceil(cfg.n_train / cfg.batch_size)
+    else:
+        key["batches"] = cfg.n_train
+    return json.dumps(key, sort_keys=True, default=str)
+
+
+def plan_populations(cfgs: Sequence[TrainConfig], max_size: int = MAX_POPULATION["cuda"],
+                     extra_key: Sequence | None = None) -> list[list[int]]:
+    """Indices of ``cfgs`` grouped into populations: equal :func:`population_key` (plus ``extra_key[i]``, e.g. the
+    epoch a member resumes from), at most ``max_size`` members each, in the order of first appearance."""
+    if max_size < 1:
+        raise ValueError(f"max population size must be >= 1, got {max_size}")
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(cfgs):
+        extra = json.dumps(extra_key[i], default=str) if extra_key is not None else ""
+        groups.setdefault(population_key(c) + extra, []).append(i)
+    out = []
+    for idx in groups.values():
+        out += [idx[j : j + max_size] for j in range(0, len(idx), max_size)]
+    return out
+
+
+# ---------------------------------------------------------------------- the batched training attack
+def _member_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``(K,)`` → broadcastable against ``(K, B, ...)``."""
+    return v.view(-1, *([1] * (like.dim() - 1))).to(like.dtype)
+
+
+def _example_norm(t: torch.Tensor) -> torch.Tensor:
+    """ℓ2 norm of every example of ``(K, B, ...)`` as ``(K, B, 1, ...)`` (in float32)."""
+    n = torch.linalg.vector_norm(t.flatten(2).float(), dim=2)
+    return n.view(*n.shape, *([1] * (t.dim() - 2)))
+
+
+def population_pgd(stack, x: torch.Tensor, y: torch.Tensor, eps: Sequence[float], step_size: Sequence[float],
+                   l2: Sequence[bool], steps: int, random_start: bool = True,
+                   generators: Sequence[torch.Generator | None] | None = None) -> torch.Tensor:
+    """Last-iterate PGD (Madry et al.) for every member at once: member k maximises its cross-entropy in the
+    ℓ2 (``l2[k]``) or ℓ∞ ball of radius ``eps[k]`` ∩ [0, 1]^n with ``steps`` steps of ``step_size[k]``
+    (ℓ∞: ``x + a·sign(g)``; ℓ2: ``x + a·g/||g||``), from a uniform random start (deep.attacks.steps, drawn from
+    ``generators[k]``) when ``random_start``. ``x``: ``(K, B, ...)`` in [0, 1]. The stack is in eval mode during
+    the attack (modes restored). The gradient of the summed loss over members and examples is each example's
+    own gradient (members and, in eval mode, examples do not interact)."""
+    x = x.detach()
+    k = x.shape[0]
+    gens = list(generators) if generators is not None else [None] * k
+    eps_t = torch.tensor([float(e) for e in eps], device=x.device)
+    step_t = torch.tensor([float(a) for a in step_size], device=x.device)
+    l2_t = torch.tensor([bool(v) for v in l2], device=x.device)
+    any_l2, all_l2 = any(l2), all(l2)
+    eps_v, step_v = _member_view(eps_t, x), _member_view(step_t, x)
+    with torch.inference_mode(False), eval_mode(stack):
+        if random_start:
+            starts = [(L2Step if l2[i] else LinfStep)(eps[i], step_size[i]).random_start(x[i], gens[i])
+                      for i in range(k)]
+            x_adv = torch.stack(starts)
+        else:
+            x_adv = x.clone()
+        flat_y = y.flatten()
+        for _ in range(steps):
+            x_adv.requires_grad_(True)
+            with torch.enable_grad():
+                logits = stack(x_adv)
+                loss = F.cross_entropy(logits.float().flatten(0, 1), flat_y, reduction="sum")
+            (g,) = torch.autograd.grad(loss, x_adv)
+            x_adv = x_adv.detach()
+            new = None
+            if not all_l2:
+                a = x_adv + step_v * g.sign().to(x.dtype)
+                new = torch.minimum(torch.maximum(a, x - eps_v), x + eps_v)
+            if any_l2:
+                b = x_adv + g.to(x.dtype) * (step_v / _example_norm(g).clamp_min(_TINY)).to(x.dtype)
+                delta = b - x
+                factor = (eps_v.float() / _example_norm(delta).clamp_min(_TINY)).clamp(max=1.0)
+                b = x + delta * factor.to(x.dtype)
+                new = b if all_l2 else torch.where(_member_view(l2_t, x).bool(), b, new)
+            x_adv = new.clamp(0.0, 1.0)
+    return x_adv.detach()
+
+
+# ---------------------------------------------------------------------- the population
+@dataclass
+class EpochStats:
+    """One member's numbers for one epoch (its metrics.jsonl line)."""
+
+    epoch: int
+    lr: float
+    train_loss: float
+    train_acc: float
+    n_train_seen: int
+    time_s: float
+    eval_standard_acc: float | None = None
+    eval_robust_acc: dict[str, float] = field(default_factory=dict)
+    eval_n: int = 0
+    eval_time_s: float = 0.0
+    adv_eps: float = 0.0
+
+
+def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
+    """The seed of a member's attack random starts in ``epoch`` on ``rank``."""
+    return (seed * 1_000_033 + epoch * 104_729 + rank * 7_919 + 1) % 2**31
+
+
+def resolve_device(name: str, dist: DistInfo | None = None) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is an error naming the fix."""
+    dist = dist or DistInfo()
+    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ValueError("device = 'cuda' but torch sees no GPU; set device = 'cpu' or 'auto'")
+    return torch.device("cuda", dist.local_rank if dist.enabled else torch.cuda.current_device())
+
+
+def autocast(device: torch.device, amp: bool):
+    """bf16 autocast on CUDA when ``amp``; a no-op context otherwise (CPU runs stay in float32)."""
+    import contextlib
+
+    if amp and device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def seed_everything(seed: int) -> None:
+    """Seed torch (CPU and CUDA), numpy and Python's ``random``."""
+    import random
+
+    import numpy as np
+
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 - seeds code that uses the legacy global generator
+    random.seed(seed)
+
+
+def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
+    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters (Adam's update is
+    the fused kernel on CUDA). Both are element-wise, so on stacked parameters they are K independent optimisers."""
+    params = list(params)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(
+            params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
+        )
+    if cfg.optimizer == "adam":
+        fused = bool(params) and all(p.is_cuda for p in params)
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
+    raise ValueError(f"optimizer {cfg.optimizer!r} is invalid: allowed 'sgd', 'adam'")
+
+
+def progress_bar(total: int, desc: str, enabled: bool, leave: bool = False):
+    """A tqdm bar with ETA on stderr (disabled -> a silent stand-in)."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, file=sys.stderr, disable=not enabled, leave=leave, dynamic_ncols=True)
+
+
+class Population:
+    """Models, optimiser and data of K runs trained in lockstep (``cfgs`` of one :func:`population_key`), with
+    ``train_epoch``, per-member evaluation and per-member checkpoint state. No files: see deep.runs.
+
+    ``data[k]``: optional ``(train, test)`` tensors replacing member k's configured dataset; ``bundles``: ready
+    deep.train.DataBundle objects (one per member). ``grouped``: force (True) or forbid (False) the grouped
+    stack; default: grouped for K > 1 MNIST CNNs on CUDA, and on a CPU for adversarial training (a loop of models
+    was measured faster there for standard steps: bench/population.py)."""
+
+    def __init__(self, cfgs: Sequence[TrainConfig], dist: DistInfo | None = None,
+                 data: Sequence[tuple | None] | None = None, bundles: Sequence | None = None,
+                 grouped: bool | None = None):
+        from .run_data import load_data
+
+        self.cfgs = [c.validate() for c in cfgs]
+        if not self.cfgs:
+            raise ValueError("a population needs at least one config")
+        keys = {population_key(c) for c in self.cfgs}
+        if len(keys) > 1:
+            raise ValueError("the configs of one population differ in shared fields (architecture, batch size, "
+                             "batches per epoch, epochs, optimiser, schedule or PGD steps); group them with "
+                             "deep.population.plan_populations")
+        self.k = len(self.cfgs)
+        cfg = self.cfgs[0]
+        self.dist = dist or DistInfo()
+        if self.dist.enabled and self.k > 1:
+            raise ValueError("distributed (DDP) training runs one model: use a population of one config per job")
+        self.device = resolve_device(cfg.device, self.dist)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = not cfg.deterministic
+            torch.backends.cudnn.deterministic = cfg.deterministic
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+        self.spec = dataset_spec(cfg.dataset)
+        if bundles is None:
+            cache: dict = {}
+            bundles = []
+            for i, c in enumerate(self.cfgs):
+                tr, te = (data[i] if data is not None and data[i] is not None else (None, None))
+                key = (c.n_train, c.data_seed, c.eval.n_epoch, c.eval.n_final, id(tr), id(te))
+                if key in cache and isinstance(cache[key].train, TensorBatches):
+                    b = cache[key]
+                    batches = TensorBatches(b.train.x, b.train.y, c.batch_size, True, c.seed, self.dist.rank,
+                                            self.dist.world_size)
+                    bundles.append(replace(b, train=batches))
+                else:
+                    cache[key] = load_data(c, self.device, self.dist, tr, te)
+                    bundles.append(cache[key])
+        self.bundles = list(bundles)
+        if len({len(b.train) for b in self.bundles}) > 1:
+            raise ValueError("members of a population need the same number of batches per epoch")
+        models = []
+        for c in self.cfgs:
+            seed_everything(c.seed)
+            models.append(build_model(c.model, self.spec.num_classes, self.spec.mean, self.spec.std, c.width,
+                                      self.spec.image_size).to(self.device))
+        if grouped and not can_group(cfg.model):
+            raise ValueError(f"model {cfg.model!r} has no grouped stack; only mnist_cnn does")
+        if grouped is None:  # measured (bench/population.py): on a CPU the grouped stack wins for PGD steps only
+            grouped = self.k > 1 and can_group(cfg.model) and (self.device.type == "cuda" or attack_steps(cfg) > 0)
+        self.stack = build_stack(models, grouped).to(self.device)
+        self.grouped = isinstance(self.stack, GroupedMnistCNN)
+        self.channels_last = cfg.channels_last and self.device.type == "cuda" and not self.grouped
+        if isinstance(self.stack, LoopStack):
+            self._wrap_loop(cfg)
+        self.optimizer = build_optimizer(cfg, self.stack.ordered_parameters())
+        self.params_per_member = len(self.stack.ordered_parameters()) // (1 if self.grouped else self.k)
+        self.steps = attack_steps(cfg)
+        self.global_step = 0
+        self.epoch = 0  # completed epochs (all members)
+        self.diverged: dict[int, str] = {}
+
+    def _wrap_loop(self, cfg: TrainConfig) -> None:
+        stack: LoopStack = self.stack
+        if self.channels_last:
+            for m in stack.members:
+                m.to(memory_format=torch.channels_last)
+        stack.channels_last = self.channels_last
+        stack.train_members = [wrap_ddp(m, self.dist, self.device) for m in stack.members]
+        stack.attack_members = list(stack.members)
+        if cfg.compile:
+            stack.train_members = [torch.compile(m) for m in stack.train_members]
+            stack.attack_members = [torch.compile(m) for m in stack.attack_members]
+
+    # ------------------------------------------------------------------ schedules
+    def lr_at(self, t: float) -> float:
+        """Learning rate at time ``t`` (epochs, fractional): ``lr`` times the configured schedule factor."""
+        c = self.cfgs[0]
+        return c.lr * lr_factor(c.schedule, t, c.epochs, c.milestones, c.gamma, c.step_epochs, c.warmup_epochs)
+
+    def member_eps_at(self, k: int, t: float) -> float:
+        """Member ``k``'s training ε at time ``t`` (epochs): ``adv.eps``, ramped linearly over
+        ``adv.eps_warmup_epochs``."""
+        a = self.cfgs[k].adv
+        if a.eps_warmup_epochs > 0:
+            return a.eps * min(1.0, t / a.eps_warmup_epochs)
+        return a.eps
+
+    def adv_step_at(self, k: int, eps: float) -> float:
+        """Member ``k``'s PGD step at radius ``eps``: ``adv.step_size`` (scaled with ε during the warm-up), else
+        the default 2.5·ε/steps (deep.attacks.steps.default_step_size)."""
+        a = self.cfgs[k].adv
+        if a.step_size is None:
+            return default_step_size(eps, a.steps)
+        return a.step_size * eps / a.eps if a.eps_warmup_epochs > 0 else a.step_size
+
+    # ------------------------------------------------------------------ one epoch
+    def _amp(self):
+        return autocast(self.device, self.cfgs[0].amp)
+
+    def _stack_batches(self, batches) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, list[int]]:
+        lengths = [len(yb) for _, yb in batches]
+        b = max(lengths)
+        if len(batches) == 1:  # one run: a view, no copy
+            return batches[0][0][None], batches[0][1][None], None, lengths
+        if min(lengths) == b:
+            return torch.stack([xb for xb, _ in batches]), torch.stack([yb for _, yb in batches]), None, lengths
+        xs, ys, ws = [], [], []
+        for (xb, yb), n in zip(batches, lengths):
+            pad = b - n
+            idx = torch.cat([torch.arange(n, device=xb.device), torch.zeros(pad, dtype=torch.long, device=xb.device)])
+            xs.append(xb.index_select(0, idx))
+            ys.append(yb.index_select(0, idx))
+            ws.append((torch.arange(b, device=xb.device) < n).float())
+        return torch.stack(xs), torch.stack(ys), torch.stack(ws), lengths
+
+    def training_inputs(self, x: torch.Tensor, y: torch.Tensor, eps: Sequence[float], lengths: Sequence[int],
+                        generators=None) -> torch.Tensor:
+        """The inputs of one training step: PGD points for adversarial members (every member when the
+        population trains adversarially), and for ``adv.mixed`` members the clean inputs in the second half of
+        their batch (Appendix B: the first ``len // 2`` examples adversarial)."""
+        if self.steps == 0:
+            return x
+        steps = [self.adv_step_at(i, e) for i, e in enumerate(eps)]
+        l2 = [c.adv.norm == "2" for c in self.cfgs]
+        with self._amp():
+            x_adv = population_pgd(self.stack, x, y, eps, steps, l2, self.steps, self.cfgs[0].adv.random_start,
+                                   generators)
+        mixed = [c.adv.mixed for c in self.cfgs]
+        if not any(mixed):
+            return x_adv
+        b = x.shape[1]
+        half = torch.tensor([n // 2 if m else b for n, m in zip(lengths, mixed)], device=x.device)
+        adv = torch.arange(b, device=x.device)[None, :] < half[:, None]
+        return torch.where(adv.view(*adv.shape, *([1] * (x.dim() - 2))), x_adv, x)
+
+    def population_step(self, x: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None, lengths: Sequence[int],
+                   lr: float, eps: Sequence[float], generators=None):
+        """One optimiser step at learning rate ``lr`` for every member (adversarial at ``eps[k]``); returns the
+        per-member mean losses ``(K,)`` and the logits ``(K, B, classes)``, on the device, without syncing."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        x_in = self.training_inputs(x, y, eps, lengths, generators)
+        self.stack.train()
+        self.optimizer.zero_grad(set_to_none=True)
+        with self._amp():
+            logits = self.stack(x_in)
+        ce = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), reduction="none").view(y.shape)
+        losses = ce.mean(1) if w is None else (ce * w).sum(1) / w.sum(1)
+        losses.sum().backward()
+        self.optimizer.step()
+        self.global_step += 1
+        return losses.detach(), logits.detach()
+
+    def train_epoch(self, progress: bool = False) -> list[EpochStats | None]:
+        """Train every member one epoch; return each member's stats (None for a member that diverged: its
+        message is in ``diverged``). Sums stay on the device; one host synchronisation at the end."""
+        e, k = self.epoch, self.k
+        n_batches = len(self.bundles[0].train)
+        gens = []
+        for c in self.cfgs:
+            g = torch.Generator(device=self.device)
+            g.manual_seed(epoch_seed(c.seed, e, self.dist.rank))
+            gens.append(g)
+        loss_sum = torch.zeros(k, device=self.device, dtype=torch.float64)
+        correct = torch.zeros(k, device=self.device, dtype=torch.float64)
+        seen = torch.zeros(k, device=self.device, dtype=torch.float64)
+        label = f"epoch {e + 1}/{self.cfgs[0].epochs}" + (f" ({k} models)" if k > 1 else "")
+        bar = progress_bar(n_batches, label, progress and self.dist.is_main)
+        t0 = time.perf_counter()
+        lr, eps = self.lr_at(e), [self.member_eps_at(i, e) for i in range(k)]
+        for i, batches in enumerate(zip(*(d.train.epoch(e) for d in self.bundles))):
+            t = e + (i + 1) / n_batches
+            lr, eps = self.lr_at(t), [self.member_eps_at(j, t) for j in range(k)]
+            x, y, w, lengths = self._stack_batches(batches)
+            losses, logits = self.population_step(x, y, w, lengths, lr, eps, gens)
+            with torch.no_grad():
+                hit = (logits.argmax(2) == y).double()
+                n = torch.tensor(lengths, device=self.device, dtype=torch.float64)
+                loss_sum += losses.double() * n
+                correct += hit.sum(1) if w is None else (hit * w).sum(1)
+                seen += n
+            bar.update(1)
+        bar.close()
+        totals = all_reduce_sum(torch.stack([loss_sum, correct, seen]), self.dist)
+        loss_t, correct_t, seen_t = totals.tolist()  # the epoch's one host-device synchronisation
+        self.epoch += 1
+        dt = time.perf_counter() - t0
+        out: list[EpochStats | None] = []
+        for j in range(k):
+            if j in self.diverged:
+                out.append(None)
+                continue
+            if not math.isfinite(loss_t[j]):
+                self.diverged[j] = (
+                    f"training diverged in epoch {self.epoch}: the mean training loss is "
+                    f"{loss_t[j] / max(seen_t[j], 1)} (NaN or infinite); lower the learning rate (lr={lr}) or "
+                    "enable eps warm-up, then rerun (the last checkpoint is kept)")
+                out.append(None)
+                continue
+            out.append(EpochStats(epoch=self.epoch, lr=lr, train_loss=loss_t[j] / max(seen_t[j], 1),
+                                  train_acc=correct_t[j] / max(seen_t[j], 1), n_train_seen=int(seen_t[j]),
+                                  time_s=dt, adv_eps=eps[j]))
+        return out
+
+    # ------------------------------------------------------------------ members
+    def member_model(self, k: int) -> NormalizedModel:
+        """Member ``k`` as a plain deep.models network on the device (the same module for a loop stack; a copy
+        of its weights for a grouped one), for evaluation and saving."""
+        if isinstance(self.stack, LoopStack):
+            return self.stack.members[k]
+        c = self.cfgs[k]
+        model = build_model(c.model, self.spec.num_classes, self.spec.mean, self.spec.std, c.width,
+                            self.spec.image_size)
+        model.load_state_dict(self.stack.member_state_dict(k))
+        return model.to(self.device)
+
+    def member_evaluate(self, k: int, x: torch.Tensor, y: torch.Tensor, eps_list: Sequence[float], restarts: int = 1,
+                 amp: bool | None = None, progress: bool = False) -> tuple[float, dict[str, float]]:
+        """Member ``k``'s clean accuracy and PGD accuracy at each ε of ``eps_list`` on ``(x, y)`` (its eval
+        settings; the one evaluator, deep.evaluate, sharded over ranks)."""
+        from .evaluate import evaluate_model
+
+        c = self.cfgs[k]
+        return evaluate_model(self.member_model(k), x, y, list(eps_list), c.eval_norm, c.eval.steps,
+                              c.eval.step_size, restarts, c.eval.batch_size, self.device,
+                              amp=c.amp if amp is None else amp, dist=self.dist,
+                              progress=progress and self.dist.is_main)
+
+    def member_evaluate_epoch(self, k: int) -> tuple[float, dict[str, float], float]:
+        """Member ``k``'s per-epoch held-out evaluation (``eval.n_epoch`` examples, one start)."""
+        t0 = time.perf_counter()
+        d = self.bundles[k]
+        std, rob = self.member_evaluate(k, d.eval_x, d.eval_y, self.member_eval_eps(k))
+        return std, rob, time.perf_counter() - t0
+
+    def member_evaluate_final(self, k: int, progress: bool = False) -> tuple[float, dict[str, float]]:
+        """Member ``k``'s final evaluation: ``eval.n_final`` held-out examples, ``eval.restarts`` restarts,
+        float32."""
+        d = self.bundles[k]
+        return self.member_evaluate(k, d.final_x, d.final_y, self.member_eval_eps(k),
+                                    restarts=self.cfgs[k].eval.restarts, amp=False, progress=progress)
+
+    def member_eval_eps(self, k: int) -> list[float]:
+        """ε values member ``k`` is evaluated at: ``eval.eps``, else its training ε (none for standard training)."""
+        c = self.cfgs[k]
+        if c.eval.eps:
+            return list(c.eval.eps)
+        return [c.adv.eps] if c.adv.enabled else []
+
+    # ------------------------------------------------------------------ checkpoint state
+    def member_optimizer_state(self, k: int) -> dict:
+        """Member ``k``'s optimiser state_dict, exactly as a single model's optimiser would hold it."""
+        full = self.optimizer.state_dict()
+        p = self.params_per_member
+        if self.grouped:
+            names = self.stack.param_names
+            state = {i: {n: (self.stack.to_member(names[i], v[k]).clone() if torch.is_tensor(v) and v.dim() > 0
+                             else v) for n, v in s.items()}
+                     for i, s in full["state"].items()}
+        else:
+            state = {i - k * p: s for i, s in full["state"].items() if k * p <= i < (k + 1) * p}
+        groups = [{**g, "params": list(range(p))} for g in full["param_groups"]]
+        return {"state": state, "param_groups": groups}
+
+    def _load_optimizer_states(self, states: Sequence[dict]) -> None:
+        p, full = self.params_per_member, {}
+        if self.grouped:
+            names = self.stack.param_names
+            for i in states[0]["state"]:
+                full[i] = {n: (torch.stack([self.stack.to_stacked(names[int(i)], s["state"][i][n]) for s in states])
+                               if torch.is_tensor(v) and v.dim() > 0 else v)
+                           for n, v in states[0]["state"][i].items()}
+        else:
+            for k, s in enumerate(states):
+                for i, v in s["state"].items():
+                    full[k * p + int(i)] = v
+        n_params = len(self.stack.ordered_parameters())
+        groups = [{**g, "params": list(range(n_params))} for g in states[0]["param_groups"]]
+        self.optimizer.load_state_dict({"state": full, "param_groups": groups})
+
+    def member_state_dict(self, k: int) -> dict:
+        """Everything member ``k`` needs to continue, in a single run's checkpoint format: model, optimiser,
+        schedule position (global step), completed epochs (``torch.load(weights_only=True)``-loadable)."""
+        return {
+            "model": self.stack.member_state_dict(k),
+            "optimizer": self.member_optimizer_state(k),
+            "scheduler": {"schedule": self.cfgs[k].schedule, "global_step": self.global_step},
+            "epoch": self.epoch,
+            "rng": {"torch": torch.get_rng_state()},
+        }
+
+    def load_member_state_dicts(self, states: Sequence[dict]) -> None:
+        """Restore every member from its :meth:`member_state_dict` (all at the same epoch)."""
+        if len(states) != self.k:
+            raise ValueError(f"need {self.k} member states, got {len(states)}")
+        epochs = {int(s["epoch"]) for s in states}
+        if len(epochs) > 1:
+            raise ValueError(f"members of a population resume from one epoch, got checkpoints of epochs {epochs}")
+        for k, s in enumerate(states):
+            self.stack.load_member_state_dict(k, s["model"])
+        self._load_optimizer_states([s["optimizer"] for s in states])
+        self.global_step = int(states[0]["scheduler"]["global_step"])
+        self.epoch = epochs.pop()
