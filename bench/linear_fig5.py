@@ -5,7 +5,7 @@ differ only in how the robust model is trained:
 
 * exact: L-BFGS-B on the exact adversarial logistic risk (linear/objective.py), deterministic, to tol 1e-6;
 * PGD (the usual way): the same linear model and loss in torch, minibatch Adam on PGD adversarial examples
-  (ℓ∞ ball ∩ [0,1] box, random start, 40 steps of 0.01 as in PAPER.md §6 for MNIST), trained epoch by epoch with
+  (ℓ∞ ball ∩ [0,1] box, random start, 40 steps of 0.01 as in docs/paper.md §6 for MNIST), trained epoch by epoch with
   a decaying learning rate until its EXACT robust test accuracy reaches the exact model's (minus ``--slack``), or
   ``--max-seconds`` pass. Stopping at the known target is generous to PGD: in practice the target is unknown.
 
@@ -97,8 +97,8 @@ def main(argv: list[str]) -> int:
     """Run the benchmark; return 0 if the exact study took under 60 s (wall, or CPU on a shared machine)."""
     ap = argparse.ArgumentParser(prog="python -m bench linear_fig5", description=__doc__.splitlines()[0])
     ap.add_argument("--eps", type=float, default=0.2)
-    ap.add_argument("--pgd-steps", type=int, default=40, help="PGD steps per batch (PAPER.md §6 MNIST: 40)")
-    ap.add_argument("--pgd-step", type=float, default=0.01, help="PGD step size (PAPER.md §6 MNIST: 0.01)")
+    ap.add_argument("--pgd-steps", type=int, default=40, help="PGD steps per batch (docs/paper.md §6 MNIST: 40)")
+    ap.add_argument("--pgd-step", type=float, default=0.01, help="PGD step size (docs/paper.md §6 MNIST: 0.01)")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--decay", type=float, default=0.6, help="learning rate factor per epoch")

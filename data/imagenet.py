@@ -1,4 +1,4 @@
-"""Restricted ImageNet (PAPER.md §6): an ImageNet-style folder reduced to 9 super-classes, streamed from disk.
+"""Restricted ImageNet (docs/paper.md §6): an ImageNet-style folder reduced to 9 super-classes, streamed from disk.
 
 Layout: ``<root>/<split>/<wnid>/*.JPEG`` (also .jpg/.png). The ImageNet-1k class index of a wnid is its position in
 the sorted list of the 1000 wnids shipped in ``data/resources/wnids-1000.txt``; super-class ``k`` holds the classes

@@ -1,7 +1,7 @@
 """Subsets of a labelled data set: two-class (±1) problems and class-stratified subsamples.
 
-Used by the linear experiments (a binary MNIST problem, PAPER.md §5) and by the training-set-size sweeps of
-Figures 1 and 6 (PAPER.md §6).
+Used by the linear experiments (a binary MNIST problem, docs/paper.md §5) and by the training-set-size sweeps of
+Figures 1 and 6 (docs/paper.md §6).
 """
 
 from __future__ import annotations

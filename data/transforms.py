@@ -3,7 +3,7 @@
 All functions take and return float tensors ``(3, H, W)`` with values in [0, 1]; randomness comes only from the
 ``torch.Generator`` passed in, so a seeded generator gives a reproducible transform.
 
-Train (the Restricted ImageNet setup of the authors' code, PAPER.md §6): random-resized crop to 224 (area fraction
+Train (the Restricted ImageNet setup of the authors' code, docs/paper.md §6): random-resized crop to 224 (area fraction
 U(0.08, 1), log-uniform aspect ratio in [3/4, 4/3]), horizontal flip with probability 1/2, colour jitter
 (brightness, contrast, saturation factors U(1 - 0.1, 1 + 0.1), in random order) and AlexNet-style PCA lighting noise
 (std 0.05). Test: resize the shorter side to 256, centre-crop 224.
@@ -157,7 +157,7 @@ def lighting(img: torch.Tensor, std: float, gen: torch.Generator | None = None) 
 
 @dataclass(frozen=True)
 class TrainTransform:
-    """Training augmentation (PAPER.md §6, the authors' ImageNet pipeline)."""
+    """Training augmentation (docs/paper.md §6, the authors' ImageNet pipeline)."""
 
     size: int = 224
     scale: tuple[float, float] = (0.08, 1.0)

@@ -93,7 +93,7 @@ class EvalConfig:
 
 @dataclass
 class TrainConfig:
-    """Everything a training run needs. Defaults are the reconstructed MNIST setup of PAPER.md §6."""
+    """Everything a training run needs. Defaults are the reconstructed MNIST setup of docs/paper.md §6."""
 
     name: str = "run"
     dataset: str = "mnist"

@@ -1,4 +1,4 @@
-"""The Figure 5 analysis (PAPER.md §5): pixel–label correlation, weight concentration and the top-k study.
+"""The Figure 5 analysis (docs/paper.md §5): pixel–label correlation, weight concentration and the top-k study.
 
 Definitions used throughout (configurable where noted):
 

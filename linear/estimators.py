@@ -121,7 +121,7 @@ class LogisticLinearClassifier(_BinaryLinearLogistic):
 
 
 class AdversarialLogisticClassifier(_BinaryLinearLogistic):
-    """Exactly adversarially trained binary logistic linear model (PAPER.md §5, Madry et al. min-max):
+    """Exactly adversarially trained binary logistic linear model (docs/paper.md §5, Madry et al. min-max):
     ``min (1/n) Σ log(1 + e^{-m_n}) + (alpha/2)‖w‖²`` with ``m_n`` the exact worst margin over ‖δ‖_norm ≤ eps
     (``norm`` 'inf' or '2'), intersected with the [0,1] pixel box when ``box=True`` (then X must lie in [0,1]).
     Convex; solved deterministically by L-BFGS-B on a smooth reformulation (linear/objective.py)."""

@@ -1,10 +1,10 @@
-"""The whole Figure 5 study (PAPER.md §5, Appendix E) as one function returning a dataclass.
+"""The whole Figure 5 study (docs/paper.md §5, Appendix E) as one function returning a dataclass.
 
 Steps: pixel–label correlation on the training set; a standard and an exactly adversarially trained logistic
 linear model (linear/estimators.py maths, linear/objective.py solver); their standard and exact robust test
 accuracy and weight concentration; the top-k study of standard models on the k most correlated pixels.
 
-Reconstructed defaults (PAPER.md §5, all configurable in :class:`Fig5Config`): ℓ∞, ε_train = ε_eval = 0.2,
+Reconstructed defaults (docs/paper.md §5, all configurable in :class:`Fig5Config`): ℓ∞, ε_train = ε_eval = 0.2,
 digits 5 (label +1) vs 7 (label -1), the [0,1] pixel box ON (images are pixels; the box only restricts the
 adversary), k on a 20-point log grid from 1 to 784, L2 regularisation α = 1e-4 on the mean logistic loss.
 """

@@ -1,4 +1,4 @@
-"""Exact worst-case perturbations and exact robust accuracy of a linear classifier (PAPER.md §5).
+"""Exact worst-case perturbations and exact robust accuracy of a linear classifier (docs/paper.md §5).
 
 For a linear score ``f(x) = wᵀx + b`` and a label ``y ∈ {-1, +1}`` the adversary minimises the margin
 ``y·f(x + δ)`` over a convex set of perturbations. The margin is affine in δ, so the minimum is attained

@@ -1,4 +1,4 @@
-"""The 12 claims of the paper (PAPER.md §7) and the rule that sets each beside its measurement.
+"""The 12 claims of the paper (docs/paper.md §7) and the rule that sets each beside its measurement.
 
 Each claim is a :class:`Claim`: our own wording of what the paper says, the result kinds that measure it
 (reports/RESULTS.md), the verdict rule in words, and a function ``evaluate(index) -> Outcome``. ``index`` is a
@@ -102,7 +102,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of PAPER.md §7."""
+    """One claim of docs/paper.md §7."""
 
     number: int
     title: str
@@ -222,7 +222,8 @@ def _settings(payload: dict) -> list[dict]:
 
 
 def _averaging_robust_closed(eta: float, d: float, eps: float, norm: Any) -> float:
-    """Robust accuracy of the averaging classifier: Φ((η − ε)√d) against ℓ∞, Φ(η√d − ε) against ℓ2 (PAPER.md §2)."""
+    """Robust accuracy of the averaging classifier: Φ((η − ε)√d) against ℓ∞, Φ(η√d − ε) against ℓ2
+    (docs/paper.md §2)."""
     if norm_name(norm if norm is not None else "inf") == "ℓ2":
         return phi(eta * math.sqrt(d) - eps)
     return phi((eta - eps) * math.sqrt(d))

@@ -1,4 +1,4 @@
-"""The experimental defaults of PAPER.md §5–6, as data, each marked with where it comes from.
+"""The experimental defaults of docs/paper.md §5–6, as data, each marked with where it comes from.
 
 Values the paper's appendix does not let us confirm are **reconstructions**: the report prints them with the
 status ``RECONSTRUCTED``. Values taken from the authors' released code (Restricted ImageNet) or stated in the paper's
@@ -72,6 +72,6 @@ _MODEL_NAMES = {"resnet50": "ResNet-50", "resnet18": "ResNet-18", "mnist_cnn": "
 
 
 def reconstructed_defaults() -> tuple[Default, ...]:
-    """The defaults table (PAPER.md §5–6) in a fixed order; entries with status RECONSTRUCTED are reconstructions.
+    """The defaults table (docs/paper.md §5–6) in a fixed order; entries with status RECONSTRUCTED are reconstructions.
     The Restricted ImageNet rows come from the experiment definitions (:func:`restricted_imagenet_rows`)."""
     return DEFAULTS[:-1] + restricted_imagenet_rows() + DEFAULTS[-1:]

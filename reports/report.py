@@ -277,7 +277,8 @@ def _defaults_section() -> list[Block]:
                   (Strong(d.status),) if d.status == RECONSTRUCTED else text(d.status))
                  for d in reconstructed_defaults())
     return [Heading(2, "Reconstructed defaults", "defaults"),
-            Paragraph(text(f"Set-up values of PAPER.md §5–6. Rows marked \"{RECONSTRUCTED}\" are our reconstructions: "
+            Paragraph(text(f"Set-up values of docs/paper.md §5–6. "
+                           f"Rows marked \"{RECONSTRUCTED}\" are our reconstructions: "
                            "the paper's values could not be confirmed, and every such value is a configuration "
                            "option. The values a run actually used are in its result file.")),
             Table(("experiment", "setting", "MNIST", "CIFAR-10", "Restricted ImageNet", "status"), rows)]

@@ -1,4 +1,4 @@
-"""Closed-form standard and robust accuracy of linear rules on D(d, p, eta) (PAPER.md §2, Tsipras et al. §2.1).
+"""Closed-form standard and robust accuracy of linear rules on D(d, p, eta) (docs/paper.md §2, Tsipras et al. §2.1).
 
 Rule: predict ``sign(w . x + b)``. The adversary may move *every* coordinate (``x_1`` included) within an
 ``l_inf`` or ``l_2`` ball of radius ``eps``; against a linear rule the worst perturbation lowers the margin
@@ -61,7 +61,7 @@ def _phi_or_step(num, sigma):
 
 
 def symmetric_accuracy(w1, v, d: int, p: float, eta: float, eps=0.0, norm="inf") -> np.ndarray:
-    """Accuracy of ``sign(w_1 x_1 + (v / sqrt(d)) sum_{i>=2} x_i)`` against an ``eps``-adversary (PAPER.md §2).
+    """Accuracy of ``sign(w_1 x_1 + (v / sqrt(d)) sum_{i>=2} x_i)`` against an ``eps``-adversary (docs/paper.md §2).
 
     Broadcasts over ``w1``, ``v`` and ``eps``. With ``c = |w_1| + sqrt(d)|v|`` (l_inf) or ``sqrt(w_1^2 + v^2)`` (l_2):
 
@@ -134,7 +134,7 @@ def linear_accuracy(w, b, dist: FeatureDistribution, eps=0.0, norm="inf") -> flo
 
 def averaging_accuracy(dist: FeatureDistribution, eps=0.0, norm="inf") -> float:
     """Accuracy of the averaging classifier ``sign(sum_{i>=2} x_i)``: ``Phi(eta sqrt(d))`` standard,
-    ``Phi((eta - eps) sqrt(d))`` against l_inf and ``Phi(eta sqrt(d) - eps)`` against l_2 (PAPER.md §2).
+    ``Phi((eta - eps) sqrt(d))`` against l_inf and ``Phi(eta sqrt(d) - eps)`` against l_2 (docs/paper.md §2).
     ``eps`` may be an array (the result then has its shape)."""
     if not isinstance(dist, FeatureDistribution):
         raise ValueError(f"dist must be a theory.distribution.FeatureDistribution, got {type(dist).__name__}")

@@ -1,4 +1,4 @@
-"""The distribution D(d, p, eta) of Tsipras et al. (2019), Section 2.1 (PAPER.md §2).
+"""The distribution D(d, p, eta) of Tsipras et al. (2019), Section 2.1 (docs/paper.md §2).
 
 ``y`` is uniform on {-1, +1}; the robust feature ``x_1`` equals ``+y`` with probability ``p`` and ``-y`` otherwise;
 the ``d`` weak features ``x_2 .. x_{d+1}`` are i.i.d. ``N(eta * y, 1)``. Samples are float64 rows of length ``d + 1``
@@ -104,7 +104,7 @@ class FeatureDistribution:
 
     def bayes_weights(self) -> tuple[np.ndarray, float]:
         """Weights ``(w, b)`` of the Bayes-optimal standard classifier
-        ``sign(log(p/(1-p)) * x_1 + 2*eta * sum_{i>=2} x_i)`` (PAPER.md §2; b = 0).
+        ``sign(log(p/(1-p)) * x_1 + 2*eta * sum_{i>=2} x_i)`` (docs/paper.md §2; b = 0).
 
         Degenerate cases: at ``p = 1`` the robust feature alone is exact, so ``w = (1, 0, ..., 0)``;
         at ``p = 1/2`` and ``eta = 0`` every rule has accuracy 1/2 and ``sign(x_1)`` is returned (w_1 = 1).

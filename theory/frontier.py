@@ -1,4 +1,4 @@
-"""The robustness-accuracy trade-off frontier of D(d, p, eta) at a given eps (PAPER.md §3, Theorem 1).
+"""The robustness-accuracy trade-off frontier of D(d, p, eta) at a given eps (docs/paper.md §3, Theorem 1).
 
 For ``delta`` in [0, 1] the frontier is the best robust accuracy of any classifier whose standard accuracy is at least
 ``1 - delta``. This module computes, on a grid of ``delta``:

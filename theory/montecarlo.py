@@ -2,7 +2,8 @@
 
 Robust accuracy is measured by applying an actual perturbation to every sampled point: the exact worst case for a
 linear rule (:func:`theory.accuracy.worst_case_perturbation`), the Theorem 1 adversary ``x_i -> x_i - 2 eta y`` on
-every weak feature (PAPER.md §3), or any user callable ``attack(x, y) -> x_adv``. For a non-linear classifier a fixed
+every weak feature (docs/paper.md §3), or any user callable ``attack(x, y) -> x_adv``.
+For a non-linear classifier a fixed
 attack only gives an upper bound on its true robust accuracy; Theorem 1's proof bounds exactly the accuracy under the
 Theorem 1 adversary, so checking the theorem with that attack is a (stronger) valid check.
 

@@ -1,4 +1,4 @@
-"""Theorem 2 of Tsipras et al. (2019), Appendix D (PAPER.md section 4): the population soft-margin SVM on D(d, p, eta).
+"""Theorem 2 of Tsipras et al. (2019), Appendix D (docs/paper.md §4): the population soft-margin SVM on D(d, p, eta).
 
 Objective (standard when ``eps = 0``, l_inf-adversarial otherwise)::
 

@@ -1,4 +1,4 @@
-"""Symbolic derivations (sympy) of the paper's closed forms (PAPER.md sections 2-3), to check the numeric code.
+"""Symbolic derivations (sympy) of the paper's closed forms (docs/paper.md §2-§3), to check the numeric code.
 
 - Symmetric linear rule sign(w_1 x_1 + (v/sqrt d) sum_{i>=2} x_i), v > 0: given s = y x_1 the margin is Gaussian,
   m ~ N(s w_1 + v eta sqrt d, v^2); the l_inf adversary lowers it by eps ||w||_1 = eps (|w_1| + sqrt(d) v). Accuracy is

@@ -1,4 +1,4 @@
-"""Theorem 1 of Tsipras et al. (2019) (PAPER.md §3): robustness is at odds with accuracy on D(d, p, eta).
+"""Theorem 1 of Tsipras et al. (2019) (docs/paper.md §3): robustness is at odds with accuracy on D(d, p, eta).
 
 Statement: for an adversary that may shift every weak feature by ``2 eta`` (l_inf radius ``eps >= 2 eta``, or l_2
 radius ``eps >= 2 eta sqrt(d)``), any classifier with standard accuracy ``>= 1 - delta`` has robust accuracy

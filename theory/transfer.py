@@ -1,4 +1,4 @@
-"""Claim 4 (PAPER.md section 7): the perturbation "x_i -> x_i - 2 eta y on every weak feature" transfers.
+"""Claim 4 (docs/paper.md §7): the perturbation "x_i -> x_i - 2 eta y on every weak feature" transfers.
 
 The shift (theory.montecarlo.theorem1_attack) has l_inf size 2 eta and does not depend on any model: it turns the weak
 block N(eta y, 1)^d into N(-eta y, 1)^d, the other class's law. Several standard classifiers are trained on independent

@@ -1,8 +1,8 @@
-"""The deep experiments of PAPER.md §6 as data: one definition per figure group, at two scales.
+"""The deep experiments of docs/paper.md §6 as data: one definition per figure group, at two scales.
 
 * ``quick`` — CPU scale (minutes): smaller models, fewer training points, sizes, ε values and epochs, and the
   same code path as ``paper``.
-* ``paper`` — the **reconstructed** defaults of PAPER.md §6 (the paper's appendix values could not be confirmed;
+* ``paper`` — the **reconstructed** defaults of docs/paper.md §6 (the paper's appendix values could not be confirmed;
   every value here is a reconstruction unless marked as known from the authors' Restricted ImageNet code).
 
 Figure groups: ``fig1`` (standard accuracy vs training-set size, ℓ2 training), ``fig6`` (the same for ℓ∞),
@@ -41,7 +41,7 @@ class Training:
     The number of epochs for a training set of size n is ``max(epochs, ceil(min_steps * batch_size / n))``, capped
     at ``max_epochs``: small training sets get more passes so that every run sees a comparable number of steps.
     The PGD training attack uses ``attack_steps`` steps of ``step_size[norm]`` when given, else ``2.5 ε / steps``;
-    random start as in PAPER.md §6. ``eps_warmup`` > 0 ramps ε_train linearly from 0 over that fraction of the
+    random start as in docs/paper.md §6. ``eps_warmup`` > 0 ramps ε_train linearly from 0 over that fraction of the
     epochs: NOT in the paper; the quick scale uses it because a few hundred steps of ℓ∞ ε = 0.3 training from
     scratch otherwise stay at chance accuracy."""
 

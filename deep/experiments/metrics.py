@@ -1,4 +1,4 @@
-"""Measurements behind claims 10 and 11 of PAPER.md §7, on plain numpy arrays.
+"""Measurements behind claims 10 and 11 of docs/paper.md §7, on plain numpy arrays.
 
 * Claim 10 (robust models' input gradients are more interpretable): :func:`edge_alignment` — per image, the Pearson
   correlation between the gradient magnitude |g| (summed over channels) and the Sobel edge magnitude of the image

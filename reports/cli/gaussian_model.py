@@ -14,7 +14,8 @@ from ._base import UserError, emit_json, format_table, group
 
 def register(top: argparse._SubParsersAction) -> None:
     """Add ``tradeoff theory gaussian``."""
-    sub = group(top, "theory", "The theory of D(d, p, eta): closed forms, Theorem 1, frontier, SVM (PAPER.md 2-4)")
+    sub = group(top, "theory", "The theory of D(d, p, eta): closed forms, Theorem 1, frontier, SVM "
+                "(docs/paper.md §2-§4)")
     p = sub.add_parser("gaussian", help="Schmidt et al.'s Gaussian model: standard vs robust error against n",
                        description=__doc__.splitlines()[0])
     p.add_argument("--d", type=int, default=1000, help="dimension (default 1000)")

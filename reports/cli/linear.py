@@ -1,4 +1,4 @@
-"""``tradeoff linear fig5``: the binary MNIST linear study of Figure 5 (PAPER.md §5) on real MNIST."""
+"""``tradeoff linear fig5``: the binary MNIST linear study of Figure 5 (docs/paper.md §5) on real MNIST."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def summary_rows(payload: dict) -> list[dict]:
 
 
 def run_fig5_command(args) -> int:
-    """``tradeoff linear fig5``: load two MNIST digits, run the Figure 5 study (PAPER.md 5), write the result file
+    """``tradeoff linear fig5``: load two MNIST digits, run the Figure 5 study (docs/paper.md §5), write the result file
     and figures, warn about unconverged fits, print the summary and top-k tables (or JSON)."""
     from tradeoff.data.io import write_result
     from tradeoff.data.paths import figures_dir, results_dir

@@ -75,7 +75,7 @@ def test_micro_versions_validate_and_are_tiny(dataset):
 
 
 def test_large_eps_attacks_follow_paper_md_and_can_reach_their_eps():
-    """PAPER.md §6: MNIST ℓ∞ 0.3 / ℓ2 4.0, CIFAR-10 ℓ∞ 0.125 / ℓ2 4.7, Restricted ImageNet ℓ∞ 0.25 (120 × 0.003)
+    """docs/paper.md §6: MNIST ℓ∞ 0.3 / ℓ2 4.0, CIFAR-10 ℓ∞ 0.125 / ℓ2 4.7, Restricted ImageNet ℓ∞ 0.25 (120 × 0.003)
     and ℓ2 40 (40 × 1.5); at every scale steps × step size must reach ε (else the "large ε" is never used)."""
     paper = {d: {(a.norm, a.eps) for a in D.get("pictures", d, "paper").attacks} for d in D.DATASETS}
     assert paper["mnist"] == {("inf", 0.3), ("2", 4.0)}

@@ -72,7 +72,7 @@ def test_draw_dataset_from_a_micro_reproduction(tmp_path):
 
 
 def test_signed_gradient_map_is_blue_positive_red_negative_white_zero():
-    """PAPER.md §6, Fig. 2 (MNIST): signed map, blue positive / red negative, symmetric so that 0 is white."""
+    """docs/paper.md §6, Fig. 2 (MNIST): signed map, blue positive / red negative, symmetric so that 0 is white."""
     import matplotlib
 
     matplotlib.use("Agg")
