@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.tradeoff-installed
 TORCH  ?= torch==2.13.0
 BUILD  ?= reports/build
 # The exact versions that were tested: make test, make reproduce and CI install these; `make lock` refreshes them.
-LOCK   := requirements-lock.txt
+LOCK   := requirements.txt
 
 .PHONY: venv lock test lint reproduce reproduce-data reproduce-theory reproduce-linear reproduce-deep reproduce-frontier report bench clean
 
@@ -27,7 +27,7 @@ lock:
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install -q "$(TORCH)" setuptools wheel
 	.lock-venv/bin/python -m pip install -q --no-build-isolation -e ".[test,autoattack]"
-	{ echo "# Exact versions tested with 'make test' (Python $$(.lock-venv/bin/python -c 'import platform; print(platform.python_version())')). Refresh with 'make lock'."; \
+	{ echo "# The lock: exact versions tested with 'make test' (Python $$(.lock-venv/bin/python -c 'import platform; print(platform.python_version())')). Refresh with 'make lock'."; \
 	  echo "# Used as pip constraints (-c), so it only pins what pyproject.toml asks for. torch carries no local label"; \
 	  echo "# (+cpu, +cu130), so the same line accepts the CPU and the CUDA builds of that version."; \
 	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip)==' | sed -E 's/^(torch==[^+]*)\+.*/\1/' | LC_ALL=C sort -f; \
