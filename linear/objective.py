@@ -232,12 +232,20 @@ def _minimise(X, y, eps, norm, box, alpha, tol, max_iter, init) -> FitResult:
             raise ValueError(f"init has {w0.size} weights, the data {obj.d} features")
         theta0[:-1] = np.r_[np.maximum(w0, 0), np.maximum(-w0, 0)] if obj.mode == "split" else w0
         theta0[-1] = float(init[1])
+    return lbfgsb_fit(obj.value_and_grad, theta0, obj, tol, max_iter)
+
+
+def lbfgsb_fit(value_and_grad, theta0: np.ndarray, params: AdversarialLogisticObjective, tol: float,
+               max_iter: int) -> FitResult:
+    """Minimise ``value_and_grad`` (returning ``(f, grad)``) from ``theta0`` with L-BFGS-B inside the feasible set of
+    ``params`` (its parametrisation: bounds, unpacking, projected gradient) until the projected gradient's max-norm
+    is ≤ ``tol`` or ``max_iter`` iterations; deterministic. Shared by every convex linear objective of linear/."""
     res = minimize(
-        obj.value_and_grad, theta0, jac=True, method="L-BFGS-B", bounds=obj.bounds(),
+        value_and_grad, theta0, jac=True, method="L-BFGS-B", bounds=params.bounds(),
         options={"maxiter": int(max_iter), "maxfun": 4 * int(max_iter), "gtol": float(tol), "ftol": 0.0,
                  "maxcor": 20},
     )
-    f, grad = obj.value_and_grad(res.x)
-    pg = obj.projected_grad_norm(res.x, grad)
-    w, b = obj.unpack(res.x)
+    f, grad = value_and_grad(res.x)
+    pg = params.projected_grad_norm(res.x, grad)
+    w, b = params.unpack(res.x)
     return FitResult(w, b, f, int(res.nit), pg, pg <= tol, str(res.message))

@@ -17,11 +17,10 @@ gradient's max-norm is ≤ tol.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from .objective import BLAS_THREADS, AdversarialLogisticObjective, FitResult, logistic_loss
+from .objective import BLAS_THREADS, AdversarialLogisticObjective, FitResult, lbfgsb_fit, logistic_loss
 
 
 class TradesLogisticObjective:
@@ -69,12 +68,4 @@ def minimise_trades_logistic(X, y, beta: float, eps: float, norm: str = "inf", b
             gn = np.linalg.norm(g)
             if gn > 0:
                 theta0[:-1] = -1e-3 * g / gn
-        res = minimize(
-            obj.value_and_grad, theta0, jac=True, method="L-BFGS-B", bounds=rob.bounds(),
-            options={"maxiter": int(max_iter), "maxfun": 4 * int(max_iter), "gtol": float(tol), "ftol": 0.0,
-                     "maxcor": 20},
-        )
-        f, grad = obj.value_and_grad(res.x)
-        pg = rob.projected_grad_norm(res.x, grad)
-        w, b = rob.unpack(res.x)
-        return FitResult(w, b, f, int(res.nit), pg, pg <= tol, str(res.message))
+        return lbfgsb_fit(obj.value_and_grad, theta0, rob, tol, max_iter)
