@@ -130,12 +130,14 @@ class SweepExperiment:
 
 @dataclass(frozen=True)
 class ModelRef:
-    """One model of the picture figures: ``name`` (standard / linf / l2), training norm and ε_train, seed."""
+    """One model of the picture figures: ``name`` (standard / linf / l2), training norm and ε_train, seed, and a
+    ``width`` that replaces the experiment's (None: the experiment's; the claim-11 judge uses another width)."""
 
     name: str
     norm: str
     eps_train: float
     seed: int = 0
+    width: int | None = None
 
 
 @dataclass(frozen=True)
@@ -152,9 +154,12 @@ class LargeEps:
 class PictureExperiment:
     """The models and attacks behind Fig. 2/10 (gradients), Fig. 3/8/9 (large ε) and Fig. 4 (interpolation).
 
-    ``models`` are trained on ``n_train`` points; ``judge`` is an independently trained standard model (a different
-    seed) that classifies the large-ε examples for claim 11. Metrics use ``n_metric`` test images, the figures show
-    the first ``n_show``; interpolations have ``frames`` frames from the image to its large-ε example."""
+    ``models`` are trained on ``n_train`` points; ``judge`` classifies the large-ε examples for claim 11 and is of
+    another recipe than the attacked standard model (another width and another seed, or a robust model with another
+    seed), so that the standard model's perturbations do not simply transfer to it. ``replicate_seeds``: the
+    picture models' recipes are also trained (or reused from the sweeps) at these seeds for claim 10's uncertainty
+    over models. Metrics use ``n_metric`` test images, the figures show the first ``n_show``; interpolations have
+    ``frames`` frames from the image to its large-ε example."""
 
     dataset: str
     scale: str
@@ -168,6 +173,7 @@ class PictureExperiment:
     n_show: int
     frames: int = 20
     sanity_n: int = 200
+    replicate_seeds: tuple[int, ...] = ()
     reconstructed: bool = True
     group: str = "pictures"
     note: str = ""
@@ -311,13 +317,20 @@ def _sweeps(dataset: str, scale: str) -> dict[str, SweepExperiment]:
     return out
 
 
+def _judge_width(train: Training) -> int:
+    """The claim-11 judge's width: another recipe than the attacked models (twice the width of a small net, half
+    that of a wide one, so that the judge never costs more than twice a standard model)."""
+    return 2 * train.width if train.width < 32 else train.width // 2
+
+
 def _pictures(dataset: str, scale: str) -> PictureExperiment:
     t = _TABLES[dataset][scale]
     p = t["pictures"]
     return PictureExperiment(
         dataset=dataset, scale=scale, n_train=t["n_full"], training=t["train"], evaluation=t["eval"],
         models=(ModelRef("standard", "inf", 0.0), ModelRef("linf", "inf", p["linf"]), ModelRef("l2", "2", p["l2"])),
-        judge=ModelRef("standard-judge", "inf", 0.0, seed=1), attacks=p["attacks"], n_metric=p["n_metric"],
+        judge=ModelRef("standard-judge", "inf", 0.0, seed=1, width=p.get("judge_width", _judge_width(t["train"]))),
+        attacks=p["attacks"], n_metric=p["n_metric"], replicate_seeds=tuple(p.get("replicate_seeds", ())),
         n_show=p["n_show"], sanity_n=p["sanity_n"], reconstructed=not (dataset == "rin" and scale == "paper"),
     )
 
@@ -392,8 +405,12 @@ def validate(exp: Experiment) -> Experiment:
         names = [m.name for m in exp.models]
         if sorted(names) != ["l2", "linf", "standard"]:
             bad("pictures need exactly the models standard, linf and l2")
-        if exp.judge.eps_train != 0 or exp.judge.seed == next(m.seed for m in exp.models if m.name == "standard"):
-            bad("the judge must be a standard model with a different seed from the standard model")
+        std = next(m for m in exp.models if m.name == "standard")
+        j = exp.judge
+        other_width = j.width is not None and j.width != (std.width or tr.width)
+        if j.seed == std.seed or not (other_width or j.eps_train > 0):
+            bad("the judge must be of another recipe than the standard model: another seed and another width "
+                "(ModelRef.width), or a robust model with another seed")
         if sorted(a.norm for a in exp.attacks) != ["2", "inf"]:
             bad("pictures need one large-eps attack per norm (inf and 2)")
         if any(a.eps <= 0 or a.steps < 1 or a.step_size <= 0 for a in exp.attacks):

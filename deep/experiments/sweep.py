@@ -22,6 +22,7 @@ from tradeoff.data.io import atomic_write_json, write_result
 
 from ..config import AdvConfig, EvalConfig, TrainConfig
 from ..datasets import DATASET_SPECS
+from . import convergence
 from .definitions import DATASET_LABELS, DATASET_NOTES, Evaluation, SweepExperiment, Training
 
 RESULT_NAME = "experiment_result.json"
@@ -172,7 +173,8 @@ def execute(runs: Iterable[RunSpec], engine: Engine, runs_root: Path,
 
 
 def _write_result(run: RunSpec, run_dir: Path, ev: dict, seconds: float, log) -> dict:
-    result = {"fingerprint": run.fingerprint(), "spec": asdict(run), "seconds": seconds, **ev}
+    result = {"fingerprint": run.fingerprint(), "spec": asdict(run), "seconds": seconds, **ev,
+              "convergence": convergence.check_run(run_dir)}
     atomic_write_json(run_dir / RESULT_NAME, result)
     log(f"done {run.run_id} in {seconds:.1f}s: standard {ev['standard_acc']:.4f}")
     return {"run": run.run_id, "status": "done", "seconds": seconds}
@@ -200,7 +202,8 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
                         "n_train": n if n is not None else res.get("n_train"), "mixed": exp.mixed, "seed": seed,
                         "standard_acc": res["standard_acc"], "robust_acc": rob["acc"], "eps_eval": rob["eps"],
                         "n_eval": res.get("n_test"), "n_eval_standard": res.get("n_test_standard", res.get("n_test")),
-                        "run": r.run_id,
+                        "run": r.run_id, "converged": (res.get("convergence") or {}).get("met"),
+                        "loss_change": (res.get("convergence") or {}).get("relative_change"),
                     })
     return rows, list(dict.fromkeys(missing))
 
@@ -223,6 +226,7 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
         "reconstructed_defaults": exp.reconstructed, "note": exp.note, "data_note": DATASET_NOTES[exp.dataset],
         "rows": rows, "missing": missing,
         "settings": {"training": asdict(exp.training), "evaluation": asdict(exp.evaluation)},
+        "convergence_criterion": convergence.describe(),
     }
     path = Path(results_root) / "deep" / f"{exp.group}_{exp.dataset}.json"
     return write_result(path, "deep.sweep", payload, wall_time_s=seconds, scale=exp.scale,
