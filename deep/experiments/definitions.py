@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from ..datasets import dataset_spec
 
-SCALES = ("quick", "paper")
+SCALES = ("quick", "long", "paper")
 DATASETS = ("mnist", "cifar10", "rin")
 NORMS = ("inf", "2")
 SWEEP_GROUPS = ("fig1", "fig6", "fig7", "mixed")
@@ -118,6 +118,9 @@ class SweepExperiment:
     mixed: bool = False
     reconstructed: bool = True
     note: str = ""
+    #: further seeds trained at every n_train below the largest (claim 5's small-n comparisons need more seeds than
+    #: the full-data runs, and cost little); the largest n_train uses ``seeds`` only
+    small_n_seeds: tuple[int, ...] = ()
 
     @property
     def name(self) -> str:
@@ -126,6 +129,13 @@ class SweepExperiment:
     @property
     def norms(self) -> tuple[str, ...]:
         return tuple(n for n, _ in self.eps_train)
+
+    def seeds_for(self, n_train: int | None) -> tuple[int, ...]:
+        """The seeds trained at ``n_train``: ``seeds``, plus ``small_n_seeds`` below the largest size."""
+        sizes = [n for n in self.n_train if n is not None]
+        largest = None in self.n_train or (sizes and n_train == max(sizes))
+        extra = () if largest else tuple(s for s in self.small_n_seeds if s not in self.seeds)
+        return tuple(self.seeds) + extra
 
 
 @dataclass(frozen=True)
@@ -198,28 +208,46 @@ Experiment = SweepExperiment | PictureExperiment
 _MNIST_EVAL_EPS = (("inf", 0.3), ("2", 2.0))
 
 _MNIST_QUICK_TRAIN = Training(
-    # CPU scale: the paper's CNN at 1/8 width (conv 4, conv 8, fc 1024), PGD-10 training, ε warm-up over 1/3.
-    model="mnist_cnn", width=4, epochs=2, batch_size=32, lr=2e-3, optimizer="adam",
-    min_steps=60, max_epochs=30, attack_steps=10, eps_warmup=1 / 3,
+    # CPU scale, chosen from measured CPU time (README "CPU scale"): the paper's CNN at 1/4 width (conv 8, conv 16,
+    # fc 1024), one epoch of the FULL training set, batch 100, Adam 1e-3, PGD-5 of 2.5ε/5 with random start, ε
+    # warm-up over the first third (not in the paper). Small training sets get at least 100 steps.
+    model="mnist_cnn", width=8, epochs=1, batch_size=100, lr=1e-3, optimizer="adam",
+    min_steps=100, max_epochs=100, attack_steps=5, eps_warmup=1 / 3,
 )
 _MNIST_PAPER_TRAIN = Training(
     # Reconstruction: Madry et al.'s MNIST CNN, Adam 1e-3, PGD-40 of 0.01 (ℓ∞) or 2.5ε/40 (ℓ2), random start.
     model="mnist_cnn", width=32, epochs=10, batch_size=50, lr=1e-3, optimizer="adam",
     min_steps=2000, max_epochs=200, attack_steps=40, step_size=(("inf", 0.01),),
 )
-_MNIST_QUICK_EVAL = Evaluation(n_test=500, steps=10, restarts=1, eps=_MNIST_EVAL_EPS, standard_full_test=True)
+# robust accuracy: the strong evaluation (APGD-CE, APGD-margin, APGD-T at 10 steps) on 300 stratified test points;
+# standard accuracy on the whole test set (10,000)
+_MNIST_QUICK_EVAL = Evaluation(n_test=300, steps=10, restarts=1, eps=_MNIST_EVAL_EPS, standard_full_test=True)
 _MNIST_PAPER_EVAL = Evaluation(n_test=None, steps=100, restarts=2, eps=_MNIST_EVAL_EPS)
+
+_MNIST_QUICK_PICTURES = dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 60, 0.01), LargeEps("2", 4.0, 60, 0.1)),
+                             n_metric=300, n_show=6, sanity_n=50, replicate_seeds=(0, 1, 2))
 
 _MNIST = {
     "quick": dict(
+        # Inside `make reproduce` (about 10 minutes of the deep part on 2 cores): the full training set (claims 6,
+        # 7, 8) with 3 seeds paired by seed, n = 100 with 6 seeds (claim 5); the picture models and claim 10's
+        # replicates are the full-data sweep runs (trained once).
         train=_MNIST_QUICK_TRAIN, eval=_MNIST_QUICK_EVAL,
-        n=(100, 500, 2000), n_full=2000, seeds=(0, 1),
-        linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 1.0, 2.0),
-        # Fig. 1/6 at the quick scale use a sub-grid at every n; Fig. 7 uses the whole grid at n_full.
-        linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 2.0), seeds_by_n=(0, 1, 2),
+        n=(100, 60000), n_full=60000, seeds=(0, 1, 2), small_n_seeds=(3, 4, 5),
+        linf=(0.0, 0.1, 0.3), l2=(0.0, 2.0),
         mixed=(("inf", (0.3,)),),
-        pictures=dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 60, 0.01), LargeEps("2", 4.0, 60, 0.1)),
-                      n_metric=300, n_show=6, sanity_n=50),
+        pictures=_MNIST_QUICK_PICTURES,
+    ),
+    "long": dict(
+        # Its own command (`make reproduce-long`: `tradeoff deep reproduce --scale long`; about 60 minutes on 2
+        # cores, estimated from the quick scale's measured CPU time per model): the quick recipe with more ε values,
+        # 5 seeds (10 below full data) and Fig. 1/6 curves over n. MNIST only.
+        train=_MNIST_QUICK_TRAIN, eval=_MNIST_QUICK_EVAL,
+        n=(100, 1000, 10000, 60000), n_full=60000, seeds=(0, 1, 2, 3, 4), small_n_seeds=(5, 6, 7, 8, 9),
+        linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 1.0, 2.0),
+        linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 1.0, 2.0),
+        mixed=(("inf", (0.1, 0.3)), ("2", (2.0,))),
+        pictures=_MNIST_QUICK_PICTURES,
     ),
     "paper": dict(
         train=_MNIST_PAPER_TRAIN, eval=_MNIST_PAPER_EVAL,
@@ -299,7 +327,7 @@ _TABLES = {"mnist": _MNIST, "cifar10": _CIFAR, "rin": _RIN}
 def _sweeps(dataset: str, scale: str) -> dict[str, SweepExperiment]:
     t = _TABLES[dataset][scale]
     common = dict(dataset=dataset, scale=scale, training=t["train"], evaluation=t["eval"],
-                  reconstructed=not (dataset == "rin" and scale == "paper"))
+                  reconstructed=not (dataset == "rin" and scale == "paper"), small_n_seeds=t.get("small_n_seeds", ()))
     out: dict[str, SweepExperiment] = {}
     if dataset != "rin":
         out["fig1"] = SweepExperiment(group="fig1", eps_train=(("2", t.get("l2_by_n", t["l2"])),), n_train=t["n"],
@@ -310,10 +338,12 @@ def _sweeps(dataset: str, scale: str) -> dict[str, SweepExperiment]:
                                       note="standard accuracy vs training-set size, linf training", **common)
     out["fig7"] = SweepExperiment(group="fig7", eps_train=(("inf", t["linf"]), ("2", t["l2"])),
                                   n_train=(t["n_full"],), seeds=t["seeds"],
-                                  note="standard accuracy vs eps_train at the full training set", **common)
+                                  note="standard accuracy vs eps_train at the full training set",
+                                  **{**common, "small_n_seeds": ()})
     out["mixed"] = SweepExperiment(group="mixed", eps_train=tuple(t["mixed"]), n_train=(t["n_full"],),
                                    seeds=t["seeds"], mixed=True,
-                                   note="Appendix B: 50% clean / 50% adversarial batches", **common)
+                                   note="Appendix B: 50% clean / 50% adversarial batches",
+                                   **{**common, "small_n_seeds": ()})
     return out
 
 
@@ -341,6 +371,9 @@ def experiments(dataset: str, scale: str) -> dict[str, Experiment]:
         raise ValueError(f"unknown dataset {dataset!r}: choose one of {', '.join(DATASETS)}")
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
+    if scale not in _TABLES[dataset]:
+        have = [s for s in SCALES if s in _TABLES[dataset]]
+        raise ValueError(f"scale {scale!r} is not defined for {dataset}: choose one of {', '.join(have)}")
     out: dict[str, Experiment] = dict(_sweeps(dataset, scale))
     out["pictures"] = _pictures(dataset, scale)
     for e in out.values():
@@ -432,16 +465,17 @@ def micro(exp: Experiment) -> Experiment:
     if isinstance(exp, PictureExperiment):
         n = exp.n_train if exp.n_train is None else min(exp.n_train, 200)
         attacks = tuple(dataclasses.replace(a, steps=min(a.steps, 5)) for a in exp.attacks)
-        return with_overrides(exp, n_train=n, n_metric=10, n_show=3, sanity_n=10, attacks=attacks, **common)
+        return with_overrides(exp, n_train=n, n_metric=10, n_show=3, sanity_n=10, attacks=attacks,
+                              replicate_seeds=(), **common)
     ns = tuple(sorted({n if n is None else min(n, 200) for n in exp.n_train}, key=lambda v: v or 0))
     if len(ns) > 2:
         ns = (ns[0], ns[-1])
-    return with_overrides(exp, n_train=ns, seeds=exp.seeds[:1], **common)
+    return with_overrides(exp, n_train=ns, seeds=exp.seeds[:1], small_n_seeds=(), **common)
 
 
 def all_definitions() -> list[Experiment]:
     """Every definition for every dataset and scale (used by tests and ``tradeoff deep sweep --list``)."""
-    return [e for d in DATASETS for s in SCALES for e in experiments(d, s).values()]
+    return [e for d in DATASETS for s in SCALES if s in _TABLES[d] for e in experiments(d, s).values()]
 
 
 __all__ = [

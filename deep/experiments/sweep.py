@@ -79,7 +79,7 @@ def expand(exp: SweepExperiment) -> list[RunSpec]:
     for norm, grid in exp.eps_train:
         for eps in grid:
             for n in exp.n_train:
-                for seed in exp.seeds:
+                for seed in exp.seeds_for(n):
                     r = make_run(exp.dataset, exp.scale, norm, eps, n, exp.mixed, seed, exp.training, exp.evaluation)
                     runs.setdefault(r.run_id, r)
     return list(runs.values())
@@ -189,7 +189,7 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
     for norm, grid in exp.eps_train:
         for eps in grid:
             for n in exp.n_train:
-                for seed in exp.seeds:
+                for seed in exp.seeds_for(n):
                     r = make_run(exp.dataset, exp.scale, norm, eps, n, exp.mixed, seed, exp.training, exp.evaluation)
                     path = run_dir_for(r, runs_root) / RESULT_NAME
                     if not is_finished(r, runs_root):
@@ -230,7 +230,7 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
     }
     path = Path(results_root) / "deep" / f"{exp.group}_{exp.dataset}.json"
     return write_result(path, "deep.sweep", payload, wall_time_s=seconds, scale=exp.scale,
-                        dataset=DATASET_LABELS[exp.dataset], seeds=list(exp.seeds))
+                        dataset=DATASET_LABELS[exp.dataset], seeds=sorted(set(exp.seeds) | set(exp.small_n_seeds)))
 
 
 def run_dir_for_id(run_id: str, runs_root: Path) -> Path:
