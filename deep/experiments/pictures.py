@@ -115,7 +115,8 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     label = DATASET_LABELS[exp.dataset]
     refs = [{"name": m.name, "norm": m.norm if m.eps_train > 0 else "none", "eps_train": m.eps_train,
              "run": specs[m.name].run_id} for m in exp.models]
-    common = dict(scale=exp.scale, dataset=label, seeds=sorted({m.seed for m in exp.models} | {exp.judge.seed} | set(exp.replicate_seeds)))
+    seeds = {m.seed for m in exp.models} | {exp.judge.seed} | set(exp.replicate_seeds)
+    common = dict(scale=exp.scale, dataset=label, seeds=sorted(seeds))
     paths = []
 
     t = time.perf_counter()

@@ -68,7 +68,8 @@ def _add_common(p, datasets: bool = False) -> None:
     else:
         p.add_argument("--dataset", default="mnist", choices=("mnist", "cifar10", "rin"))
     p.add_argument("--scale", default="quick", choices=("quick", "long", "paper"),
-                   help="quick = CPU minutes (inside make reproduce); long = about an hour on 2 CPU cores (MNIST); paper = the reconstructed defaults of docs/paper.md §6")
+                   help="quick = CPU minutes (inside make reproduce); long = about an hour on 2 CPU cores (MNIST); "
+                        "paper = the reconstructed defaults of docs/paper.md §6")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--cifar-root", metavar="DIR",
                    help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT, else the cache)")
