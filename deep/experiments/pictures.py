@@ -56,9 +56,8 @@ def model_runs(exp: PictureExperiment) -> dict[str, RunSpec]:
 
 
 def _spec(exp: PictureExperiment, ref: ModelRef) -> RunSpec:
-    training = exp.training if ref.width is None else replace(exp.training, width=ref.width)
-    return make_run(exp.dataset, exp.scale, ref.norm, ref.eps_train, exp.n_train, False, ref.seed, training,
-                    exp.evaluation)
+    template = exp.template if ref.width is None else exp.template.replace(width=ref.width)
+    return make_run(template, exp.scale, ref.norm, ref.eps_train, exp.n_train, False, ref.seed, exp.adv_by_norm)
 
 
 def replicate_runs(exp: PictureExperiment) -> dict[str, list[RunSpec]]:
@@ -71,18 +70,18 @@ def judge_description(exp: PictureExperiment, run: RunSpec) -> dict:
     from the attacked standard model."""
     std = next(m for m in exp.models if m.name == "standard")
     j = exp.judge
-    width = j.width if j.width is not None else exp.training.width
+    width = j.width if j.width is not None else exp.template.width
     kind = "standard" if j.eps_train == 0 else f"{'ℓ∞' if j.norm == 'inf' else 'ℓ2'}-robust (ε={j.eps_train:g})"
     differs = []
-    if width != exp.training.width:
-        differs.append(f"width {width} instead of {exp.training.width}")
+    if width != exp.template.width:
+        differs.append(f"width {width} instead of {exp.template.width}")
     if j.seed != std.seed:
         differs.append(f"seed {j.seed} instead of {std.seed}")
     if j.eps_train != 0:
         differs.append("adversarial training")
-    return {"name": j.name, "model": exp.training.model, "width": width, "seed": j.seed, "norm": j.norm,
+    return {"name": j.name, "model": exp.template.model, "width": width, "seed": j.seed, "norm": j.norm,
             "eps_train": j.eps_train, "run": run.run_id,
-            "recipe": f"a {kind} {exp.training.model} of width {width}, seed {j.seed}, trained on the same data; "
+            "recipe": f"a {kind} {exp.template.model} of width {width}, seed {j.seed}, trained on the same data; "
                       f"differs from the attacked standard model in: {', '.join(differs)}"}
 
 
@@ -111,7 +110,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     models = {m.name: engine.load_model(specs[m.name], run_dir_for(specs[m.name], runs_root)) for m in exp.models}
     rep_models = {name: [engine.load_model(r, run_dir_for(r, runs_root)) for r in rs] for name, rs in reps.items()}
     judge = engine.load_model(specs["judge"], run_dir_for(specs["judge"], runs_root))
-    x, y = engine.test_set(exp.dataset, exp.n_metric, exp.training.image_size)
+    x, y = engine.test_set(exp.dataset, exp.n_metric, exp.template.image_size)
     label = DATASET_LABELS[exp.dataset]
     refs = [{"name": m.name, "norm": m.norm if m.eps_train > 0 else "none", "eps_train": m.eps_train,
              "run": specs[m.name].run_id} for m in exp.models]
@@ -164,11 +163,10 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     if sanity:
         t = time.perf_counter()
         xs, ys = x[: exp.sanity_n], y[: exp.sanity_n]
-        eval_eps = dict(exp.evaluation.eps)
         for m in exp.models:
             norm = m.norm if m.eps_train > 0 else "inf"
-            eps = m.eps_train if m.eps_train > 0 else eval_eps["inf"]
-            checks = engine.sanity(models[m.name], xs, ys, eps, norm, steps=exp.evaluation.steps)
+            eps = m.eps_train if m.eps_train > 0 else exp.eval_eps("inf")
+            checks = engine.sanity(models[m.name], xs, ys, eps, norm, steps=exp.template.eval.steps)
             run_id = specs[m.name].run_id
             paths.append(write_result(
                 results_root / "deep" / f"sanity_{run_id}.json", "deep.sanity",
