@@ -275,7 +275,10 @@ class TrainConfig:
     # ------------------------------------------------------------------ derived values
     @property
     def eval_norm(self) -> str:
-        """The evaluation norm: ``eval.norm``, else the training norm (ℓ∞ for standard training)."""
+        """The evaluation norm: ``eval.norm``, else the first of ``eval.norms``, else the training norm (ℓ∞ for
+        standard training)."""
+        if self.eval.norms:
+            return self.eval.norms[0]
         return self.eval.norm or (self.adv.norm if self.adv.enabled else "inf")
 
     def epochs_for(self, n: int) -> int:

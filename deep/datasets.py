@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from tradeoff.data.cifar10 import CIFAR10_CLASSES
+from tradeoff.data.imagenet import SUPERCLASSES
 from tradeoff.data.tensors import as_float_images
 
 
@@ -49,7 +51,7 @@ DATASET_SPECS: dict[str, DatasetSpec] = {
     "cifar10": DatasetSpec(
         "cifar10", 10, 3, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), label="cifar10-jpeg",
         title="CIFAR-10 (JPEG copy)", note="CIFAR-10 JPEG copy (not the official files)",
-        class_names=("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+        class_names=CIFAR10_CLASSES,
         train_size=50000),
     "restricted_imagenet": DatasetSpec(
         "restricted_imagenet", 9, 3, 224, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), in_memory=False,
@@ -57,7 +59,7 @@ DATASET_SPECS: dict[str, DatasetSpec] = {
         title="Restricted ImageNet (203-image sample, toy scale; trained and tested on the same images)",
         note="Restricted ImageNet sample: trained AND tested on the same 203 images (the sample has one split); "
              "accuracies measure fitting, not generalisation; toy end-to-end run",
-        class_names=("dog", "cat", "frog", "turtle", "bird", "primate", "fish", "crab", "insect"),
+        class_names=tuple(name for name, _, _ in SUPERCLASSES),
         train_split="val", test_split="val"),
     "toy": DatasetSpec("toy", 4, 1, 12, (0.5,), (0.25,), label="toy (synthetic)", title="toy (synthetic)",
                        class_names=("0", "1", "2", "3"), train_size=2000),
