@@ -1,15 +1,15 @@
 """Benchmark: do the CPU reproduction's deep verdicts depend on the seeds? Rerun its deep part with 3 seed sets.
 
 The deep part of ``make reproduce`` (``tradeoff deep reproduce --scale quick --datasets mnist``) is run once per
-seed set: set 0 is the reproduction's own seeds, set i adds ``i * OFFSET`` to every seed of every definition
-(sweep seeds and small-n seeds, picture models, the claim-11 judge, claim 10's replicate seeds), so each set
-trains its own models on its own training subsets, orders and initialisations. Claims 5-8 and 10-12 are judged on each set's results
-alone (reports/claims.py, the report's rules). Target: every verdict agrees across the sets. Runs share one
+seed set: set 0 is the reproduction's own seeds, set i adds ``i * OFFSET`` to every seed of every definition (sweep
+seeds and small-n seeds, picture models, the claim-11 judge, claim 10's replicate seeds), so each set trains its own
+models on its own training subsets, orders and initialisations. Claims 5-8 and 10-12 are judged on each set's
+results alone (reports/claims.py, the report's rules). Target: every verdict agrees across the sets. Runs share one
 ``runs`` folder (the run identity includes the seed, so sets never collide and set 0 reuses the runs of a
-reproduction in the same build folder); results go to one folder per set. Prints the machine, load average, wall
-and CPU time per set, the verdict table, and writes it as JSON (``--out``, default bench/seed_sets.json).
+reproduction in the same build folder); results go to one folder per set. Prints the machine, load average, wall and
+CPU time per set, the verdict table, and writes it as JSON (``--out``, default bench/seed_sets.json).
 
-    python -m bench seed_sets [--sets 3] [--build-dir DIR] [--workers N] [--out FILE]
+    python -m bench seed_sets [--sets 3] [--build-dir DIR] [--workers N] [--out FILE] [--micro]
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
     ap.add_argument("--out", default=str(Path(__file__).with_name("seed_sets.json")), help="JSON written here")
     ap.add_argument("--note", default="", help="a note stored with the result (e.g. 'CPU shared with other jobs')")
+    ap.add_argument("--micro", action="store_true",
+                    help="the micro scale (seconds; checks the script end to end, its verdicts mean nothing)")
     args = ap.parse_args(argv)
     if args.sets < 2:
         raise SystemExit("--sets must be at least 2 (agreement needs two sets)")
@@ -77,6 +79,7 @@ def main(argv: list[str]) -> int:
     import torch
 
     from tradeoff.data.io import atomic_write_json
+    from tradeoff.deep.experiments.definitions import micro
     from tradeoff.deep.experiments.engine import TorchEngine
     from tradeoff.deep.experiments.reproduce import reproduce_dataset
 
@@ -90,7 +93,8 @@ def main(argv: list[str]) -> int:
         results = build / "seed_sets" / f"set{i}"
         t, c = time.perf_counter(), _cpu()
         reproduce_dataset("mnist", "quick", engine, build / "runs", results,
-                          overrides=lambda e, o=offset: shift_seeds(e, o), log=lambda s: print(s, flush=True))
+                          overrides=lambda e, o=offset: shift_seeds(micro(e) if args.micro else e, o),
+                          log=lambda s: print(s, flush=True))
         wall, cpu = time.perf_counter() - t, _cpu() - c
         v = verdicts(results)
         sets.append({"set": i, "seed_offset": offset, "wall_s": wall, "cpu_s": cpu, "verdicts": v,
@@ -105,6 +109,7 @@ def main(argv: list[str]) -> int:
     print(f"target (every deep verdict agrees across {len(sets)} seed sets): {'met' if ok else 'NOT met'}")
     atomic_write_json(Path(args.out), {
         "benchmark": "seed_sets", "machine": machine_line(), "workers": args.workers, "note": args.note,
+        "scale": "smoke (--micro: verdicts mean nothing)" if args.micro else "quick",
         "command": "tradeoff deep reproduce --scale quick --datasets mnist, once per seed set",
         "seed_offset_per_set": OFFSET, "sets": sets, "agree": {str(k): v for k, v in agree.items()},
         "all_agree": ok, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
