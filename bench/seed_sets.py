@@ -9,7 +9,7 @@ results alone (reports/claims.py, the report's rules). Target: every verdict agr
 reproduction in the same build folder); results go to one folder per set. Prints the machine, load average, wall and
 CPU time per set, the verdict table, and writes it as JSON (``--out``, default bench/seed_sets.json).
 
-    python -m bench seed_sets [--sets 3] [--build-dir DIR] [--workers N] [--out FILE] [--micro]
+    python -m bench.seed_sets [--sets 3] [--build-dir DIR] [--workers N] [--out FILE] [--micro]
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _cpu() -> float:
 
 def main(argv: list[str]) -> int:
     """Run the seed sets; return 0 when every deep verdict agrees across them."""
-    ap = argparse.ArgumentParser(prog="python -m bench seed_sets", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.seed_sets", description=__doc__.splitlines()[0])
     ap.add_argument("--sets", type=int, default=3, help="number of seed sets (default 3)")
     ap.add_argument("--build-dir", default=os.environ.get("TRADEOFF_BUILD", "reports/build"),
                     help="build folder: runs under <dir>/runs, results under <dir>/seed_sets/set<i>")
@@ -115,3 +115,9 @@ def main(argv: list[str]) -> int:
         "all_agree": ok, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     print(f"wrote {args.out}")
     return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

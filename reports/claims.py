@@ -1095,15 +1095,16 @@ def _interval_se(v: Any) -> float:
 
 
 def robust_minus_standard(m: dict, s: dict, key: str, paired_ok: bool,
-                          paired_keys: tuple[str, ...] = ("minus_standard",)) -> V.Difference:
+                          paired_keys: tuple[str, ...] = ("minus_standard",),
+                          over_models: bool = False) -> V.Difference:
     """The effect robust − standard on ``key`` for claims 10 and 11, from the best evidence the producer gives:
-    the per-seed values of both models (``excess_by_seed`` with ≥ 2 shared seeds: paired t over seeds, the
-    uncertainty over models), else the producer's paired interval (the first of ``paired_keys`` present; same
+    the per-seed values of both models (``over_models``: ``excess_by_seed`` with ≥ 2 shared seeds, paired t over
+    seeds, the uncertainty over models), else the producer's paired interval (the first of ``paired_keys`` present; same
     images for both models) when ``paired_ok``; else the difference of the two estimates with SE = √(SE_r² + SE_s²)
     from their intervals (independent samples assumed, which overstates the SE when both models saw the same
     images), normal, 95%."""
     if paired_ok:
-        over = _over_models(m, s)
+        over = _over_models(m, s) if over_models else None
         if over is not None:
             return over
         for pk in paired_keys:
@@ -1133,7 +1134,8 @@ def _over_models(m: dict, s: dict) -> V.Difference | None:
 
 
 def _separated(index: ResultIndex, kind: str, keys: tuple[str, ...], what: str,
-               paired_keys: tuple[str, ...] = ("minus_standard",), describe: Callable | None = None) -> Outcome:
+               paired: dict[str, tuple[str, ...]] | None = None, over_models: tuple[str, ...] = (),
+               describe: Callable | None = None) -> Outcome:
     """Per dataset (and per attack norm when the models carry ``attack_norm``): every robust model is above the
     standard model on the first of ``keys`` that all models have, judged by :func:`robust_minus_standard` (95% CI
     above 0: confirmed; below: refuted; else inconclusive with its MDE). Every model of every group must hold."""
@@ -1158,7 +1160,8 @@ def _separated(index: ResultIndex, kind: str, keys: tuple[str, ...], what: str,
                 continue
             used = True
             s = std[0]
-            diffs = {id(m): robust_minus_standard(m, s, key, key == keys[0], paired_keys) for m in rob}
+            pks = (paired or {keys[0]: ("minus_standard",)}).get(key, ())
+            diffs = {id(m): robust_minus_standard(m, s, key, bool(pks), pks, key in over_models) for m in rob}
             verdict = V.combine([d.verdict for d in diffs.values()])
             group_verdicts[label] = verdict
             short[label] = f"{key} standard {fmt(value(s[key]))}, robust " + "/".join(fmt(value(m[key])) for m in rob)
@@ -1167,7 +1170,7 @@ def _separated(index: ResultIndex, kind: str, keys: tuple[str, ...], what: str,
                 d = diffs.get(id(m))
                 rows.append((label, str(m.get("name")), norm_name(norm) if norm and norm != "none" else "",
                              fmt(m.get("eps_train")), *(fmt(m.get(k)) for k in keys),
-                             fmt(next((m[k] for k in paired_keys if k in m), None)),
+                             fmt(next((m[k] for k in pks if k in m), None)),
                              "—" if d is None else f"{_diff_cell(d)} (95% CI; {d.method})",
                              "—" if d is None else d.verdict))
             measured.append(
@@ -1229,7 +1232,8 @@ def evaluate_claim10(index: ResultIndex) -> Outcome:
     replicates exist, else the paired interval over images."""
     return _separated(index, "deep.gradients", ("excess_alignment", "edge_alignment"),
                       "Input-gradient edge alignment, its shuffled baseline and the excess (95% intervals)",
-                      paired_keys=("excess_minus_standard", "minus_standard"), describe=_gradient_baseline)
+                      paired={"excess_alignment": ("excess_minus_standard",), "edge_alignment": ("minus_standard",)},
+                      over_models=("excess_alignment",), describe=_gradient_baseline)
 
 
 def _judge_text(ds: str, payload: dict) -> list[str]:
