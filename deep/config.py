@@ -31,6 +31,9 @@ MODELS = ("mnist_cnn", "resnet18", "resnet50", "tiny_cnn")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "step", "multistep", "cosine", "cyclic")
 NORMS = ("inf", "2")
+#: training objectives: Madry et al.'s PGD adversarial training, or TRADES (Zhang et al. 2019: clean loss + β·KL)
+ADV_METHODS = ("pgd", "trades")
+TRADES_DEFAULT_BETA = 6.0
 DEVICES = ("auto", "cpu", "cuda")
 # A run's name is its folder under <build>/runs: one plain path component, never '..', '/', '\\' or a hidden name.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,199}")
@@ -45,7 +48,10 @@ class AdvConfig:
     ``eps = 0`` means standard training. ``step_size`` defaults to ``2.5 * eps / steps`` (Madry et al.).
     ``mixed = True`` trains on batches that are half clean, half adversarial (the paper's Appendix B).
     ``eps_warmup_epochs`` ramps eps linearly from 0 over that many epochs (0 = off; a reconstruction aid, not the
-    paper's setup)."""
+    paper's setup). ``method``: ``"pgd"`` trains on the PGD points (Madry et al.); ``"trades"`` minimises
+    ``CE(f(x), y) + beta · max_{x' in ball} KL(f(x) || f(x'))`` (Zhang et al. 2019; deep.trades), the inner
+    maximum found by ``steps`` PGD steps on the KL term from ``x`` plus a 0.001-scaled Gaussian; ``beta`` (>= 0,
+    default 6, Zhang et al.'s CIFAR-10 value) is read by TRADES only; ``beta = 0`` is standard training."""
 
     norm: str = "inf"
     eps: float = 0.0
@@ -54,11 +60,18 @@ class AdvConfig:
     random_start: bool = True
     mixed: bool = False
     eps_warmup_epochs: float = 0.0
+    method: str = "pgd"
+    beta: float = TRADES_DEFAULT_BETA
 
     @property
     def enabled(self) -> bool:
         """True for adversarial training (``eps > 0``); ``eps = 0`` is standard training."""
         return self.eps > 0
+
+    @property
+    def trades(self) -> bool:
+        """True for TRADES training (``method = "trades"``, which needs ``eps > 0``)."""
+        return self.method == "trades"
 
     def resolved_step_size(self) -> float:
         """The PGD step size in pixel space: ``step_size``, else 2.5·eps/steps (Madry et al.)."""
@@ -185,6 +198,17 @@ class TrainConfig:
             positive("adv.step_size", self.adv.step_size)
         if self.adv.mixed and not self.adv.enabled:
             bad("adv.mixed", True, "true only with adv.eps > 0")
+        choice("adv.method", self.adv.method, ADV_METHODS)
+        positive("adv.beta", self.adv.beta, allow_zero=True)
+        if self.adv.trades and not self.adv.enabled:
+            bad("adv.eps", self.adv.eps, "> 0 with adv.method = 'trades' (the radius of its KL maximisation; "
+                "standard training is adv.eps = 0 with method 'pgd')")
+        if self.adv.trades and self.adv.mixed:
+            bad("adv.mixed", True, "false with adv.method = 'trades' (TRADES already weighs clean and adversarial "
+                "terms by adv.beta)")
+        if not self.adv.trades and self.adv.beta != TRADES_DEFAULT_BETA:
+            bad("adv.beta", self.adv.beta, "only with adv.method = 'trades' (PGD training ignores it): set "
+                "method = \"trades\" under [adv] or drop beta")
         if self.adv.norm == "inf" and self.adv.eps > 1:
             bad("adv.eps", self.adv.eps, "<= 1 for the inf norm (pixel space is [0, 1])")
         for i, e in enumerate(self.eval.eps):
@@ -214,6 +238,9 @@ class TrainConfig:
         d = self.to_dict()
         for k in ("name", "progress", "compile", "checkpoint_every", "device"):
             d.pop(k)
+        if d["adv"]["method"] == "pgd":  # PGD ignores beta: PGD identities (fingerprints) predate TRADES
+            d["adv"].pop("method")
+            d["adv"].pop("beta")
         return d
 
     def fingerprint(self) -> str:
