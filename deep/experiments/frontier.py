@@ -164,17 +164,18 @@ def evaluate_model(exp: DeepFrontier, model: nn.Module, test: tuple[torch.Tensor
     x, y = test
     t0 = time.perf_counter()
     xs, ys = _subset(x, y, exp.n_robust)
-    res = robust_evaluation(model, xs, ys, [exp.eps_eval], norm, seed=0, device=device)
+    res = robust_evaluation(model, xs, ys, [0.0, exp.eps_eval], norm, seed=0, device=device)
     out = {"standard_acc": clean_accuracy(model, x, y, device=device), "n_test_standard": int(len(y)),
-           "n_test": int(len(ys)), "n_train": exp.template.n_train,
+           "n_test": int(len(ys)), "n_train": exp.template.n_train, "standard_acc_subset": float(res.accuracy[0.0]),
            "robust": {norm: {"eps": exp.eps_eval, "acc": float(res.accuracy[exp.eps_eval]),
                              "evaluation": res.summary()}}}
     xp, yp = pair_points(x, y, exp.pair)
     binary = PairRestriction(model, exp.pair).eval()
     xps, yps = _subset(xp, yp, exp.n_robust)
-    rp = robust_evaluation(binary, xps, yps, list(exp.pair_eps), norm, seed=0, device=device)
+    rp = robust_evaluation(binary, xps, yps, [0.0, *exp.pair_eps], norm, seed=0, device=device)
     out["pair"] = {"classes": list(exp.pair), "standard_acc": clean_accuracy(binary, xp, yp, device=device),
                    "n_standard": int(len(yp)), "n_robust": int(len(yps)),
+                   "standard_acc_subset": float(rp.accuracy[0.0]),
                    "robust": {f"{e:g}": float(rp.accuracy[e]) for e in exp.pair_eps}, "evaluation": rp.summary()}
     out["seconds"] = time.perf_counter() - t0
     return out
@@ -192,6 +193,7 @@ def rows(exp: DeepFrontier, summaries: list[dict]) -> list[dict]:
             "eps_train": cfg.adv.eps, "norm": cfg.adv.norm, "seed": cfg.seed, "n_train": s.get("n_train"),
             "standard_acc": ev["standard_acc"], "n_standard": ev["n_test_standard"],
             "robust_acc": rob["acc"], "eps_eval": rob["eps"], "n_robust": ev["n_test"],
+            "standard_acc_subset": ev.get("standard_acc_subset"),
             "evaluation": rob["evaluation"]["attack"]["label"],
             "pair": {k: v for k, v in ev["pair"].items() if k != "evaluation"},
             "train_loss": (s.get("history") or [{}])[-1].get("train_loss") if s.get("history") else None,
@@ -206,8 +208,9 @@ def run(exp: DeepFrontier, runs_root: Path, results_root: Path, *, workers: int 
     itself (:func:`evaluate_model`), then write ``results_root/deep/frontier_<dataset>.json`` (kind
     ``deep.frontier``). Finished runs are never trained again. ``workers`` > 1: the populations in that many
     processes (one torch thread each). Returns the path and the payload."""
-    from tradeoff.data.provenance import device_description
+    from tradeoff.data.provenance import collect_provenance, device_description
 
+    provenance = collect_provenance()  # the code that trains: its commit at the start of the run
     cfgs = [c.replace(data_root=data_root) if data_root else c for c in exp.configs()]
     dirs = [Path(runs_root) / c.name for c in cfgs]
     t0, c0 = time.perf_counter(), time.process_time()
@@ -225,7 +228,7 @@ def run(exp: DeepFrontier, runs_root: Path, results_root: Path, *, workers: int 
     }
     path = Path(results_root) / "deep" / f"frontier_{exp.template.dataset}.json"
     write_result(path, KIND, payload, wall_time_s=payload["wall_s"], scale=exp.scale,
-                 dataset=exp.template.dataset, seeds=list(exp.seeds))
+                 dataset=exp.template.dataset, seeds=list(exp.seeds), provenance=provenance)
     return path, payload
 
 
