@@ -54,7 +54,7 @@ def deep_blocks(deep: dict, limit: dict | None, linear: dict | None, source: dic
         f"`tradeoff deep frontier --scale {deep.get('scale')}` (deep.experiments.frontier, kind `deep.frontier`): "
         f"MNIST CNNs (width {t.get('width')}, {t.get('n_train')} training points, {t.get('epochs')} epochs, "
         f"{adv.get('steps')} attack steps in the ℓ{'∞' if deep.get('norm') == 'inf' else '2'} ball of radius "
-        f"{adv.get('eps')}, ε ramped over {adv.get('eps_warmup_epochs')} epoch(s)) trained with TRADES (Zhang et al. "
+        f"{adv.get('eps')}, ε ramped over {_f(adv.get('eps_warmup_epochs'), 1)} epoch(s)) trained with TRADES (Zhang et al. "
         f"2019: cross-entropy + β·KL, one model per β in {', '.join(f'{b:g}' for b in deep.get('betas', []))}) and "
         f"with PGD at ε_train in {', '.join(f'{e:g}' for e in deep.get('pgd_eps', []))} (0: the standard model, "
         "which is TRADES at β = 0 exactly), all on the population engine. Each model is evaluated once: standard "

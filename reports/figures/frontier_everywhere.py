@@ -91,8 +91,44 @@ def draw_frontier_everywhere(linear: dict, path: str | os.PathLike, limit: dict 
     ten_class = [r for r in (deep_rows or []) if r.get("norm") == norm and r.get("standard_acc") is not None
                  and r.get("robust_acc") is not None]
     with_deep = bool(ten_class) or bool(deep_frontier and deep_frontier.get("rows"))
-    fig, axes = new_figure(ncols=1 + with_curves + with_deep, width=6.0, height=4.6)
+    # (a) and (b) side by side; the 10-class panel (c) beside (a) alone, else below it
+    two_rows = with_curves and with_deep
+    fig, axes = new_figure(ncols=2 if (with_curves or with_deep) else 1, nrows=2 if two_rows else 1, width=6.0,
+                           height=4.6)
     ax = axes[0, 0]
+    xs_all = _draw_plane(ax, linear, limit, theory, deep_frontier)
+    ax.set_xlabel("standard accuracy (fraction of test points)")
+    ax.set_ylabel(rf"robust accuracy at $\ell_{{{_norm_tex(norm)}}}$ $\varepsilon={eps:g}$ (fraction)")
+    lo = min([v for v in xs_all if np.isfinite(v)] or [0.5])
+    ax.set_xlim(max(0.0, lo - 0.02), 1.005)
+    ax.set_ylim(-0.02, 1.03)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6.5, loc="lower left")
+    box = ", [0,1] box" if linear.get("box") else ""
+    ax.set_title(title or rf"(a) trade-off frontiers, $\ell_{{{_norm_tex(norm)}}}$ $\varepsilon={eps:g}${box}",
+                 fontsize=9)
+    if with_curves:
+        _draw_curves(axes[0, 1], linear, limit)
+    if with_deep:
+        _draw_ten_class(axes[1, 0] if two_rows else axes[0, 1], deep_frontier, ten_class, norm)
+    if two_rows and pair_points(deep_frontier, linear):  # (d): panel (a) where the deep restrictions sit
+        zoom = axes[1, 1]
+        _draw_plane(zoom, linear, limit, theory, deep_frontier)
+        zoom.set_xlim(0.95, 1.003)
+        zoom.set_ylim(0.7, 1.01)
+        zoom.grid(alpha=0.3)
+        zoom.set_xlabel("standard accuracy (fraction of test points)")
+        zoom.set_ylabel(rf"robust accuracy at $\ell_{{{_norm_tex(norm)}}}$ $\varepsilon={eps:g}$")
+        zoom.set_title("(d) panel (a) near (1, 1), where the deep models' restrictions sit", fontsize=9)
+    elif two_rows:
+        axes[1, 1].axis("off")
+    return save_figure(fig, path)
+
+
+def _draw_plane(ax, linear: dict, limit: dict | None, theory: dict | None, deep_frontier: dict | None) -> list:
+    """Panel (a)'s curves and points on ``ax`` (linear models, the data's frontier, D's frontier, the deep models'
+    restrictions); returns the standard accuracies drawn."""
+    eps = float(linear["eps_eval"])
     xs_all: list[float] = []
     sweeps = (("eps_train", "tab:blue", "o", r"linear, adversarial training at $\varepsilon_{train}$"),
               ("trades", "tab:orange", "s", r"linear, clean + $\beta\cdot$robust loss"))
@@ -130,21 +166,7 @@ def draw_frontier_everywhere(linear: dict, path: str | os.PathLike, limit: dict 
     if pairs:
         digits = "-vs-".join(str(d) for d in (linear.get("digits") or deep_frontier["pair"]))
         xs_all += _deep_markers(ax, pairs, f": the 10-class model restricted to {digits}")
-    ax.set_xlabel("standard accuracy (fraction of test points)")
-    ax.set_ylabel(rf"robust accuracy at $\ell_{{{_norm_tex(norm)}}}$ $\varepsilon={eps:g}$ (fraction)")
-    lo = min([v for v in xs_all if np.isfinite(v)] or [0.5])
-    ax.set_xlim(max(0.0, lo - 0.02), 1.005)
-    ax.set_ylim(-0.02, 1.03)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=6.5, loc="lower left")
-    box = ", [0,1] box" if linear.get("box") else ""
-    ax.set_title(title or rf"(a) trade-off frontiers, $\ell_{{{_norm_tex(norm)}}}$ $\varepsilon={eps:g}${box}",
-                 fontsize=9)
-    if with_curves:
-        _draw_curves(axes[0, 1], linear, limit)
-    if with_deep:
-        _draw_ten_class(axes[0, 1 + with_curves], deep_frontier, ten_class, norm)
-    return save_figure(fig, path)
+    return xs_all
 
 
 def _draw_ten_class(ax, deep_frontier: dict | None, sweep_rows: list[dict], norm: str) -> None:
@@ -156,8 +178,8 @@ def _draw_ten_class(ax, deep_frontier: dict | None, sweep_rows: list[dict], norm
         eps = deep_frontier["eps_eval"]
         n = deep_frontier["rows"][0].get("n_robust")
         xs += _deep_markers(ax, deep_frontier["rows"], "")
-        ax.plot([], [], " ", label=f"robust: default ensemble (APGD-CE, -margin, -T) on {n} test points; standard: "
-                                   f"all {deep_frontier['rows'][0].get('n_standard')}")
+        ax.plot([], [], " ", label=f"robust: default ensemble (APGD-CE, -margin, -T), {n} test points")
+        ax.plot([], [], " ", label=f"standard: all {deep_frontier['rows'][0].get('n_standard')} test points")
     for (ds, ee), marker in zip(sorted({(r.get("dataset"), r.get("eps_eval")) for r in sweep_rows}), "ov<>P"):
         sel = [r for r in sweep_rows if (r.get("dataset"), r.get("eps_eval")) == (ds, ee)]
         ax.plot([r["standard_acc"] for r in sel], [r["robust_acc"] for r in sel], marker, color="0.55", ms=4,
