@@ -107,7 +107,7 @@ def test_grouped_trades_step_equals_separate_steps_within_float32_reordering():
     x, y, w, lengths = grouped._stack_batches([list(d.train.epoch(0))[-1] for d in grouped.bundles])
     eps = [grouped.member_eps_at(i, 0.5) for i in range(len(cfgs))]
     x_kl = loop.trades_inputs(x, eps, [torch.Generator().manual_seed(i) for i in range(len(cfgs))])
-    grouped.trades_inputs = loop.trades_inputs = lambda *args: x_kl
+    grouped.trades_inputs = loop.trades_inputs = lambda *args, **kwargs: x_kl
     lg, _ = grouped.population_step(x, y, w, lengths, 1e-3, eps)
     ll, _ = loop.population_step(x, y, w, lengths, 1e-3, eps)
     assert torch.allclose(lg, ll, rtol=1e-5, atol=0)
@@ -161,6 +161,10 @@ def test_inner_maximisation_stays_in_each_members_ball_and_box_and_raises_a_nonn
     # KL >= 0; at the start (x' within 0.02 of x) float32 rounding of the log-softmaxes leaves |KL| ~ 1e-7
     assert bool((kl >= 0).all()) and bool((kl0 >= -1e-6).all())
     assert bool((kl.mean(1) > 10 * kl0.mean(1)).all())  # the attack finds much larger KL than the start
+    # the grouped step hands the attack its train-mode clean logits (no batch norm or dropout): the same points
+    pop.stack.train()
+    reused = population_trades_adversary(pop.stack, x, eps, steps, l2, 10, gens(), clean_logits=pop.stack(x))
+    assert torch.equal(reused, x_kl)
     # the training inputs of a TRADES step are the same points (per-member ε and step, one generator each)
     again = pop.trades_inputs(x, eps, gens())
     assert again is not None and float((again - x).abs().flatten(2).amax(2)[0].max()) <= 0.2 + 1e-6
