@@ -35,6 +35,16 @@ def _pm(n) -> str:
     return f"±{1.96 * (0.25 / n) ** 0.5:.3f}" if n else ""
 
 
+def epoch_share(adv: dict, template: dict) -> float | None:
+    """The fraction of the epochs over which ε ramps up: ``adv.eps_warmup``, or (result files written before it
+    was a fraction) ``adv.eps_warmup_epochs / epochs``."""
+    if adv.get("eps_warmup") is not None:
+        return float(adv["eps_warmup"])
+    if adv.get("eps_warmup_epochs") is not None and template.get("epochs"):
+        return float(adv["eps_warmup_epochs"]) / float(template["epochs"])
+    return None
+
+
 def deep_blocks(deep: dict, limit: dict | None, linear: dict | None, source: dict | None = None) -> list:
     """The deep models of a ``deep.frontier`` payload: what they are, how they were evaluated and put on the
     5-vs-7 axes, a table, and where their best 5-vs-7 restriction sits against the linear models and the data."""
@@ -54,7 +64,7 @@ def deep_blocks(deep: dict, limit: dict | None, linear: dict | None, source: dic
         f"`tradeoff deep frontier --scale {deep.get('scale')}` (deep.experiments.frontier, kind `deep.frontier`): "
         f"MNIST CNNs (width {t.get('width')}, {t.get('n_train')} training points, {t.get('epochs')} epochs, "
         f"{adv.get('steps')} attack steps in the ℓ{'∞' if deep.get('norm') == 'inf' else '2'} ball of radius "
-        f"{adv.get('eps')}, ε ramped over {_f(adv.get('eps_warmup_epochs'), 1)} epoch(s)) trained with TRADES "
+        f"{adv.get('eps')}, ε ramped over the first {_f(epoch_share(adv, t), 2)} of the epochs) trained with TRADES "
         f"(Zhang et al. 2019: cross-entropy + β·KL, one model per β in "
         f"{', '.join(f'{b:g}' for b in deep.get('betas', []))}) and "
         f"with PGD at ε_train in {', '.join(f'{e:g}' for e in deep.get('pgd_eps', []))} (0: the standard model, "

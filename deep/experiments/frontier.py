@@ -40,9 +40,12 @@ SCALES = ("cpu", "smoke")
 
 @dataclass(frozen=True)
 class DeepFrontier:
-    """The experiment: ``template`` (everything but the training method, β, ε_train and seed), the grids, and the
-    evaluation. ``pgd_eps`` values are ε_train of PGD models (0: standard training); ``betas`` of TRADES models at
-    the template's ``adv.eps``."""
+    """The experiment, in the vocabulary of deep.experiments.definitions (a TrainConfig template plus its grid):
+    ``template`` (everything but the training method, β, ε_train and seed; its ``[eval]`` states the radius, the
+    attacked points and the strong evaluation), the grids, and the restriction to ``pair``. ``pgd_eps`` values are
+    ε_train of PGD models (0: standard training); ``betas`` of TRADES models at the template's ``adv.eps``. (A
+    SweepExperiment's grid has no β axis, hence this definition of its own.) The evaluation uses the default
+    ensemble at its own budgets (``eval.steps``/``restarts`` do not scale it)."""
 
     scale: str
     template: TrainConfig
@@ -81,7 +84,8 @@ class DeepFrontier:
         """Every run's TrainConfig: TRADES at each β, then PGD at each ε_train, for each seed. Run names are
         readable and carry the config's fingerprint, so a changed setting is a new run, never a stale one."""
         t, out = self.template, []
-        ev = {"eps": [self.eps_eval], "norm": t.adv.norm, "every": 0, "n_final": self.n_robust}
+        ev = {"norms": [t.adv.norm], "eps": [self.eps_eval], "norm": None, "every": 0, "n_final": self.n_robust,
+              "n_epoch": self.n_robust, "attack": "ensemble", "standard_full_test": True}
         for seed in self.seeds:
             for beta in self.betas:
                 out.append(t.replace(seed=seed, data_seed=seed, eval=ev,
@@ -89,7 +93,7 @@ class DeepFrontier:
             for eps in self.pgd_eps:
                 adv = {"method": "pgd", "beta": TrainConfig().adv.beta, "eps": float(eps)}
                 if eps == 0:
-                    adv.update(eps_warmup_epochs=0.0, step_size=None)
+                    adv.update(eps_warmup=0.0, step_size=None)
                 out.append(t.replace(seed=seed, data_seed=seed, eval=ev, adv=adv))
         named = []
         for c in out:
@@ -116,7 +120,7 @@ def definition(scale: str, dataset: str = "mnist") -> DeepFrontier:
     # on 10,000 training points for 3 epochs: ~940 steps per model.
     tpl = TrainConfig(name="frontier", dataset="mnist", model="mnist_cnn", width=4, n_train=10_000, epochs=3,
                       batch_size=32, lr=2e-3, optimizer="adam", device="cpu", progress=False, checkpoint_every=1,
-                      adv=AdvConfig(norm="inf", eps=0.3, steps=10, eps_warmup_epochs=1.0), eval=EvalConfig(every=0))
+                      adv=AdvConfig(norm="inf", eps=0.3, steps=10, eps_warmup=1 / 3), eval=EvalConfig(every=0))
     return DeepFrontier("cpu", tpl, betas=(0.5, 1.0, 2.0, 4.0, 8.0), pgd_eps=(0.0, 0.1, 0.2, 0.3), seeds=(0,),
                         eps_eval=0.3, pair=(5, 7), pair_eps=(0.2, 0.3), n_robust=500,
                         note="CPU scale: width-4 MNIST CNN, 10,000 training points, 3 epochs, 10 attack steps, "

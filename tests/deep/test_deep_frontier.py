@@ -21,7 +21,7 @@ def test_grid_is_trades_per_beta_and_pgd_per_eps_from_one_template():
     shared = {k: v for k, v in exp.template.to_dict().items() if k not in ("name", "adv", "eval", "seed", "data_seed")}
     for c in cfgs:
         assert {k: c.to_dict()[k] for k in shared} == shared  # only method, beta, eps and seed vary
-        assert c.adv.trades or c.adv.eps == 0 or c.adv.eps_warmup_epochs == exp.template.adv.eps_warmup_epochs
+        assert c.adv.trades or c.adv.eps == 0 or c.adv.eps_warmup == exp.template.adv.eps_warmup
     assert len({c.name for c in cfgs}) == len(cfgs)
     with pytest.raises(ValueError, match="betas must be > 0"):
         frontier.DeepFrontier("cpu", exp.template, (0.0,), (0.1,), (0,), 0.3).validate()

@@ -26,7 +26,7 @@ def trades(seed: int, beta: float, **adv) -> TrainConfig:
 def trades_members() -> list[TrainConfig]:
     """One population: ℓ∞ at three β (0 included), ℓ2, ε warm-up, and a smaller training set (a padded last batch)."""
     return [trades(0, 0.0), trades(1, 1.0), trades(2, 6.0), trades(3, 2.0, norm="2", eps=0.5),
-            trades(4, 3.0, eps_warmup_epochs=1.0), trades(5, 1.0).replace(n_train=80)]
+            trades(4, 3.0, eps_warmup=0.5), trades(5, 1.0).replace(n_train=80)]
 
 
 def assert_equal_states(a: dict, b: dict) -> None:

@@ -24,7 +24,7 @@ def _row(method, beta, eps_train, std, rob, pair_std, pair_rob):
 DEEP = {"dataset": "mnist", "scale": "cpu", "norm": "inf", "eps_eval": 0.3, "pair": [5, 7], "pair_eps": [0.2, 0.3],
         "n_robust": 500, "betas": [1.0, 4.0], "pgd_eps": [0.0, 0.3], "note": "CPU scale", "torch": "2.13",
         "template": {"width": 4, "n_train": 10000, "epochs": 3, "adv": {"steps": 10, "eps": 0.3,
-                                                                       "eps_warmup_epochs": 1.0}},
+                                                                       "eps_warmup": 1 / 3}},
         "wall_s": 600.0, "cpu_s": 900.0, "workers": 2,
         "rows": [_row("trades", 1.0, 0.3, 0.95, 0.40, 0.985, 0.80), _row("trades", 4.0, 0.3, 0.93, 0.55, 0.98, 0.85),
                  _row("standard", 0.0, 0.0, 0.98, 0.0, 0.995, 0.01), _row("pgd", None, 0.3, 0.94, 0.6, 0.975, 0.9)]}
