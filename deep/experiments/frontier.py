@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -285,9 +285,3 @@ def _train_group(exp: DeepFrontier, cfgs: list[TrainConfig], dirs: list[Path], l
         out.append(s)
     return out
 
-
-def settings(exp: DeepFrontier) -> dict:
-    """The experiment as plain data (for ``--json`` and the report)."""
-    d = asdict(exp)
-    d["template"] = exp.template.to_dict()
-    return d
