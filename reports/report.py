@@ -186,7 +186,7 @@ def _claim_section(cr: ClaimResult) -> list[Block]:
     return blocks
 
 
-FRONTIER_KINDS = ("data.limit", "linear.frontier", "theory.gaussian_model")
+FRONTIER_KINDS = ("data.limit", "linear.frontier", "theory.gaussian_model", "deep.frontier")
 
 
 def _frontier_files(index: ResultIndex) -> tuple[ResultFile | None, ResultFile | None, ResultFile | None]:
@@ -202,8 +202,15 @@ def _frontier_section(index: ResultIndex, figures: list[FigureFile], out_dir: Pa
     limit, linear, gaussian = _frontier_files(index)
     shown = [(f.path, Path(os.path.relpath(f.path.resolve(), out_dir.resolve())).as_posix())
              for f in figures if f.path.stem in ("frontier_mnist", "theory_gaussian_model")]
+    deep = _deep_frontier_file(index)
+    source = {"path": deep.path, "created": deep.created, "provenance": deep.provenance} if deep else None
     return frontier_section(limit.payload if limit else None, linear.payload if linear else None,
-                            gaussian.payload if gaussian else None, shown)
+                            gaussian.payload if gaussian else None, shown, deep.payload if deep else None, source)
+
+
+def _deep_frontier_file(index: ResultIndex) -> ResultFile | None:
+    """The preferred MNIST ``deep.frontier`` file (the deep models of the frontier section)."""
+    return next((r for r in index.all("deep.frontier") if r.payload.get("dataset") == "mnist"), None)
 
 
 def _figures_section(figures: list[FigureFile], out_dir: Path) -> list[Block]:
@@ -340,7 +347,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
         results = evaluate_claims(index, figures)
     used = {e.path for cr in results for e in cr.outcome.evidence}
     used |= {r.path for r in index.all("deep.benchmark")}  # every benchmark is shown
-    used |= {r.path for r in _frontier_files(index) if r is not None}  # the frontier section's files
+    used |= {r.path for r in (*_frontier_files(index), _deep_frontier_file(index)) if r is not None}  # frontier
     counts = {v: sum(cr.outcome.verdict == v for cr in results) for v in claims_mod.VERDICTS}
     newest = max((r.created for r in collection.results), default="")
     intro = (f"Each claim of the paper (Tsipras et al., ICLR 2019, 'Robustness May Be at Odds with Accuracy') set "
