@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-DATASETS = ("mnist", "cifar10", "restricted_imagenet", "toy")
+DATASETS = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet", "toy")
 MODELS = ("mnist_cnn", "resnet18", "resnet50", "tiny_cnn")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "step", "multistep", "cosine", "cyclic")
