@@ -68,7 +68,8 @@ def restricted_imagenet_rows() -> tuple[Default, ...]:
             Default("Restricted ImageNet", "PGD for training", "—", "—", pgd, FROM_AUTHORS_CODE))
 
 
-_MODEL_NAMES = {"resnet50": "ResNet-50", "resnet18": "ResNet-18", "mnist_cnn": "MNIST CNN"}
+_MODEL_NAMES = {"resnet50": "ResNet-50", "resnet18": "ResNet-18", "resnet9": "ResNet-9 (fast, reconstruction)",
+                "mnist_cnn": "MNIST CNN"}
 
 
 def reconstructed_defaults() -> tuple[Default, ...]:
