@@ -64,11 +64,13 @@ from .sweep import RESULT_NAME, RunSpec, execute, is_finished, merge, run_dir_fo
 DATASET_ORDER = ("mnist", "cifar10")
 #: Training / test split sizes (for the cost of runs that use the whole split).
 SPLIT_SIZES = {"mnist": (60000, 10000), "cifar10": (50000, 10000), "rin": (203, 203)}
-#: Conservative image·steps per second by (device type, model) when nothing was measured: a third to a half of what
-#: was measured for MNIST on an H200 (1.3e5 for the paper CNN, reports/results/gpu_deep_run2) and guesses for the
-#: others; CPU values from this project's 2-core measurements (bench/population.py, bench/fast_cifar.py).
+#: Conservative image·steps per second by (device type, model) when nothing was measured. CUDA: about a third of
+#: what an H200 measured (reports/results: the MNIST paper CNN end to end 1.3e5 in gpu_deep_run2; PGD kernels alone
+#: 6.8e5 for the MNIST CNN and 6.4e4 for ResNet-18 in gpu_h200_pgd_throughput.json; ResNet-9 has about 2/3 of
+#: ResNet-18's multiply-adds per 32-px image, 0.38 G against 0.56 G); ResNet-50 at 224 px a guess. CPU: this
+#: project's 2-core measurements (bench/population.py, bench/fast_cifar.py).
 DEFAULT_RATES = {
-    ("cuda", "mnist_cnn"): 5e4, ("cuda", "resnet9"): 1e4, ("cuda", "resnet18"): 4e3, ("cuda", "resnet50"): 1e3,
+    ("cuda", "mnist_cnn"): 5e4, ("cuda", "resnet9"): 3e4, ("cuda", "resnet18"): 2e4, ("cuda", "resnet50"): 1e3,
     ("cpu", "mnist_cnn"): 1e3, ("cpu", "resnet9"): 40.0, ("cpu", "resnet18"): 30.0, ("cpu", "resnet50"): 5.0,
 }
 FALLBACK_RATE = {"cuda": 1e3, "cpu": 50.0}

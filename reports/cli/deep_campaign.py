@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,17 +32,13 @@ def _datasets(text: str) -> list[str]:
 
 
 def _commit_sent(arg: str | None) -> str:
-    """``--commit-sent``, else ``$TRADEOFF_COMMIT_SENT``, else ``git rev-parse HEAD`` here, else ``unknown`` (a GPU
-    machine receives the tree without .git: pass the commit from home)."""
+    """``--commit-sent``, else the provenance commit (the checkout's HEAD, else ``$TRADEOFF_GIT_COMMIT``: a GPU
+    machine receives the tree without .git, so the session passes the commit from home), else ``unknown``."""
     if arg:
         return arg
-    if os.environ.get("TRADEOFF_COMMIT_SENT"):
-        return os.environ["TRADEOFF_COMMIT_SENT"]
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+    from tradeoff.data.provenance import git_commit
+
+    return git_commit()
 
 
 def _roots(args) -> dict:
@@ -147,8 +141,8 @@ def register(top) -> None:
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--population", type=int, default=0,
                    help="runs trained together at most (default 16 on CUDA, 1 on CPU)")
-    p.add_argument("--commit-sent", metavar="SHA", help="the commit this tree was sent from (default "
-                   "$TRADEOFF_COMMIT_SENT, else git rev-parse HEAD)")
+    p.add_argument("--commit-sent", metavar="SHA", help="the commit this tree was sent from (default: the "
+                   "checkout's HEAD, else $TRADEOFF_GIT_COMMIT)")
     p.add_argument("--cifar-root", metavar="DIR", help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT)")
     p.add_argument("--micro", action="store_true", help="CPU test scale (tiny runs; numbers mean nothing)")
     p.set_defaults(func=cmd_campaign)
