@@ -57,13 +57,15 @@ from pathlib import Path
 
 from tradeoff.data.io import atomic_write_json, read_result, write_result
 
+from ..config import TrainConfig
 from . import definitions as D
-from .sweep import RESULT_NAME, RunSpec, execute, is_finished, merge, run_dir_for, train_config
+from .sweep import RESULT_NAME, RunSpec, execute, is_finished, merge, run_dir_for
 
 #: The campaign's datasets, in the order they are planned.
-DATASET_ORDER = ("mnist", "cifar10")
+DATASET_ORDER = ("mnist", "cifar10", "restricted_tiny_imagenet")
 #: Training / test split sizes (for the cost of runs that use the whole split).
-SPLIT_SIZES = {"mnist": (60000, 10000), "cifar10": (50000, 10000), "rin": (203, 203)}
+SPLIT_SIZES = {"mnist": (60000, 10000), "cifar10": (50000, 10000), "restricted_tiny_imagenet": (12000, 1200),
+               "restricted_imagenet": (203, 203)}
 #: Conservative image·steps per second by (device type, model) when nothing was measured. CUDA: about a third of
 #: what an H200 measured (reports/results: the MNIST paper CNN end to end 1.3e5 in gpu_deep_run2; PGD kernels alone
 #: 6.8e5 for the MNIST CNN and 6.4e4 for ResNet-18 in gpu_h200_pgd_throughput.json; ResNet-9 has about 2/3 of
@@ -99,16 +101,15 @@ class DatasetCampaign:
     pictures_tier: int = 3
 
 
-def fast_cifar_training() -> D.Training:
-    """CIFAR-10 training with the fast ``resnet9`` (a reconstruction of the DAWNBench recipe's shape: SGD with
-    Nesterov momentum 0.9, a one-cycle (triangular) learning rate peaking at 0.2, weight decay 5e-4, batch 512,
-    24 epochs; PGD-7 of 2.5ε/7 for adversarial training). Not the paper's setup and not measured on a GPU here."""
-    base = D.get("fig7", "cifar10", "paper").training
-    from dataclasses import replace
-
-    return replace(base, model="resnet9", width=64, epochs=24, batch_size=512, lr=0.2, optimizer="sgd",
-                   momentum=0.9, nesterov=True, weight_decay=5e-4, schedule="cyclic", min_steps=0, max_epochs=24,
-                   attack_steps=7)
+def fast_cifar_template() -> TrainConfig:
+    """The CIFAR-10 paper template with the fast ``resnet9`` and a fast recipe (a reconstruction of the DAWNBench
+    recipe's shape: SGD with Nesterov momentum 0.9, a one-cycle (triangular) learning rate peaking at 0.2, weight
+    decay 5e-4, batch 512, 24 epochs; PGD-7 of 2.5ε/7 for adversarial training). Not the paper's setup and not
+    measured on a GPU here (docs/fast_cifar.md); the project's in-memory batches have no flip/crop augmentation."""
+    base = D.get("fig7", "cifar10", "paper").template
+    return base.replace(name="cifar10-gpu-fast", model="resnet9", width=64, epochs=24, batch_size=512, lr=0.2,
+                        optimizer="sgd", momentum=0.9, nesterov=True, weight_decay=5e-4, schedule="cyclic",
+                        min_steps=0, max_epochs=None, adv={"steps": 7})
 
 
 def campaign_definitions(datasets: Sequence[str] = DATASET_ORDER,
@@ -122,37 +123,44 @@ def campaign_definitions(datasets: Sequence[str] = DATASET_ORDER,
     for ds in DATASET_ORDER:
         if ds not in datasets:
             continue
+        tier = 3
         if ds == "mnist":
             exps = D.experiments("mnist", "paper")
             sweeps = tuple(exps[g] for g in ("fig7", "mixed", "fig6", "fig1"))
             pictures = exps["pictures"]
-        else:
+        elif ds == "cifar10":
             exps = D.experiments("cifar10", "paper")
-            tr = fast_cifar_training()
-            sweeps = tuple(D.with_overrides(exps[g], training=tr, scale="gpu-fast") for g in ("fig7", "mixed"))
-            pictures = D.with_overrides(exps["pictures"], training=tr, scale="gpu-fast")
+            t = fast_cifar_template()
+            sweeps = tuple(D.with_overrides(exps[g], template=t, scale="gpu-fast") for g in ("fig7", "mixed"))
+            pictures = D.with_overrides(exps["pictures"], template=t, scale="gpu-fast")
+        else:  # Restricted Tiny ImageNet: its reduced scale, pictures first
+            exps = D.experiments(ds, "paper")
+            sweeps = (D.with_overrides(exps["fig7"], scale="gpu-reduced"),)
+            pictures = D.with_overrides(exps["pictures"], scale="gpu-reduced")
+            tier = 0
         if shrink is not None:
             sweeps = tuple(shrink(e) for e in sweeps)
             pictures = shrink(pictures)
-        out.append(DatasetCampaign(ds, sweeps, pictures))
+        out.append(DatasetCampaign(ds, sweeps, pictures, pictures_tier=tier))
     return out
 
 
 def micro(exp: D.Experiment) -> D.Experiment:
     """A CPU test version of a campaign definition (scale ``test``): the same grid shape (every ε, norm and seed, at
-    most two training-set sizes) with tiny training sets, one epoch and a cheap evaluation. Numbers mean nothing."""
+    most two training-set sizes) with tiny training sets, one epoch, PGD-2 training and a cheap PGD evaluation on
+    40 test points. Numbers mean nothing."""
     from dataclasses import replace
 
-    tr = replace(exp.training, model="mnist_cnn" if exp.dataset == "mnist" else "tiny_cnn", width=4, epochs=1,
-                 batch_size=32, min_steps=0, max_epochs=1, attack_steps=2, schedule="constant", optimizer="adam",
-                 lr=1e-3, nesterov=False, milestones=())
-    ev = replace(exp.evaluation, n_test=40, steps=2, restarts=1)
+    t = exp.template.replace(model="mnist_cnn" if exp.dataset == "mnist" else "tiny_cnn", width=4, epochs=1,
+                             batch_size=32, min_steps=0, max_epochs=None, schedule="constant", optimizer="adam",
+                             lr=1e-3, nesterov=False, milestones=[], image_size=None, adv={"steps": 2},
+                             eval={"n_final": 40, "n_epoch": 40, "steps": 2, "restarts": 1, "attack": "pgd"})
     if isinstance(exp, D.PictureExperiment):
         attacks = tuple(replace(a, steps=3) for a in exp.attacks)
-        return D.with_overrides(exp, scale="test", training=tr, evaluation=ev, n_train=120, n_metric=8, n_show=2,
-                                sanity_n=8, attacks=attacks)
+        return D.with_overrides(exp, scale="test", template=t, n_train=120, n_metric=8, n_show=2, sanity_n=8,
+                                attacks=attacks)
     ns = (30, 120) if len(exp.n_train) > 1 else (120,)  # 120 stands for the full training set
-    return D.with_overrides(exp, scale="test", training=tr, evaluation=ev, n_train=ns)
+    return D.with_overrides(exp, scale="test", template=t, n_train=ns)
 
 
 # ----------------------------------------------------------------------------------------------- the plan
@@ -292,13 +300,14 @@ def read_present(dirs: Iterable[str | Path]) -> Present:
 def run_units(run: RunSpec) -> float:
     """Image·steps of one run: training ``n·epochs·passes`` (passes = 1 + PGD steps; 1 + steps/2 with mixed
     batches, half of each batch being attacked; 1 for standard training) plus the evaluation
-    ``n_test·(1 + steps·restarts·norms)``."""
-    cfg = train_config(run)
+    ``n_test·(1 + steps·restarts·attacks·norms)`` (4 attacks for the strong ensemble, 1 for PGD)."""
+    cfg = run.config
     n_train, n_test = SPLIT_SIZES.get(run.dataset, (10000, 10000))
     n = cfg.n_train or n_train
     passes = 1.0 + ((cfg.adv.steps / 2 if cfg.adv.mixed else cfg.adv.steps) if cfg.adv.enabled else 0)
-    ev = run.evaluation
-    evaluation = (ev.n_test or n_test) * (1 + ev.steps * ev.restarts * len(run.eval_norms))
+    ev = cfg.eval
+    attacks = 4 if ev.attack == "ensemble" else 1
+    evaluation = (ev.n_final or n_test) * (1 + ev.steps * ev.restarts * attacks * len(run.eval_norms))
     return float(n * cfg.epochs * passes + evaluation)
 
 
@@ -320,8 +329,8 @@ def _has_weights(run: RunSpec, runs_root: Path) -> bool:
 
 def rate_key(device: str, run_or_exp) -> str:
     """``device/model/width/dataset``: what a rate depends on."""
-    tr = run_or_exp.training
-    return f"{device}/{tr.model}/{tr.width}/{run_or_exp.dataset}"
+    t = run_or_exp.config if isinstance(run_or_exp, RunSpec) else run_or_exp.template
+    return f"{device}/{t.model}/{t.width}/{run_or_exp.dataset}"
 
 
 @dataclass
@@ -335,9 +344,13 @@ class Rates:
         fallback of its device type."""
         if key in self.measured:
             return self.measured[key]
-        device, model = key.split("/")[0], key.split("/")[1]
+        device, model, _, dataset = key.split("/")
         kind = "cuda" if device.startswith("cuda") else "cpu"
-        return DEFAULT_RATES.get((kind, model), FALLBACK_RATE[kind])
+        from ..datasets import DATASET_SPECS
+
+        side = DATASET_SPECS[dataset].image_size if dataset in DATASET_SPECS else 32
+        pixels = max(1.0, (side / 32) ** 2)  # the defaults are for 32-px (or 28-px MNIST) images
+        return DEFAULT_RATES.get((kind, model), FALLBACK_RATE[kind]) / pixels
 
     def learn(self, key: str, units: float, seconds: float) -> None:
         """Record a measured rate: the first measurement replaces the default; later ones are averaged with the
@@ -497,13 +510,13 @@ class Campaign:
             return [first]
         from ..population import population_key
 
-        key = population_key(train_config(first.run))
+        key = population_key(first.run.config)
         batch = [first]
         for it in todo[1:]:
             if len(batch) >= self.population:
                 break
             if it.run is not None and it.dataset == first.dataset and it.tier == first.tier and \
-                    population_key(train_config(it.run)) == key:
+                    population_key(it.run.config) == key:
                 batch.append(it)
         return batch
 

@@ -3,8 +3,8 @@
 * ``tradeoff data fetch mnist [--root DIR] [--no-progress]``
 * ``tradeoff data info mnist [--root DIR] [--json]``
 * ``tradeoff data info cifar10 [--root DIR] [--json]``
-* ``tradeoff data info rin|restricted-imagenet --root DIR [--split val] [--balanced] [--json]``
-* ``tradeoff data info restricted-tiny-imagenet [--root DIR] [--json]`` (root default
+* ``tradeoff data info restricted_imagenet --root DIR [--split val] [--balanced] [--json]``
+* ``tradeoff data info restricted_tiny_imagenet [--root DIR] [--json]`` (root default
   ``$TRADEOFF_TINY_IMAGENET_ROOT``)
 """
 
@@ -14,7 +14,7 @@ import argparse
 
 from ._base import UserError, emit_json, format_table, group
 
-INFO_NAMES = ("mnist", "cifar10", "rin", "restricted-imagenet", "restricted-tiny-imagenet", "restricted_tiny_imagenet")
+INFO_NAMES = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet")
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -62,7 +62,7 @@ def _info(args: argparse.Namespace) -> int:
         info = summary.mnist_summary(args.root)
     elif args.name == "cifar10":
         info = summary.cifar10_summary(args.root)
-    elif args.name in ("restricted-tiny-imagenet", "restricted_tiny_imagenet"):
+    elif args.name == "restricted_tiny_imagenet":
         from tradeoff.data.paths import DATASET_ROOT_VARS, dataset_root
         from tradeoff.data.tiny_imagenet import summary as tiny_summary
 
@@ -76,7 +76,8 @@ def _info(args: argparse.Namespace) -> int:
             raise UserError(str(e)) from None
     else:
         if not args.root:
-            raise UserError("tradeoff data info rin needs --root DIR (the folder holding <split>/<wnid>/*.JPEG)")
+            raise UserError("tradeoff data info restricted_imagenet needs --root DIR (the folder holding "
+                            "<split>/<wnid>/*.JPEG)")
         info = summary.restricted_imagenet_summary(args.root, args.split, args.balanced)
     if args.json:
         emit_json(info)
@@ -109,7 +110,7 @@ def _render(info: dict) -> str:
         for s, v in info["splits"].items():
             lines.append(f"{s}: pixels sha256 {v['pixels_sha256']}, labels sha256 {v['labels_sha256']}")
         return "\n".join(lines)
-    if name == "restricted-tiny-imagenet":
+    if name == "restricted-tiny-imagenet":  # the label of its summary (data.tiny_imagenet.summary)
         lines = [f"{info['title']} in {info['folder']}"]
         for split, v in info["splits"].items():
             lines += [f"{split}: {v['n']} images ({v['greyscale']} greyscale, converted to RGB when loaded), "

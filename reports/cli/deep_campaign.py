@@ -45,6 +45,8 @@ def _roots(args) -> dict:
     roots = {}
     if args.cifar_root:
         roots["cifar10"] = args.cifar_root
+    if args.tiny_root:
+        roots["restricted_tiny_imagenet"] = args.tiny_root
     return roots
 
 
@@ -129,8 +131,9 @@ def register(top) -> None:
     sub = group(top, "deep", "deep experiments: PGD adversarial training on MNIST, CIFAR-10, Restricted ImageNet")
     p = sub.add_parser("campaign", help="the paper-scale runs a GPU window can add: plan, pack data, run in a budget")
     p.add_argument("--budget", type=float, metavar="SECONDS", help="wall-clock seconds for training and evaluation")
-    p.add_argument("--datasets", default="mnist,cifar10", help="comma-separated, in campaign order (default "
-                   "mnist,cifar10)")
+    p.add_argument("--datasets", default="mnist,cifar10,restricted_tiny_imagenet",
+                   help="comma-separated, in campaign order (default all three; one window's upload fits MNIST with "
+                        "Restricted Tiny ImageNet, or CIFAR-10 alone)")
     p.add_argument("--plan", action="store_true", help="print the plan and the datasets it needs; run nothing")
     p.add_argument("--pack-data", metavar="DIR", help="copy the datasets the remaining runs need into DIR")
     p.add_argument("--out", metavar="DIR", help="campaign folder (default <build>/campaign)")
@@ -144,5 +147,7 @@ def register(top) -> None:
     p.add_argument("--commit-sent", metavar="SHA", help="the commit this tree was sent from (default: the "
                    "checkout's HEAD, else $TRADEOFF_GIT_COMMIT)")
     p.add_argument("--cifar-root", metavar="DIR", help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT)")
+    p.add_argument("--tiny-root", metavar="DIR",
+                   help="Restricted Tiny ImageNet folder (default $TRADEOFF_TINY_IMAGENET_ROOT)")
     p.add_argument("--micro", action="store_true", help="CPU test scale (tiny runs; numbers mean nothing)")
     p.set_defaults(func=cmd_campaign)

@@ -119,9 +119,9 @@ def test_cli_info(root, monkeypatch, capsys):
     from tradeoff.reports.cli import main
 
     monkeypatch.delenv("TRADEOFF_TINY_IMAGENET_ROOT", raising=False)
-    assert main(["data", "info", "restricted-tiny-imagenet"]) == 2
+    assert main(["data", "info", "restricted_tiny_imagenet"]) == 2
     assert "$TRADEOFF_TINY_IMAGENET_ROOT" in capsys.readouterr().err
-    rc = main(["data", "info", "restricted-tiny-imagenet", "--root", str(root), "--json"])
+    rc = main(["data", "info", "restricted_tiny_imagenet", "--root", str(root), "--json"])
     import json
 
     info = json.loads(capsys.readouterr().out)

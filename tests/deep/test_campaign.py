@@ -96,9 +96,13 @@ def test_paper_scale_plan_has_three_seeds_and_the_fast_cifar_net():
     m = [it for it in items if it.dataset == "mnist" and it.run is not None]
     assert {it.run.seed for it in m} == {0, 1, 2}
     assert items[0].run.n_train == 60000 and items[0].run.eps_train == 0
-    assert {it.run.training.model for it in items if it.dataset == "cifar10" and it.run is not None} == {"resnet9"}
+    assert {it.run.config.model for it in items if it.dataset == "cifar10" and it.run is not None} == {"resnet9"}
     groups = {g for it in items for g in it.groups}
     assert groups == {"fig1", "fig6", "fig7", "mixed", "pictures"}
+    tiny = C.plan(C.campaign_definitions(["restricted_tiny_imagenet"]))
+    assert tiny[0].pictures is not None and tiny[0].tier == 0  # its pictures first
+    assert {it.run.n_train for it in tiny if it.run is not None} == {12000}  # Figure 7 at its full training set
+    assert {it.run.config.model for it in tiny if it.run is not None} == {"resnet9"}
 
 
 def test_budget_stops_starting_runs_that_do_not_fit(tmp_path):

@@ -73,3 +73,34 @@ def test_real_engine_runs_and_resumes(env, monkeypatch):
     assert list((pack / "results" / "deep").glob("gradients*"))
     second = campaign().run()
     assert {s.status for s in second} == {"local"}
+
+
+@pytest.mark.slow
+def test_real_engine_on_restricted_tiny_imagenet(tmp_path, monkeypatch):
+    """Restricted Tiny ImageNet through the campaign with the real engine at a micro scale (a fixture folder in
+    its format): its pictures come first and Figure 7's runs merge under its own label."""
+    from tests.data._fixtures import make_tiny_imagenet_folder
+    from tradeoff.data.tiny_imagenet import wnid_labels
+    from tradeoff.deep.experiments import campaign as C
+    from tradeoff.deep.experiments import definitions as D
+    from tradeoff.deep.experiments.engine import TorchEngine
+
+    monkeypatch.setenv("TRADEOFF_DATA", str(tmp_path / "cache"))
+    root = make_tiny_imagenet_folder(tmp_path / "tiny", sorted(wnid_labels()), {"train": 6, "val": 2},
+                                     grey=sorted(wnid_labels())[0])
+    monkeypatch.setenv("TRADEOFF_TINY_IMAGENET_ROOT", str(root))
+
+    def one_seed(exp):
+        exp = C.micro(exp)
+        if isinstance(exp, D.PictureExperiment):
+            return exp
+        ends = tuple((norm, tuple(sorted({grid[0], grid[-1]}))) for norm, grid in exp.eps_train)
+        return D.with_overrides(exp, eps_train=ends, seeds=(0,))
+
+    camp = C.Campaign(C.campaign_definitions(["restricted_tiny_imagenet"], shrink=one_seed),
+                      TorchEngine(device="cpu"), tmp_path / "runs", tmp_path / "out", [], 600.0)
+    statuses = camp.run()
+    assert statuses[0].key.startswith("pictures-restricted_tiny_imagenet") and statuses[0].status == "done"
+    assert {s.status for s in statuses} == {"done"}
+    fig7 = read_result(tmp_path / "out" / "pack" / "results" / "deep" / "fig7_restricted_tiny_imagenet.json")
+    assert fig7["dataset"] == "restricted-tiny-imagenet" and fig7["payload"]["missing"] == []
