@@ -31,8 +31,10 @@ runs folder; a picture experiment when a committed or local ``deep.campaign`` fi
 
 **Budget**: each run's cost in image·steps (one forward+backward pass of one image: training passes
 ``n·epochs·(PGD steps + 1)``, half the PGD with mixed batches, plus the evaluation's attack passes) divided by a rate
-in image·steps/s per (device, model, dataset): measured in this call, else from a previous window's ``deep.campaign``
-file or the rate file, else a conservative default (:data:`DEFAULT_RATES`). A run (or a population of runs trained
+in image·steps/s per (device, model, width, dataset): measured in this call, else from a previous window's
+``deep.campaign`` file or the rate file, else a conservative default (:data:`DEFAULT_RATES`). On CUDA, runs of one tier
+that train in lockstep are started together as a population (at most ``population``); a population's measured rate
+counts per member, so estimates stay on the safe side. A run (or a population of runs trained
 together) is started only when its estimate fits the budget left; runs that do not fit are listed, never started.
 
 **Outputs** under ``out/pack/`` after every run (atomic writes): the merged ``deep.sweep`` files of every touched
@@ -548,7 +550,9 @@ class Campaign:
             return
         dt = self.clock() - t
         key = rate_key(self.device, batch[0].pictures if batch[0].pictures is not None else batch[0].run)
-        self.rates.learn(key, units, dt)
+        # a population of K runs learns the rate of one member (units / K per wall second): conservative for the
+        # next population, right for a single run
+        self.rates.learn(key, units / len(batch), dt)
         for it in batch:
             self.statuses[it.key].status = "done"
             self.statuses[it.key].seconds = dt / len(batch)

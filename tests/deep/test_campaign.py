@@ -227,3 +227,30 @@ def test_pack_data_copies_only_the_needed_datasets(tmp_path, monkeypatch):
     monkeypatch.setattr(campaign_data, "UPLOAD_LIMIT_BYTES", 100)
     with pytest.raises(ValueError, match="upload limit"):
         campaign_data.pack_data(["mnist"], tmp_path / "up3")
+
+
+def test_populations_group_runs_of_one_tier_that_train_in_lockstep(tmp_path):
+    from tradeoff.deep.population import population_key
+
+    class PopulationEngine(ClockedEngine):
+        def __init__(self):
+            super().__init__()
+            self.batches = []
+
+        def train_many(self, runs, dirs):
+            self.batches.append([r.run_id for r in runs])
+            for r, d in zip(runs, dirs):
+                self.train(r, d)
+            return [None] * len(runs)
+
+    eng = PopulationEngine()
+    camp = _campaign(tmp_path, eng)
+    camp.population = 3
+    camp.run()
+    items = {it.key: it for it in C.plan(_defs())}
+    assert eng.batches[0][0] == next(iter(items))  # the plan's first run starts the first population
+    assert max(len(b) for b in eng.batches) == 3
+    for b in eng.batches:
+        if not set(b) <= set(items):  # the picture experiment trains its own models (one is no sweep run)
+            continue
+        assert len({items[k].tier for k in b}) == 1 and len({population_key(items[k].run.config) for k in b}) == 1
