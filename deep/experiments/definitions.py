@@ -20,7 +20,6 @@ runs them, reports/defaults.py prints them and tests check deep/configs/*.toml a
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -286,8 +285,7 @@ _TINY = {
         n=(1000, 3000), n_full=3000, seeds=(0,),
         linf=(0.0, 0.005), l2=(0.0, 0.29),
         mixed=(("inf", (0.005,)),),
-        pictures=dict(linf=0.005, l2=0.29, attacks=tuple(dataclasses.replace(a, steps=a.steps // 4,
-                                                                                step_size=a.step_size * 4)
+        pictures=dict(linf=0.005, l2=0.29, attacks=tuple(replace(a, steps=a.steps // 4, step_size=a.step_size * 4)
                                                          for a in _TINY_ATTACKS),
                       n_metric=50, n_show=4, sanity_n=50),
     ),

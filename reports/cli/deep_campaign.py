@@ -132,8 +132,8 @@ def register(top) -> None:
     p = sub.add_parser("campaign", help="the paper-scale runs a GPU window can add: plan, pack data, run in a budget")
     p.add_argument("--budget", type=float, metavar="SECONDS", help="wall-clock seconds for training and evaluation")
     p.add_argument("--datasets", default="mnist,cifar10,restricted_tiny_imagenet",
-                   help="comma-separated, in campaign order (default all three; one window's upload fits MNIST with "
-                        "Restricted Tiny ImageNet, or CIFAR-10 alone)")
+                   help="comma-separated, in campaign order (default all three; their packed data, ~47 MiB, fit "
+                        "one window's upload)")
     p.add_argument("--plan", action="store_true", help="print the plan and the datasets it needs; run nothing")
     p.add_argument("--pack-data", metavar="DIR", help="copy the datasets the remaining runs need into DIR")
     p.add_argument("--out", metavar="DIR", help="campaign folder (default <build>/campaign)")
