@@ -573,7 +573,14 @@ class Campaign:
         ``campaign_runs.json``, ``campaign.json``; and the rate file."""
         local = self._run_results()
         merge_root = self.out / "merged_runs"
-        for rid, res in {**{k: v for k, v in self.present.runs.items() if v is not None}, **local}.items():
+        inputs = {}
+        for it in self.items:
+            res = local.get(it.key) if it.key in local else self.present.runs.get(it.key)
+            # a result rebuilt from table rows may lack a norm of a standard run (its other sweep's file is absent):
+            # it is still never retrained, but it enters the merge only with every norm the run is evaluated in
+            if it.run is not None and res is not None and set(it.run.eval_norms) <= set(res.get("robust") or {}):
+                inputs[it.key] = res
+        for rid, res in inputs.items():
             target = merge_root / rid / RESULT_NAME
             if not target.is_file() or json.loads(target.read_text()) != res:
                 atomic_write_json(target, res)

@@ -152,6 +152,11 @@ def test_committed_results_are_skipped_and_merged(tmp_path):
         {"run": row_run.run_id, "norm": row_run.norm, "eps_train": row_run.eps_train, "seed": row_run.seed,
          "n_train": row_run.n_train, "mixed": True, "standard_acc": 0.5, "robust_acc": 0.25, "eps_eval": 0.3,
          "n_eval": 40}]})
+    # and a standard run named by one row of one norm only (its other sweep's file is absent)
+    std_run = next(it for it in items if it.tier == 2 and it.run.eps_train == 0).run
+    write_result(committed / "old" / "fig6.json", "deep.sweep", {"rows": [
+        {"run": std_run.run_id, "norm": "inf", "eps_train": 0.0, "seed": std_run.seed, "n_train": std_run.n_train,
+         "mixed": False, "standard_acc": 0.5, "robust_acc": 0.0, "eps_eval": 0.3, "n_eval": 40}]})
     eng2 = ClockedEngine()
     second = _campaign(tmp_path, eng2, committed=[committed], name="c2", runs="runs2")
     statuses = {s.key: s.status for s in second.run()}
@@ -169,6 +174,8 @@ def test_committed_results_are_skipped_and_merged(tmp_path):
     fig7 = read_result(pack / "results" / "deep" / "fig7_mnist.json")["payload"]
     assert {it.key for it in items[:3]} <= {r["run"] for r in fig7["rows"]}  # committed runs merged in
     assert fig7["missing"] == []
+    assert statuses[std_run.run_id] == "committed" and std_run.run_id not in eng2.train_calls
+    assert std_run.run_id in read_result(pack / "results" / "deep" / "fig1_mnist.json")["payload"]["missing"]
     mixed = read_result(pack / "results" / "deep" / "mixed_mnist.json")["payload"]
     assert next(r for r in mixed["rows"] if r["run"] == row_run.run_id)["robust_acc"] == 0.25
 
