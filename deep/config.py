@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-DATASETS = ("mnist", "cifar10", "restricted_imagenet", "toy")
-MODELS = ("mnist_cnn", "resnet18", "resnet50", "tiny_cnn")
+DATASETS = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet", "toy")
+MODELS = ("mnist_cnn", "resnet9", "resnet18", "resnet50", "tiny_cnn")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "step", "multistep", "cosine", "cyclic")
 NORMS = ("inf", "2")

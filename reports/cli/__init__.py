@@ -15,6 +15,7 @@ from . import (
     data,
     data_limit,
     deep,
+    deep_campaign,
     deep_experiments,
     deep_frontier,
     gaussian_model,
@@ -26,7 +27,7 @@ from . import (
 from ._base import UserError
 
 COMMAND_MODULES = (theory, gaussian_model, data, data_limit, linear, linear_frontier, deep, deep_experiments,
-                   deep_frontier, report)
+                   deep_frontier, deep_campaign, report)
 
 
 def build_parser() -> argparse.ArgumentParser:
