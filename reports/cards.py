@@ -76,16 +76,26 @@ def scale_infos(cr, files: dict) -> list[ScaleInfo]:
 
 
 def brief_scale(infos: list[ScaleInfo]) -> str:
-    """The scales of a claim in a few words: ``gpu-reduced (NVIDIA H200): MNIST; quick (CPU): MNIST``."""
+    """The scales of a claim in a few words: ``gpu-reduced (NVIDIA H200): MNIST (n 100–60000, 1 seed); quick (CPU):
+    MNIST (n 200, 3 seeds)`` (training-set sizes and seeds of the deep runs)."""
     if not infos:
         return "—"
-    groups: dict[str, list[str]] = defaultdict(list)
+    groups: dict[str, dict[str, tuple[set, set]]] = defaultdict(dict)
     for i in infos:
         device = "CPU" if i.device.startswith("CPU") else i.device
-        key = f"{i.scale} ({device})"
-        if i.dataset not in groups[key]:
-            groups[key].append(i.dataset)
-    return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items())
+        ns, seeds = groups[f"{i.scale} ({device})"].setdefault(i.dataset, (set(), set()))
+        ns |= set(i.n_values)
+        seeds |= set(i.seed_values)
+
+    def data(ds: str, ns: set, seeds: set) -> str:
+        extra = []
+        if ns:
+            extra.append(f"n {min(ns)}" + (f"–{max(ns)}" if max(ns) != min(ns) else ""))
+        if seeds:
+            extra.append(f"{len(seeds)} seed{'s' * (len(seeds) > 1)}")
+        return ds + (f" ({', '.join(extra)})" if extra else "")
+
+    return "; ".join(f"{k}: {', '.join(data(ds, *v) for ds, v in g.items())}" for k, g in groups.items())
 
 
 def commands(infos: list[ScaleInfo]) -> list[str]:
@@ -154,8 +164,11 @@ def claim_card(cr, files: dict, thumbs: list) -> Card:
                Bullets(tuple(reproduce)),
                Paragraph((Strong("Measured:"),)),
                Bullets(tuple(text(m) for m in o.measured) or (("nothing",),))]
-    for t in o.tables:
-        blocks.append(Table(t.headers, tuple(tuple(text(cell) for cell in row) for row in t.rows), t.caption))
+    if o.tables:
+        tables = tuple(Table(t.headers, tuple(tuple(text(cell) for cell in row) for row in t.rows), t.caption)
+                       for t in o.tables)
+        blocks.append(Details(f"The numbers behind the verdict: {len(tables)} table(s), "
+                              + "; ".join(t.caption for t in o.tables if t.caption), tables))
     evidence = Bullets(tuple(_evidence_bullet(e, files) for e in o.evidence) or (("no result file",),))
     blocks.append(Details(f"Evidence: {len(o.evidence)} result file(s) of kind {', '.join(c.kinds)}",
                           (evidence,)))

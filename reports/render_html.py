@@ -42,6 +42,7 @@ div.thumbs img{max-width:100%;height:auto;border:1px solid #ddd}div.thumbs figca
 details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
 @media (max-width:1000px){body{padding:0 .5rem}table{font-size:.78rem}th,td{padding:.15rem .3rem;
 overflow-wrap:anywhere}section.card{padding:.2rem .5rem .5rem}}
+strong.v-confirmed,strong.v-refuted,strong.v-inconclusive,strong.v-not-run{white-space:nowrap}
 .v-confirmed{color:#176d2c}.v-refuted{color:#a1161b}.v-inconclusive{color:#8a5a00}.v-not-run{color:#6b6b6b}
 """.strip()
 

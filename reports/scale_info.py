@@ -61,6 +61,8 @@ class ScaleInfo:
     seeds: str
     attack: str
     command: str
+    n_values: tuple = ()  # training-set sizes of the deep runs
+    seed_values: tuple = ()  # seeds of the deep runs
 
     def short(self) -> str:
         """One line for the scoreboard: scale, device, data set, n, model, epochs and seeds."""
@@ -168,6 +170,7 @@ def describe(r: ResultFile) -> ScaleInfo:
     dataset = dataset_name(r.dataset or p.get("dataset")) if (r.dataset or p.get("dataset")) else "not stated"
     rows = [x for x in p.get("rows", []) if isinstance(x, dict)] if isinstance(p.get("rows"), list) else []
     n, model, training, attack = "", "", "", ""
+    ns: set = set()
     if r.kind == "deep.sweep":
         ns = {x.get("n_train") for x in rows}
         n = _sizes(ns)
@@ -183,7 +186,8 @@ def describe(r: ResultFile) -> ScaleInfo:
             f"evaluation {ev}" if ev else "") if x) or NOT_RECORDED
     elif r.kind in ("deep.gradients", "deep.large_eps", "deep.sanity"):
         runs = [m.get("run") for m in p.get("models", []) if isinstance(m, dict)] + [p.get("run")]
-        n = _sizes({int(m.group(1)) for run in runs if isinstance(run, str) for m in [_RUN_N.search(run)] if m})
+        ns = {int(m.group(1)) for run in runs if isinstance(run, str) for m in [_RUN_N.search(run)] if m}
+        n = _sizes(ns)
         model, training = f"{NOT_RECORDED} (the picture models of the {r.scale} scale)", ""
         if r.kind == "deep.large_eps":
             attack = "; ".join(f"{_NORM.get(str(a.get('norm')), a.get('norm'))} ε = {_g(a.get('eps'))}, "
@@ -205,8 +209,12 @@ def describe(r: ResultFile) -> ScaleInfo:
             "exact computation"
     elif r.kind == "deep.benchmark":
         model = "benchmark"
+    seeds = sorted({x["seed"] for x in rows if isinstance(x.get("seed"), int)}) or \
+        [s for s in (r.seeds or ()) if isinstance(s, int)]
+    deep = r.kind.startswith("deep.") and r.kind != "deep.benchmark"
     return ScaleInfo(r.path, r.kind, r.scale or "unknown", device_of(r.provenance).replace("GPU: ", ""), dataset,
-                     n, model, training, _seeds(r, rows), attack, command_for(r))
+                     n, model, training, _seeds(r, rows), attack, command_for(r),
+                     tuple(sorted(v for v in ns if isinstance(v, int))), tuple(seeds) if deep else ())
 
 
 def command_for(r: ResultFile) -> str:
