@@ -18,6 +18,7 @@ from .result_index import Collection, ResultFile, ResultIndex, scale_rank
 from .scale_info import command_for, commit_of, device_of, evaluation_text, is_gpu, norm_text, training_text
 
 NOT_RECORDED = "not recorded"
+SHORT_RECONSTRUCTED = "reconstructed"
 BENCH_FIELDS = 8  # a benchmark with more fields than this is shown transposed (a field per line) ...
 BENCH_COLUMNS = 4  # ... with at most this many runs side by side
 
@@ -163,7 +164,8 @@ def used_setup(index: ResultIndex, used: set[str]) -> dict[str, list[str]]:
             add("PGD for evaluation", where, evaluation_text(ev))
         rows = [x for x in r.payload.get("rows", []) if isinstance(x, dict)]
         for norm, setting in (("inf", "ℓ∞ ε_train grid"), ("2", "ℓ2 ε_train grid")):
-            grid = {float(x["eps_train"]) for x in rows if str(x.get("norm")) == norm}
+            grid = {float(x["eps_train"]) for x in rows
+                    if claims_mod.norm_name(x.get("norm")) == claims_mod.norm_name(norm)}
             if any(g > 0 for g in grid):
                 grids[setting][where] |= grid
         if r.payload.get("experiment") in ("fig1", "fig6"):
@@ -186,8 +188,9 @@ def used_setup(index: ResultIndex, used: set[str]) -> dict[str, list[str]]:
         if r.path in used:
             p = r.payload
             settings = p.get("rows") if isinstance(p.get("rows"), list) else [p]
-            vals = sorted({(s.get("d"), s.get("p"), round(float(s.get("eta_sqrt_d") or 0), 3)) for s in settings
-                           if isinstance(s, dict) and s.get("d")})
+            vals = sorted({(s.get("d"), s.get("p"), round(float(s.get("eta_sqrt_d") or
+                                                                 float(s.get("eta", 0)) * float(s["d"]) ** 0.5), 3))
+                           for s in settings if isinstance(s, dict) and s.get("d")})
             add("example parameters", r.scale or "exact",
                 "; ".join(f"d = {d}, p = {_g(pp)}, η√d = {_g(e)}" for d, pp, e in vals))
     for setting, by_where in grids.items():
@@ -205,16 +208,17 @@ def defaults(index: ResultIndex, used: set[str]) -> list[Block]:
         deep = d.experiment.startswith("deep")
         values = setup.get(d.setting, []) if deep or d.setting in ("ε_train = ε_eval (ℓ∞)", "top-k grid",
                                                                     "example parameters") else []
-        shown = "; ".join(values) if values else "no run used here"
-        rows.append((text(d.experiment), text(d.setting), text(shown), text(d.mnist), text(d.cifar10),
-                     text(d.restricted_imagenet), (Strong(d.status),) if d.status == RECONSTRUCTED else text(d.status)))
+        paper = [f"{name}: {v}" for name, v in (("MNIST", d.mnist), ("CIFAR-10", d.cifar10),
+                                                 ("Restricted ImageNet", d.restricted_imagenet)) if v and v != "—"]
+        rows.append((text(f"{d.experiment}: {d.setting}"), text("; ".join(values) if values else "no run used here"),
+                     text("; ".join(paper) or "—"),
+                     (Strong(SHORT_RECONSTRUCTED),) if d.status == RECONSTRUCTED else text(d.status)))
     return [Heading(2, "Set-up used and the paper-scale defaults", "defaults", back=True),
             Paragraph(text("\"Used by the runs\": the values recorded in the result files the report used (scale, "
                            "data set: value). Beside them the paper-scale defaults of docs/paper.md §5–6 that "
-                           "`--scale paper` runs. Rows marked \"" + RECONSTRUCTED + "\" are our reconstructions: the "
-                           "paper's values could not be confirmed, and every such value is a configuration option.")),
-            Table(("experiment", "setting", "used by the runs", "paper scale: MNIST", "paper scale: CIFAR-10",
-                   "paper scale: Restricted ImageNet", "status"), tuple(rows))]
+                           f"`--scale paper` runs. \"{SHORT_RECONSTRUCTED}\": {RECONSTRUCTED}; the paper's values "
+                           "could not be confirmed, and every such value is a configuration option.")),
+            Table(("experiment: setting", "used by the runs", "paper scale", "status"), tuple(rows))]
 
 
 # ------------------------------------------------------------------------------------------------ files
@@ -257,6 +261,8 @@ def files_read(collection: Collection, used_by: dict[str, list[int]], extra_used
             status = "used (shown in its section)"
         elif r.kind not in read_kinds:
             status = "kind not read by the report"
+        elif r.kind == "deep.sweep" and not r.payload.get("rows"):
+            status = "not used: no rows (none of its runs finished)"
         else:
             chosen = next((u for u in index.all(r.kind) if u.path in used and group_keys(u) & group_keys(r)), None)
             status = (f"not used: the claims use `{chosen.path}` for the same data ({_why_other(r, chosen)})"

@@ -327,9 +327,10 @@ def test_reproducibility_block_and_defaults(tmp_path):
     assert "Wall time on CPUs:** 12.0 s for 8 command(s) writing 13 file(s)" in repro
     assert "Wall time on GPUs:** 3.0 s for 2 command(s) writing 2 file(s)" in repro
     defaults = md[md.index('<a id="defaults"></a>'):md.index('<a id="result-files"></a>')]
-    assert defaults.count("**reconstructed (not confirmed from the paper)**") >= 8
+    assert defaults.count("| **reconstructed** |") >= 8 and "reconstructed (not confirmed from the paper)" in defaults
     assert "0, 0.1, 0.2, 0.3" in defaults and "from the authors' released code" in defaults
-    assert "| used by the runs | paper scale: MNIST |" in defaults
+    assert "| experiment: setting | used by the runs | paper scale | status |" in defaults
+    assert "| deep (Fig. 1, 7): ℓ2 ε_train grid | quick, MNIST: 0, 1, 2 |" in defaults  # what the fixtures ran
     assert "newest result created 2026-01-01T00:00:00+00:00" in md
 
 
