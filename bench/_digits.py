@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from tradeoff.deep.attacks import PGD
+from tradeoff.deep.attacks.steps import default_step_size
 
 
 @functools.lru_cache(maxsize=4)
@@ -49,7 +50,7 @@ def trained_digits_cnn(classes: tuple[int, ...] | None = None, adv_eps: float = 
     model = small_cnn(n_classes, seed)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     g = torch.Generator().manual_seed(seed)
-    attack = PGD(adv_eps, 2.5 * adv_eps / 5, 5, "inf", track_best=False, seed=seed) if adv_eps > 0 else None
+    attack = PGD(adv_eps, default_step_size(adv_eps, 5), 5, "inf", track_best=False, seed=seed) if adv_eps > 0 else None
     for _ in range(epochs):
         perm = torch.randperm(len(y), generator=g)
         for i in range(0, len(y), 64):

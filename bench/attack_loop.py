@@ -23,6 +23,7 @@ from torch import nn
 from bench.pgd import build_bench_model
 from tradeoff.data.provenance import machine_line
 from tradeoff.deep.attacks import APGD, PGD
+from tradeoff.deep.attacks.steps import default_step_size
 
 TARGET = 1.2
 
@@ -110,7 +111,7 @@ def main(argv: list[str]) -> int:
             torch.manual_seed(0)
             x = torch.rand(args.batch, 1, 28, 28)
             y = torch.randint(0, 10, (args.batch,))
-            step = 2.5 * eps / args.steps
+            step = default_step_size(eps, args.steps)
             variants = _variants(model, x, y, eps, step, args.steps, norm)
             times = _median_times(variants, args.repeats)
             ref = times["reference loop"]

@@ -75,20 +75,22 @@ class Budget:
 
 def run_units(run) -> float:
     """Training cost of a run in sample-passes: n·epochs·(PGD steps + 1), half the PGD for mixed batches."""
-    tr = run.training
+    c = run.config
     n = run.n_train or 60000
-    passes = 1 if run.eps_train == 0 else (tr.attack_steps / (2 if run.mixed else 1) + 1)
-    return n * tr.epochs_for(n) * passes + 2 * (run.evaluation.n_test or 10000) * (run.evaluation.steps + 1)
+    passes = 1 if run.eps_train == 0 else (c.adv.steps / (2 if run.mixed else 1) + 1)
+    return n * c.epochs * passes + 2 * (c.eval.n_final or 10000) * (c.eval.steps + 1)
 
 
 def gpu_definitions(quick: bool, mnist_epochs: int, cifar_epochs: int, cifar_n: int | None):
     """The reduced plan's definitions (mnist and cifar10 groups) derived from the paper (or quick) defaults."""
     from tradeoff.deep.experiments import definitions as D
 
+    def ev(n_test, steps):
+        return {"n_final": n_test, "n_epoch": min(500, n_test or 500), "steps": steps, "restarts": 1,
+                "standard_full_test": False}
+
     if quick:
-        micro_ev = D.Evaluation(n_test=100, steps=5, restarts=1, eps=(("inf", 0.3), ("2", 2.0)))
-        m = {k: D.with_overrides(v, scale="test", evaluation=micro_ev,
-                                 training=dataclasses.replace(v.training, epochs=1, min_steps=5))
+        m = {k: D.with_overrides(v, scale="test", template=v.template.replace(epochs=1, min_steps=5, eval=ev(100, 5)))
              for k, v in D.experiments("mnist", "quick").items()}
         for k in ("fig1", "fig6"):  # seeds pinned: the script's test must not grow with the quick CPU seed count
             m[k] = D.with_overrides(m[k], n_train=(100, 300), seeds=(0, 1))
@@ -96,9 +98,8 @@ def gpu_definitions(quick: bool, mnist_epochs: int, cifar_epochs: int, cifar_n: 
             m[k] = D.with_overrides(m[k], n_train=(300,), seeds=(0,))
         m["pictures"] = D.with_overrides(m["pictures"], n_train=300, n_metric=20, n_show=3, sanity_n=10,
                                          attacks=tuple(dataclasses.replace(a, steps=10) for a in m["pictures"].attacks))
-        cev = D.Evaluation(n_test=50, steps=3, restarts=1, eps=(("inf", 8 / 255), ("2", 0.5)))
-        c = {k: D.with_overrides(v, scale="test", evaluation=cev,
-                                 training=dataclasses.replace(v.training, epochs=1, min_steps=2, width=8))
+        c = {k: D.with_overrides(v, scale="test", template=v.template.replace(epochs=1, min_steps=2, width=8,
+                                                                               eval=ev(50, 3)))
              for k, v in D.experiments("cifar10", "quick").items()}
         c["fig7"] = D.with_overrides(c["fig7"], n_train=(200,))
         c["pictures"] = D.with_overrides(c["pictures"], n_train=200, n_metric=10, n_show=3, sanity_n=10,
@@ -106,24 +107,23 @@ def gpu_definitions(quick: bool, mnist_epochs: int, cifar_epochs: int, cifar_n: 
         return m, c
     # eps_warmup: with only a few epochs, PGD-40 training at eps = 0.3 from the start collapses to a constant
     # classifier (seen on an H200: standard accuracy 0.1135); ramping eps over the first half avoids it. Not paper.
-    mtrain = dataclasses.replace(D.get("fig6", "mnist", "paper").training, epochs=mnist_epochs, batch_size=256,
-                                 lr=1e-3, min_steps=300, max_epochs=300, eps_warmup=0.5)
-    mev = D.Evaluation(n_test=None, steps=100, restarts=1, eps=(("inf", 0.3), ("2", 2.0)))
-    m = {k: D.with_overrides(v, scale="gpu-reduced", training=mtrain, evaluation=mev, seeds=(0,))
+    mtrain = D.get("fig6", "mnist", "paper").template.replace(epochs=mnist_epochs, batch_size=256, lr=1e-3,
+                                                              min_steps=300, max_epochs=300, adv={"eps_warmup": 0.5},
+                                                              eval=ev(None, 100))
+    m = {k: D.with_overrides(v, scale="gpu-reduced", template=mtrain, seeds=(0,))
          for k, v in D.experiments("mnist", "paper").items() if k != "pictures"}
     pics = D.get("pictures", "mnist", "paper")
-    m["pictures"] = D.with_overrides(pics, scale="gpu-reduced", training=mtrain, evaluation=mev, n_metric=1000,
-                                     sanity_n=500)
-    ctrain = dataclasses.replace(D.get("fig6", "cifar10", "paper").training, epochs=cifar_epochs, batch_size=256,
-                                 min_steps=200, max_epochs=100, schedule="constant", lr=0.05)
-    cev = D.Evaluation(n_test=2000, steps=20, restarts=1, eps=(("inf", 8 / 255), ("2", 0.5)))
-    c = {k: D.with_overrides(v, scale="gpu-reduced", training=ctrain, evaluation=cev, seeds=(0,))
+    m["pictures"] = D.with_overrides(pics, scale="gpu-reduced", template=mtrain, n_metric=1000, sanity_n=500)
+    ctrain = D.get("fig6", "cifar10", "paper").template.replace(epochs=cifar_epochs, batch_size=256, min_steps=200,
+                                                                max_epochs=100, schedule="constant", lr=0.05,
+                                                                eval=ev(2000, 20))
+    c = {k: D.with_overrides(v, scale="gpu-reduced", template=ctrain, seeds=(0,))
          for k, v in D.experiments("cifar10", "paper").items() if k != "pictures"}
     if cifar_n:
         c["fig7"] = D.with_overrides(c["fig7"], n_train=(cifar_n,))
         c["mixed"] = D.with_overrides(c["mixed"], n_train=(cifar_n,))
     cp = D.get("pictures", "cifar10", "paper")
-    c["pictures"] = D.with_overrides(cp, scale="gpu-reduced", training=ctrain, evaluation=cev, n_metric=200,
+    c["pictures"] = D.with_overrides(cp, scale="gpu-reduced", template=ctrain, n_metric=200,
                                      sanity_n=200, n_train=cifar_n or cp.n_train)
     return m, c
 

@@ -51,7 +51,7 @@ def bench_config(quick: bool, device: str, epochs: int, batch_size: int, lr: flo
         optimizer="adam", lr=lr, schedule="cyclic", seed=seed, device=device, amp=True, channels_last=True,
         compile=compile_, deterministic=False, progress=False,
         adv=AdvConfig(norm="inf", eps=0.3, step_size=0.01, steps=40, random_start=True,
-                      eps_warmup_epochs=max(1.0, 0.15 * epochs)),
+                      eps_warmup=min(0.9, max(1.0, 0.15 * epochs) / epochs)),
         eval=EvalConfig(eps=[0.3], steps=20, step_size=0.025, restarts=1, n_epoch=1000, n_final=None),
     )
 

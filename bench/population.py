@@ -142,11 +142,11 @@ def grid_image_steps() -> dict:
     n_test = 10_000
     for r in runs.values():
         n = r.n_train or 60_000
-        tr = r.training
-        per_image = tr.attack_steps + 1 if r.eps_train > 0 else 1
-        train += n * tr.epochs_for(n) * per_image
-        ev = r.evaluation
-        evaluation += (ev.n_test or n_test) * (1 + ev.steps * ev.restarts * len(r.eval_norms))
+        c = r.config
+        per_image = c.adv.steps + 1 if r.eps_train > 0 else 1
+        train += n * c.epochs * per_image
+        ev = c.eval
+        evaluation += (ev.n_final or n_test) * (1 + ev.steps * ev.restarts * len(r.eval_norms))
     return {"runs": len(runs), "train_image_steps": train, "eval_image_steps": evaluation}
 
 

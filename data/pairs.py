@@ -11,10 +11,10 @@ import os
 
 import numpy as np
 
+from .cifar10 import CIFAR10_CLASSES
 from .subsets import binary_subset
 
 DATASETS = ("mnist", "cifar10")
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
 def class_number(dataset: str, c) -> int:

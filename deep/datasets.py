@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from tradeoff.data.cifar10 import CIFAR10_CLASSES
+from tradeoff.data.imagenet import SUPERCLASSES
 from tradeoff.data.tensors import as_float_images
 
 
@@ -24,8 +26,8 @@ from tradeoff.data.tensors import as_float_images
 class DatasetSpec:
     """Everything deep/ knows about a dataset, in one table (:data:`DATASET_SPECS`): shape, classes and the
     normalisation statistics the model applies internally; how result files name it (``label``), figure titles,
-    the note every result of it must carry, class names, its train/test splits, the default data folder and the
-    short name the experiments and the CLI use (``short``: ``rin`` for Restricted ImageNet)."""
+    the note every result of it must carry, class names, its train/test splits and the size of its training set
+    (``train_size``; None where it depends on the folder, Restricted ImageNet)."""
 
     name: str
     num_classes: int
@@ -40,39 +42,33 @@ class DatasetSpec:
     class_names: tuple[str, ...] = ()
     train_split: str = "train"
     test_split: str = "test"
-    short: str = ""
+    train_size: int | None = None
 
 
 DATASET_SPECS: dict[str, DatasetSpec] = {
     "mnist": DatasetSpec("mnist", 10, 1, 28, (0.1307,), (0.3081,), label="mnist", title="MNIST",
-                         class_names=tuple(str(i) for i in range(10)), short="mnist"),
+                         class_names=tuple(str(i) for i in range(10)), train_size=60000),
     "cifar10": DatasetSpec(
         "cifar10", 10, 3, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), label="cifar10-jpeg",
         title="CIFAR-10 (JPEG copy)", note="CIFAR-10 JPEG copy (not the official files)",
-        class_names=("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
-        short="cifar10"),
+        class_names=CIFAR10_CLASSES,
+        train_size=50000),
     "restricted_imagenet": DatasetSpec(
         "restricted_imagenet", 9, 3, 224, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), in_memory=False,
         label="restricted-imagenet-sample",
         title="Restricted ImageNet (203-image sample, toy scale; trained and tested on the same images)",
         note="Restricted ImageNet sample: trained AND tested on the same 203 images (the sample has one split); "
              "accuracies measure fitting, not generalisation; toy end-to-end run",
-        class_names=("dog", "cat", "frog", "turtle", "bird", "primate", "fish", "crab", "insect"),
-        train_split="val", test_split="val", short="rin"),
+        class_names=tuple(name for name, _, _ in SUPERCLASSES),
+        train_split="val", test_split="val"),
     "toy": DatasetSpec("toy", 4, 1, 12, (0.5,), (0.25,), label="toy (synthetic)", title="toy (synthetic)",
-                       class_names=("0", "1", "2", "3"), short="toy"),
+                       class_names=("0", "1", "2", "3"), train_size=2000),
 }
 
-_BY_SHORT = {spec.short: spec for spec in DATASET_SPECS.values()}
-
-
 def dataset_spec(name: str) -> DatasetSpec:
-    """The :class:`DatasetSpec` of ``name`` (or of its short name, e.g. ``rin``); ValueError naming the allowed
-    names otherwise."""
+    """The :class:`DatasetSpec` of ``name``; ValueError naming the allowed names otherwise."""
     if name in DATASET_SPECS:
         return DATASET_SPECS[name]
-    if name in _BY_SHORT:
-        return _BY_SHORT[name]
     raise ValueError(f"dataset {name!r} is unknown: allowed {', '.join(sorted(DATASET_SPECS))}")
 
 

@@ -34,7 +34,7 @@ import torch
 from torch.nn import functional as F
 
 from .attacks import eval_mode
-from .attacks.steps import L2Step, LinfStep, default_step_size
+from .attacks.steps import L2Step, LinfStep
 from .config import TrainConfig
 from .datasets import TensorBatches, dataset_spec
 from .distributed import DistInfo, all_reduce_sum, wrap_ddp
@@ -240,7 +240,7 @@ class Population:
                  grouped: bool | None = None):
         from .run_data import load_data
 
-        self.cfgs = [c.validate() for c in cfgs]
+        self.cfgs = [c.validate().resolve_epochs() for c in cfgs]  # the epoch rule (TrainConfig.min_steps)
         if not self.cfgs:
             raise ValueError("a population needs at least one config")
         keys = {population_key(c) for c in self.cfgs}
@@ -318,19 +318,17 @@ class Population:
 
     def member_eps_at(self, k: int, t: float) -> float:
         """Member ``k``'s training ε at time ``t`` (epochs): ``adv.eps``, ramped linearly over
-        ``adv.eps_warmup_epochs``."""
-        a = self.cfgs[k].adv
-        if a.eps_warmup_epochs > 0:
-            return a.eps * min(1.0, t / a.eps_warmup_epochs)
+        ``adv.eps_warmup`` of the epochs."""
+        c = self.cfgs[k]
+        a = c.adv
+        if a.eps_warmup > 0:
+            return a.eps * min(1.0, t / (a.eps_warmup * c.epochs))
         return a.eps
 
     def adv_step_at(self, k: int, eps: float) -> float:
-        """Member ``k``'s PGD step at radius ``eps``: ``adv.step_size`` (scaled with ε during the warm-up), else
-        the default 2.5·ε/steps (deep.attacks.steps.default_step_size)."""
-        a = self.cfgs[k].adv
-        if a.step_size is None:
-            return default_step_size(eps, a.steps)
-        return a.step_size * eps / a.eps if a.eps_warmup_epochs > 0 else a.step_size
+        """Member ``k``'s PGD step at radius ``eps`` (deep.config.AdvConfig.step_at: ``adv.step_size`` scaled with
+        ε during the warm-up, else ``adv.step_fraction · ε``, else the default 2.5·ε/steps)."""
+        return self.cfgs[k].adv.step_at(eps)
 
     # ------------------------------------------------------------------ one epoch
     def _amp(self):

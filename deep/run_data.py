@@ -70,6 +70,11 @@ def disk_datasets(cfg: TrainConfig):
 
     if cfg.data_root is None:
         raise ValueError(f"dataset {cfg.dataset!r} needs data_root (the folder holding train/ and/or val/)")
+    side = dataset_spec(cfg.dataset).image_size
+    if cfg.image_size not in (None, side):
+        raise ValueError(f"config field 'image_size' = {cfg.image_size} is applied where the experiment engine loads "
+                         f"the images into memory; reading {cfg.dataset!r} from its folder crops to {side}: set "
+                         f'image_size = "none" (or {side})')
     if (Path(cfg.data_root).expanduser() / "train").is_dir():
         train_ds = open_dataset(cfg.dataset, "train", cfg.data_root, train=True)
         test_ds = open_dataset(cfg.dataset, "val", cfg.data_root, train=False)

@@ -275,7 +275,12 @@ def train_runs(
     from .population import MAX_POPULATION, resolve_device
 
     dist = dist or DistInfo()
-    cfgs = [c.validate() for c in cfgs]
+    cfgs = [c.validate().resolve_epochs() for c in cfgs]  # the epoch rule (TrainConfig.min_steps)
+    if final_eval is None and any(c.needs_experiment_engine for c in cfgs):
+        c = next(c for c in cfgs if c.needs_experiment_engine)
+        raise ValueError(f"config {c.name!r}: eval.norms and eval.standard_full_test are measured by the experiment "
+                         "engine (tradeoff deep sweep / reproduce); for a single run give one eval.norm and set "
+                         "standard_full_test = false")
     dirs = [Path(d) for d in run_dirs] if run_dirs is not None else [default_run_dir(c) for c in cfgs]
     if len(dirs) != len(cfgs) or len({str(d.resolve()) for d in dirs}) != len(dirs):
         raise ValueError("give one distinct run folder per config (two configs would share a folder)")
@@ -415,13 +420,28 @@ def _partial(m: _Member, history: list[dict], resumed_from, trained: int, error:
     return r
 
 
+def _ensemble_final(pop: Population, k: int) -> tuple[float, dict[str, float], list[float]]:
+    """Member k's final evaluation with ``eval.attack = "ensemble"``: the default ensemble of
+    deep.evaluate.robust_evaluation at each ε of the run on its ``eval.n_final`` held-out points."""
+    from .evaluate import robust_evaluation
+
+    cfg, d = pop.cfgs[k], pop.bundles[k]
+    eps = pop.member_eval_eps(k)
+    res = robust_evaluation(pop.member_model(k).eval(), d.final_x, d.final_y, [0.0] + eps, cfg.eval_norm,
+                            steps=cfg.eval.steps, restarts=cfg.eval.restarts, batch_size=cfg.eval.batch_size,
+                            device=pop.device, seed=0)
+    return float(res.accuracy[0.0]), {eps_key(e): float(res.accuracy[e]) for e in eps}, eps
+
+
 def _finish(pop: Population, k: int, m: _Member, history: list[dict], resumed_from, trained: int,
             train_time: float, dist: DistInfo, scale, final_eval, progress) -> RunResult:
     """Member k's final evaluation, model.pt and summary.json (rank 0 writes)."""
     cfg, run_dir = m.cfg, m.run_dir
     t0 = time.perf_counter()
     extra = None
-    if final_eval is None:
+    if final_eval is None and cfg.eval.attack == "ensemble":
+        standard, robust, eps_eval = _ensemble_final(pop, k)
+    elif final_eval is None:
         standard, robust = pop.member_evaluate_final(k, progress)
         eps_eval = pop.member_eval_eps(k)
     else:  # the caller's evaluation is the run's one evaluation

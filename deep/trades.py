@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attacks.pgd import eval_mode, unwrap_parallel
-from .attacks.steps import make_step
+from .attacks.steps import default_step_size, make_step
 
 
 def kl_per_example(logits_clean: torch.Tensor, logits_adv: torch.Tensor) -> torch.Tensor:
@@ -30,10 +30,10 @@ def trades_adversary(model: nn.Module, x: torch.Tensor, eps: float, norm: str = 
                      step_size: float | None = None, generator: torch.Generator | None = None,
                      start_scale: float = 1e-3) -> torch.Tensor:
     """PGD maximising ``KL(f(x) || f(x'))`` over ``x' in U(x)`` (module docstring); returns ``x'`` (detached).
-    ``step_size`` defaults to ``2.5 eps / steps``."""
+    ``step_size`` defaults to ``2.5 eps / steps`` (deep.attacks.steps.default_step_size)."""
     if steps < 0:
         raise ValueError(f"steps must be >= 0 (got {steps})")
-    step = make_step(norm, eps, 2.5 * eps / max(steps, 1) if step_size is None else step_size)
+    step = make_step(norm, eps, default_step_size(eps, steps) if step_size is None else step_size)
     net = unwrap_parallel(model)
     with eval_mode(net):
         with torch.no_grad():

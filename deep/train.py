@@ -83,7 +83,7 @@ class Trainer(Population):
         return self.bundles[0]
 
     def adv_eps_at(self, t: float) -> float:
-        """Training ε at time ``t`` (epochs), ramped over ``adv.eps_warmup_epochs``."""
+        """Training ε at time ``t`` (epochs), ramped over the fraction ``adv.eps_warmup`` of the epochs."""
         return self.member_eps_at(0, t)
 
     def train_step(self, xb: torch.Tensor, yb: torch.Tensor, lr: float, eps: float):
@@ -130,6 +130,7 @@ def fit(
     """Train ``cfg`` in memory (no run folder, no checkpoints) and return the trainer and per-epoch stats.
     Use :func:`deep.runs.train_run` for runs that are saved and can resume."""
     trainer = Trainer(cfg, train=train, test=test)
+    cfg = trainer.cfg  # the epoch rule applied (TrainConfig.resolve_epochs)
     history = []
     for _ in range(cfg.epochs):
         stats = trainer.train_epoch(progress)

@@ -2,8 +2,8 @@
 
 Values the paper's appendix does not let us confirm are **reconstructions**: the report prints them with the
 status ``RECONSTRUCTED``. Values taken from the authors' released code (Restricted ImageNet) or stated in the paper's
-main text carry another status. The producers (linear/, deep/) own the values they actually ran with; this table is
-what the report shows as the reference set-up.
+main text carry another status. The deep rows are printed from the experiment definitions
+(deep.experiments.definitions, the TrainConfig templates ``tradeoff deep reproduce`` runs), for each scale.
 """
 
 from __future__ import annotations
@@ -32,46 +32,127 @@ DEFAULTS: tuple[Default, ...] = (
             FROM_PAPER),
     Default("Fig. 5 linear 5 vs 7", "ε_train = ε_eval (ℓ∞)", "0.2", "—"),
     Default("Fig. 5 linear 5 vs 7", "top-k grid", "log grid from 1 to 784 pixels", "—"),
-    Default("deep", "model", "CNN: conv5×5-32, pool, conv5×5-64, pool, fc-1024, fc-10",
-            "ResNet (e.g. ResNet-18 width)"),
-    Default("deep (Fig. 6, 7)", "ℓ∞ ε_train grid", "0, 0.1, 0.2, 0.3", "0, 2/255, 4/255, 8/255"),
-    Default("deep (Fig. 1, 7)", "ℓ2 ε_train grid", "0, 0.5, 1.0, 1.5, 2.0, 2.5", "0, 0.25, 0.5, 1.0"),
-    Default("deep (Fig. 1, 6)", "training-set sizes", "100 … 60000, log-spaced", "500 … 50000, log-spaced"),
-    Default("deep", "PGD for training", "40 steps of 0.01 (ℓ∞); 40 steps of 2.5ε/40 (ℓ2); random start",
-            "7 steps of 2.5ε/7, random start"),
-    Default("deep", "PGD for evaluation", "100 steps, random restarts", "20+ steps, random restarts"),
-    Default("deep (Fig. 3, 8, 9)", "large ε", "ℓ∞ 0.3, ℓ2 4.0", "ℓ∞ 0.125, ℓ2 4.7"),
-    Default("deep (Fig. 2, 3)", "example models", "ℓ∞ 0.3, ℓ2 1.5", "ℓ∞ 4/255, ℓ2 0.314"),
-    Default("Restricted ImageNet", "released models / large ε", "—", "—",
-            "ℓ∞ ε = 0.005, ℓ2 ε = 1.0; large ε: ℓ2 40 (40 × 1.5), ℓ∞ 0.25 (120 × 0.003)", FROM_AUTHORS_CODE),
 )
 
-
-def restricted_imagenet_rows() -> tuple[Default, ...]:
-    """The Restricted ImageNet training set-up as ``tradeoff deep reproduce --scale paper`` runs it: printed from
-    the experiment definition (deep.experiments.definitions), so that the report cannot show another set-up."""
-    from tradeoff.deep.experiments import definitions
-
-    tr = definitions.get("fig7", "rin", "paper").training
-    momentum = f"{'Nesterov ' if tr.nesterov else ''}{tr.momentum:g}"
-    milestones = "/".join(f"{m:g}" for m in tr.milestones)
-    training = (f"{_MODEL_NAMES.get(tr.model, tr.model)}; {tr.optimizer.upper()} {momentum}, lr {tr.lr:g} ÷10 at "
-                f"epochs {milestones} of {tr.epochs} × batch {tr.batch_size} (the authors' epoch: 300 steps); "
-                f"weight decay {tr.weight_decay:g}")
-    fractions = set(dict(tr.step_fraction).values())
-    if len(fractions) == 1 and len(tr.step_fraction) == 2:
-        step = f"ε/{1 / fractions.pop():g}"
-    else:
-        step = ", ".join(f"{tr.attack_step_size(n, 1.0):g}·ε ({n})" for n in ("inf", "2"))
-    pgd = f"{tr.attack_steps} steps of {step}, random start"
-    return (Default("Restricted ImageNet", "training", "—", "—", training, FROM_AUTHORS_CODE),
-            Default("Restricted ImageNet", "PGD for training", "—", "—", pgd, FROM_AUTHORS_CODE))
+QUICK_SCALE = "quick scale (CPU minutes; smaller than the paper's set-up)"
+_MODEL_NAMES = {"resnet50": "ResNet-50", "resnet18": "ResNet-18", "mnist_cnn": "MNIST CNN", "tiny_cnn": "tiny CNN"}
+_NORM = {"inf": "ℓ∞", "2": "ℓ2"}
 
 
-_MODEL_NAMES = {"resnet50": "ResNet-50", "resnet18": "ResNet-18", "mnist_cnn": "MNIST CNN"}
+def _eps(e: float, dataset: str, norm: str = "inf") -> str:
+    """ε as the paper writes it: k/255 for ℓ∞ on CIFAR-10 when it is one, else the shortest decimal."""
+    k = e * 255
+    if dataset == "cifar10" and norm == "inf" and e > 0 and abs(k - round(k)) < 1e-9:
+        return f"{round(k)}/255"
+    return f"{e:g}"
+
+
+def _training(t) -> str:
+    """Model, optimiser, schedule, batch and epoch rule of a TrainConfig template."""
+    model = _MODEL_NAMES.get(t.model, t.model) + (f" width {t.width}" if t.width else "")
+    opt = t.optimizer.upper() if t.optimizer == "sgd" else "Adam"
+    if t.optimizer == "sgd" and t.momentum:
+        opt += f" {'Nesterov ' if t.nesterov else ''}{t.momentum:g}"
+    lr = f"lr {t.lr:g}"
+    if t.schedule == "multistep":
+        lr += f" ÷10 at epochs {'/'.join(f'{m:g}' for m in t.milestones)}"
+    elif t.schedule != "constant":
+        lr += f" ({t.schedule})"
+    epochs = f"{t.epochs} epochs"
+    if t.min_steps:
+        epochs = (f"max({t.epochs}, ⌈{t.min_steps} steps × batch / n⌉) epochs"
+                  + (f" (at most {t.max_epochs})" if t.max_epochs else ""))
+    wd = f"; weight decay {t.weight_decay:g}" if t.weight_decay else ""
+    size = f"; images {t.image_size} px" if t.image_size else ""
+    return f"{model}; {opt}, {lr}{wd}; batch {t.batch_size}, {epochs}{size}"
+
+
+def _pgd_training(exp) -> str:
+    """The training adversary of each norm of a sweep (its template's [adv] with the per-norm changes)."""
+    from tradeoff.deep.config import AdvConfig
+
+    parts = []
+    for norm in ("inf", "2"):
+        a = AdvConfig(**{**exp.template.adv.__dict__, **dict(dict(exp.adv_by_norm).get(norm, ())), "norm": norm,
+                         "eps": 1.0})
+        step = (f"{a.step_size:g}" if a.step_size is not None else
+                f"ε/{1 / a.step_fraction:g}" if a.step_fraction is not None else f"2.5ε/{a.steps}")
+        parts.append(f"{_NORM[norm]}: {a.steps} steps of {step}")
+    a = exp.template.adv
+    tail = ", random start" if a.random_start else ", no random start"
+    if a.eps_warmup:
+        tail += f"; ε ramped up over the first {a.eps_warmup:.0%} of the epochs (not the paper's)"
+    return "; ".join(parts) + tail
+
+
+def _evaluation(exp) -> str:
+    """The run's one evaluation (its template's [eval])."""
+    ev = exp.template.eval
+    attack = "the strong ensemble (PGD, APGD-CE, APGD-margin, APGD-T)" if ev.attack == "ensemble" else "PGD"
+    radii = ", ".join(f"{_NORM[n]} {_eps(e, exp.dataset, n)}" for n, e in ev.radii())
+    n = "the whole test set" if ev.n_final is None else f"{ev.n_final} test points"
+    full = " (standard accuracy on the whole test set)" if ev.standard_full_test and ev.n_final else ""
+    return f"{attack}, {ev.steps} steps × {ev.restarts} restart(s), at {radii}, on {n}{full}"
+
+
+def _grid(exp, norm: str) -> str:
+    grid = dict(exp.eps_train).get(norm)
+    return ", ".join(_eps(e, exp.dataset, norm) for e in grid) if grid else "—"
+
+
+def scale_rows(scale: str) -> tuple[Default, ...]:
+    """The deep set-up rows of ``scale`` (quick or paper), printed from the experiment definitions
+    (deep.experiments.definitions: the TrainConfig templates and grids) that ``tradeoff deep reproduce --scale``
+    runs, so that the report cannot show another set-up."""
+    from tradeoff.deep.experiments import definitions as D
+
+    where = "deep" if scale == "paper" else "deep (quick)"
+    status = RECONSTRUCTED if scale == "paper" else QUICK_SCALE
+    m, c = D.experiments("mnist", scale), D.experiments("cifar10", scale)
+    pics = {d: e["pictures"] for d, e in (("mnist", m), ("cifar10", c))}
+
+    def row(setting: str, f, exps=(m, c), experiment: str = where) -> Default:
+        return Default(experiment, setting, *(f(e) for e in exps), status=status)
+
+    def models(p) -> str:
+        return ", ".join(f"{_NORM[r.norm]} {_eps(r.eps_train, p.dataset, r.norm)}" for r in p.models
+                         if r.eps_train > 0)
+
+    return (
+        row("training", lambda e: _training(e["fig7"].template)),
+        row("ℓ∞ ε_train grid", lambda e: _grid(e["fig7"], "inf"), experiment=f"{where} (Fig. 6, 7)"),
+        row("ℓ2 ε_train grid", lambda e: _grid(e["fig7"], "2"), experiment=f"{where} (Fig. 1, 7)"),
+        row("training-set sizes", lambda e: ", ".join(str(n) for n in e["fig6"].n_train),
+            experiment=f"{where} (Fig. 1, 6)"),
+        row("seeds", lambda e: f"{len(e['fig7'].seeds)} (Fig. 7), {len(e['fig6'].seeds)} (Fig. 1, 6)"),
+        row("PGD for training", lambda e: _pgd_training(e["fig7"])),
+        row("evaluation", lambda e: _evaluation(e["fig7"])),
+        row("large ε", lambda p: ", ".join(f"{_NORM[a.norm]} {a.eps:g} ({a.steps} × {a.step_size:g})"
+                                          for a in p.attacks), exps=(pics["mnist"], pics["cifar10"]),
+            experiment=f"{where} (Fig. 3, 8, 9)"),
+        row("example models", models, exps=(pics["mnist"], pics["cifar10"]), experiment=f"{where} (Fig. 2, 3)"),
+    ) + restricted_imagenet_rows(scale)
+
+
+def restricted_imagenet_rows(scale: str = "paper") -> tuple[Default, ...]:
+    """The Restricted ImageNet set-up as ``tradeoff deep reproduce --scale SCALE`` runs it, printed from the
+    experiment definitions (its TrainConfig template): at the paper scale the authors' released set-up."""
+    from tradeoff.deep.experiments import definitions as D
+
+    exps = D.experiments("restricted_imagenet", scale)
+    fig7, pics = exps["fig7"], exps["pictures"]
+    status = FROM_AUTHORS_CODE if scale == "paper" else QUICK_SCALE
+    where = "Restricted ImageNet" if scale == "paper" else "Restricted ImageNet (quick: toy on the 203-image sample)"
+    training = _training(fig7.template) + (" (the authors' epoch: 300 steps)" if scale == "paper" else "")
+    models = ", ".join(f"{_NORM[r.norm]} ε = {r.eps_train:g}" for r in pics.models if r.eps_train > 0)
+    large = ", ".join(f"{_NORM[a.norm]} {a.eps:g} ({a.steps} × {a.step_size:g})" for a in pics.attacks)
+    return (Default(where, "training", "—", "—", training, status),
+            Default(where, "PGD for training", "—", "—", _pgd_training(fig7), status),
+            Default(where, "evaluation", "—", "—", _evaluation(fig7), status),
+            Default(where, "models / large ε", "—", "—", f"{models}; large ε: {large}", status))
 
 
 def reconstructed_defaults() -> tuple[Default, ...]:
-    """The defaults table (docs/paper.md §5–6) in a fixed order; entries with status RECONSTRUCTED are reconstructions.
-    The Restricted ImageNet rows come from the experiment definitions (:func:`restricted_imagenet_rows`)."""
-    return DEFAULTS[:-1] + restricted_imagenet_rows() + DEFAULTS[-1:]
+    """The defaults table (docs/paper.md §5–6) in a fixed order: the theory and linear rows, then the deep set-up of
+    the paper scale and of the quick scale, printed from the experiment definitions (:func:`scale_rows`)."""
+    return DEFAULTS + scale_rows("paper") + scale_rows("quick")

@@ -8,19 +8,24 @@
 Figure groups: ``fig1`` (standard accuracy vs training-set size, ℓ2 training), ``fig6`` (the same for ℓ∞),
 ``fig7`` (standard accuracy vs ε_train, ℓ∞ and ℓ2), ``mixed`` (Appendix B: 50% clean / 50% adversarial batches),
 ``pictures`` (one set of trained models feeding Fig. 2/10 gradients, Fig. 3/8/9 large-ε examples and Fig. 4
-interpolations). Datasets: ``mnist``, ``cifar10`` (the JPEG copy by default), ``rin`` (Restricted ImageNet; on the
+interpolations). Datasets: ``mnist``, ``cifar10`` (the JPEG copy by default), ``restricted_imagenet`` (on the
 203-image sample only toy scale is meaningful). Every ε is in [0, 1] pixel space.
+
+A definition is a TrainConfig template (deep.config: model, optimiser, schedule, epoch rule, training adversary,
+evaluation) plus its grid; the templates below are the one statement of each setup: ``tradeoff deep reproduce``
+runs them, reports/defaults.py prints them and tests check deep/configs/*.toml against them.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
+from typing import Any
 
+from ..config import AdvConfig, EvalConfig, TrainConfig
 from ..datasets import dataset_spec
 
 SCALES = ("quick", "paper")
-DATASETS = ("mnist", "cifar10", "rin")
+DATASETS = ("mnist", "cifar10", "restricted_imagenet")
 NORMS = ("inf", "2")
 SWEEP_GROUPS = ("fig1", "fig6", "fig7", "mixed")
 GROUPS = SWEEP_GROUPS + ("pictures",)
@@ -34,88 +39,36 @@ DATASET_NOTES = {d: dataset_spec(d).note for d in DATASETS}
 CLASS_NAMES = {d: list(dataset_spec(d).class_names) for d in DATASETS}
 
 
-@dataclass(frozen=True)
-class Training:
-    """How one model is trained (mapped onto the engine's TrainConfig by :mod:`deep.experiments.engine`).
-
-    The number of epochs for a training set of size n is ``max(epochs, ceil(min_steps * batch_size / n))``, capped
-    at ``max_epochs``: small training sets get more passes so that every run sees a comparable number of steps.
-    The PGD training attack uses ``attack_steps`` steps of ``step_size[norm]`` when given, else ``2.5 ε / steps``;
-    random start as in docs/paper.md §6. ``eps_warmup`` > 0 ramps ε_train linearly from 0 over that fraction of the
-    epochs: NOT in the paper; the quick scale uses it because a few hundred steps of ℓ∞ ε = 0.3 training from
-    scratch otherwise stay at chance accuracy."""
-
-    model: str
-    width: int
-    epochs: int
-    batch_size: int
-    lr: float
-    optimizer: str = "adam"
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    min_steps: int = 0
-    max_epochs: int = 1000
-    attack_steps: int = 7
-    step_size: tuple[tuple[str, float], ...] = ()
-    image_size: int | None = None
-    milestones: tuple[float, ...] = ()  # epochs where a "multistep" schedule divides the learning rate by 10
-    eps_warmup: float = 0.0  # fraction of the epochs over which ε_train ramps up from 0 (a CPU-scale aid, not paper)
-    nesterov: bool = False  # Nesterov momentum (SGD)
-    step_fraction: tuple[tuple[str, float], ...] = ()  # PGD training step = fraction · ε per norm (e.g. ε/4)
-
-    def epochs_for(self, n_train: int) -> int:
-        """Epochs for a training set of ``n_train`` points (see class docstring)."""
-        need = math.ceil(self.min_steps * self.batch_size / max(n_train, 1)) if self.min_steps else 0
-        return int(min(max(self.epochs, need), max(self.max_epochs, self.epochs)))
-
-    def attack_step_size(self, norm: str, eps: float) -> float:
-        """PGD training step: the fixed per-norm value if configured, else the per-norm fraction of ε, else
-        2.5 ε / steps (Madry et al.; deep.attacks.steps.default_step_size)."""
-        from ..attacks.steps import default_step_size
-
-        fixed, fraction = dict(self.step_size), dict(self.step_fraction)
-        if norm in fixed:
-            return float(fixed[norm])
-        if norm in fraction:
-            return float(fraction[norm]) * eps
-        return default_step_size(eps, self.attack_steps)
+AdvByNorm = tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """PGD evaluation of a trained model on ``n_test`` test points (stratified; None = whole test set).
-
-    ``standard_full_test``: measure the standard (clean) accuracy on the whole test set (one forward pass, cheap)
-    instead of the ``n_test`` subset, so that its 95% binomial half-width 1.96·√(p(1−p)/n) shrinks (≈ 0.008 at
-    p = 0.8 on MNIST's 10,000 points instead of 0.035 on 500); the robust (PGD) accuracy stays on the subset."""
-
-    n_test: int | None
-    steps: int
-    restarts: int
-    eps: tuple[tuple[str, float], ...]  # (norm, eps_eval) used for every row of a sweep
-    standard_full_test: bool = False
-
-    def eps_for(self, norm: str) -> float:
-        """ε_eval of ``norm`` (KeyError when the evaluation has no ε for that norm)."""
-        return float(dict(self.eps)[norm])
+def by_norm(**changes: dict) -> AdvByNorm:
+    """Per-norm changes of a template's training adversary, e.g. ``by_norm(inf={"step_size": 0.01})`` (``l2`` is
+    the norm ``"2"``): the value of :attr:`SweepExperiment.adv_by_norm`."""
+    return tuple(("2" if k == "l2" else k, tuple(sorted(v.items()))) for k, v in changes.items())
 
 
 @dataclass(frozen=True)
 class SweepExperiment:
-    """A grid of training runs: every (norm, ε_train, n_train, seed) combination, standard or mixed batches.
+    """A grid of training runs: a TrainConfig ``template`` (deep.config) plus the grid, every (norm, ε_train,
+    n_train, seed) combination, standard or mixed batches.
 
-    ε_train = 0 is standard training; such runs do not depend on the norm and are shared between sweeps."""
+    Each run's config is the template with ``adv.norm``, ``adv.eps``, ``adv.mixed``, ``n_train``, ``seed`` (and
+    ``data_seed``) set from the grid, the changes ``adv_by_norm`` lists for its norm, the epoch rule applied
+    (TrainConfig.resolve_epochs) and its evaluation cut to its own norm: the template's ``[eval]`` pairs every
+    norm with its ε_eval (``eval.norms``, ``eval.eps``). ε_train = 0 is standard training; such runs do not depend
+    on the norm (their adversary is AdvConfig's default, their evaluation every norm of the template) and are
+    shared between sweeps (sweep.make_run)."""
 
     group: str
     dataset: str
     scale: str
+    template: TrainConfig
     eps_train: tuple[tuple[str, tuple[float, ...]], ...]
-    n_train: tuple[int, ...]
+    n_train: tuple[int | None, ...]
     seeds: tuple[int, ...]
-    training: Training
-    evaluation: Evaluation
     mixed: bool = False
+    adv_by_norm: AdvByNorm = ()
     reconstructed: bool = True
     note: str = ""
 
@@ -126,6 +79,10 @@ class SweepExperiment:
     @property
     def norms(self) -> tuple[str, ...]:
         return tuple(n for n, _ in self.eps_train)
+
+    def eval_eps(self, norm: str) -> float:
+        """ε_eval of ``norm`` (the template's ``[eval]`` pairs)."""
+        return self.template.eval.eps_in(norm)
 
 
 @dataclass(frozen=True)
@@ -159,8 +116,7 @@ class PictureExperiment:
     dataset: str
     scale: str
     n_train: int | None
-    training: Training
-    evaluation: Evaluation
+    template: TrainConfig
     models: tuple[ModelRef, ...]
     judge: ModelRef
     attacks: tuple[LargeEps, ...]
@@ -168,6 +124,7 @@ class PictureExperiment:
     n_show: int
     frames: int = 20
     sanity_n: int = 200
+    adv_by_norm: AdvByNorm = ()
     reconstructed: bool = True
     group: str = "pictures"
     note: str = ""
@@ -175,6 +132,10 @@ class PictureExperiment:
     @property
     def name(self) -> str:
         return self.group
+
+    def eval_eps(self, norm: str) -> float:
+        """ε_eval of ``norm`` (the template's ``[eval]`` pairs)."""
+        return self.template.eval.eps_in(norm)
 
     def attack(self, norm: str) -> LargeEps:
         """The large-ε attack in ``norm``; ValueError when the definition has none."""
@@ -187,36 +148,47 @@ class PictureExperiment:
 Experiment = SweepExperiment | PictureExperiment
 
 
+def _eval(eps: tuple[tuple[str, float], ...], n_test: int | None, steps: int, restarts: int,
+          standard_full_test: bool = False) -> EvalConfig:
+    """A sweep's evaluation: the strong ensemble (deep.evaluate) at each norm's ε_eval on ``n_test`` stratified
+    test points (None: all), once, at the end of training (``every = 0``)."""
+    return EvalConfig(norms=[n for n, _ in eps], eps=[e for _, e in eps], steps=steps, restarts=restarts, every=0,
+                      n_epoch=min(500, n_test or 500), n_final=n_test, attack="ensemble",
+                      standard_full_test=standard_full_test)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # MNIST
 _MNIST_EVAL_EPS = (("inf", 0.3), ("2", 2.0))
 
-_MNIST_QUICK_TRAIN = Training(
-    # CPU scale: the paper's CNN at 1/8 width (conv 4, conv 8, fc 1024), PGD-10 training, ε warm-up over 1/3.
-    model="mnist_cnn", width=4, epochs=2, batch_size=32, lr=2e-3, optimizer="adam",
-    min_steps=60, max_epochs=30, attack_steps=10, eps_warmup=1 / 3,
+# The quick MNIST scale (CPU minutes), one table: the paper's CNN at 1/8 width (conv 4, conv 8, fc 1024), Adam,
+# PGD-10 training with ε warmed up over the first third of the epochs; evaluation on 500 test points (standard
+# accuracy on all 10,000); the grid below.
+_MNIST_QUICK = dict(
+    template=TrainConfig(
+        name="mnist-quick", dataset="mnist", model="mnist_cnn", width=4, epochs=2, min_steps=60, max_epochs=30,
+        batch_size=32, optimizer="adam", lr=2e-3,
+        adv=AdvConfig(steps=10, eps_warmup=1 / 3),
+        eval=_eval(_MNIST_EVAL_EPS, n_test=500, steps=10, restarts=1, standard_full_test=True)),
+    n=(100, 500, 2000), n_full=2000, seeds=(0, 1),
+    linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 1.0, 2.0),
+    # Fig. 1/6 at the quick scale use a sub-grid at every n; Fig. 7 uses the whole grid at n_full.
+    linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 2.0), seeds_by_n=(0, 1, 2),
+    mixed=(("inf", (0.3,)),),
+    pictures=dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 60, 0.01), LargeEps("2", 4.0, 60, 0.1)),
+                  n_metric=300, n_show=6, sanity_n=50),
 )
-_MNIST_PAPER_TRAIN = Training(
-    # Reconstruction: Madry et al.'s MNIST CNN, Adam 1e-3, PGD-40 of 0.01 (ℓ∞) or 2.5ε/40 (ℓ2), random start.
-    model="mnist_cnn", width=32, epochs=10, batch_size=50, lr=1e-3, optimizer="adam",
-    min_steps=2000, max_epochs=200, attack_steps=40, step_size=(("inf", 0.01),),
-)
-_MNIST_QUICK_EVAL = Evaluation(n_test=500, steps=10, restarts=1, eps=_MNIST_EVAL_EPS, standard_full_test=True)
-_MNIST_PAPER_EVAL = Evaluation(n_test=None, steps=100, restarts=2, eps=_MNIST_EVAL_EPS)
 
 _MNIST = {
-    "quick": dict(
-        train=_MNIST_QUICK_TRAIN, eval=_MNIST_QUICK_EVAL,
-        n=(100, 500, 2000), n_full=2000, seeds=(0, 1),
-        linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 1.0, 2.0),
-        # Fig. 1/6 at the quick scale use a sub-grid at every n; Fig. 7 uses the whole grid at n_full.
-        linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 2.0), seeds_by_n=(0, 1, 2),
-        mixed=(("inf", (0.3,)),),
-        pictures=dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 60, 0.01), LargeEps("2", 4.0, 60, 0.1)),
-                      n_metric=300, n_show=6, sanity_n=50),
-    ),
+    "quick": _MNIST_QUICK,
     "paper": dict(
-        train=_MNIST_PAPER_TRAIN, eval=_MNIST_PAPER_EVAL,
+        # Reconstruction: Madry et al.'s MNIST CNN, Adam 1e-3, PGD-40 of 0.01 (ℓ∞) or 2.5ε/40 (ℓ2), random start.
+        template=TrainConfig(
+            name="mnist-paper", dataset="mnist", model="mnist_cnn", width=32, epochs=10, min_steps=2000,
+            max_epochs=200, batch_size=50, optimizer="adam", lr=1e-3,
+            adv=AdvConfig(steps=40),
+            eval=_eval(_MNIST_EVAL_EPS, n_test=None, steps=100, restarts=2)),
+        adv_by_norm=by_norm(inf={"step_size": 0.01}),
         n=(100, 300, 1000, 3000, 10000, 30000, 60000), n_full=60000, seeds=(0, 1, 2),
         linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 0.5, 1.0, 1.5, 2.0, 2.5),
         mixed=(("inf", (0.1, 0.2, 0.3)), ("2", (1.0, 2.0))),
@@ -231,9 +203,11 @@ _CIFAR_EVAL_EPS = (("inf", 8 / 255), ("2", 0.5))
 _CIFAR = {
     "quick": dict(
         # CPU scale: a small conv-pool-conv-pool-fc net (the MNIST architecture at width 8), not a ResNet.
-        train=Training(model="mnist_cnn", width=8, epochs=5, batch_size=32, lr=1e-3, optimizer="adam",
-                       min_steps=150, max_epochs=20, attack_steps=5),
-        eval=Evaluation(n_test=300, steps=10, restarts=1, eps=_CIFAR_EVAL_EPS),
+        template=TrainConfig(
+            name="cifar10-quick", dataset="cifar10", model="mnist_cnn", width=8, epochs=5, min_steps=150,
+            max_epochs=20, batch_size=32, optimizer="adam", lr=1e-3,
+            adv=AdvConfig(steps=5),
+            eval=_eval(_CIFAR_EVAL_EPS, n_test=300, steps=10, restarts=1)),
         n=(500, 2000), n_full=2000, seeds=(0,),
         linf=(0.0, 8 / 255), l2=(0.0, 0.5),
         mixed=(("inf", (8 / 255,)),),
@@ -242,9 +216,12 @@ _CIFAR = {
     ),
     "paper": dict(
         # Reconstruction: ResNet-18 width, SGD 0.1 momentum 0.9, weight decay 5e-4, PGD-7 of 2.5ε/7.
-        train=Training(model="resnet18", width=64, epochs=50, batch_size=128, lr=0.1, optimizer="sgd",
-                       weight_decay=5e-4, schedule="cosine", min_steps=5000, max_epochs=500, attack_steps=7),
-        eval=Evaluation(n_test=None, steps=20, restarts=2, eps=_CIFAR_EVAL_EPS),
+        template=TrainConfig(
+            name="cifar10-paper", dataset="cifar10", model="resnet18", width=64, epochs=50, min_steps=5000,
+            max_epochs=500, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4,
+            schedule="cosine",
+            adv=AdvConfig(steps=7),
+            eval=_eval(_CIFAR_EVAL_EPS, n_test=None, steps=20, restarts=2)),
         n=(500, 1000, 2500, 5000, 10000, 25000, 50000), n_full=50000, seeds=(0, 1, 2),
         linf=(0.0, 2 / 255, 4 / 255, 8 / 255), l2=(0.0, 0.25, 0.5, 1.0),
         mixed=(("inf", (4 / 255, 8 / 255)), ("2", (0.5,))),
@@ -261,9 +238,11 @@ _CIFAR = {
 _RIN_EVAL_EPS = (("inf", 0.005), ("2", 1.0))
 _RIN = {
     "quick": dict(
-        train=Training(model="resnet18", width=8, epochs=2, batch_size=32, lr=0.01, optimizer="sgd",
-                       min_steps=0, max_epochs=2, attack_steps=2, image_size=64),
-        eval=Evaluation(n_test=None, steps=3, restarts=1, eps=_RIN_EVAL_EPS),
+        template=TrainConfig(
+            name="restricted_imagenet-quick", dataset="restricted_imagenet", model="resnet18", width=8, epochs=2,
+            max_epochs=2, batch_size=32, optimizer="sgd", lr=0.01, image_size=64,
+            adv=AdvConfig(steps=2),
+            eval=_eval(_RIN_EVAL_EPS, n_test=None, steps=3, restarts=1)),
         n=(203,), n_full=None, seeds=(0,),
         linf=(0.0, 0.005), l2=(0.0, 1.0),
         mixed=(("inf", (0.005,)),),
@@ -272,13 +251,14 @@ _RIN = {
                       n_metric=20, n_show=4, sanity_n=20),
     ),
     "paper": dict(
-        # the authors' setup, stated once: deep/configs/restricted_imagenet_linf.toml and the report's defaults
-        # table are checked against (tests) or printed from (reports/defaults.py) this definition
-        train=Training(model="resnet50", width=64, epochs=110, batch_size=256, lr=0.1, optimizer="sgd",
-                       momentum=0.9, nesterov=True, weight_decay=1e-4, schedule="multistep",
-                       milestones=(30, 60, 85, 95, 105), attack_steps=8, step_fraction=(("inf", 0.25), ("2", 0.25)),
-                       image_size=224),
-        eval=Evaluation(n_test=None, steps=20, restarts=1, eps=_RIN_EVAL_EPS),
+        # the authors' setup, stated once: deep/configs/restricted_imagenet_linf.toml is checked against it (tests)
+        # and the report's defaults table prints it (reports/defaults.py)
+        template=TrainConfig(
+            name="restricted_imagenet-paper", dataset="restricted_imagenet", model="resnet50", width=64,
+            epochs=110, batch_size=256, optimizer="sgd", lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-4,
+            schedule="multistep", milestones=[30.0, 60.0, 85.0, 95.0, 105.0], image_size=224,
+            adv=AdvConfig(steps=8, step_fraction=0.25),
+            eval=_eval(_RIN_EVAL_EPS, n_test=None, steps=20, restarts=1)),
         n=(None,), n_full=None, seeds=(0,),
         linf=(0.0, 0.005), l2=(0.0, 1.0),
         mixed=(("inf", (0.005,)),),
@@ -287,15 +267,15 @@ _RIN = {
     ),
 }
 
-_TABLES = {"mnist": _MNIST, "cifar10": _CIFAR, "rin": _RIN}
+_TABLES = {"mnist": _MNIST, "cifar10": _CIFAR, "restricted_imagenet": _RIN}
 
 
 def _sweeps(dataset: str, scale: str) -> dict[str, SweepExperiment]:
     t = _TABLES[dataset][scale]
-    common = dict(dataset=dataset, scale=scale, training=t["train"], evaluation=t["eval"],
-                  reconstructed=not (dataset == "rin" and scale == "paper"))
+    common = dict(dataset=dataset, scale=scale, template=t["template"], adv_by_norm=t.get("adv_by_norm", ()),
+                  reconstructed=not (dataset == "restricted_imagenet" and scale == "paper"))
     out: dict[str, SweepExperiment] = {}
-    if dataset != "rin":
+    if dataset != "restricted_imagenet":
         out["fig1"] = SweepExperiment(group="fig1", eps_train=(("2", t.get("l2_by_n", t["l2"])),), n_train=t["n"],
                                       seeds=t.get("seeds_by_n", t["seeds"]),
                                       note="standard accuracy vs training-set size, l2 training", **common)
@@ -315,10 +295,12 @@ def _pictures(dataset: str, scale: str) -> PictureExperiment:
     t = _TABLES[dataset][scale]
     p = t["pictures"]
     return PictureExperiment(
-        dataset=dataset, scale=scale, n_train=t["n_full"], training=t["train"], evaluation=t["eval"],
+        dataset=dataset, scale=scale, n_train=t["n_full"], template=t["template"],
+        adv_by_norm=t.get("adv_by_norm", ()),
         models=(ModelRef("standard", "inf", 0.0), ModelRef("linf", "inf", p["linf"]), ModelRef("l2", "2", p["l2"])),
         judge=ModelRef("standard-judge", "inf", 0.0, seed=1), attacks=p["attacks"], n_metric=p["n_metric"],
-        n_show=p["n_show"], sanity_n=p["sanity_n"], reconstructed=not (dataset == "rin" and scale == "paper"),
+        n_show=p["n_show"], sanity_n=p["sanity_n"],
+        reconstructed=not (dataset == "restricted_imagenet" and scale == "paper"),
     )
 
 
@@ -344,8 +326,14 @@ def get(group: str, dataset: str, scale: str) -> Experiment:
 
 
 def with_overrides(exp: Experiment, **changes) -> Experiment:
-    """A copy of ``exp`` with fields replaced (``training=...``, ``seeds=...``, ...); validated."""
+    """A copy of ``exp`` with fields replaced (``template=...``, ``seeds=...``, ...); validated."""
     return validate(replace(exp, **changes))
+
+
+def with_template(exp: Experiment, **changes) -> Experiment:
+    """A copy of ``exp`` whose template has fields changed (TrainConfig.replace: ``lr=0.5``,
+    ``eval={"n_final": 30}``, ...); validated."""
+    return with_overrides(exp, template=exp.template.replace(**changes))
 
 
 def validate(exp: Experiment) -> Experiment:
@@ -359,17 +347,24 @@ def validate(exp: Experiment) -> Experiment:
         bad(f"dataset must be one of {DATASETS}")
     if exp.scale not in SCALES + ("smoke", "test") and not exp.scale.startswith("gpu-"):
         bad(f"scale must be one of {SCALES}, smoke, test, or gpu-<name> for a reduced GPU plan")
-    tr = exp.training
-    if not 0 <= tr.eps_warmup < 1:
-        bad("training eps_warmup must be a fraction in [0, 1)")
-    if tr.epochs < 1 or tr.batch_size < 1 or tr.lr <= 0 or tr.attack_steps < 1 or tr.width < 1:
-        bad("training needs epochs, batch_size, width, attack_steps >= 1 and lr > 0")
-    ev = exp.evaluation
-    if ev.steps < 1 or ev.restarts < 1 or (ev.n_test is not None and ev.n_test < 1):
-        bad("evaluation needs steps, restarts, n_test >= 1")
-    for norm, eps in ev.eps:
-        if norm not in NORMS or eps <= 0:
-            bad(f"evaluation eps ({norm}, {eps}) must have norm in {NORMS} and eps > 0")
+    t = exp.template
+    try:
+        t.validate()
+    except ValueError as e:
+        bad(f"template: {e}")
+    if t.dataset != exp.dataset:
+        bad(f"the template's dataset {t.dataset!r} must be the experiment's {exp.dataset!r}")
+    ev = t.eval
+    if not ev.norms or ev.every != 0:
+        bad("the template's [eval] must pair every norm with its eps_eval (eval.norms, eval.eps) and have every = 0 "
+            "(a run is evaluated once, at its end)")
+    for norm, changes in exp.adv_by_norm:
+        if norm not in NORMS:
+            bad(f"adv_by_norm: norm {norm!r} must be one of {NORMS}")
+        try:
+            t.replace(adv={**dict(changes), "norm": norm, "eps": 0.1})
+        except ValueError as e:
+            bad(f"adv_by_norm[{norm}]: {e}")
     if isinstance(exp, SweepExperiment):
         if exp.group not in SWEEP_GROUPS:
             bad(f"group must be one of {SWEEP_GROUPS}")
@@ -378,8 +373,8 @@ def validate(exp: Experiment) -> Experiment:
         for norm, grid in exp.eps_train:
             if norm not in NORMS:
                 bad(f"norm {norm!r} must be one of {NORMS}")
-            if norm not in dict(ev.eps):
-                bad(f"no evaluation eps for norm {norm!r}")
+            if norm not in ev.norms:
+                bad(f"no evaluation eps for norm {norm!r} in the template's eval.norms")
             if any(e < 0 for e in grid) or list(grid) != sorted(grid):
                 bad(f"eps_train grid for {norm} must be increasing and >= 0, got {grid}")
             if norm == "inf" and any(e > 1 for e in grid):
@@ -408,10 +403,12 @@ def micro(exp: Experiment) -> Experiment:
     tiny training sets, one epoch, few PGD steps and few images. Numbers from it mean nothing."""
     import dataclasses
 
-    tr = dataclasses.replace(exp.training, epochs=1, min_steps=4, max_epochs=2,
-                             attack_steps=min(3, exp.training.attack_steps))
-    ev = dataclasses.replace(exp.evaluation, n_test=min(60, exp.evaluation.n_test or 60), steps=3, restarts=1)
-    common = dict(scale="smoke", training=tr, evaluation=ev)
+    t = exp.template
+    n_test = min(60, t.eval.n_final or 60)
+    sized = dataset_spec(t.dataset).train_size is not None  # the epoch rule needs the training-set size
+    template = t.replace(epochs=1, min_steps=4 if sized else 0, max_epochs=2, adv={"steps": min(3, t.adv.steps)},
+                         eval={"n_final": n_test, "n_epoch": n_test, "steps": 3, "restarts": 1})
+    common = dict(scale="smoke", template=template)
     if isinstance(exp, PictureExperiment):
         n = exp.n_train if exp.n_train is None else min(exp.n_train, 200)
         attacks = tuple(dataclasses.replace(a, steps=min(a.steps, 5)) for a in exp.attacks)
@@ -429,7 +426,6 @@ def all_definitions() -> list[Experiment]:
 
 __all__ = [
     "DATASETS", "DATASET_LABELS", "DATASET_NOTES", "DATASET_TITLES", "GROUPS", "SCALES", "SWEEP_GROUPS",
-    "Evaluation", "Experiment",
-    "LargeEps", "ModelRef", "PictureExperiment", "SweepExperiment", "Training", "all_definitions", "experiments",
-    "get", "validate", "with_overrides", "CLASS_NAMES", "micro",
+    "AdvByNorm", "Experiment", "LargeEps", "ModelRef", "PictureExperiment", "SweepExperiment", "all_definitions",
+    "by_norm", "experiments", "get", "validate", "with_overrides", "with_template", "CLASS_NAMES", "micro",
 ]

@@ -20,10 +20,7 @@ from tradeoff.data.tensors import as_float_images
 
 from ..datasets import DATASET_SPECS
 from .definitions import LargeEps
-from .sweep import ENGINE_DATASET, RunSpec, train_config  # noqa: F401 - re-exported (the run's TrainConfig lives with RunSpec)
-
-TEST_SPLIT = {s.short: s.test_split for s in DATASET_SPECS.values()}
-TRAIN_SPLIT = {s.short: s.train_split for s in DATASET_SPECS.values()}
+from .sweep import RunSpec, train_config  # noqa: F401 - re-exported (the run's TrainConfig lives with RunSpec)
 
 
 @dataclass
@@ -43,9 +40,9 @@ class TorchEngine:
         (data.paths.dataset_root; None: the cache)."""
         if (self.data_roots or {}).get(dataset):
             return self.data_roots[dataset]
-        if dataset not in ENGINE_DATASET or ENGINE_DATASET[dataset] not in DATASET_ROOT_VARS:
+        if dataset not in DATASET_ROOT_VARS:
             return None
-        root = dataset_root(ENGINE_DATASET[dataset])
+        root = dataset_root(dataset)
         return None if root is None else str(root)
 
     def torch_device(self) -> torch.device:
@@ -68,8 +65,8 @@ class TorchEngine:
               image_size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
         from .. import datasets
 
-        if dataset == "rin":
-            ds = datasets.open_dataset("restricted_imagenet", split, root=self.root("rin"), train=False)
+        if not DATASET_SPECS[dataset].in_memory:  # Restricted ImageNet: read from its folder, resized in memory
+            ds = datasets.open_dataset(dataset, split, root=self.root(dataset), train=False)
             xs, ys = [], []
             for i in range(len(ds)):
                 img, label = ds[i]
@@ -85,13 +82,13 @@ class TorchEngine:
                 idx = torch.randperm(len(y), generator=g)[:n]
                 x, y = x[idx], y[idx]
             return x, y
-        return datasets.load_split(ENGINE_DATASET[dataset], split, root=self.root(dataset), n=n, seed=seed)
+        return datasets.load_split(dataset, split, root=self.root(dataset), n=n, seed=seed)
 
     def test_set(self, run_or_dataset, n: int | None, image_size: int | None = None):
         """``(x, y)`` of ``n`` stratified test points (None = all; the sample itself for Restricted ImageNet) of a
         run's dataset or of a dataset name; the same points for every run (seed 0)."""
         dataset = run_or_dataset if isinstance(run_or_dataset, str) else run_or_dataset.dataset
-        return self.load(dataset, TEST_SPLIT[dataset], n, seed=0, image_size=image_size)
+        return self.load(dataset, DATASET_SPECS[dataset].test_split, n, seed=0, image_size=image_size)
 
     # ---------------------------------------------------------------- training
     def train(self, run: RunSpec, run_dir: Path) -> None:
@@ -115,11 +112,12 @@ class TorchEngine:
                 return self._train_in_workers(runs, run_dirs, plan)
         by_name = {c.name: r for c, r in zip(cfgs, runs)}
         data = None
-        if any(r.dataset == "rin" for r in runs):  # the sample has one split: train and test on it (toy scale)
+        on_disk = [not DATASET_SPECS[r.dataset].in_memory for r in runs]
+        if any(on_disk):  # the Restricted ImageNet sample has one split: train and test on it (toy scale)
             data = []
-            for r in runs:
-                d = self.load("rin", TRAIN_SPLIT["rin"], r.n_train, r.seed, r.training.image_size) \
-                    if r.dataset == "rin" else None
+            for r, disk in zip(runs, on_disk):
+                d = self.load(r.dataset, DATASET_SPECS[r.dataset].train_split, r.n_train, r.seed,
+                              r.config.image_size) if disk else None
                 data.append((d, d) if d is not None else None)
 
         def final_eval(pop, k):
@@ -174,26 +172,30 @@ class TorchEngine:
         return self.evaluate_model(run, self.load_model(run, run_dir))
 
     def evaluate_model(self, run: RunSpec, model: torch.nn.Module) -> dict:
-        """Clean accuracy and robust accuracy (the default ensemble of deep.evaluate, named with its cost in
-        ``robust[norm]["evaluation"]``) at each evaluation norm's ε on the run's test points."""
+        """The run's one evaluation, as its config's ``[eval]`` states it: clean accuracy and robust accuracy
+        (``eval.attack``: the default ensemble of deep.evaluate or PGD, named with its cost in
+        ``robust[norm]["evaluation"]``) at each (norm, ε) of ``eval.norms``/``eval.eps`` on ``eval.n_final``
+        stratified test points (the same for every run); with ``eval.standard_full_test`` the clean accuracy
+        comes from the whole test set."""
         from ..evaluate import clean_accuracy, robust_evaluation
 
-        ev = run.evaluation
-        x, y = self.test_set(run, ev.n_test, run.training.image_size)
+        ev = run.config.eval
+        x, y = self.test_set(run, ev.n_final, run.config.image_size)
         dev = self.torch_device()
         x, y = x.to(dev), y.to(dev)
+        attack = "default" if ev.attack == "ensemble" else "pgd"
         out = {"n_test": int(len(y)), "n_train": run.n_train, "robust": {}}
-        for norm in run.eval_norms:
-            eps = ev.eps_for(norm)
-            res = robust_evaluation(model, x, y, [0.0, eps], norm, steps=ev.steps, restarts=ev.restarts, seed=0)
+        for norm, eps in ev.radii():
+            res = robust_evaluation(model, x, y, [0.0, eps], norm, attack, steps=ev.steps, restarts=ev.restarts,
+                                    step_size=ev.step_size if attack == "pgd" else None, seed=0)
             acc = res.accuracy
             out["standard_acc"] = float(acc[0.0])
             out["robust"][norm] = {"eps": eps, "acc": float(acc[eps]), "steps": ev.steps, "restarts": ev.restarts,
                                    "evaluation": res.summary()}
         out["n_test_standard"] = out["n_test"]
-        if ev.standard_full_test and ev.n_test is not None:
+        if ev.standard_full_test and ev.n_final is not None:
             out["standard_acc_subset"] = out["standard_acc"]
-            xf, yf = self.test_set(run, None, run.training.image_size)
+            xf, yf = self.test_set(run, None, run.config.image_size)
             out["standard_acc"] = clean_accuracy(model, xf, yf, device=dev, batch_size=1000)
             out["n_test_standard"] = int(len(yf))
         return out

@@ -47,8 +47,8 @@ def model_runs(exp: PictureExperiment) -> dict[str, RunSpec]:
     """RunSpecs of the picture models and the judge (shared with sweeps when the settings coincide)."""
 
     def spec(ref: ModelRef) -> RunSpec:
-        return make_run(exp.dataset, exp.scale, ref.norm, ref.eps_train, exp.n_train, False, ref.seed,
-                        exp.training, exp.evaluation)
+        return make_run(exp.template, exp.scale, ref.norm, ref.eps_train, exp.n_train, False, ref.seed,
+                        exp.adv_by_norm)
 
     out = {m.name: spec(m) for m in exp.models}
     out["judge"] = spec(exp.judge)
@@ -69,7 +69,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     seconds["train_models"] = time.perf_counter() - t0
     models = {m.name: engine.load_model(specs[m.name], run_dir_for(specs[m.name], runs_root)) for m in exp.models}
     judge = engine.load_model(specs["judge"], run_dir_for(specs["judge"], runs_root))
-    x, y = engine.test_set(exp.dataset, exp.n_metric, exp.training.image_size)
+    x, y = engine.test_set(exp.dataset, exp.n_metric, exp.template.image_size)
     label = DATASET_LABELS[exp.dataset]
     refs = [{"name": m.name, "norm": m.norm if m.eps_train > 0 else "none", "eps_train": m.eps_train,
              "run": specs[m.name].run_id} for m in exp.models]
@@ -118,11 +118,10 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     if sanity:
         t = time.perf_counter()
         xs, ys = x[: exp.sanity_n], y[: exp.sanity_n]
-        eval_eps = dict(exp.evaluation.eps)
         for m in exp.models:
             norm = m.norm if m.eps_train > 0 else "inf"
-            eps = m.eps_train if m.eps_train > 0 else eval_eps["inf"]
-            checks = engine.sanity(models[m.name], xs, ys, eps, norm, steps=exp.evaluation.steps)
+            eps = m.eps_train if m.eps_train > 0 else exp.eval_eps("inf")
+            checks = engine.sanity(models[m.name], xs, ys, eps, norm, steps=exp.template.eval.steps)
             run_id = specs[m.name].run_id
             paths.append(write_result(
                 results_root / "deep" / f"sanity_{run_id}.json", "deep.sanity",

@@ -1,16 +1,16 @@
 """Sweep runner: expand a sweep definition into training runs, run them (skipping finished ones, resuming
 interrupted ones), split them across machines (``--shard i/n``) and merge their results into one table.
 
-A run is identified by everything that determines its weights and its evaluation (dataset, norm, ε_train,
-n_train, mixed, seed, training and evaluation settings); the identifier is stable, so runs shared by several
-sweeps (e.g. the ε_train = 0 model, or Fig. 7's points at full data) are trained once. Each finished run leaves
-``experiment_result.json`` in its folder; the merge reads those and writes the ``deep.sweep`` result file
-(reports/RESULTS.md) under ``results_dir()/deep/<experiment>.json``.
+A run is its fully resolved TrainConfig (deep.config; :class:`RunSpec`), and its one identity is that config's
+fingerprint (TrainConfig.fingerprint: everything that determines its weights and its evaluation, not the machine's
+data folder or device); the identifier is stable, so runs shared by several sweeps (e.g. the ε_train = 0 model, or
+Fig. 7's points at full data) are trained once. Each finished run leaves ``experiment_result.json`` in its folder;
+the merge reads those and writes the ``deep.sweep`` result file (reports/RESULTS.md) under
+``results_dir()/deep/<experiment>.json``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -20,56 +20,95 @@ from typing import Protocol
 
 from tradeoff.data.io import atomic_write_json, write_result
 
-from ..config import AdvConfig, EvalConfig, TrainConfig
-from ..datasets import DATASET_SPECS
-from .definitions import DATASET_LABELS, DATASET_NOTES, Evaluation, SweepExperiment, Training
+from ..config import AdvConfig, TrainConfig
+from .definitions import DATASET_LABELS, DATASET_NOTES, AdvByNorm, SweepExperiment
 
 RESULT_NAME = "experiment_result.json"
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One training run of a sweep (or of the picture figures). ``norm`` is ``"none"`` for standard training."""
+    """One training run of a sweep (or of the picture figures): its fully resolved TrainConfig (``config``, named
+    by its run id, no data folder or device: :func:`train_config` adds those) and the scale of its definition.
 
-    dataset: str
+    ``norm`` is ``"none"`` for standard training (ε_train = 0), whose runs are shared by every norm's sweep."""
+
+    config: TrainConfig
     scale: str
-    norm: str
-    eps_train: float
-    n_train: int | None
-    mixed: bool
-    seed: int
-    training: Training
-    evaluation: Evaluation
+
+    @property
+    def dataset(self) -> str:
+        return self.config.dataset
+
+    @property
+    def norm(self) -> str:
+        return self.config.adv.norm if self.config.adv.enabled else "none"
+
+    @property
+    def eps_train(self) -> float:
+        return float(self.config.adv.eps)
+
+    @property
+    def n_train(self) -> int | None:
+        return self.config.n_train
+
+    @property
+    def mixed(self) -> bool:
+        return bool(self.config.adv.mixed)
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
 
     @property
     def eval_norms(self) -> tuple[str, ...]:
-        """Norms the run is evaluated in: its own, or both for a standard model."""
-        return tuple(n for n, _ in self.evaluation.eps) if self.norm == "none" else (self.norm,)
+        """Norms the run is evaluated in: its own, or every norm of the template for a standard model."""
+        return tuple(n for n, _ in self.config.eval.radii())
+
+    def eval_eps(self, norm: str) -> float:
+        """ε_eval in ``norm`` (ValueError when the run is not evaluated in it)."""
+        return self.config.eval.eps_in(norm)
 
     def fingerprint(self) -> str:
-        """The run's one identity: the fingerprint of the TrainConfig it trains (:func:`train_config`,
-        independent of the machine's data folder and device), extended by the evaluation settings a TrainConfig
-        does not state (the other norm's ε of a standard model, ``standard_full_test``)."""
-        blob = json.dumps([train_config(self, name="run").fingerprint(), asdict(self.evaluation)], sort_keys=True,
-                          default=str).encode()
-        return hashlib.sha256(blob).hexdigest()[:10]
+        """The run's one identity: the fingerprint of its TrainConfig (TrainConfig.fingerprint, the same one its
+        checkpoints carry)."""
+        return self.config.fingerprint()
 
     @property
     def run_id(self) -> str:
-        """A readable, stable folder name, e.g. ``mnist-quick-inf-e0.3-n2000-s0-<hash>``."""
+        """A readable, stable folder name, e.g. ``mnist-quick-inf-e0.3-n2000-s0-<fingerprint>``."""
         n = "all" if self.n_train is None else str(self.n_train)
         mix = "-mixed" if self.mixed else ""
         eps = f"{self.eps_train:.4g}"
         return f"{self.dataset}-{self.scale}-{self.norm}-e{eps}-n{n}{mix}-s{self.seed}-{self.fingerprint()}"
 
 
-def make_run(dataset: str, scale: str, norm: str, eps_train: float, n_train: int | None, mixed: bool, seed: int,
-             training: Training, evaluation: Evaluation) -> RunSpec:
-    """A RunSpec, normalised so that every standard run (ε_train = 0) has norm ``"none"`` and is shared."""
+def resolve(template: TrainConfig, norm: str, eps_train: float, n_train: int | None, mixed: bool, seed: int,
+            adv_by_norm: AdvByNorm = ()) -> TrainConfig:
+    """The TrainConfig of one grid point (see :class:`deep.experiments.definitions.SweepExperiment`): the
+    template with the grid's values, the per-norm adversary changes, the epoch rule applied and the evaluation
+    cut to the run's norm. A standard run (ε_train = 0) gets AdvConfig's default adversary and keeps every norm of
+    the evaluation, so that it is the same run in every norm's sweep."""
     eps_train = float(eps_train)
+    ev = template.eval
     if eps_train == 0.0:
-        norm, mixed = "none", False
-    return RunSpec(dataset, scale, norm, eps_train, n_train, bool(mixed), int(seed), training, evaluation)
+        adv = AdvConfig()
+        radii = ev.radii()
+    else:
+        changes = dict(dict(adv_by_norm).get(norm, ()))
+        adv = AdvConfig(**{**asdict(template.adv), **changes, "norm": norm, "eps": eps_train, "mixed": bool(mixed)})
+        radii = [(n, e) for n, e in ev.radii() if n == norm]
+    cfg = template.replace(name="run", n_train=n_train, seed=int(seed), data_seed=int(seed), adv=asdict(adv),
+                           eval={"norms": [n for n, _ in radii], "eps": [e for _, e in radii]},
+                           data_root=None, device="auto", progress=False).resolve_epochs()
+    return cfg.replace(checkpoint_every=max(1, cfg.epochs // 5))  # many tiny epochs: checkpoint ~5 times per run
+
+
+def make_run(template: TrainConfig, scale: str, norm: str, eps_train: float, n_train: int | None, mixed: bool,
+             seed: int, adv_by_norm: AdvByNorm = ()) -> RunSpec:
+    """The RunSpec of one grid point (:func:`resolve`), its config named by its run id."""
+    spec = RunSpec(resolve(template, norm, eps_train, n_train, mixed, seed, adv_by_norm), scale)
+    return RunSpec(spec.config.replace(name=spec.run_id), scale)
 
 
 def expand(exp: SweepExperiment) -> list[RunSpec]:
@@ -79,7 +118,7 @@ def expand(exp: SweepExperiment) -> list[RunSpec]:
         for eps in grid:
             for n in exp.n_train:
                 for seed in exp.seeds:
-                    r = make_run(exp.dataset, exp.scale, norm, eps, n, exp.mixed, seed, exp.training, exp.evaluation)
+                    r = make_run(exp.template, exp.scale, norm, eps, n, exp.mixed, seed, exp.adv_by_norm)
                     runs.setdefault(r.run_id, r)
     return list(runs.values())
 
@@ -188,7 +227,7 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
         for eps in grid:
             for n in exp.n_train:
                 for seed in exp.seeds:
-                    r = make_run(exp.dataset, exp.scale, norm, eps, n, exp.mixed, seed, exp.training, exp.evaluation)
+                    r = make_run(exp.template, exp.scale, norm, eps, n, exp.mixed, seed, exp.adv_by_norm)
                     path = run_dir_for(r, runs_root) / RESULT_NAME
                     if not is_finished(r, runs_root):
                         missing.append(r.run_id)
@@ -222,7 +261,8 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
         "experiment": exp.group, "dataset": DATASET_LABELS[exp.dataset], "scale": exp.scale,
         "reconstructed_defaults": exp.reconstructed, "note": exp.note, "data_note": DATASET_NOTES[exp.dataset],
         "rows": rows, "missing": missing,
-        "settings": {"training": asdict(exp.training), "evaluation": asdict(exp.evaluation)},
+        "settings": {"template": exp.template.to_dict(), "adv_by_norm": {n: dict(c) for n, c in exp.adv_by_norm},
+                     "evaluation": {"n_test": exp.template.eval.n_final}},
     }
     path = Path(results_root) / "deep" / f"{exp.group}_{exp.dataset}.json"
     return write_result(path, "deep.sweep", payload, wall_time_s=seconds, scale=exp.scale,
@@ -234,31 +274,8 @@ def run_dir_for_id(run_id: str, runs_root: Path) -> Path:
     return Path(runs_root) / run_id
 
 
-# views of the one dataset table (deep.datasets.DATASET_SPECS) by the experiments' short names
-ENGINE_DATASET = {s.short: s.name for s in DATASET_SPECS.values()}
-
-
 def train_config(run: RunSpec, data_root: str | None = None, device: str = "auto", progress: bool = False,
-                 name: str | None = None):
-    """The engine's TrainConfig for one run of an experiment definition (named ``run.run_id`` unless ``name``)."""
-    tr: Training = run.training
-    adv_norm = run.norm if run.norm != "none" else "inf"
-    epochs = tr.epochs_for(run.n_train or 10**9)
-    adv = AdvConfig(norm=adv_norm, eps=run.eps_train, steps=tr.attack_steps, random_start=True, mixed=run.mixed,
-                    step_size=tr.attack_step_size(adv_norm, run.eps_train) if run.eps_train > 0 else None,
-                    eps_warmup_epochs=tr.eps_warmup * epochs if run.eps_train > 0 else 0.0)
-    # the run's one evaluation is the sweep's (TorchEngine.evaluate_model, at the end of training): stated here so
-    # that the config's fingerprint, the run's identity, covers it; no per-epoch evaluation
-    e = run.evaluation
-    norm = run.eval_norms[0]
-    ev = EvalConfig(eps=[e.eps_for(norm)], norm=norm, steps=e.steps, restarts=e.restarts, every=0,
-                    n_epoch=min(500, e.n_test or 500), n_final=e.n_test)
-    cfg = TrainConfig(
-        name=name or run.run_id, dataset=ENGINE_DATASET[run.dataset], n_train=run.n_train, data_root=data_root,
-        data_seed=run.seed, model=tr.model, width=tr.width, epochs=epochs,
-        batch_size=tr.batch_size, optimizer=tr.optimizer, lr=tr.lr, momentum=tr.momentum, nesterov=tr.nesterov,
-        weight_decay=tr.weight_decay, schedule=tr.schedule, milestones=[float(m) for m in tr.milestones], adv=adv,
-        eval=ev, seed=run.seed, device=device,
-        progress=progress, checkpoint_every=max(1, epochs // 5),  # many tiny epochs: checkpoint ~5 times per run
-    )
-    return cfg.validate()
+                 name: str | None = None) -> TrainConfig:
+    """The run's TrainConfig as the engine trains it: ``run.config`` with this machine's data folder, device and
+    progress bars (none of which enter its fingerprint), named ``run.run_id`` unless ``name``."""
+    return run.config.replace(data_root=data_root, device=device, progress=progress, name=name or run.config.name)

@@ -3,7 +3,7 @@
 * ``tradeoff data fetch mnist [--root DIR] [--no-progress]``
 * ``tradeoff data info mnist [--root DIR] [--json]``
 * ``tradeoff data info cifar10 [--root DIR] [--json]``
-* ``tradeoff data info rin|restricted-imagenet --root DIR [--split val] [--balanced] [--json]``
+* ``tradeoff data info restricted_imagenet --root DIR [--split val] [--balanced] [--json]``
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 
 from ._base import UserError, emit_json, format_table, group
 
-INFO_NAMES = ("mnist", "cifar10", "rin", "restricted-imagenet")
+INFO_NAMES = ("mnist", "cifar10", "restricted_imagenet")
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -62,7 +62,8 @@ def _info(args: argparse.Namespace) -> int:
         info = summary.cifar10_summary(args.root)
     else:
         if not args.root:
-            raise UserError("tradeoff data info rin needs --root DIR (the folder holding <split>/<wnid>/*.JPEG)")
+            raise UserError("tradeoff data info restricted_imagenet needs --root DIR (the folder holding "
+                            "<split>/<wnid>/*.JPEG)")
         info = summary.restricted_imagenet_summary(args.root, args.split, args.balanced)
     if args.json:
         emit_json(info)

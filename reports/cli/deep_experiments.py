@@ -1,7 +1,7 @@
 """``tradeoff deep reproduce | sweep | merge``: the deep figures of the paper (Fig. 1-4, 6-10) and claims 5-8, 10-12.
 
-* ``tradeoff deep reproduce --scale quick|paper [--datasets mnist,cifar10,rin]`` runs everything for the chosen
-  datasets: sweeps, figure data, claim metrics, result files and figures (logs the time of each part).
+* ``tradeoff deep reproduce --scale quick|paper [--datasets mnist,cifar10,restricted_imagenet]`` runs everything for
+  the chosen datasets: sweeps, figure data, claim metrics, result files and figures (logs the time of each part).
 * ``tradeoff deep sweep NAME --dataset D --scale S [--shard i/n]`` runs one sweep (or this machine's shard of it);
   finished runs are skipped, interrupted ones resume.
 * ``tradeoff deep merge [NAME ...] --dataset D --scale S`` merges finished runs into ``deep.sweep`` result files
@@ -14,6 +14,9 @@ import sys
 import time
 
 from ._base import UserError, format_table, group
+
+#: the experiments' datasets (deep.experiments.definitions.DATASETS; stated here so that the CLI needs no torch)
+DATASET_CHOICES = ("mnist", "cifar10", "restricted_imagenet")
 
 
 def _log(msg: str) -> None:
@@ -36,8 +39,8 @@ def _engine(args):
     roots = {}
     if getattr(args, "cifar_root", None):
         roots["cifar10"] = args.cifar_root
-    if getattr(args, "rin_root", None):
-        roots["rin"] = args.rin_root
+    if getattr(args, "imagenet_root", None):
+        roots["restricted_imagenet"] = args.imagenet_root
     workers = getattr(args, "workers", 0)
     if workers < 0:
         raise UserError(f"--workers {workers}: give a number of worker processes >= 1 (or 0 for the default)")
@@ -64,15 +67,16 @@ def _set_threads(args) -> None:
 
 def _add_common(p, datasets: bool = False) -> None:
     if datasets:
-        p.add_argument("--datasets", default="mnist", help="comma-separated: mnist,cifar10,rin (default mnist)")
+        p.add_argument("--datasets", default="mnist",
+                       help="comma-separated: mnist,cifar10,restricted_imagenet (default mnist)")
     else:
-        p.add_argument("--dataset", default="mnist", choices=("mnist", "cifar10", "rin"))
+        p.add_argument("--dataset", default="mnist", choices=DATASET_CHOICES)
     p.add_argument("--scale", default="quick", choices=("quick", "paper"),
                    help="quick = CPU minutes; paper = the reconstructed defaults of docs/paper.md §6")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--cifar-root", metavar="DIR",
                    help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT, else the cache)")
-    p.add_argument("--rin-root", metavar="DIR",
+    p.add_argument("--imagenet-root", metavar="DIR",
                    help="Restricted ImageNet folder (default $TRADEOFF_IMAGENET_ROOT)")
     p.add_argument("--workers", type=int, default=0,
                    help="CPU: train this many populations at once, each in its own process with one thread "
@@ -125,7 +129,7 @@ def cmd_sweep(args) -> int:
         for ds in definitions.DATASETS:
             for name, exp in definitions.experiments(ds, args.scale).items():
                 if isinstance(exp, definitions.SweepExperiment):
-                    print(f"{name:6s} {ds:8s} {len(sweep.expand(exp)):4d} runs  {exp.note}")
+                    print(f"{name:6s} {ds:19s} {len(sweep.expand(exp)):4d} runs  {exp.note}")
         return 0
     if not args.name:
         raise UserError("give a sweep NAME (fig1, fig6, fig7, mixed) or --list")
@@ -179,7 +183,7 @@ def register(top) -> None:
 
     p = sub.add_parser("merge", help="merge finished sweep runs into deep.sweep result files")
     p.add_argument("names", nargs="*", help="sweeps to merge (default: all)")
-    p.add_argument("--dataset", default="mnist", choices=("mnist", "cifar10", "rin"))
+    p.add_argument("--dataset", default="mnist", choices=DATASET_CHOICES)
     p.add_argument("--scale", default="quick", choices=("quick", "paper"))
     p.add_argument("--allow-missing", action="store_true", help="merge what is finished, list missing runs")
     p.set_defaults(func=cmd_merge)

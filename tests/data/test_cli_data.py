@@ -62,19 +62,21 @@ def test_fetch_into_an_impossible_folder_is_one_line_exit_2(cache, tmp_path, cap
     assert len(err) == 1 and "--root" in err[0] and "Traceback" not in err[0]
 
 
-def test_info_cifar10_and_rin(cache, tmp_path, capsys):
+def test_info_cifar10_and_restricted_imagenet(cache, tmp_path, capsys):
     make_cifar_binary(tmp_path / "c10")
     assert main(["data", "info", "cifar10", "--root", str(tmp_path / "c10")]) == 1  # tiny fixture, not 50000
     out = capsys.readouterr().out
     assert "binary format" in out and "airplane" in out and "truck" in out
     wn = imagenet_wnids()
     make_imagenet_folder(tmp_path / "in", {wn[151]: [(40, 30)], wn[300]: [(30, 40), (50, 50)]})
-    assert main(["data", "info", "rin", "--root", str(tmp_path / "in"), "--json"]) == 0
+    assert main(["data", "info", "restricted_imagenet", "--root", str(tmp_path / "in"), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     got = {r["superclass"]: r["images"] for r in info["superclasses"]}
     assert info["n"] == 3 and got["dog"] == 1 and got["insect"] == 2
-    assert main(["data", "info", "restricted-imagenet"]) == 2
+    assert main(["data", "info", "restricted_imagenet"]) == 2
     assert "needs --root" in capsys.readouterr().err
+    assert main(["data", "info", "rin"]) == 2  # one name for Restricted ImageNet
+    assert "restricted_imagenet" in capsys.readouterr().err
 
 
 @pytest.mark.realdata
@@ -87,7 +89,8 @@ def test_info_real_mnist(capsys):
     assert "5923 6742 5958 6131 5842 5421 5918 6265 5851 5949" in out and "MISMATCH" not in out
 
 
-@pytest.mark.parametrize("argv", [["info", "mnist"], ["info", "cifar10"], ["info", "rin"], ["fetch", "mnist"]])
+@pytest.mark.parametrize("argv", [["info", "mnist"], ["info", "cifar10"], ["info", "restricted_imagenet"],
+                                  ["fetch", "mnist"]])
 def test_a_root_that_is_a_file_is_a_one_line_error(tmp_path, argv, capsys):
     a_file = tmp_path / "file"
     a_file.write_text("x")

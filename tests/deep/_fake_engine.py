@@ -79,10 +79,10 @@ class FakeEngine:
 
     def evaluate(self, run, run_dir: Path) -> dict:
         model = self.load_model(run, run_dir)
-        x, y = self.test_set(run, run.evaluation.n_test)
+        x, y = self.test_set(run, run.config.eval.n_final)
         out = {"n_test": len(y), "n_train": run.n_train, "robust": {}}
         for norm in run.eval_norms:
-            eps = run.evaluation.eps_for(norm)
+            eps = run.eval_eps(norm)
             out["standard_acc"] = self._acc(model, x, y)
             out["robust"][norm] = {"eps": eps, "acc": self._acc(model, self._pgd(model, x, y, eps, 5, eps / 2), y)}
         (run_dir / "eval.json").write_text(json.dumps(out))

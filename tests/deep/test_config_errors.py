@@ -88,7 +88,7 @@ def test_nonsense_values_name_the_field_and_what_is_allowed(text, field, allowed
 
 @pytest.mark.parametrize("text,key,hint", [
     ("foo = 1", "'foo'", "allowed fields are adv, amp"),
-    ("[adv]\nepss = 0.1", "'adv.epss'", "allowed fields are eps, eps_warmup_epochs"),
+    ("[adv]\nepss = 0.1", "'adv.epss'", "allowed fields are eps, eps_warmup, mixed"),
     ("eps = 0.1", "'eps'", "did you mean eps under [adv] or eps under [eval]"),
     ("[evl]\neps = [0.1]", "'evl'", "allowed fields are"),
 ])

@@ -15,7 +15,7 @@ def test_both_scales_have_the_same_groups(dataset):
     quick, paper = D.experiments(dataset, "quick"), D.experiments(dataset, "paper")
     assert set(quick) == set(paper)
     assert {"fig7", "mixed", "pictures"} <= set(quick)
-    if dataset != "rin":
+    if dataset != "restricted_imagenet":
         assert {"fig1", "fig6"} <= set(quick)
 
 
@@ -31,8 +31,10 @@ def test_paper_values_follow_paper_md():
     f6 = D.get("fig6", "mnist", "paper")
     assert dict(f6.eps_train)["inf"] == (0.0, 0.1, 0.2, 0.3)
     assert dict(D.get("fig1", "mnist", "paper").eps_train)["2"] == (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
-    assert f6.training.attack_steps == 40 and f6.training.attack_step_size("inf", 0.3) == 0.01
-    assert D.get("fig1", "mnist", "paper").training.attack_step_size("2", 2.0) == pytest.approx(2.5 * 2.0 / 40)
+    linf = next(r for r in expand(f6) if r.eps_train == 0.3).config.adv
+    assert linf.steps == 40 and linf.resolved_step_size() == 0.01
+    l2 = next(r for r in expand(D.get("fig1", "mnist", "paper")) if r.eps_train == 2.0).config.adv
+    assert l2.steps == 40 and l2.resolved_step_size() == pytest.approx(2.5 * 2.0 / 40)
     assert f6.n_train[0] == 100 and f6.n_train[-1] == 60000
     pics = D.get("pictures", "mnist", "paper")
     assert {(a.norm, a.eps) for a in pics.attacks} == {("inf", 0.3), ("2", 4.0)}
@@ -54,20 +56,30 @@ def test_validation_rejects_bad_definitions():
     with pytest.raises(ValueError, match="unknown dataset"):
         D.experiments("svhn", "quick")
     with pytest.raises(ValueError, match="choose one of"):
-        D.get("fig1", "rin", "quick")
+        D.get("fig1", "restricted_imagenet", "quick")
+    with pytest.raises(ValueError, match="unknown dataset 'rin'.*restricted_imagenet"):
+        D.experiments("rin", "quick")
+    with pytest.raises(ValueError, match="eps_warmup"):
+        D.with_template(f6, adv={"eps_warmup": 1.5})
+    with pytest.raises(ValueError, match="eval.norms"):
+        D.with_template(D.get("fig1", "mnist", "quick"), eval={"norms": ["inf"], "eps": [0.3]})  # no l2 eps_eval
 
 
 def test_epochs_scale_up_for_small_training_sets():
-    tr = D.get("fig6", "mnist", "quick").training
-    assert tr.epochs_for(100) > tr.epochs_for(2000) >= tr.epochs
-    assert tr.epochs_for(10) <= tr.max_epochs
+    exp = D.get("fig6", "mnist", "quick")
+    t = exp.template
+    assert t.epochs_for(100) > t.epochs_for(2000) >= t.epochs
+    assert t.epochs_for(10) <= t.max_epochs
+    for r in expand(exp):  # max(epochs, ceil(min_steps * batch / n)) capped at max_epochs
+        need = -(-t.min_steps * t.batch_size // r.n_train)
+        assert r.config.epochs == min(max(t.epochs, need), t.max_epochs) and r.config.min_steps == 0
 
 
 @pytest.mark.parametrize("dataset", D.DATASETS)
 def test_micro_versions_validate_and_are_tiny(dataset):
     for exp in D.experiments(dataset, "quick").values():
         m = D.micro(exp)
-        assert m.scale == "smoke" and m.training.epochs == 1
+        assert m.scale == "smoke" and m.template.epochs == 1
         if isinstance(m, D.SweepExperiment):
             assert len(expand(m)) <= len(expand(exp)) and all(n is None or n <= 200 for n in m.n_train)
         else:
@@ -80,7 +92,7 @@ def test_large_eps_attacks_follow_paper_md_and_can_reach_their_eps():
     paper = {d: {(a.norm, a.eps) for a in D.get("pictures", d, "paper").attacks} for d in D.DATASETS}
     assert paper["mnist"] == {("inf", 0.3), ("2", 4.0)}
     assert paper["cifar10"] == {("inf", 0.125), ("2", 4.7)}
-    rin = {a.norm: (a.eps, a.steps, a.step_size) for a in D.get("pictures", "rin", "paper").attacks}
+    rin = {a.norm: (a.eps, a.steps, a.step_size) for a in D.get("pictures", "restricted_imagenet", "paper").attacks}
     assert rin == {"inf": (0.25, 120, 0.003), "2": (40.0, 40, 1.5)}
     for exp in D.all_definitions():
         if isinstance(exp, D.PictureExperiment):

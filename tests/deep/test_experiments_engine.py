@@ -27,13 +27,11 @@ def test_every_run_maps_to_a_valid_train_config():
 
     seen = 0
     for run in _all_runs():
-        cfg = train_config(run)  # validates
+        cfg = train_config(run, data_root="/data", device="cpu")  # validates
         assert cfg.adv.eps == run.eps_train and cfg.adv.mixed == run.mixed and cfg.seed == run.seed
-        assert cfg.epochs == run.training.epochs_for(run.n_train or 10**9)
+        assert cfg.fingerprint() == run.fingerprint() and cfg.resolve_epochs() == cfg  # the epoch rule is applied
         if run.eps_train > 0:
-            assert cfg.adv.norm == run.norm
-            assert cfg.adv.resolved_step_size() == pytest.approx(run.training.attack_step_size(run.norm,
-                                                                                              run.eps_train))
+            assert cfg.adv.norm == run.norm and run.eval_norms == (run.norm,)
         seen += 1
     assert seen > 100
 
@@ -43,9 +41,9 @@ def test_quick_mnist_uses_pgd10_and_paper_uses_pgd40():
 
     q = [r for r in S.expand(D.get("fig6", "mnist", "quick")) if r.eps_train > 0][0]
     p = [r for r in S.expand(D.get("fig6", "mnist", "paper")) if r.eps_train == 0.3][0]
-    assert train_config(q).adv.steps == 10
+    assert train_config(q).adv.steps == 10 and train_config(q).adv.eps_warmup == pytest.approx(1 / 3)
     cfg = train_config(p)
-    assert cfg.adv.steps == 40 and cfg.adv.resolved_step_size() == 0.01 and cfg.adv.eps_warmup_epochs == 0
+    assert cfg.adv.steps == 40 and cfg.adv.resolved_step_size() == 0.01 and cfg.adv.eps_warmup == 0
 
 
 def test_standard_accuracy_on_the_whole_test_set_and_pgd_on_the_subset(monkeypatch):
@@ -71,13 +69,14 @@ def test_standard_accuracy_on_the_whole_test_set_and_pgd_on_the_subset(monkeypat
     engine._cache[("mnist", "test", None, 0, None)] = (x, y)
     monkeypatch.setattr(engine, "load_model", lambda run, run_dir: model.eval())
     run = [r for r in S.expand(D.get("fig6", "mnist", "quick")) if r.eps_train > 0][0]
-    ev = dataclasses.replace(run.evaluation, n_test=n_sub, steps=2, standard_full_test=False)
-    run = dataclasses.replace(run, evaluation=dataclasses.replace(ev, standard_full_test=True))
+    off = dataclasses.replace(run, config=run.config.replace(eval={"n_final": n_sub, "steps": 2,
+                                                                   "standard_full_test": False}))
+    run = dataclasses.replace(off, config=off.config.replace(eval={"standard_full_test": True}))
     out = engine.evaluate(run, None)
     assert out["n_test"] == n_sub and out["n_test_standard"] == n_full
     assert out["standard_acc_subset"] == 1.0
     assert out["standard_acc"] == pytest.approx(1 - 120 / n_full)
-    off = engine.evaluate(dataclasses.replace(run, evaluation=ev), None)
+    off = engine.evaluate(off, None)
     assert off["standard_acc"] == 1.0 and off["n_test_standard"] == n_sub
 
 
@@ -87,8 +86,9 @@ def test_engine_data_roots_default_to_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("TRADEOFF_CIFAR10_ROOT", raising=False)
     monkeypatch.setenv("TRADEOFF_IMAGENET_ROOT", str(tmp_path))
     engine = TorchEngine()
-    assert engine.root("cifar10") is None and engine.root("rin") == str(tmp_path) and engine.root("mnist") is None
-    assert TorchEngine(data_roots={"rin": "elsewhere"}).root("rin") == "elsewhere"
+    assert engine.root("cifar10") is None and engine.root("mnist") is None
+    assert engine.root("restricted_imagenet") == str(tmp_path)
+    assert TorchEngine(data_roots={"restricted_imagenet": "x"}).root("restricted_imagenet") == "x"
 
 
 def test_restricted_imagenet_without_a_folder_names_both_fixes(monkeypatch):
@@ -99,20 +99,47 @@ def test_restricted_imagenet_without_a_folder_names_both_fixes(monkeypatch):
         open_dataset("restricted_imagenet", "val")
 
 
-def test_restricted_imagenet_paper_setup_is_stated_once():
-    """deep/configs/restricted_imagenet_linf.toml, `deep reproduce --scale paper` and the report's defaults table
-    state the same Restricted ImageNet training set-up (the authors': Nesterov SGD, PGD-8 of ε/4)."""
+@pytest.mark.parametrize("name,dataset", [("restricted_imagenet_linf", "restricted_imagenet"),
+                                          ("cifar10_linf_8", "cifar10")])
+def test_paper_example_configs_state_the_setup_reproduce_runs(name, dataset):
+    """deep/configs/NAME.toml and `deep reproduce --scale paper` state the same training set-up (for Restricted
+    ImageNet the authors': Nesterov SGD, PGD-8 of ε/4), and the report's defaults table prints it."""
     from tradeoff.deep.config import load_config
     from tradeoff.deep.experiments.engine import train_config
-    from tradeoff.reports.defaults import restricted_imagenet_rows
 
-    toml = load_config("restricted_imagenet_linf")
-    run = next(r for r in S.expand(D.get("fig7", "rin", "paper")) if r.norm == "inf" and r.eps_train == toml.adv.eps)
+    toml = load_config(name)
+    run = next(r for r in S.expand(D.get("fig7", dataset, "paper"))
+               if r.norm == "inf" and r.eps_train == pytest.approx(toml.adv.eps))
     cfg = train_config(run)
-    for f in ("model", "batch_size", "optimizer", "lr", "momentum", "nesterov", "weight_decay", "schedule",
+    for f in ("model", "width", "batch_size", "optimizer", "lr", "momentum", "nesterov", "weight_decay", "schedule",
               "milestones", "epochs"):
         assert getattr(cfg, f) == getattr(toml, f), f
-    assert (cfg.adv.steps, cfg.adv.resolved_step_size()) == (toml.adv.steps, pytest.approx(toml.adv.eps / 4))
-    assert toml.adv.resolved_step_size() == pytest.approx(toml.adv.eps / 4)
-    training, pgd = (d.restricted_imagenet for d in restricted_imagenet_rows())
-    assert "Nesterov 0.9" in training and "30/60/85/95/105 of 110" in training and pgd.startswith("8 steps of ε/4")
+    assert cfg.adv.steps == toml.adv.steps
+    assert cfg.adv.resolved_step_size() == pytest.approx(toml.adv.resolved_step_size())
+    assert (cfg.eval.steps, cfg.eval.restarts) == (toml.eval.steps, toml.eval.restarts)
+
+
+def test_restricted_imagenet_paper_setup_in_the_report():
+    from tradeoff.reports.defaults import restricted_imagenet_rows
+
+    run = next(r for r in S.expand(D.get("fig7", "restricted_imagenet", "paper")) if r.norm == "inf")
+    assert (run.config.adv.steps, run.config.adv.step_fraction) == (8, 0.25)
+    training, pgd = (d.restricted_imagenet for d in restricted_imagenet_rows("paper")[:2])
+    assert "Nesterov 0.9" in training and "30/60/85/95/105" in training and "110 epochs" in training
+    assert pgd.startswith("ℓ∞: 8 steps of ε/4; ℓ2: 8 steps of ε/4")
+
+
+def test_the_report_prints_the_setups_reproduce_runs():
+    """reports/defaults.py prints, for each scale, the values of the templates `deep reproduce --scale` trains."""
+    from tradeoff.reports.defaults import scale_rows
+
+    for scale in ("quick", "paper"):
+        rows = {(d.experiment, d.setting): d for d in scale_rows(scale)}
+        where = "deep" if scale == "paper" else "deep (quick)"
+        t = D.get("fig7", "mnist", scale).template
+        training = rows[(where, "training")].mnist
+        assert f"width {t.width}" in training and f"batch {t.batch_size}" in training and f"lr {t.lr:g}" in training
+        ev = rows[(where, "evaluation")].mnist
+        assert f"{t.eval.steps} steps × {t.eval.restarts} restart" in ev
+        sizes = rows[(f"{where} (Fig. 1, 6)", "training-set sizes")]
+        assert sizes.mnist == ", ".join(str(n) for n in D.get("fig6", "mnist", scale).n_train)

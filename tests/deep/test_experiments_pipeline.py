@@ -16,11 +16,11 @@ torch.set_num_threads(1)
 
 
 def micro(exp):
-    ev = D.Evaluation(n_test=30, steps=2, restarts=1, eps=(("inf", 0.3), ("2", 2.0)))
+    exp = D.with_template(exp, eval={"n_final": 30, "steps": 2, "restarts": 1})
     if isinstance(exp, D.PictureExperiment):
         attacks = tuple(dataclasses.replace(a, steps=5) for a in exp.attacks)
-        return D.with_overrides(exp, n_train=60, evaluation=ev, n_metric=12, n_show=3, sanity_n=10, attacks=attacks)
-    return D.with_overrides(exp, n_train=(30, 60) if exp.group in ("fig1", "fig6") else (60,), evaluation=ev)
+        return D.with_overrides(exp, n_train=60, n_metric=12, n_show=3, sanity_n=10, attacks=attacks)
+    return D.with_overrides(exp, n_train=(30, 60) if exp.group in ("fig1", "fig6") else (60,))
 
 
 def test_reproduce_dataset_micro(tmp_path):
@@ -69,11 +69,13 @@ def test_every_restricted_imagenet_result_says_train_equals_test(tmp_path):
     the same images (payload ``data_note``), and so must the figure titles and the report's dataset name."""
     from tradeoff.reports.claims import dataset_name
 
-    reproduce_dataset("rin", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results", overrides=micro)
+    reproduce_dataset("restricted_imagenet", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results",
+                      overrides=micro)
     files = sorted((tmp_path / "results" / "deep").glob("*.json"))
     payloads = {p.name: read_result(p)["payload"] for p in files if not p.name.startswith("reproduce_")}
-    assert {"fig7_rin.json", "mixed_rin.json", "gradients_rin.json", "large_eps_rin.json"} <= set(payloads)
+    names = {f"{kind}_restricted_imagenet.json" for kind in ("fig7", "mixed", "gradients", "large_eps")}
+    assert names <= set(payloads)
     for name, payload in payloads.items():
         assert "same 203 images" in payload.get("data_note", ""), name
-    assert "same images" in D.DATASET_TITLES["rin"]
-    assert "same images" in dataset_name(D.DATASET_LABELS["rin"])
+    assert "same images" in D.DATASET_TITLES["restricted_imagenet"]
+    assert "same images" in dataset_name(D.DATASET_LABELS["restricted_imagenet"])

@@ -8,6 +8,7 @@ import torch
 
 from tests.deep._fake_engine import FakeEngine, Interrupted
 from tradeoff.data.io import read_result
+from tradeoff.deep.config import AdvConfig
 from tradeoff.deep.experiments import definitions as D
 from tradeoff.deep.experiments import sweep as S
 
@@ -15,10 +16,9 @@ torch.set_num_threads(1)
 
 
 def _micro(group="fig6"):
-    exp = D.get(group, "mnist", "quick")
-    ev = D.Evaluation(n_test=30, steps=2, restarts=1, eps=(("inf", 0.3), ("2", 2.0)))
-    return D.with_overrides(exp, n_train=(30, 60), seeds=(0, 1), evaluation=ev) if group != "fig7" else \
-        D.with_overrides(exp, n_train=(60,), seeds=(0, 1), evaluation=ev)
+    exp = D.with_template(D.get(group, "mnist", "quick"), eval={"n_final": 30, "steps": 2, "restarts": 1})
+    return D.with_overrides(exp, n_train=(30, 60), seeds=(0, 1)) if group != "fig7" else \
+        D.with_overrides(exp, n_train=(60,), seeds=(0, 1))
 
 
 def test_standard_runs_are_shared_between_norms_and_sweeps():
@@ -34,22 +34,28 @@ def test_standard_runs_are_shared_between_norms_and_sweeps():
     assert all(r.norm == "none" for r in S.expand(f6) if r.eps_train == 0)
 
 
-def test_new_default_settings_keep_run_ids():
-    import dataclasses
-
-    r = S.expand(_micro())[0]
-    same = dataclasses.replace(r, training=dataclasses.replace(r.training, milestones=()))
-    assert same.run_id == r.run_id  # a field at its default does not enter the fingerprint
-    other = dataclasses.replace(r, training=dataclasses.replace(r.training, milestones=(1.0,)))
-    assert other.run_id != r.run_id
+def test_a_run_is_its_resolved_config_and_has_one_identity():
+    """RunSpec.config is the TrainConfig the engine trains; its fingerprint is the run's id suffix and the one its
+    checkpoints carry (the machine's data folder and device do not enter it)."""
+    runs = S.expand(_micro())
+    r = next(x for x in runs if x.eps_train == 0.3 and x.n_train == 30)
+    c = r.config
+    assert (c.adv.norm, c.adv.eps, c.n_train, c.seed, c.data_seed, c.name) == ("inf", 0.3, 30, r.seed, r.seed, r.run_id)
+    assert c.eval.radii() == [("inf", 0.3)] and c.eval.n_final == 30 and c.eval.every == 0
+    assert r.run_id.startswith(f"mnist-quick-inf-e0.3-n30-s{r.seed}-") and r.run_id.endswith(c.fingerprint())
+    trained = S.train_config(r, data_root="/somewhere/else", device="cpu", progress=True)
+    assert trained.fingerprint() == r.fingerprint() and trained.name == r.run_id
+    std = next(x for x in runs if x.eps_train == 0)
+    assert std.norm == "none" and std.config.eval.radii() == [("inf", 0.3), ("2", 2.0)]
+    assert std.config.adv == AdvConfig()  # standard training: the default adversary, shared by every norm
 
 
 def test_run_id_changes_with_settings_and_is_stable():
     f6 = _micro()
     r = S.expand(f6)[0]
     assert r.run_id == S.expand(_micro())[0].run_id
-    other = D.with_overrides(f6, training=D.Training(**{**f6.training.__dict__, "lr": 0.5}))
-    assert S.expand(other)[0].run_id != r.run_id
+    assert S.expand(D.with_template(f6, lr=0.5))[0].run_id != r.run_id
+    assert S.expand(D.with_template(f6, eval={"restarts": 2}))[0].run_id != r.run_id  # the evaluation too
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 40])

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 import torch
 
-from tradeoff.deep.config import EvalConfig, TrainConfig
+from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
 from tradeoff.deep.population import Population, plan_populations, population_pgd
 from tradeoff.deep.runs import read_metrics, run_state, train_runs
 from tradeoff.deep.stacked import GroupedMnistCNN, LoopStack
@@ -29,7 +29,7 @@ def mixed_members() -> list[TrainConfig]:
     return [BASE.replace(name="a", seed=0, adv={"eps": 0.1, "steps": 3}),
             BASE.replace(name="b", seed=1, adv={"eps": 0.5, "norm": "2", "steps": 3}),
             BASE.replace(name="c", seed=2, adv={"eps": 0.2, "steps": 3, "mixed": True}),
-            BASE.replace(name="d", seed=3, n_train=80, adv={"eps": 0.1, "steps": 3, "eps_warmup_epochs": 1.0})]
+            BASE.replace(name="d", seed=3, n_train=80, adv={"eps": 0.1, "steps": 3, "eps_warmup": 0.5})]
 
 
 def separate(cfg: TrainConfig, epochs: int = 2):
@@ -230,13 +230,14 @@ def _without_timings(x):
 def test_sweep_populations_in_worker_processes_give_the_same_results(tmp_path):
     """TorchEngine(workers=2) trains the populations of a grid in two spawned processes; every run's one
     evaluation (written by the run into its summary) is the same as in one process."""
-    from tradeoff.deep.experiments.definitions import Evaluation, Training
     from tradeoff.deep.experiments.engine import TorchEngine
     from tradeoff.deep.experiments.sweep import make_run
 
-    tr = Training(model="mnist_cnn", width=2, epochs=1, batch_size=32, lr=1e-3, attack_steps=2)
-    ev = Evaluation(n_test=40, steps=2, restarts=1, eps=(("inf", 0.1), ("2", 0.5)))
-    runs = [make_run("toy", "test", norm, eps, 64, False, seed, tr, ev)
+    template = TrainConfig(name="t", dataset="toy", model="mnist_cnn", width=2, epochs=1, batch_size=32, lr=1e-3,
+                           adv=AdvConfig(steps=2),
+                           eval=EvalConfig(norms=["inf", "2"], eps=[0.1, 0.5], n_final=40, n_epoch=40, steps=2,
+                                           restarts=1, every=0, attack="ensemble"))
+    runs = [make_run(template, "test", norm, eps, 64, False, seed)
             for norm, eps in (("inf", 0.0), ("inf", 0.1), ("2", 0.5)) for seed in (0, 1)]
     out = {}
     for workers in (1, 2):

@@ -93,7 +93,7 @@ def test_example_configs_load_and_validate():
     mnist = load_config("mnist_linf_0.3")
     assert (mnist.adv.eps, mnist.adv.steps, mnist.adv.step_size, mnist.adv.random_start) == (0.3, 40, 0.01, True)
     rin = load_config("restricted_imagenet_linf")
-    assert rin.nesterov and rin.milestones == [30, 60, 85, 95, 105] and rin.adv.step_size == rin.adv.eps / 4
+    assert rin.nesterov and rin.milestones == [30, 60, 85, 95, 105] and rin.adv.resolved_step_size() == rin.adv.eps / 4
 
 
 def test_config_fingerprint_ignores_cosmetic_fields():
@@ -195,7 +195,7 @@ def test_eval_every_zero_skips_the_per_epoch_evaluation():
 
 
 def test_eps_warmup_ramps_linearly():
-    cfg = tiny_config(epochs=4, adv={"eps": 0.3, "eps_warmup_epochs": 2.0})
+    cfg = tiny_config(epochs=4, adv={"eps": 0.3, "eps_warmup": 0.5})
     trainer = Trainer(cfg, train=toy_data("train", 64), test=toy_data("test", 16))
     assert trainer.adv_eps_at(0.5) == pytest.approx(0.075)
     assert trainer.adv_eps_at(3.0) == pytest.approx(0.3)

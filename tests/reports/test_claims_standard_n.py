@@ -29,8 +29,8 @@ def test_sweep_rows_carry_n_eval_standard(tmp_path):
     from tradeoff.deep.experiments import definitions as D
     from tradeoff.deep.experiments import sweep as S
 
-    exp = D.with_overrides(D.get("fig6", "mnist", "quick"), n_train=(30,), seeds=(0,),
-                           evaluation=D.Evaluation(n_test=30, steps=2, restarts=1, eps=(("inf", 0.3), ("2", 2.0))))
+    exp = D.with_template(D.get("fig6", "mnist", "quick"), eval={"n_final": 30, "steps": 2, "restarts": 1})
+    exp = D.with_overrides(exp, n_train=(30,), seeds=(0,))
     S.execute(S.expand(exp), FakeEngine(), tmp_path / "old")  # a producer without n_test_standard
     rows, missing = S.rows_for(exp, tmp_path / "old")
     assert not missing and all(r["n_eval_standard"] == r["n_eval"] == 30 for r in rows)

@@ -15,8 +15,12 @@ def test_sweep_list_and_errors(capsys):
     assert "fig6" in capsys.readouterr().out
     assert main(["deep", "sweep"]) == 2
     assert "give a sweep NAME" in capsys.readouterr().err
-    assert main(["deep", "sweep", "fig1", "--dataset", "rin"]) == 2
-    assert "choose one of" in capsys.readouterr().err
+    assert main(["deep", "sweep", "fig1", "--dataset", "restricted_imagenet"]) == 2
+    assert "choose one of" in capsys.readouterr().err  # no Fig. 1 on the Restricted ImageNet sample
+    for flag in (["sweep", "fig7", "--dataset"], ["merge", "--dataset"], ["reproduce", "--datasets"]):
+        assert main(["deep", *flag, "rin"]) == 2  # one name for Restricted ImageNet: the short name is gone
+        err = capsys.readouterr().err
+        assert "restricted_imagenet" in err and "mnist" in err and "Traceback" not in err
     assert main(["deep", "sweep", "fig6", "--shard", "3/2"]) == 2
     assert "--shard" in capsys.readouterr().err
     assert main(["deep", "reproduce", "--datasets", "svhn"]) == 2

@@ -285,5 +285,5 @@ def test_overview_plots_every_model_once_per_attack_norm(kept, tmp_path):
     assert sum(len(c.get_offsets()) for c in axes[1].collections) == 3
     assert "the distribution D" in axes[2].get_title() and "not the dataset" in axes[2].get_title()
     assert all(C.has_eps(ax.get_title()) for ax in axes)
-    with pytest.raises(ValueError, match="no deep.sweep rows of 'rin'"):
-        draw_overview([fig6], tmp_path / "x.png", dataset="rin")
+    with pytest.raises(ValueError, match="no deep.sweep rows of 'restricted_imagenet'"):
+        draw_overview([fig6], tmp_path / "x.png", dataset="restricted_imagenet")
