@@ -15,7 +15,16 @@ from . import claims as claims_mod
 from .defaults import RECONSTRUCTED, reconstructed_defaults
 from .document import Block, Bullets, Code, Heading, Paragraph, Strong, Table, Text, text
 from .result_index import Collection, ResultFile, ResultIndex, scale_rank
-from .scale_info import command_for, commit_of, device_of, evaluation_text, is_gpu, norm_text, training_text
+from .scale_info import (
+    command_for,
+    commit_of,
+    device_of,
+    evaluation_text,
+    is_gpu,
+    norm_text,
+    sweep_settings,
+    training_text,
+)
 
 NOT_RECORDED = "not recorded"
 SHORT_RECONSTRUCTED = "reconstructed"
@@ -139,9 +148,10 @@ def _g(v: Any) -> str:
 
 def used_setup(index: ResultIndex, used: set[str]) -> dict[str, list[str]]:
     """``{setting: ["<scale>, <dataset>: value / other value", ...]}`` from the result files the report used, for
-    the settings of the defaults table (reports.defaults): model, ε_train grids and training-set sizes (the union
-    over the files of one scale and data set), PGD for training and evaluation, large ε, example models, Figure
-    5's ε and top-k grid, the theory's example parameters. Different values at one scale are joined by " / "."""
+    the settings of the defaults table (reports.defaults): training (model and recipe), ε_train grids, training-set
+    sizes and seeds (the union over the files of one scale and data set), PGD for training, evaluation, large ε,
+    example models, Figure 5's ε and top-k grid, the theory's example parameters. Different values at one scale are
+    joined by " / "."""
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     grids: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
 
@@ -153,15 +163,17 @@ def used_setup(index: ResultIndex, used: set[str]) -> dict[str, list[str]]:
         if r.path not in used:
             continue
         where = f"{r.scale}, {claims_mod.dataset_name(r.payload.get('dataset') or r.dataset)}"
-        settings = r.payload.get("settings") if isinstance(r.payload.get("settings"), dict) else {}
-        tr = settings.get("training") if isinstance(settings.get("training"), dict) else {}
-        ev = settings.get("evaluation") if isinstance(settings.get("evaluation"), dict) else {}
+        tr, ev = sweep_settings(r.payload.get("settings"))
         if tr:
             model, recipe, attack = training_text(tr)
-            add("model", where, model + (f"; {recipe}" if recipe else ""))
+            add("training", where, model + (f"; {recipe}" if recipe else ""))
             add("PGD for training", where, attack)
-        if ev:
-            add("PGD for evaluation", where, evaluation_text(ev))
+        if ev.get("steps"):
+            add("evaluation", where, evaluation_text(ev))
+        seeds = sorted({x["seed"] for x in r.payload.get("rows", []) if isinstance(x, dict)
+                        and isinstance(x.get("seed"), int)})
+        if seeds:
+            grids["seeds"][where] |= set(seeds)
         rows = [x for x in r.payload.get("rows", []) if isinstance(x, dict)]
         for norm, setting in (("inf", "ℓ∞ ε_train grid"), ("2", "ℓ2 ε_train grid")):
             grid = {float(x["eps_train"]) for x in rows
@@ -205,9 +217,12 @@ def defaults(index: ResultIndex, used: set[str]) -> list[Block]:
     setup = used_setup(index, used)
     rows = []
     for d in reconstructed_defaults():
-        deep = d.experiment.startswith("deep")
-        values = setup.get(d.setting, []) if deep or d.setting in ("ε_train = ε_eval (ℓ∞)", "top-k grid",
-                                                                    "example parameters") else []
+        if "(quick" in d.experiment:  # the quick scale's definitions: what quick runs used is in the first column
+            continue
+        rin = d.experiment.startswith("Restricted ImageNet")
+        settings = ("example models", "large ε") if d.setting == "models / large ε" else (d.setting,)
+        values = [v for k in settings for v in setup.get(k, [])
+                  if ("Restricted ImageNet" in v.split(":", 1)[0]) == rin]
         paper = [f"{name}: {v}" for name, v in (("MNIST", d.mnist), ("CIFAR-10", d.cifar10),
                                                  ("Restricted ImageNet", d.restricted_imagenet)) if v and v != "—"]
         rows.append((text(f"{d.experiment}: {d.setting}"), text("; ".join(values) if values else "no run used here"),
@@ -215,9 +230,10 @@ def defaults(index: ResultIndex, used: set[str]) -> list[Block]:
                      (Strong(SHORT_RECONSTRUCTED),) if d.status == RECONSTRUCTED else text(d.status)))
     return [Heading(2, "Set-up used and the paper-scale defaults", "defaults", back=True),
             Paragraph(text("\"Used by the runs\": the values recorded in the result files the report used (scale, "
-                           "data set: value). Beside them the paper-scale defaults of docs/paper.md §5–6 that "
-                           f"`--scale paper` runs. \"{SHORT_RECONSTRUCTED}\": {RECONSTRUCTED}; the paper's values "
-                           "could not be confirmed, and every such value is a configuration option.")),
+                           "data set: value). Beside them the paper-scale set-up that `tradeoff deep reproduce "
+                           "--scale paper` runs (docs/paper.md §5–6; printed from the experiment definitions). "
+                           f"\"{SHORT_RECONSTRUCTED}\": {RECONSTRUCTED}; the paper's values could not be "
+                           "confirmed, and every such value is a configuration option.")),
             Table(("experiment: setting", "used by the runs", "paper scale", "status"), tuple(rows))]
 
 

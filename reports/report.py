@@ -195,8 +195,8 @@ def _rel(path: Path, out_dir: Path) -> str:
 PAPER_FIGURE_DATASETS = {n: ("mnist",) if n == 5 else ("mnist", "cifar10", "restricted-imagenet")
                          for n in PAPER_FIGURES}
 #: File-name variants that count as drawing a paper data set (the JPEG copy of CIFAR-10 is CIFAR-10's reduction).
-_VARIANT_DATASET = {"mnist": "mnist", "cifar10": "cifar10", "cifar10-jpeg": "cifar10", "rin": "restricted-imagenet",
-                    "restricted-imagenet": "restricted-imagenet"}
+_VARIANT_DATASET = {"mnist": "mnist", "cifar10": "cifar10", "cifar10-jpeg": "cifar10",
+                    "restricted_imagenet": "restricted-imagenet", "restricted-imagenet": "restricted-imagenet"}
 
 
 def figure_coverage(figures: list[FigureFile]) -> list[tuple[int, list[str], list[str]]]:

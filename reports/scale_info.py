@@ -43,7 +43,9 @@ PRODUCER = {
     "deep.reproduce": "tradeoff deep reproduce --scale {scale} --datasets {dataset}",
     "deep.benchmark": "python -m bench",
 }
-_CLI_DATASET = {"cifar10-jpeg": "cifar10", "restricted-imagenet": "rin", "restricted-tiny-imagenet": "rin"}
+#: Result-file data set labels -> the name ``tradeoff deep reproduce --datasets`` takes (deep.experiments).
+_CLI_DATASET = {"cifar10-jpeg": "cifar10", "restricted-imagenet": "restricted_imagenet",
+                "restricted-imagenet-sample": "restricted_imagenet"}
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,38 @@ def _sizes(ns: set) -> str:
     return ("n = " + ", ".join(str(int(v)) for v in vals)) if vals else ""
 
 
+def sweep_settings(settings: Any) -> tuple[dict, dict]:
+    """(training, evaluation) of a ``deep.sweep`` payload's ``settings``, in one vocabulary: the TrainConfig
+    template (``settings.template``, with ``adv_by_norm``; deep.experiments) or the older ``settings.training`` /
+    ``settings.evaluation`` tables of files written before the templates (the committed GPU runs)."""
+    if not isinstance(settings, dict):
+        return {}, {}
+    t = settings.get("template")
+    if not isinstance(t, dict):
+        tr, ev = settings.get("training"), settings.get("evaluation")
+        return (tr if isinstance(tr, dict) else {}), (ev if isinstance(ev, dict) else {})
+    adv = t.get("adv") if isinstance(t.get("adv"), dict) else {}
+    by_norm = settings.get("adv_by_norm") if isinstance(settings.get("adv_by_norm"), dict) else {}
+    steps, fractions = [], []
+    for norm in sorted(set(by_norm) | ({adv.get("norm")} if adv.get("norm") else set())):
+        a = {**adv, **(by_norm.get(norm) or {})}
+        if a.get("step_size") is not None:
+            steps.append([norm, a["step_size"]])
+        elif a.get("step_fraction") is not None:
+            fractions.append([norm, a["step_fraction"]])
+    tr = {k: t.get(k) for k in ("model", "width", "epochs", "optimizer", "lr", "batch_size", "min_steps",
+                                "max_epochs")}
+    tr.update(attack_steps=adv.get("steps"), step_size=steps, step_fraction=fractions,
+              eps_warmup=adv.get("eps_warmup"),
+              step_default="" if steps or fractions else f"step 2.5ε/{adv.get('steps')}")
+    e = t.get("eval") if isinstance(t.get("eval"), dict) else {}
+    norms, eps = e.get("norms") or [], e.get("eps") or []
+    pairs = [[n, x] for n, x in zip(norms, eps)] if norms else [[e.get("norm") or "inf", x] for x in eps]
+    ev = {"steps": e.get("steps"), "restarts": e.get("restarts"), "eps": pairs, "n_test": e.get("n_final"),
+          "standard_full_test": e.get("standard_full_test"), "attack": e.get("attack")}
+    return tr, ev
+
+
 def training_text(tr: dict) -> tuple[str, str, str]:
     """(model, recipe, training attack) from a sweep's ``settings.training``: e.g. ``MNIST CNN, width 4``,
     ``2 epochs, ADAM lr 0.002, batch 32``, ``PGD-3 (ℓ∞ step 0.01)``."""
@@ -132,7 +166,10 @@ def training_text(tr: dict) -> tuple[str, str, str]:
         model += f", width {tr['width']}"
     recipe = []
     if tr.get("epochs") is not None:
-        recipe.append(f"{tr['epochs']} epoch{'s' * (tr['epochs'] != 1)}")
+        recipe.append(f"{tr['epochs']} epoch{'s' * (tr['epochs'] != 1)}"
+                      + (f" (at least {tr['min_steps']} steps" + (f", at most {tr['max_epochs']} epochs"
+                                                                   if tr.get("max_epochs") else "") + ")"
+                         if tr.get("min_steps") else ""))
     if tr.get("optimizer"):
         recipe.append(f"{str(tr['optimizer']).upper()} lr {_g(tr.get('lr'))}")
     if tr.get("batch_size"):
@@ -142,7 +179,8 @@ def training_text(tr: dict) -> tuple[str, str, str]:
     steps = tr.get("attack_steps")
     step = _eps_list(tr.get("step_size")).replace(" ε = ", " step ")
     fraction = _eps_list(tr.get("step_fraction")).replace(" ε = ", " step ε × ")
-    attack = f"PGD-{steps}" + (f" ({step or fraction})" if (step or fraction) else "") if steps else ""
+    detail = step or fraction or tr.get("step_default") or ""
+    attack = f"PGD-{steps}" + (f" ({detail})" if detail else "") if steps else ""
     return model, ", ".join(recipe), attack
 
 
@@ -151,7 +189,9 @@ def evaluation_text(ev: dict) -> str:
     if not ev:
         return ""
     restarts = ev.get("restarts")
-    text = f"PGD-{ev.get('steps')}" + (f" × {restarts} restarts" if isinstance(restarts, int) and restarts > 1 else "")
+    name = "the strong ensemble (PGD, APGD-CE, APGD-margin, APGD-T) with" if ev.get("attack") == "ensemble" else ""
+    text = (f"{name} PGD-{ev.get('steps')}".strip()
+            + (f" × {restarts} restarts" if isinstance(restarts, int) and restarts > 1 else ""))
     eps = _eps_list(ev.get("eps"))
     if eps:
         text += f" at {eps}"
@@ -174,10 +214,9 @@ def describe(r: ResultFile) -> ScaleInfo:
     if r.kind == "deep.sweep":
         ns = {x.get("n_train") for x in rows}
         n = _sizes(ns)
-        settings = p.get("settings") if isinstance(p.get("settings"), dict) else {}
-        tr = settings.get("training") if isinstance(settings.get("training"), dict) else {}
+        tr, ev_settings = sweep_settings(p.get("settings"))
         model, training, train_attack = training_text(tr) if tr else (NOT_RECORDED, "", "")
-        ev = evaluation_text(settings.get("evaluation") if isinstance(settings.get("evaluation"), dict) else {})
+        ev = evaluation_text(ev_settings) if ev_settings.get("steps") else ""
         grid = sorted({(str(x.get("norm")), float(x["eps_train"])) for x in rows
                        if isinstance(x.get("eps_train"), (int, float)) and x["eps_train"] > 0})
         eps_train = ", ".join(f"{_NORM.get(a, a)} {_g(b)}" for a, b in grid)

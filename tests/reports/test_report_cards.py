@@ -211,3 +211,25 @@ def test_each_claim_uses_the_largest_scale_that_has_its_data(tmp_path):
     quick7 = next(line for line in files.splitlines() if "build/deep/fig7_mnist.json" in line)
     assert "not used: the claims use `" in quick7 and "committed/fig7_mnist.json" in quick7 and "larger scale" in quick7
     assert "used by claim 6" in next(line for line in files.splitlines() if "committed/fig6_mnist.json" in line)
+
+
+def test_scale_of_a_sweep_file_written_from_a_trainconfig_template(tmp_path):
+    """The sweep payload of deep.experiments (settings.template: a TrainConfig, with adv_by_norm)."""
+    from tradeoff.deep.config import TrainConfig
+
+    template = TrainConfig(model="mnist_cnn", width=4, epochs=1, min_steps=4, max_epochs=2, batch_size=32,
+                           lr=0.002).replace(adv={"steps": 3, "eps_warmup": 0.5},
+                                             eval={"attack": "ensemble", "steps": 3, "norms": ["inf", "2"], "every": 0,
+                                                   "eps": [0.3, 2.0], "n_final": 60}).to_dict()
+    settings = {"template": template, "adv_by_norm": {"2": {"step_fraction": 0.25}}, "evaluation": {"n_test": 60}}
+    rows = [fx.sweep_row("cifar10-jpeg", "2", e, 50000, 0, 0.8) for e in (0.0, 0.5)]
+    fx.put(tmp_path, "deep/fig7_cifar10.json", "deep.sweep",
+           {"experiment": "fig7", "dataset": "cifar10-jpeg", "rows": rows, "settings": settings},
+           dataset="cifar10-jpeg", seeds=[0], scale="paper")
+    info = describe(collect_results([tmp_path]).results[0])
+    assert info.model == "MNIST CNN (conv-pool-conv-pool-fc), width 4"
+    assert info.training.startswith("1 epoch (at least 4 steps, at most 2 epochs), ADAM lr 0.002, batch 32, ε ramped")
+    assert "training PGD-3 (ℓ2 step ε × 0.25) at ε_train ℓ2 0.5" in info.attack
+    assert "evaluation the strong ensemble (PGD, APGD-CE, APGD-margin, APGD-T) with PGD-3 at ℓ∞ ε = 0.3, ℓ2 ε = 2 " \
+           "on 60 test points" in info.attack
+    assert info.command == "tradeoff deep reproduce --scale paper --datasets cifar10"
