@@ -111,7 +111,9 @@ def scoreboard(results: list, files: dict) -> list[Block]:
         rows.append(((Link(f"{n}. {cr.claim.title}", claim_anchor(n)),), (Strong(cr.outcome.verdict),),
                      text(cr.outcome.summary), text(brief_scale(scale_infos(cr, files)))))
     return [Heading(2, "Scoreboard: the 12 claims", "summary", back=True),
-            Table(("claim", "verdict", "measured", "scale (device): data"), tuple(rows), cls="scoreboard")]
+            Table(("claim", "verdict", "measured", "scale (device): data"), tuple(rows),
+                  "The commands that produced each row's numbers are listed in its card (Reproduce).",
+                  cls="scoreboard")]
 
 
 def contents(sections: list[tuple[str, str]], results: list) -> list[Block]:
@@ -127,9 +129,19 @@ def contents(sections: list[tuple[str, str]], results: list) -> list[Block]:
     return [Heading(2, "Contents", "contents"), Bullets(tuple(items))]
 
 
-def _scale_bullet(i: ScaleInfo) -> Text:
-    parts = [x for x in (i.dataset, i.n, i.model, i.training, i.seeds, i.attack) if x]
-    return (Strong(f"{i.scale} on {i.device}"), ": " + "; ".join(parts) + " — ", Code(i.path))
+def _scale_bullets(infos: list[ScaleInfo]) -> tuple:
+    """One bullet per distinct scale description, naming every file that has it."""
+    groups: dict[tuple, list[str]] = {}
+    for i in infos:
+        parts = [x for x in (i.dataset, i.n, i.model, i.training, i.seeds, i.attack) if x]
+        groups.setdefault((f"{i.scale} on {i.device}", "; ".join(parts)), []).append(i.path)
+    out = []
+    for (head, desc), paths in groups.items():
+        files: list[Inline] = []
+        for k, p in enumerate(paths):
+            files += [", "] * bool(k) + [Code(p)]
+        out.append((Strong(head), ": " + desc + " — ", *files))
+    return tuple(out)
 
 
 def _evidence_bullet(e: claims_mod.Evidence, files: dict) -> Text:
@@ -154,7 +166,7 @@ def claim_card(cr, files: dict, thumbs: list) -> Card:
         Paragraph((Strong("The test: "), *text(c.rule))),
         Table(("the paper's numbers", "measured here"), ((text(paper_numbers(c)), text(o.summary)),)),
         Paragraph((Strong("Scale used"), " (from the result files):")),
-        Bullets(tuple(_scale_bullet(i) for i in infos) or (("no result file",),)),
+        Bullets(_scale_bullets(infos) or (("no result file",),)),
     ]
     if thumbs:
         blocks.append(Thumbnails(tuple(thumbs)))

@@ -32,6 +32,8 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 MEASURE_JS = """
 window.addEventListener('load', function () {
+  // folded parts (evidence, the numbers behind a verdict) are measured open, as a reader would see them
+  Array.prototype.forEach.call(document.querySelectorAll('details'), function (d) { d.open = true; });
   var de = document.documentElement;
   var out = {viewport: de.clientWidth, scrollWidth: de.scrollWidth, images: [], tables: []};
   Array.prototype.forEach.call(document.images, function (img) {
