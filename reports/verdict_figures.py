@@ -77,16 +77,34 @@ def draw_verdict_figures(index, fig_dir: str | os.PathLike) -> dict[int, list[Pa
                 if any(claims_mod.value(r["eps_train"]) > 0 for r in mine):
                     draw(claim, number, ds, mine, lambda p, t, m=mine, n=norm: F.plot_accuracy_vs_n(m, n, p, t))
     clean = [r for r in _rows_for(index, 7) if not bool(r.get("mixed"))]
-    mixed = [r for r in _rows_for(index, 8) if bool(r.get("mixed"))]
-    for claim, curves in ((7, False), (8, True)):
-        sets = mixed if curves else clean
-        for ds in sorted({str(r["dataset"]) for r in sets}):
-            mine = [r for r in clean if str(r["dataset"]) == ds]
-            extra = [r for r in mixed if str(r["dataset"]) == ds] if curves else []
-            if not any(claims_mod.value(r["eps_train"]) > 0 for r in mine + extra) or not mine:
-                continue
-            draw(claim, 7, ds, mine + extra,
-                 lambda p, t, m=mine, x=extra: F.plot_accuracy_vs_eps(m, p, t, x or None))
+    for ds in sorted({str(r["dataset"]) for r in clean}):
+        mine = [r for r in clean if str(r["dataset"]) == ds]
+        if any(claims_mod.value(r["eps_train"]) > 0 for r in mine):
+            draw(7, 7, ds, mine, lambda p, t, m=mine: F.plot_accuracy_vs_eps(m, p, t))
+    # claim 8: the mixed-batch models, the standard models at their training-set sizes (as the test pools them)
+    # and, for comparison, the clean-batch models of claim 7 at the same sizes
+    rows8 = _rows_for(index, 8)
+    mixed = [r for r in rows8 if bool(r.get("mixed"))]
+    pool, _ = claims_mod.sweep_rows(index, ("fig7", "fig1", "fig6"))
+    std = [r for r in rows8 + [dict(r, norm=_NORM_CODE.get(claims_mod.norm_name(r.get("norm")), r.get("norm")))
+                               for r in claims_mod.split_failed(pool)[0]]
+           if claims_mod.value(r["eps_train"]) == 0 and not r.get("mixed")]
+    for ds in sorted({str(r["dataset"]) for r in mixed}):
+        extra = [r for r in mixed if str(r["dataset"]) == ds]
+        sizes = {(str(r["norm"]), r["n_train"]) for r in extra}
+        base, seen = [], set()
+        for norm, n in sorted(sizes, key=str):
+            # the standard model at that size, whatever norm its sweep labelled it with (claims._standard_rows)
+            same = [r for r in std if str(r["dataset"]) == ds and r["n_train"] == n]
+            same = [r for r in same if str(r["norm"]) == norm] or same
+            adv = [r for r in clean if str(r["dataset"]) == ds and (str(r["norm"]), r["n_train"]) == (norm, n)
+                   and claims_mod.value(r["eps_train"]) > 0]
+            for r in same + adv:
+                if (norm, r.get("run")) not in seen:
+                    seen.add((norm, r.get("run")))
+                    base.append(dict(r, norm=norm))
+        if base:
+            draw(8, 7, ds, base + extra, lambda p, t, m=base, x=extra: F.plot_accuracy_vs_eps(m, p, t, x))
     return out
 
 
