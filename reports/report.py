@@ -158,7 +158,7 @@ def device_of(provenance: dict) -> str:
     return scale_info.device_of(provenance)
 
 
-FRONTIER_KINDS = ("data.limit", "linear.frontier", "theory.gaussian_model")
+FRONTIER_KINDS = ("data.limit", "linear.frontier", "theory.gaussian_model", "deep.frontier")
 
 
 def _frontier_files(index: ResultIndex) -> tuple[ResultFile | None, ResultFile | None, ResultFile | None]:
@@ -175,15 +175,23 @@ def _frontier_section(index: ResultIndex, figures: list[FigureFile], out_dir: Pa
     limit, linear, gaussian = _frontier_files(index)
     shown = [(f.path, _rel(f.path, out_dir)) for f in figures
              if f.path.stem in ("frontier_mnist", "theory_gaussian_model")]
+    deep = _deep_frontier_file(index)
+    source = {"path": deep.path, "created": deep.created, "provenance": deep.provenance} if deep else None
     blocks = frontier_section(limit.payload if limit else None, linear.payload if linear else None,
-                              gaussian.payload if gaussian else None, shown)
+                              gaussian.payload if gaussian else None, shown, deep.payload if deep else None, source)
     if not blocks:
         return blocks
-    cmds = [(Code(scale_info.command_for(r)), " → ", Code(r.path)) for r in (limit, linear, gaussian) if r is not None]
+    cmds = [(Code(scale_info.command_for(r)), " → ", Code(r.path)) for r in (limit, linear, gaussian, deep)
+            if r is not None and scale_info.command_for(r)]
     head = blocks[0]
     head = Heading(head.level, head.text, head.anchor, back=True) if isinstance(head, Heading) else head
     return [head, Paragraph((Strong("Commands"), " that wrote this section's numbers:")), Bullets(tuple(cmds))] \
         + blocks[1:]
+
+
+def _deep_frontier_file(index: ResultIndex) -> ResultFile | None:
+    """The preferred MNIST ``deep.frontier`` file (the deep models of the frontier section)."""
+    return next((r for r in index.all("deep.frontier") if r.payload.get("dataset") == "mnist"), None)
 
 
 def _rel(path: Path, out_dir: Path) -> str:
@@ -269,7 +277,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
         for e in cr.outcome.evidence:
             used_by[e.path].append(cr.claim.number)
     extra = {r.path for r in index.all("deep.benchmark")}  # every benchmark is shown
-    extra |= {r.path for r in _frontier_files(index) if r is not None}  # the frontier section's files
+    extra |= {r.path for r in (*_frontier_files(index), _deep_frontier_file(index)) if r is not None}  # frontier
     used = set(used_by) | extra
     counts = {v: sum(cr.outcome.verdict == v for cr in results) for v in claims_mod.VERDICTS}
     newest = max((r.created for r in collection.results), default="")

@@ -36,6 +36,7 @@ PRODUCER = {
     "linear.fig5": "tradeoff linear fig5",
     "linear.frontier": "tradeoff linear frontier",
     "data.limit": "tradeoff data limit --eps 0.1 0.2 0.3 0.4 0.45 0.48 0.49 0.495",
+    "deep.frontier": "tradeoff deep frontier --scale {scale}",
     "deep.sweep": "tradeoff deep reproduce --scale {scale} --datasets {dataset}",
     "deep.gradients": "tradeoff deep reproduce --scale {scale} --datasets {dataset}",
     "deep.large_eps": "tradeoff deep reproduce --scale {scale} --datasets {dataset}",
