@@ -122,5 +122,5 @@ def read_result(path: str | os.PathLike) -> dict:
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: not valid JSON ({e}); delete it and rerun the command that wrote it") from e
     if not isinstance(obj, dict) or obj.get("schema") != RESULT_SCHEMA or "kind" not in obj:
-        raise ValueError(f"{path}: not a tradeoff result file (schema {RESULT_SCHEMA} with a 'kind')")
+        raise ValueError(f"{path}: not a tradeoff result file (no schema {RESULT_SCHEMA} envelope with a 'kind')")
     return obj

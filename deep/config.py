@@ -26,11 +26,14 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-DATASETS = ("mnist", "cifar10", "restricted_imagenet", "toy")
-MODELS = ("mnist_cnn", "resnet18", "resnet50", "tiny_cnn")
+DATASETS = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet", "toy")
+MODELS = ("mnist_cnn", "resnet9", "resnet18", "resnet50", "tiny_cnn")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "step", "multistep", "cosine", "cyclic")
 NORMS = ("inf", "2")
+#: training objectives: Madry et al.'s PGD adversarial training, or TRADES (Zhang et al. 2019: clean loss + β·KL)
+ADV_METHODS = ("pgd", "trades")
+TRADES_DEFAULT_BETA = 6.0
 DEVICES = ("auto", "cpu", "cuda")
 EVAL_ATTACKS = ("pgd", "ensemble")
 # A run's name is its folder under <build>/runs: one plain path component, never '..', '/', '\\' or a hidden name.
@@ -48,7 +51,11 @@ class AdvConfig:
     deep.attacks.steps.default_step_size); at most one of the two may be set. ``mixed = True`` trains on batches
     that are half clean, half adversarial (the paper's Appendix B). ``eps_warmup`` in [0, 1) ramps eps linearly
     from 0 over that fraction of the epochs (0 = off; a reconstruction aid, not the paper's setup: a few hundred
-    steps of ℓ∞ ε = 0.3 training from scratch otherwise stay at chance accuracy)."""
+    steps of ℓ∞ ε = 0.3 training from scratch otherwise stay at chance accuracy). ``method``: ``"pgd"`` trains on
+    the PGD points (Madry et al.); ``"trades"`` minimises ``CE(f(x), y) + beta · max_{x' in ball} KL(f(x) || f(x'))``
+    (Zhang et al. 2019; deep.trades), the inner maximum found by ``steps`` PGD steps of the same step size on the KL
+    term from ``x`` plus a 0.001-scaled Gaussian; ``beta`` (>= 0, default 6) is read by TRADES only; ``beta = 0``
+    is standard training."""
 
     norm: str = "inf"
     eps: float = 0.0
@@ -58,11 +65,18 @@ class AdvConfig:
     random_start: bool = True
     mixed: bool = False
     eps_warmup: float = 0.0
+    method: str = "pgd"
+    beta: float = TRADES_DEFAULT_BETA
 
     @property
     def enabled(self) -> bool:
         """True for adversarial training (``eps > 0``); ``eps = 0`` is standard training."""
         return self.eps > 0
+
+    @property
+    def trades(self) -> bool:
+        """True for TRADES training (``method = "trades"``, which needs ``eps > 0``)."""
+        return self.method == "trades"
 
     def step_at(self, eps: float) -> float:
         """The PGD step at radius ``eps`` (pixel space): ``step_size`` (scaled by eps / adv.eps while ε warms up),
@@ -248,6 +262,17 @@ class TrainConfig:
                 bad("adv.step_fraction", self.adv.step_fraction, '"none" when adv.step_size is set (give one)')
         if self.adv.mixed and not self.adv.enabled:
             bad("adv.mixed", True, "true only with adv.eps > 0")
+        choice("adv.method", self.adv.method, ADV_METHODS)
+        positive("adv.beta", self.adv.beta, allow_zero=True)
+        if self.adv.trades and not self.adv.enabled:
+            bad("adv.eps", self.adv.eps, "> 0 with adv.method = 'trades' (the radius of its KL maximisation; "
+                "standard training is adv.eps = 0 with method 'pgd')")
+        if self.adv.trades and self.adv.mixed:
+            bad("adv.mixed", True, "false with adv.method = 'trades' (TRADES already weighs clean and adversarial "
+                "terms by adv.beta)")
+        if not self.adv.trades and self.adv.beta != TRADES_DEFAULT_BETA:
+            bad("adv.beta", self.adv.beta, "only with adv.method = 'trades' (PGD training ignores it): set "
+                "method = \"trades\" under [adv] or drop beta")
         if self.adv.norm == "inf" and self.adv.eps > 1:
             bad("adv.eps", self.adv.eps, "<= 1 for the inf norm (pixel space is [0, 1])")
         for i, e in enumerate(self.eval.eps):
@@ -322,6 +347,9 @@ class TrainConfig:
         d = self.to_dict()
         for k in ("name", "data_root", "progress", "compile", "checkpoint_every", "device"):
             d.pop(k)
+        if d["adv"]["method"] == "pgd":  # PGD ignores beta: PGD identities (fingerprints) predate TRADES
+            d["adv"].pop("method")
+            d["adv"].pop("beta")
         return d
 
     def fingerprint(self) -> str:

@@ -1,7 +1,8 @@
 """Datasets by name, as float tensors in [0, 1], and the batch iterators training uses.
 
 MNIST and CIFAR-10 fit in accelerator memory, so they are loaded once as tensors, kept on the device and batched
-by indexing (:class:`TensorBatches`, no DataLoader workers, no host-device copies per batch). Restricted ImageNet
+by indexing (:class:`TensorBatches`, no DataLoader workers, no host-device copies per batch); so is Restricted Tiny
+ImageNet (13,200 images of 64 px, data.tiny_imagenet). Restricted ImageNet
 is read through a map-style dataset and a DataLoader (:class:`DatasetBatches`). Both shuffle with a permutation
 drawn from ``(seed, epoch)`` alone — the same on every rank — and give each rank of a distributed run the slice
 ``batch[rank::world_size]`` of every global batch, so one global batch step is the same computation whatever the
@@ -20,6 +21,9 @@ import torch
 from tradeoff.data.cifar10 import CIFAR10_CLASSES
 from tradeoff.data.imagenet import SUPERCLASSES
 from tradeoff.data.tensors import as_float_images
+from tradeoff.data.tiny_imagenet import SIZES as TINY_SIZES
+from tradeoff.data.tiny_imagenet import SUPERCLASS_NAMES as TINY_SUPERCLASSES
+from tradeoff.data.tiny_imagenet import TITLE as TINY_TITLE
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,13 @@ DATASET_SPECS: dict[str, DatasetSpec] = {
              "accuracies measure fitting, not generalisation; toy end-to-end run",
         class_names=tuple(name for name, _, _ in SUPERCLASSES),
         train_split="val", test_split="val"),
+    # mean/std: the per-channel statistics of the 12,000 training images (measured on the real folder)
+    "restricted_tiny_imagenet": DatasetSpec(
+        "restricted_tiny_imagenet", 6, 3, 64, (0.4803, 0.4592, 0.3740), (0.2586, 0.2513, 0.2591),
+        label="restricted-tiny-imagenet", title=TINY_TITLE,
+        note="Restricted Tiny ImageNet: the 24 Tiny ImageNet classes inside 6 of the 9 Restricted ImageNet "
+             "super-classes (no turtle, fish or crab), 64 px; a stand-in, not Restricted ImageNet",
+        class_names=TINY_SUPERCLASSES, train_split="train", test_split="val", train_size=TINY_SIZES["train"]),
     "toy": DatasetSpec("toy", 4, 1, 12, (0.5,), (0.25,), label="toy (synthetic)", title="toy (synthetic)",
                        class_names=("0", "1", "2", "3"), train_size=2000),
 }
@@ -110,7 +121,8 @@ def stratified_indices(labels: torch.Tensor, n: int, seed: int) -> torch.Tensor:
 def load_split(
     name: str, split: str, root: str | None = None, n: int | None = None, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(x, y)`` of an in-memory dataset: x float32 (N, C, H, W) in [0, 1] on the CPU, y int64 (N,).
+    """``(x, y)`` of an in-memory dataset: x float32 (N, C, H, W) in [0, 1] on the CPU, y int64 (N,). ``split``
+    ``test`` means the held-out split (``val`` for Restricted Tiny ImageNet).
 
     ``n`` selects a class-stratified subsample of that size (seeded); None keeps everything."""
     spec = dataset_spec(name)
@@ -126,6 +138,8 @@ def load_split(
         from tradeoff.data.cifar10 import load_cifar10
 
         x, y = _to_tensors(*(load_cifar10(split, root) if root else load_cifar10(split)))
+    elif name == "restricted_tiny_imagenet":
+        x, y = _to_tensors(*_restricted_tiny_imagenet("val" if split == "test" else split, root))
     else:  # pragma: no cover - guarded by dataset_spec
         raise AssertionError(name)
     if n is not None and n < len(y):
@@ -134,6 +148,19 @@ def load_split(
         )[:n]
         x, y = x[idx], y[idx]
     return x, y
+
+
+def _restricted_tiny_imagenet(split: str, root: str | None):
+    """uint8 arrays of a Restricted Tiny ImageNet split from ``root`` or ``$TRADEOFF_TINY_IMAGENET_ROOT``."""
+    from tradeoff.data.paths import DATASET_ROOT_VARS, dataset_root
+    from tradeoff.data.tiny_imagenet import load_restricted_tiny_imagenet
+
+    folder = root if root is not None else dataset_root("restricted_tiny_imagenet")
+    if folder is None:
+        var = DATASET_ROOT_VARS["restricted_tiny_imagenet"]
+        raise ValueError(f"restricted_tiny_imagenet needs its folder (train/<wnid>/*.JPEG, val/<wnid>/*.JPEG): set "
+                         f"${var} or data_root / --root")
+    return load_restricted_tiny_imagenet(split, folder)
 
 
 def open_dataset(name: str, split: str, root: str | None = None, train: bool = False):

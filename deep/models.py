@@ -7,6 +7,8 @@ attacks and ε live in pixel space. Models:
 - ``resnet18``: CIFAR-style ResNet-18 (3×3 stem, no max-pool; stages of 2 basic blocks at widths w, 2w, 4w, 8w).
 - ``resnet50``: ImageNet ResNet-50 (7×7/2 stem, max-pool, bottleneck stages 3-4-6-3 at widths w..8w, expansion 4)
   for Restricted ImageNet (9 classes).
+- ``resnet9``: a fast CIFAR-10 residual net, a RECONSTRUCTION of the "ResNet-9" of the DAWNBench family (see
+  :class:`ResNet9` and docs/fast_cifar.md): 8 conv-BN-ReLU layers and a linear classifier, ~6.6 M parameters.
 - ``tiny_cnn``: a two-layer conv net for tests and quick demos.
 """
 
@@ -161,6 +163,58 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+def _conv_bn(in_planes: int, planes: int, pool: bool = False) -> nn.Sequential:
+    """conv3×3 (no bias) → BatchNorm → ReLU, then an optional 2×2 max-pool."""
+    layers = [nn.Conv2d(in_planes, planes, 3, padding=1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(inplace=True)]
+    if pool:
+        layers.append(nn.MaxPool2d(2))
+    return nn.Sequential(*layers)
+
+
+class Residual(nn.Module):
+    """``x + f(x)`` for a shape-preserving ``f``."""
+
+    def __init__(self, inner: nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.inner(x)
+
+
+class ResNet9(nn.Module):
+    """A fast CIFAR-10 network: a RECONSTRUCTION, from public descriptions, of the 9-layer residual net of the
+    DAWNBench CIFAR-10 entries (D. Page, "How to train your ResNet", 2018; written here from the published layer
+    list, no code copied). Layers (width ``w`` = 64 by default):
+
+    prep conv(w) → conv(2w)+pool → residual[conv(2w), conv(2w)] → conv(4w)+pool → conv(8w)+pool →
+    residual[conv(8w), conv(8w)] → global max-pool → linear (no bias) → logits × ``scale`` (0.125),
+
+    each conv being conv3×3-BN-ReLU. With w = 64 and 10 classes: 6,573,120 parameters. The write-ups report ≥ 94 %
+    CIFAR-10 test accuracy after 24 epochs in a few minutes on one GPU with their recipe (SGD with Nesterov
+    momentum, a one-cycle learning rate, batch 512, flip + crop augmentation); that speed and accuracy were NOT
+    measured in this project (see docs/fast_cifar.md). The global pooling makes it work at any input size (64-px
+    Restricted Tiny ImageNet too)."""
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 3, width: int = 64, scale: float = 0.125):
+        super().__init__()
+        w = width
+        self.features = nn.Sequential(
+            _conv_bn(in_channels, w),
+            _conv_bn(w, 2 * w, pool=True),
+            Residual(nn.Sequential(_conv_bn(2 * w, 2 * w), _conv_bn(2 * w, 2 * w))),
+            _conv_bn(2 * w, 4 * w, pool=True),
+            _conv_bn(4 * w, 8 * w, pool=True),
+            Residual(nn.Sequential(_conv_bn(8 * w, 8 * w), _conv_bn(8 * w, 8 * w))),
+        )
+        self.fc = nn.Linear(8 * w, num_classes, bias=False)
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.adaptive_max_pool2d(self.features(x), 1)
+        return self.fc(torch.flatten(x, 1)) * self.scale
+
+
 class NormalizedModel(nn.Sequential):
     """``Sequential(Normalize, net)``: the model every caller sees; ``.net`` is the bare network."""
 
@@ -194,11 +248,16 @@ def _resnet50(num_classes: int, in_channels: int, width: int | None, image_size:
     return ResNet(Bottleneck, (3, 4, 6, 3), num_classes, in_channels, width or 64, stem="imagenet")
 
 
+def _resnet9(num_classes: int, in_channels: int, width: int | None, image_size: int) -> nn.Module:
+    return ResNet9(num_classes, in_channels, width or 64)
+
+
 #: model name -> constructor(num_classes, in_channels, width, image_size) of the bare network.
 #: ``width`` None means the network's own default (mnist_cnn 32 = first conv, tiny_cnn 8, ResNets 64).
 MODEL_REGISTRY: dict[str, Callable[[int, int, int | None, int], nn.Module]] = {
     "mnist_cnn": _mnist_cnn,
     "tiny_cnn": _tiny_cnn,
+    "resnet9": _resnet9,
     "resnet18": _resnet18,
     "resnet50": _resnet50,
 }

@@ -3,17 +3,21 @@ figures are grids of models that differ only in seed, ε_train, norm, training s
 
 Every member k has its own TrainConfig: its seed (initialisation, shuffling, the attack's random starts), its
 training subset (``n_train``, ``data_seed``), ε_train with its warm-up, norm (ℓ∞ or ℓ2), step size and clean /
-adversarial mix (``adv.mixed``: the first half of each of its batches adversarial, Appendix B). What members
-share is what makes one batched step possible: architecture and width, batch size, the number of batches per
-epoch and of epochs, the optimiser and learning-rate schedule, and the number of PGD steps (0 for standard
+adversarial mix (``adv.mixed``: the first half of each of its batches adversarial, Appendix B) and, for TRADES
+training (``adv.method = "trades"``, Zhang et al. 2019), its β. What members share is what makes one batched step
+possible: architecture and width, batch size, the number of batches per epoch and of epochs, the optimiser and
+learning-rate schedule, the training method (PGD or TRADES) and the number of attack steps (0 for standard
 training). :func:`population_key` says which fields these are and :func:`plan_populations` groups a list of
 configs by it.
 
 One step of the population: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a member whose batch is
 shorter, e.g. a smaller training set's last batch, is padded with weight-0 copies), PGD runs for every member at
 once with per-member ε and step tensors (:func:`population_pgd`), and one optimiser step is taken on the sum of
-the members' mean cross-entropies. Members are independent: the stack's member k depends on member k's
-parameters only (deep.stacked) and the optimisers are element-wise, so the sum's gradient is each member's own.
+the members' mean losses. TRADES members (:func:`population_trades_adversary`): the attack maximises each
+member's ``KL(f(x) || f(x'))`` instead, and member k's loss is ``CE(f(x), y) + β_k · KL(f(x) || f(x'))`` on its
+clean batch and its KL points (deep.trades states the objective). Members are independent: the stack's member k
+depends on member k's parameters only (deep.stacked) and the optimisers are element-wise, so the sum's gradient is
+each member's own.
 A single run is the K = 1 population (deep.train.Trainer). On CUDA: bf16 autocast when ``amp``, as for one model.
 
 Determinism on CPU: member k's initialisation comes from ``seed_k``, its epoch order from ``(seed_k, epoch)`` and
@@ -41,6 +45,7 @@ from .distributed import DistInfo, all_reduce_sum, wrap_ddp
 from .models import NormalizedModel, build_model
 from .schedules import lr_factor
 from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group
+from .trades import kl_per_example
 
 #: TrainConfig fields every member of a population shares (one batched step needs them equal).
 SHARED_FIELDS = ("dataset", "data_root", "model", "width", "epochs", "batch_size", "optimizer", "lr", "momentum",
@@ -55,8 +60,14 @@ _TINY = 1e-12
 
 
 def attack_steps(cfg: TrainConfig) -> int:
-    """PGD steps per training step: ``adv.steps`` for adversarial training, 0 for standard training."""
+    """Attack steps per training step: ``adv.steps`` for adversarial (PGD or TRADES) training, 0 for standard
+    training."""
     return cfg.adv.steps if cfg.adv.enabled else 0
+
+
+def training_method(cfg: TrainConfig) -> str:
+    """``"standard"`` (``adv.eps = 0``), ``"pgd"`` (Madry et al.) or ``"trades"`` (Zhang et al. 2019)."""
+    return "standard" if not cfg.adv.enabled else cfg.adv.method
 
 
 def population_key(cfg: TrainConfig) -> str:
@@ -66,7 +77,10 @@ def population_key(cfg: TrainConfig) -> str:
     ``n_train``."""
     d = cfg.to_dict()
     key = {f: d[f] for f in SHARED_FIELDS}
-    key["attack"] = [attack_steps(cfg), cfg.adv.random_start if cfg.adv.enabled else None]
+    if cfg.adv.trades:  # TRADES' start is always the small Gaussian (deep.trades): random_start does not apply
+        key["attack"] = ["trades", attack_steps(cfg)]
+    else:
+        key["attack"] = [attack_steps(cfg), cfg.adv.random_start if cfg.adv.enabled else None]
     if cfg.n_train is None:
         key["batches"] = "all"
     elif can_group(cfg.model):
@@ -98,6 +112,33 @@ def _member_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return v.view(-1, *([1] * (like.dim() - 1))).to(like.dtype)
 
 
+class _MemberBalls:
+    """Every member's threat model as ``(K, 1, ...)`` tensors: radius, step and whether it is ℓ2."""
+
+    def __init__(self, x: torch.Tensor, eps: Sequence[float], step_size: Sequence[float], l2: Sequence[bool]):
+        self.x = x
+        self.eps = _member_view(torch.tensor([float(e) for e in eps], device=x.device), x)
+        self.step = _member_view(torch.tensor([float(a) for a in step_size], device=x.device), x)
+        self.l2 = _member_view(torch.tensor([bool(v) for v in l2], device=x.device), x).bool()
+        self.any_l2, self.all_l2 = any(l2), all(l2)
+
+    def ascend(self, x_adv: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """One PGD step along ``g`` then back into each member's ball ∩ [0, 1]^n (ℓ∞: ``x + a·sign(g)``, clipped;
+        ℓ2: ``x + a·g/||g||``, rescaled onto the ball)."""
+        x, eps_v, step_v = self.x, self.eps, self.step
+        new = None
+        if not self.all_l2:
+            a = x_adv + step_v * g.sign().to(x.dtype)
+            new = torch.minimum(torch.maximum(a, x - eps_v), x + eps_v)
+        if self.any_l2:
+            b = x_adv + g.to(x.dtype) * (step_v / _example_norm(g).clamp_min(_TINY)).to(x.dtype)
+            delta = b - x
+            factor = (eps_v.float() / _example_norm(delta).clamp_min(_TINY)).clamp(max=1.0)
+            b = x + delta * factor.to(x.dtype)
+            new = b if self.all_l2 else torch.where(self.l2, b, new)
+        return new.clamp(0.0, 1.0)
+
+
 def _example_norm(t: torch.Tensor) -> torch.Tensor:
     """ℓ2 norm of every example of ``(K, B, ...)`` as ``(K, B, 1, ...)`` (in float32)."""
     n = torch.linalg.vector_norm(t.flatten(2).float(), dim=2)
@@ -116,11 +157,7 @@ def population_pgd(stack, x: torch.Tensor, y: torch.Tensor, eps: Sequence[float]
     x = x.detach()
     k = x.shape[0]
     gens = list(generators) if generators is not None else [None] * k
-    eps_t = torch.tensor([float(e) for e in eps], device=x.device)
-    step_t = torch.tensor([float(a) for a in step_size], device=x.device)
-    l2_t = torch.tensor([bool(v) for v in l2], device=x.device)
-    any_l2, all_l2 = any(l2), all(l2)
-    eps_v, step_v = _member_view(eps_t, x), _member_view(step_t, x)
+    balls = _MemberBalls(x, eps, step_size, l2)
     with torch.inference_mode(False), eval_mode(stack):
         if random_start:
             starts = [(L2Step if l2[i] else LinfStep)(eps[i], step_size[i]).random_start(x[i], gens[i])
@@ -135,18 +172,43 @@ def population_pgd(stack, x: torch.Tensor, y: torch.Tensor, eps: Sequence[float]
                 logits = stack(x_adv)
                 loss = F.cross_entropy(logits.float().flatten(0, 1), flat_y, reduction="sum")
             (g,) = torch.autograd.grad(loss, x_adv)
-            x_adv = x_adv.detach()
-            new = None
-            if not all_l2:
-                a = x_adv + step_v * g.sign().to(x.dtype)
-                new = torch.minimum(torch.maximum(a, x - eps_v), x + eps_v)
-            if any_l2:
-                b = x_adv + g.to(x.dtype) * (step_v / _example_norm(g).clamp_min(_TINY)).to(x.dtype)
-                delta = b - x
-                factor = (eps_v.float() / _example_norm(delta).clamp_min(_TINY)).clamp(max=1.0)
-                b = x + delta * factor.to(x.dtype)
-                new = b if all_l2 else torch.where(_member_view(l2_t, x).bool(), b, new)
-            x_adv = new.clamp(0.0, 1.0)
+            x_adv = balls.ascend(x_adv.detach(), g)
+    return x_adv.detach()
+
+
+def population_trades_adversary(stack, x: torch.Tensor, eps: Sequence[float], step_size: Sequence[float],
+                                l2: Sequence[bool], steps: int,
+                                generators: Sequence[torch.Generator | None] | None = None,
+                                start_scale: float = 1e-3, clean_logits: torch.Tensor | None = None) -> torch.Tensor:
+    """TRADES' inner maximisation (Zhang et al. 2019; deep.trades) for every member at once: member k maximises
+    ``KL(softmax f_k(x) || softmax f_k(x'))`` over ``x'`` in its ℓ2 (``l2[k]``) or ℓ∞ ball of radius ``eps[k]``
+    ∩ [0, 1]^n, the clean distribution held fixed, with ``steps`` PGD steps of ``step_size[k]`` (the same steps
+    as :func:`population_pgd`) from ``x`` plus ``start_scale`` times a standard Gaussian (drawn from
+    ``generators[k]``), projected into the ball ∩ box. The stack is in eval mode (modes restored), so examples
+    and members do not interact and the summed KL's gradient is each example's own. ``clean_logits``: the stack's
+    logits of ``x`` when the caller has them (``(K, B, classes)``; they are detached), else computed here."""
+    x = x.detach()
+    k = x.shape[0]
+    gens = list(generators) if generators is not None else [None] * k
+    balls = _MemberBalls(x, eps, step_size, l2)
+    with torch.inference_mode(False), eval_mode(stack):
+        if clean_logits is not None:
+            clean = clean_logits.detach().float().flatten(0, 1)
+        else:
+            with torch.no_grad():
+                clean = stack(x).float().flatten(0, 1)
+        starts = []
+        for i in range(k):
+            noise = torch.empty_like(x[i]).normal_(0.0, 1.0, generator=gens[i])
+            starts.append((L2Step if l2[i] else LinfStep)(eps[i], step_size[i]).project(x[i] + start_scale * noise,
+                                                                                        x[i]))
+        x_adv = torch.stack(starts)
+        for _ in range(steps):
+            x_adv.requires_grad_(True)
+            with torch.enable_grad():
+                loss = kl_per_example(clean, stack(x_adv).flatten(0, 1)).sum()
+            (g,) = torch.autograd.grad(loss, x_adv)
+            x_adv = balls.ascend(x_adv.detach(), g)
     return x_adv.detach()
 
 
@@ -301,6 +363,8 @@ class Population:
         self.optimizer = build_optimizer(cfg, self.stack.ordered_parameters())
         self.params_per_member = len(self.stack.ordered_parameters()) // (1 if self.grouped else self.k)
         self.steps = attack_steps(cfg)
+        self.method = training_method(cfg)
+        self.beta = torch.tensor([c.adv.beta if c.adv.trades else 0.0 for c in self.cfgs], device=self.device)
         self.global_step = 0
         self.epoch = 0  # completed epochs (all members)
         self.diverged: dict[int, str] = {}
@@ -377,19 +441,56 @@ class Population:
         adv = torch.arange(b, device=x.device)[None, :] < half[:, None]
         return torch.where(adv.view(*adv.shape, *([1] * (x.dim() - 2))), x_adv, x)
 
+    def trades_inputs(self, x: torch.Tensor, eps: Sequence[float], generators=None,
+                      clean_logits: torch.Tensor | None = None) -> torch.Tensor | None:
+        """The KL points of one TRADES step (:func:`population_trades_adversary` at each member's ε and step);
+        None when no member has β > 0 (β = 0 everywhere is standard training: no attack runs)."""
+        if not any(c.adv.beta > 0 for c in self.cfgs):
+            return None
+        steps = [self.adv_step_at(i, e) for i, e in enumerate(eps)]
+        l2 = [c.adv.norm == "2" for c in self.cfgs]
+        with self._amp():
+            return population_trades_adversary(self.stack, x, eps, steps, l2, self.steps, generators,
+                                               clean_logits=clean_logits)
+
+    def _mean(self, per_example: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor:
+        return per_example.mean(1) if w is None else (per_example * w).sum(1) / w.sum(1)
+
     def population_step(self, x: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None, lengths: Sequence[int],
                    lr: float, eps: Sequence[float], generators=None):
         """One optimiser step at learning rate ``lr`` for every member (adversarial at ``eps[k]``); returns the
-        per-member mean losses ``(K,)`` and the logits ``(K, B, classes)``, on the device, without syncing."""
+        per-member mean losses ``(K,)`` and the logits ``(K, B, classes)``, on the device, without syncing.
+        TRADES: the loss is ``CE + β·KL`` and the logits are the clean ones (the training accuracy is clean);
+        a β = 0 member of a loop stack is not run on the KL points (its batch norm statistics stay those of
+        standard training), in a grouped stack (no batch norm) its KL term is weighted by exactly 0."""
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        x_in = self.training_inputs(x, y, eps, lengths, generators)
-        self.stack.train()
-        self.optimizer.zero_grad(set_to_none=True)
-        with self._amp():
-            logits = self.stack(x_in)
+        trades = self.method == "trades"
+        if trades and self.grouped:
+            # the grouped MNIST CNN has no batch norm or dropout: its train-mode clean logits are the eval-mode ones
+            # the attack needs, so the clean forward pass is run once, first (bench/trades.py)
+            self.stack.train()
+            self.optimizer.zero_grad(set_to_none=True)
+            with self._amp():
+                logits = self.stack(x)
+            x_kl = self.trades_inputs(x, eps, generators, clean_logits=logits)
+        else:
+            x_in = x if trades else self.training_inputs(x, y, eps, lengths, generators)
+            x_kl = self.trades_inputs(x, eps, generators) if trades else None
+            self.stack.train()
+            self.optimizer.zero_grad(set_to_none=True)
+            with self._amp():
+                logits = self.stack(x_in)
         ce = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), reduction="none").view(y.shape)
-        losses = ce.mean(1) if w is None else (ce * w).sum(1) / w.sum(1)
+        losses = self._mean(ce, w)
+        if x_kl is not None:
+            with self._amp():
+                if isinstance(self.stack, LoopStack):
+                    logits_kl = self.stack.forward_some(x_kl, [c.adv.beta > 0 for c in self.cfgs], logits.detach())
+                else:
+                    logits_kl = self.stack(x_kl)
+            kl = kl_per_example(logits.flatten(0, 1), logits_kl.flatten(0, 1)).view(y.shape)
+            losses = losses + self.beta * self._mean(kl, w)
         losses.sum().backward()
         self.optimizer.step()
         self.global_step += 1

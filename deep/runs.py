@@ -35,7 +35,7 @@ from .config import TrainConfig, dumps_config, load_config
 from .datasets import DATASET_SPECS, dataset_spec
 from .distributed import DistInfo, barrier, digests_agree
 from .models import NormalizedModel, build_model
-from .population import EpochStats, Population, plan_populations
+from .population import EpochStats, Population, plan_populations, training_method
 from .train import eps_key
 
 CONFIG, METRICS, CHECKPOINT, CHECKPOINT_META, MODEL, SUMMARY = (
@@ -461,6 +461,8 @@ def _finish(pop: Population, k: int, m: _Member, history: list[dict], resumed_fr
         "norm": cfg.adv.norm,
         "eps_train": cfg.adv.eps,
         "mixed": cfg.adv.mixed,
+        "method": training_method(cfg),
+        "beta": cfg.adv.beta if cfg.adv.trades else None,
         "seed": cfg.seed,
         "epochs": cfg.epochs,
         "standard_acc": standard,

@@ -117,6 +117,19 @@ class LoopStack(nn.Module):
             outs.append(m(xi))
         return torch.stack(outs)
 
+    def forward_some(self, x: torch.Tensor, active: Sequence[bool], fill: torch.Tensor) -> torch.Tensor:
+        """Like :meth:`forward` for the members with ``active[k]``; ``fill[k]`` for the others, whose modules are not
+        called (their batch norm statistics do not move)."""
+        mods = self.train_members if self.training else self.attack_members
+        outs = []
+        for i, m in enumerate(mods):
+            if not active[i]:
+                outs.append(fill[i])
+                continue
+            xi = x[i].contiguous(memory_format=torch.channels_last) if self.channels_last else x[i]
+            outs.append(m(xi))
+        return torch.stack(outs)
+
     def ordered_parameters(self) -> list[nn.Parameter]:
         """Every member's parameters, member by member (each in its own ``parameters()`` order)."""
         return [p for m in self.members for p in m.parameters()]

@@ -7,6 +7,10 @@ accuracy") for deep models, as a self-contained piece for the trainer.
 by PGD on the KL term with the clean distribution held fixed (detached), started at ``x`` plus a small Gaussian
 (TRADES' ``0.001 N(0, I)``, projected), in eval mode like every attack here. ``beta = 0`` is standard training
 exactly (no attack is run); larger beta trades standard accuracy for robustness.
+
+Training with it: ``adv.method = "trades"`` and ``adv.beta`` in a TrainConfig (deep.config); the population engine
+(deep.population.population_trades_adversary and Population.population_step) runs this objective for K models at
+once, and this module's single-model functions are its reference.
 """
 
 from __future__ import annotations

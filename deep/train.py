@@ -3,7 +3,8 @@
 Adversarial training minimises the empirical adversarial risk ``E[max_{||δ||_p <= ε} L(x + δ, y; θ)]``: each
 step first runs PGD on the batch (model in eval mode, inputs kept in [0, 1]), then takes an optimiser step on the
 loss at the perturbed points. ``adv.mixed`` trains on batches whose first half is adversarial and second half
-clean (Appendix B). ``adv.eps = 0`` is standard training.
+clean (Appendix B). ``adv.eps = 0`` is standard training. ``adv.method = "trades"`` trains with TRADES instead
+(Zhang et al. 2019: ``CE(f(x), y) + β · max KL(f(x) || f(x'))``, deep.trades; β = 0 is standard training).
 
 A run is the population of one model (deep.population: the same training step trains K models in lockstep;
 :class:`Trainer` is its K = 1 view). One code path for CPU and CUDA. On CUDA: bf16 autocast (``amp``),

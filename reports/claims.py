@@ -656,20 +656,30 @@ def _claim_outcome(results: list[ConfigResult], scope: str = "every configuratio
     return verdict, summary, line
 
 
-def sweep_rows(index: ResultIndex, experiments: Iterable[str]) -> tuple[list[dict], list[Evidence]]:
+HasData = Callable[[list, str, str], bool]
+
+
+def sweep_rows(index: ResultIndex, experiments: Iterable[str],
+               has_data: HasData | None = None) -> tuple[list[dict], list[Evidence]]:
     """Rows of ``deep.sweep`` files of the given experiments; for each (experiment, dataset, norm) only the rows of
-    the preferred file holding it (largest scale, then newest), so that producers may write one file per dataset
-    and norm, and a larger or newer run replaces an older one."""
+    one file, so that producers may write one file per dataset and norm, and a larger or newer run replaces an older
+    one. With ``has_data(rows, dataset, norm)`` (the rows a claim's test needs): the file of largest scale, then
+    newest, whose rows have them (issue 13: the largest scale that has the data), else the one below. Without it:
+    the file with the most training-set sizes, then the largest scale, then the newest."""
     experiments = set(experiments)
-    candidates: dict[tuple[str, str, str], list[tuple[int, int, ResultFile]]] = defaultdict(list)
+    candidates: dict[tuple[str, str, str], list[tuple[int, int, int, ResultFile]]] = defaultdict(list)
     for order, r in enumerate(index.all("deep.sweep")):
         exp = str(r.payload.get("experiment"))
         if exp not in experiments:
             continue
         for ds, norm in sorted({(str(row["dataset"]), str(row.get("norm"))) for row in r.payload["rows"]}):
-            candidates[(exp, ds, norm)].append((-_size_coverage(r, ds, norm), order, r))
-    # a partial run of a larger scale must not hide a complete sweep: more training-set sizes first, then preference
-    chosen = {key: min(c, key=lambda t: t[:2])[2] for key, c in candidates.items()}
+            if has_data is None:
+                key = (0, -_size_coverage(r, ds, norm))
+            else:
+                mine = [x for x in r.payload["rows"] if (str(x["dataset"]), str(x.get("norm"))) == (ds, norm)]
+                key = (0 if has_data(mine, ds, norm) else 1, 0)
+            candidates[(exp, ds, norm)].append((*key, order, r))
+    chosen = {key: min(c, key=lambda t: t[:3])[3] for key, c in candidates.items()}
     rows, evidence, seen = [], [], set()
     for (exp, ds, norm), r in sorted(chosen.items()):
         settings = r.payload.get("settings")
@@ -788,11 +798,34 @@ def _finite_sample_note(index: ResultIndex) -> tuple[list[str], list[Evidence]]:
             [_evidence(r)])
 
 
-def _size_sweep(index: ResultIndex):
-    """Claims 5 and 6: the Fig. 1/6 sweep rows and evidence, their adversarial (dataset, norm) configurations with at
-    least one training-set size, the theory analogue's note and evidence, and the 'not run' outcome when no
-    configuration exists (else None)."""
-    rows, evidence = sweep_rows(index, ("fig1", "fig6"))
+def has_small_n(rows: list, dataset: str, norm: str) -> bool:
+    """Claim 5's data: a standard and an adversarial model (trained, not failed) at some n below the full set."""
+    full = FULL_TRAIN_SIZE.get(dataset, math.inf)
+    return any(n < full for n in _n_values(split_failed(rows)[0], dataset, norm) if isinstance(n, (int, float)))
+
+
+def has_full_n(rows: list, dataset: str, norm: str) -> bool:
+    """Claim 6's data: a standard and an adversarial model (trained, not failed) at the full training set."""
+    ns = _n_values(split_failed(rows)[0], dataset, norm)
+    full = FULL_TRAIN_SIZE.get(dataset)
+    return bool(ns) and (full is None or full in ns)
+
+
+def has_eps_sequence(rows: list, dataset: str, norm: str) -> bool:
+    """Claim 7's data: a standard and an adversarial model (clean batches, trained, not failed) at one n."""
+    return bool(_n_values([r for r in split_failed(rows)[0] if not _is_mixed(r)], dataset, norm))
+
+
+def has_mixed(rows: list, dataset: str, norm: str) -> bool:
+    """Claim 8's data: mixed-batch models (trained, not failed)."""
+    return any(_is_mixed(r) for r in split_failed(rows)[0])
+
+
+def _size_sweep(index: ResultIndex, has_data: HasData | None = None):
+    """Claims 5 and 6: the Fig. 1/6 sweep rows and evidence (per configuration, the largest scale whose file has
+    ``has_data``), their adversarial (dataset, norm) configurations with at least one training-set size, the theory
+    analogue's note and evidence, and the 'not run' outcome when no configuration exists (else None)."""
+    rows, evidence = sweep_rows(index, ("fig1", "fig6"), has_data)
     rows, failed = split_failed(rows)
     note, ev2 = _finite_sample_note(index)
     note = failed + note
@@ -809,7 +842,7 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
     """At the smallest training-set size of each configuration, some ε_train > 0 raises mean standard accuracy over
     the standard model (each of the m ε_train tested at α/m, Bonferroni); the claim needs every MNIST configuration
     run; other datasets are shown, not judged."""
-    rows, evidence, configs, note, ev2, missing = _size_sweep(index)
+    rows, evidence, configs, note, ev2, missing = _size_sweep(index, has_small_n)
     if missing is not None:
         return missing
     results = []
@@ -853,7 +886,7 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
 def evaluate_claim6(index: ResultIndex) -> Outcome:
     """At the full training set of each configuration: the largest ε_train's drop below the standard model is
     confirmed and no smaller ε_train is significantly above it; every configuration run must hold."""
-    rows, evidence, configs, note, ev2, missing = _size_sweep(index)
+    rows, evidence, configs, note, ev2, missing = _size_sweep(index, has_full_n)
     if missing is not None:
         return missing
     results, measured = [], []
@@ -969,10 +1002,10 @@ def _monotone_outcome(seqs, source_line: str | None, what: str, caption: str) ->
 def evaluate_claim7(index: ResultIndex) -> Outcome:
     """Per (dataset, norm): the overall drop of standard accuracy from ε = 0 to the largest ε_train is confirmed and
     no step rises significantly; every configuration run must hold."""
-    rows, evidence = sweep_rows(index, ("fig7",))
+    rows, evidence = sweep_rows(index, ("fig7",), has_eps_sequence)
     source = "Fig. 7 sweep"
     if not _configs([r for r in rows if not _is_mixed(r)]):
-        rows, evidence = sweep_rows(index, ("fig1", "fig6"))
+        rows, evidence = sweep_rows(index, ("fig1", "fig6"), has_eps_sequence)
         source = "largest training-set size of the Fig. 1/6 sweeps (no Fig. 7 result)"
     rows, failed = split_failed([r for r in rows if not _is_mixed(r)])
     seqs = {k: v for k, v in _eps_sequences(rows, mixed=False).items() if len(v[1]) >= 2}
@@ -991,7 +1024,7 @@ def evaluate_claim7(index: ResultIndex) -> Outcome:
 
 def evaluate_claim8(index: ResultIndex) -> Outcome:
     """With 50/50 clean/adversarial batches, the test of claim 7 per (dataset, norm); every configuration must hold."""
-    rows, evidence = sweep_rows(index, ("mixed",))
+    rows, evidence = sweep_rows(index, ("mixed",), has_mixed)
     if not any(_is_mixed(r) for r in rows):
         return _missing(["deep.sweep"], "(experiment mixed, rows with mixed=true)")
     # the standard model at ε = 0 may come from the other sweeps when the mixed file lacks it

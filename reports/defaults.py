@@ -35,7 +35,8 @@ DEFAULTS: tuple[Default, ...] = (
 )
 
 QUICK_SCALE = "quick scale (CPU minutes; smaller than the paper's set-up)"
-_MODEL_NAMES = {"resnet50": "ResNet-50", "resnet18": "ResNet-18", "mnist_cnn": "MNIST CNN", "tiny_cnn": "tiny CNN"}
+_MODEL_NAMES = {"resnet50": "ResNet-50", "resnet18": "ResNet-18", "resnet9": "ResNet-9 (fast, reconstruction)",
+                "mnist_cnn": "MNIST CNN", "tiny_cnn": "tiny CNN"}
 _NORM = {"inf": "ℓ∞", "2": "ℓ2"}
 
 

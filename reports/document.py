@@ -38,11 +38,12 @@ Text = tuple  # of Inline
 
 @dataclass(frozen=True)
 class Heading:
-    """A section heading; ``anchor`` becomes its id."""
+    """A section heading; ``anchor`` becomes its id; ``back`` adds a link back to the top of the page."""
 
     level: int
     text: str
     anchor: str = ""
+    back: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Table:
     headers: tuple  # of str
     rows: tuple  # of tuple of Text
     caption: str = ""
+    cls: str = ""  # an HTML class (e.g. "scoreboard")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,45 @@ class Image:
     anchor: str
 
 
-Block = Heading | Paragraph | Bullets | Table | Image
+@dataclass(frozen=True)
+class Thumbnail:
+    """A small picture of a figure that opens the full one: ``thumb`` the small PNG, ``rel`` the full figure's path
+    relative to the report (Markdown links to it), ``target`` the anchor of the full figure on the page (HTML)."""
+
+    thumb: Path
+    thumb_rel: str
+    rel: str
+    caption: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Thumbnails:
+    """A row of thumbnails."""
+
+    items: tuple  # of Thumbnail
+
+
+@dataclass(frozen=True)
+class Details:
+    """Blocks folded away under a one-line summary (HTML ``<details>``)."""
+
+    summary: str
+    blocks: tuple
+
+
+@dataclass(frozen=True)
+class Card:
+    """A framed group of blocks (one claim) with an anchor."""
+
+    anchor: str
+    blocks: tuple
+
+
+Block = Heading | Paragraph | Bullets | Table | Image | Thumbnails | Details | Card
+
+#: The anchor of the page's title: every back link points here.
+TOP = "top"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""The report section "The trade-off frontier everywhere" from the ``data.limit``, ``linear.frontier`` and
-``theory.gaussian_model`` payloads (reports/RESULTS.md) and the figures ``frontier_mnist.png`` and
-``theory_gaussian_model.png``. Returns report blocks (reports.document's Heading, Paragraph, Table, Image); every
+"""The report section "The trade-off frontier everywhere" from the ``data.limit``, ``linear.frontier``,
+``deep.frontier`` and ``theory.gaussian_model`` payloads (reports/RESULTS.md) and the figures ``frontier_mnist.png``
+and ``theory_gaussian_model.png``. Returns report blocks (reports.document's Heading, Paragraph, Table, Image); every
 sentence with a number is computed from the payloads."""
 
 from __future__ import annotations
@@ -30,11 +30,110 @@ def limit_at(limit: dict, eps: float, split: str = "test") -> dict | None:
     return None
 
 
+def _pm(n) -> str:
+    """The largest 95% binomial half-width on ``n`` points, 1.96·√(1/4n)."""
+    return f"±{1.96 * (0.25 / n) ** 0.5:.3f}" if n else ""
+
+
+def epoch_share(adv: dict, template: dict) -> float | None:
+    """The fraction of the epochs over which ε ramps up: ``adv.eps_warmup``, or (result files written before it
+    was a fraction) ``adv.eps_warmup_epochs / epochs``."""
+    if adv.get("eps_warmup") is not None:
+        return float(adv["eps_warmup"])
+    if adv.get("eps_warmup_epochs") is not None and template.get("epochs"):
+        return float(adv["eps_warmup_epochs"]) / float(template["epochs"])
+    return None
+
+
+def deep_blocks(deep: dict, limit: dict | None, linear: dict | None, source: dict | None = None) -> list:
+    """The deep models of a ``deep.frontier`` payload: what they are, how they were evaluated and put on the
+    5-vs-7 axes, a table, and where their best 5-vs-7 restriction sits against the linear models and the data."""
+    rows_in = deep.get("rows") or []
+    if not rows_in:
+        return []
+    t = deep.get("template") or {}
+    adv = t.get("adv") or {}
+    pair = "-vs-".join(str(c) for c in deep.get("pair", []))
+    pair_eps = [f"{e:g}" for e in deep.get("pair_eps", [])]
+    first = rows_in[0]
+    src = source or {}
+    prov = src.get("provenance") or {}
+    machine = (prov.get("machine") or {}).get("cpu") or (deep.get("device") or {}).get("cpu") or "?"
+    blocks: list = [Heading(3, "Deep models: TRADES over β and PGD over ε_train", f"{ANCHOR}-deep")]
+    blocks.append(Paragraph(text(
+        f"`tradeoff deep frontier --scale {deep.get('scale')}` (deep.experiments.frontier, kind `deep.frontier`): "
+        f"MNIST CNNs (width {t.get('width')}, {t.get('n_train')} training points, {t.get('epochs')} epochs, "
+        f"{adv.get('steps')} attack steps in the ℓ{'∞' if deep.get('norm') == 'inf' else '2'} ball of radius "
+        f"{adv.get('eps')}, ε ramped over the first {_f(epoch_share(adv, t), 2)} of the epochs) trained with TRADES "
+        f"(Zhang et al. 2019: cross-entropy + β·KL, one model per β in "
+        f"{', '.join(f'{b:g}' for b in deep.get('betas', []))}) and "
+        f"with PGD at ε_train in {', '.join(f'{e:g}' for e in deep.get('pgd_eps', []))} (0: the standard model, "
+        "which is TRADES at β = 0 exactly), all on the population engine. Each model is evaluated once: standard "
+        f"accuracy on all {first.get('n_standard')} test points; robust accuracy at ε={deep.get('eps_eval'):g} "
+        f"under the strong evaluation, {first.get('evaluation')} (per-example worst case), on "
+        f"{first.get('n_robust')} stratified test points ({_pm(first.get('n_robust'))} at most, 95%). "
+        f"{deep.get('note', '')}.")))
+    blocks.append(Paragraph(text(
+        f"One axis, one problem: these are 10-class models, the other curves are {pair} problems. On the {pair} "
+        f"axes of the figure a deep model appears as its restriction to the two classes, the binary classifier "
+        f"argmax(logit {deep['pair'][0]}, logit {deep['pair'][1]}) on the {pair} test points "
+        f"({(first.get('pair') or {}).get('n_standard')} for standard accuracy, "
+        f"{(first.get('pair') or {}).get('n_robust')} stratified for robust accuracy), attacked as that two-logit "
+        "model: a classifier of the same problem, so the data's own frontier bounds it. The 10-class accuracies "
+        "have their own panel (c).")))
+    rows = []
+    for r in rows_in:
+        p = r.get("pair") or {}
+        rows.append((text(r["method"]), text("" if r.get("beta") is None else f"{r['beta']:g}"),
+                     text(f"{r['eps_train']:g}"), text(_f(r["standard_acc"])), text(_f(r["robust_acc"])),
+                     text(_f(p.get("standard_acc"))),
+                     *(text(_f((p.get("robust") or {}).get(e))) for e in pair_eps)))
+    blocks.append(Table(("method", "β", "ε_train", "standard (10 classes)",
+                         f"robust ε={deep.get('eps_eval'):g} (10 classes)", f"standard ({pair})",
+                         *(f"robust ε={e} ({pair})" for e in pair_eps)), tuple(rows),
+                        f"Deep models, MNIST; robust accuracy under {first.get('evaluation')} (kind `deep.frontier`"
+                        + (f", `{src['path']}`" if src.get("path") else "") + ")"))
+    trades = sorted((r for r in rows_in if r["method"] == "trades"), key=lambda r: r["beta"])
+    notes = []
+    if len(trades) > 1:
+        std = [r["standard_acc"] for r in trades]
+        rob = [r["robust_acc"] for r in trades]
+        mono = all(a >= b for a, b in zip(std, std[1:]))
+        notes.append(f"From β={trades[0]['beta']:g} to β={trades[-1]['beta']:g} the TRADES models' standard accuracy "
+                     f"goes from {_f(std[0])} to {_f(std[-1])}"
+                     + (" (never rising with β)" if mono else " (not monotone in β)")
+                     + f" and their robust accuracy at ε={deep.get('eps_eval'):g} from {_f(rob[0])} to {_f(rob[-1])}.")
+    if linear and deep.get("norm") == linear.get("norm"):
+        key = f"{float(linear['eps_eval']):g}"
+        cand = [r for r in rows_in if key in ((r.get("pair") or {}).get("robust") or {})]
+        if cand and sorted(deep.get("pair", [])) == sorted(linear.get("digits") or [5, 7]):
+            b = max(cand, key=lambda r: (r["pair"]["robust"][key], r["pair"]["standard_acc"]))
+            what = f"TRADES β={b['beta']:g}" if b["method"] == "trades" else f"{b['method']} ε_train={b['eps_train']:g}"
+            lin = best_linear(linear)
+            entry = limit_at(limit, linear["eps_eval"]) if limit and limit.get("norm") == linear.get("norm") else None
+            sent = (f"At ε={key} on {pair} the best deep restriction ({what}) reaches robust accuracy "
+                    f"{_f(b['pair']['robust'][key])} (standard {_f(b['pair']['standard_acc'])})")
+            if lin:
+                sent += f", the best linear model {_f(lin['robust_acc'])} (exact)"
+            if entry:
+                sent += f", and the data allows {_f(entry['limit']['robust_accuracy'])} (some classifier, exact)"
+            notes.append(sent + ".")
+    cpu = deep.get("cpu_s")
+    notes.append(f"Computed on {machine} with torch {deep.get('torch', '?')}, commit "
+                 f"{str(prov.get('git_commit') or '?')[:10]}, {src.get('created') or ''}: wall "
+                 f"{_f(deep.get('wall_s'), 0)} s, CPU {_f(cpu, 0)} s ({deep.get('workers')} worker process(es), "
+                 "one torch thread each).")
+    blocks.append(Paragraph(text(" ".join(notes))))
+    return blocks
+
+
 def frontier_section(limit: dict | None, linear: dict | None, gaussian: dict | None = None,
-                     figures: list[tuple[Path, str]] = ()) -> list:
+                     figures: list[tuple[Path, str]] = (), deep: dict | None = None,
+                     deep_source: dict | None = None) -> list:
     """Blocks of the section. ``figures``: ``(png path, path relative to the report)`` pairs to show (those that
-    exist). Empty list when none of the payloads is there."""
-    if not (limit or linear or gaussian):
+    exist); ``deep``: a ``deep.frontier`` payload, ``deep_source`` its file's ``path``, ``created`` and
+    ``provenance``. Empty list when none of the payloads is there."""
+    if not (limit or linear or gaussian or deep):
         return []
     blocks: list = [Heading(2, "Beyond the paper: the trade-off frontier everywhere", ANCHOR)]
     blocks.append(Paragraph(text(
@@ -80,6 +179,8 @@ def frontier_section(limit: dict | None, linear: dict | None, gaussian: dict | N
                 f"robust accuracy {_f(lim)} on the same test points"
                 + (" with standard accuracy 1: on this data the trade-off belongs to the model class, not to the "
                    "data." if entry.get("frontier", {}).get("standard", [None])[0] == 1.0 else "."))))
+    if deep:
+        blocks += deep_blocks(deep, limit, linear, deep_source)
     if gaussian:
         rows = tuple((text(r["n"]), text(f"{r['standard_error']:.3g}"), text(f"{r['robust_error_mc']:.3g}"),
                       text(f"{r['robust_error_mc_se']:.2g}")) for r in gaussian["rows"])

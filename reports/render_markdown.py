@@ -5,7 +5,21 @@ from __future__ import annotations
 
 import re
 
-from .document import Bullets, Code, Document, Heading, Image, Link, Paragraph, Strong, Table
+from .document import (
+    TOP,
+    Bullets,
+    Card,
+    Code,
+    Details,
+    Document,
+    Heading,
+    Image,
+    Link,
+    Paragraph,
+    Strong,
+    Table,
+    Thumbnails,
+)
 
 _ALWAYS = re.compile(r"([\\`*])")
 _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
@@ -54,24 +68,38 @@ def _table(t: Table) -> list[str]:
     return lines
 
 
+def _block(b) -> list[str]:
+    if isinstance(b, Heading):
+        lines = [f'<a id="{b.anchor}"></a>', ""] if b.anchor else []
+        lines += ["#" * b.level + " " + escape(b.text), ""]
+        return lines + ([f"[↑ top](#{TOP})", ""] if b.back else [])
+    if isinstance(b, Paragraph):
+        return [inline(b.text), ""]
+    if isinstance(b, Bullets):
+        return ["- " + inline(item) for item in b.items] + [""]
+    if isinstance(b, Table):
+        return _table(b) + [""]
+    if isinstance(b, Image):
+        return [f'<a id="{b.anchor}"></a>', "", f"![{escape(b.caption)}]({b.rel})", "",
+                f"*{escape(b.caption)}* (`{b.rel}`)", ""]
+    if isinstance(b, Thumbnails):
+        return [" ".join(f"[![{escape(t.caption)}]({t.thumb_rel})]({t.rel})" for t in b.items), ""]
+    if isinstance(b, Details):
+        out = [f"<details><summary>{escape(b.summary)}</summary>", ""]
+        for x in b.blocks:
+            out += _block(x)
+        return out + ["</details>", ""]
+    if isinstance(b, Card):
+        out = [f'<a id="{b.anchor}"></a>', ""]
+        for x in b.blocks:
+            out += _block(x)
+        return out + ["---", ""]
+    raise TypeError(f"unknown block {type(b).__name__}")  # pragma: no cover - the model has no other block
+
+
 def render_markdown(doc: Document) -> str:
     """The document as Markdown text ending in one newline."""
-    lines = [f"# {escape(doc.title)}", ""]
+    lines = [f'<a id="{TOP}"></a>', "", f"# {escape(doc.title)}", ""]
     for b in doc.blocks:
-        if isinstance(b, Heading):
-            if b.anchor:
-                lines.append(f'<a id="{b.anchor}"></a>')
-                lines.append("")
-            lines += ["#" * b.level + " " + escape(b.text), ""]
-        elif isinstance(b, Paragraph):
-            lines += [inline(b.text), ""]
-        elif isinstance(b, Bullets):
-            lines += ["- " + inline(item) for item in b.items] + [""]
-        elif isinstance(b, Table):
-            lines += _table(b) + [""]
-        elif isinstance(b, Image):
-            lines += [f'<a id="{b.anchor}"></a>', "", f"![{escape(b.caption)}]({b.rel})", "",
-                      f"*{escape(b.caption)}* (`{b.rel}`)", ""]
-        else:  # pragma: no cover - the document model has no other block
-            raise TypeError(f"unknown block {type(b).__name__}")
+        lines += _block(b)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -14,24 +14,38 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tradeoff.data import paths
 from tradeoff.data.io import atomic_write_text
 
+from . import cards, provenance_section, result_index, scale_info
 from . import claims as claims_mod
-from . import result_index
-from .defaults import RECONSTRUCTED, reconstructed_defaults
-from .document import Block, Bullets, Code, Document, Heading, Image, Inline, Link, Paragraph, Strong, Table, Text, text
+from .document import (
+    Block,
+    Bullets,
+    Code,
+    Document,
+    Heading,
+    Image,
+    Inline,
+    Link,
+    Paragraph,
+    Strong,
+    Thumbnail,
+    Thumbnails,
+    text,
+)
 from .figures.captions import OVERVIEW, PANELS, PAPER_FIGURES, THEORY_FIGURES
 from .frontier_section import frontier_section
 from .render_html import render_html
 from .render_markdown import render_markdown
 from .result_index import Collection, ResultFile, ResultIndex, collect_results
+from .verdict_figures import PREFIX, VERDICT_SWEEPS, draw_verdict_figures, thumbnail
 
 # ------------------------------------------------------------------------------------------------ figures
 
 _FIG_RE = re.compile(r"^fig(\d+)([a-z]?)(?:_(.+))?$")
+_VERDICT_RE = re.compile(rf"^{PREFIX}(\d+)_fig(\d+)_(.+)$")
 
 
 @dataclass(frozen=True)
@@ -50,9 +64,17 @@ class FigureFile:
 
 def classify_figure(path: Path) -> FigureFile:
     """Name convention (reports/RESULTS.md): ``fig<N>[<panel>][_<variant>].png`` is paper Figure N (panel a, b, …);
+    ``claim<k>_fig<N>_<dataset>.png`` Figure N drawn by the report from claim k's data (reports.verdict_figures);
     ``theory_<name>[_<variant>].png`` a theory figure; anything else is listed under other figures."""
     stem = path.stem
     anchor = "figure-" + re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    v = _VERDICT_RE.match(stem)
+    if v and 1 <= int(v.group(2)) <= len(PAPER_FIGURES):
+        k, n, ds = int(v.group(1)), int(v.group(2)), v.group(3)
+        label = f"Figure {n}, {claims_mod.dataset_name(ds)}, from claim {k}'s data"
+        caption = (PAPER_FIGURES[n] + f" — drawn by `tradeoff report` from the result files behind claim {k}'s "
+                   "verdict (training failures left out)")
+        return FigureFile(path, path.name, "verdict", n, "", label, caption, anchor)
     m = _FIG_RE.match(stem)
     if m and 1 <= int(m.group(1)) <= len(PAPER_FIGURES):
         n, panel, variant = int(m.group(1)), m.group(2), m.group(3)
@@ -81,15 +103,28 @@ def collect_figures(fig_dir: str | os.PathLike) -> list[FigureFile]:
     if not d.is_dir():
         return []
     figs = [classify_figure(p) for p in d.glob("*.png") if p.is_file() and not p.name.startswith(".")]
-    order = {"paper": 0, "theory": 1, "other": 2}
+    order = {"verdict": 0, "paper": 1, "theory": 2, "other": 3}
     return sorted(figs, key=lambda f: (order[f.group], f.number or 0, f.panel, f.name))
 
 
-def figures_for_claim(claim: claims_mod.Claim, figures: list[FigureFile]) -> list[FigureFile]:
+def figures_for_claim(claim: claims_mod.Claim, figures: list[FigureFile],
+                      verdict: dict[int, list[Path]] | None = None) -> list[FigureFile]:
     """The figures a claim points to: ``figN`` matches every panel and variant of paper Figure N, a theory name
-    matches itself and its variants."""
-    out = []
+    matches itself and its variants. Where the report drew Figure N from the claim's own data
+    (claims 5–8, reports.verdict_figures; ``verdict``: claim -> the PNGs drawn for it, a claim may reuse another's),
+    those replace the producers' Figures 1, 6 and 7, which may show another scale."""
+    if verdict is not None:
+        names = [p.name for p in verdict.get(claim.number, [])]
+        own = sorted((f for f in figures if f.group == "verdict" and f.name in names),
+                     key=lambda f: names.index(f.name))
+    else:
+        own = [f for f in figures if f.group == "verdict" and f.path.stem.startswith(f"{PREFIX}{claim.number}_")]
+    # a claim whose figures the report draws from its own rows never shows a producer's sweep figure
+    redrawn = {1, 6, 7} if claim.number in VERDICT_SWEEPS else set()
+    out = list(own)
     for f in figures:
+        if f.group == "verdict" or f.number in redrawn:
+            continue
         stem = f.path.stem
         for key in claim.figures:
             m = re.match(r"^fig(\d+)$", key)
@@ -111,82 +146,19 @@ class ClaimResult:
     figures: tuple
 
 
-def evaluate_claims(index: ResultIndex, figures: list[FigureFile]) -> list[ClaimResult]:
-    """Apply every claim's rule (reports.claims) to the result index."""
-    return [ClaimResult(c, claims_mod.evaluate(c, index), tuple(figures_for_claim(c, figures)))
+def evaluate_claims(index: ResultIndex, figures: list[FigureFile],
+                    verdict: dict[int, list[Path]] | None = None) -> list[ClaimResult]:
+    """Apply every claim's rule (reports.claims) to the result index (``verdict``: see :func:`figures_for_claim`)."""
+    return [ClaimResult(c, claims_mod.evaluate(c, index), tuple(figures_for_claim(c, figures, verdict)))
             for c in claims_mod.CLAIMS]
 
 
-def _evidence_text(e: claims_mod.Evidence) -> Text:
-    seeds = f", seeds {', '.join(map(str, e.seeds))}" if e.seeds else ""
-    return (Code(e.path), f" — kind {e.kind}, scale {e.scale or 'unknown'}, dataset "
-                          f"{claims_mod.dataset_name(e.dataset) if e.dataset else 'not stated'}{seeds}, "
-                          f"created {e.created or 'unknown'}")
-
-
 def device_of(provenance: dict) -> str:
-    """The accelerator's name from a provenance record, else ``CPU: <model>``."""
-    machine = provenance.get("machine") if isinstance(provenance, dict) else None
-    if not isinstance(machine, dict):
-        return "unknown"
-    acc = machine.get("accelerator")
-    if isinstance(acc, dict) and acc.get("name"):
-        count = acc.get("count")
-        return f"GPU: {acc['name']}" + (f" ×{count}" if isinstance(count, int) and count > 1 else "")
-    return f"CPU: {machine.get('cpu') or 'unknown'}"
+    """The accelerator's name from a provenance record, else ``CPU: <model>`` (reports.scale_info)."""
+    return scale_info.device_of(provenance)
 
 
-def _fmt_seconds(s: float | None) -> str:
-    if s is None:
-        return "n/a"
-    if s < 60:
-        return f"{s:.1f} s"
-    if s < 3600:
-        return f"{s / 60:.1f} min"
-    return f"{s / 3600:.2f} h"
-
-
-def _short_commit(sha: Any) -> str:
-    """First 12 hex digits of a commit, keeping a ``-dirty`` mark."""
-    sha = str(sha or "unknown")
-    return sha[:12] + ("-dirty" if sha.endswith("-dirty") else "")
-
-
-def _summary_section(results: list[ClaimResult]) -> list[Block]:
-    rows = []
-    for cr in results:
-        ev: list[Inline] = []
-        for i, path in enumerate(sorted({e.path for e in cr.outcome.evidence})):
-            ev += [", "] * bool(i) + [Code(path)]
-        rows.append(((Link(f"{cr.claim.number}. {cr.claim.title}", f"claim-{cr.claim.number}"),),
-                     (Strong(cr.outcome.verdict),), text(cr.outcome.summary), tuple(ev) or ("—",)))
-    return [Heading(2, "Summary of the 12 claims", "summary"),
-            Table(("claim", "verdict", "measured", "result files"), tuple(rows))]
-
-
-def _claim_section(cr: ClaimResult) -> list[Block]:
-    c, o = cr.claim, cr.outcome
-    blocks: list[Block] = [
-        Heading(3, f"Claim {c.number}: {c.title}", f"claim-{c.number}"),
-        Paragraph((Strong("What the paper says: "), *text(c.paper))),
-        Paragraph((Strong("Verdict: "), Strong(o.verdict))),
-        Paragraph((Strong("Rule: "), *text(c.rule))),
-        Paragraph((Strong("Measured:"),)),
-        Bullets(tuple(text(m) for m in o.measured) or (("nothing",),)),
-    ]
-    for t in o.tables:
-        blocks.append(Table(t.headers, tuple(tuple(text(cell) for cell in row) for row in t.rows), t.caption))
-    blocks.append(Paragraph((Strong("Evidence"), f" (result kinds read: {', '.join(c.kinds)}):")))
-    blocks.append(Bullets(tuple(_evidence_text(e) for e in o.evidence) or (("no result file",),)))
-    if cr.figures:
-        links: list[Inline] = [Strong("Figures: ")]
-        for i, f in enumerate(cr.figures):
-            links += ([", "] if i else []) + [Link(f"{f.label} ({f.name})", f.anchor)]
-        blocks.append(Paragraph(tuple(links)))
-    return blocks
-
-
-FRONTIER_KINDS = ("data.limit", "linear.frontier", "theory.gaussian_model")
+FRONTIER_KINDS = ("data.limit", "linear.frontier", "theory.gaussian_model", "deep.frontier")
 
 
 def _frontier_files(index: ResultIndex) -> tuple[ResultFile | None, ResultFile | None, ResultFile | None]:
@@ -198,149 +170,115 @@ def _frontier_files(index: ResultIndex) -> tuple[ResultFile | None, ResultFile |
 
 
 def _frontier_section(index: ResultIndex, figures: list[FigureFile], out_dir: Path) -> list[Block]:
-    """"Beyond the paper": the data's own limit and frontier, the linear frontier and Schmidt et al.'s model."""
+    """"Beyond the paper": the data's own limit and frontier, the linear frontier and Schmidt et al.'s model; the
+    commands that wrote its numbers follow the section's heading."""
     limit, linear, gaussian = _frontier_files(index)
-    shown = [(f.path, Path(os.path.relpath(f.path.resolve(), out_dir.resolve())).as_posix())
-             for f in figures if f.path.stem in ("frontier_mnist", "theory_gaussian_model")]
-    return frontier_section(limit.payload if limit else None, linear.payload if linear else None,
-                            gaussian.payload if gaussian else None, shown)
+    shown = [(f.path, _rel(f.path, out_dir)) for f in figures
+             if f.path.stem in ("frontier_mnist", "theory_gaussian_model")]
+    deep = _deep_frontier_file(index)
+    source = {"path": deep.path, "created": deep.created, "provenance": deep.provenance} if deep else None
+    blocks = frontier_section(limit.payload if limit else None, linear.payload if linear else None,
+                              gaussian.payload if gaussian else None, shown, deep.payload if deep else None, source)
+    if not blocks:
+        return blocks
+    cmds = [(Code(scale_info.command_for(r)), " → ", Code(r.path)) for r in (limit, linear, gaussian, deep)
+            if r is not None and scale_info.command_for(r)]
+    head = blocks[0]
+    head = Heading(head.level, head.text, head.anchor, back=True) if isinstance(head, Heading) else head
+    return [head, Paragraph((Strong("Commands"), " that wrote this section's numbers:")), Bullets(tuple(cmds))] \
+        + blocks[1:]
 
 
-def _figures_section(figures: list[FigureFile], out_dir: Path) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Figures", "figures")]
-    present = {f.number for f in figures if f.group == "paper"}
-    missing = [n for n in sorted(PAPER_FIGURES) if n not in present]
+def _deep_frontier_file(index: ResultIndex) -> ResultFile | None:
+    """The preferred MNIST ``deep.frontier`` file (the deep models of the frontier section)."""
+    return next((r for r in index.all("deep.frontier") if r.payload.get("dataset") == "mnist"), None)
+
+
+def _rel(path: Path, out_dir: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), out_dir.resolve())).as_posix()
+
+
+#: The data sets of each paper figure (docs/paper.md §5–6): Figure 5 is binary MNIST; the deep figures show MNIST,
+#: CIFAR-10 and Restricted ImageNet.
+PAPER_FIGURE_DATASETS = {n: ("mnist",) if n == 5 else ("mnist", "cifar10", "restricted-imagenet")
+                         for n in PAPER_FIGURES}
+#: File-name variants that count as drawing a paper data set (the JPEG copy of CIFAR-10 is CIFAR-10's reduction).
+_VARIANT_DATASET = {"mnist": "mnist", "cifar10": "cifar10", "cifar10-jpeg": "cifar10",
+                    "restricted_imagenet": "restricted-imagenet", "restricted-imagenet": "restricted-imagenet"}
+
+
+def figure_coverage(figures: list[FigureFile]) -> list[tuple[int, list[str], list[str]]]:
+    """Per paper figure: (number, data sets drawn, paper data sets not drawn), from the figure files' names
+    (``fig<N>_<dataset>.png``, ``claim<k>_fig<N>_<dataset>.png``; Figure 5's panels are MNIST)."""
+    drawn: dict[int, set[str]] = defaultdict(set)
+    for f in figures:
+        if f.number is None or f.group not in ("paper", "verdict"):
+            continue
+        variant = f.path.stem.rsplit("_", 1)[-1] if "_" in f.path.stem else ""
+        ds = "mnist" if f.number == 5 else _VARIANT_DATASET.get(variant, variant)
+        if ds:
+            drawn[f.number].add(ds)
+    out = []
+    for n in sorted(PAPER_FIGURES):
+        have = sorted(drawn.get(n, ()))
+        out.append((n, have, [d for d in PAPER_FIGURE_DATASETS[n] if d not in drawn.get(n, ())]))
+    return out
+
+
+def _figures_section(figures: list[FigureFile], out_dir: Path, used_by: dict[str, list[int]]) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Figures", "figures", back=True)]
+    cover = figure_coverage(figures)
+    none = [n for n, have, _ in cover if not have]
+    partial = [(n, miss) for n, have, miss in cover if have and miss]
     blocks.append(Paragraph(text(
-        "Figures drawn by the runs (files under the figures folder, named `fig<N>[panel]_<variant>.png` after the "
-        "paper's numbering; see reports/RESULTS.md). Paper figures not produced: "
-        + (", ".join(f"Figure {n}" for n in missing) if missing else "none") + ".")))
-    for group, title in (("paper", "Figures of the paper"), ("theory", "Theory figures"), ("other", "Other figures")):
+        "Every figure at full size (the claim cards show them as thumbnails). Files under the figures folder are "
+        "named `fig<N>[panel]_<dataset>.png` after the paper's numbering (reports/RESULTS.md); "
+        "`claim<k>_fig<N>_<dataset>.png` are drawn by `tradeoff report` from the rows behind claim k's verdict. "
+        "Paper figures with nothing drawn: " + (", ".join(f"Figure {n}" for n in none) or "none") + ". "
+        "Drawn without some of the paper's data sets: "
+        + ("; ".join(f"Figure {n} (no {', '.join(claims_mod.dataset_name(d) for d in miss)})" for n, miss in partial)
+           or "none") + ".")))
+    for group, title in (("verdict", "Figures drawn from the data behind the verdicts"),
+                         ("paper", "Figures of the paper, as the producers drew them"),
+                         ("theory", "Theory figures"), ("other", "Other figures")):
         fs = [f for f in figures if f.group == group]
         if not fs:
             continue
-        blocks.append(Heading(3, title, f"figures-{group}"))
+        blocks.append(Heading(3, title, f"figures-{group}", back=True))
         for f in fs:
-            rel = Path(os.path.relpath(f.path.resolve(), out_dir.resolve())).as_posix()
-            blocks.append(Image(f.path, rel, f"{f.label}: {f.caption}", f.anchor))
+            blocks.append(Image(f.path, _rel(f.path, out_dir), f"{f.label}: {f.caption}", f.anchor))
+            claims = sorted(set(used_by.get(f.anchor, ())))
+            if claims:
+                links: list[Inline] = ["Shown in "]
+                for i, n in enumerate(claims):
+                    links += [", "] * bool(i) + [Link(f"claim {n}", cards.claim_anchor(n))]
+                blocks.append(Paragraph(tuple(links) + (".",)))
     return blocks
 
 
-def _reproducibility_section(collection: Collection, used: set[str], index: ResultIndex) -> list[Block]:
-    files = [r for r in collection.results if r.path in used]
-    blocks: list[Block] = [Heading(2, "Reproducibility", "reproducibility"),
-                           Paragraph(text("From the provenance of the result files the claims used."))]
-    if not files:
-        return blocks + [Paragraph(("No result file was used.",))]
-    rows = []
-    for r in files:
-        prov = r.provenance
-        rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale or "unknown"),
-                     text(claims_mod.dataset_name(r.dataset) if r.dataset else "not stated"),
-                     text(", ".join(map(str, r.seeds)) if r.seeds else "—"), text(_fmt_seconds(r.wall_time_s)),
-                     text(_short_commit(prov.get("git_commit"))), text(device_of(prov)), text(r.created)))
-    blocks.append(Table(("file", "kind", "scale", "dataset", "seeds", "wall time", "git commit", "device", "created"),
-                        tuple(rows), "Result files used"))
-    commits = sorted({str(r.provenance.get("git_commit", "unknown")) for r in files})
-    devices = sorted({device_of(r.provenance) for r in files})
-    platforms = sorted({str(r.provenance.get("platform")) for r in files if r.provenance.get("platform")})
-    total = sum(r.wall_time_s or 0.0 for r in files)
-    blocks.append(Bullets((
-        (Strong("Git commits: "), *sum(((", " if i else "", Code(c)) for i, c in enumerate(commits)), ())),
-        (Strong("Devices: "), "; ".join(devices)),
-        (Strong("Platforms: "), "; ".join(platforms) or "not recorded"),
-        (Strong("Total wall time: "), f"{_fmt_seconds(total)} over {len(files)} file(s)"),
-    )))
-    versions: dict[str, set[str]] = defaultdict(set)
-    for r in files:
-        for pkg, v in (r.provenance.get("versions") or {}).items():
-            versions[str(pkg)].add(str(v))
-    if versions:
-        blocks.append(Table(("package", "version(s)"),
-                            tuple((text(p), text(", ".join(sorted(v)))) for p, v in sorted(versions.items())),
-                            "Package versions"))
-    for bench in sorted(index.all("deep.benchmark"), key=lambda r: str(r.path)):
-        if not (isinstance(bench.payload.get("rows"), list) and bench.payload["rows"]):
-            continue
-        brows = [r for r in bench.payload["rows"] if isinstance(r, dict)][:30]
-        cols = list(dict.fromkeys(k for r in brows for k in r))
-        device = bench.payload.get("device")
-        if not isinstance(device, str) or not device:
-            device = device_of(bench.provenance)
-        blocks.append(Paragraph(text(f"Benchmark `{bench.path}` on {device}:")))
-        blocks.append(Table(tuple(cols), tuple(tuple(text(claims_mod.fmt(r.get(c))) for c in cols) for r in brows),
-                            "Benchmark"))
-    return blocks
-
-
-def _defaults_section() -> list[Block]:
-    rows = tuple((text(d.experiment), text(d.setting), text(d.mnist), text(d.cifar10), text(d.restricted_imagenet),
-                  (Strong(d.status),) if d.status == RECONSTRUCTED else text(d.status))
-                 for d in reconstructed_defaults())
-    return [Heading(2, "Reconstructed defaults", "defaults"),
-            Paragraph(text(f"Set-up values of docs/paper.md §5–6. "
-                           f"Rows marked \"{RECONSTRUCTED}\" are our reconstructions: "
-                           "the paper's values could not be confirmed, and every such value is a configuration "
-                           "option. The values a run actually used are in its result file.")),
-            Table(("experiment", "setting", "MNIST", "CIFAR-10", "Restricted ImageNet", "status"), rows)]
-
-
-def _group_keys(r: ResultFile) -> set:
-    """What a file provides, at the granularity the claims choose files: (experiment, dataset, norm) for
-    ``deep.sweep``, the dataset for gradients / large-ε files, the run for sanity files, else the kind."""
-    try:
-        if r.kind == "deep.sweep":
-            return {(r.payload.get("experiment"), str(x["dataset"]), str(x.get("norm"))) for x in r.payload["rows"]}
-        if r.kind in ("deep.gradients", "deep.large_eps"):
-            return {str(r.payload.get("dataset", r.dataset))}
-        if r.kind == "deep.sanity":
-            return {str(r.payload.get("run", r.path))}
-    except (KeyError, TypeError, AttributeError):
-        return set()
-    return {r.kind}
-
-
-def _files_section(collection: Collection, used: set[str], index: ResultIndex) -> list[Block]:
-    read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {"theory.finite_sample", "deep.benchmark"} \
-        | set(FRONTIER_KINDS)
-    rows = []
-    for r in collection.results:
-        if r.path in used:
-            status = "used"
-        elif r.kind not in read_kinds:
-            status = "kind not read by the report"
-        else:
-            best = next((u for u in index.all(r.kind) if u.path in used and _group_keys(u) & _group_keys(r)), None)
-            status = (f"not used (preferred: `{best.path}`, larger scale or newer)" if best
-                      else "not used (its numbers were not needed or could not be read)")
-        rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale or "unknown"), text(r.created), text(status)))
-    blocks: list[Block] = [Heading(2, "Result files read", "result-files"), Paragraph(text(
-        "Folders read: " + "; ".join(f"`{p}`" + ("" if present else " (absent)") for p, present in collection.sources)
-        + ". When several files give the same kind, the one with the largest scale (paper/exact > gpu > other > "
-          "quick), then the newest, is used."))]
-    if rows:
-        blocks.append(Table(("file", "kind", "scale", "created", "status"), tuple(rows)))
-    else:
-        blocks.append(Paragraph(("No result file was found.",)))
-    blocks.append(Heading(2, "Skipped files", "skipped-files"))
-    if collection.skipped:
-        blocks.append(Table(("file", "reason"), tuple((text(f"`{s.path}`"), text(s.reason))
-                                                      for s in collection.skipped)))
-    else:
-        blocks.append(Paragraph(("None.",)))
-    return blocks
+SECTIONS = (("Scoreboard", "summary"), ("Claims", "claims"), ("Beyond the paper: the frontier", "frontier-everywhere"),
+            ("Figures", "figures"), ("Reproducibility", "reproducibility"),
+            ("Set-up used and the paper-scale defaults", "defaults"), ("Result files read", "result-files"),
+            ("Skipped files", "skipped-files"))
 
 
 def build_document(collection: Collection, figures: list[FigureFile], out_dir: str | os.PathLike,
                    results: list[ClaimResult] | None = None) -> Document:
-    """The whole report as a :class:`Document`: summary table, one section per claim, figures, reproducibility,
-    reconstructed defaults, result files read and skipped files (``results``: claims already evaluated)."""
+    """The whole report as a :class:`Document`: scoreboard, contents, one card per claim, the frontier section,
+    figures, reproducibility, the set-up used beside the defaults, result files read and skipped files
+    (``results``: claims already evaluated)."""
     out_dir = Path(out_dir)
     index = ResultIndex(collection.results)
     if results is None:
         results = evaluate_claims(index, figures)
-    used = {e.path for cr in results for e in cr.outcome.evidence}
-    used |= {r.path for r in index.all("deep.benchmark")}  # every benchmark is shown
-    used |= {r.path for r in _frontier_files(index) if r is not None}  # the frontier section's files
+    files = {r.path: r for r in collection.results}
+    used_by: dict[str, list[int]] = defaultdict(list)
+    for cr in results:
+        for e in cr.outcome.evidence:
+            used_by[e.path].append(cr.claim.number)
+    extra = {r.path for r in index.all("deep.benchmark")}  # every benchmark is shown
+    extra |= {r.path for r in (*_frontier_files(index), _deep_frontier_file(index)) if r is not None}  # frontier
+    used = set(used_by) | extra
     counts = {v: sum(cr.outcome.verdict == v for cr in results) for v in claims_mod.VERDICTS}
     newest = max((r.created for r in collection.results), default="")
     intro = (f"Each claim of the paper (Tsipras et al., ICLR 2019, 'Robustness May Be at Odds with Accuracy') set "
@@ -350,17 +288,42 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
              + ", ".join(f"{counts[v]} {v}" for v in claims_mod.VERDICTS) + ". A verdict is only given with the "
              "numbers it rests on; missing numbers give 'not run'. Claims about trained models are decided by one "
              "test stated before the data (docs/statistics.md): a 95% interval of the effect, confirmed above 0, "
-             "refuted below 0, else inconclusive with the minimum detectable effect at 80% power.")
-    blocks: list[Block] = [Paragraph(text(intro))]
-    blocks += _summary_section(results)
-    blocks.append(Heading(2, "Claims", "claims"))
+             "refuted below 0, else inconclusive with the minimum detectable effect at 80% power. Each claim uses "
+             "the largest scale that has the data its test needs, and its card says which.")
+    thumbs_by_anchor: dict[str, Thumbnail] = {}
+    fig_users: dict[str, list[int]] = defaultdict(list)
+    card_blocks: list[Block] = []
     for cr in results:
-        blocks += _claim_section(cr)
-    blocks += _frontier_section(index, figures, out_dir)
-    blocks += _figures_section(figures, out_dir)
-    blocks += _reproducibility_section(collection, used, index)
-    blocks += _defaults_section()
-    blocks += _files_section(collection, used, index)
+        thumbs = []
+        for f in cr.figures:
+            if f.anchor not in thumbs_by_anchor:
+                t = thumbnail(f.path, out_dir)
+                thumbs_by_anchor[f.anchor] = Thumbnail(t, _rel(t, out_dir), _rel(f.path, out_dir), f.label,
+                                                       f.anchor)
+            thumbs.append(thumbs_by_anchor[f.anchor])
+            fig_users[f.anchor].append(cr.claim.number)
+        card_blocks.append(cards.claim_card(cr, files, thumbs))
+    frontier = _frontier_section(index, figures, out_dir)
+    sections = [s for s in SECTIONS if s[1] != "frontier-everywhere" or frontier]
+    blocks: list[Block] = [Paragraph(text(intro))]
+    blocks += cards.scoreboard(results, files)
+    overviews = [f for f in figures if f.path.stem.startswith("overview_")]
+    if overviews:
+        ts = []
+        for f in overviews:
+            t = thumbnail(f.path, out_dir)
+            ts.append(Thumbnail(t, _rel(t, out_dir), _rel(f.path, out_dir), f.label, f.anchor))
+        blocks.append(Thumbnails(tuple(ts)))
+    blocks += cards.contents(sections, results)
+    blocks.append(Heading(2, "Claims", "claims", back=True))
+    blocks += card_blocks
+    blocks += frontier
+    blocks += _figures_section(figures, out_dir, fig_users)
+    blocks += provenance_section.reproducibility(collection, used, index)
+    blocks += provenance_section.defaults(index, used)
+    read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {"theory.finite_sample", "deep.benchmark"} \
+        | set(FRONTIER_KINDS)
+    blocks += provenance_section.files_read(collection, dict(used_by), extra, index, read_kinds)
     return Document("Robustness May Be at Odds with Accuracy — reproduction report", tuple(blocks))
 
 
@@ -405,9 +368,11 @@ def build_report(result_dirs: list[str | os.PathLike] | None = None, out_dir: st
     out = Path(out_dir) if out_dir is not None else paths.build_dir()
     collection = collect_results(list(result_dirs) if result_dirs is not None else result_index.default_result_dirs())
     fig_dir = Path(figures_dir) if figures_dir is not None else paths.figures_dir()
-    draw_overviews(ResultIndex(collection.results), fig_dir)
+    index = ResultIndex(collection.results)
+    draw_overviews(index, fig_dir)
+    verdict = draw_verdict_figures(index, fig_dir)
     figures = collect_figures(fig_dir)
-    results = evaluate_claims(ResultIndex(collection.results), figures)
+    results = evaluate_claims(index, figures, verdict)
     doc = build_document(collection, figures, out, results)
     md = atomic_write_text(out / "report.md", render_markdown(doc))
     html = atomic_write_text(out / "report.html", render_html(doc))

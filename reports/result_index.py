@@ -104,18 +104,20 @@ def collect_results(dirs: list[str | os.PathLike]) -> Collection:
 
 
 def scale_rank(scale: str | None) -> int:
-    """Order of preference between scales: paper and exact (4) > gpu-… (3) > other named scales (2) > quick/smoke
-    (1) > none (0)."""
+    """Order of preference between scales (issue 13: paper/GPU > long CPU > quick > smoke): paper and exact (5) >
+    gpu-… (4) > other named scales, e.g. a long CPU scale (3) > quick (2) > smoke, micro, tiny, test (1) > none (0)."""
     if not scale:
         return 0
     s = str(scale).lower()
     if s in ("paper", "exact"):
-        return 4
+        return 5
     if s.startswith("gpu"):
-        return 3
-    if s in ("quick", "smoke", "tiny", "test"):
+        return 4
+    if s == "quick":
+        return 2
+    if s in ("smoke", "micro", "tiny", "test"):
         return 1
-    return 2
+    return 3
 
 
 class ResultIndex:

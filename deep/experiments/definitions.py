@@ -12,7 +12,9 @@ Figure groups: ``fig1`` (standard accuracy vs training-set size, ℓ2 training),
 ``fig7`` (standard accuracy vs ε_train, ℓ∞ and ℓ2), ``mixed`` (Appendix B: 50% clean / 50% adversarial batches),
 ``pictures`` (one set of trained models feeding Fig. 2/10 gradients, Fig. 3/8/9 large-ε examples and Fig. 4
 interpolations). Datasets: ``mnist``, ``cifar10`` (the JPEG copy by default), ``restricted_imagenet`` (on the
-203-image sample only toy scale is meaningful). Every ε is in [0, 1] pixel space.
+203-image sample only toy scale is meaningful), ``restricted_tiny_imagenet`` (Restricted Tiny ImageNet, 6 of 9
+super-classes, 64 px: its ``paper`` scale is a reduced one, it has no setup in the paper). Every ε is in [0, 1] pixel
+space.
 
 A definition is a TrainConfig template (deep.config: model, optimiser, schedule, epoch rule, training adversary,
 evaluation) plus its grid; the templates below are the one statement of each setup: ``tradeoff deep reproduce``
@@ -28,7 +30,7 @@ from ..config import AdvConfig, EvalConfig, TrainConfig
 from ..datasets import dataset_spec
 
 SCALES = ("quick", "long", "paper")
-DATASETS = ("mnist", "cifar10", "restricted_imagenet")
+DATASETS = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet")
 NORMS = ("inf", "2")
 SWEEP_GROUPS = ("fig1", "fig6", "fig7", "mixed")
 GROUPS = SWEEP_GROUPS + ("pictures",)
@@ -301,7 +303,40 @@ _RIN = {
     ),
 }
 
-_TABLES = {"mnist": _MNIST, "cifar10": _CIFAR, "restricted_imagenet": _RIN}
+# ---------------------------------------------------------------------------------------------------------------
+# Restricted Tiny ImageNet (6 of 9 super-classes, 64 px; data.tiny_imagenet): a stand-in with no setup of its own in
+# the paper. Its "paper" scale is a REDUCED one for a GPU window (the campaign labels it gpu-reduced): the fast
+# resnet9 (a reconstruction), 15 epochs, PGD-7; the authors' Restricted ImageNet ε (ℓ∞ 0.005, ℓ2 1.0 at 224 px)
+# with the ℓ2 radii scaled by 64/224 (ℓ2 norms grow with the image side), as the Restricted ImageNet toy does.
+_TINY_EVAL_EPS = (("inf", 0.005), ("2", 0.29))
+_TINY_ATTACKS = (LargeEps("inf", 0.25, 120, 0.003), LargeEps("2", 11.4, 40, 0.43))
+_TINY = {
+    "quick": dict(
+        template=TrainConfig(
+            name="restricted_tiny_imagenet-quick", dataset="restricted_tiny_imagenet", model="resnet9", width=8,
+            epochs=3, batch_size=64, optimizer="adam", lr=1e-3, adv=AdvConfig(steps=3),
+            eval=_eval(_TINY_EVAL_EPS, n_test=300, steps=10, restarts=1)),
+        n=(1000, 3000), n_full=3000, seeds=(0,),
+        linf=(0.0, 0.005), l2=(0.0, 0.29),
+        mixed=(("inf", (0.005,)),),
+        pictures=dict(linf=0.005, l2=0.29, attacks=tuple(replace(a, steps=a.steps // 4, step_size=a.step_size * 4)
+                                                         for a in _TINY_ATTACKS),
+                      n_metric=50, n_show=4, sanity_n=50),
+    ),
+    "paper": dict(
+        template=TrainConfig(
+            name="restricted_tiny_imagenet-reduced", dataset="restricted_tiny_imagenet", model="resnet9", width=64,
+            epochs=15, batch_size=256, optimizer="sgd", lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4,
+            schedule="cyclic", adv=AdvConfig(steps=7),
+            eval=_eval(_TINY_EVAL_EPS, n_test=None, steps=20, restarts=1)),
+        n=(1200, 3000, 6000, 12000), n_full=12000, seeds=(0, 1, 2),
+        linf=(0.0, 0.005, 0.01, 0.02), l2=(0.0, 0.15, 0.29, 0.6),
+        mixed=(("inf", (0.005, 0.02)),),
+        pictures=dict(linf=0.005, l2=0.29, attacks=_TINY_ATTACKS, n_metric=500, n_show=8, sanity_n=500),
+    ),
+}
+
+_TABLES = {"mnist": _MNIST, "cifar10": _CIFAR, "restricted_imagenet": _RIN, "restricted_tiny_imagenet": _TINY}
 
 
 def _sweeps(dataset: str, scale: str) -> dict[str, SweepExperiment]:

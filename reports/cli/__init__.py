@@ -11,10 +11,23 @@ import argparse
 import os
 import sys
 
-from . import data, data_limit, deep, deep_experiments, gaussian_model, linear, linear_frontier, report, theory
+from . import (
+    data,
+    data_limit,
+    deep,
+    deep_campaign,
+    deep_experiments,
+    deep_frontier,
+    gaussian_model,
+    linear,
+    linear_frontier,
+    report,
+    theory,
+)
 from ._base import UserError
 
-COMMAND_MODULES = (theory, gaussian_model, data, data_limit, linear, linear_frontier, deep, deep_experiments, report)
+COMMAND_MODULES = (theory, gaussian_model, data, data_limit, linear, linear_frontier, deep, deep_experiments,
+                   deep_frontier, deep_campaign, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

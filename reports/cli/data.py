@@ -4,6 +4,8 @@
 * ``tradeoff data info mnist [--root DIR] [--json]``
 * ``tradeoff data info cifar10 [--root DIR] [--json]``
 * ``tradeoff data info restricted_imagenet --root DIR [--split val] [--balanced] [--json]``
+* ``tradeoff data info restricted_tiny_imagenet [--root DIR] [--json]`` (root default
+  ``$TRADEOFF_TINY_IMAGENET_ROOT``)
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import argparse
 
 from ._base import UserError, emit_json, format_table, group
 
-INFO_NAMES = ("mnist", "cifar10", "restricted_imagenet")
+INFO_NAMES = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet")
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -60,6 +62,18 @@ def _info(args: argparse.Namespace) -> int:
         info = summary.mnist_summary(args.root)
     elif args.name == "cifar10":
         info = summary.cifar10_summary(args.root)
+    elif args.name == "restricted_tiny_imagenet":
+        from tradeoff.data.paths import DATASET_ROOT_VARS, dataset_root
+        from tradeoff.data.tiny_imagenet import summary as tiny_summary
+
+        root = args.root or dataset_root("restricted_tiny_imagenet")
+        if root is None:
+            raise UserError(f"tradeoff data info {args.name} needs its folder: give --root DIR or set "
+                            f"${DATASET_ROOT_VARS['restricted_tiny_imagenet']} (the folder holding train/ and val/)")
+        try:
+            info = tiny_summary(root)
+        except (FileNotFoundError, ValueError) as e:
+            raise UserError(str(e)) from None
     else:
         if not args.root:
             raise UserError("tradeoff data info restricted_imagenet needs --root DIR (the folder holding "
@@ -95,6 +109,14 @@ def _render(info: dict) -> str:
         lines.append(format_table(rows))
         for s, v in info["splits"].items():
             lines.append(f"{s}: pixels sha256 {v['pixels_sha256']}, labels sha256 {v['labels_sha256']}")
+        return "\n".join(lines)
+    if name == "restricted-tiny-imagenet":  # the label of its summary (data.tiny_imagenet.summary)
+        lines = [f"{info['title']} in {info['folder']}"]
+        for split, v in info["splits"].items():
+            lines += [f"{split}: {v['n']} images ({v['greyscale']} greyscale, converted to RGB when loaded), "
+                      f"{v['bytes']} bytes; file list sha256 {v['files_sha256']}", format_table(v["superclasses"])]
+        if not info["complete"]:
+            lines.append("incomplete: the full data set has 12000 train and 1200 val images of 24 classes")
         return "\n".join(lines)
     lines = [
         f"Restricted ImageNet in {info['folder']}" + (" (balanced: 11 dog classes)" if info["balanced"] else ""),

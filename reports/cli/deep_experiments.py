@@ -16,7 +16,7 @@ import time
 from ._base import UserError, format_table, group
 
 #: the experiments' datasets (deep.experiments.definitions.DATASETS; stated here so that the CLI needs no torch)
-DATASET_CHOICES = ("mnist", "cifar10", "restricted_imagenet")
+DATASET_CHOICES = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet")
 
 
 def _log(msg: str) -> None:

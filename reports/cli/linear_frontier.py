@@ -56,10 +56,17 @@ def _config(args):
 
 def gather_payloads(results: Path) -> dict:
     """The newest payloads the frontier figure can use from ``results``: ``data.limit`` for MNIST 5-vs-7 (l_inf
-    first), ``theory.frontier``, and the rows of every ``deep.sweep`` file on MNIST."""
+    first), ``theory.frontier``, the rows of every ``deep.sweep`` file on MNIST, and the preferred MNIST
+    ``deep.frontier`` payload of ``results`` and the committed results (reports/results: the CPU-scale run)."""
     from tradeoff.data.io import read_result
 
-    out: dict = {"limit": {}, "theory": None, "deep_rows": []}
+    from ..result_index import COMMITTED_RESULTS, ResultIndex, collect_results
+
+    out: dict = {"limit": {}, "theory": None, "deep_rows": [], "deep_frontier": None}
+    found = [r for r in collect_results([results / "deep", COMMITTED_RESULTS]).results
+             if r.kind == "deep.frontier" and r.payload.get("dataset") == "mnist"]
+    best = ResultIndex(found).best("deep.frontier")
+    out["deep_frontier"] = best.payload if best else None
     for f in sorted((results / "data").glob("limit_mnist_*.json")):
         try:
             r = read_result(f)
@@ -88,7 +95,7 @@ def draw_from_results(linear_payload: dict, results: Path, figures: Path) -> Pat
 
     g = gather_payloads(results)
     return draw_frontier_everywhere(linear_payload, figures / FIGURE_NAME, limit=g["limit"].get(linear_payload["norm"]),
-                                    theory=g["theory"], deep_rows=g["deep_rows"])
+                                    theory=g["theory"], deep_rows=g["deep_rows"], deep_frontier=g["deep_frontier"])
 
 
 def run_frontier_command(args) -> int:

@@ -106,3 +106,23 @@ def make_imagenet_folder(root: Path, wnid_sizes: dict[str, list[tuple[int, int]]
             arr = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
             Image.fromarray(arr).save(d / f"{wnid}_{k}.JPEG", format="JPEG", quality=90)
     return root
+
+
+def make_tiny_imagenet_folder(root: Path, wnids: list[str], per_class: dict[str, int], grey: str | None = None,
+                              size: int = 64) -> Path:
+    """``root/<split>/<wnid>/<wnid>_<k>.JPEG``: random ``size``-px JPEGs, ``per_class[split]`` per wnid (the
+    Restricted Tiny ImageNet layout); the first image of wnid ``grey`` (in every split) is greyscale ("L")."""
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    for split, n in per_class.items():
+        for wnid in wnids:
+            d = root / split / wnid
+            d.mkdir(parents=True)
+            for k in range(n):
+                if wnid == grey and k == 0:
+                    im = Image.fromarray(rng.integers(0, 256, (size, size), dtype=np.uint8))  # 2-D: mode L
+                else:
+                    im = Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8))
+                im.save(d / f"{wnid}_{k}.JPEG", format="JPEG", quality=90)
+    return root

@@ -88,7 +88,7 @@ def test_nonsense_values_name_the_field_and_what_is_allowed(text, field, allowed
 
 @pytest.mark.parametrize("text,key,hint", [
     ("foo = 1", "'foo'", "allowed fields are adv, amp"),
-    ("[adv]\nepss = 0.1", "'adv.epss'", "allowed fields are eps, eps_warmup, mixed"),
+    ("[adv]\nepss = 0.1", "'adv.epss'", "allowed fields are beta, eps, eps_warmup, method, mixed"),
     ("eps = 0.1", "'eps'", "did you mean eps under [adv] or eps under [eval]"),
     ("[evl]\neps = [0.1]", "'evl'", "allowed fields are"),
 ])
@@ -110,3 +110,26 @@ def test_a_binary_or_folder_config_names_the_file(tmp_path):
     assert "\n" not in msg and str(binary) in msg and "not a TOML text file" in msg
     with pytest.raises(ValueError, match="is a folder, not a TOML file"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize("text,field,allowed", [
+    ('[adv]\neps = 0.3\nmethod = "trade"', "'adv.method'", "one of 'pgd', 'trades'"),
+    ('[adv]\neps = 0.3\nmethod = "trades"\nbeta = -1', "'adv.beta'", ">= 0"),
+    ('[adv]\nmethod = "trades"\nbeta = 1', "'adv.eps'", "> 0 with adv.method = 'trades'"),
+    ('[adv]\neps = 0.3\nmethod = "trades"\nmixed = true', "'adv.mixed'", "false with adv.method = 'trades'"),
+    ("[adv]\neps = 0.3\nbeta = 1", "'adv.beta'", "only with adv.method = 'trades'"),
+    ('[adv]\neps = 0.3\nmethod = "trades"\nbeta = "6"', "'adv.beta'", "a number"),
+])
+def test_trades_settings_are_validated_with_one_line_errors(text, field, allowed):
+    msg = _error(text)
+    assert f"config field {field}" in msg and allowed in msg
+
+
+def test_trades_config_round_trips_through_toml_and_pgd_fingerprints_ignore_it():
+    from tradeoff.deep.config import TrainConfig, dumps_config, loads_config
+
+    cfg = loads_config('[adv]\neps = 0.3\nmethod = "trades"\nbeta = 3')
+    assert cfg.adv.trades and cfg.adv.beta == 3.0 and loads_config(dumps_config(cfg)) == cfg
+    pgd = TrainConfig().replace(adv={"eps": 0.3})
+    assert "method" not in pgd.identity()["adv"]  # PGD identities (and run fingerprints) predate TRADES
+    assert cfg.replace(adv={"beta": 4.0}).fingerprint() != cfg.fingerprint()

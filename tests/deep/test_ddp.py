@@ -70,3 +70,26 @@ def test_two_process_gloo_run_matches_single_process(tmp_path):
     summary = read_result(tmp_path / "ddp" / "summary.json")["payload"]
     assert summary["world_size"] == 2 and summary["ddp_weights_identical"] is True
     assert summary["n_eval"] == 200
+
+
+@pytest.mark.slow
+def test_two_process_gloo_trades_run_keeps_replicas_identical(tmp_path):
+    """TRADES calls the DDP module twice per step (clean and KL points) before one backward: the gradient
+    all-reduce still averages the summed loss's gradient, so both ranks end with identical weights. (Its start
+    noise is drawn per rank, so the run is not the single-process one; training must still lower the loss.)"""
+    cfg = tiny_config(name="ddp-trades", n_train=256, epochs=2, batch_size=64, lr=0.01,
+                      adv={"eps": 0.05, "steps": 2, "method": "trades", "beta": 2.0},
+                      eval={"eps": [0.05], "steps": 2, "n_epoch": 100, "n_final": 100})
+    cfg_path = save_config(cfg, tmp_path / "ddp.toml")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TRADEOFF_BUILD": str(tmp_path / "b")}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "tradeoff.reports", "deep", "train", str(cfg_path), "--run-dir", str(tmp_path / "ddp"),
+           "--no-progress"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    from tradeoff.data.io import read_result
+
+    summary = read_result(tmp_path / "ddp" / "summary.json")["payload"]
+    assert summary["world_size"] == 2 and summary["ddp_weights_identical"] is True
+    rows = read_metrics(tmp_path / "ddp")
+    assert [r["n_train_seen"] for r in rows] == [256, 256] and rows[1]["train_loss"] < rows[0]["train_loss"]

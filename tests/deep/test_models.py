@@ -40,7 +40,8 @@ def test_resnet18_and_resnet50_parameter_counts():
 @pytest.mark.parametrize(
     "name,shape,classes,width",
     [("mnist_cnn", (1, 28, 28), 10, None), ("tiny_cnn", (1, 12, 12), 4, None), ("resnet18", (3, 32, 32), 10, 8),
-     ("resnet50", (3, 64, 64), 9, 4)],
+     ("resnet50", (3, 64, 64), 9, 4), ("resnet9", (3, 32, 32), 10, 8), ("resnet9", (3, 64, 64), 6, 4),
+     ("resnet9", (1, 28, 28), 10, 4)],
 )
 def test_every_model_maps_unit_box_inputs_to_logits(name, shape, classes, width):
     torch.manual_seed(0)
@@ -68,3 +69,34 @@ def test_unknown_model_names_the_choices():
     with pytest.raises(ValueError, match="resnet18"):
         build_model("vgg", 10, (0.5,), (0.5,))
     assert set(MODEL_REGISTRY) >= {"mnist_cnn", "resnet18", "resnet50"}
+
+
+def test_resnet9_has_the_published_layer_list():
+    # conv3x3 (no bias) + BN (2 per channel) for 3->w, w->2w, 2w->2w x2, 2w->4w, 4w->8w, 8w->8w x2; fc 8w->10 no bias
+    w = 64
+    convs = [(3, w), (w, 2 * w), (2 * w, 2 * w), (2 * w, 2 * w), (2 * w, 4 * w), (4 * w, 8 * w), (8 * w, 8 * w),
+             (8 * w, 8 * w)]
+    expected = sum(9 * a * b + 2 * b for a, b in convs) + 8 * w * 10
+    model = build_model("resnet9", 10, (0.5,) * 3, (0.25,) * 3)
+    assert count_parameters(model) == expected == 6_573_120
+    assert model.net.scale == 0.125 and model.net.fc.bias is None
+
+
+def test_resnet9_learns_a_small_problem():
+    """A few SGD steps on 64 images of the toy problem (4 classes) take the training loss far below log 4."""
+    import math
+
+    from tradeoff.deep.datasets import toy_data
+
+    torch.manual_seed(0)
+    x, y = toy_data("train", 64)
+    model = build_model("resnet9", 4, (0.5,), (0.25,), width=8, image_size=12)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
+    losses = []
+    for _ in range(30):
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[0] > 0.8 * math.log(4) and losses[-1] < 0.3 * math.log(4)

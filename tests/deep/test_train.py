@@ -92,6 +92,8 @@ def test_example_configs_load_and_validate():
         assert cfg.name and loads_config(dumps_config(cfg)) == cfg
     mnist = load_config("mnist_linf_0.3")
     assert (mnist.adv.eps, mnist.adv.steps, mnist.adv.step_size, mnist.adv.random_start) == (0.3, 40, 0.01, True)
+    trades = load_config("mnist_trades_linf_0.3")
+    assert trades.adv.trades and trades.adv.beta == 6.0 and trades.identity()["adv"]["steps"] == mnist.adv.steps
     rin = load_config("restricted_imagenet_linf")
     assert rin.nesterov and rin.milestones == [30, 60, 85, 95, 105] and rin.adv.resolved_step_size() == rin.adv.eps / 4
 

@@ -49,7 +49,7 @@ def test_no_results_gives_twelve_not_run_rows(tmp_path):
     for n in range(1, 13):
         assert "**not run**" in summary_row(md, n)
         assert "No result file of kind" in section(md, n) and "produce it with `tradeoff " in section(md, n)
-    assert "Paper figures not produced: Figure 1, Figure 2" in md
+    assert "Paper figures with nothing drawn: Figure 1, Figure 2" in md
     assert built.html.read_text().count('id="claim-') == 12
 
 
@@ -228,7 +228,9 @@ def test_preference_order(tmp_path):
     assert v[1] == C.CONFIRMED  # same scale: the newest file
     assert v[4] == C.REFUTED  # paper scale beats quick even when older
     md = built.markdown.read_text()
-    assert "not used (preferred: `" in md and "b_new_paper.json" in section(md, 1)
+    old = next(line for line in md.splitlines() if line.startswith("| `") and "a_old_paper.json" in line)
+    assert "not used: the claims use `" in old and "b_new_paper.json" in old and "(same scale, newer)" in old
+    assert "b_new_paper.json" in section(md, 1)
     assert scale_rank("paper") > scale_rank("gpu-h100") > scale_rank("cpu") > scale_rank("quick") > scale_rank(None)
     idx = ResultIndex(collect_results([res]).results)
     assert idx.best("theory.averaging").path.endswith("b_new_paper.json")
@@ -246,11 +248,22 @@ def test_figures_by_name_convention(tmp_path):
     assert "![Figure 6: " in md and "(figures/fig6_mnist.png)" in md
     assert md.index("Figure 5(a)") < md.index("Figure 5(c)") < md.index("Figure 6:") < md.index("Figure 10:")
     assert "Theory figure frontier" in md and "Figure file sketch" in md
-    assert "Paper figures not produced: Figure 1, Figure 2, Figure 3, Figure 4, Figure 7, Figure 8, Figure 9." in md
-    assert "[Figure 6 (fig6_mnist.png)](#figure-fig6-mnist)" in section(md, 5)
-    assert "(#figure-theory-frontier)" in section(md, 2)
+    # fig6_mnist.png is the producer's; claims 5-8 show figures drawn from their own rows instead
+    assert "Paper figures with nothing drawn: Figure 1, Figure 2, Figure 3, Figure 4, Figure 8, Figure 9." in md
+    assert "Figure 6 (no CIFAR-10, Restricted ImageNet)" in md
+    assert "Figure 10 (no MNIST, CIFAR-10, Restricted ImageNet)" in md  # fig10_cifar.png names no known data set
+    s5 = section(md, 5)
+    assert "(thumbs/claim5_fig6_mnist.png)](figures/claim5_fig6_mnist.png)" in s5 and "fig6_mnist.png)" not in \
+        s5.replace("claim5_fig6_mnist.png)", "")
+    assert "(thumbs/theory_frontier.png)](figures/theory_frontier.png)" in section(md, 2)
     html = built.html.read_text()
-    assert html.count("data:image/png;base64,") == 6
+    drawn = sorted(p.name for p in figs.glob("claim*_fig*.png"))
+    # claim 6 rests on the same fig6 file as claim 5 and shows the same drawing
+    assert drawn == ["claim5_fig6_mnist.png", "claim7_fig7_mnist.png", "claim8_fig7_mnist.png"]
+    assert "(figures/claim5_fig6_mnist.png)" in section(md, 6)
+    # every figure once at full size, plus a thumbnail per figure a card shows
+    assert html.count("<figure id=") == 6 + len(drawn)
+    assert html.count('<figure class="thumb">') >= len(drawn) + 2  # and theory_frontier, fig5a, ...
     assert classify_figure(Path("fig5b_correlation.png")).label == "Figure 5(b)"
     assert classify_figure(Path("fig11_x.png")).group == "other"
 
@@ -305,13 +318,19 @@ def test_reproducibility_block_and_defaults(tmp_path):
     built = build(tmp_path, fx.write_all(tmp_path / "results"))
     md = built.markdown.read_text()
     repro = md[md.index('<a id="reproducibility"></a>'):md.index('<a id="defaults"></a>')]
-    assert "`0123456789abcdef0123456789abcdef01234567`" in repro
-    assert "GPU: NVIDIA H100" in repro and "CPU: Test CPU" in repro
-    assert "| torch | 2.13.0 |" in repro and "| numpy | 1.26.4 |" in repro
-    assert "1.5 s" in repro and "Total wall time" in repro and "pgd step" in repro
+    assert "`0123456789ab`" in repro
+    assert "GPU: NVIDIA H100" in repro and "CPU: Test CPU, 2 cores" in repro
+    assert "| torch | 2.13.0 | 2.13.0 |" in repro and "| numpy | 1.26.4 | 1.26.4 |" in repro
+    assert "| 1.5 s |" in repro and "pgd step" in repro
+    # CPU and GPU wall time apart; one command's files count once
+    # 13 CPU files of 8 commands (the deep sweeps share one), each 1.5 s; 2 GPU files of 2 commands
+    assert "Wall time on CPUs:** 12.0 s for 8 command(s) writing 13 file(s)" in repro
+    assert "Wall time on GPUs:** 3.0 s for 2 command(s) writing 2 file(s)" in repro
     defaults = md[md.index('<a id="defaults"></a>'):md.index('<a id="result-files"></a>')]
-    assert defaults.count("**reconstructed (not confirmed from the paper)**") >= 8
+    assert defaults.count("| **reconstructed** |") >= 8 and "reconstructed (not confirmed from the paper)" in defaults
     assert "0, 0.1, 0.2, 0.3" in defaults and "from the authors' released code" in defaults
+    assert "| experiment: setting | used by the runs | paper scale | status |" in defaults
+    assert "| deep (Fig. 1, 7): ℓ2 ε_train grid | quick, MNIST: 0, 1, 2 |" in defaults  # what the fixtures ran
     assert "newest result created 2026-01-01T00:00:00+00:00" in md
 
 
@@ -442,8 +461,8 @@ def test_sweep_files_are_chosen_per_experiment_dataset_and_norm(tmp_path):
     md = built.markdown.read_text()
     files = md[md.index('<a id="result-files"></a>'):]
     quick = next(line for line in files.splitlines() if "fig6_mnist_quick.json" in line)
-    assert "not used (preferred: `" in quick and "gpu_fig6_mnist.json" in quick
-    assert "| used |" in next(line for line in files.splitlines() if "fig6_cifar10.json" in line)
+    assert "not used: the claims use `" in quick and "gpu_fig6_mnist.json" in quick and "(larger scale)" in quick
+    assert "| used by claim 5, 6, 7 |" in next(line for line in files.splitlines() if "fig6_cifar10.json" in line)
     assert "GPU: NVIDIA H100" in section(md, 5) or "gpu-h100" in section(md, 5)
 
 

@@ -1,5 +1,6 @@
 """report.html in a real browser: headless Chromium lays the page out at 1400 px and 800 px; no table or figure may
-run past the page's width and every image must load.
+run past the page's width or scroll inside it, every image must load, the scoreboard has the 12 claims and fits one
+screen at 1400 px.
 
 The page is the report built from the fixture result files plus the committed GPU results (their 20-column
 benchmark table and long file paths are the widest content the report has), with figures drawn by the real figure
@@ -31,12 +32,15 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 MEASURE_JS = """
 window.addEventListener('load', function () {
+  // folded parts (evidence, the numbers behind a verdict) are measured open, as a reader would see them
+  Array.prototype.forEach.call(document.querySelectorAll('details'), function (d) { d.open = true; });
   var de = document.documentElement;
   var out = {viewport: de.clientWidth, scrollWidth: de.scrollWidth, images: [], tables: []};
   Array.prototype.forEach.call(document.images, function (img) {
     var r = img.getBoundingClientRect(), fig = img.closest('figure');
-    out.images.push({name: fig ? fig.id : img.alt.slice(0, 80), loaded: img.complete && img.naturalWidth > 0,
-                     naturalWidth: img.naturalWidth, left: r.left, right: r.right});
+    out.images.push({name: fig ? (fig.id || img.alt.slice(0, 80)) : img.alt.slice(0, 80),
+                     loaded: img.complete && img.naturalWidth > 0, thumb: !!img.closest('figure.thumb'),
+                     full: !!(fig && fig.id), naturalWidth: img.naturalWidth, left: r.left, right: r.right});
   });
   Array.prototype.forEach.call(document.querySelectorAll('table'), function (t) {
     var scroller = null;
@@ -47,7 +51,9 @@ window.addEventListener('load', function () {
     var box = (scroller || t).getBoundingClientRect();
     var head = Array.prototype.map.call(t.querySelectorAll('th'), function (th) { return th.textContent; });
     out.tables.push({head: head.slice(0, 4).join(' | '), width: t.scrollWidth, left: box.left, right: box.right,
-                     scrolls: !!scroller && scroller.scrollWidth > scroller.clientWidth + 1});
+                     scrolls: !!scroller && scroller.scrollWidth > scroller.clientWidth + 1,
+                     scoreboard: t.classList.contains('scoreboard'), height: t.getBoundingClientRect().height,
+                     rows: t.tBodies.length ? t.tBodies[0].rows.length : 0});
   });
   var pre = document.createElement('pre');
   pre.id = 'layout-measure';
@@ -124,10 +130,17 @@ def test_report_fits_the_page_and_every_image_loads(browser, report_html, width,
     m = measure(browser, report_html, width, tmp_path)
     vw = m["viewport"]
     assert width - 40 <= vw <= width, m["viewport"]  # the window really is about ``width`` wide
-    # every PNG of the figures folder (including the overviews the report draws) is on the page
+    # every PNG of the figures folder (including the overviews and the claims' figures the report draws) is on the
+    # page once at full size; the cards show thumbnails of them
     pngs = list((report_html.parent.parent / "figures").glob("*.png"))
-    assert len(pngs) >= 5 and len(m["images"]) == len(pngs) and len(m["tables"]) >= 10
+    full = [i for i in m["images"] if i["full"]]
+    assert len(pngs) >= 5 and len(full) == len(pngs) and len(m["tables"]) >= 10
+    assert sum(i["thumb"] for i in m["images"]) >= 5
+    board = [t for t in m["tables"] if t["scoreboard"]]
+    assert len(board) == 1 and board[0]["rows"] == 12
     problems = []
+    if width >= 1400 and board[0]["height"] > 1000:  # the scoreboard is one screen at 1400 px
+        problems.append(f"the scoreboard is {board[0]['height']:.0f} px tall")
     if m["scrollWidth"] > vw + 1:
         problems.append(f"page is {m['scrollWidth']} px wide in a {vw} px window")
     for img in m["images"]:
@@ -138,4 +151,6 @@ def test_report_fits_the_page_and_every_image_loads(browser, report_html, width,
     for t in m["tables"]:
         if t["left"] < -1 or t["right"] > vw + 1:
             problems.append(f"table [{t['head']}] spans {t['left']:.0f}-{t['right']:.0f} px of {vw}")
+        if t["scrolls"]:  # a table hidden behind a scroll bar is clipped to the reader: wrap or split it instead
+            problems.append(f"table [{t['head']}] scrolls ({t['width']} px)")
     assert not problems, "\n".join(problems)

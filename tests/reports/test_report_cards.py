@@ -1,0 +1,235 @@
+"""The report's claim cards, scoreboard, contents and provenance, and the rule that each claim uses the largest
+scale that has its test's data (issue 13), from fixture result files."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from tests.reports import fixtures as fx
+from tradeoff.reports import claims as C
+from tradeoff.reports.committed_notes import note_for, parse_readme
+from tradeoff.reports.report import build_report
+from tradeoff.reports.result_index import collect_results, scale_rank
+from tradeoff.reports.scale_info import command_for, commit_of, describe
+
+
+def build(tmp_path: Path, results: Path, figures: Path | None = None):
+    return build_report([results], tmp_path / "out", figures or tmp_path / "figures")
+
+
+class Cards(HTMLParser):
+    """The text and the code spans of each ``<section class="card" id=...>`` of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.cards: dict[str, dict] = {}
+        self.current, self.depth, self.in_code = None, 0, False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section" and a.get("class") == "card":
+            self.current, self.depth = a["id"], 0
+            self.cards[self.current] = {"text": "", "code": [], "details": 0, "thumbs": 0}
+        elif self.current:
+            if tag == "section":
+                self.depth += 1
+            self.in_code |= tag == "code"
+            self.cards[self.current]["details"] += tag == "details"
+            self.cards[self.current]["thumbs"] += tag == "figure" and a.get("class") == "thumb"
+
+    def handle_endtag(self, tag):
+        if tag == "code":
+            self.in_code = False
+        if tag == "section" and self.current:
+            if self.depth == 0:
+                self.current = None
+            else:
+                self.depth -= 1
+
+    def handle_data(self, data):
+        if self.current:
+            card = self.cards[self.current]
+            card["text"] += data
+            if self.in_code:
+                card["code"].append(data)
+
+
+def test_scoreboard_contents_and_back_links(tmp_path):
+    built = build(tmp_path, fx.write_all(tmp_path / "results"))
+    md, html = built.markdown.read_text(), built.html.read_text()
+    board = md[md.index('<a id="summary"></a>'):md.index('<a id="contents"></a>')]
+    rows = [line for line in board.splitlines() if line.startswith("| [")]
+    assert len(rows) == 12 and all(f"(#claim-{n})" in rows[n - 1] for n in range(1, 13))
+    assert board.count("**confirmed**") == 12 and "scale (device): data" in board
+    # the deep claims' scale names the training-set sizes and seeds
+    assert "quick (CPU): MNIST (n 100–60000, 3 seeds)" in rows[4]
+    # contents: every link resolves, the twelve claims and every section are listed
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    contents = html[html.index('<h2 id="contents">'):html.index('<h2 id="claims"')]
+    links = re.findall(r'href="#([^"]+)"', contents)
+    assert {f"claim-{n}" for n in range(1, 13)} <= set(links)
+    sections = {"summary", "claims", "figures", "reproducibility", "defaults", "result-files", "skipped-files"}
+    assert sections <= set(links)
+    assert set(links) <= ids and "top" in ids
+    # every section and every card links back to the top
+    assert html.count('<a class="top" href="#top">') >= 7 + 12
+    assert html.index('class="scoreboard"') < html.index('<h2 id="contents">') < html.index('<section class="card"')
+
+
+def test_every_card_has_statement_verdict_test_scale_figure_command_and_folded_evidence(tmp_path):
+    figs = tmp_path / "figures"
+    fx.tiny_png(figs / "fig5a_weights.png")
+    fx.tiny_png(figs / "theory_frontier.png")
+    built = build(tmp_path, fx.write_all(tmp_path / "results"), figs)
+    parser = Cards()
+    parser.feed(built.html.read_text())
+    assert sorted(parser.cards) == sorted(f"claim-{n}" for n in range(1, 13))
+    for n in range(1, 13):
+        card = parser.cards[f"claim-{n}"]
+        for part in ("The paper:", "Verdict:", "The test:", "the paper's numbers", "measured here", "Scale used",
+                     "Reproduce", "Measured:", "Evidence:"):
+            assert part in card["text"], (n, part)
+        commands = [c for c in card["code"] if c.startswith(("tradeoff ", "python -m "))]
+        assert "tradeoff report" in commands and len(commands) >= 2, (n, commands)
+        assert card["details"] >= 1, n  # the evidence files are folded away
+    # the producer of each kind, at the scale of the file
+    assert "tradeoff theory averaging" in parser.cards["claim-1"]["code"]
+    assert "tradeoff deep reproduce --scale quick --datasets mnist" in parser.cards["claim-7"]["code"]
+    # the paper's numbers where the paper gives them, else the figure that shows it
+    assert "> 99%" in parser.cards["claim-1"]["text"] and "in Figure 7" in parser.cards["claim-7"]["text"]
+    # thumbnails where the claim has a figure; Figures 6/7 of claims 5-8 are drawn from the claim's own rows
+    assert parser.cards["claim-2"]["thumbs"] == 1 and parser.cards["claim-9"]["thumbs"] == 1
+    assert all(parser.cards[f"claim-{n}"]["thumbs"] >= 1 for n in (5, 6, 7, 8))
+
+
+def test_scale_of_a_sweep_file_is_read_from_its_settings(tmp_path):
+    res = tmp_path / "r"
+    rows = [fx.sweep_row("mnist", "inf", e, 60000, s, 0.98) for e in (0.0, 0.3) for s in (0, 1)]
+    settings = {"training": {"model": "mnist_cnn", "width": 8, "epochs": 3, "optimizer": "adam", "lr": 0.001,
+                             "batch_size": 128, "attack_steps": 7, "step_size": [["inf", 0.1]], "eps_warmup": 0.5},
+                "evaluation": {"steps": 20, "restarts": 2, "eps": [["inf", 0.3]], "n_test": 2000}}
+    fx.put(res, "deep/fig7_mnist.json", "deep.sweep", {"experiment": "fig7", "rows": rows, "settings": settings},
+           dataset="mnist", seeds=[0, 1])
+    info = describe(collect_results([res]).results[0])
+    assert info.dataset == "MNIST" and info.n == "n = 60000" and info.seeds == "2 seeds (0, 1)"
+    assert info.model.endswith("width 8") and "3 epochs" in info.training and "batch 128" in info.training
+    assert "training PGD-7 (ℓ∞ step 0.1) at ε_train ℓ∞ 0.3" in info.attack
+    assert "evaluation PGD-20 × 2 restarts at ℓ∞ ε = 0.3 on 2000 test points" in info.attack
+    assert info.command == "tradeoff deep reproduce --scale quick --datasets mnist"
+
+
+README = """# results
+
+| file | what | commit | command |
+|---|---|---|---|
+| bench.json | a benchmark | 7d09a20 | `python -m bench.pgd --devices cuda` (run by a script) |
+| other.json | same | same | — |
+
+| folder | commit | command |
+|---|---|---|
+| run1/ | 2cf6690 | `DEEP_BUDGET=300 bash bench/gpu_session.sh deep` |
+"""
+
+
+def test_commit_and_command_of_committed_files_come_from_their_readme(tmp_path):
+    notes = parse_readme(README)
+    assert [(n.name, n.commit, n.command) for n in notes] == [
+        ("bench.json", "7d09a20", "python -m bench.pgd --devices cuda"), ("other.json", "", "—"),
+        ("run1/", "2cf6690", "DEEP_BUDGET=300 bash bench/gpu_session.sh deep")]
+    res = tmp_path / "committed"
+    res.mkdir()
+    (res / "README.md").write_text(README)
+    unknown = dict(fx.GPU_PROVENANCE, git_commit="unknown", versions={"torch": "2.11.0", "tradeoff": None})
+    fx.put(res, "bench.json", "deep.benchmark", {"rows": [{"name": "pgd", "ms": 1.0}], "device": "NVIDIA H100"},
+           provenance=unknown, scale="gpu-h100")
+    fx.put(res, "run1/results/deep/fig7_mnist.json", "deep.sweep",
+           {"experiment": "fig7", "rows": [fx.sweep_row("mnist", "inf", e, 60000, 0, a) for e, a in
+                                           ((0.0, 0.99), (0.3, 0.97))]}, provenance=unknown, scale="gpu-h100")
+    files = {Path(r.path).name: r for r in collect_results([res]).results}
+    assert commit_of(files["bench.json"]) == ("7d09a20", note_for(res / "bench.json").readme)
+    assert command_for(files["bench.json"]) == "python -m bench.pgd --devices cuda"
+    assert commit_of(files["fig7_mnist.json"])[0] == "2cf6690"  # the folder's row
+    assert command_for(files["fig7_mnist.json"]) == "DEEP_BUDGET=300 bash bench/gpu_session.sh deep"
+    own = dict(fx.PROVENANCE)
+    fx.put(res, "mine.json", "theory.bound", {}, provenance=own)
+    mine = next(r for r in collect_results([res]).results if r.path.endswith("mine.json"))
+    assert commit_of(mine) == (own["git_commit"], "")  # a file's own commit wins
+    built = build_report([res], tmp_path / "out", tmp_path / "figs")
+    md = built.markdown.read_text()
+    repro = md[md.index('<a id="reproducibility"></a>'):md.index('<a id="defaults"></a>')]
+    bench = next(line for line in repro.splitlines() if "bench.json" in line and line.startswith("| `"))
+    assert "`7d09a20` (from " in bench and "README.md)" in bench and "`python -m bench.pgd --devices cuda`" in bench
+    assert "unknown" not in bench
+    assert "| tradeoff | — | not recorded |" in repro and "None" not in repro
+    assert "Wall time on CPUs:** none" in repro and "Wall time on GPUs:** 3.0 s for 2 command(s)" in repro
+
+
+def test_skipped_file_reason_says_what_is_missing(tmp_path):
+    res = tmp_path / "r"
+    res.mkdir()
+    (res / "summary.json").write_text(json.dumps({"budget_s": 1}))
+    md = build(tmp_path, res).markdown.read_text()
+    assert "no schema 1 envelope with a 'kind'" in md
+
+
+def test_each_claim_uses_the_largest_scale_that_has_its_data(tmp_path):
+    """A GPU sweep with only the full training set beside a complete quick sweep: claim 5 (few samples) can only use
+    the quick file; claim 6 (full data) and claim 7 use the GPU file; each card says which, and each claim's figure
+    is drawn from its own rows."""
+    res = tmp_path / "r"
+    fx.fig6(res, small_gain=0.08, rel="build/deep/fig6_mnist.json")  # quick: n = 100 and 60000, 3 seeds
+    gpu = {(0.0, 60000): [0.99, 0.991, 0.989], (0.1, 60000): [0.985, 0.987, 0.986],
+           (0.3, 60000): [0.975, 0.976, 0.974]}
+    fx.sweep(res, "fig6", gpu, rel="committed/fig6_mnist.json", scale="gpu-h100", provenance=fx.GPU_PROVENANCE,
+             n_eval=10000)
+    fx.sweep(res, "fig7", {(e, 60000): v for (e, _), v in gpu.items()}, rel="committed/fig7_mnist.json",
+             scale="gpu-h100", provenance=fx.GPU_PROVENANCE, n_eval=10000)
+    fx.sweep(res, "fig7", {(0.0, 60000): [0.99], (0.3, 60000): [0.995]}, rel="build/deep/fig7_mnist.json",
+             n_eval=10000)  # quick Fig. 7 that would refute claim 7
+    assert scale_rank("gpu-h100") > scale_rank("long") > scale_rank("quick") > scale_rank("smoke")
+    figs = tmp_path / "figures"
+    built = build(tmp_path, res, figs)
+    by = {cr.claim.number: cr for cr in built.claims}
+    paths = {n: {Path(e.path).parent.name + "/" + Path(e.path).name for e in by[n].outcome.evidence}
+             for n in (5, 6, 7)}
+    assert paths[5] == {"deep/fig6_mnist.json"}  # the GPU file has no small n
+    assert paths[6] == {"committed/fig6_mnist.json"} and paths[7] == {"committed/fig7_mnist.json"}
+    assert by[5].outcome.verdict == C.CONFIRMED and by[6].outcome.verdict == C.CONFIRMED
+    assert by[7].outcome.verdict == C.CONFIRMED  # the quick Fig. 7 does not override the larger scale
+    md = built.markdown.read_text()
+    sec = {n: md[md.index(f'<a id="claim-{n}"></a>'):md.index(f'<a id="claim-{n + 1}"></a>')] for n in (5, 6, 7)}
+    assert "smallest n=100 (scale quick)" in sec[5] and "largest n=60000 (scale gpu-h100)" in sec[6]
+    assert "**gpu-h100 on NVIDIA H100**:" in sec[6] and "**quick on CPU: Test CPU, 2 cores**:" in sec[5]
+    # the figures of claims 5 and 6 are different drawings, from their own files
+    assert (figs / "claim5_fig6_mnist.png").read_bytes() != (figs / "claim6_fig6_mnist.png").read_bytes()
+    assert "figures/claim6_fig6_mnist.png)" in sec[6] and "claim5_fig6" not in sec[6]
+    assert "figures/claim7_fig7_mnist.png)" in sec[7]
+    files = md[md.index('<a id="result-files"></a>'):]
+    quick7 = next(line for line in files.splitlines() if "build/deep/fig7_mnist.json" in line)
+    assert "not used: the claims use `" in quick7 and "committed/fig7_mnist.json" in quick7 and "larger scale" in quick7
+    assert "used by claim 6" in next(line for line in files.splitlines() if "committed/fig6_mnist.json" in line)
+
+
+def test_scale_of_a_sweep_file_written_from_a_trainconfig_template(tmp_path):
+    """The sweep payload of deep.experiments (settings.template: a TrainConfig, with adv_by_norm)."""
+    from tradeoff.deep.config import TrainConfig
+
+    template = TrainConfig(model="mnist_cnn", width=4, epochs=1, min_steps=4, max_epochs=2, batch_size=32,
+                           lr=0.002).replace(adv={"steps": 3, "eps_warmup": 0.5},
+                                             eval={"attack": "ensemble", "steps": 3, "norms": ["inf", "2"], "every": 0,
+                                                   "eps": [0.3, 2.0], "n_final": 60}).to_dict()
+    settings = {"template": template, "adv_by_norm": {"2": {"step_fraction": 0.25}}, "evaluation": {"n_test": 60}}
+    rows = [fx.sweep_row("cifar10-jpeg", "2", e, 50000, 0, 0.8) for e in (0.0, 0.5)]
+    fx.put(tmp_path, "deep/fig7_cifar10.json", "deep.sweep",
+           {"experiment": "fig7", "dataset": "cifar10-jpeg", "rows": rows, "settings": settings},
+           dataset="cifar10-jpeg", seeds=[0], scale="paper")
+    info = describe(collect_results([tmp_path]).results[0])
+    assert info.model == "MNIST CNN (conv-pool-conv-pool-fc), width 4"
+    assert info.training.startswith("1 epoch (at least 4 steps, at most 2 epochs), ADAM lr 0.002, batch 32, ε ramped")
+    assert "training PGD-3 (ℓ2 step ε × 0.25) at ε_train ℓ2 0.5" in info.attack
+    assert "evaluation the strong ensemble (PGD, APGD-CE, APGD-margin, APGD-T) with PGD-3 at ℓ∞ ε = 0.3, ℓ2 ε = 2 " \
+           "on 60 test points" in info.attack
+    assert info.command == "tradeoff deep reproduce --scale paper --datasets cifar10"
