@@ -10,7 +10,7 @@ BUILD  ?= reports/build
 # The exact versions that were tested: make test, make reproduce and CI install these; `make lock` refreshes them.
 LOCK   := requirements.txt
 
-.PHONY: venv lock test lint reproduce reproduce-data reproduce-theory reproduce-linear reproduce-deep reproduce-frontier report bench clean
+.PHONY: venv lock test lint reproduce reproduce-data reproduce-theory reproduce-linear reproduce-deep reproduce-long reproduce-frontier report bench clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ reproduce-linear: reproduce-data
 
 reproduce-deep: reproduce-data
 	$(BIN)/tradeoff --build-dir $(BUILD) deep reproduce --scale quick --datasets mnist
+
+# The longer CPU scale, its own command (about an hour on 2 cores, not part of `make reproduce`): more ε values,
+# seeds and training-set sizes on MNIST. Run `make report` afterwards.
+reproduce-long: reproduce-data
+	$(BIN)/tradeoff --build-dir $(BUILD) deep reproduce --scale long --datasets mnist
 
 # after theory and deep: the frontier figure puts D's frontier and the deep models beside the linear models
 reproduce-frontier: reproduce-data

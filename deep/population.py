@@ -228,6 +228,13 @@ class EpochStats:
     eval_n: int = 0
     eval_time_s: float = 0.0
     adv_eps: float = 0.0
+    #: mean training loss over each of LOSS_PARTS consecutive parts of the epoch's batches (a convergence check
+    #: within an epoch: docs/experiments.md)
+    train_loss_parts: list[float] = field(default_factory=list)
+
+
+#: how many parts of an epoch ``EpochStats.train_loss_parts`` averages the training loss over
+LOSS_PARTS = 5
 
 
 def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
@@ -502,6 +509,8 @@ class Population:
         loss_sum = torch.zeros(k, device=self.device, dtype=torch.float64)
         correct = torch.zeros(k, device=self.device, dtype=torch.float64)
         seen = torch.zeros(k, device=self.device, dtype=torch.float64)
+        part_loss = torch.zeros(LOSS_PARTS, k, device=self.device, dtype=torch.float64)
+        part_seen = torch.zeros(LOSS_PARTS, k, device=self.device, dtype=torch.float64)
         label = f"epoch {e + 1}/{self.cfgs[0].epochs}" + (f" ({k} models)" if k > 1 else "")
         bar = progress_bar(n_batches, label, progress and self.dist.is_main)
         t0 = time.perf_counter()
@@ -515,12 +524,17 @@ class Population:
                 hit = (logits.argmax(2) == y).double()
                 n = torch.tensor(lengths, device=self.device, dtype=torch.float64)
                 loss_sum += losses.double() * n
+                part = min(LOSS_PARTS - 1, i * LOSS_PARTS // max(n_batches, 1))
+                part_loss[part] += losses.double() * n
+                part_seen[part] += n
                 correct += hit.sum(1) if w is None else (hit * w).sum(1)
                 seen += n
             bar.update(1)
         bar.close()
-        totals = all_reduce_sum(torch.stack([loss_sum, correct, seen]), self.dist)
-        loss_t, correct_t, seen_t = totals.tolist()  # the epoch's one host-device synchronisation
+        totals = all_reduce_sum(torch.cat([torch.stack([loss_sum, correct, seen]), part_loss, part_seen]), self.dist)
+        rows = totals.tolist()  # the epoch's one host-device synchronisation
+        loss_t, correct_t, seen_t = rows[:3]
+        parts_l, parts_n = rows[3:3 + LOSS_PARTS], rows[3 + LOSS_PARTS:]
         self.epoch += 1
         dt = time.perf_counter() - t0
         out: list[EpochStats | None] = []
@@ -537,7 +551,8 @@ class Population:
                 continue
             out.append(EpochStats(epoch=self.epoch, lr=lr, train_loss=loss_t[j] / max(seen_t[j], 1),
                                   train_acc=correct_t[j] / max(seen_t[j], 1), n_train_seen=int(seen_t[j]),
-                                  time_s=dt, adv_eps=eps[j]))
+                                  time_s=dt, adv_eps=eps[j],
+                                  train_loss_parts=[pl[j] / pn[j] for pl, pn in zip(parts_l, parts_n) if pn[j] > 0]))
         return out
 
     # ------------------------------------------------------------------ members

@@ -1,7 +1,10 @@
-"""The deep experiments of docs/paper.md §6 as data: one definition per figure group, at two scales.
+"""The deep experiments of docs/paper.md §6 as data: one definition per figure group, at three scales.
 
-* ``quick`` — CPU scale (minutes): smaller models, fewer training points, sizes, ε values and epochs, and the
-  same code path as ``paper``.
+* ``quick`` — CPU scale inside ``make reproduce`` (docs/experiments.md): on MNIST the full training set for
+  claims 6-8, n = 100 for claim 5, robust picture models; smaller models, fewer ε values and epochs than ``paper``,
+  the same code path.
+* ``long`` — MNIST only, its own command (``make reproduce-long``, about an hour on 2 cores): more ε values, seeds
+  and training-set sizes with the quick recipe.
 * ``paper`` — the **reconstructed** defaults of docs/paper.md §6 (the paper's appendix values could not be confirmed;
   every value here is a reconstruction unless marked as known from the authors' Restricted ImageNet code).
 
@@ -26,7 +29,7 @@ from typing import Any
 from ..config import AdvConfig, EvalConfig, TrainConfig
 from ..datasets import dataset_spec
 
-SCALES = ("quick", "paper")
+SCALES = ("quick", "long", "paper")
 DATASETS = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet")
 NORMS = ("inf", "2")
 SWEEP_GROUPS = ("fig1", "fig6", "fig7", "mixed")
@@ -73,6 +76,9 @@ class SweepExperiment:
     adv_by_norm: AdvByNorm = ()
     reconstructed: bool = True
     note: str = ""
+    #: further seeds trained at every n_train below the largest (claim 5's small-n comparisons need more seeds than
+    #: the full-data runs, and cost little); the largest n_train uses ``seeds`` only
+    small_n_seeds: tuple[int, ...] = ()
 
     @property
     def name(self) -> str:
@@ -82,6 +88,13 @@ class SweepExperiment:
     def norms(self) -> tuple[str, ...]:
         return tuple(n for n, _ in self.eps_train)
 
+    def seeds_for(self, n_train: int | None) -> tuple[int, ...]:
+        """The seeds trained at ``n_train``: ``seeds``, plus ``small_n_seeds`` below the largest size."""
+        sizes = [n for n in self.n_train if n is not None]
+        largest = None in self.n_train or (sizes and n_train == max(sizes))
+        extra = () if largest else tuple(s for s in self.small_n_seeds if s not in self.seeds)
+        return tuple(self.seeds) + extra
+
     def eval_eps(self, norm: str) -> float:
         """ε_eval of ``norm`` (the template's ``[eval]`` pairs)."""
         return self.template.eval.eps_in(norm)
@@ -89,12 +102,14 @@ class SweepExperiment:
 
 @dataclass(frozen=True)
 class ModelRef:
-    """One model of the picture figures: ``name`` (standard / linf / l2), training norm and ε_train, seed."""
+    """One model of the picture figures: ``name`` (standard / linf / l2), training norm and ε_train, seed, and a
+    ``width`` that replaces the template's (None: the template's; the claim-11 judge uses another width)."""
 
     name: str
     norm: str
     eps_train: float
     seed: int = 0
+    width: int | None = None
 
 
 @dataclass(frozen=True)
@@ -111,9 +126,12 @@ class LargeEps:
 class PictureExperiment:
     """The models and attacks behind Fig. 2/10 (gradients), Fig. 3/8/9 (large ε) and Fig. 4 (interpolation).
 
-    ``models`` are trained on ``n_train`` points; ``judge`` is an independently trained standard model (a different
-    seed) that classifies the large-ε examples for claim 11. Metrics use ``n_metric`` test images, the figures show
-    the first ``n_show``; interpolations have ``frames`` frames from the image to its large-ε example."""
+    ``models`` are trained on ``n_train`` points; ``judge`` classifies the large-ε examples for claim 11 and is of
+    another recipe than the attacked standard model (another width and another seed, or a robust model with another
+    seed), so that the standard model's perturbations do not simply transfer to it. ``replicate_seeds``: the
+    picture models' recipes are also trained (or reused from the sweeps) at these seeds for claim 10's uncertainty
+    over models. Metrics use ``n_metric`` test images, the figures show the first ``n_show``; interpolations have
+    ``frames`` frames from the image to its large-ε example."""
 
     dataset: str
     scale: str
@@ -127,6 +145,7 @@ class PictureExperiment:
     frames: int = 20
     sanity_n: int = 200
     adv_by_norm: AdvByNorm = ()
+    replicate_seeds: tuple[int, ...] = ()
     reconstructed: bool = True
     group: str = "pictures"
     note: str = ""
@@ -163,26 +182,41 @@ def _eval(eps: tuple[tuple[str, float], ...], n_test: int | None, steps: int, re
 # MNIST
 _MNIST_EVAL_EPS = (("inf", 0.3), ("2", 2.0))
 
-# The quick MNIST scale (CPU minutes), one table: the paper's CNN at 1/8 width (conv 4, conv 8, fc 1024), Adam,
-# PGD-10 training with ε warmed up over the first third of the epochs; evaluation on 500 test points (standard
-# accuracy on all 10,000); the grid below.
+# The quick MNIST scale, chosen from measured CPU time (docs/experiments.md): the paper's CNN at 1/4 width (conv 8,
+# conv 16, fc 1024), one epoch of the FULL training set, batch 100, Adam 1e-3, PGD-5 of 2.5ε/5 with random start, ε
+# warmed up over the first third (not in the paper); small training sets get at least 100 steps. Robust accuracy:
+# the strong evaluation (APGD-CE, APGD-margin, APGD-T at 10 steps) on 300 stratified test points; standard accuracy
+# on all 10,000. Grid: the full training set (claims 6, 7, 8) with 3 seeds paired by seed, n = 100 with 6 seeds
+# (claim 5); the picture models and claim 10's replicates are the full-data sweep runs (trained once).
+_MNIST_QUICK_TEMPLATE = TrainConfig(
+    name="mnist-quick", dataset="mnist", model="mnist_cnn", width=8, epochs=1, min_steps=100, max_epochs=100,
+    batch_size=100, optimizer="adam", lr=1e-3,
+    adv=AdvConfig(steps=5, eps_warmup=1 / 3),
+    eval=_eval(_MNIST_EVAL_EPS, n_test=300, steps=10, restarts=1, standard_full_test=True))
+_MNIST_QUICK_PICTURES = dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 60, 0.01), LargeEps("2", 4.0, 60, 0.1)),
+                             n_metric=300, n_show=6, sanity_n=50, replicate_seeds=(0, 1, 2))
 _MNIST_QUICK = dict(
-    template=TrainConfig(
-        name="mnist-quick", dataset="mnist", model="mnist_cnn", width=4, epochs=2, min_steps=60, max_epochs=30,
-        batch_size=32, optimizer="adam", lr=2e-3,
-        adv=AdvConfig(steps=10, eps_warmup=1 / 3),
-        eval=_eval(_MNIST_EVAL_EPS, n_test=500, steps=10, restarts=1, standard_full_test=True)),
-    n=(100, 500, 2000), n_full=2000, seeds=(0, 1),
-    linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 1.0, 2.0),
-    # Fig. 1/6 at the quick scale use a sub-grid at every n; Fig. 7 uses the whole grid at n_full.
-    linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 2.0), seeds_by_n=(0, 1, 2),
+    template=_MNIST_QUICK_TEMPLATE,
+    n=(100, 60000), n_full=60000, seeds=(0, 1, 2), small_n_seeds=(3, 4, 5),
+    linf=(0.0, 0.1, 0.3), l2=(0.0, 2.0),
     mixed=(("inf", (0.3,)),),
-    pictures=dict(linf=0.3, l2=2.0, attacks=(LargeEps("inf", 0.3, 60, 0.01), LargeEps("2", 4.0, 60, 0.1)),
-                  n_metric=300, n_show=6, sanity_n=50),
+    pictures=_MNIST_QUICK_PICTURES,
+)
+# Its own command (`make reproduce-long`: `tradeoff deep reproduce --scale long`; about 60 minutes on 2 cores,
+# estimated from the quick scale's measured CPU time per model): the quick recipe with more ε values, 5 seeds (10
+# below full data) and Fig. 1/6 curves over n. MNIST only.
+_MNIST_LONG = dict(
+    template=_MNIST_QUICK_TEMPLATE.replace(name="mnist-long"),
+    n=(100, 1000, 10000, 60000), n_full=60000, seeds=(0, 1, 2, 3, 4), small_n_seeds=(5, 6, 7, 8, 9),
+    linf=(0.0, 0.1, 0.2, 0.3), l2=(0.0, 1.0, 2.0),
+    linf_by_n=(0.0, 0.1, 0.3), l2_by_n=(0.0, 1.0, 2.0),
+    mixed=(("inf", (0.1, 0.3)), ("2", (2.0,))),
+    pictures=_MNIST_QUICK_PICTURES,
 )
 
 _MNIST = {
     "quick": _MNIST_QUICK,
+    "long": _MNIST_LONG,
     "paper": dict(
         # Reconstruction: Madry et al.'s MNIST CNN, Adam 1e-3, PGD-40 of 0.01 (ℓ∞) or 2.5ε/40 (ℓ2), random start.
         template=TrainConfig(
@@ -309,14 +343,16 @@ def _sweeps(dataset: str, scale: str) -> dict[str, SweepExperiment]:
     t = _TABLES[dataset][scale]
     common = dict(dataset=dataset, scale=scale, template=t["template"], adv_by_norm=t.get("adv_by_norm", ()),
                   reconstructed=not (dataset == "restricted_imagenet" and scale == "paper"))
+    small = dict(small_n_seeds=t.get("small_n_seeds", ()))
     out: dict[str, SweepExperiment] = {}
     if dataset != "restricted_imagenet":
         out["fig1"] = SweepExperiment(group="fig1", eps_train=(("2", t.get("l2_by_n", t["l2"])),), n_train=t["n"],
                                       seeds=t.get("seeds_by_n", t["seeds"]),
-                                      note="standard accuracy vs training-set size, l2 training", **common)
+                                      note="standard accuracy vs training-set size, l2 training", **common, **small)
         out["fig6"] = SweepExperiment(group="fig6", eps_train=(("inf", t.get("linf_by_n", t["linf"])),), n_train=t["n"],
                                       seeds=t.get("seeds_by_n", t["seeds"]),
-                                      note="standard accuracy vs training-set size, linf training", **common)
+                                      note="standard accuracy vs training-set size, linf training", **common,
+                                      **small)
     out["fig7"] = SweepExperiment(group="fig7", eps_train=(("inf", t["linf"]), ("2", t["l2"])),
                                   n_train=(t["n_full"],), seeds=t["seeds"],
                                   note="standard accuracy vs eps_train at the full training set", **common)
@@ -326,6 +362,13 @@ def _sweeps(dataset: str, scale: str) -> dict[str, SweepExperiment]:
     return out
 
 
+def _judge_width(template: TrainConfig) -> int:
+    """The claim-11 judge's width: another recipe than the attacked models (twice the width of a small net, half
+    that of a wide one, so that the judge never costs more than twice a standard model)."""
+    w = template.width or 32
+    return 2 * w if w < 32 else w // 2
+
+
 def _pictures(dataset: str, scale: str) -> PictureExperiment:
     t = _TABLES[dataset][scale]
     p = t["pictures"]
@@ -333,8 +376,9 @@ def _pictures(dataset: str, scale: str) -> PictureExperiment:
         dataset=dataset, scale=scale, n_train=t["n_full"], template=t["template"],
         adv_by_norm=t.get("adv_by_norm", ()),
         models=(ModelRef("standard", "inf", 0.0), ModelRef("linf", "inf", p["linf"]), ModelRef("l2", "2", p["l2"])),
-        judge=ModelRef("standard-judge", "inf", 0.0, seed=1), attacks=p["attacks"], n_metric=p["n_metric"],
-        n_show=p["n_show"], sanity_n=p["sanity_n"],
+        judge=ModelRef("standard-judge", "inf", 0.0, seed=1, width=p.get("judge_width", _judge_width(t["template"]))),
+        attacks=p["attacks"], n_metric=p["n_metric"], n_show=p["n_show"], sanity_n=p["sanity_n"],
+        replicate_seeds=tuple(p.get("replicate_seeds", ())),
         reconstructed=not (dataset == "restricted_imagenet" and scale == "paper"),
     )
 
@@ -345,6 +389,9 @@ def experiments(dataset: str, scale: str) -> dict[str, Experiment]:
         raise ValueError(f"unknown dataset {dataset!r}: choose one of {', '.join(DATASETS)}")
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
+    if scale not in _TABLES[dataset]:
+        have = [s for s in SCALES if s in _TABLES[dataset]]
+        raise ValueError(f"scale {scale!r} is not defined for {dataset}: choose one of {', '.join(have)}")
     out: dict[str, Experiment] = dict(_sweeps(dataset, scale))
     out["pictures"] = _pictures(dataset, scale)
     for e in out.values():
@@ -422,8 +469,12 @@ def validate(exp: Experiment) -> Experiment:
         names = [m.name for m in exp.models]
         if sorted(names) != ["l2", "linf", "standard"]:
             bad("pictures need exactly the models standard, linf and l2")
-        if exp.judge.eps_train != 0 or exp.judge.seed == next(m.seed for m in exp.models if m.name == "standard"):
-            bad("the judge must be a standard model with a different seed from the standard model")
+        std = next(m for m in exp.models if m.name == "standard")
+        j = exp.judge
+        other_width = j.width is not None and j.width != (std.width or t.width)
+        if j.seed == std.seed or not (other_width or j.eps_train > 0):
+            bad("the judge must be of another recipe than the standard model: another seed and another width "
+                "(ModelRef.width), or a robust model with another seed")
         if sorted(a.norm for a in exp.attacks) != ["2", "inf"]:
             bad("pictures need one large-eps attack per norm (inf and 2)")
         if any(a.eps <= 0 or a.steps < 1 or a.step_size <= 0 for a in exp.attacks):
@@ -447,16 +498,17 @@ def micro(exp: Experiment) -> Experiment:
     if isinstance(exp, PictureExperiment):
         n = exp.n_train if exp.n_train is None else min(exp.n_train, 200)
         attacks = tuple(dataclasses.replace(a, steps=min(a.steps, 5)) for a in exp.attacks)
-        return with_overrides(exp, n_train=n, n_metric=10, n_show=3, sanity_n=10, attacks=attacks, **common)
+        return with_overrides(exp, n_train=n, n_metric=10, n_show=3, sanity_n=10, attacks=attacks,
+                              replicate_seeds=(), **common)
     ns = tuple(sorted({n if n is None else min(n, 200) for n in exp.n_train}, key=lambda v: v or 0))
     if len(ns) > 2:
         ns = (ns[0], ns[-1])
-    return with_overrides(exp, n_train=ns, seeds=exp.seeds[:1], **common)
+    return with_overrides(exp, n_train=ns, seeds=exp.seeds[:1], small_n_seeds=(), **common)
 
 
 def all_definitions() -> list[Experiment]:
     """Every definition for every dataset and scale (used by tests and ``tradeoff deep sweep --list``)."""
-    return [e for d in DATASETS for s in SCALES for e in experiments(d, s).values()]
+    return [e for d in DATASETS for s in SCALES if s in _TABLES[d] for e in experiments(d, s).values()]
 
 
 __all__ = [

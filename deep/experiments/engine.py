@@ -138,6 +138,13 @@ class TorchEngine:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
+        from ..population import attack_steps
+
+        def cost(group: list[int]) -> float:  # forward-backward passes, roughly: (PGD steps + 1) × examples seen
+            cfgs = [runs[i].config for i in group]
+            return sum((attack_steps(c) + 1) * c.epochs * (c.n_train or 10**5) for c in cfgs)
+
+        plan = sorted(plan, key=cost, reverse=True)  # longest first: the workers finish together
         t0 = time.perf_counter()
         errors: list[str | None] = [None] * len(runs)
         ctx = multiprocessing.get_context("spawn")

@@ -3,6 +3,13 @@
 The gradient is ∇_x L(x, y; θ) of the cross-entropy at the true label, per image, with the model in eval mode.
 :func:`display_scaled` implements the paper's CIFAR-10 / ImageNet display: per image, s = 3·std(g), clip g to
 [−s, s] and show (1 + g/s)/2. The alignment with the image's edges (claim 10) is :func:`metrics.edge_alignment`.
+
+Its baseline (docs/experiments.md, claim 10): :func:`shuffled_alignment`, the same correlation between each
+gradient and the edges of *another* test image (a cyclic shift of the pairing). MNIST digits are centred, so any
+gradient concentrated near the centre correlates with every digit's edges; only the part above this baseline, the
+**excess alignment** ``edge_alignment − shuffled_alignment``, says that the gradient follows *its own* image. The
+uncertainty over models comes from the replicate models (the same recipe at other seeds): the robust − standard
+difference of the per-model mean excess, paired by seed, with a t interval over seeds.
 """
 
 from __future__ import annotations
@@ -45,36 +52,83 @@ def display_scaled(grads: np.ndarray, k: float = 3.0) -> np.ndarray:
     return (1.0 + np.clip(g, -s, s) / s) / 2.0
 
 
+def shuffled_alignment(grads: np.ndarray, images: np.ndarray, shift: int = 1) -> np.ndarray:
+    """Claim 10's baseline: :func:`metrics.edge_alignment` of gradient i with the edges of image ``i + shift``
+    (cyclic), i.e. with an unrelated image of the same dataset. Shape ``(N,)``; needs N ≥ 2."""
+    images = np.asarray(images)
+    if len(images) < 2:
+        raise ValueError("the shuffled baseline needs at least 2 images (raise n_metric)")
+    return metrics.edge_alignment(np.asarray(grads), np.roll(images, -shift, axis=0))
+
+
 @dataclass
 class GradientData:
-    """Images, labels and, per model name, the input gradients and their per-image edge alignment."""
+    """Images, labels and, per model name, the input gradients, their per-image edge alignment and its shuffled
+    baseline; ``replicates[name]`` holds the mean excess alignment (alignment − baseline) of each model of that
+    name, one per seed (the first is the model whose gradients are kept), and ``replicate_seeds`` their seeds."""
 
     images: np.ndarray
     labels: np.ndarray
     grads: dict[str, np.ndarray] = field(default_factory=dict)
     alignment: dict[str, np.ndarray] = field(default_factory=dict)
+    baseline: dict[str, np.ndarray] = field(default_factory=dict)
+    replicates: dict[str, list[float]] = field(default_factory=dict)
+    replicate_seeds: list[int] = field(default_factory=list)
 
 
-def gradient_study(models: dict[str, torch.nn.Module], x: torch.Tensor, y: torch.Tensor) -> GradientData:
-    """Input gradients of every model on the same images, with claim 10's per-image edge alignment."""
+def mean_excess(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, images: np.ndarray) -> float:
+    """Mean over images of ``edge_alignment − shuffled_alignment`` for one model (NaN images dropped)."""
+    g = input_gradients(model, x, y)
+    d = metrics.edge_alignment(g, images) - shuffled_alignment(g, images)
+    return float(np.nanmean(d))
+
+
+def gradient_study(models: dict[str, torch.nn.Module], x: torch.Tensor, y: torch.Tensor,
+                   replicates: dict[str, list[torch.nn.Module]] | None = None,
+                   replicate_seeds: list[int] | None = None) -> GradientData:
+    """Input gradients of every model on the same images, with claim 10's per-image edge alignment and shuffled
+    baseline. ``replicates[name]``: further models of the same recipe (other seeds, ``replicate_seeds[1:]``),
+    whose mean excess alignment gives the uncertainty over models."""
     images = x.detach().cpu().numpy()
-    data = GradientData(images=images, labels=y.detach().cpu().numpy())
+    data = GradientData(images=images, labels=y.detach().cpu().numpy(), replicate_seeds=list(replicate_seeds or []))
     for name, model in models.items():
         g = input_gradients(model, x, y)
         data.grads[name] = g
         data.alignment[name] = metrics.edge_alignment(g, images)
+        data.baseline[name] = shuffled_alignment(g, images)
+        data.replicates[name] = [float(np.nanmean(data.alignment[name] - data.baseline[name]))]
+        for extra in (replicates or {}).get(name, []):
+            data.replicates[name].append(mean_excess(extra, x, y, images))
     return data
 
 
 def gradients_payload(data: GradientData, dataset: str, refs: list[dict]) -> dict:
-    """The ``deep.gradients`` payload (RESULTS.md): per model the edge alignment (t interval over images), plus the
-    paired difference robust − standard per model."""
+    """The ``deep.gradients`` payload (RESULTS.md). Per model: ``edge_alignment`` and its ``shuffled_baseline``
+    (t intervals over images), ``excess_alignment`` (their paired difference over images); for a robust model
+    ``minus_standard`` (alignment) and ``excess_minus_standard`` (excess), paired over the same images, and, with
+    replicate models at ≥ 2 shared seeds, ``excess_by_seed`` and ``excess_minus_standard_over_models`` (t interval
+    over seeds of the per-seed difference of mean excess, paired by seed)."""
     models = []
+    std = "standard" if "standard" in data.alignment else None
     for ref in refs:
         name = ref["name"]
-        entry = {**ref, "edge_alignment": metrics.mean_interval(data.alignment[name])}
-        if name != "standard" and "standard" in data.alignment:
-            entry["minus_standard"] = metrics.paired_difference(data.alignment[name], data.alignment["standard"])
+        a, b = data.alignment[name], data.baseline[name]
+        entry = {**ref, "edge_alignment": metrics.mean_interval(a), "shuffled_baseline": metrics.mean_interval(b),
+                 "excess_alignment": metrics.paired_difference(a, b)}
+        reps = data.replicates.get(name, [])
+        if len(reps) > 1:
+            entry["excess_by_seed"] = {"seeds": data.replicate_seeds[: len(reps)], "values": reps}
+        if name != std and std is not None:
+            entry["minus_standard"] = metrics.paired_difference(a, data.alignment[std])
+            entry["excess_minus_standard"] = metrics.paired_difference(a - b, data.alignment[std] - data.baseline[std])
+            k = min(len(reps), len(data.replicates.get(std, [])))
+            if k >= 2:
+                diffs = np.asarray(reps[:k]) - np.asarray(data.replicates[std][:k])
+                entry["excess_minus_standard_over_models"] = {**metrics.mean_interval(diffs),
+                                                              "seeds": data.replicate_seeds[:k]}
         models.append(entry)
     return {"dataset": dataset, "measure": "pearson(|grad| summed over channels, sobel edge magnitude of grey image)",
-            "n_images": int(len(data.labels)), "models": models}
+            "baseline": "the same correlation with the edges of another test image (pairing shifted by one)",
+            "excess": "edge_alignment minus shuffled_baseline, per image",
+            "n_images": int(len(data.labels)), "n_models_per_name": {k: len(v) for k, v in data.replicates.items()},
+            "models": models}

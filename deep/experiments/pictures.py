@@ -3,14 +3,18 @@ data of Fig. 2/10 (gradients), Fig. 3/8/9 (large-ε examples), Fig. 4 (interpola
 and write the ``deep.gradients``, ``deep.large_eps`` and ``deep.sanity`` result files (reports/RESULTS.md).
 
 Fig. 8 attacks every model in ℓ∞ and Fig. 9 in ℓ2, at the same large ε; Fig. 3 and Fig. 4 attack each model in its
-own training norm (ℓ2 for the standard model).
+own training norm (ℓ2 for the standard model). Claim 11 (the payload's ``models``) compares, per attack norm, the
+standard model with the robust model trained in that norm (each robust model attacked in its own norm; the standard
+model in both), judged by a model of another recipe (``judge``: another width and seed, stated in the payload).
+Claim 10's gradients are measured on the picture models and on their replicates at the other seeds of the
+definition (``replicate_seeds``), which gives the uncertainty over models.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,12 +50,47 @@ class PicturesResult:
 def model_runs(exp: PictureExperiment) -> dict[str, RunSpec]:
     """RunSpecs of the picture models and the judge (shared with sweeps when the settings coincide)."""
 
-    def spec(ref: ModelRef) -> RunSpec:
-        return make_run(exp.template, exp.scale, ref.norm, ref.eps_train, exp.n_train, False, ref.seed,
-                        exp.adv_by_norm)
+    out = {m.name: _spec(exp, m) for m in exp.models}
+    out["judge"] = _spec(exp, exp.judge)
+    return out
 
-    out = {m.name: spec(m) for m in exp.models}
-    out["judge"] = spec(exp.judge)
+
+def _spec(exp: PictureExperiment, ref: ModelRef) -> RunSpec:
+    template = exp.template if ref.width is None else exp.template.replace(width=ref.width)
+    return make_run(template, exp.scale, ref.norm, ref.eps_train, exp.n_train, False, ref.seed, exp.adv_by_norm)
+
+
+def replicate_runs(exp: PictureExperiment) -> dict[str, list[RunSpec]]:
+    """The picture models' recipes at the definition's other ``replicate_seeds`` (claim 10's models)."""
+    return {m.name: [_spec(exp, replace(m, seed=s)) for s in exp.replicate_seeds if s != m.seed] for m in exp.models}
+
+
+def judge_description(exp: PictureExperiment, run: RunSpec) -> dict:
+    """What the claim-11 judge is, in data and words: its architecture, width, seed, training and how it differs
+    from the attacked standard model."""
+    std = next(m for m in exp.models if m.name == "standard")
+    j = exp.judge
+    width = j.width if j.width is not None else exp.template.width
+    kind = "standard" if j.eps_train == 0 else f"{'ℓ∞' if j.norm == 'inf' else 'ℓ2'}-robust (ε={j.eps_train:g})"
+    differs = []
+    if width != exp.template.width:
+        differs.append(f"width {width} instead of {exp.template.width}")
+    if j.seed != std.seed:
+        differs.append(f"seed {j.seed} instead of {std.seed}")
+    if j.eps_train != 0:
+        differs.append("adversarial training")
+    return {"name": j.name, "model": exp.template.model, "width": width, "seed": j.seed, "norm": j.norm,
+            "eps_train": j.eps_train, "run": run.run_id,
+            "recipe": f"a {kind} {exp.template.model} of width {width}, seed {j.seed}, trained on the same data; "
+                      f"differs from the attacked standard model in: {', '.join(differs)}"}
+
+
+def claim11_entries(by_norm: dict[str, list[dict]]) -> list[dict]:
+    """Claim 11's rows: per attack norm, the standard model(s) and the robust models trained in that norm (each
+    model attacked in its own norm; cross-norm attacks stay in ``models_by_attack_norm`` for Fig. 8/9)."""
+    out = []
+    for norm, entries in by_norm.items():
+        out += [e for e in entries if e.get("eps_train", 0) == 0 or e.get("norm") == norm]
     return out
 
 
@@ -65,19 +104,24 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     specs = model_runs(exp)
-    execute(list(specs.values()), engine, runs_root, log=log)
+    reps = replicate_runs(exp)
+    execute(list(specs.values()) + [r for rs in reps.values() for r in rs], engine, runs_root, log=log)
     seconds["train_models"] = time.perf_counter() - t0
     models = {m.name: engine.load_model(specs[m.name], run_dir_for(specs[m.name], runs_root)) for m in exp.models}
+    rep_models = {name: [engine.load_model(r, run_dir_for(r, runs_root)) for r in rs] for name, rs in reps.items()}
     judge = engine.load_model(specs["judge"], run_dir_for(specs["judge"], runs_root))
     x, y = engine.test_set(exp.dataset, exp.n_metric, exp.template.image_size)
     label = DATASET_LABELS[exp.dataset]
     refs = [{"name": m.name, "norm": m.norm if m.eps_train > 0 else "none", "eps_train": m.eps_train,
              "run": specs[m.name].run_id} for m in exp.models]
-    common = dict(scale=exp.scale, dataset=label, seeds=sorted({m.seed for m in exp.models} | {exp.judge.seed}))
+    seeds = {m.seed for m in exp.models} | {exp.judge.seed} | set(exp.replicate_seeds)
+    common = dict(scale=exp.scale, dataset=label, seeds=sorted(seeds))
     paths = []
 
     t = time.perf_counter()
-    gdata = gradients.gradient_study(models, x, y)
+    std_seed = next(m.seed for m in exp.models if m.name == "standard")
+    seeds = [std_seed] + [s for s in exp.replicate_seeds if s != std_seed]
+    gdata = gradients.gradient_study(models, x, y, rep_models, seeds)
     seconds["gradients"] = time.perf_counter() - t
     paths.append(write_result(results_root / "deep" / f"gradients_{exp.dataset}.json", "deep.gradients",
                               {**gradients.gradients_payload(gdata, label, refs), "scale": exp.scale,
@@ -107,8 +151,9 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
         "eps": {s.norm: s.eps for s in exp.attacks},
         "primary_attack_norm": primary, "models_by_attack_norm": by_norm,
         "attacks": [{"norm": s.norm, "eps": s.eps, "steps": s.steps, "step_size": s.step_size} for s in exp.attacks],
-        "judge": {"name": "standard-judge", "seed": exp.judge.seed, "run": specs["judge"].run_id},
-        "n_images": int(len(y)), "models": by_norm[primary],
+        "judge": judge_description(exp, specs["judge"]),
+        "claim11_rows": "each robust model attacked in its own norm; the standard model in both",
+        "n_images": int(len(y)), "models": claim11_entries(by_norm),
         "interpolation_smoothness": interpolation.smoothness_payload(interp),
         "interpolation_attack_norm": {n: OWN_NORM[n] for n in models}, "frames": exp.frames,
     }

@@ -44,20 +44,46 @@ def run_sweep(exp: definitions.SweepExperiment, engine, runs_root: Path, shard: 
     return sweep.execute(runs, engine, runs_root, log=log)
 
 
+def all_runs(exps) -> list[sweep.RunSpec]:
+    """Every distinct run of the given definitions (sweeps, picture models, the judge and claim 10's replicates),
+    in order: trained in one go, the runs of all groups form the fewest populations and keep every worker busy
+    (group by group, a group of one population leaves the other cores idle)."""
+    from .pictures import model_runs, replicate_runs
+
+    out: dict[str, sweep.RunSpec] = {}
+    for exp in exps:
+        if isinstance(exp, definitions.PictureExperiment):
+            runs = list(model_runs(exp).values()) + [r for rs in replicate_runs(exp).values() for r in rs]
+        else:
+            runs = sweep.expand(exp)
+        for r in runs:
+            out.setdefault(r.run_id, r)
+    return list(out.values())
+
+
 def reproduce_dataset(dataset: str, scale: str, engine, runs_root: Path, results_root: Path,
                       groups: Sequence[str] = SWEEP_ORDER + ("pictures",), sanity: bool = True,
                       overrides: Callable | None = None,
                       log: Callable[[str], None] = lambda s: None) -> DatasetOutcome:
     """Sweeps then pictures for ``dataset`` at ``scale``; ``overrides(exp) -> exp`` may shrink definitions
-    (tests, micro scale). Writes the deep.sweep / gradients / large_eps / sanity result files and a
+    (tests, micro scale). Every run of every group is trained first, at once (:func:`all_runs`); each group then
+    merges (and evaluates) what it needs. Writes the deep.sweep / gradients / large_eps / sanity result files and a
     ``deep/reproduce_<dataset>.json`` timing summary."""
     exps = definitions.experiments(dataset, scale)
     out = DatasetOutcome(dataset=dataset, scale=scale)
     scale_label = scale
+    chosen = {g: (overrides(exps[g]) if overrides else exps[g]) for g in groups if g in exps}
+    t, c = time.perf_counter(), _cpu_seconds()
+    runs = all_runs(chosen.values())
+    log(f"[{dataset}/{scale}] training {len(runs)} distinct run(s) of {', '.join(chosen)} at once ...")
+    sweep.execute(runs, engine, runs_root, log=log)
+    out.seconds["train"] = time.perf_counter() - t
+    out.cpu_seconds["train"] = _cpu_seconds() - c
+    log(f"[{dataset}/{scale}] trained in {out.seconds['train']:.1f}s (CPU {out.cpu_seconds['train']:.1f}s)")
     for group in groups:
         if group not in exps:
             continue
-        exp = overrides(exps[group]) if overrides else exps[group]
+        exp = chosen[group]
         scale_label = exp.scale
         t, c = time.perf_counter(), _cpu_seconds()
         log(f"[{dataset}/{scale}] {group} ...")

@@ -21,6 +21,7 @@ from typing import Protocol
 from tradeoff.data.io import atomic_write_json, write_result
 
 from ..config import AdvConfig, TrainConfig
+from . import convergence
 from .definitions import DATASET_LABELS, DATASET_NOTES, AdvByNorm, SweepExperiment
 
 RESULT_NAME = "experiment_result.json"
@@ -117,7 +118,7 @@ def expand(exp: SweepExperiment) -> list[RunSpec]:
     for norm, grid in exp.eps_train:
         for eps in grid:
             for n in exp.n_train:
-                for seed in exp.seeds:
+                for seed in exp.seeds_for(n):
                     r = make_run(exp.template, exp.scale, norm, eps, n, exp.mixed, seed, exp.adv_by_norm)
                     runs.setdefault(r.run_id, r)
     return list(runs.values())
@@ -211,7 +212,8 @@ def execute(runs: Iterable[RunSpec], engine: Engine, runs_root: Path,
 
 
 def _write_result(run: RunSpec, run_dir: Path, ev: dict, seconds: float, log) -> dict:
-    result = {"fingerprint": run.fingerprint(), "spec": asdict(run), "seconds": seconds, **ev}
+    result = {"fingerprint": run.fingerprint(), "spec": asdict(run), "seconds": seconds, **ev,
+              "convergence": convergence.check_run(run_dir)}
     atomic_write_json(run_dir / RESULT_NAME, result)
     log(f"done {run.run_id} in {seconds:.1f}s: standard {ev['standard_acc']:.4f}")
     return {"run": run.run_id, "status": "done", "seconds": seconds}
@@ -226,7 +228,7 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
     for norm, grid in exp.eps_train:
         for eps in grid:
             for n in exp.n_train:
-                for seed in exp.seeds:
+                for seed in exp.seeds_for(n):
                     r = make_run(exp.template, exp.scale, norm, eps, n, exp.mixed, seed, exp.adv_by_norm)
                     path = run_dir_for(r, runs_root) / RESULT_NAME
                     if not is_finished(r, runs_root):
@@ -239,7 +241,8 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
                         "n_train": n if n is not None else res.get("n_train"), "mixed": exp.mixed, "seed": seed,
                         "standard_acc": res["standard_acc"], "robust_acc": rob["acc"], "eps_eval": rob["eps"],
                         "n_eval": res.get("n_test"), "n_eval_standard": res.get("n_test_standard", res.get("n_test")),
-                        "run": r.run_id,
+                        "run": r.run_id, "converged": (res.get("convergence") or {}).get("met"),
+                        "loss_change": (res.get("convergence") or {}).get("relative_change"),
                     })
     return rows, list(dict.fromkeys(missing))
 
@@ -263,10 +266,11 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
         "rows": rows, "missing": missing,
         "settings": {"template": exp.template.to_dict(), "adv_by_norm": {n: dict(c) for n, c in exp.adv_by_norm},
                      "evaluation": {"n_test": exp.template.eval.n_final}},
+        "convergence_criterion": convergence.describe(),
     }
     path = Path(results_root) / "deep" / f"{exp.group}_{exp.dataset}.json"
     return write_result(path, "deep.sweep", payload, wall_time_s=seconds, scale=exp.scale,
-                        dataset=DATASET_LABELS[exp.dataset], seeds=list(exp.seeds))
+                        dataset=DATASET_LABELS[exp.dataset], seeds=sorted(set(exp.seeds) | set(exp.small_n_seeds)))
 
 
 def run_dir_for_id(run_id: str, runs_root: Path) -> Path:

@@ -60,7 +60,7 @@ def _set_threads(args) -> None:
 
     if args.threads < 0:
         raise UserError(f"--threads {args.threads}: give a positive number of CPU threads (or 0 for the default)")
-    threads = args.threads or (1 if args.scale == "quick" and args.device != "cuda" else 0)
+    threads = args.threads or (1 if args.scale in ("quick", "long") and args.device != "cuda" else 0)
     if threads:
         torch.set_num_threads(threads)
 
@@ -71,8 +71,9 @@ def _add_common(p, datasets: bool = False) -> None:
                        help="comma-separated: mnist,cifar10,restricted_imagenet (default mnist)")
     else:
         p.add_argument("--dataset", default="mnist", choices=DATASET_CHOICES)
-    p.add_argument("--scale", default="quick", choices=("quick", "paper"),
-                   help="quick = CPU minutes; paper = the reconstructed defaults of docs/paper.md §6")
+    p.add_argument("--scale", default="quick", choices=("quick", "long", "paper"),
+                   help="quick = CPU minutes (inside make reproduce); long = about an hour on 2 CPU cores (MNIST); "
+                        "paper = the reconstructed defaults of docs/paper.md §6")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--cifar-root", metavar="DIR",
                    help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT, else the cache)")
@@ -184,6 +185,6 @@ def register(top) -> None:
     p = sub.add_parser("merge", help="merge finished sweep runs into deep.sweep result files")
     p.add_argument("names", nargs="*", help="sweeps to merge (default: all)")
     p.add_argument("--dataset", default="mnist", choices=DATASET_CHOICES)
-    p.add_argument("--scale", default="quick", choices=("quick", "paper"))
+    p.add_argument("--scale", default="quick", choices=("quick", "long", "paper"))
     p.add_argument("--allow-missing", action="store_true", help="merge what is finished, list missing runs")
     p.set_defaults(func=cmd_merge)

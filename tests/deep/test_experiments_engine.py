@@ -36,12 +36,15 @@ def test_every_run_maps_to_a_valid_train_config():
     assert seen > 100
 
 
-def test_quick_mnist_uses_pgd10_and_paper_uses_pgd40():
+def test_quick_mnist_uses_pgd5_on_the_full_training_set_and_paper_uses_pgd40():
     from tradeoff.deep.experiments.engine import train_config
 
-    q = [r for r in S.expand(D.get("fig6", "mnist", "quick")) if r.eps_train > 0][0]
+    q = [r for r in S.expand(D.get("fig6", "mnist", "quick")) if r.eps_train == 0.3 and r.n_train == 60000][0]
     p = [r for r in S.expand(D.get("fig6", "mnist", "paper")) if r.eps_train == 0.3][0]
-    assert train_config(q).adv.steps == 10 and train_config(q).adv.eps_warmup == pytest.approx(1 / 3)
+    qc = train_config(q)
+    assert qc.adv.steps == 5 and qc.adv.resolved_step_size() == pytest.approx(2.5 * 0.3 / 5)
+    assert qc.n_train == 60000 and qc.epochs == 1  # one epoch of the full training set (600 steps of 100)
+    assert qc.adv.eps_warmup == pytest.approx(1 / 3)
     cfg = train_config(p)
     assert cfg.adv.steps == 40 and cfg.adv.resolved_step_size() == 0.01 and cfg.adv.eps_warmup == 0
 

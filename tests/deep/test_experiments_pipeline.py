@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 import torch
 
 from tests.deep._fake_engine import FakeEngine
@@ -34,8 +35,18 @@ def test_reproduce_dataset_micro(tmp_path):
     assert [m["name"] for m in g["payload"]["models"]] == ["standard", "linf", "l2"]
     assert all(-1 <= m["edge_alignment"]["estimate"] <= 1 for m in g["payload"]["models"])
     le = read_result(deep / "large_eps_mnist.json")["payload"]
-    assert [(m["name"], m["attack_norm"]) for m in le["models"]] == [("standard", "2"), ("linf", "2"), ("l2", "2")]
-    assert [m["eps_train"] for m in le["models"]] == [0.0, 0.3, 2.0]  # the report tells standard from robust by it
+    # claim 11: each robust model attacked in its own norm, the standard model in both
+    assert sorted((m["name"], m["attack_norm"]) for m in le["models"]) == [
+        ("l2", "2"), ("linf", "inf"), ("standard", "2"), ("standard", "inf")]
+    assert {m["name"]: m["eps_train"] for m in le["models"]} == {"standard": 0.0, "linf": 0.3, "l2": 2.0}
+    # the judge is of another recipe than the attacked standard model (another width and seed) and says so
+    judge, std_run = le["judge"], next(m["run"] for m in le["models"] if m["name"] == "standard")
+    assert judge["seed"] != 0 and judge["width"] != D.get("pictures", "mnist", "quick").template.width
+    assert judge["run"] != std_run and "width" in judge["recipe"] and "seed" in judge["recipe"]
+    # claim 10: every model has its shuffled baseline and the excess over it
+    for m in g["payload"]["models"]:
+        b, e, a = m["shuffled_baseline"], m["excess_alignment"], m["edge_alignment"]
+        assert e["estimate"] == pytest.approx(a["estimate"] - b["estimate"], abs=1e-9)
     by = le["models_by_attack_norm"]
     assert {(m["name"], m["attack_norm"]) for a in by for m in by[a]} == {
         (n, a) for n in ("standard", "linf", "l2") for a in ("inf", "2")}

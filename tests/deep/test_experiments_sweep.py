@@ -15,10 +15,10 @@ from tradeoff.deep.experiments import sweep as S
 torch.set_num_threads(1)
 
 
-def _micro(group="fig6"):
+def _micro(group="fig6", small_n_seeds=()):
     exp = D.with_template(D.get(group, "mnist", "quick"), eval={"n_final": 30, "steps": 2, "restarts": 1})
-    return D.with_overrides(exp, n_train=(30, 60), seeds=(0, 1)) if group != "fig7" else \
-        D.with_overrides(exp, n_train=(60,), seeds=(0, 1))
+    return D.with_overrides(exp, n_train=(30, 60), seeds=(0, 1), small_n_seeds=small_n_seeds) if group != "fig7" \
+        else D.with_overrides(exp, n_train=(60,), seeds=(0, 1))
 
 
 def test_standard_runs_are_shared_between_norms_and_sweeps():
@@ -32,6 +32,16 @@ def test_standard_runs_are_shared_between_norms_and_sweeps():
     assert shared and shared <= ids6  # Fig. 7's linf points at full data are Fig. 6's runs
     assert len(S.expand(f6)) == len(grid6) * 2 * 2
     assert all(r.norm == "none" for r in S.expand(f6) if r.eps_train == 0)
+
+
+def test_small_n_seeds_only_below_the_largest_size():
+    f6, f7 = _micro("fig6", small_n_seeds=(1, 2, 3)), _micro("fig7")
+    grid6 = dict(f6.eps_train)["inf"]
+    assert len(S.expand(f6)) == len(grid6) * (2 * 2 + 2)  # seed 1 is already one of the seeds
+    assert {r.seed for r in S.expand(f6) if r.n_train == 60} == {0, 1}
+    assert {r.seed for r in S.expand(f6) if r.n_train == 30} == {0, 1, 2, 3}
+    assert {r.seed for r in S.expand(f7)} == {0, 1}  # the full-data sweep never takes the small-n seeds
+    assert D.get("fig6", "mnist", "quick").small_n_seeds and not D.get("fig7", "mnist", "quick").small_n_seeds
 
 
 def test_a_run_is_its_resolved_config_and_has_one_identity():
