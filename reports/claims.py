@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any
 
+from tradeoff.deep.datasets import DATASET_SPECS
+
 from . import verdicts as V
 from .result_index import ResultFile, ResultIndex
 
@@ -461,8 +463,24 @@ def evaluate_claim4(index: ResultIndex) -> Outcome:
 
 # ----------------------------------------------------------------------------------------------- claims 5-8
 
+#: Result-file labels of datasets that are not the registry's own label: the official CIFAR-10 files and the full
+#: Restricted ImageNet (the registry's entries are the JPEG copy and the 203-image sample).
+LABEL_ALIASES = {"cifar10": "cifar10", "restricted-imagenet": "restricted_imagenet"}
+
+
+def _by_label(attr: str) -> dict[str, Any]:
+    """``{result-file label: DatasetSpec.<attr>}`` from the one dataset table (deep.datasets.DATASET_SPECS), aliases
+    included; datasets without a value (None) and the synthetic toy set are left out."""
+    specs = {}
+    for s in DATASET_SPECS.values():
+        if s.name != "toy":
+            specs.update({alias: s for alias, name in LABEL_ALIASES.items() if name == s.name})
+            specs[s.label] = s
+    return {label: getattr(s, attr) for label, s in specs.items() if getattr(s, attr) is not None}
+
+
 #: The full training set of each dataset (claim 6 is about "full data": only this size counts).
-FULL_TRAIN_SIZE = {"mnist": 60000, "cifar10": 50000, "cifar10-jpeg": 50000, "restricted-tiny-imagenet": 12000}
+FULL_TRAIN_SIZE = _by_label("train_size")
 
 
 @dataclass(frozen=True)
@@ -499,8 +517,7 @@ def _n_eval(row: dict, key: str) -> Any:
 
 
 #: Classes per dataset: a run whose standard accuracy is below FAILED_TRAINING_FACTOR / classes did not learn.
-NUM_CLASSES = {"mnist": 10, "cifar10": 10, "cifar10-jpeg": 10, "restricted-imagenet": 9,
-               "restricted-imagenet-sample": 9, "restricted-tiny-imagenet": 6}
+NUM_CLASSES = _by_label("num_classes")
 FAILED_TRAINING_FACTOR = 2.0
 TRAINING_FAILURE_RULE = (f" Runs whose standard accuracy is below {FAILED_TRAINING_FACTOR:g}× chance (e.g. "
                          f"{FAILED_TRAINING_FACTOR / 10:g} for 10 classes) did not learn: they are left out of the "
