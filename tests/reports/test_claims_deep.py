@@ -214,3 +214,16 @@ def test_runs_that_did_not_learn_are_left_out_and_listed(tmp_path):
     # claim 5: without the failed run the smallest size with both models is the full training set: not few samples
     assert v[5] == C.INCONCLUSIVE
     assert "the smallest n with both models, 60000, is the full training set, not few samples" in section(md, 5)
+
+
+def test_claim8_pairs_mixed_runs_only_with_a_standard_model_of_their_own_scale(tmp_path):
+    # quick mixed runs (no ε = 0 rows) 0.965-0.967; a GPU standard model at 0.99 would fake a 2.4-point drop
+    res = tmp_path / "r"
+    fx.sweep(res, "mixed", {(0.3, 60000): [0.965, 0.967, 0.966]}, n_eval=10000, scale="quick")
+    fx.sweep(res, "fig7", {(0.0, 60000): [0.990]}, n_eval=10000, scale="gpu-reduced", rel="deep/fig7_gpu.json")
+    assert verdicts(build(tmp_path / "a", res))[8] == C.NOT_RUN  # no standard model of the quick scale
+    fx.sweep(res, "fig7", {(0.0, 60000): [0.966, 0.968, 0.965]}, n_eval=10000, scale="quick",
+             rel="deep/fig7_quick.json")
+    built = build(tmp_path / "b", res)
+    assert verdicts(built)[8] != C.CONFIRMED  # paired with the quick standard models: no drop
+    assert "+0.0240" not in section(_md(built), 8) and "0.9900" not in section(_md(built), 8)
