@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import committed_notes
+from .producers import PRODUCER
 from .result_index import ResultFile, display_path
 
 NOT_RECORDED = "not recorded in the file"
@@ -24,26 +25,6 @@ _MODEL_NAMES = {"mnist_cnn": "MNIST CNN (conv-pool-conv-pool-fc)", "resnet18": "
 _NORM = {"inf": "ℓ∞", "2": "ℓ2", "none": "none"}
 _RUN_N = re.compile(r"-n(\d+)-")
 
-#: The command that writes each kind at the CPU scales, ``{scale}`` and ``{dataset}`` filled in.
-PRODUCER = {
-    "theory.averaging": "tradeoff theory averaging",
-    "theory.bound": "tradeoff theory bound",
-    "theory.frontier": "tradeoff theory frontier",
-    "theory.svm": "tradeoff theory svm",
-    "theory.transfer": "tradeoff theory transfer",
-    "theory.finite_sample": "tradeoff theory finite",
-    "theory.gaussian_model": "tradeoff theory gaussian",
-    "linear.fig5": "tradeoff linear fig5",
-    "linear.frontier": "tradeoff linear frontier",
-    "data.limit": "tradeoff data limit --eps 0.1 0.2 0.3 0.4 0.45 0.48 0.49 0.495",
-    "deep.frontier": "tradeoff deep frontier --scale {scale}",
-    "deep.sweep": "tradeoff deep reproduce --scale {scale} --datasets {dataset}",
-    "deep.gradients": "tradeoff deep reproduce --scale {scale} --datasets {dataset}",
-    "deep.large_eps": "tradeoff deep reproduce --scale {scale} --datasets {dataset}",
-    "deep.sanity": "tradeoff deep reproduce --scale {scale} --datasets {dataset}",
-    "deep.reproduce": "tradeoff deep reproduce --scale {scale} --datasets {dataset}",
-    "deep.benchmark": "python -m bench",
-}
 #: Result-file data set labels -> the name ``tradeoff deep reproduce --datasets`` takes (deep.experiments).
 _CLI_DATASET = {"cifar10-jpeg": "cifar10", "restricted-imagenet": "restricted_imagenet",
                 "restricted-imagenet-sample": "restricted_imagenet"}

@@ -134,6 +134,16 @@ def test_claim7_three_verdicts(tmp_path):
             assert f"inconclusive: overall drop ε=0.0000 minus ε=0.3000 +0.0020, {MDE}" in s7
 
 
+def test_claim7_with_one_adversarial_eps_is_the_overall_drop_and_says_so(tmp_path):
+    # the quick scale trains one ε_train > 0 per norm: no step to test, the overall drop decides
+    _fig7(tmp_path / "r", [(0.990, 0.960), (0.992, 0.962), (0.988, 0.958)])
+    built = build(tmp_path / "o", tmp_path / "r")
+    s7 = section(_md(built), 7)
+    assert verdicts(built)[7] == C.CONFIRMED, s7
+    assert s7.count("One ε_train > 0 at this scale") == 1, s7  # ℓ∞ (two points), not ℓ2 (three)
+    assert "overall drop ε=0.0000 minus ε=0.1000 +0.0300" in s7
+
+
 def test_claim8_inconclusive_dataset_does_not_hide_a_clear_one(tmp_path):
     res = tmp_path / "r"
     # CIFAR-10: a clear drop with half-clean batches; MNIST: one underpowered run per ε (500 test points)
