@@ -6,8 +6,9 @@ training subset (``n_train``, ``data_seed``), ε_train with its warm-up, norm (�
 adversarial mix (``adv.mixed``: the first half of each of its batches adversarial, Appendix B) and, for TRADES
 training (``adv.method = "trades"``, Zhang et al. 2019), its β. What members share is what makes one batched step
 possible: architecture and width, batch size, the number of batches per epoch and of epochs, the optimiser and
-learning-rate schedule, the training method (PGD or TRADES) and the number of attack steps (0 for standard
-training). :func:`population_key` says which fields these are and :func:`plan_populations` groups a list of
+learning-rate schedule, the training method (PGD or TRADES), the number of attack steps (0 for standard
+training) and whether batches are mixed (a population of mixed-batch members attacks only the adversarial
+halves). :func:`population_key` says which fields these are and :func:`plan_populations` groups a list of
 configs by it.
 
 One step of the population: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a member whose batch is
@@ -81,6 +82,7 @@ def population_key(cfg: TrainConfig) -> str:
         key["attack"] = ["trades", attack_steps(cfg)]
     else:
         key["attack"] = [attack_steps(cfg), cfg.adv.random_start if cfg.adv.enabled else None]
+        key["mixed"] = bool(cfg.adv.enabled and cfg.adv.mixed)
     if cfg.n_train is None:
         key["batches"] = "all"
     elif can_group(cfg.model):
@@ -315,8 +317,8 @@ class Population:
         keys = {population_key(c) for c in self.cfgs}
         if len(keys) > 1:
             raise ValueError("the configs of one population differ in shared fields (architecture, batch size, "
-                             "batches per epoch, epochs, optimiser, schedule or PGD steps); group them with "
-                             "deep.population.plan_populations")
+                             "batches per epoch, epochs, optimiser, schedule, PGD steps or mixed batches); group them "
+                             "with deep.population.plan_populations")
         self.k = len(self.cfgs)
         cfg = self.cfgs[0]
         self.dist = dist or DistInfo()
@@ -424,22 +426,27 @@ class Population:
     def training_inputs(self, x: torch.Tensor, y: torch.Tensor, eps: Sequence[float], lengths: Sequence[int],
                         generators=None) -> torch.Tensor:
         """The inputs of one training step: PGD points for adversarial members (every member when the
-        population trains adversarially), and for ``adv.mixed`` members the clean inputs in the second half of
-        their batch (Appendix B: the first ``len // 2`` examples adversarial)."""
+        population trains adversarially). Mixed batches (``adv.mixed``, Appendix B; a population is all mixed or
+        not at all, :func:`population_key`): member k's first ``lengths[k] // 2`` examples are adversarial and
+        the rest clean, and PGD runs on the first ``max_k lengths[k] // 2`` examples only (examples do not
+        interact in the attack, so the clean half costs nothing)."""
         if self.steps == 0:
             return x
         steps = [self.adv_step_at(i, e) for i, e in enumerate(eps)]
         l2 = [c.adv.norm == "2" for c in self.cfgs]
+        mixed = self.cfgs[0].adv.mixed
+        h = max(n // 2 for n in lengths) if mixed else x.shape[1]
+        if h == 0:
+            return x
         with self._amp():
-            x_adv = population_pgd(self.stack, x, y, eps, steps, l2, self.steps, self.cfgs[0].adv.random_start,
-                                   generators)
-        mixed = [c.adv.mixed for c in self.cfgs]
-        if not any(mixed):
+            x_adv = population_pgd(self.stack, x[:, :h].contiguous(), y[:, :h].contiguous(), eps, steps, l2,
+                                   self.steps, self.cfgs[0].adv.random_start, generators)
+        if not mixed:
             return x_adv
-        b = x.shape[1]
-        half = torch.tensor([n // 2 if m else b for n, m in zip(lengths, mixed)], device=x.device)
-        adv = torch.arange(b, device=x.device)[None, :] < half[:, None]
-        return torch.where(adv.view(*adv.shape, *([1] * (x.dim() - 2))), x_adv, x)
+        half = torch.tensor([n // 2 for n in lengths], device=x.device)
+        adv = torch.arange(h, device=x.device)[None, :] < half[:, None]
+        head = torch.where(adv.view(*adv.shape, *([1] * (x.dim() - 2))), x_adv, x[:, :h])
+        return torch.cat([head, x[:, h:]], dim=1)
 
     def trades_inputs(self, x: torch.Tensor, eps: Sequence[float], generators=None,
                       clean_logits: torch.Tensor | None = None) -> torch.Tensor | None:

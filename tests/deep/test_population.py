@@ -24,12 +24,24 @@ BASE = TrainConfig(name="p", dataset="toy", model="mnist_cnn", width=4, n_train=
 
 
 def mixed_members() -> list[TrainConfig]:
-    """Four members of one population: ℓ∞ and ℓ2 PGD at different ε, a 50/50 (Appendix B) member, a member with
-    a smaller training set (80 points: the same 3 batches of 32, the last one shorter) and ε warm-up."""
+    """Four members of one population: ℓ∞ and ℓ2 PGD at different ε, one without a random start's ε of the
+    others, a member with a smaller training set (80 points: the same 3 batches of 32, the last one shorter) and
+    ε warm-up."""
     return [BASE.replace(name="a", seed=0, adv={"eps": 0.1, "steps": 3}),
             BASE.replace(name="b", seed=1, adv={"eps": 0.5, "norm": "2", "steps": 3}),
-            BASE.replace(name="c", seed=2, adv={"eps": 0.2, "steps": 3, "mixed": True}),
+            BASE.replace(name="c", seed=2, adv={"eps": 0.2, "steps": 3}),
             BASE.replace(name="d", seed=3, n_train=80, adv={"eps": 0.1, "steps": 3, "eps_warmup": 0.5})]
+
+
+def mixed_batch_members() -> list[TrainConfig]:
+    """Three 50/50 (Appendix B) members, which form their own population: ℓ∞, ℓ2 and a smaller training set
+    (80 points: its last batch of 16 is padded to 32)."""
+    return [BASE.replace(name="m1", seed=4, adv={"eps": 0.2, "steps": 3, "mixed": True}),
+            BASE.replace(name="m2", seed=5, adv={"eps": 0.5, "norm": "2", "steps": 3, "mixed": True}),
+            BASE.replace(name="m3", seed=6, n_train=80, adv={"eps": 0.1, "steps": 3, "mixed": True})]
+
+
+MEMBER_SETS = {"mixed-threat-models": mixed_members, "mixed-batches": mixed_batch_members}
 
 
 def separate(cfg: TrainConfig, epochs: int = 2):
@@ -41,19 +53,22 @@ def separate(cfg: TrainConfig, epochs: int = 2):
 def test_plan_groups_by_shared_fields_and_splits_large_groups():
     cfgs = mixed_members() + [BASE.replace(seed=9), BASE.replace(seed=8, adv={"eps": 0.1, "steps": 5}),
                               BASE.replace(seed=7, n_train=200, adv={"eps": 0.1, "steps": 3})]
-    plan = plan_populations(cfgs)
-    # the four mixed members share a population; standard training (0 PGD steps), PGD-5 and another number of
-    # batches per epoch each form their own
-    assert plan == [[0, 1, 2, 3], [4], [5], [6]]
+    plan = plan_populations(cfgs + mixed_batch_members())
+    # the four mixed members share a population; standard training (0 PGD steps), PGD-5, another number of
+    # batches per epoch and the mixed-batch members each form their own
+    assert plan == [[0, 1, 2, 3], [4], [5], [6], [7, 8, 9]]
+    with pytest.raises(ValueError, match="mixed batches"):
+        Population([cfgs[0], mixed_batch_members()[0]])
     assert plan_populations(cfgs[:4], max_size=3) == [[0, 1, 2], [3]]
     assert plan_populations(cfgs[:4], extra_key=[2, 2, 1, 2]) == [[0, 1, 3], [2]]
     with pytest.raises(ValueError, match="differ in shared fields"):
         Population([cfgs[0], cfgs[5]])
 
 
-def test_loop_population_is_bit_identical_to_separate_runs():
+@pytest.mark.parametrize("members", MEMBER_SETS)
+def test_loop_population_is_bit_identical_to_separate_runs(members):
     """Exact: a loop stack runs each member's own kernels on its own batch, with its own random streams."""
-    cfgs = mixed_members()
+    cfgs = MEMBER_SETS[members]()
     pop = Population(cfgs, grouped=False)
     assert isinstance(pop.stack, LoopStack)
     stats = [pop.train_epoch() for _ in range(2)]
@@ -68,13 +83,14 @@ def test_loop_population_is_bit_identical_to_separate_runs():
         assert pop.member_evaluate(k, x, y, [0.1]) == t.member_evaluate(0, x, y, [0.1])
 
 
-def test_grouped_population_matches_separate_runs_within_float32_reordering():
+@pytest.mark.parametrize("members", MEMBER_SETS)
+def test_grouped_population_matches_separate_runs_within_float32_reordering(members):
     """The grouped stack (grouped convolutions, batched matmuls) sums each dot product in another order than the
     single model's kernels: float32 results differ by rounding (~1e-7 relative per operation). Six Adam steps
     with ℓ∞ PGD amplify that (Adam divides by √v; a PGD sign may flip where a gradient is ~0), measured at
     ~3e-4 of the distance the weights moved; the bound asserted is 1e-2 of that distance (a wrong member, seed
     or batch would differ by about the whole distance)."""
-    cfgs = mixed_members()
+    cfgs = MEMBER_SETS[members]()
     pop = Population(cfgs, grouped=True)
     assert isinstance(pop.stack, GroupedMnistCNN)
     init = [pop.stack.member_state_dict(k) for k in range(len(cfgs))]
@@ -90,7 +106,7 @@ def test_grouped_population_matches_separate_runs_within_float32_reordering():
             assert abs(s_pop[k].train_acc - s_one.train_acc) <= 1 / s_one.n_train_seen  # one example at most
 
 
-def test_population_pgd_stays_in_each_members_ball_and_mixes_batches():
+def test_population_pgd_stays_in_each_members_ball():
     cfgs = mixed_members()
     pop = Population(cfgs, grouped=True)
     last = pop._stack_batches([list(d.train.epoch(0))[-1] for d in pop.bundles])
@@ -104,7 +120,6 @@ def test_population_pgd_stays_in_each_members_ball_and_mixes_batches():
     l2 = torch.linalg.vector_norm(d.flatten(2), dim=2)
     assert float(linf[0].max()) <= 0.1 + 1e-6 and float(linf[3].max()) <= 0.05 + 1e-6
     assert float(l2[1].max()) <= 0.5 + 1e-5 and float(l2[1].min()) > 0.1
-    assert float(linf[2, :16].min()) > 0 and float(linf[2, 16:].max()) == 0.0  # member c: 50/50 batches
     assert float(x_in.min()) >= 0 and float(x_in.max()) <= 1
     # the attack raises every member's loss
     with torch.no_grad():
@@ -112,6 +127,33 @@ def test_population_pgd_stays_in_each_members_ball_and_mixes_batches():
         adv = population_pgd(pop.stack, x, y, eps, [e / 2 for e in eps], [False, True, False, False], 5)
         attacked = torch.nn.functional.cross_entropy(pop.stack(adv).flatten(0, 1), y.flatten(), reduction="none")
     assert bool((attacked.view(4, -1).mean(1) > clean.view(4, -1).mean(1)).all())
+
+
+def test_mixed_batches_attack_the_first_half_of_each_members_batch_only(monkeypatch):
+    import tradeoff.deep.population as pop_mod
+
+    pop = Population(mixed_batch_members(), grouped=True)
+    attacked = []
+    real = pop_mod.population_pgd
+
+    def spy(stack, x, *a, **kw):
+        attacked.append(x.shape[1])
+        return real(stack, x, *a, **kw)
+
+    monkeypatch.setattr(pop_mod, "population_pgd", spy)
+    eps = [0.2, 0.5, 0.1]
+    for batches in (next(iter(zip(*(d.train.epoch(0) for d in pop.bundles)))),
+                    list(zip(*(d.train.epoch(0) for d in pop.bundles)))[-1]):
+        x, y, w, lengths = pop._stack_batches(list(batches))
+        x_in = pop.training_inputs(x, y, eps, lengths)
+        d = (x_in - x).flatten(2)
+        b = x.shape[1]
+        for k, n in enumerate(lengths):
+            size = d[k].abs().amax(1) if k != 1 else torch.linalg.vector_norm(d[k], dim=1)
+            assert float(size[: n // 2].min()) > 0 and float(size[n // 2:].max()) == 0.0, (k, n)
+            assert float(size.max()) <= eps[k] + 1e-5
+        assert attacked[-1] == max(n // 2 for n in lengths) < b  # PGD never ran on the clean halves
+    assert lengths == [32, 32, 16]  # the last batch: member m3 padded from 16 to 32, its first 8 attacked
 
 
 def _folders(tmp_path, name, cfgs):
