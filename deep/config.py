@@ -29,7 +29,7 @@ from typing import Any
 DATASETS = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet", "toy")
 MODELS = ("mnist_cnn", "resnet9", "resnet18", "resnet50", "tiny_cnn")
 OPTIMIZERS = ("sgd", "adam")
-SCHEDULES = ("constant", "step", "multistep", "cosine", "cyclic")
+SCHEDULES = ("constant", "step", "multistep", "cosine", "cyclic", "anneal")
 NORMS = ("inf", "2")
 #: training objectives: Madry et al.'s PGD adversarial training, or TRADES (Zhang et al. 2019: clean loss + β·KL)
 ADV_METHODS = ("pgd", "trades")

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 CYCLIC_PEAK = 0.4  # the triangular one-cycle schedule peaks at 40% of training (Wong et al.'s fast training)
+ANNEAL_TAIL = 0.2  # the anneal schedule decays linearly to 0 over the last 20% of training
 
 
 def lr_factor(
@@ -29,6 +30,8 @@ def lr_factor(
     - ``multistep``: ``gamma ** #{m in milestones : m <= t}`` (the paper's ImageNet setup: /10 at 30, 60, 85, ...).
     - ``cosine``: ``(1 + cos(pi * t / epochs)) / 2``.
     - ``cyclic``: triangular, 0 -> 1 linearly over the first 40% of ``epochs``, then 1 -> 0 at ``epochs``.
+    - ``anneal``: 1 for the first 80% of ``epochs``, then linearly 1 -> 0 at ``epochs`` (a constant learning rate
+      with an annealed last iterate, which varies less from seed to seed: docs/experiments.md).
     A linear warm-up ``min(1, t / warmup_epochs)`` multiplies every schedule but ``cyclic`` when warmup_epochs > 0.
     """
     if schedule == "constant":
@@ -39,12 +42,15 @@ def lr_factor(
         f = gamma ** bisect.bisect_right(list(milestones), t)
     elif schedule == "cosine":
         f = 0.5 * (1.0 + math.cos(math.pi * min(t, epochs) / epochs))
+    elif schedule == "anneal":
+        start = (1.0 - ANNEAL_TAIL) * epochs
+        f = 1.0 if t <= start else max(0.0, (epochs - t) / (epochs - start))
     elif schedule == "cyclic":
         peak = CYCLIC_PEAK * epochs
         f = t / peak if t <= peak else max(0.0, (epochs - t) / (epochs - peak))
         return f
     else:
-        raise ValueError(f"schedule {schedule!r} is invalid: allowed constant, step, multistep, cosine, cyclic")
+        raise ValueError(f"schedule {schedule!r} is invalid: allowed constant, step, multistep, cosine, cyclic, anneal")
     if warmup_epochs > 0:
         f *= min(1.0, t / warmup_epochs)
     return f

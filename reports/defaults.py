@@ -57,6 +57,10 @@ def _training(t) -> str:
     lr = f"lr {t.lr:g}"
     if t.schedule == "multistep":
         lr += f" ÷10 at epochs {'/'.join(f'{m:g}' for m in t.milestones)}"
+    elif t.schedule == "anneal":
+        from tradeoff.deep.schedules import ANNEAL_TAIL
+
+        lr += f" (anneal: linearly to 0 over the last {ANNEAL_TAIL:.0%} of training)"
     elif t.schedule != "constant":
         lr += f" ({t.schedule})"
     epochs = f"{t.epochs} epochs"

@@ -34,6 +34,9 @@ def test_schedules_known_values():
     assert lr_factor("cyclic", 4.0, 10) == pytest.approx(1.0)
     assert lr_factor("cyclic", 2.0, 10) == pytest.approx(0.5)
     assert lr_factor("cyclic", 10.0, 10) == pytest.approx(0.0)
+    assert lr_factor("anneal", 8.0, 10) == 1.0 and lr_factor("anneal", 0.8, 1) == 1.0  # scales with the epochs
+    assert lr_factor("anneal", 9.0, 10) == pytest.approx(0.5) and lr_factor("anneal", 0.95, 1) == pytest.approx(0.25)
+    assert lr_factor("anneal", 10.0, 10) == 0.0
     assert lr_factor("constant", 0.5, 10, warmup_epochs=2) == pytest.approx(0.25)
     with pytest.raises(ValueError, match="cosine"):
         lr_factor("exp", 1.0, 10)
