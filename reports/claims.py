@@ -1002,7 +1002,8 @@ def _monotone_outcome(seqs, source_line: str | None, what: str, caption: str) ->
         scale = _scales([r for _, rs in seq for r in rs], c.dataset, c.norm)
         measured.append(f"{c.label} (n={n}{what}; scale {scale}): {means}; {c.reason()}."
                         + (" One ε_train > 0 at this scale: the test is the overall drop alone, there is no step "
-                           "between ε values to test (the long and paper scales have intermediate ε)."
+                           "between ε values to test (scales with more ε_train values test the steps too, e.g. "
+                           "`--scale long` on MNIST)."
                            if len(seq) == 2 else ""))
     verdict, summary, line = _claim_outcome(results)
     measured.append(line)

@@ -38,7 +38,9 @@ def test_reproduce_dataset_micro(tmp_path):
     # claim 11: each robust model attacked in its own norm, the standard model in both
     assert sorted((m["name"], m["attack_norm"]) for m in le["models"]) == [
         ("l2", "2"), ("linf", "inf"), ("standard", "2"), ("standard", "inf")]
-    assert {m["name"]: m["eps_train"] for m in le["models"]} == {"standard": 0.0, "linf": 0.3, "l2": 2.0}
+    models = {m.name: m for m in D.get("pictures", "mnist", "quick").models}  # standard, linf, l2 (definitions)
+    assert {m["name"]: m["eps_train"] for m in le["models"]} == {n: m.eps_train for n, m in models.items()}
+    assert models["standard"].eps_train == 0 and models["linf"].eps_train > 0 and models["l2"].eps_train > 0
     # the judge is of another recipe than the attacked standard model (another width and seed) and says so
     judge, std_run = le["judge"], next(m["run"] for m in le["models"] if m["name"] == "standard")
     assert judge["seed"] != 0 and judge["width"] != D.get("pictures", "mnist", "quick").template.width
@@ -67,7 +69,8 @@ def test_reproduce_dataset_micro(tmp_path):
             assert probs[m].shape == (3, 3)
             np.testing.assert_allclose(probs[m].sum(axis=1), 1.0, rtol=1e-5)
             np.testing.assert_array_equal(probs[m].argmax(axis=1), preds[m])
-    assert p.trained == {"standard": ("inf", 0.0), "linf": ("inf", 0.3), "l2": ("2", 2.0)}
+    assert p.trained == {n: (m.norm, m.eps_train) for n, m in models.items()}
+    assert [p.trained[n][0] for n in ("linf", "l2")] == ["inf", "2"]
     assert "fig6" in out.seconds and "pictures" in out.seconds
     # the picture models are the sweep's runs at full data: a second reproduction trains nothing
     eng = FakeEngine()
