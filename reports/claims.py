@@ -193,7 +193,7 @@ def _evidence(r: ResultFile) -> Evidence:
     return Evidence(r.path, r.kind, r.scale, r.dataset, r.created, tuple(r.seeds or ()))
 
 
-#: The command that writes each result kind, from the report's one table of producers (reports.scale_info), at the
+#: The command that writes each result kind, from the report's one table of producers (reports.producers), at the
 #: scale and data set of ``make reproduce``.
 PRODUCERS = {kind: producer(kind) for kind in PRODUCER}
 
