@@ -7,7 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.tradeoff-installed
 TORCH  ?= torch==2.13.0
 BUILD  ?= reports/build
-# The exact versions that were tested: make test, make reproduce and CI install these; `make lock` refreshes them.
+# The exact versions that were tested: make test, make reproduce and CI install these; `make lock` refreshes them
+# (and pylock.toml, the same lock in the PEP 751 format with each tested wheel's SHA-256).
 LOCK   := requirements.txt
 
 .PHONY: venv lock test lint reproduce reproduce-data reproduce-theory reproduce-linear reproduce-deep reproduce-long reproduce-frontier report bench clean
@@ -32,8 +33,11 @@ lock:
 	  echo "# (+cpu, +cu130), so the same line accepts the CPU and the CUDA builds of that version."; \
 	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip)==' | sed -E 's/^(torch==[^+]*)\+.*/\1/' | LC_ALL=C sort -f; \
 	} > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
-	rm -rf .lock-venv
-	@echo "wrote $(LOCK); run 'make test' before committing it"
+	rm -rf .lock-wheels
+	.lock-venv/bin/python -m pip download -q --no-deps -d .lock-wheels -r $(LOCK)
+	.lock-venv/bin/python .ci/pylock.py $(LOCK) .lock-wheels pylock.toml
+	rm -rf .lock-venv .lock-wheels
+	@echo "wrote $(LOCK) and pylock.toml; run 'make test' before committing them"
 
 # pytest exits 5 when it collects no test: report that loudly instead of passing silently.
 test: venv

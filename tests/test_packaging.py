@@ -154,3 +154,31 @@ def test_the_installed_wheel_runs_from_another_folder(installed, tmp_path):
     assert (site / "tradeoff" / "reports" / "results").as_posix() in md
     assert (elsewhere / "reports" / "build" / "results" / "theory" / "averaging.json").is_file()
     assert not [p for p in site.rglob("*") if p.is_dir() and p.name == "build"]  # nothing written into the install
+
+
+def test_pylock_records_exactly_the_versions_of_the_lock():
+    """pylock.toml (PEP 751, written by `make lock` from the same install as requirements.txt) pins the same
+    packages at the same versions, each with the SHA-256 of one tested wheel of that version."""
+    import re
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    canon = lambda n: re.sub(r"[-_.]+", "-", n).lower()  # noqa: E731 - PEP 503 names
+    pins = {}
+    for line in (root / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            pins[canon(name)] = version
+    lock = tomllib.loads((root / "pylock.toml").read_text())
+    assert lock["lock-version"] == "1.0"
+    assert {p["name"]: p["version"] for p in lock["packages"]} == pins
+    for p in lock["packages"]:
+        (wheel,) = p["wheels"]
+        project, version = wheel["name"].split("-")[:2]
+        assert canon(project) == p["name"] and version.split("+")[0] == p["version"]
+        assert re.fullmatch(r"[0-9a-f]{64}", wheel["hashes"]["sha256"])
