@@ -39,13 +39,8 @@ def test_weights_digest_detects_any_change():
     assert d != weights_digest(model)
 
 
-@pytest.mark.slow
-def test_two_process_gloo_run_matches_single_process(tmp_path):
-    # PGD training without random start: the attack is a deterministic function of (weights, example), so the
-    # sharded batches see exactly the perturbations of the single-process batch
-    cfg = tiny_config(name="ddp", n_train=256, epochs=2, batch_size=64, lr=0.01, schedule="cosine",
-                      adv={"eps": 0.05, "steps": 2, "random_start": False},
-                      eval={"eps": [0.05], "steps": 2, "n_epoch": 100, "n_final": 200})
+def torchrun_train(cfg, tmp_path):
+    """``tradeoff deep train`` of ``cfg`` in two gloo processes (torch.distributed.run) into ``tmp_path/ddp``."""
     cfg_path = save_config(cfg, tmp_path / "ddp.toml")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TRADEOFF_BUILD": str(tmp_path / "b")}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
@@ -53,6 +48,16 @@ def test_two_process_gloo_run_matches_single_process(tmp_path):
            "--no-progress"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_two_process_gloo_run_matches_single_process(tmp_path):
+    # PGD training without random start: the attack is a deterministic function of (weights, example), so the
+    # sharded batches see exactly the perturbations of the single-process batch
+    cfg = tiny_config(name="ddp", n_train=256, epochs=2, batch_size=64, lr=0.01, schedule="cosine",
+                      adv={"eps": 0.05, "steps": 2, "random_start": False},
+                      eval={"eps": [0.05], "steps": 2, "n_epoch": 100, "n_final": 200})
+    torchrun_train(cfg, tmp_path)
 
     single = train_run(cfg, tmp_path / "single")
     ddp = load_checkpoint(tmp_path / "ddp")
@@ -80,13 +85,7 @@ def test_two_process_gloo_trades_run_keeps_replicas_identical(tmp_path):
     cfg = tiny_config(name="ddp-trades", n_train=256, epochs=2, batch_size=64, lr=0.01,
                       adv={"eps": 0.05, "steps": 2, "method": "trades", "beta": 2.0},
                       eval={"eps": [0.05], "steps": 2, "n_epoch": 100, "n_final": 100})
-    cfg_path = save_config(cfg, tmp_path / "ddp.toml")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TRADEOFF_BUILD": str(tmp_path / "b")}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "tradeoff.reports", "deep", "train", str(cfg_path), "--run-dir", str(tmp_path / "ddp"),
-           "--no-progress"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    torchrun_train(cfg, tmp_path)
     from tradeoff.data.io import read_result
 
     summary = read_result(tmp_path / "ddp" / "summary.json")["payload"]
