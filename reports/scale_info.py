@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import committed_notes
-from .producers import PRODUCER
+from .producers import PRODUCER, producer
 from .result_index import ResultFile, display_path
 
 NOT_RECORDED = "not recorded in the file"
@@ -244,15 +244,14 @@ def command_for(r: ResultFile) -> str:
     note = committed_notes.note_for(r.path)
     if note is not None and note.command:
         return note.command
-    template = PRODUCER.get(r.kind)
-    if template is None:
+    if r.kind not in PRODUCER:
         return ""
     scale = str(r.scale or "quick")
     dataset = str((r.payload or {}).get("dataset") or r.dataset or "mnist") if isinstance(r.payload, dict) \
         else str(r.dataset or "mnist")
     micro = scale == "smoke"
-    cmd = template.format(scale="quick" if micro or scale not in ("quick", "paper") else scale,
-                          dataset=_CLI_DATASET.get(dataset, dataset))
+    cmd = producer(r.kind, scale="quick" if micro or scale not in ("quick", "paper") else scale,
+                   dataset=_CLI_DATASET.get(dataset, dataset))
     return cmd + (" --micro" if micro and "deep reproduce" in cmd else "")
 
 
