@@ -52,7 +52,7 @@ def step_seconds(name: str, batch: int, pgd_steps: int, repeats: int) -> float:
 
 def learn(n_train: int, epochs: int) -> dict:
     """Standard training of resnet9 on ``n_train`` CIFAR-10 images through deep.train.fit; accuracies before/after."""
-    from tradeoff.data.paths import dataset_root
+    from tradeoff.data.registry import dataset_root
     from tradeoff.deep.config import EvalConfig, TrainConfig
     from tradeoff.deep.train import fit
 

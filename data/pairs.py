@@ -12,9 +12,11 @@ import os
 import numpy as np
 
 from .cifar10 import CIFAR10_CLASSES
+from .registry import DATASETS
 from .subsets import binary_subset
 
-DATASETS = ("mnist", "cifar10")
+#: the data sets whose two-class problems the exact studies use (data.registry ``pairs``)
+PAIR_DATASETS = tuple(n for n, d in DATASETS.items() if d.pairs)
 
 
 def class_number(dataset: str, c) -> int:
@@ -34,17 +36,10 @@ def class_number(dataset: str, c) -> int:
 def load_pair(dataset: str, positive, negative, split: str = "train", root: str | os.PathLike | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
     """``(images uint8 (n, C, H, W), labels int64 in {+1, -1})`` of two classes of a cached data set split."""
-    if dataset not in DATASETS:
-        raise ValueError(f"unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}")
+    if dataset not in PAIR_DATASETS:
+        raise ValueError(f"unknown data set {dataset!r}; choose one of {', '.join(PAIR_DATASETS)}")
     a, b = class_number(dataset, positive), class_number(dataset, negative)
     if a == b:
         raise ValueError(f"the two classes must differ (got {a} twice)")
-    if dataset == "mnist":
-        from .mnist import load_mnist
-
-        images, labels = load_mnist(split=split, root=root)
-    else:
-        from .cifar10 import load_cifar10
-
-        images, labels = load_cifar10(split=split, root=root, progress=False)
+    images, labels = DATASETS[dataset].read(split, root)
     return binary_subset(images, labels, a, b)

@@ -31,19 +31,3 @@ def figures_dir() -> Path:
 def runs_dir() -> Path:
     """Deep-learning run folders (``<build>/runs``)."""
     return build_dir() / "runs"
-
-
-#: Environment variables naming the folders of datasets that cannot be downloaded automatically.
-DATASET_ROOT_VARS = {"cifar10": "TRADEOFF_CIFAR10_ROOT", "restricted_imagenet": "TRADEOFF_IMAGENET_ROOT",
-                     "restricted_tiny_imagenet": "TRADEOFF_TINY_IMAGENET_ROOT"}
-
-
-def dataset_root(name: str) -> Path | None:
-    """The folder of dataset ``name`` given by its environment variable (``$TRADEOFF_CIFAR10_ROOT``: a CIFAR-10 copy
-    in any of its formats; ``$TRADEOFF_IMAGENET_ROOT``: an ImageNet folder or sample with ``train/`` and/or ``val/``;
-    ``$TRADEOFF_TINY_IMAGENET_ROOT``: the Restricted Tiny ImageNet folder with ``train/`` and ``val/``), or None when
-    it is unset (CIFAR-10 then uses the cache; the ImageNet data sets need a folder)."""
-    if name not in DATASET_ROOT_VARS:
-        raise ValueError(f"no root variable for dataset {name!r}; known: {', '.join(DATASET_ROOT_VARS)}")
-    env = os.environ.get(DATASET_ROOT_VARS[name])
-    return Path(env).expanduser() if env else None

@@ -98,7 +98,7 @@ def restricted_imagenet_summary(root: str | os.PathLike, split: str = "val", bal
     wn = hashlib.sha256("\n".join(imagenet_wnids()).encode()).hexdigest()
     images, classes = ds.counts(), ds.class_counts()
     return {
-        "dataset": "restricted-imagenet",
+        "dataset": "restricted_imagenet",
         "folder": str(ds.root / split),
         "balanced": balanced,
         "n": len(ds),

@@ -179,5 +179,5 @@ def summary(root: str | os.PathLike) -> dict:
         raise FileNotFoundError(f"{root}: neither train/ nor val/ holds Restricted Tiny ImageNet class folders")
     complete = all(s in splits and splits[s]["n"] == n for s, n in SIZES.items()) and all(
         sum(c["tiny_classes"] for c in splits[s]["superclasses"]) == len(TINY_CLASS_INDICES) for s in splits)
-    return {"dataset": "restricted-tiny-imagenet", "title": TITLE, "folder": str(root), "splits": splits,
+    return {"dataset": "restricted_tiny_imagenet", "title": TITLE, "folder": str(root), "splits": splits,
             "complete": complete}

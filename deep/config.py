@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-DATASETS = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet", "toy")
+from tradeoff.data.registry import DATASETS
+
 MODELS = ("mnist_cnn", "resnet9", "resnet18", "resnet50", "tiny_cnn")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "step", "multistep", "cosine", "cyclic", "anneal")
@@ -212,7 +213,7 @@ class TrainConfig:
         _check_types(self.eval, "eval.")
         if not NAME_PATTERN.fullmatch(self.name):
             bad("name", self.name, NAME_RULE)
-        choice("dataset", self.dataset, DATASETS)
+        choice("dataset", self.dataset, tuple(DATASETS))
         choice("model", self.model, MODELS)
         choice("optimizer", self.optimizer, OPTIMIZERS)
         choice("schedule", self.schedule, SCHEDULES)
@@ -317,14 +318,14 @@ class TrainConfig:
     def resolve_epochs(self) -> TrainConfig:
         """This config with the epoch rule applied (``epochs = epochs_for(n)``; ``min_steps`` 0 and
         ``max_epochs`` None afterwards, so resolving twice changes nothing). ``n`` is ``n_train``, else the
-        dataset's training-set size (deep.datasets.DatasetSpec.train_size); ValueError when neither is known."""
+        dataset's training-set size (data.registry.Dataset.train_size); ValueError when neither is known."""
         if not self.min_steps:
             return self
         n = self.n_train
         if n is None:
-            from .datasets import dataset_spec
+            from tradeoff.data.registry import dataset_info
 
-            n = dataset_spec(self.dataset).train_size
+            n = dataset_info(self.dataset).train_size
         if n is None:
             raise ValueError(f"config field 'min_steps' = {self.min_steps} needs n_train for dataset "
                              f"{self.dataset!r} (its training-set size is not known in advance): set n_train or "

@@ -13,98 +13,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from tradeoff.data.cifar10 import CIFAR10_CLASSES
-from tradeoff.data.imagenet import SUPERCLASSES
+from tradeoff.data.registry import dataset_info, dataset_root
 from tradeoff.data.tensors import as_float_images
-from tradeoff.data.tiny_imagenet import SIZES as TINY_SIZES
-from tradeoff.data.tiny_imagenet import SUPERCLASS_NAMES as TINY_SUPERCLASSES
-from tradeoff.data.tiny_imagenet import TITLE as TINY_TITLE
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """Everything deep/ knows about a dataset, in one table (:data:`DATASET_SPECS`): shape, classes and the
-    normalisation statistics the model applies internally; how result files name it (``label``), figure titles,
-    the note every result of it must carry, class names, its train/test splits and the size of its training set
-    (``train_size``; None where it depends on the folder, Restricted ImageNet)."""
-
-    name: str
-    num_classes: int
-    in_channels: int
-    image_size: int
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    in_memory: bool = True
-    label: str = ""
-    title: str = ""
-    note: str = ""
-    class_names: tuple[str, ...] = ()
-    train_split: str = "train"
-    test_split: str = "test"
-    train_size: int | None = None
-
-
-DATASET_SPECS: dict[str, DatasetSpec] = {
-    "mnist": DatasetSpec("mnist", 10, 1, 28, (0.1307,), (0.3081,), label="mnist", title="MNIST",
-                         class_names=tuple(str(i) for i in range(10)), train_size=60000),
-    "cifar10": DatasetSpec(
-        "cifar10", 10, 3, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), label="cifar10-jpeg",
-        title="CIFAR-10 (JPEG copy)", note="CIFAR-10 JPEG copy (not the official files)",
-        class_names=CIFAR10_CLASSES,
-        train_size=50000),
-    "restricted_imagenet": DatasetSpec(
-        "restricted_imagenet", 9, 3, 224, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), in_memory=False,
-        label="restricted-imagenet-sample",
-        title="Restricted ImageNet (203-image sample, toy scale; trained and tested on the same images)",
-        note="Restricted ImageNet sample: trained AND tested on the same 203 images (the sample has one split); "
-             "accuracies measure fitting, not generalisation; toy end-to-end run",
-        class_names=tuple(name for name, _, _ in SUPERCLASSES),
-        train_split="val", test_split="val"),
-    # mean/std: the per-channel statistics of the 12,000 training images (measured on the real folder)
-    "restricted_tiny_imagenet": DatasetSpec(
-        "restricted_tiny_imagenet", 6, 3, 64, (0.4803, 0.4592, 0.3740), (0.2586, 0.2513, 0.2591),
-        label="restricted-tiny-imagenet", title=TINY_TITLE,
-        note="Restricted Tiny ImageNet: the 24 Tiny ImageNet classes inside 6 of the 9 Restricted ImageNet "
-             "super-classes (no turtle, fish or crab), 64 px; a stand-in, not Restricted ImageNet",
-        class_names=TINY_SUPERCLASSES, train_split="train", test_split="val", train_size=TINY_SIZES["train"]),
-    "toy": DatasetSpec("toy", 4, 1, 12, (0.5,), (0.25,), label="toy (synthetic)", title="toy (synthetic)",
-                       class_names=("0", "1", "2", "3"), train_size=2000),
-}
-
-def dataset_spec(name: str) -> DatasetSpec:
-    """The :class:`DatasetSpec` of ``name``; ValueError naming the allowed names otherwise."""
-    if name in DATASET_SPECS:
-        return DATASET_SPECS[name]
-    raise ValueError(f"dataset {name!r} is unknown: allowed {', '.join(sorted(DATASET_SPECS))}")
-
-
-TOY_SIZES = {"train": 2000, "test": 1000}
-
-
-def toy_data(split: str, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """A deterministic 4-class 1×12×12 image problem: each class is a fixed random blob pattern p_c in [0.2, 0.8]
-    plus N(0, 0.2²) pixel noise, clipped to [0, 1]. Train and test draw different noise."""
-    if split not in TOY_SIZES:
-        raise ValueError(f"split {split!r} is invalid: allowed 'train', 'test'")
-    n = TOY_SIZES[split] if n is None else n
-    proto_gen = torch.Generator().manual_seed(1234)
-    spec = DATASET_SPECS["toy"]
-    coarse = torch.rand(spec.num_classes, 1, 4, 4, generator=proto_gen)
-    protos = 0.2 + 0.6 * torch.nn.functional.interpolate(coarse, size=spec.image_size, mode="bilinear")
-    gen = torch.Generator().manual_seed(0 if split == "train" else 1)
-    y = torch.arange(n) % spec.num_classes
-    y = y[torch.randperm(n, generator=gen)]
-    x = protos[y] + 0.2 * torch.randn(n, 1, spec.image_size, spec.image_size, generator=gen)
-    return x.clamp_(0, 1), y.long()
 
 
 def _to_tensors(images, labels) -> tuple[torch.Tensor, torch.Tensor]:
-    x = as_float_images(np.asarray(images))
+    x = as_float_images(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
     return x, torch.as_tensor(np.asarray(labels), dtype=torch.long)
 
 
@@ -125,23 +43,10 @@ def load_split(
     ``test`` means the held-out split (``val`` for Restricted Tiny ImageNet).
 
     ``n`` selects a class-stratified subsample of that size (seeded); None keeps everything."""
-    spec = dataset_spec(name)
+    spec = dataset_info(name)
     if not spec.in_memory:
         raise ValueError(f"dataset {name!r} does not fit in memory; use open_dataset() and DatasetBatches")
-    if name == "toy":
-        x, y = toy_data(split)
-    elif name == "mnist":
-        from tradeoff.data.mnist import load_mnist
-
-        x, y = _to_tensors(*load_mnist(split))
-    elif name == "cifar10":
-        from tradeoff.data.cifar10 import load_cifar10
-
-        x, y = _to_tensors(*(load_cifar10(split, root) if root else load_cifar10(split)))
-    elif name == "restricted_tiny_imagenet":
-        x, y = _to_tensors(*_restricted_tiny_imagenet("val" if split == "test" else split, root))
-    else:  # pragma: no cover - guarded by dataset_spec
-        raise AssertionError(name)
+    x, y = _to_tensors(*spec.read(split, root))
     if n is not None and n < len(y):
         idx = stratified_indices(y, n, seed) if name != "toy" else torch.randperm(
             len(y), generator=torch.Generator().manual_seed(seed)
@@ -150,28 +55,12 @@ def load_split(
     return x, y
 
 
-def _restricted_tiny_imagenet(split: str, root: str | None):
-    """uint8 arrays of a Restricted Tiny ImageNet split from ``root`` or ``$TRADEOFF_TINY_IMAGENET_ROOT``."""
-    from tradeoff.data.paths import DATASET_ROOT_VARS, dataset_root
-    from tradeoff.data.tiny_imagenet import load_restricted_tiny_imagenet
-
-    folder = root if root is not None else dataset_root("restricted_tiny_imagenet")
-    if folder is None:
-        var = DATASET_ROOT_VARS["restricted_tiny_imagenet"]
-        raise ValueError(f"restricted_tiny_imagenet needs its folder (train/<wnid>/*.JPEG, val/<wnid>/*.JPEG): set "
-                         f"${var} or data_root / --root")
-    return load_restricted_tiny_imagenet(split, folder)
-
-
 def open_dataset(name: str, split: str, root: str | None = None, train: bool = False):
     """A map-style dataset (``ds[i] -> (image, label)``) for datasets that stay on disk (Restricted ImageNet)."""
-    dataset_spec(name)
-    if name != "restricted_imagenet":
+    if dataset_info(name).in_memory:
         raise ValueError(f"dataset {name!r} is in-memory; use load_split()")
     if root is None:
-        from tradeoff.data.paths import dataset_root
-
-        root = dataset_root("restricted_imagenet")
+        root = dataset_root(name)
     if root is None:
         raise ValueError("restricted_imagenet needs a folder: set data_root = the ImageNet (or sample) folder in the "
                          "config, or $TRADEOFF_IMAGENET_ROOT")

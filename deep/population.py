@@ -38,10 +38,12 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch.nn import functional as F
 
+from tradeoff.data.registry import dataset_info
+
 from .attacks import eval_mode
 from .attacks.steps import L2Step, LinfStep
 from .config import TrainConfig
-from .datasets import TensorBatches, dataset_spec
+from .datasets import TensorBatches
 from .distributed import DistInfo, all_reduce_sum, wrap_ddp
 from .models import NormalizedModel, build_model
 from .schedules import lr_factor
@@ -330,7 +332,7 @@ class Population:
             torch.backends.cudnn.deterministic = cfg.deterministic
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
-        self.spec = dataset_spec(cfg.dataset)
+        self.spec = dataset_info(cfg.dataset)
         if bundles is None:
             cache: dict = {}
             bundles = []

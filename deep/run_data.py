@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from tradeoff.data.registry import dataset_info
 from tradeoff.data.tensors import as_float_images
 
 from .attacks import check_batch
 from .config import TrainConfig
-from .datasets import DatasetBatches, TensorBatches, dataset_spec, load_split, open_dataset, stratified_indices
+from .datasets import DatasetBatches, TensorBatches, load_split, open_dataset, stratified_indices
 from .distributed import DistInfo
 
 
@@ -40,7 +41,7 @@ def load_data(
     Training set: ``n_train`` examples, class-stratified with ``data_seed`` (all when None). Held-out set: the
     test split; per-epoch evaluation on a stratified ``eval.n_epoch`` subset, the final one on ``eval.n_final``."""
     dist = dist or DistInfo()
-    spec = dataset_spec(cfg.dataset)
+    spec = dataset_info(cfg.dataset)
     if not spec.in_memory and train is None:
         ds, test_ds = disk_datasets(cfg)
         batches = DatasetBatches(ds, cfg.batch_size, True, cfg.seed, dist.rank, dist.world_size, device)
@@ -70,7 +71,7 @@ def disk_datasets(cfg: TrainConfig):
 
     if cfg.data_root is None:
         raise ValueError(f"dataset {cfg.dataset!r} needs data_root (the folder holding train/ and/or val/)")
-    side = dataset_spec(cfg.dataset).image_size
+    side = dataset_info(cfg.dataset).image_size
     if cfg.image_size not in (None, side):
         raise ValueError(f"config field 'image_size' = {cfg.image_size} is applied where the experiment engine loads "
                          f"the images into memory; reading {cfg.dataset!r} from its folder crops to {side}: set "

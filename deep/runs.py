@@ -30,9 +30,9 @@ import torch
 
 from tradeoff.data.io import atomic_write, atomic_write_json, atomic_write_text, read_result, write_result
 from tradeoff.data.paths import runs_dir
+from tradeoff.data.registry import dataset_info
 
 from .config import TrainConfig, dumps_config, load_config
-from .datasets import DATASET_SPECS, dataset_spec
 from .distributed import DistInfo, barrier, digests_agree
 from .models import NormalizedModel, build_model
 from .population import EpochStats, Population, plan_populations, training_method
@@ -42,8 +42,6 @@ CONFIG, METRICS, CHECKPOINT, CHECKPOINT_META, MODEL, SUMMARY = (
     "config.toml", "metrics.jsonl", "checkpoint.pt", "checkpoint.json", "model.pt", "summary.json",
 )
 RUN_KIND = "deep.run"
-#: how result files name each dataset (deep.datasets.DATASET_SPECS)
-DATASET_LABELS = {name: spec.label for name, spec in DATASET_SPECS.items()}
 
 
 @dataclass
@@ -170,7 +168,7 @@ def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> t
     """The run's config and its model in eval mode (final weights from model.pt, else the last checkpoint)."""
     run_dir = Path(run_dir)
     cfg = load_run_config(run_dir)
-    spec = dataset_spec(cfg.dataset)
+    spec = dataset_info(cfg.dataset)
     model = build_model(cfg.model, spec.num_classes, spec.mean, spec.std, cfg.width, spec.image_size)
     if (run_dir / MODEL).is_file():
         fix = (f"delete it and {run_dir / SUMMARY}, then rebuild it from the last checkpoint: tradeoff deep train "
@@ -492,7 +490,7 @@ def _finish(pop: Population, k: int, m: _Member, history: list[dict], resumed_fr
             wall_time_s=sum(r.get("time_s", 0) + r.get("eval_time_s", 0) for r in history) / max(pop.k, 1)
             + summary["eval_time_s"],
             scale=scale or ("gpu-" + torch.cuda.get_device_name(pop.device) if pop.device.type == "cuda" else "cpu"),
-            dataset=DATASET_LABELS.get(cfg.dataset, cfg.dataset),
+            dataset=dataset_info(cfg.dataset).label,
             seeds=[cfg.seed],
         )
     result = RunResult(run_dir, cfg, history, summary, resumed_from, trained)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from tradeoff.data.registry import display_name
+
 from . import claims as claims_mod
 from .document import (
     Block,
@@ -150,7 +152,7 @@ def _evidence_bullet(e: claims_mod.Evidence, files: dict) -> Text:
     commit, source = commit_of(r) if r is not None else ("unknown", "")
     where = f" (from {source})" if source else ""
     return (Code(e.path), f" — kind {e.kind}, scale {e.scale or 'unknown'}, dataset "
-                          f"{claims_mod.dataset_name(e.dataset) if e.dataset else 'not stated'}{seeds}, "
+                          f"{display_name(e.dataset) if e.dataset else 'not stated'}{seeds}, "
                           f"created {e.created or 'unknown'}, commit ", Code(commit[:12]), where)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any
 
-from tradeoff.deep.datasets import DATASET_SPECS
+from tradeoff.data.registry import DATASETS, PAPER_DATASETS, by_label, display_name
 
 from . import verdicts as V
 from .producers import PRODUCER, producer
@@ -43,23 +43,6 @@ SVM_ACC_TOL = 1e-3  # claim 3: adversarial SVM standard = robust = p within this
 SVM_WEAK_TOL = 1e-3  # claim 3: adversarial SVM weak-feature weight norm (‖w*‖₂ = 1) below this
 TRANSFER_MIN = 0.5  # claim 4: lower end of every model's fooled-fraction interval (a majority of points flip)
 TOPK_DROP_MIN = 0.01  # claim 9: robust accuracy falls by at least this from its peak to the largest k
-
-DATASET_NAMES = {
-    "mnist 5-vs-7": "MNIST 5 vs 7",
-    "mnist": "MNIST",
-    "cifar10": "CIFAR-10",
-    "cifar10-jpeg": "CIFAR-10 (JPEG copy)",
-    "restricted-imagenet": "Restricted ImageNet",
-    "restricted-imagenet-sample": "Restricted ImageNet (203-image sample, trained and tested on the same images)",
-}
-
-
-def dataset_name(code: Any) -> str:
-    """Human name of a dataset code ("cifar10-jpeg" -> "CIFAR-10 (JPEG copy)"); unknown codes are kept as they are."""
-    if code is None:
-        return "unknown dataset"
-    return DATASET_NAMES.get(str(code), str(code))
-
 
 def norm_name(norm: Any) -> str:
     """"linf" -> "ℓ∞", "l2" -> "ℓ2"."""
@@ -454,24 +437,17 @@ def evaluate_claim4(index: ResultIndex) -> Outcome:
 
 # ----------------------------------------------------------------------------------------------- claims 5-8
 
-#: Result-file labels of datasets that are not the registry's own label: the official CIFAR-10 files and the full
-#: Restricted ImageNet (the registry's entries are the JPEG copy and the 203-image sample).
-LABEL_ALIASES = {"cifar10": "cifar10", "restricted-imagenet": "restricted_imagenet"}
+def full_train_size(label: Any) -> int | None:
+    """The full training-set size of the data set a result label names (data.registry; claim 6 is about "full
+    data": only this size counts), None when the report does not know it."""
+    d = by_label(str(label))
+    return d.train_size if d is not None and d.name in PAPER_DATASETS else None
 
 
-def _by_label(attr: str) -> dict[str, Any]:
-    """``{result-file label: DatasetSpec.<attr>}`` from the one dataset table (deep.datasets.DATASET_SPECS), aliases
-    included; datasets without a value (None) and the synthetic toy set are left out."""
-    specs = {}
-    for s in DATASET_SPECS.values():
-        if s.name != "toy":
-            specs.update({alias: s for alias, name in LABEL_ALIASES.items() if name == s.name})
-            specs[s.label] = s
-    return {label: getattr(s, attr) for label, s in specs.items() if getattr(s, attr) is not None}
-
-
-#: The full training set of each dataset (claim 6 is about "full data": only this size counts).
-FULL_TRAIN_SIZE = _by_label("train_size")
+def num_classes(label: Any) -> int | None:
+    """The number of classes of the data set a result label names (data.registry), None when unknown."""
+    d = by_label(str(label))
+    return d.num_classes if d is not None and d.name in PAPER_DATASETS else None
 
 
 @dataclass(frozen=True)
@@ -507,8 +483,7 @@ def _n_eval(row: dict, key: str) -> Any:
     return row.get("n_eval")
 
 
-#: Classes per dataset: a run whose standard accuracy is below FAILED_TRAINING_FACTOR / classes did not learn.
-NUM_CLASSES = _by_label("num_classes")
+#: a run whose standard accuracy is below FAILED_TRAINING_FACTOR / classes did not learn
 FAILED_TRAINING_FACTOR = 2.0
 TRAINING_FAILURE_RULE = (f" Runs whose standard accuracy is below {FAILED_TRAINING_FACTOR:g}× chance (e.g. "
                          f"{FAILED_TRAINING_FACTOR / 10:g} for 10 classes) did not learn: they are left out of the "
@@ -521,7 +496,7 @@ def split_failed(rows: list[dict]) -> tuple[list[dict], list[str]]:
     failure, not evidence about the paper's effect."""
     kept, failed = [], []
     for r in rows:
-        k = NUM_CLASSES.get(str(r["dataset"]))
+        k = num_classes(r["dataset"])
         (failed if k and value(r["standard_acc"]) < FAILED_TRAINING_FACTOR / k else kept).append(r)
     notes = convergence_notes(kept)
     if not failed:
@@ -553,7 +528,8 @@ def convergence_notes(rows: list[dict]) -> list[str]:
 
 def full_sizes_text() -> str:
     """``MNIST 60000, CIFAR-10 50000, …``: the full training-set sizes claim 6 requires."""
-    return ", ".join(f"{dataset_name(k)} {v}" for k, v in FULL_TRAIN_SIZE.items())
+    return ", ".join(f"{display_name(DATASETS[n].paper_label)} {DATASETS[n].train_size}" for n in PAPER_DATASETS
+                     if DATASETS[n].train_size is not None)
 
 
 def _by_seed(rows: list[dict]) -> dict[int, dict] | None:
@@ -769,7 +745,7 @@ def _scales(rows: list[dict], dataset: str, norm: str) -> str:
 
 
 def _config_label(dataset: str, norm: str) -> str:
-    return f"{dataset_name(dataset)}, {norm_name(norm)}"
+    return f"{display_name(dataset)}, {norm_name(norm)}"
 
 
 def _sweep_table(rows: list[dict], configs, caption: str) -> ClaimTable:
@@ -808,14 +784,14 @@ def _finite_sample_note(index: ResultIndex) -> tuple[list[str], list[Evidence]]:
 
 def has_small_n(rows: list, dataset: str, norm: str) -> bool:
     """Claim 5's data: a standard and an adversarial model (trained, not failed) at some n below the full set."""
-    full = FULL_TRAIN_SIZE.get(dataset, math.inf)
+    full = full_train_size(dataset) or math.inf
     return any(n < full for n in _n_values(split_failed(rows)[0], dataset, norm) if isinstance(n, (int, float)))
 
 
 def has_full_n(rows: list, dataset: str, norm: str) -> bool:
     """Claim 6's data: a standard and an adversarial model (trained, not failed) at the full training set."""
     ns = _n_values(split_failed(rows)[0], dataset, norm)
-    full = FULL_TRAIN_SIZE.get(dataset)
+    full = full_train_size(dataset)
     return bool(ns) and (full is None or full in ns)
 
 
@@ -864,7 +840,7 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
         best = max(parts, key=lambda p: p.diff.estimate)
         decisive = next((p for p in parts if p.verdict == CONFIRMED), best)
         note_ = ""
-        if isinstance(n, (int, float)) and FULL_TRAIN_SIZE.get(ds) is not None and n >= FULL_TRAIN_SIZE[ds]:
+        if isinstance(n, (int, float)) and full_train_size(ds) is not None and n >= full_train_size(ds):
             verdict = INCONCLUSIVE
             note_ = (f"the smallest n with both models, {n}, is the full training set, not few samples; there (not "
                      f"judged): {best.what} {best.diff.estimate:+.4f}, minimum detectable effect "
@@ -909,13 +885,13 @@ def evaluate_claim6(index: ResultIndex) -> Outcome:
         verdict = V.combine([top_part.verdict] + [p.verdict if p.verdict == REFUTED else CONFIRMED
                                                   for p in parts[:-1]])
         decisive = next((p for p in parts if p.verdict == REFUTED), top_part)
-        full = FULL_TRAIN_SIZE.get(ds)
+        full = full_train_size(ds)
         note_ = ""
         if full is None:
-            note_ = (f"the full training-set size of {dataset_name(ds)} is not known to the report (known: "
+            note_ = (f"the full training-set size of {display_name(ds)} is not known to the report (known: "
                      f"{full_sizes_text()})")
         elif not isinstance(n, (int, float)) or n < full:
-            note_ = f"largest n = {n} is not the full training set ({dataset_name(ds)}: {full})"
+            note_ = f"largest n = {n} is not the full training set ({display_name(ds)}: {full})"
         if note_:
             verdict = INCONCLUSIVE
             d = decisive.diff
@@ -1223,7 +1199,7 @@ def _separated(index: ResultIndex, kind: str, keys: tuple[str, ...], what: str,
             groups[str(m.get("attack_norm") or "")].append(m)
         used = False
         for attack, ms in sorted(groups.items()):
-            label = dataset_name(ds) + (f", {norm_name(attack)} attack" if attack else "")
+            label = display_name(ds) + (f", {norm_name(attack)} attack" if attack else "")
             models = sorted(ms, key=lambda m: (not _is_standard_model(m), str(m.get("name"))))
             key = next((k for k in keys if all(k in m for m in models)), None)
             std = [m for m in models if _is_standard_model(m)]
@@ -1258,7 +1234,7 @@ def _separated(index: ResultIndex, kind: str, keys: tuple[str, ...], what: str,
                 measured += describe(ds, r.payload)
         extra = r.payload.get("interpolation_smoothness")
         if extra is not None:
-            measured.append(f"{dataset_name(ds)}: interpolation smoothness (reported, not judged): "
+            measured.append(f"{display_name(ds)}: interpolation smoothness (reported, not judged): "
                             f"{_smoothness_text(extra)}.")
     if not group_verdicts:
         out = _missing([kind], "with a standard and a robust model")
@@ -1293,10 +1269,10 @@ def _gradient_baseline(ds: str, payload: dict) -> list[str]:
             parts.append(f"`{m.get('name')}` {fmt(m.get('edge_alignment'))} vs shuffled {fmt(m['shuffled_baseline'])}"
                          f" (excess {fmt(m.get('excess_alignment'))})")
     if not parts:
-        return [f"{dataset_name(ds)}: no shuffled baseline in this file (an older producer): the raw alignment is "
+        return [f"{display_name(ds)}: no shuffled baseline in this file (an older producer): the raw alignment is "
                 "judged."]
     counts = payload.get("n_models_per_name") or {}
-    return [f"{dataset_name(ds)}: edge alignment vs its baseline ({payload.get('baseline', 'shuffled pairing')}): "
+    return [f"{display_name(ds)}: edge alignment vs its baseline ({payload.get('baseline', 'shuffled pairing')}): "
             + "; ".join(parts) + f"; models per recipe: {counts or 1}."]
 
 
@@ -1314,11 +1290,11 @@ def _judge_text(ds: str, payload: dict) -> list[str]:
     """Claim 11: who the judge is and which attacks are judged, in words."""
     j = payload.get("judge") or {}
     recipe = j.get("recipe") if isinstance(j, dict) else None
-    lines = [f"{dataset_name(ds)}: judge: {recipe}." if recipe else
-             f"{dataset_name(ds)}: the judge's recipe is not stated (an older producer: possibly the same recipe as "
+    lines = [f"{display_name(ds)}: judge: {recipe}." if recipe else
+             f"{display_name(ds)}: the judge's recipe is not stated (an older producer: possibly the same recipe as "
              "the attacked standard model, whose perturbations transfer to it)."]
     if payload.get("claim11_rows"):
-        lines.append(f"{dataset_name(ds)}: judged rows: {payload['claim11_rows']}; the cross-norm attacks (Fig. 8/9) "
+        lines.append(f"{display_name(ds)}: judged rows: {payload['claim11_rows']}; the cross-norm attacks (Fig. 8/9) "
                      "are in the result file, not judged.")
     return lines
 

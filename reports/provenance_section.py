@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from tradeoff.data.registry import display_name
+
 from . import claims as claims_mod
 from .defaults import RECONSTRUCTED, reconstructed_defaults
 from .document import Block, Bullets, Code, Heading, Paragraph, Strong, Table, Text, text
@@ -162,7 +164,7 @@ def used_setup(index: ResultIndex, used: set[str]) -> dict[str, list[str]]:
     for r in index.all("deep.sweep"):
         if r.path not in used:
             continue
-        where = f"{r.scale}, {claims_mod.dataset_name(r.payload.get('dataset') or r.dataset)}"
+        where = f"{r.scale}, {display_name(r.payload.get('dataset') or r.dataset)}"
         tr, ev = sweep_settings(r.payload.get("settings"))
         if tr:
             model, recipe, attack = training_text(tr)
@@ -184,7 +186,7 @@ def used_setup(index: ResultIndex, used: set[str]) -> dict[str, list[str]]:
             grids["training-set sizes"][where] |= {x["n_train"] for x in rows}
     for r in index.all("deep.large_eps"):
         if r.path in used:
-            where = f"{r.scale}, {claims_mod.dataset_name(r.payload.get('dataset') or r.dataset)}"
+            where = f"{r.scale}, {display_name(r.payload.get('dataset') or r.dataset)}"
             eps = r.payload.get("eps") if isinstance(r.payload.get("eps"), dict) else {}
             add("large ε", where, ", ".join(f"{norm_text(k)} {_g(v)}" for k, v in sorted(eps.items())))
             models = [m for m in r.payload.get("models", []) if isinstance(m, dict) and m.get("eps_train")]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tradeoff.data import paths
 from tradeoff.data.io import atomic_write_text
+from tradeoff.data.registry import DATASETS, by_label, display_name
 
 from . import cards, provenance_section, result_index, scale_info
 from . import claims as claims_mod
@@ -71,7 +72,7 @@ def classify_figure(path: Path) -> FigureFile:
     v = _VERDICT_RE.match(stem)
     if v and 1 <= int(v.group(2)) <= len(PAPER_FIGURES):
         k, n, ds = int(v.group(1)), int(v.group(2)), v.group(3)
-        label = f"Figure {n}, {claims_mod.dataset_name(ds)}, from claim {k}'s data"
+        label = f"Figure {n}, {display_name(ds)}, from claim {k}'s data"
         caption = (PAPER_FIGURES[n] + f" — drawn by `tradeoff report` from the result files behind claim {k}'s "
                    "verdict (training failures left out)")
         return FigureFile(path, path.name, "verdict", n, "", label, caption, anchor)
@@ -91,7 +92,7 @@ def classify_figure(path: Path) -> FigureFile:
             caption += f" — {stem[len(base) + 1:].replace('_', ' ')}"
         return FigureFile(path, path.name, "theory", None, "", f"Theory figure {stem[7:]}", caption, anchor)
     if stem.startswith("overview_"):
-        label = f"Overview, {claims_mod.dataset_name(stem[len('overview_'):])}"
+        label = f"Overview, {display_name(stem[len('overview_'):])}"
         return FigureFile(path, path.name, "other", None, "", label, OVERVIEW, anchor)
     return FigureFile(path, path.name, "other", None, "", f"Figure file {stem}", stem.replace("_", " "), anchor)
 
@@ -198,13 +199,11 @@ def _rel(path: Path, out_dir: Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), out_dir.resolve())).as_posix()
 
 
-#: The data sets of each paper figure (docs/paper.md §5–6): Figure 5 is binary MNIST; the deep figures show MNIST,
-#: CIFAR-10 and Restricted ImageNet.
-PAPER_FIGURE_DATASETS = {n: ("mnist",) if n == 5 else ("mnist", "cifar10", "restricted-imagenet")
+#: The data sets of each paper figure (docs/paper.md §5–6), by the label of the paper's copy (data.registry
+#: ``paper_label``): Figure 5 is binary MNIST; the deep figures show MNIST, CIFAR-10 and Restricted ImageNet.
+PAPER_FIGURE_DATASETS = {n: ("mnist",) if n == 5 else tuple(DATASETS[d].paper_label for d in
+                                                             ("mnist", "cifar10", "restricted_imagenet"))
                          for n in PAPER_FIGURES}
-#: File-name variants that count as drawing a paper data set (the JPEG copy of CIFAR-10 is CIFAR-10's reduction).
-_VARIANT_DATASET = {"mnist": "mnist", "cifar10": "cifar10", "cifar10-jpeg": "cifar10",
-                    "restricted_imagenet": "restricted-imagenet", "restricted-imagenet": "restricted-imagenet"}
 
 
 def figure_coverage(figures: list[FigureFile]) -> list[tuple[int, list[str], list[str]]]:
@@ -215,7 +214,8 @@ def figure_coverage(figures: list[FigureFile]) -> list[tuple[int, list[str], lis
         if f.number is None or f.group not in ("paper", "verdict"):
             continue
         variant = f.path.stem.rsplit("_", 1)[-1] if "_" in f.path.stem else ""
-        ds = "mnist" if f.number == 5 else _VARIANT_DATASET.get(variant, variant)
+        found = by_label(variant) if variant else None  # a figure of any copy of a data set draws that data set
+        ds = "mnist" if f.number == 5 else (found.paper_label if found else variant)
         if ds:
             drawn[f.number].add(ds)
     out = []
@@ -236,7 +236,7 @@ def _figures_section(figures: list[FigureFile], out_dir: Path, used_by: dict[str
         "`claim<k>_fig<N>_<dataset>.png` are drawn by `tradeoff report` from the rows behind claim k's verdict. "
         "Paper figures with nothing drawn: " + (", ".join(f"Figure {n}" for n in none) or "none") + ". "
         "Drawn without some of the paper's data sets: "
-        + ("; ".join(f"Figure {n} (no {', '.join(claims_mod.dataset_name(d) for d in miss)})" for n, miss in partial)
+        + ("; ".join(f"Figure {n} (no {', '.join(display_name(d) for d in miss)})" for n, miss in partial)
            or "none") + ".")))
     for group, title in (("verdict", "Figures drawn from the data behind the verdicts"),
                          ("paper", "Figures of the paper, as the producers drew them"),
@@ -346,7 +346,7 @@ def draw_overviews(index: ResultIndex, fig_dir: Path) -> list[Path]:
         fig_dir.mkdir(parents=True, exist_ok=True)
         out.append(draw_overview([{"rows": mine}], fig_dir / f"overview_{ds}.png", dataset=ds,
                                  frontier=frontier.payload if frontier else None,
-                                 title=claims_mod.dataset_name(ds)))
+                                 title=display_name(ds)))
     return out
 
 

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tradeoff.data.registry import by_label, display_name
+
 from . import committed_notes
 from .producers import PRODUCER, producer
 from .result_index import ResultFile, display_path
@@ -25,9 +27,6 @@ _MODEL_NAMES = {"mnist_cnn": "MNIST CNN (conv-pool-conv-pool-fc)", "resnet18": "
 _NORM = {"inf": "ℓ∞", "2": "ℓ2", "none": "none"}
 _RUN_N = re.compile(r"-n(\d+)-")
 
-#: Result-file data set labels -> the name ``tradeoff deep reproduce --datasets`` takes (deep.experiments).
-_CLI_DATASET = {"cifar10-jpeg": "cifar10", "restricted-imagenet": "restricted_imagenet",
-                "restricted-imagenet-sample": "restricted_imagenet"}
 
 
 @dataclass(frozen=True)
@@ -187,9 +186,8 @@ def evaluation_text(ev: dict) -> str:
 def describe(r: ResultFile) -> ScaleInfo:
     """The scale of result file ``r`` (see the module docstring)."""
     p = r.payload if isinstance(r.payload, dict) else {}
-    from .claims import dataset_name  # the report's names for data sets
 
-    dataset = dataset_name(r.dataset or p.get("dataset")) if (r.dataset or p.get("dataset")) else "not stated"
+    dataset = display_name(r.dataset or p.get("dataset")) if (r.dataset or p.get("dataset")) else "not stated"
     rows = [x for x in p.get("rows", []) if isinstance(x, dict)] if isinstance(p.get("rows"), list) else []
     n, model, training, attack = "", "", "", ""
     ns: set = set()
@@ -251,7 +249,7 @@ def command_for(r: ResultFile) -> str:
         else str(r.dataset or "mnist")
     micro = scale == "smoke"
     cmd = producer(r.kind, scale="quick" if micro or scale not in ("quick", "paper") else scale,
-                   dataset=_CLI_DATASET.get(dataset, dataset))
+                   dataset=by_label(dataset).name if by_label(dataset) else dataset)
     return cmd + (" --micro" if micro and "deep reproduce" in cmd else "")
 
 

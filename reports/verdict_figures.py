@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from tradeoff.data.io import atomic_write_bytes
+from tradeoff.data.registry import display_name
 
 from . import claims as claims_mod
 
@@ -62,7 +63,7 @@ def draw_verdict_figures(index, fig_dir: str | os.PathLike) -> dict[int, list[Pa
         key = _key(number, rows) + (ds,)
         if key not in drawn:
             d.mkdir(parents=True, exist_ok=True)
-            title = f"{claims_mod.dataset_name(ds)}, {_scales(rows)} scale (the data of claim {claim})"
+            title = f"{display_name(ds)}, {_scales(rows)} scale (the data of claim {claim})"
             try:
                 drawn[key] = plot(d / f"{PREFIX}{claim}_fig{number}_{ds}.png", title)
             except ValueError:  # nothing the figure can show (e.g. no row in a norm it draws)

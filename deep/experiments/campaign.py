@@ -58,16 +58,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tradeoff.data.io import atomic_write_json, read_result, write_result
+from tradeoff.data.registry import DATASETS
 
 from ..config import TrainConfig
 from . import definitions as D
 from .sweep import RESULT_NAME, RunSpec, execute, is_finished, merge, run_dir_for
 
-#: The campaign's datasets, in the order they are planned.
-DATASET_ORDER = ("mnist", "cifar10", "restricted_tiny_imagenet")
-#: Training / test split sizes (for the cost of runs that use the whole split).
-SPLIT_SIZES = {"mnist": (60000, 10000), "cifar10": (50000, 10000), "restricted_tiny_imagenet": (12000, 1200),
-               "restricted_imagenet": (203, 203)}
+#: The campaign's datasets, in the order they are planned: the registered ones that can be packed for a GPU window
+#: (data.registry.Dataset.packed_ratio).
+DATASET_ORDER = tuple(name for name, d in DATASETS.items() if d.packed_ratio is not None)
 #: Conservative image·steps per second by (device type, model) when nothing was measured. CUDA: about a third of
 #: what an H200 measured (reports/results: the MNIST paper CNN end to end 1.3e5 in gpu_deep_run2; PGD kernels alone
 #: 6.8e5 for the MNIST CNN and 6.4e4 for ResNet-18 in gpu_h200_pgd_throughput.json; ResNet-9 has about 2/3 of
@@ -304,7 +303,9 @@ def run_units(run: RunSpec) -> float:
     batches, half of each batch being attacked; 1 for standard training) plus the evaluation
     ``n_test·(1 + steps·restarts·attacks·norms)`` (4 attacks for the strong ensemble, 1 for PGD)."""
     cfg = run.config
-    n_train, n_test = SPLIT_SIZES.get(run.dataset, (10000, 10000))
+    info = DATASETS.get(run.dataset)
+    n_train = (info.train_size if info else None) or 10000
+    n_test = (info.test_size if info else None) or 10000
     n = cfg.n_train or n_train
     passes = 1.0 + ((cfg.adv.steps / 2 if cfg.adv.mixed else cfg.adv.steps) if cfg.adv.enabled else 0)
     ev = cfg.eval
@@ -348,9 +349,7 @@ class Rates:
             return self.measured[key]
         device, model, _, dataset = key.split("/")
         kind = "cuda" if device.startswith("cuda") else "cpu"
-        from ..datasets import DATASET_SPECS
-
-        side = DATASET_SPECS[dataset].image_size if dataset in DATASET_SPECS else 32
+        side = DATASETS[dataset].image_size if dataset in DATASETS else 32
         pixels = max(1.0, (side / 32) ** 2)  # the defaults are for 32-px (or 28-px MNIST) images
         return DEFAULT_RATES.get((kind, model), FALLBACK_RATE[kind]) / pixels
 

@@ -18,16 +18,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tradeoff.data.io import atomic_write_json
+from tradeoff.data.registry import dataset_info, dataset_root
 
 #: What one window may carry (the device tool's limit, everything carried together).
 UPLOAD_LIMIT_BYTES = 64 * 2**20
-#: The packed size as a fraction of the source files' bytes, measured by :func:`pack_data` on this project's copies
-#: (MNIST 11.0 MiB of 52.4; CIFAR-10 JPEG 19.5 of 52.7; Restricted Tiny ImageNet 16.7 of 23.9), rounded up.
-PACKED_RATIO = {"mnist": 0.22, "cifar10": 0.40, "restricted_tiny_imagenet": 0.72}
-TARBALLS = {"mnist": "mnist.tgz", "cifar10": "cifar10-jpeg.tgz", "restricted_tiny_imagenet":
-            "restricted-tiny-imagenet.tgz"}
-#: Folder name inside each tarball (what bench/gpu_session.sh points the dataset variables at).
-MEMBER_ROOT = {"mnist": "mnist", "cifar10": "cifar10-jpeg", "restricted_tiny_imagenet": "restricted-tiny-imagenet"}
+
+
+def tarball(dataset: str) -> str:
+    """The file a dataset is packed into, ``<label>.tgz``; its members lie under the folder ``<label>/`` (what
+    bench/gpu_session.sh points the dataset variables at)."""
+    return f"{dataset_info(dataset).label}.tgz"
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,13 @@ class Upload:
 def source_folder(dataset: str, roots: dict | None = None) -> Path | None:
     """The local folder of ``dataset``: ``roots[dataset]``, else its environment variable (data.paths), else (MNIST)
     the cache; None when unknown."""
-    from tradeoff.data.paths import DATASET_ROOT_VARS, dataset_root
-
     if (roots or {}).get(dataset):
         return Path(roots[dataset]).expanduser()
     if dataset == "mnist":
         from tradeoff.data.mnist import mnist_dir
 
         return mnist_dir()
-    return dataset_root(dataset) if dataset in DATASET_ROOT_VARS else None
+    return dataset_root(dataset)
 
 
 def _files(dataset: str, folder: Path) -> list[Path]:
@@ -65,20 +63,21 @@ def _files(dataset: str, folder: Path) -> list[Path]:
 
 def upload_plan(datasets: list[str], roots: dict | None = None) -> list[Upload]:
     """The upload of ``datasets``: per dataset its source, tarball and estimated packed size (the source bytes times
-    :data:`PACKED_RATIO`; :func:`pack_data` records the real sizes)."""
+    its measured ``packed_ratio``, data.registry; :func:`pack_data` records the real sizes)."""
     out = []
     for ds in datasets:
-        if ds not in TARBALLS:
-            raise ValueError(f"no upload form for dataset {ds!r}: known {', '.join(TARBALLS)}")
+        ratio = dataset_info(ds).packed_ratio
+        if ratio is None:
+            raise ValueError(f"no upload form for dataset {ds!r}: it has no packed form (data.registry packed_ratio)")
         folder = source_folder(ds, roots)
         if folder is None or not folder.is_dir():
-            out.append(Upload(ds, None if folder is None else str(folder), TARBALLS[ds], None,
+            out.append(Upload(ds, None if folder is None else str(folder), tarball(ds), None,
                               "source folder not found here"))
             continue
         files = _files(ds, folder)
         raw = sum(p.stat().st_size for p in files)
-        out.append(Upload(ds, str(folder), TARBALLS[ds], int(raw * PACKED_RATIO[ds]),
-                          f"estimate ({PACKED_RATIO[ds]:.0%} of {raw / 2**20:.1f} MiB of files)"))
+        out.append(Upload(ds, str(folder), tarball(ds), int(raw * ratio),
+                          f"estimate ({ratio:.0%} of {raw / 2**20:.1f} MiB of files)"))
     return out
 
 
@@ -88,7 +87,7 @@ def fits(uploads: list[Upload]) -> bool:
 
 
 def pack_data(datasets: list[str], dest: str | os.PathLike, roots: dict | None = None) -> list[Path]:
-    """Write ``dest/<tarball>`` for each dataset (members under :data:`MEMBER_ROOT`) and ``dest/manifest.json``
+    """Write ``dest/<tarball>`` for each dataset (:func:`tarball`, members under ``<label>/``) and ``manifest.json``
     (the uploads with their real sizes). ValueError naming the dataset when its source is missing, and when the
     total exceeds the upload limit (the tarballs stay, so that a smaller selection can be chosen)."""
     dest = Path(dest)
@@ -102,7 +101,7 @@ def pack_data(datasets: list[str], dest: str | os.PathLike, roots: dict | None =
         tmp = dest / f".{u.tarball}.tmp"
         with tarfile.open(tmp, "w:gz", compresslevel=6) as tar:
             for p in _files(u.dataset, folder):
-                tar.add(p, arcname=str(Path(MEMBER_ROOT[u.dataset]) / p.relative_to(folder)))
+                tar.add(p, arcname=str(Path(dataset_info(u.dataset).label) / p.relative_to(folder)))
         tmp.replace(target)
         written.append(target)
         uploads.append(Upload(u.dataset, u.source, u.tarball, target.stat().st_size))

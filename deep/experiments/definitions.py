@@ -26,22 +26,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from tradeoff.data.registry import PAPER_DATASETS, dataset_info
+
 from ..config import AdvConfig, EvalConfig, TrainConfig
-from ..datasets import dataset_spec
 
 SCALES = ("quick", "long", "paper")
-DATASETS = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet")
+#: the data sets the experiments are defined for (data.registry)
+DATASETS = PAPER_DATASETS
 NORMS = ("inf", "2")
 SWEEP_GROUPS = ("fig1", "fig6", "fig7", "mixed")
 GROUPS = SWEEP_GROUPS + ("pictures",)
 
-#: Views of the one dataset table (deep.datasets.DATASET_SPECS), keyed by the experiments' short names: how result
-#: files name each dataset (the CIFAR-10 JPEG copy must say so), figure titles, what every result of a dataset must
-#: say about its data (payloads carry it as ``data_note``), and class names for figure labels.
-DATASET_LABELS = {d: dataset_spec(d).label for d in DATASETS}
-DATASET_TITLES = {d: dataset_spec(d).title for d in DATASETS}
-DATASET_NOTES = {d: dataset_spec(d).note for d in DATASETS}
-CLASS_NAMES = {d: list(dataset_spec(d).class_names) for d in DATASETS}
 
 
 AdvByNorm = tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
@@ -495,7 +490,7 @@ def micro(exp: Experiment) -> Experiment:
 
     t = exp.template
     n_test = min(60, t.eval.n_final or 60)
-    sized = dataset_spec(t.dataset).train_size is not None  # the epoch rule needs the training-set size
+    sized = dataset_info(t.dataset).train_size is not None  # the epoch rule needs the training-set size
     template = t.replace(epochs=1, min_steps=4 if sized else 0, max_epochs=2, adv={"steps": min(3, t.adv.steps)},
                          eval={"n_final": n_test, "n_epoch": n_test, "steps": 3, "restarts": 1})
     common = dict(scale="smoke", template=template)
@@ -516,7 +511,7 @@ def all_definitions() -> list[Experiment]:
 
 
 __all__ = [
-    "DATASETS", "DATASET_LABELS", "DATASET_NOTES", "DATASET_TITLES", "GROUPS", "SCALES", "SWEEP_GROUPS",
+    "DATASETS", "GROUPS", "SCALES", "SWEEP_GROUPS",
     "AdvByNorm", "Experiment", "LargeEps", "ModelRef", "PictureExperiment", "SweepExperiment", "all_definitions",
-    "by_norm", "experiments", "get", "validate", "with_overrides", "with_template", "CLASS_NAMES", "micro",
+    "by_norm", "experiments", "get", "validate", "with_overrides", "with_template", "micro",
 ]

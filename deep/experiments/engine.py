@@ -15,10 +15,9 @@ from pathlib import Path
 
 import torch
 
-from tradeoff.data.paths import DATASET_ROOT_VARS, dataset_root
+from tradeoff.data.registry import dataset_info, dataset_root
 from tradeoff.data.tensors import as_float_images
 
-from ..datasets import DATASET_SPECS
 from .definitions import LargeEps
 from .sweep import RunSpec, train_config  # noqa: F401 - re-exported (the run's TrainConfig lives with RunSpec)
 
@@ -26,7 +25,7 @@ from .sweep import RunSpec, train_config  # noqa: F401 - re-exported (the run's 
 @dataclass
 class TorchEngine:
     """Adapter to the deep engine. ``data_roots`` maps dataset → folder (default: ``$TRADEOFF_CIFAR10_ROOT`` and
-    ``$TRADEOFF_IMAGENET_ROOT``, see data.paths.dataset_root); ``device`` is ``auto``, ``cpu`` or ``cuda``."""
+    ``$TRADEOFF_IMAGENET_ROOT``, see data.registry.dataset_root); ``device`` is ``auto``, ``cpu`` or ``cuda``."""
 
     data_roots: dict | None = None
     device: str = "auto"
@@ -37,11 +36,9 @@ class TorchEngine:
 
     def root(self, dataset: str) -> str | None:
         """The data folder of ``dataset``: the user's ``data_roots`` entry, else its environment variable
-        (data.paths.dataset_root; None: the cache)."""
+        (data.registry.dataset_root; None: the cache)."""
         if (self.data_roots or {}).get(dataset):
             return self.data_roots[dataset]
-        if dataset not in DATASET_ROOT_VARS:
-            return None
         root = dataset_root(dataset)
         return None if root is None else str(root)
 
@@ -65,7 +62,7 @@ class TorchEngine:
               image_size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
         from .. import datasets
 
-        if not DATASET_SPECS[dataset].in_memory:  # Restricted ImageNet: read from its folder, resized in memory
+        if not dataset_info(dataset).in_memory:  # Restricted ImageNet: read from its folder, resized in memory
             ds = datasets.open_dataset(dataset, split, root=self.root(dataset), train=False)
             xs, ys = [], []
             for i in range(len(ds)):
@@ -88,7 +85,7 @@ class TorchEngine:
         """``(x, y)`` of ``n`` stratified test points (None = all; the sample itself for Restricted ImageNet) of a
         run's dataset or of a dataset name; the same points for every run (seed 0)."""
         dataset = run_or_dataset if isinstance(run_or_dataset, str) else run_or_dataset.dataset
-        return self.load(dataset, DATASET_SPECS[dataset].test_split, n, seed=0, image_size=image_size)
+        return self.load(dataset, dataset_info(dataset).test_split, n, seed=0, image_size=image_size)
 
     # ---------------------------------------------------------------- training
     def train(self, run: RunSpec, run_dir: Path) -> None:
@@ -112,11 +109,11 @@ class TorchEngine:
                 return self._train_in_workers(runs, run_dirs, plan)
         by_name = {c.name: r for c, r in zip(cfgs, runs)}
         data = None
-        on_disk = [not DATASET_SPECS[r.dataset].in_memory for r in runs]
+        on_disk = [not dataset_info(r.dataset).in_memory for r in runs]
         if any(on_disk):  # the Restricted ImageNet sample has one split: train and test on it (toy scale)
             data = []
             for r, disk in zip(runs, on_disk):
-                d = self.load(r.dataset, DATASET_SPECS[r.dataset].train_split, r.n_train, r.seed,
+                d = self.load(r.dataset, dataset_info(r.dataset).train_split, r.n_train, r.seed,
                               r.config.image_size) if disk else None
                 data.append((d, d) if d is not None else None)
 

@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from tradeoff.data.io import write_result
+from tradeoff.data.registry import dataset_info
 
 from . import gradients, interpolation, large_eps
-from .definitions import DATASET_LABELS, DATASET_NOTES, ModelRef, PictureExperiment
+from .definitions import ModelRef, PictureExperiment
 from .sweep import RunSpec, execute, make_run, run_dir_for
 
 OWN_NORM = {"standard": "2", "linf": "inf", "l2": "2"}
@@ -111,7 +112,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     rep_models = {name: [engine.load_model(r, run_dir_for(r, runs_root)) for r in rs] for name, rs in reps.items()}
     judge = engine.load_model(specs["judge"], run_dir_for(specs["judge"], runs_root))
     x, y = engine.test_set(exp.dataset, exp.n_metric, exp.template.image_size)
-    label = DATASET_LABELS[exp.dataset]
+    label = dataset_info(exp.dataset).label
     refs = [{"name": m.name, "norm": m.norm if m.eps_train > 0 else "none", "eps_train": m.eps_train,
              "run": specs[m.name].run_id} for m in exp.models]
     seeds = {m.seed for m in exp.models} | {exp.judge.seed} | set(exp.replicate_seeds)
@@ -125,7 +126,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     seconds["gradients"] = time.perf_counter() - t
     paths.append(write_result(results_root / "deep" / f"gradients_{exp.dataset}.json", "deep.gradients",
                               {**gradients.gradients_payload(gdata, label, refs), "scale": exp.scale,
-                               "data_note": DATASET_NOTES[exp.dataset]},
+                               "data_note": dataset_info(exp.dataset).note},
                               wall_time_s=seconds["gradients"], **common))
 
     t = time.perf_counter()
@@ -147,7 +148,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
                for norm, s in studies.items()}
     primary = PRIMARY_ATTACK_NORM if PRIMARY_ATTACK_NORM in by_norm else next(iter(by_norm))
     payload = {
-        "dataset": label, "scale": exp.scale, "data_note": DATASET_NOTES[exp.dataset],
+        "dataset": label, "scale": exp.scale, "data_note": dataset_info(exp.dataset).note,
         "eps": {s.norm: s.eps for s in exp.attacks},
         "primary_attack_norm": primary, "models_by_attack_norm": by_norm,
         "attacks": [{"norm": s.norm, "eps": s.eps, "steps": s.steps, "step_size": s.step_size} for s in exp.attacks],
@@ -170,7 +171,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
             run_id = specs[m.name].run_id
             paths.append(write_result(
                 results_root / "deep" / f"sanity_{run_id}.json", "deep.sanity",
-                {"run": run_id, "model": m.name, "dataset": label, "data_note": DATASET_NOTES[exp.dataset],
+                {"run": run_id, "model": m.name, "dataset": label, "data_note": dataset_info(exp.dataset).note,
                  "norm": norm, "eps": eps, "n": int(len(ys)),
                  "checks": checks, "ok": all(c["passed"] for c in checks)}, **common))
         seconds["sanity"] = time.perf_counter() - t

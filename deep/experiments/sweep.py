@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Protocol
 
 from tradeoff.data.io import atomic_write_json, write_result
+from tradeoff.data.registry import dataset_info
 
 from ..config import AdvConfig, TrainConfig
 from . import convergence
-from .definitions import DATASET_LABELS, DATASET_NOTES, AdvByNorm, SweepExperiment
+from .definitions import AdvByNorm, SweepExperiment
 
 RESULT_NAME = "experiment_result.json"
 
@@ -237,7 +238,7 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
                     res = json.loads(path.read_text())
                     rob = res["robust"][norm]
                     rows.append({
-                        "dataset": DATASET_LABELS[exp.dataset], "norm": norm, "eps_train": float(eps),
+                        "dataset": dataset_info(exp.dataset).label, "norm": norm, "eps_train": float(eps),
                         "n_train": n if n is not None else res.get("n_train"), "mixed": exp.mixed, "seed": seed,
                         "standard_acc": res["standard_acc"], "robust_acc": rob["acc"], "eps_eval": rob["eps"],
                         "n_eval": res.get("n_test"), "n_eval_standard": res.get("n_test_standard", res.get("n_test")),
@@ -261,8 +262,8 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
         p = run_dir_for_id(r["run"], runs_root) / RESULT_NAME
         seconds += float(json.loads(p.read_text()).get("seconds", 0.0))
     payload = {
-        "experiment": exp.group, "dataset": DATASET_LABELS[exp.dataset], "scale": exp.scale,
-        "reconstructed_defaults": exp.reconstructed, "note": exp.note, "data_note": DATASET_NOTES[exp.dataset],
+        "experiment": exp.group, "dataset": dataset_info(exp.dataset).label, "scale": exp.scale,
+        "reconstructed_defaults": exp.reconstructed, "note": exp.note, "data_note": dataset_info(exp.dataset).note,
         "rows": rows, "missing": missing,
         "settings": {"template": exp.template.to_dict(), "adv_by_norm": {n: dict(c) for n, c in exp.adv_by_norm},
                      "evaluation": {"n_test": exp.template.eval.n_final}},
@@ -270,7 +271,7 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
     }
     path = Path(results_root) / "deep" / f"{exp.group}_{exp.dataset}.json"
     return write_result(path, "deep.sweep", payload, wall_time_s=seconds, scale=exp.scale,
-                        dataset=DATASET_LABELS[exp.dataset], seeds=sorted(set(exp.seeds) | set(exp.small_n_seeds)))
+                        dataset=dataset_info(exp.dataset).label, seeds=sorted(set(exp.seeds) | set(exp.small_n_seeds)))
 
 
 def run_dir_for_id(run_id: str, runs_root: Path) -> Path:

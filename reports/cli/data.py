@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 
-from ._base import UserError, emit_json, format_table, group
+from tradeoff.data.registry import DATASETS, PAPER_DATASETS, dataset_root
 
-INFO_NAMES = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet")
+from ._base import UserError, emit_json, format_table, group
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -22,13 +22,13 @@ def register(top: argparse._SubParsersAction) -> None:
     sub = group(top, "data", "fetch data sets into the cache ($TRADEOFF_DATA) and show what is there")
 
     p = sub.add_parser("fetch", help="download a data set into the cache and check its checksums")
-    p.add_argument("name", choices=["mnist"], help="data set to fetch")
+    p.add_argument("name", choices=[n for n, d in DATASETS.items() if d.fetchable], help="data set to fetch")
     p.add_argument("--root", metavar="DIR", help="folder for the files (default $TRADEOFF_DATA/mnist)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_fetch)
 
     p = sub.add_parser("info", help="what is cached: files, sizes, per-class counts, checksums")
-    p.add_argument("name", choices=INFO_NAMES, help="data set")
+    p.add_argument("name", choices=PAPER_DATASETS, help="data set")
     p.add_argument("--root", metavar="DIR", help="where the data set is (mnist/cifar10: default in the cache)")
     p.add_argument("--split", default="val", help="Restricted ImageNet split folder (default val)")
     p.add_argument("--balanced", action="store_true", help="Restricted ImageNet: the 11-dog-class variant")
@@ -63,13 +63,12 @@ def _info(args: argparse.Namespace) -> int:
     elif args.name == "cifar10":
         info = summary.cifar10_summary(args.root)
     elif args.name == "restricted_tiny_imagenet":
-        from tradeoff.data.paths import DATASET_ROOT_VARS, dataset_root
         from tradeoff.data.tiny_imagenet import summary as tiny_summary
 
         root = args.root or dataset_root("restricted_tiny_imagenet")
         if root is None:
             raise UserError(f"tradeoff data info {args.name} needs its folder: give --root DIR or set "
-                            f"${DATASET_ROOT_VARS['restricted_tiny_imagenet']} (the folder holding train/ and val/)")
+                            f"${DATASETS['restricted_tiny_imagenet'].root_var} (the folder holding train/ and val/)")
         try:
             info = tiny_summary(root)
         except (FileNotFoundError, ValueError) as e:
@@ -110,7 +109,7 @@ def _render(info: dict) -> str:
         for s, v in info["splits"].items():
             lines.append(f"{s}: pixels sha256 {v['pixels_sha256']}, labels sha256 {v['labels_sha256']}")
         return "\n".join(lines)
-    if name == "restricted-tiny-imagenet":  # the label of its summary (data.tiny_imagenet.summary)
+    if name == "restricted_tiny_imagenet":
         lines = [f"{info['title']} in {info['folder']}"]
         for split, v in info["splits"].items():
             lines += [f"{split}: {v['n']} images ({v['greyscale']} greyscale, converted to RGB when loaded), "

@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from tradeoff.data.pairs import PAIR_DATASETS
+
 from ._base import UserError, emit_json, format_table, group
 
 
@@ -20,7 +22,7 @@ def register(top: argparse._SubParsersAction) -> None:
         "accuracy of any classifier (1 - maximum matching / n), the data's (standard, robust) frontier (min cut), "
         "and each test point's exact distance to the nearest training point of the other class.",
     )
-    p.add_argument("--dataset", choices=["mnist", "cifar10"], default="mnist", help="data set (default mnist)")
+    p.add_argument("--dataset", choices=PAIR_DATASETS, default="mnist", help="data set (default mnist)")
     p.add_argument("--classes", nargs=2, default=["5", "7"], metavar=("POS", "NEG"),
                    help="the two classes, POS -> +1, NEG -> -1 (numbers, or CIFAR-10 names; default 5 7)")
     p.add_argument("--norm", choices=["inf", "2"], default="inf", help="threat model (default inf); box [0,1] always")

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from tradeoff.data.registry import dataset_info
+
 from ._base import UserError, emit_json, format_table, group, warn
 
 
@@ -141,7 +143,7 @@ def _check_attack_args(args: argparse.Namespace) -> None:
 def _test_points(run: str, n: int | None, device: str):
     import torch
 
-    from tradeoff.deep.datasets import dataset_spec, load_split
+    from tradeoff.deep.datasets import load_split
     from tradeoff.deep.runs import load_run_model
     from tradeoff.deep.train import disk_datasets, materialise, resolve_device
 
@@ -151,7 +153,7 @@ def _test_points(run: str, n: int | None, device: str):
         raise UserError(f"run folder {run} not found; pass a folder written by 'tradeoff deep train'")
     dev = resolve_device(device)
     cfg, model = load_run_model(run, dev)
-    if dataset_spec(cfg.dataset).in_memory:
+    if dataset_info(cfg.dataset).in_memory:
         x, y = load_split(cfg.dataset, "test", cfg.data_root)
         if n is not None:
             x, y = x[:n], y[:n]
@@ -177,7 +179,6 @@ def _eval(args: argparse.Namespace) -> int:
     from tradeoff.deep.attacks import NAMED_ATTACKS, resolve_ensemble
     from tradeoff.deep.evaluate import robust_evaluation
     from tradeoff.deep.reference import INSTALL, reference_available
-    from tradeoff.deep.runs import DATASET_LABELS
     from tradeoff.deep.sanity import run_sanity_checks
 
     if any(e < 0 for e in args.eps):
@@ -224,7 +225,7 @@ def _eval(args: argparse.Namespace) -> int:
                 payload["reference"] = out["reference"]
             path = write_result(results_dir() / "deep" / f"sanity_{run_name}-{digest}.json", "deep.sanity",
                                 payload, scale=_eval_scale(k, dev),
-                                dataset=DATASET_LABELS.get(cfg.dataset, cfg.dataset), seeds=[cfg.seed])
+                                dataset=dataset_info(cfg.dataset).label, seeds=[cfg.seed])
             out["sanity"] = {"ok": report.ok, "checks": report.checks, "file": str(path)}
     if args.json:
         emit_json(out)

@@ -13,10 +13,9 @@ from __future__ import annotations
 import sys
 import time
 
-from ._base import UserError, format_table, group
+from tradeoff.data.registry import PAPER_DATASETS
 
-#: the experiments' datasets (deep.experiments.definitions.DATASETS; stated here so that the CLI needs no torch)
-DATASET_CHOICES = ("mnist", "cifar10", "restricted_imagenet", "restricted_tiny_imagenet")
+from ._base import UserError, format_table, group
 
 
 def _log(msg: str) -> None:
@@ -24,12 +23,10 @@ def _log(msg: str) -> None:
 
 
 def _datasets(text: str) -> list[str]:
-    from tradeoff.deep.experiments.definitions import DATASETS
-
     names = [t.strip() for t in text.split(",") if t.strip()]
-    bad = [n for n in names if n not in DATASETS]
+    bad = [n for n in names if n not in PAPER_DATASETS]
     if bad or not names:
-        raise UserError(f"--datasets {text!r}: choose from {', '.join(DATASETS)} (comma-separated)")
+        raise UserError(f"--datasets {text!r}: choose from {', '.join(PAPER_DATASETS)} (comma-separated)")
     return names
 
 
@@ -70,7 +67,7 @@ def _add_common(p, datasets: bool = False) -> None:
         p.add_argument("--datasets", default="mnist",
                        help="comma-separated: mnist,cifar10,restricted_imagenet (default mnist)")
     else:
-        p.add_argument("--dataset", default="mnist", choices=DATASET_CHOICES)
+        p.add_argument("--dataset", default="mnist", choices=PAPER_DATASETS)
     p.add_argument("--scale", default="quick", choices=("quick", "long", "paper"),
                    help="quick = CPU minutes (inside make reproduce); long = about an hour on 2 CPU cores (MNIST); "
                         "paper = the reconstructed defaults of docs/paper.md §6")
@@ -184,7 +181,7 @@ def register(top) -> None:
 
     p = sub.add_parser("merge", help="merge finished sweep runs into deep.sweep result files")
     p.add_argument("names", nargs="*", help="sweeps to merge (default: all)")
-    p.add_argument("--dataset", default="mnist", choices=DATASET_CHOICES)
+    p.add_argument("--dataset", default="mnist", choices=PAPER_DATASETS)
     p.add_argument("--scale", default="quick", choices=("quick", "long", "paper"))
     p.add_argument("--allow-missing", action="store_true", help="merge what is finished, list missing runs")
     p.set_defaults(func=cmd_merge)

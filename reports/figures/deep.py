@@ -297,13 +297,13 @@ def draw_dataset(outcome, figures_dir: str | os.PathLike) -> list[Path]:
     fig1/fig6 (accuracy vs n), fig7 (accuracy vs ε_train, with Appendix B's mixed batches), fig2 and fig10
     (gradients: the first images, then the others), fig3/fig8/fig9 (large ε) and fig4 (interpolations), named
     ``figN_<dataset>.png``."""
-    from tradeoff.deep.experiments.definitions import CLASS_NAMES, DATASET_TITLES
+    from tradeoff.data.registry import dataset_info
     from tradeoff.deep.experiments.pictures import OWN_NORM
 
     d = Path(figures_dir)
     ds = outcome.dataset
-    title = f"{DATASET_TITLES[ds]}, {outcome.scale} scale"
-    names = CLASS_NAMES.get(ds)
+    title = f"{dataset_info(ds).title}, {outcome.scale} scale"
+    names = list(dataset_info(ds).class_names)
     paths = []
     rows = outcome.rows
     if rows.get("fig1"):

@@ -28,9 +28,9 @@ def overview_points(sweeps: list[dict], dataset: str | None = None) -> dict[str,
     short name or its result-file label; None keeps all) that have both accuracies."""
     names = {dataset}
     if dataset is not None:
-        from tradeoff.deep.experiments.definitions import DATASET_LABELS
+        from tradeoff.data.registry import DATASETS
 
-        names.add(DATASET_LABELS.get(dataset, dataset))
+        names.add(DATASETS[dataset].label if dataset in DATASETS else dataset)
     out: dict[str, list[dict]] = {}
     seen: set = set()
     for payload in sweeps:
@@ -104,9 +104,9 @@ def draw_overview(sweeps: list[dict], path: str | os.PathLike, *, dataset: str, 
         ax.set_title(f"theory: the distribution D (d = {d}, p = {p:g}, η√d = {eta * np.sqrt(d):.3g}),\n"
                      f"not the dataset; {EPS} = {float(frontier['eps']):.3g}", fontsize=8)
     if title is None:
-        from tradeoff.deep.experiments.definitions import DATASET_TITLES
+        from tradeoff.data.registry import display_name
 
-        title = DATASET_TITLES.get(dataset, dataset)
+        title = display_name(dataset)
     figure_title(fig, f"Overview · {title}: standard vs robust accuracy of every trained model"
                  + (", beside the trade-off frontier of the theory's distribution D" if frontier is not None else ""),
                  fontsize=10)

@@ -147,7 +147,7 @@ def test_cache_reused_and_invalidated(tmp_path, monkeypatch):
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_real_cifar10_jpeg(monkeypatch):
-    from tradeoff.data.paths import dataset_root
+    from tradeoff.data.registry import dataset_root
 
     REAL = dataset_root("cifar10")
     if REAL is None or not (REAL / "train").is_dir():

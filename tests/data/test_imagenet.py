@@ -116,7 +116,7 @@ def test_missing_folders(tmp_path):
 
 @pytest.mark.realdata
 def test_real_sample_counts_and_decoding():
-    from tradeoff.data.paths import dataset_root
+    from tradeoff.data.registry import dataset_root
 
     SAMPLE = dataset_root("restricted_imagenet")
     if SAMPLE is None or not (SAMPLE / "val").is_dir():

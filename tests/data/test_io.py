@@ -63,11 +63,12 @@ def test_git_commit_falls_back_to_environment(tmp_path, monkeypatch):
 
 
 def test_dataset_roots_come_from_the_environment(tmp_path, monkeypatch):
-    from tradeoff.data.paths import dataset_root
+    from tradeoff.data.registry import dataset_root
 
     monkeypatch.delenv("TRADEOFF_IMAGENET_ROOT", raising=False)
     assert dataset_root("restricted_imagenet") is None
     monkeypatch.setenv("TRADEOFF_CIFAR10_ROOT", str(tmp_path))
     assert dataset_root("cifar10") == tmp_path
-    with pytest.raises(ValueError, match="mnist"):
-        dataset_root("mnist")
+    assert dataset_root("mnist") is None  # no variable: the fetched copy in the cache
+    with pytest.raises(ValueError, match="unknown"):
+        dataset_root("mnistt")

@@ -82,16 +82,17 @@ def test_errors_name_the_problem(root, tmp_path):
 
 
 def test_deep_dataset_entry(root, monkeypatch):
-    from tradeoff.deep.datasets import dataset_spec, load_split
+    from tradeoff.data.registry import dataset_info
+    from tradeoff.deep.datasets import load_split
 
-    spec = dataset_spec("restricted_tiny_imagenet")
+    spec = dataset_info("restricted_tiny_imagenet")
     assert spec.title == "Restricted Tiny ImageNet (6 of 9 super-classes, 64 px)"
     assert spec.label == "restricted-tiny-imagenet" and spec.num_classes == len(tiny.SUPERCLASS_NAMES) == 6
     assert spec.class_names == tiny.SUPERCLASS_NAMES and (spec.image_size, spec.in_channels) == (64, 3)
     assert "Restricted ImageNet" not in spec.title.replace("Restricted Tiny ImageNet", "")
-    from tradeoff.reports.claims import FULL_TRAIN_SIZE, NUM_CLASSES
+    from tradeoff.reports.claims import full_train_size, num_classes
 
-    assert FULL_TRAIN_SIZE[spec.label] == tiny.SIZES["train"] and NUM_CLASSES[spec.label] == spec.num_classes
+    assert full_train_size(spec.label) == tiny.SIZES["train"] and num_classes(spec.label) == spec.num_classes
     monkeypatch.delenv("TRADEOFF_TINY_IMAGENET_ROOT", raising=False)
     with pytest.raises(ValueError, match=r"set \$TRADEOFF_TINY_IMAGENET_ROOT"):
         load_split("restricted_tiny_imagenet", "train")
@@ -132,7 +133,7 @@ def test_cli_info(root, monkeypatch, capsys):
 
 @pytest.mark.realdata
 def test_real_folder():
-    from tradeoff.data.paths import dataset_root
+    from tradeoff.data.registry import dataset_root
 
     real = dataset_root("restricted_tiny_imagenet")
     if real is None or not (real / "train").is_dir():

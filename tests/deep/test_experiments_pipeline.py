@@ -10,6 +10,7 @@ import torch
 
 from tests.deep._fake_engine import FakeEngine
 from tradeoff.data.io import read_result
+from tradeoff.data.registry import dataset_info
 from tradeoff.deep.experiments import definitions as D
 from tradeoff.deep.experiments.reproduce import reproduce_dataset
 
@@ -81,7 +82,7 @@ def test_reproduce_dataset_micro(tmp_path):
 def test_every_restricted_imagenet_result_says_train_equals_test(tmp_path):
     """The Restricted ImageNet sample has one split: every result file of it must say it was trained and tested on
     the same images (payload ``data_note``), and so must the figure titles and the report's dataset name."""
-    from tradeoff.reports.claims import dataset_name
+    from tradeoff.data.registry import display_name
 
     reproduce_dataset("restricted_imagenet", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results",
                       overrides=micro)
@@ -91,5 +92,5 @@ def test_every_restricted_imagenet_result_says_train_equals_test(tmp_path):
     assert names <= set(payloads)
     for name, payload in payloads.items():
         assert "same 203 images" in payload.get("data_note", ""), name
-    assert "same images" in D.DATASET_TITLES["restricted_imagenet"]
-    assert "same images" in dataset_name(D.DATASET_LABELS["restricted_imagenet"])
+    assert "same images" in dataset_info("restricted_imagenet").title
+    assert "same images" in display_name(dataset_info("restricted_imagenet").label)

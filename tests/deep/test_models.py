@@ -86,7 +86,7 @@ def test_resnet9_learns_a_small_problem():
     """A few SGD steps on 64 images of the toy problem (4 classes) take the training loss far below log 4."""
     import math
 
-    from tradeoff.deep.datasets import toy_data
+    from tradeoff.data.toy import toy_data
 
     torch.manual_seed(0)
     x, y = toy_data("train", 64)

@@ -3,8 +3,9 @@ import math
 import pytest
 import torch
 
+from tradeoff.data.toy import toy_data
 from tradeoff.deep.config import EvalConfig, TrainConfig, dumps_config, load_config, loads_config, save_config
-from tradeoff.deep.datasets import TensorBatches, epoch_permutation, toy_data
+from tradeoff.deep.datasets import TensorBatches, epoch_permutation
 from tradeoff.deep.schedules import lr_factor
 from tradeoff.deep.train import Trainer, evaluate_model, fit
 
@@ -231,7 +232,7 @@ def test_evaluate_model_robust_never_exceeds_standard():
 
 def _imagenet_sample() -> str:
     """The Restricted ImageNet sample named by $TRADEOFF_IMAGENET_ROOT, or skip."""
-    from tradeoff.data.paths import dataset_root
+    from tradeoff.data.registry import dataset_root
 
     root = dataset_root("restricted_imagenet")
     if root is None or not (root / "val").is_dir():

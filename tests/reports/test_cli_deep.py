@@ -176,8 +176,7 @@ def test_attack_defaults_to_the_runs_norm_and_is_reproducible(tmp_path, capsys):
 def test_eval_points_of_a_disk_dataset_run_are_its_held_out_split(tmp_path):
     """On the val-only Restricted ImageNet sample a run trains on 80% of val: eval/attack must use the other 20%."""
 
-    from tradeoff.data.paths import dataset_root
-    from tradeoff.deep.datasets import dataset_spec
+    from tradeoff.data.registry import dataset_info, dataset_root
     from tradeoff.deep.models import build_model
     from tradeoff.deep.train import disk_datasets, materialise
     from tradeoff.reports.cli.deep import _test_points
@@ -190,7 +189,7 @@ def test_eval_points_of_a_disk_dataset_run_are_its_held_out_split(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     save_config(cfg, run / "config.toml")
-    spec = dataset_spec(cfg.dataset)
+    spec = dataset_info(cfg.dataset)
     model = build_model(cfg.model, spec.num_classes, spec.mean, spec.std, cfg.width, spec.image_size)
     torch.save(model.state_dict(), run / "model.pt")
     _, _, x, y, _ = _test_points(str(run), 3, "cpu")

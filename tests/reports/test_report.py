@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.reports import fixtures as fx
+from tradeoff.data.registry import display_name
 from tradeoff.reports import claims as C
 from tradeoff.reports.cli import main
 from tradeoff.reports.report import build_report, classify_figure
@@ -392,7 +393,7 @@ def test_a_verdict_without_a_number_becomes_not_run():
 def test_number_formatting():
     assert C.fmt(fx.interval(0.5, 0.01, 100)) == "0.5000 [0.4900, 0.5100] (95%, n=100)"
     assert C.fmt(None) == "n/a" and C.fmt(3) == "3" and C.fmt(1e-7) == "1.000e-07"
-    assert C.dataset_name("cifar10-jpeg") == "CIFAR-10 (JPEG copy)"
+    assert display_name("cifar10-jpeg") == "CIFAR-10 (JPEG copy)"
     with pytest.raises(TypeError):
         C.value("0.5")
 
