@@ -33,6 +33,8 @@ from pathlib import Path
 import torch
 
 from tradeoff.data.io import atomic_write_json, read_result, write_result
+from tradeoff.data.kinds import Kind
+from tradeoff.data.scales import Scale
 
 
 @dataclass
@@ -260,10 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = [{"part": p["name"], "status": p.get("status"), "seconds": p.get("seconds"),
                  "runs_done": len(p.get("runs_done", [])), "runs_reused": len(p.get("runs_reused", [])),
                  "runs_skipped": len(p.get("runs_skipped", []))} for p in summary["parts"]]
-        write_result(results_root / "deep" / "gpu_deep.json", "deep.benchmark",
+        write_result(results_root / "deep" / "gpu_deep.json", Kind.DEEP_BENCHMARK,
                      {"device": summary["device"], "torch": summary["torch"], "budget_s": budget.seconds,
                       "what": "bench/gpu_deep.py: deep figures within a GPU time budget", "rows": rows},
-                     wall_time_s=summary["wall_time_s"], scale=summary["scale"])
+                     wall_time_s=summary["wall_time_s"], scale=Scale.BENCH)
 
     for part in parts:
         if args.no_cifar and part.dataset == "cifar10":

@@ -28,7 +28,9 @@ import time
 import torch
 
 from tradeoff.data.io import write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.paths import results_dir
+from tradeoff.data.scales import Scale
 from tradeoff.deep.attacks.steps import default_step_size
 from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
 
@@ -211,8 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = args.out or results_dir() / "deep" / ("benchmark_mnist_robust_quick.json" if quick
                                                   else "benchmark_mnist_robust.json")
-    scale = "quick" if quick else ("gpu-" + device_name.replace(" ", "-") if device.type == "cuda" else "cpu")
-    path = write_result(out, "deep.benchmark", payload, wall_time_s=wall, scale=scale, dataset="mnist",
+    path = write_result(out, Kind.DEEP_BENCHMARK, payload, wall_time_s=wall, scale=Scale.BENCH, dataset="mnist",
                         seeds=[args.seed])
     print(f"{path}: clean {clean:.4f}, PGD-{eval_steps}x{restarts} {robust:.4f}, wall {wall:.1f} s "
           f"(train {train_s:.1f} s, eval {eval_s:.1f} s) on {device_name}"

@@ -26,8 +26,10 @@ import torch
 from torch import nn
 
 from tradeoff.data.io import write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.paths import results_dir
 from tradeoff.data.provenance import device_description
+from tradeoff.data.scales import Scale
 from tradeoff.deep.attacks import PGD
 from tradeoff.deep.attacks.steps import default_step_size
 
@@ -269,8 +271,8 @@ def main(argv: list[str]) -> int:
         payload = {"device": info, "rows": rows, "sync_checks": sync_checks,
                    "flops_note": "matmul/conv FLOPs of a whole attack call counted by FlopCounterMode at batch 1",
                    "peak_note": "dense datasheet peak for the row's precision; CPU peak unknown"}
-        write_result(out, "deep.benchmark", payload, wall_time_s=wall,
-                     scale="gpu-" + info["accelerator"]["name"] if info.get("accelerator") else "quick",
+        write_result(out, Kind.DEEP_BENCHMARK, payload, wall_time_s=wall,
+                     scale=Scale.BENCH,
                      dataset="synthetic inputs", seeds=[0])
         print(f"wrote {out}")
     return 1 if any("error" in r for r in rows) else 0

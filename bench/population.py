@@ -31,8 +31,10 @@ import torch
 from torch.nn import functional as F
 
 from tradeoff.data.io import write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.paths import results_dir
 from tradeoff.data.provenance import device_description, machine_line
+from tradeoff.data.scales import Scale
 from tradeoff.deep.attacks.steps import default_step_size
 from tradeoff.deep.models import build_model
 from tradeoff.deep.stacked import GroupedMnistCNN, LoopStack
@@ -250,8 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                "threads": threads, "grid": grid, "projection_minutes": minutes, "projection_rate": best,
                "device": device_description(), "torch": torch.__version__}
     out = args.out or results_dir() / "deep" / "population_benchmark.json"
-    write_result(out, "deep.benchmark", payload, wall_time_s=sum(r["seconds"] for r in rows),
-                 scale="gpu" if gpu_rows else "cpu", dataset="synthetic", seeds=[0])
+    write_result(out, Kind.DEEP_BENCHMARK, payload, wall_time_s=sum(r["seconds"] for r in rows),
+                 scale=Scale.BENCH, dataset="synthetic", seeds=[0])
     print(f"wrote {out}")
     return 0 if cpu_rows else 1
 

@@ -26,8 +26,10 @@ from pathlib import Path
 import torch
 
 from tradeoff.data.io import write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.paths import results_dir
 from tradeoff.data.provenance import device_description, machine_line
+from tradeoff.data.scales import Scale
 from tradeoff.deep.config import EvalConfig, TrainConfig
 from tradeoff.deep.population import Population
 
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                "cost": "CPU time (time.process_time)", "threads": args.threads,
                "device": device_description(), "torch": torch.__version__}
     out = args.out or results_dir() / "deep" / "trades_benchmark.json"
-    write_result(out, "deep.benchmark", payload, wall_time_s=sum(r["wall_s"] for r in rows), scale="cpu",
+    write_result(out, Kind.DEEP_BENCHMARK, payload, wall_time_s=sum(r["wall_s"] for r in rows), scale=Scale.BENCH,
                  dataset="synthetic", seeds=[0])
     print(f"wrote {out}")
     return 0

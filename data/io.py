@@ -1,7 +1,8 @@
 """Atomic file writes and the result-file envelope shared by every producer of results.
 
 A result file is JSON: ``{"schema": 1, "kind": ..., "created": ..., "provenance": {...},
-"wall_time_s": ..., "scale": ..., "dataset": ..., "payload": {...}}``. See reports/RESULTS.md.
+"wall_time_s": ..., "scale": ..., "evidence": ..., "dataset": ..., "payload": {...}}``; ``scale`` is a data.scales.Scale
+and ``evidence`` whether that scale may decide a claim. See reports/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .scales import Scale, as_scale
 
 RESULT_SCHEMA = 1
 
@@ -91,14 +94,17 @@ def write_result(
     kind: str,
     payload: Any,
     *,
+    scale: Scale | str,
     wall_time_s: float | None = None,
-    scale: str | None = None,
     dataset: str | None = None,
     seeds: list[int] | None = None,
     provenance: dict | None = None,
 ) -> Path:
-    """Write a result file in the shared envelope (schema 1) atomically and return its path."""
+    """Write a result file in the shared envelope (schema 1) atomically and return its path. ``scale`` (data.scales)
+    is recorded with whether it is evidence for a claim; an unknown scale is a ValueError."""
     from .provenance import collect_provenance
+
+    scale = as_scale(scale)
 
     envelope = {
         "schema": RESULT_SCHEMA,
@@ -106,7 +112,8 @@ def write_result(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "provenance": provenance if provenance is not None else collect_provenance(),
         "wall_time_s": wall_time_s,
-        "scale": scale,
+        "scale": scale.value,
+        "evidence": scale.evidence,
         "dataset": dataset,
         "seeds": seeds,
         "payload": payload,

@@ -29,8 +29,10 @@ from typing import Any
 import torch
 
 from tradeoff.data.io import atomic_write, atomic_write_json, atomic_write_text, read_result, write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.paths import runs_dir
 from tradeoff.data.registry import dataset_info
+from tradeoff.data.scales import Scale
 
 from .config import TrainConfig, dumps_config, load_config
 from .distributed import DistInfo, barrier, digests_agree
@@ -41,7 +43,6 @@ from .train import eps_key
 CONFIG, METRICS, CHECKPOINT, CHECKPOINT_META, MODEL, SUMMARY = (
     "config.toml", "metrics.jsonl", "checkpoint.pt", "checkpoint.json", "model.pt", "summary.json",
 )
-RUN_KIND = "deep.run"
 
 
 @dataclass
@@ -485,11 +486,11 @@ def _finish(pop: Population, k: int, m: _Member, history: list[dict], resumed_fr
         atomic_write(run_dir / MODEL, lambda f: torch.save(model.state_dict(), f))
         write_result(
             run_dir / SUMMARY,
-            RUN_KIND,
+            Kind.DEEP_RUN,
             summary,
             wall_time_s=sum(r.get("time_s", 0) + r.get("eval_time_s", 0) for r in history) / max(pop.k, 1)
             + summary["eval_time_s"],
-            scale=scale or ("gpu-" + torch.cuda.get_device_name(pop.device) if pop.device.type == "cuda" else "cpu"),
+            scale=scale or Scale.AD_HOC,
             dataset=dataset_info(cfg.dataset).label,
             seeds=[cfg.seed],
         )

@@ -151,7 +151,7 @@ def _evidence_bullet(e: claims_mod.Evidence, files: dict) -> Text:
     seeds = f", seeds {', '.join(map(str, e.seeds))}" if e.seeds else ""
     commit, source = commit_of(r) if r is not None else ("unknown", "")
     where = f" (from {source})" if source else ""
-    return (Code(e.path), f" — kind {e.kind}, scale {e.scale or 'unknown'}, dataset "
+    return (Code(e.path), f" — kind {e.kind}, scale {e.scale}, dataset "
                           f"{display_name(e.dataset) if e.dataset else 'not stated'}{seeds}, "
                           f"created {e.created or 'unknown'}, commit ", Code(commit[:12]), where)
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any
 
+from tradeoff.data.kinds import Kind, producer
 from tradeoff.data.registry import DATASETS, PAPER_DATASETS, by_label, display_name
 
 from . import verdicts as V
-from .producers import PRODUCER, producer
 from .result_index import ResultFile, ResultIndex
 
 CONFIRMED = V.CONFIRMED
@@ -176,16 +176,13 @@ def _evidence(r: ResultFile) -> Evidence:
     return Evidence(r.path, r.kind, r.scale, r.dataset, r.created, tuple(r.seeds or ()))
 
 
-#: The command that writes each result kind, from the report's one table of producers (reports.producers), at the
-#: scale and data set of ``make reproduce``.
-PRODUCERS = {kind: producer(kind) for kind in PRODUCER}
-
-
 def _missing(kinds: Iterable[str], what: str = "") -> Outcome:
+    """'not run': no result file of ``kinds``, with the commands that write them (data.kinds, at the scale and data
+    set of ``make reproduce``)."""
     kinds = list(kinds)
     names = ", ".join(f"`{k}`" for k in kinds)
     extra = f" {what}" if what else ""
-    how = "; ".join(f"`{PRODUCERS[k]}`" for k in kinds if k in PRODUCERS) or "its command"
+    how = "; ".join(f"`{producer(k)}`" for k in kinds if producer(k)) or "its command"
     return Outcome(NOT_RUN, "no result", [f"No result file of kind {names}{extra} was found; produce it with {how}."])
 
 
@@ -216,9 +213,9 @@ def evaluate_claim1(index: ResultIndex) -> Outcome:
     """Averaging classifier on D(d, p, η): closed forms vs Monte Carlo and the 99% / 1% statement. A setting whose
     Monte Carlo intervals are null (``--mc-samples 0``) is shown with its closed forms; the claim is then 'not run'
     unless another setting ran Monte Carlo."""
-    r = index.best("theory.averaging")
+    r = index.best(Kind.THEORY_AVERAGING)
     if r is None:
-        return _missing(["theory.averaging"])
+        return _missing([Kind.THEORY_AVERAGING])
     ok = True
     measured, rows = [], []
     strong_seen = False
@@ -265,7 +262,7 @@ def evaluate_claim1(index: ResultIndex) -> Outcome:
     if ok and not with_mc:
         verdict = NOT_RUN
         measured.append("Verdict 'not run': no setting has Monte Carlo estimates (standard_mc / robust_mc are null); "
-                        f"produce them with `{PRODUCERS['theory.averaging']} --mc-samples N`.")
+                        f"produce them with `{producer(Kind.THEORY_AVERAGING)} --mc-samples N`.")
     return Outcome(verdict, summary, measured, [table], [_evidence(r)])
 
 
@@ -274,9 +271,9 @@ def evaluate_claim1(index: ResultIndex) -> Outcome:
 
 def evaluate_claim2(index: ResultIndex) -> Outcome:
     """Theorem 1's bound for every evaluated classifier, its tightness at δ = 1 − p, and the frontier ordering."""
-    r = index.best("theory.bound")
+    r = index.best(Kind.THEORY_BOUND)
     if r is None:
-        return _missing(["theory.bound"])
+        return _missing([Kind.THEORY_BOUND])
     pl = r.payload
     p = float(pl["p"])
     ratio = p / (1.0 - p)
@@ -307,7 +304,7 @@ def evaluate_claim2(index: ResultIndex) -> Outcome:
     ]
     evidence = [_evidence(r)]
     ok = all_hold and tight_ok
-    f = index.best("theory.frontier")
+    f = index.best(Kind.THEORY_FRONTIER)
     if f is not None:
         fp = f.payload
         cols = [fp["delta"], fp["theorem1"], fp["exact"], fp["linear"]]
@@ -338,9 +335,9 @@ def evaluate_claim2(index: ResultIndex) -> Outcome:
 
 def evaluate_claim3(index: ResultIndex) -> Outcome:
     """Theorem 2 and Lemmas D.1–D.5 for the population SVM; the same pattern for logistic loss."""
-    r = index.best("theory.svm")
+    r = index.best(Kind.THEORY_SVM)
     if r is None:
-        return _missing(["theory.svm"])
+        return _missing([Kind.THEORY_SVM])
     pl = r.payload
     p = float(pl["p"])
     st, adv = pl["standard"], pl["adversarial"]
@@ -406,9 +403,9 @@ def evaluate_claim3(index: ResultIndex) -> Outcome:
 
 def evaluate_claim4(index: ResultIndex) -> Outcome:
     """The weak-feature shift −2ηy fools independently trained standard classifiers."""
-    r = index.best("theory.transfer")
+    r = index.best(Kind.THEORY_TRANSFER)
     if r is None:
-        return _missing(["theory.transfer"])
+        return _missing([Kind.THEORY_TRANSFER])
     pl = r.payload
     ff = pl["fooled_fraction"]
     b = bounds(ff)
@@ -652,7 +649,7 @@ def sweep_rows(index: ResultIndex, experiments: Iterable[str],
     the file with the most training-set sizes, then the largest scale, then the newest."""
     experiments = set(experiments)
     candidates: dict[tuple[str, str, str], list[tuple[int, int, int, ResultFile]]] = defaultdict(list)
-    for order, r in enumerate(index.all("deep.sweep")):
+    for order, r in enumerate(index.all(Kind.DEEP_SWEEP)):
         exp = str(r.payload.get("experiment"))
         if exp not in experiments:
             continue
@@ -676,7 +673,7 @@ def sweep_rows(index: ResultIndex, experiments: Iterable[str],
             if ident not in seen:
                 seen.add(ident)
                 extra = {"n_eval": n_test} if isinstance(n_test, int) and "n_eval" not in row else {}
-                rows.append(dict(row, experiment=exp, result_scale=r.scale or "unknown", **extra))
+                rows.append(dict(row, experiment=exp, result_scale=r.scale.value, **extra))
         ev = _evidence(r)
         if ev not in evidence:
             evidence.append(ev)
@@ -766,7 +763,7 @@ def _diff_cell(d: V.Difference) -> str:
 
 def _finite_sample_note(index: ResultIndex) -> tuple[list[str], list[Evidence]]:
     """Claims 5/6 theory analogue: mean standard accuracy over seeds per ε_train at the smallest and largest n."""
-    r = index.best("theory.finite_sample")
+    r = index.best(Kind.THEORY_FINITE_SAMPLE)
     if r is None:
         return [], []
     groups: dict[tuple[float, float], list[float]] = defaultdict(list)
@@ -816,7 +813,7 @@ def _size_sweep(index: ResultIndex, has_data: HasData | None = None):
     configs = [c for c in _configs(rows) if _n_values(rows, *c)]
     missing = None
     if not configs:
-        missing = _missing(["deep.sweep"], "(experiment fig1 or fig6)")
+        missing = _missing([Kind.DEEP_SWEEP], "(experiment fig1 or fig6)")
         missing.measured += note
         missing.evidence += ev2
     return rows, evidence, configs, note, ev2, missing
@@ -857,7 +854,7 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
     if not judged:
         out = Outcome(NOT_RUN, "no MNIST sweep: " + "; ".join(f"{c.label} {c.reason()}" for c in results),
                       measured + ["The claim is about MNIST ('clearly on MNIST'); no MNIST sweep (fig1 / fig6) was "
-                                  f"found: produce it with `{PRODUCERS['deep.sweep']}`."] + note,
+                                  f"found: produce it with `{producer(Kind.DEEP_SWEEP)}`."] + note,
                       [table, parts], evidence + ev2)
         return out
     verdict, summary, line = _claim_outcome(judged, "the MNIST configurations run")
@@ -998,7 +995,7 @@ def evaluate_claim7(index: ResultIndex) -> Outcome:
     rows, failed = split_failed([r for r in rows if not _is_mixed(r)])
     seqs = {k: v for k, v in _eps_sequences(rows, mixed=False).items() if len(v[1]) >= 2}
     if not seqs:
-        out = _missing(["deep.sweep"], "(experiment fig7, or fig1/fig6)")
+        out = _missing([Kind.DEEP_SWEEP], "(experiment fig7, or fig1/fig6)")
         out.measured += failed
         return out
     verdict, summary, measured, tables = _monotone_outcome(seqs, f"Source: {source}.", "",
@@ -1017,12 +1014,12 @@ def _standard_partners(index: ResultIndex, mixed_rows: list[dict]) -> tuple[list
     recipe, not the mixed batches."""
     wanted = {(str(r["dataset"]), str(r.get("result_scale"))) for r in mixed_rows if _is_mixed(r)}
     newest: dict[tuple[str, str, str], ResultFile] = {}
-    for f in index.all("deep.sweep"):
+    for f in index.all(Kind.DEEP_SWEEP):
         exp = str(f.payload.get("experiment"))
         if exp not in ("fig7", "fig1", "fig6"):
             continue
         for ds in {str(row["dataset"]) for row in f.payload["rows"]}:
-            key = (exp, ds, f.scale or "unknown")
+            key = (exp, ds, f.scale.value)
             if (ds, key[2]) in wanted and (key not in newest or str(f.created or "") > str(newest[key].created or "")):
                 newest[key] = f
     out, evidence, seen = [], [], set()
@@ -1044,13 +1041,13 @@ def evaluate_claim8(index: ResultIndex) -> Outcome:
     """With 50/50 clean/adversarial batches, the test of claim 7 per (dataset, norm); every configuration must hold."""
     rows, evidence = sweep_rows(index, ("mixed",), has_mixed)
     if not any(_is_mixed(r) for r in rows):
-        return _missing(["deep.sweep"], "(experiment mixed, rows with mixed=true)")
+        return _missing([Kind.DEEP_SWEEP], "(experiment mixed, rows with mixed=true)")
     # the standard model at ε = 0 may come from the other sweeps of the same scale when the mixed file lacks it
     extra, ev_extra = _standard_partners(index, rows)
     pool, failed = split_failed(rows + extra)
     seqs = {k: v for k, v in _eps_sequences(pool, mixed=True).items() if len(v[1]) >= 2}
     if not seqs:
-        out = _missing(["deep.sweep"], "(a standard model at the training-set size of the mixed runs)")
+        out = _missing([Kind.DEEP_SWEEP], "(a standard model at the training-set size of the mixed runs)")
         out.measured += failed
         return out
     used_extra = bool(extra) and not any(value(r["eps_train"]) == 0 for r in rows)
@@ -1067,9 +1064,9 @@ def evaluate_claim8(index: ResultIndex) -> Outcome:
 def evaluate_claim9(index: ResultIndex) -> Outcome:
     """Figure 5: robust top-mass > standard top-mass, and past the robust peak of the top-k curve, robust accuracy
     falls by at least TOPK_DROP_MIN while standard accuracy does not fall."""
-    r = index.best("linear.fig5")
+    r = index.best(Kind.LINEAR_FIG5)
     if r is None:
-        return _missing(["linear.fig5"])
+        return _missing([Kind.LINEAR_FIG5])
     pl = r.payload
     n_test = pl.get("n_test")
     sm = pl["summary"]
@@ -1280,7 +1277,7 @@ def evaluate_claim10(index: ResultIndex) -> Outcome:
     """Per dataset, every robust model's excess edge alignment (alignment minus the shuffled-image baseline; the
     raw alignment for files without a baseline) is above the standard model's: paired t over models (seeds) when
     replicates exist, else the paired interval over images."""
-    return _separated(index, "deep.gradients", ("excess_alignment", "edge_alignment"),
+    return _separated(index, Kind.DEEP_GRADIENTS, ("excess_alignment", "edge_alignment"),
                       "Input-gradient edge alignment, its shuffled baseline and the excess (95% intervals)",
                       paired={"excess_alignment": ("excess_minus_standard",), "edge_alignment": ("minus_standard",)},
                       over_models=("excess_alignment",), describe=_gradient_baseline)
@@ -1303,7 +1300,7 @@ def evaluate_claim11(index: ResultIndex) -> Outcome:
     """Per dataset and attack norm, every robust model (attacked in its own norm) has a higher other-class
     probability (else rate) under the judge than the standard model attacked in the same norm; interpolation
     smoothness is reported only."""
-    return _separated(index, "deep.large_eps", ("other_class_prob", "other_class_rate"),
+    return _separated(index, Kind.DEEP_LARGE_EPS, ("other_class_prob", "other_class_rate"),
                       "Large-ε examples: probability/rate of another class", describe=_judge_text)
 
 
@@ -1314,13 +1311,13 @@ def evaluate_claim12(index: ResultIndex) -> Outcome:
     """All gradient-masking sanity checks of all runs passed (at least one check)."""
     runs: dict[str, ResultFile] = {}
     demos: list[str] = []
-    for r in index.all("deep.sanity"):
+    for r in index.all(Kind.DEEP_SANITY):
         if str(r.dataset or "").lower().startswith("toy"):  # `tradeoff deep eval` of a synthetic demo run
             demos.append(r.path)
             continue
         runs.setdefault(str(r.payload.get("run", r.path)), r)
     if not runs:
-        out = _missing(["deep.sanity"], "for a paper dataset")
+        out = _missing([Kind.DEEP_SANITY], "for a paper dataset")
         if demos:
             out.measured.append(f"Ignored {len(demos)} file(s) of synthetic demo runs (`{demos[0]}`).")
         return out
@@ -1336,7 +1333,7 @@ def evaluate_claim12(index: ResultIndex) -> Outcome:
             skipped.append(f"{run}: {c['name']}")
             rows.append((run, str(c["name"]), "skipped", str(c.get("reason", ""))))
     if len(rows) == len(skipped):
-        return _missing(["deep.sanity"], "with at least one check")
+        return _missing([Kind.DEEP_SANITY], "with at least one check")
     n_run = len(rows) - len(skipped)
     measured = [f"{n_run - len(failed)}/{n_run} checks passed over {len(runs)} run(s)."]
     if skipped:
@@ -1356,7 +1353,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(1, "Averaging classifier: accurate but not robust",
           "On D(d, p, η) the classifier sign(Σ weak features) has standard accuracy Φ(η√d) and ℓ∞ robust accuracy "
           "Φ(−η√d) at ε = 2η: above 99% and below 1% as soon as η√d ≥ 3.",
-          ("theory.averaging",),
+          (Kind.THEORY_AVERAGING,),
           f"Confirmed when, for every setting stored, both closed forms lie inside their Monte Carlo intervals "
           f"(widened to a familywise 95% level over all settings, Bonferroni), "
           f"equal Φ(η√d) and Φ((η−ε)√d) (ℓ2: Φ(η√d − ε)) within {CLOSED_FORM_TOL:g}, and, where "
@@ -1366,7 +1363,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(2, "Theorem 1: robustness costs accuracy",
           "Any classifier with standard accuracy at least 1 − δ has ℓ∞ robust accuracy at most p/(1−p)·δ for "
           "ε ≥ 2η; the bound is attained at δ = 1 − p.",
-          ("theory.bound", "theory.frontier"),
+          (Kind.THEORY_BOUND, Kind.THEORY_FRONTIER),
           f"Confirmed when every evaluated classifier has robust ≤ p/(1−p)·(1 − standard) (for Monte Carlo "
           f"estimates: the lower end of the robust interval ≤ p/(1−p)·(1 − lower end of the standard interval), i.e. "
           f"the data do not contradict the bound) and its stored `holds` flag agrees, the gap at "
@@ -1377,7 +1374,7 @@ CLAIMS: tuple[Claim, ...] = (
           "The population soft-margin SVM is over 99% accurate but under 1% robust at ε ≥ 2η; its adversarially "
           "trained version puts zero weight on the weak features and has standard = robust accuracy = p; Lemmas "
           "D.1–D.5 hold; logistic loss shows the same pattern.",
-          ("theory.svm",),
+          (Kind.THEORY_SVM,),
           f"Confirmed when the standard SVM has standard > 0.99 and robust < 0.01, the adversarial SVM has standard "
           f"and robust accuracy within {SVM_ACC_TOL:g} of p and weak-feature weight norm ≤ "
           f"{SVM_WEAK_TOL:g}·max(1, ‖w‖₂), all five lemmas hold and the logistic pattern holds; 'not run' if the "
@@ -1385,7 +1382,7 @@ CLAIMS: tuple[Claim, ...] = (
           ("theory_svm",), evaluate_claim3),
     Claim(4, "The weak-feature perturbation transfers",
           "Moving every weak feature by −2ηy fools standard classifiers trained independently of each other.",
-          ("theory.transfer",),
+          (Kind.THEORY_TRANSFER,),
           f"Confirmed when at least 2 models were trained and, for every model, the lower end of the 95% interval of "
           f"the fraction of its test points fooled is ≥ {TRANSFER_MIN:g}: one shift, computed without looking at any "
           f"model, flips most points of each.",
@@ -1393,7 +1390,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(5, "Few samples: adversarial training helps standard accuracy",
           "With few training samples, adversarially trained models reach higher standard accuracy than standard "
           "training (clearly on MNIST).",
-          ("deep.sweep",),
+          (Kind.DEEP_SWEEP,),
           "Test, fixed before the data (docs/statistics.md): at the smallest training-set size of each (dataset, "
           "norm) configuration, each adversarially trained model (m values of ε_train > 0) against the standard "
           "model, effect = its mean standard accuracy minus the standard model's, paired t by seed when the runs "
@@ -1411,7 +1408,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(6, "Full data: robust models are less accurate",
           "With enough training data, robust models' standard accuracy falls below the standard model's: the curves "
           "cross as the training set grows.",
-          ("deep.sweep",),
+          (Kind.DEEP_SWEEP,),
           "Test, fixed before the data (docs/statistics.md): at the largest training-set size of each (dataset, "
           "norm) configuration, effect = the standard model's mean standard accuracy minus that of each ε_train > "
           "0, paired t by seed when the runs share seeds (else Welch), plus the test-set binomial bound, 95% "
@@ -1424,7 +1421,7 @@ CLAIMS: tuple[Claim, ...] = (
           ("fig1", "fig6", "theory_finite_sample"), evaluate_claim6),
     Claim(7, "Standard accuracy falls as ε_train grows",
           "Standard accuracy decreases steadily as the training ε grows, for ℓ∞ and ℓ2 training, on every dataset.",
-          ("deep.sweep",),
+          (Kind.DEEP_SWEEP,),
           "Test, fixed before the data (docs/statistics.md): per (dataset, norm) at the largest training-set size "
           "(Fig. 7 rows; else the largest size of the Fig. 1/6 sweeps), with ε_train sorted from 0: the overall drop "
           "(mean standard accuracy at ε = 0 minus at the largest ε) and each consecutive step's drop (at ε_i minus "
@@ -1437,7 +1434,7 @@ CLAIMS: tuple[Claim, ...] = (
           ("fig7",), evaluate_claim7),
     Claim(8, "The drop persists with half-clean batches",
           "The fall of standard accuracy with ε_train remains when each batch is 50% clean and 50% adversarial.",
-          ("deep.sweep",),
+          (Kind.DEEP_SWEEP,),
           "The test of claim 7 on the mixed-batch models (each batch 50% clean, 50% adversarial); ε = 0 is the "
           "standard model from the mixed file, else from the other sweeps at the same training-set size (paired by "
           "seed when the seeds match). Every configuration run must hold: one refuted refutes, all confirmed "
@@ -1449,7 +1446,7 @@ CLAIMS: tuple[Claim, ...] = (
           "On MNIST 5 vs 7, the ℓ∞-robust linear classifier concentrates its weight on a few strongly label-"
           "correlated pixels, while the standard one spreads it; training on the k most correlated pixels trades "
           "robustness for accuracy as k grows.",
-          ("linear.fig5",),
+          (Kind.LINEAR_FIG5,),
           f"Confirmed when the robust model's top-pixel weight mass exceeds the standard model's, and in the top-k "
           f"curve the robust accuracy falls by at least {TOPK_DROP_MIN:g} from its peak to the largest k while the "
           "standard accuracy does not fall over the same range.",
@@ -1457,7 +1454,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(10, "Robust models have interpretable gradients",
           "Loss gradients with respect to the input look like the object for robust models and like noise for "
           "standard ones.",
-          ("deep.gradients",),
+          (Kind.DEEP_GRADIENTS,),
           "Measured as the alignment of the input gradient with the image's edges (per image, Pearson correlation "
           "of |∇ₓL| with the Sobel edge map), minus its baseline: the same correlation with the edges of another "
           "test image (pairing shifted by one), which is what a gradient concentrated near the digit's usual "
@@ -1471,7 +1468,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(11, "Large-ε examples of robust models look like another class",
           "Large-ε adversarial examples of robust models take on features of another class, and the straight path "
           "from the image to them changes smoothly; standard models' examples look like noise.",
-          ("deep.large_eps",),
+          (Kind.DEEP_LARGE_EPS,),
           "Measured as the probability (else the rate) that a judge assigns the adversarial example to another "
           "class; the judge is of another recipe than the attacked standard model (another width and seed, or a "
           "robust model), so that the standard model's perturbations do not simply transfer to it; the report "
@@ -1485,7 +1482,7 @@ CLAIMS: tuple[Claim, ...] = (
           "Robust accuracies are not artefacts of masked gradients: input gradients are non-zero, the model is "
           "deterministic, unbounded attacks reach 0% accuracy, more APGD steps or restarts never raise robust "
           "accuracy, and a black-box Square attack does not beat the white-box APGD ensemble.",
-          ("deep.sanity",),
+          (Kind.DEEP_SANITY,),
           "Confirmed when every sanity check of every run (latest file per run) passed; refuted if any failed. "
           "Files of synthetic demo runs (dataset toy) are listed but not used.",
           (), evaluate_claim12),
@@ -1502,7 +1499,7 @@ def evaluate(claim: Claim, index: ResultIndex) -> Outcome:
         files = sorted({r.path for k in claim.kinds for r in index.all(k)})
         return Outcome(NOT_RUN, "unreadable result", [f"Could not evaluate from {', '.join(files) or 'the results'}: "
                                                       f"{what}. Fix or rerun the producing command."])
-    by_path = {r.path: r for k in claim.kinds + ("theory.finite_sample",) for r in index.all(k)}
+    by_path = {r.path: r for k in claim.kinds + (Kind.THEORY_FINITE_SAMPLE,) for r in index.all(k)}
     for e in out.evidence:
         missing = getattr(by_path.get(e.path), "payload", {}).get("missing")
         if isinstance(missing, list) and missing:

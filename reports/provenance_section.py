@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import display_name
 
 from . import claims as claims_mod
 from .defaults import RECONSTRUCTED, reconstructed_defaults
 from .document import Block, Bullets, Code, Heading, Paragraph, Strong, Table, Text, text
-from .result_index import Collection, ResultFile, ResultIndex, scale_rank
+from .result_index import Collection, ResultFile, ResultIndex
 from .scale_info import (
     command_for,
     commit_of,
@@ -116,7 +117,7 @@ def reproducibility(collection: Collection, used: set[str], index: ResultIndex) 
     rows = []
     for r in files:
         cmd = command_for(r)
-        rows.append((text(f"`{r.path}`"), text(r.scale or "unknown"), text(device_of(r.provenance)),
+        rows.append((text(f"`{r.path}`"), text(r.scale), text(device_of(r.provenance)),
                      _commit_cell(r), text(fmt_seconds(r.wall_time_s)), (Code(cmd),) if cmd else ("—",)))
     blocks.append(Table(("file", "scale", "device", "commit", "wall time", "command"), tuple(rows),
                         "Result files used"))
@@ -135,7 +136,7 @@ def reproducibility(collection: Collection, used: set[str], index: ResultIndex) 
     )))
     if any(r.provenance.get("versions") for r in files):
         blocks.append(_versions(files))
-    for bench in sorted(index.all("deep.benchmark"), key=lambda r: str(r.path)):
+    for bench in sorted(index.all(Kind.DEEP_BENCHMARK), key=lambda r: str(r.path)):
         if isinstance(bench.payload.get("rows"), list) and bench.payload["rows"]:
             blocks += _bench_tables(bench)
     return blocks
@@ -161,7 +162,7 @@ def used_setup(index: ResultIndex, used: set[str]) -> dict[str, list[str]]:
         if value and value not in found[setting][where]:
             found[setting][where].append(value)
 
-    for r in index.all("deep.sweep"):
+    for r in index.all(Kind.DEEP_SWEEP):
         if r.path not in used:
             continue
         where = f"{r.scale}, {display_name(r.payload.get('dataset') or r.dataset)}"
@@ -184,28 +185,28 @@ def used_setup(index: ResultIndex, used: set[str]) -> dict[str, list[str]]:
                 grids[setting][where] |= grid
         if r.payload.get("experiment") in ("fig1", "fig6"):
             grids["training-set sizes"][where] |= {x["n_train"] for x in rows}
-    for r in index.all("deep.large_eps"):
+    for r in index.all(Kind.DEEP_LARGE_EPS):
         if r.path in used:
             where = f"{r.scale}, {display_name(r.payload.get('dataset') or r.dataset)}"
             eps = r.payload.get("eps") if isinstance(r.payload.get("eps"), dict) else {}
             add("large ε", where, ", ".join(f"{norm_text(k)} {_g(v)}" for k, v in sorted(eps.items())))
             models = [m for m in r.payload.get("models", []) if isinstance(m, dict) and m.get("eps_train")]
             add("example models", where, ", ".join(f"{norm_text(m.get('norm'))} {_g(m['eps_train'])}" for m in models))
-    for r in index.all("linear.fig5"):
+    for r in index.all(Kind.LINEAR_FIG5):
         if r.path in used:
             p = r.payload
-            add("ε_train = ε_eval (ℓ∞)", r.scale or "exact", _g(p.get("eps")))
+            add("ε_train = ε_eval (ℓ∞)", r.scale, _g(p.get("eps")))
             ks = [t["k"] for t in p.get("topk", []) if isinstance(t, dict) and "k" in t]
             if ks:
-                add("top-k grid", r.scale or "exact", f"{len(ks)} values from {min(ks)} to {max(ks)} pixels")
-    for r in index.all("theory.averaging"):
+                add("top-k grid", r.scale, f"{len(ks)} values from {min(ks)} to {max(ks)} pixels")
+    for r in index.all(Kind.THEORY_AVERAGING):
         if r.path in used:
             p = r.payload
             settings = p.get("rows") if isinstance(p.get("rows"), list) else [p]
             vals = sorted({(s.get("d"), s.get("p"), round(float(s.get("eta_sqrt_d") or
                                                                  float(s.get("eta", 0)) * float(s["d"]) ** 0.5), 3))
                            for s in settings if isinstance(s, dict) and s.get("d")})
-            add("example parameters", r.scale or "exact",
+            add("example parameters", r.scale,
                 "; ".join(f"d = {d}, p = {_g(pp)}, η√d = {_g(e)}" for d, pp, e in vals))
     for setting, by_where in grids.items():
         for where, values in by_where.items():
@@ -246,11 +247,11 @@ def group_keys(r: ResultFile) -> set:
     """What a file provides, at the granularity the claims choose files: (experiment, dataset, norm) for
     ``deep.sweep``, the dataset for gradients / large-ε files, the run for sanity files, else the kind."""
     try:
-        if r.kind == "deep.sweep":
+        if r.kind == Kind.DEEP_SWEEP:
             return {(r.payload.get("experiment"), str(x["dataset"]), str(x.get("norm"))) for x in r.payload["rows"]}
-        if r.kind in ("deep.gradients", "deep.large_eps"):
+        if r.kind in (Kind.DEEP_GRADIENTS, Kind.DEEP_LARGE_EPS):
             return {str(r.payload.get("dataset", r.dataset))}
-        if r.kind == "deep.sanity":
+        if r.kind == Kind.DEEP_SANITY:
             return {str(r.payload.get("run", r.path))}
     except (KeyError, TypeError, AttributeError):
         return set()
@@ -258,9 +259,9 @@ def group_keys(r: ResultFile) -> set:
 
 
 def _why_other(r: ResultFile, chosen: ResultFile) -> str:
-    if scale_rank(chosen.scale) > scale_rank(r.scale):
+    if chosen.scale.rank > r.scale.rank:
         return "larger scale"
-    if scale_rank(chosen.scale) < scale_rank(r.scale):
+    if chosen.scale.rank < r.scale.rank:
         return "this file lacks the data the claim's test needs"
     if chosen.created > r.created:
         return "same scale, newer"
@@ -279,13 +280,13 @@ def files_read(collection: Collection, used_by: dict[str, list[int]], extra_used
             status = "used (shown in its section)"
         elif r.kind not in read_kinds:
             status = "kind not read by the report"
-        elif r.kind == "deep.sweep" and not r.payload.get("rows"):
+        elif r.kind == Kind.DEEP_SWEEP and not r.payload.get("rows"):
             status = "not used: no rows (none of its runs finished)"
         else:
             chosen = next((u for u in index.all(r.kind) if u.path in used and group_keys(u) & group_keys(r)), None)
             status = (f"not used: the claims use `{chosen.path}` for the same data ({_why_other(r, chosen)})"
                       if chosen else "not used (its numbers were not needed or could not be read)")
-        rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale or "unknown"), text(r.created), text(status)))
+        rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale), text(r.created), text(status)))
     blocks: list[Block] = [Heading(2, "Result files read", "result-files", back=True), Paragraph(text(
         "Folders read: " + "; ".join(f"`{p}`" + ("" if present else " (absent)") for p, present in collection.sources)
         + ". Each claim uses, for each piece of data its test needs, the file of the largest scale that has that "

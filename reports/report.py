@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tradeoff.data import paths
 from tradeoff.data.io import atomic_write_text
+from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import DATASETS, by_label, display_name
 
 from . import cards, provenance_section, result_index, scale_info
@@ -159,15 +160,15 @@ def device_of(provenance: dict) -> str:
     return scale_info.device_of(provenance)
 
 
-FRONTIER_KINDS = ("data.limit", "linear.frontier", "theory.gaussian_model", "deep.frontier")
+FRONTIER_KINDS = (Kind.DATA_LIMIT, Kind.LINEAR_FRONTIER, Kind.THEORY_GAUSSIAN_MODEL, Kind.DEEP_FRONTIER)
 
 
 def _frontier_files(index: ResultIndex) -> tuple[ResultFile | None, ResultFile | None, ResultFile | None]:
     """The ``data.limit`` (MNIST in ℓ∞ preferred), ``linear.frontier`` and ``theory.gaussian_model`` files shown."""
-    limits = index.all("data.limit")
+    limits = index.all(Kind.DATA_LIMIT)
     limit = next((r for r in limits if r.payload.get("dataset") == "mnist" and r.payload.get("norm") == "inf"),
                  limits[0] if limits else None)
-    return limit, index.best("linear.frontier"), index.best("theory.gaussian_model")
+    return limit, index.best(Kind.LINEAR_FRONTIER), index.best(Kind.THEORY_GAUSSIAN_MODEL)
 
 
 def _frontier_section(index: ResultIndex, figures: list[FigureFile], out_dir: Path) -> list[Block]:
@@ -192,7 +193,7 @@ def _frontier_section(index: ResultIndex, figures: list[FigureFile], out_dir: Pa
 
 def _deep_frontier_file(index: ResultIndex) -> ResultFile | None:
     """The preferred MNIST ``deep.frontier`` file (the deep models of the frontier section)."""
-    return next((r for r in index.all("deep.frontier") if r.payload.get("dataset") == "mnist"), None)
+    return next((r for r in index.all(Kind.DEEP_FRONTIER) if r.payload.get("dataset") == "mnist"), None)
 
 
 def _rel(path: Path, out_dir: Path) -> str:
@@ -276,7 +277,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
     for cr in results:
         for e in cr.outcome.evidence:
             used_by[e.path].append(cr.claim.number)
-    extra = {r.path for r in index.all("deep.benchmark")}  # every benchmark is shown
+    extra = {r.path for r in index.all(Kind.DEEP_BENCHMARK)}  # every benchmark is shown
     extra |= {r.path for r in (*_frontier_files(index), _deep_frontier_file(index)) if r is not None}  # frontier
     used = set(used_by) | extra
     counts = {v: sum(cr.outcome.verdict == v for cr in results) for v in claims_mod.VERDICTS}
@@ -321,7 +322,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
     blocks += _figures_section(figures, out_dir, fig_users)
     blocks += provenance_section.reproducibility(collection, used, index)
     blocks += provenance_section.defaults(index, used)
-    read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {"theory.finite_sample", "deep.benchmark"} \
+    read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {Kind.THEORY_FINITE_SAMPLE, Kind.DEEP_BENCHMARK} \
         | set(FRONTIER_KINDS)
     blocks += provenance_section.files_read(collection, dict(used_by), extra, index, read_kinds)
     return Document("Robustness May Be at Odds with Accuracy — reproduction report", tuple(blocks))
@@ -337,7 +338,7 @@ def draw_overviews(index: ResultIndex, fig_dir: Path) -> list[Path]:
     from .figures.overview import draw_overview, overview_points
 
     rows, _ = claims_mod.sweep_rows(index, SWEEP_EXPERIMENTS)
-    frontier = index.best("theory.frontier")
+    frontier = index.best(Kind.THEORY_FRONTIER)
     out = []
     for ds in sorted({str(r["dataset"]) for r in rows}):
         mine = [r for r in rows if str(r["dataset"]) == ds]

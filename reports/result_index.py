@@ -16,6 +16,7 @@ from typing import Any
 
 from tradeoff.data import paths
 from tradeoff.data.io import read_result
+from tradeoff.data.scales import Scale, as_scale
 
 # The committed GPU results ship inside the package, so they are found wherever the package is installed.
 COMMITTED_RESULTS = Path(__file__).resolve().parent / "results"
@@ -28,7 +29,7 @@ class ResultFile:
     path: str
     kind: str
     created: str
-    scale: str | None
+    scale: Scale
     dataset: str | None
     seeds: tuple | None
     wall_time_s: float | None
@@ -90,9 +91,15 @@ def collect_results(dirs: list[str | os.PathLike]) -> Collection:
             if not isinstance(env.get("payload"), dict) or not isinstance(env.get("kind"), str):
                 out.skipped.append(SkippedFile(shown, "envelope has no payload object or no kind string"))
                 continue
+            try:
+                scale = as_scale(env.get("scale"))
+            except ValueError:
+                out.skipped.append(SkippedFile(shown, f"scale {env.get('scale')!r} is not one of data.scales (written "
+                                                      "by an older version?); rerun the command that wrote it"))
+                continue
             seeds = env.get("seeds")
             out.results.append(ResultFile(
-                path=shown, kind=env["kind"], created=str(env.get("created") or ""), scale=env.get("scale"),
+                path=shown, kind=env["kind"], created=str(env.get("created") or ""), scale=scale,
                 dataset=env.get("dataset"), seeds=tuple(seeds) if isinstance(seeds, list) else None,
                 wall_time_s=env.get("wall_time_s") if isinstance(env.get("wall_time_s"), (int, float)) else None,
                 provenance=env.get("provenance") if isinstance(env.get("provenance"), dict) else {},
@@ -101,23 +108,6 @@ def collect_results(dirs: list[str | os.PathLike]) -> Collection:
     out.results.sort(key=lambda r: r.path)
     out.skipped.sort(key=lambda s: s.path)
     return out
-
-
-def scale_rank(scale: str | None) -> int:
-    """Order of preference between scales (issue 13: paper/GPU > long CPU > quick > smoke): paper and exact (5) >
-    gpu-… (4) > other named scales, e.g. a long CPU scale (3) > quick (2) > smoke, micro, tiny, test (1) > none (0)."""
-    if not scale:
-        return 0
-    s = str(scale).lower()
-    if s in ("paper", "exact"):
-        return 5
-    if s.startswith("gpu"):
-        return 4
-    if s == "quick":
-        return 2
-    if s in ("smoke", "micro", "tiny", "test"):
-        return 1
-    return 3
 
 
 class ResultIndex:
@@ -148,5 +138,5 @@ def _preferred_first(files: list[ResultFile]) -> list[ResultFile]:
     the least to the most important key)."""
     out = sorted(files, key=lambda r: r.path)
     out.sort(key=lambda r: r.created, reverse=True)
-    out.sort(key=lambda r: scale_rank(r.scale), reverse=True)
+    out.sort(key=lambda r: r.scale.rank, reverse=True)
     return out

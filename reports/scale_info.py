@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tradeoff.data.kinds import KINDS, Kind, producer
 from tradeoff.data.registry import by_label, display_name
 
 from . import committed_notes
-from .producers import PRODUCER, producer
 from .result_index import ResultFile, display_path
 
 NOT_RECORDED = "not recorded in the file"
@@ -191,7 +191,7 @@ def describe(r: ResultFile) -> ScaleInfo:
     rows = [x for x in p.get("rows", []) if isinstance(x, dict)] if isinstance(p.get("rows"), list) else []
     n, model, training, attack = "", "", "", ""
     ns: set = set()
-    if r.kind == "deep.sweep":
+    if r.kind == Kind.DEEP_SWEEP:
         ns = {x.get("n_train") for x in rows}
         n = _sizes(ns)
         tr, ev_settings = sweep_settings(p.get("settings"))
@@ -203,35 +203,35 @@ def describe(r: ResultFile) -> ScaleInfo:
         attack = "; ".join(x for x in (
             f"training {train_attack}" + (f" at ε_train {eps_train}" if eps_train else "") if train_attack else "",
             f"evaluation {ev}" if ev else "") if x) or NOT_RECORDED
-    elif r.kind in ("deep.gradients", "deep.large_eps", "deep.sanity"):
+    elif r.kind in (Kind.DEEP_GRADIENTS, Kind.DEEP_LARGE_EPS, Kind.DEEP_SANITY):
         runs = [m.get("run") for m in p.get("models", []) if isinstance(m, dict)] + [p.get("run")]
         ns = {int(m.group(1)) for run in runs if isinstance(run, str) for m in [_RUN_N.search(run)] if m}
         n = _sizes(ns)
         model, training = f"{NOT_RECORDED} (the picture models of the {r.scale} scale)", ""
-        if r.kind == "deep.large_eps":
+        if r.kind == Kind.DEEP_LARGE_EPS:
             attack = "; ".join(f"{_NORM.get(str(a.get('norm')), a.get('norm'))} ε = {_g(a.get('eps'))}, "
                                f"{a.get('steps')} steps of {_g(a.get('step_size'))}"
                                for a in p.get("attacks", []) if isinstance(a, dict))
             judge = p.get("judge")
             if isinstance(judge, dict) and judge.get("name"):
                 attack += f"; judge {judge['name']}"
-        elif r.kind == "deep.sanity":
+        elif r.kind == Kind.DEEP_SANITY:
             attack = f"{_NORM.get(str(p.get('norm')), p.get('norm'))} ε = {_g(p.get('eps'))}, model {p.get('model')}"
         if p.get("n_images") or p.get("n"):
             attack = (attack + "; " if attack else "") + f"{p.get('n_images') or p.get('n')} test images"
-    elif r.kind == "linear.fig5":
+    elif r.kind == Kind.LINEAR_FIG5:
         n = f"n = {p.get('n_train')} training, {p.get('n_test')} test images"
         model, training = "linear classifier (exact adversarial training)", ""
         attack = f"{_NORM.get(str(p.get('norm')), p.get('norm'))} ε = {_g(p.get('eps'))} (exact worst case)"
-    elif r.kind.startswith("theory.") or r.kind in ("data.limit", "linear.frontier"):
+    elif r.kind.startswith("theory.") or r.kind in (Kind.DATA_LIMIT, Kind.LINEAR_FRONTIER):
         model = "closed forms, exact solvers and Monte Carlo checks" if r.kind.startswith("theory.") else \
             "exact computation"
-    elif r.kind == "deep.benchmark":
+    elif r.kind == Kind.DEEP_BENCHMARK:
         model = "benchmark"
     seeds = sorted({x["seed"] for x in rows if isinstance(x.get("seed"), int)}) or \
         [s for s in (r.seeds or ()) if isinstance(s, int)]
-    deep = r.kind.startswith("deep.") and r.kind != "deep.benchmark"
-    return ScaleInfo(r.path, r.kind, r.scale or "unknown", device_of(r.provenance).replace("GPU: ", ""), dataset,
+    deep = r.kind.startswith("deep.") and r.kind != Kind.DEEP_BENCHMARK
+    return ScaleInfo(r.path, r.kind, r.scale.value, device_of(r.provenance).replace("GPU: ", ""), dataset,
                      n, model, training, _seeds(r, rows), attack, command_for(r),
                      tuple(sorted(v for v in ns if isinstance(v, int))), tuple(seeds) if deep else ())
 
@@ -242,9 +242,9 @@ def command_for(r: ResultFile) -> str:
     note = committed_notes.note_for(r.path)
     if note is not None and note.command:
         return note.command
-    if r.kind not in PRODUCER:
+    if r.kind not in KINDS:
         return ""
-    scale = str(r.scale or "quick")
+    scale = r.scale.value
     dataset = str((r.payload or {}).get("dataset") or r.dataset or "mnist") if isinstance(r.payload, dict) \
         else str(r.dataset or "mnist")
     micro = scale == "smoke"

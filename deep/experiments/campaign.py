@@ -58,6 +58,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tradeoff.data.io import atomic_write_json, read_result, write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import DATASETS
 
 from ..config import TrainConfig
@@ -280,16 +281,16 @@ def read_present(dirs: Iterable[str | Path]) -> Present:
             except (ValueError, OSError):
                 continue
             payload = env.get("payload") if isinstance(env.get("payload"), dict) else {}
-            if env["kind"] == "deep.sweep":
+            if env["kind"] == Kind.DEEP_SWEEP:
                 for rid, res in _rows_to_results(payload.get("rows") or []).items():
                     if out.runs.get(rid) is None:
                         out.runs[rid] = res
                     else:  # merge the norms of a standard run seen in several sweeps
                         out.runs[rid].setdefault("robust", {}).update(res["robust"])
-            elif env["kind"] == "deep.campaign_runs":
+            elif env["kind"] == Kind.DEEP_CAMPAIGN_RUNS:
                 for rid, res in (payload.get("runs") or {}).items():
                     out.runs[rid] = res
-            elif env["kind"] == "deep.campaign":
+            elif env["kind"] == Kind.DEEP_CAMPAIGN:
                 out.pictures |= set(payload.get("pictures_done") or [])
                 rates.append((str(env.get("created") or ""), payload.get("rates") or {}))
     for _, r in sorted(rates, key=lambda t: t[0]):
@@ -597,9 +598,9 @@ class Campaign:
                 if (c.dataset, exp.group) in touched:
                     merge(exp, merge_root, results, allow_missing=True)
         new = {k: v for k, v in local.items() if k not in self.present.runs or self.present.runs[k] is None}
-        write_result(self.pack_dir / "campaign_runs.json", "deep.campaign_runs", {"runs": new},
+        write_result(self.pack_dir / "campaign_runs.json", Kind.DEEP_CAMPAIGN_RUNS, {"runs": new},
                      scale="campaign", provenance=self._provenance)
-        write_result(self.pack_dir / "campaign.json", "deep.campaign", self.summary(),
+        write_result(self.pack_dir / "campaign.json", Kind.DEEP_CAMPAIGN, self.summary(),
                      wall_time_s=self.clock() - self._start, scale="campaign", provenance=self._provenance)
         if self.rates_path is not None:
             atomic_write_json(self.rates_path, self.rates.measured)

@@ -27,10 +27,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tradeoff.data.registry import PAPER_DATASETS, dataset_info
+from tradeoff.data.scales import Scale, as_scale
 
 from ..config import AdvConfig, EvalConfig, TrainConfig
 
-SCALES = ("quick", "long", "paper")
+#: the scales the experiments are defined at (data.scales)
+SCALES = (Scale.QUICK.value, Scale.LONG.value, Scale.PAPER.value)
 #: the data sets the experiments are defined for (data.registry)
 DATASETS = PAPER_DATASETS
 NORMS = ("inf", "2")
@@ -426,8 +428,10 @@ def validate(exp: Experiment) -> Experiment:
 
     if exp.dataset not in DATASETS:
         bad(f"dataset must be one of {DATASETS}")
-    if exp.scale not in SCALES + ("smoke", "test") and not exp.scale.startswith("gpu-"):
-        bad(f"scale must be one of {SCALES}, smoke, test, or gpu-<name> for a reduced GPU plan")
+    try:
+        as_scale(exp.scale)
+    except ValueError as e:
+        bad(str(e))
     t = exp.template
     try:
         t.validate()

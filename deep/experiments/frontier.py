@@ -31,11 +31,13 @@ import torch
 from torch import nn
 
 from tradeoff.data.io import write_result
+from tradeoff.data.kinds import Kind
+from tradeoff.data.scales import Scale
 
 from ..config import AdvConfig, EvalConfig, TrainConfig
 
-KIND = "deep.frontier"
-SCALES = ("cpu", "smoke")
+#: the scales the deep frontier is defined at (data.scales)
+SCALES = (Scale.CPU.value, Scale.SMOKE.value)
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def definition(scale: str, dataset: str = "mnist") -> DeepFrontier:
     data set, seconds; numbers mean nothing)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r} for the deep frontier: choose one of {', '.join(SCALES)}")
-    if scale == "smoke":
+    if scale == Scale.SMOKE:
         tpl = TrainConfig(name="frontier", dataset="toy", model="mnist_cnn", width=4, n_train=64, epochs=1,
                           batch_size=32, lr=2e-3, device="cpu", progress=False, checkpoint_every=1,
                           adv=AdvConfig(norm="inf", eps=0.2, steps=2), eval=EvalConfig(every=0))
@@ -231,7 +233,7 @@ def run(exp: DeepFrontier, runs_root: Path, results_root: Path, *, workers: int 
         "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0 + child_cpu, "workers": workers,
     }
     path = Path(results_root) / "deep" / f"frontier_{exp.template.dataset}.json"
-    write_result(path, KIND, payload, wall_time_s=payload["wall_s"], scale=exp.scale,
+    write_result(path, Kind.DEEP_FRONTIER, payload, wall_time_s=payload["wall_s"], scale=exp.scale,
                  dataset=exp.template.dataset, seeds=list(exp.seeds), provenance=provenance)
     return path, payload
 

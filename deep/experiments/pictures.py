@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tradeoff.data.io import write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import dataset_info
 
 from . import gradients, interpolation, large_eps
@@ -124,7 +125,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     seeds = [std_seed] + [s for s in exp.replicate_seeds if s != std_seed]
     gdata = gradients.gradient_study(models, x, y, rep_models, seeds)
     seconds["gradients"] = time.perf_counter() - t
-    paths.append(write_result(results_root / "deep" / f"gradients_{exp.dataset}.json", "deep.gradients",
+    paths.append(write_result(results_root / "deep" / f"gradients_{exp.dataset}.json", Kind.DEEP_GRADIENTS,
                               {**gradients.gradients_payload(gdata, label, refs), "scale": exp.scale,
                                "data_note": dataset_info(exp.dataset).note},
                               wall_time_s=seconds["gradients"], **common))
@@ -158,7 +159,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
         "interpolation_smoothness": interpolation.smoothness_payload(interp),
         "interpolation_attack_norm": {n: OWN_NORM[n] for n in models}, "frames": exp.frames,
     }
-    paths.append(write_result(results_root / "deep" / f"large_eps_{exp.dataset}.json", "deep.large_eps", payload,
+    paths.append(write_result(results_root / "deep" / f"large_eps_{exp.dataset}.json", Kind.DEEP_LARGE_EPS, payload,
                               wall_time_s=seconds["large_eps"] + seconds["interpolation"], **common))
 
     if sanity:
@@ -170,7 +171,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
             checks = engine.sanity(models[m.name], xs, ys, eps, norm, steps=exp.template.eval.steps)
             run_id = specs[m.name].run_id
             paths.append(write_result(
-                results_root / "deep" / f"sanity_{run_id}.json", "deep.sanity",
+                results_root / "deep" / f"sanity_{run_id}.json", Kind.DEEP_SANITY,
                 {"run": run_id, "model": m.name, "dataset": label, "data_note": dataset_info(exp.dataset).note,
                  "norm": norm, "eps": eps, "n": int(len(ys)),
                  "checks": checks, "ok": all(c["passed"] for c in checks)}, **common))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeoff.data.io import read_result, write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import dataset_info
 
 from . import definitions, sweep
@@ -104,7 +105,7 @@ def reproduce_dataset(dataset: str, scale: str, engine, runs_root: Path, results
     out.scale = scale_label
     out.seconds["total"] = sum(v for k, v in out.seconds.items() if "." not in k)
     out.cpu_seconds["total"] = sum(out.cpu_seconds.values())
-    write_result(results_root / "deep" / f"reproduce_{dataset}.json", "deep.reproduce",
+    write_result(results_root / "deep" / f"reproduce_{dataset}.json", Kind.DEEP_REPRODUCE,
                  {"dataset": dataset_info(dataset).label, "scale": scale_label, "seconds": out.seconds,
                   "cpu_seconds": out.cpu_seconds, "results": [str(p) for p in out.result_paths]},
                  wall_time_s=out.seconds["total"], scale=scale_label, dataset=dataset_info(dataset).label)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tradeoff.data.io import atomic_write_json, write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import dataset_info
 
 from ..config import AdvConfig, TrainConfig
@@ -270,7 +271,7 @@ def merge(exp: SweepExperiment, runs_root: Path, results_root: Path, *, allow_mi
         "convergence_criterion": convergence.describe(),
     }
     path = Path(results_root) / "deep" / f"{exp.group}_{exp.dataset}.json"
-    return write_result(path, "deep.sweep", payload, wall_time_s=seconds, scale=exp.scale,
+    return write_result(path, Kind.DEEP_SWEEP, payload, wall_time_s=seconds, scale=exp.scale,
                         dataset=dataset_info(exp.dataset).label, seeds=sorted(set(exp.seeds) | set(exp.small_n_seeds)))
 
 

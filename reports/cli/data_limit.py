@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from tradeoff.data.kinds import Kind
 from tradeoff.data.pairs import PAIR_DATASETS
 
 from ._base import UserError, emit_json, format_table, group
@@ -77,7 +78,7 @@ def run_limit_command(args) -> int:
                                train_separation=not args.no_train_separation)
     payload.update({"dataset": args.dataset, "classes": [a, b]})
     wall = time.perf_counter() - t0
-    path = write_result(results_dir() / "data" / f"{result_name(args.dataset, a, b, args.norm)}.json", "data.limit",
+    path = write_result(results_dir() / "data" / f"{result_name(args.dataset, a, b, args.norm)}.json", Kind.DATA_LIMIT,
                         payload, wall_time_s=wall, scale="exact", dataset=f"{args.dataset} {a}-vs-{b}", seeds=[])
     sep = payload["separation"]
     if args.json:

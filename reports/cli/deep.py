@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import dataset_info
+from tradeoff.data.scales import Scale
 
 from ._base import UserError, emit_json, format_table, group, warn
 
@@ -163,16 +165,6 @@ def _test_points(run: str, n: int | None, device: str):
     return cfg, model, x.to(dev), y.to(dev), torch.device(dev)
 
 
-def _eval_scale(n_points: int, device) -> str:
-    """The result's scale: ``quick`` below 1000 points, else the device (``cpu`` / ``gpu-<name>``), as train runs
-    name theirs, so that a full check is preferred over a quick one (reports/RESULTS.md)."""
-    import torch
-
-    if n_points < 1000:
-        return "quick"
-    return "gpu-" + torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-
-
 def _eval(args: argparse.Namespace) -> int:
     from tradeoff.data.io import write_result
     from tradeoff.data.paths import results_dir
@@ -223,8 +215,8 @@ def _eval(args: argparse.Namespace) -> int:
             payload["robust_evaluation"] = ev.summary()
             if "reference" in out:
                 payload["reference"] = out["reference"]
-            path = write_result(results_dir() / "deep" / f"sanity_{run_name}-{digest}.json", "deep.sanity",
-                                payload, scale=_eval_scale(k, dev),
+            path = write_result(results_dir() / "deep" / f"sanity_{run_name}-{digest}.json", Kind.DEEP_SANITY,
+                                payload, scale=Scale.AD_HOC,
                                 dataset=dataset_info(cfg.dataset).label, seeds=[cfg.seed])
             out["sanity"] = {"ok": report.ok, "checks": report.checks, "file": str(path)}
     if args.json:

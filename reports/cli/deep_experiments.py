@@ -14,6 +14,8 @@ import sys
 import time
 
 from tradeoff.data.registry import PAPER_DATASETS
+from tradeoff.data.scales import Scale
+from tradeoff.deep.experiments.definitions import SCALES
 
 from ._base import UserError, format_table, group
 
@@ -57,7 +59,7 @@ def _set_threads(args) -> None:
 
     if args.threads < 0:
         raise UserError(f"--threads {args.threads}: give a positive number of CPU threads (or 0 for the default)")
-    threads = args.threads or (1 if args.scale in ("quick", "long") and args.device != "cuda" else 0)
+    threads = args.threads or (1 if args.scale in (Scale.QUICK, Scale.LONG) and args.device != "cuda" else 0)
     if threads:
         torch.set_num_threads(threads)
 
@@ -68,7 +70,7 @@ def _add_common(p, datasets: bool = False) -> None:
                        help="comma-separated: mnist,cifar10,restricted_imagenet (default mnist)")
     else:
         p.add_argument("--dataset", default="mnist", choices=PAPER_DATASETS)
-    p.add_argument("--scale", default="quick", choices=("quick", "long", "paper"),
+    p.add_argument("--scale", default="quick", choices=SCALES,
                    help="quick = CPU minutes (inside make reproduce); long = about an hour on 2 CPU cores (MNIST); "
                         "paper = the reconstructed defaults of docs/paper.md §6")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
@@ -92,7 +94,7 @@ def cmd_reproduce(args) -> int:
 
     from ..figures.deep import draw_dataset
 
-    if args.micro and args.scale != "quick":
+    if args.micro and args.scale != Scale.QUICK:
         raise UserError("--micro shrinks the quick scale; use it with --scale quick")
     _set_threads(args)
     engine = _engine(args)
@@ -182,6 +184,6 @@ def register(top) -> None:
     p = sub.add_parser("merge", help="merge finished sweep runs into deep.sweep result files")
     p.add_argument("names", nargs="*", help="sweeps to merge (default: all)")
     p.add_argument("--dataset", default="mnist", choices=PAPER_DATASETS)
-    p.add_argument("--scale", default="quick", choices=("quick", "long", "paper"))
+    p.add_argument("--scale", default="quick", choices=SCALES)
     p.add_argument("--allow-missing", action="store_true", help="merge what is finished, list missing runs")
     p.set_defaults(func=cmd_merge)

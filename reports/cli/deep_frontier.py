@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 import time
 
+from tradeoff.data.scales import Scale
+
 from ._base import UserError, emit_json, format_table, group
 
 COLUMNS = ["method", "beta", "eps_train", "seed", "standard_acc", "robust_acc", "eps_eval", "pair_standard_acc",
@@ -22,7 +24,7 @@ def register(top) -> None:
     p = sub.add_parser("frontier", help="TRADES beta sweep and PGD eps models on MNIST: the deep frontier",
                        description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", default="mnist", choices=("mnist",), help="data set (mnist: the 5-vs-7 frontiers)")
-    p.add_argument("--scale", default="cpu", choices=("cpu", "smoke"),
+    p.add_argument("--scale", default=Scale.CPU.value, choices=(Scale.CPU.value, Scale.SMOKE.value),
                    help="cpu: about ten CPU minutes; smoke: the toy data set, seconds, numbers mean nothing")
     p.add_argument("--workers", type=int, default=0,
                    help="processes training populations at once (default: one per CPU core, one thread each)")

@@ -9,6 +9,8 @@ import math
 import time
 from dataclasses import asdict
 
+from tradeoff.data.kinds import Kind
+
 from ._base import UserError, emit_json, format_table, group
 
 
@@ -50,7 +52,7 @@ def run_gaussian_command(args) -> int:
                                "standard_error": "exact expectation over the sample (2-d quadrature)",
                                "robust_error_mc": "Monte Carlo over w_hat ~ N(theta*, sigma^2/n I), exact per draw"}}
     wall = time.perf_counter() - t0
-    path = write_result(results_dir() / "theory" / "gaussian_model.json", "theory.gaussian_model", payload,
+    path = write_result(results_dir() / "theory" / "gaussian_model.json", Kind.THEORY_GAUSSIAN_MODEL, payload,
                         wall_time_s=wall, scale="exact", dataset="synthetic gaussian", seeds=[args.seed])
     fig = draw_sample_size(payload, figures_dir() / "theory_gaussian_model.png")
     if args.json:

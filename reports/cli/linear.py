@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from tradeoff.data.kinds import Kind
+
 from ._base import UserError, emit_json, format_table, group, warn
 
 
@@ -83,7 +85,7 @@ def run_fig5_command(args) -> int:
     unconverged += [f"top-k k={r['k']}" for r in payload["topk"] if not r["converged"]]
     if unconverged:
         warn(f"L-BFGS-B did not reach tol={cfg.tol} for: {', '.join(unconverged)} (raise --tol or check the data)")
-    path = write_result(results_dir() / "linear" / "fig5.json", "linear.fig5", payload, wall_time_s=wall,
+    path = write_result(results_dir() / "linear" / "fig5.json", Kind.LINEAR_FIG5, payload, wall_time_s=wall,
                         scale="exact", dataset=f"mnist {cfg.digits[0]}-vs-{cfg.digits[1]}", seeds=[])
     figures = []
     if not args.no_figures:

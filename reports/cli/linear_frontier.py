@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from tradeoff.data.kinds import Kind
+
 from ._base import UserError, emit_json, format_table, group, warn
 
 FIGURE_NAME = "frontier_mnist.png"
@@ -64,8 +66,8 @@ def gather_payloads(results: Path) -> dict:
 
     out: dict = {"limit": {}, "theory": None, "deep_rows": [], "deep_frontier": None}
     found = [r for r in collect_results([results / "deep", COMMITTED_RESULTS]).results
-             if r.kind == "deep.frontier" and r.payload.get("dataset") == "mnist"]
-    best = ResultIndex(found).best("deep.frontier")
+             if r.kind == Kind.DEEP_FRONTIER and r.payload.get("dataset") == "mnist"]
+    best = ResultIndex(found).best(Kind.DEEP_FRONTIER)
     out["deep_frontier"] = best.payload if best else None
     for f in sorted((results / "data").glob("limit_mnist_*.json")):
         try:
@@ -84,7 +86,7 @@ def gather_payloads(results: Path) -> dict:
             r = read_result(f)
         except ValueError:
             continue
-        if r.get("kind") == "deep.sweep":
+        if r.get("kind") == Kind.DEEP_SWEEP:
             out["deep_rows"] += [row for row in r["payload"].get("rows", []) if row.get("dataset") == "mnist"]
     return out
 
@@ -122,7 +124,7 @@ def run_frontier_command(args) -> int:
     bad = [f"{m.method} eps_train={m.eps_train:g} beta={m.beta}" for m in res.models if not m.converged]
     if bad:
         warn(f"L-BFGS-B did not reach tol={cfg.tol} for: {', '.join(bad)}")
-    path = write_result(results_dir() / "linear" / "frontier.json", "linear.frontier", payload, wall_time_s=wall,
+    path = write_result(results_dir() / "linear" / "frontier.json", Kind.LINEAR_FRONTIER, payload, wall_time_s=wall,
                         scale="exact", dataset=f"mnist {digits[0]}-vs-{digits[1]}", seeds=[])
     fig = None if args.no_figure else draw_from_results(payload, results_dir(), figures_dir())
     if args.json:

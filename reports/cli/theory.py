@@ -23,6 +23,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from tradeoff.data.io import write_result
+from tradeoff.data.kinds import Kind
 from tradeoff.data.paths import figures_dir, results_dir
 from tradeoff.theory.distribution import FeatureDistribution
 
@@ -225,7 +226,7 @@ def averaging_step(dist: FeatureDistribution, eps: float, norm: str = "inf", mc_
             raise UserError(f"--also-eta-sqrt-d values must be finite numbers >= 0, got {ets}")
     _check_mc(dist, mc_samples)
     payload = averaging_payload(dist, eps, norm, mc_samples, seed, also_eta_sqrt_d)
-    path = _write("averaging", "theory.averaging", payload, dist, [seed], started)
+    path = _write("averaging", Kind.THEORY_AVERAGING, payload, dist, [seed], started)
     curves = []  # closed forms for the computed settings and, for comparison, eta*sqrt(d) = 2, 3, 4
     for ets in sorted({round(r["eta_sqrt_d"], 9) for r in payload.get("rows") or [payload]} | {2.0, 3.0, 4.0}):
         other = FeatureDistribution(dist.d, dist.p, ets / math.sqrt(dist.d))
@@ -253,7 +254,7 @@ def bound_step(dist: FeatureDistribution, eps: float, norm: str = "inf", mc_samp
     _require_theorem1(dist, eps, norm)
     _check_mc(dist, mc_samples)
     payload = bound_payload(dist, eps, norm, mc_samples, seed)
-    path = _write("bound", "theory.bound", payload, dist, [seed], started)
+    path = _write("bound", Kind.THEORY_BOUND, payload, dist, [seed], started)
 
     def cell(v):
         return _interval_cell(v) if isinstance(v, dict) else float(v)
@@ -286,7 +287,7 @@ def frontier_step(dist: FeatureDistribution, eps: float, norm: str = "inf", poin
         raise UserError(f"--points must be between 2 and 10001, got {points}")
     f = tradeoff_frontier(dist, eps, norm, default_deltas(dist, points))
     payload = f.to_payload()
-    path = _write("frontier", "theory.frontier", payload, dist, [seed], started)
+    path = _write("frontier", Kind.THEORY_FRONTIER, payload, dist, [seed], started)
     fig = draw_frontier(payload, figures_dir() / "theory_frontier.png")
     step = max(1, len(f.delta) // 12)
     idx = sorted(set(range(0, len(f.delta), step)) | {len(f.delta) - 1, int(np.argmin(np.abs(f.delta - (1 - f.p))))})
@@ -312,7 +313,7 @@ def svm_step(dist: FeatureDistribution, eps_train: float | None = None, eps_eval
         raise UserError(f"--d {dist.d} is too large for Lemma D.1's general-w check ({2 * (dist.d + 1)} variables, "
                         f"limit d <= {GENERAL_CHECK_MAX_D}); add --no-general-check")
     payload = theorem2_payload(dist.d, dist.p, dist.eta, eps_train, eps_eval, seed=seed, check_general=check_general)
-    path = _write("svm", "theory.svm", payload, dist, [seed], started)
+    path = _write("svm", Kind.THEORY_SVM, payload, dist, [seed], started)
     _emit(as_json, payload, "" if as_json else _svm_text(payload), path)
     return path
 
@@ -358,7 +359,7 @@ def finite_step(dist: FeatureDistribution, ns: list[int], eps_trains: list[float
         rows = finite_sample_curve(dist.d, dist.p, dist.eta, ns, eps_trains, seeds, eps_eval=eps_eval, loss=loss,
                                    ridge=ridge, on_row=lambda r: bar.update(1))
     payload = finite_sample_payload(rows, dist.d, dist.p, dist.eta, loss, ridge)
-    path = _write("finite_sample", "theory.finite_sample", payload, dist, seeds, started)
+    path = _write("finite_sample", Kind.THEORY_FINITE_SAMPLE, payload, dist, seeds, started)
     fig = plot_finite_sample(
         rows, figures_dir() / "theory_finite_sample.png", p=dist.p, eps_eval=payload["eps_eval"],
         title=f"Theory (analogue of Figure 1) · D(d = {dist.d}, p = {dist.p:g}, η = {dist.eta:.3g}, "
@@ -390,7 +391,7 @@ def transfer_step(dist: FeatureDistribution, n_models: int = 5, n_train: int = 1
     with threadpool_limits(1):
         payload = transfer_study(dist.d, dist.p, dist.eta, n_models=n_models, n_train=n_train, n_test=n_test,
                                  seed=seed).to_payload()
-    path = _write("transfer", "theory.transfer", payload, dist, [seed], started)
+    path = _write("transfer", Kind.THEORY_TRANSFER, payload, dist, [seed], started)
     f = payload["fooled_fraction"]
     rows = [{"model": m["model"], "clean_acc": m["clean_acc"], "fooled": m["fooled_fraction"]["estimate"],
              "low": m["fooled_fraction"]["low"], "high": m["fooled_fraction"]["high"], "exact": m["fooled_exact"]}

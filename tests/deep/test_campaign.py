@@ -151,12 +151,13 @@ def test_committed_results_are_skipped_and_merged(tmp_path):
     write_result(committed / "old" / "mixed.json", "deep.sweep", {"rows": [
         {"run": row_run.run_id, "norm": row_run.norm, "eps_train": row_run.eps_train, "seed": row_run.seed,
          "n_train": row_run.n_train, "mixed": True, "standard_acc": 0.5, "robust_acc": 0.25, "eps_eval": 0.3,
-         "n_eval": 40}]})
+         "n_eval": 40}]}, scale="gpu-reduced")
     # and a standard run named by one row of one norm only (its other sweep's file is absent)
     std_run = next(it for it in items if it.tier == 2 and it.run.eps_train == 0).run
     write_result(committed / "old" / "fig6.json", "deep.sweep", {"rows": [
         {"run": std_run.run_id, "norm": "inf", "eps_train": 0.0, "seed": std_run.seed, "n_train": std_run.n_train,
-         "mixed": False, "standard_acc": 0.5, "robust_acc": 0.0, "eps_eval": 0.3, "n_eval": 40}]})
+         "mixed": False, "standard_acc": 0.5, "robust_acc": 0.0, "eps_eval": 0.3, "n_eval": 40}]},
+                 scale="gpu-reduced")
     eng2 = ClockedEngine()
     second = _campaign(tmp_path, eng2, committed=[committed], name="c2", runs="runs2")
     statuses = {s.key: s.status for s in second.run()}
@@ -212,7 +213,7 @@ def test_rates_default_measured_and_from_a_previous_window(tmp_path):
     assert r.get(key) == pytest.approx(1e5)
     r.learn(key, 1e6, 5.0)
     assert r.get(key) == pytest.approx(1.5e5)
-    write_result(tmp_path / "w" / "campaign.json", "deep.campaign", {"rates": {key: 2e5}})
+    write_result(tmp_path / "w" / "campaign.json", "deep.campaign", {"rates": {key: 2e5}}, scale="campaign")
     assert C.load_rates(None, C.read_present([tmp_path / "w"])).get(key) == 2e5
 
 

@@ -197,13 +197,13 @@ def sanity(root: Path, good: bool = True) -> Path:
                {"run": "mnist_linf_0.3", "checks": [
                    {"name": "unbounded attack reaches 0%", "passed": True, "detail": "acc 0.000 at eps 100"},
                    {"name": "more PGD steps never help", "passed": good, "detail": "20→0.91, 100→0.90"}]},
-               dataset="mnist", provenance=GPU_PROVENANCE, scale="gpu-quick")
+               dataset="mnist", provenance=GPU_PROVENANCE, scale="gpu-fast")
 
 
 def benchmark(root: Path) -> Path:
     return put(root, "deep/benchmark.json", "deep.benchmark",
                {"device": "NVIDIA H100", "rows": [{"name": "pgd step", "ms": 1.25}, {"name": "train step", "ms": 3.5}]},
-               provenance=GPU_PROVENANCE, scale="gpu-quick")
+               provenance=GPU_PROVENANCE, scale="gpu-fast")
 
 
 def write_all(root: Path, good: bool = True) -> Path:

@@ -64,7 +64,8 @@ def test_eval_prints_accuracy_and_sanity_and_writes_result(tmp_path, config_file
     assert re.fullmatch(r"sanity_run-[0-9a-f]{8}\.json", sanity_file.name)
     result = json.loads(sanity_file.read_text())
     assert result["kind"] == "deep.sanity" and result["payload"]["run"] == "run"
-    assert result["scale"] == "quick" and result["dataset"] == "toy (synthetic)"
+    # one command's own evaluation is not evidence for a claim (data.scales)
+    assert result["scale"] == "ad-hoc" and result["evidence"] is False and result["dataset"] == "toy (synthetic)"
     assert main(["deep", "eval", str(tmp_path / "nope"), "--eps", "0.1"]) == 2
     # every result names its evaluation: the default ensemble with its cost, in the output and the sanity file
     ev = out["evaluation"]
@@ -147,11 +148,16 @@ def test_train_epochs_override_zero_is_refused(tmp_path, config_file, capsys):
     assert "epochs" in capsys.readouterr().err
 
 
-def test_eval_scale_ranks_a_full_sanity_check_above_a_quick_one():
-    from tradeoff.reports.cli.deep import _eval_scale
-    from tradeoff.reports.result_index import scale_rank
+def test_an_unknown_scale_is_refused_when_written_and_skipped_when_read(tmp_path):
+    from tradeoff.data.io import write_result
+    from tradeoff.reports.result_index import collect_results
 
-    assert scale_rank(_eval_scale(10_000, torch.device("cpu"))) > scale_rank(_eval_scale(500, torch.device("cpu")))
+    with pytest.raises(ValueError, match="scale 'gpu-h100' is unknown"):
+        write_result(tmp_path / "x.json", "deep.sanity", {"checks": []}, scale="gpu-h100")
+    (tmp_path / "old.json").write_text(json.dumps({"schema": 1, "kind": "deep.sanity", "scale": "gpu-h100",
+                                                   "payload": {"checks": []}}))
+    found = collect_results([tmp_path])
+    assert not found.results and "not one of data.scales" in found.skipped[0].reason
 
 
 def test_attack_defaults_to_the_runs_norm_and_is_reproducible(tmp_path, capsys):

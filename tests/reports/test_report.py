@@ -14,7 +14,8 @@ from tradeoff.data.registry import display_name
 from tradeoff.reports import claims as C
 from tradeoff.reports.cli import main
 from tradeoff.reports.report import build_report, classify_figure
-from tradeoff.reports.result_index import ResultIndex, collect_results, scale_rank
+from tradeoff.data.scales import Scale
+from tradeoff.reports.result_index import ResultIndex, collect_results
 
 
 def build(tmp_path: Path, results: Path, figures: Path | None = None):
@@ -232,7 +233,7 @@ def test_preference_order(tmp_path):
     old = next(line for line in md.splitlines() if line.startswith("| `") and "a_old_paper.json" in line)
     assert "not used: the claims use `" in old and "b_new_paper.json" in old and "(same scale, newer)" in old
     assert "b_new_paper.json" in section(md, 1)
-    assert scale_rank("paper") > scale_rank("gpu-h100") > scale_rank("cpu") > scale_rank("quick") > scale_rank(None)
+    assert Scale.PAPER.rank > Scale.GPU_REDUCED.rank > Scale.CPU.rank > Scale.QUICK.rank > Scale.AD_HOC.rank
     idx = ResultIndex(collect_results([res]).results)
     assert idx.best("theory.averaging").path.endswith("b_new_paper.json")
 
@@ -454,7 +455,7 @@ def test_unfinished_runs_are_reported(tmp_path):
 def test_sweep_files_are_chosen_per_experiment_dataset_and_norm(tmp_path):
     res = tmp_path / "r"
     fx.fig6(res, small_gain=-0.05, rel="deep/fig6_mnist_quick.json")  # quick, would not confirm claim 5
-    fx.fig6(res, small_gain=0.08, rel="reports_results/gpu_fig6_mnist.json", scale="gpu-h100",
+    fx.fig6(res, small_gain=0.08, rel="reports_results/gpu_fig6_mnist.json", scale="gpu-reduced",
             provenance=fx.GPU_PROVENANCE)
     fx.fig6(res, small_gain=0.08, dataset="cifar10-jpeg", rel="deep/fig6_cifar10.json")
     built = build(tmp_path, res)
@@ -464,7 +465,7 @@ def test_sweep_files_are_chosen_per_experiment_dataset_and_norm(tmp_path):
     quick = next(line for line in files.splitlines() if "fig6_mnist_quick.json" in line)
     assert "not used: the claims use `" in quick and "gpu_fig6_mnist.json" in quick and "(larger scale)" in quick
     assert "| used by claim 5, 6, 7 |" in next(line for line in files.splitlines() if "fig6_cifar10.json" in line)
-    assert "GPU: NVIDIA H100" in section(md, 5) or "gpu-h100" in section(md, 5)
+    assert "gpu-reduced on NVIDIA H100" in section(md, 5)  # the scale, and the device from the provenance
 
 
 def test_evaluation_size_gives_binomial_uncertainty(tmp_path):

@@ -12,7 +12,8 @@ from tests.reports import fixtures as fx
 from tradeoff.reports import claims as C
 from tradeoff.reports.committed_notes import note_for, parse_readme
 from tradeoff.reports.report import build_report
-from tradeoff.reports.result_index import collect_results, scale_rank
+from tradeoff.data.scales import Scale
+from tradeoff.reports.result_index import collect_results
 from tradeoff.reports.scale_info import command_for, commit_of, describe
 
 
@@ -144,10 +145,10 @@ def test_commit_and_command_of_committed_files_come_from_their_readme(tmp_path):
     (res / "README.md").write_text(README)
     unknown = dict(fx.GPU_PROVENANCE, git_commit="unknown", versions={"torch": "2.11.0", "tradeoff": None})
     fx.put(res, "bench.json", "deep.benchmark", {"rows": [{"name": "pgd", "ms": 1.0}], "device": "NVIDIA H100"},
-           provenance=unknown, scale="gpu-h100")
+           provenance=unknown, scale="gpu-reduced")
     fx.put(res, "run1/results/deep/fig7_mnist.json", "deep.sweep",
            {"experiment": "fig7", "rows": [fx.sweep_row("mnist", "inf", e, 60000, 0, a) for e, a in
-                                           ((0.0, 0.99), (0.3, 0.97))]}, provenance=unknown, scale="gpu-h100")
+                                           ((0.0, 0.99), (0.3, 0.97))]}, provenance=unknown, scale="gpu-reduced")
     files = {Path(r.path).name: r for r in collect_results([res]).results}
     assert commit_of(files["bench.json"]) == ("7d09a20", note_for(res / "bench.json").readme)
     assert command_for(files["bench.json"]) == "python -m bench.pgd --devices cuda"
@@ -183,13 +184,13 @@ def test_each_claim_uses_the_largest_scale_that_has_its_data(tmp_path):
     fx.fig6(res, small_gain=0.08, rel="build/deep/fig6_mnist.json")  # quick: n = 100 and 60000, 3 seeds
     gpu = {(0.0, 60000): [0.99, 0.991, 0.989], (0.1, 60000): [0.985, 0.987, 0.986],
            (0.3, 60000): [0.975, 0.976, 0.974]}
-    fx.sweep(res, "fig6", gpu, rel="committed/fig6_mnist.json", scale="gpu-h100", provenance=fx.GPU_PROVENANCE,
+    fx.sweep(res, "fig6", gpu, rel="committed/fig6_mnist.json", scale="gpu-reduced", provenance=fx.GPU_PROVENANCE,
              n_eval=10000)
     fx.sweep(res, "fig7", {(e, 60000): v for (e, _), v in gpu.items()}, rel="committed/fig7_mnist.json",
-             scale="gpu-h100", provenance=fx.GPU_PROVENANCE, n_eval=10000)
+             scale="gpu-reduced", provenance=fx.GPU_PROVENANCE, n_eval=10000)
     fx.sweep(res, "fig7", {(0.0, 60000): [0.99], (0.3, 60000): [0.995]}, rel="build/deep/fig7_mnist.json",
              n_eval=10000)  # quick Fig. 7 that would refute claim 7
-    assert scale_rank("gpu-h100") > scale_rank("long") > scale_rank("quick") > scale_rank("smoke")
+    assert Scale.GPU_REDUCED.rank > Scale.LONG.rank > Scale.QUICK.rank > Scale.SMOKE.rank
     figs = tmp_path / "figures"
     built = build(tmp_path, res, figs)
     by = {cr.claim.number: cr for cr in built.claims}
@@ -201,8 +202,8 @@ def test_each_claim_uses_the_largest_scale_that_has_its_data(tmp_path):
     assert by[7].outcome.verdict == C.CONFIRMED  # the quick Fig. 7 does not override the larger scale
     md = built.markdown.read_text()
     sec = {n: md[md.index(f'<a id="claim-{n}"></a>'):md.index(f'<a id="claim-{n + 1}"></a>')] for n in (5, 6, 7)}
-    assert "smallest n=100 (scale quick)" in sec[5] and "largest n=60000 (scale gpu-h100)" in sec[6]
-    assert "**gpu-h100 on NVIDIA H100**:" in sec[6] and "**quick on CPU: Test CPU, 2 cores**:" in sec[5]
+    assert "smallest n=100 (scale quick)" in sec[5] and "largest n=60000 (scale gpu-reduced)" in sec[6]
+    assert "**gpu-reduced on NVIDIA H100**:" in sec[6] and "**quick on CPU: Test CPU, 2 cores**:" in sec[5]
     # the figures of claims 5 and 6 are different drawings, from their own files
     assert (figs / "claim5_fig6_mnist.png").read_bytes() != (figs / "claim6_fig6_mnist.png").read_bytes()
     assert "figures/claim6_fig6_mnist.png)" in sec[6] and "claim5_fig6" not in sec[6]
