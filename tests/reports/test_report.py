@@ -11,10 +11,10 @@ import pytest
 
 from tests.reports import fixtures as fx
 from tradeoff.data.registry import display_name
+from tradeoff.data.scales import Scale
 from tradeoff.reports import claims as C
 from tradeoff.reports.cli import main
 from tradeoff.reports.report import build_report, classify_figure
-from tradeoff.data.scales import Scale
 from tradeoff.reports.result_index import ResultIndex, collect_results
 
 

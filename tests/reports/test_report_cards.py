@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.reports import fixtures as fx
+from tradeoff.data.scales import Scale
 from tradeoff.reports import claims as C
 from tradeoff.reports.committed_notes import note_for, parse_readme
 from tradeoff.reports.report import build_report
-from tradeoff.data.scales import Scale
 from tradeoff.reports.result_index import collect_results
 from tradeoff.reports.scale_info import command_for, commit_of, describe
 
