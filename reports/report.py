@@ -162,8 +162,9 @@ FRONTIER_KINDS = ("data.limit", "linear.frontier", "theory.gaussian_model", "dee
 
 
 def _frontier_files(index: ResultIndex) -> tuple[ResultFile | None, ResultFile | None, ResultFile | None]:
-    """The ``data.limit`` (MNIST in ℓ∞ preferred), ``linear.frontier`` and ``theory.gaussian_model`` files shown."""
-    limits = index.all("data.limit")
+    """The two-class ``data.limit`` (MNIST in ℓ∞ preferred), ``linear.frontier`` and ``theory.gaussian_model``
+    files shown (many-class limits have no frontier to draw beside the two-class models)."""
+    limits = [r for r in index.all("data.limit") if not r.payload.get("multiclass")]
     limit = next((r for r in limits if r.payload.get("dataset") == "mnist" and r.payload.get("norm") == "inf"),
                  limits[0] if limits else None)
     return limit, index.best("linear.frontier"), index.best("theory.gaussian_model")
