@@ -31,17 +31,23 @@ from .robust_limit import robust_limit
 MAX_EDGES = 20_000_000
 
 
+def _graph_at_largest(eps_values, build: Callable):
+    """The radii sorted and deduplicated, and ``build(largest eps)``, refused above MAX_EDGES edges."""
+    eps_values = sorted({float(check_eps(e)) for e in np.atleast_1d(eps_values)})
+    if not eps_values:
+        raise ValueError("give at least one eps")
+    graph = build(eps_values[-1])
+    if graph.n_edges > MAX_EDGES:
+        raise ValueError(f"{graph.n_edges} conflicting pairs at eps={eps_values[-1]:g} (limit {MAX_EDGES}): nearly "
+                         "every pair conflicts there; choose a smaller eps")
+    return eps_values, graph
+
+
 def split_limits(X, y, eps_values, norm: str = "inf", scale: float | None = None, frontier: bool = True,
                  progress: Callable[[str], None] | None = None) -> list[dict]:
     """Per eps (increasing): graph size, robust limit and (if ``frontier``) the frontier's vertices of ``(X, y)``.
     The graph is built once at the largest eps and restricted for the smaller ones."""
-    eps_values = sorted({float(check_eps(e)) for e in np.atleast_1d(eps_values)})
-    if not eps_values:
-        raise ValueError("give at least one eps")
-    graph = conflict_graph(X, y, eps_values[-1], norm, scale)
-    if graph.n_edges > MAX_EDGES:
-        raise ValueError(f"{graph.n_edges} conflicting pairs at eps={eps_values[-1]:g} (limit {MAX_EDGES}): nearly "
-                         "every pair conflicts there; choose a smaller eps")
+    eps_values, graph = _graph_at_largest(eps_values, lambda e: conflict_graph(X, y, e, norm, scale))
     out = []
     for eps in eps_values:
         g = graph.restricted(eps)
@@ -56,6 +62,41 @@ def split_limits(X, y, eps_values, norm: str = "inf", scale: float | None = None
     return out
 
 
+def _per_split(splits, data: dict, compute: Callable, timings: dict, note: Callable[[str], None]) -> dict:
+    """``{split: compute(X, y)}`` for the requested splits of ``data`` (train, test), timed into ``timings``."""
+    bad = [s for s in splits if s not in data]
+    if bad:
+        raise ValueError(f"unknown split {bad[0]!r}; use train and/or test")
+    out = {}
+    for name, (X, y) in data.items():
+        if name not in splits:
+            continue
+        t0 = time.perf_counter()
+        out[name] = compute(X, y)
+        timings[f"limit_{name}"] = time.perf_counter() - t0
+        note(f"limit on {name}")
+    return out
+
+
+def _separation(data: dict, distances: Callable, summary: Callable, train_separation: bool, timings: dict,
+                note: Callable[[str], None]) -> dict:
+    """Separation statistics: test points to the training set (with the sorted distances) and, if asked, the
+    training set to itself; ``distances(X, y, X_ref, y_ref)`` gives each point's distance to another class."""
+    (Xtr, ytr), (Xte, yte) = data["train"], data["test"]
+    t0 = time.perf_counter()
+    d, _ = distances(Xte, yte, Xtr, ytr)
+    timings["separation_test_to_train"] = time.perf_counter() - t0
+    separation = {"test_to_train": {**summary(d), "distances": np.sort(d)}}
+    note("separation test -> train")
+    if train_separation:
+        t0 = time.perf_counter()
+        d, _ = distances(Xtr, ytr, None, None)
+        timings["separation_train"] = time.perf_counter() - t0
+        separation["train"] = summary(d)
+        note("separation train")
+    return separation
+
+
 def data_limit_study(train: tuple, test: tuple, eps_values, norm: str = "inf", scale: float | None = None,
                      splits=("train", "test"), train_separation: bool = True, frontier: bool = True,
                      progress: Callable[[str], None] | None = None) -> dict:
@@ -65,32 +106,15 @@ def data_limit_study(train: tuple, test: tuple, eps_values, norm: str = "inf", s
     note = progress or (lambda step: None)
     Xtr, ytr, scale = check_points(*train, scale=scale, what="X_train")
     Xte, yte, _ = check_points(*test, scale=scale, what="X_test")
-    bad = [s for s in splits if s not in ("train", "test")]
-    if bad:
-        raise ValueError(f"unknown split {bad[0]!r}; use train and/or test")
     eps_values = sorted({float(check_eps(e)) for e in np.atleast_1d(eps_values)})
     timings: dict[str, float] = {}
     payload: dict = {"norm": norm, "scale": scale, "eps": eps_values, "n_train": len(Xtr), "n_test": len(Xte),
                      "n_pos": {"train": int((ytr > 0).sum()), "test": int((yte > 0).sum())}, "splits": {}}
-    for name, (X, y) in (("train", (Xtr, ytr)), ("test", (Xte, yte))):
-        if name not in splits:
-            continue
-        t0 = time.perf_counter()
-        payload["splits"][name] = split_limits(X, y, eps_values, norm, scale, frontier)
-        timings[f"limit_{name}"] = time.perf_counter() - t0
-        note(f"limit on {name}")
-    t0 = time.perf_counter()
-    d, _ = opposite_class_distances(Xte, yte, Xtr, ytr, norm, scale)
-    timings["separation_test_to_train"] = time.perf_counter() - t0
-    separation = {"test_to_train": {**separation_summary(d, eps_values), "distances": np.sort(d)}}
-    note("separation test -> train")
-    if train_separation:
-        t0 = time.perf_counter()
-        d, _ = opposite_class_distances(Xtr, ytr, norm=norm, scale=scale)
-        timings["separation_train"] = time.perf_counter() - t0
-        separation["train"] = separation_summary(d, eps_values)
-        note("separation train")
-    payload["separation"] = separation
+    data = {"train": (Xtr, ytr), "test": (Xte, yte)}
+    payload["splits"] = _per_split(splits, data, lambda X, y: split_limits(X, y, eps_values, norm, scale, frontier),
+                                   timings, note)
+    payload["separation"] = _separation(data, lambda *a: opposite_class_distances(*a, norm=norm, scale=scale),
+                                        lambda d: separation_summary(d, eps_values), train_separation, timings, note)
     payload["timings"] = timings
     payload["definitions"] = {
         "limit": "best robust accuracy of ANY classifier on the split's empirical distribution: 1 - "
@@ -108,13 +132,8 @@ def multiclass_split_limits(X, y, eps_values, norm: str = "inf", scale: float | 
     """Per eps (increasing): the many-class graph's size and the limit of any deterministic classifier (exact flag
     and bounds) of ``(X, y)`` (integer labels). The graph is built once at the largest eps and restricted; each eps
     gets ``time_limit`` seconds of integer programming."""
-    eps_values = sorted({float(check_eps(e)) for e in np.atleast_1d(eps_values)})
-    if not eps_values:
-        raise ValueError("give at least one eps")
-    graph = multiclass_conflict_graph(X, y, eps_values[-1], norm, scale)
-    if graph.n_edges > MAX_EDGES:
-        raise ValueError(f"{graph.n_edges} conflicting pairs at eps={eps_values[-1]:g} (limit {MAX_EDGES}): nearly "
-                         "every pair conflicts there; choose a smaller eps")
+    eps_values, graph = _graph_at_largest(eps_values,
+                                          lambda e: multiclass_conflict_graph(X, y, e, norm, scale))
     out = []
     for eps in eps_values:
         g = graph.restricted(eps)
@@ -139,9 +158,6 @@ def multiclass_limit_study(train: tuple, test: tuple, eps_values, norm: str = "i
     Xtr, _, scale = check_points(train[0], None, scale=scale, what="X_train")
     Xte, _, _ = check_points(test[0], None, scale=scale, what="X_test")
     ytr, yte = check_labels(train[1], len(Xtr), "y_train"), check_labels(test[1], len(Xte), "y_test")
-    bad = [s for s in splits if s not in ("train", "test")]
-    if bad:
-        raise ValueError(f"unknown split {bad[0]!r}; use train and/or test")
     if len(np.unique(np.r_[ytr, yte])) < 2:
         raise ValueError("the data hold fewer than two classes; give points of at least two classes")
     eps_values = sorted({float(check_eps(e)) for e in np.atleast_1d(eps_values)})
@@ -151,26 +167,12 @@ def multiclass_limit_study(train: tuple, test: tuple, eps_values, norm: str = "i
                      "n_test": len(Xte), "n_per_class": {"train": count(ytr), "test": count(yte)},
                      "settings": {"time_limit_s": float(time_limit), "exact_max_vertices": int(exact_max_vertices),
                                   "exact_max_edges": EXACT_MAX_EDGES}, "splits": {}}
-    for name, (X, y) in (("train", (Xtr, ytr)), ("test", (Xte, yte))):
-        if name not in splits:
-            continue
-        t0 = time.perf_counter()
-        payload["splits"][name] = multiclass_split_limits(X, y, eps_values, norm, scale, time_limit,
-                                                          exact_max_vertices)
-        timings[f"limit_{name}"] = time.perf_counter() - t0
-        note(f"limit on {name}")
-    t0 = time.perf_counter()
-    d, _ = other_class_distances(Xte, yte, Xtr, ytr, norm, scale)
-    timings["separation_test_to_train"] = time.perf_counter() - t0
-    separation = {"test_to_train": {**separation_stats(d, eps_values), "distances": np.sort(d)}}
-    note("separation test -> train")
-    if train_separation:
-        t0 = time.perf_counter()
-        d, _ = other_class_distances(Xtr, ytr, norm=norm, scale=scale)
-        timings["separation_train"] = time.perf_counter() - t0
-        separation["train"] = separation_stats(d, eps_values)
-        note("separation train")
-    payload["separation"] = separation
+    data = {"train": (Xtr, ytr), "test": (Xte, yte)}
+    payload["splits"] = _per_split(
+        splits, data, lambda X, y: multiclass_split_limits(X, y, eps_values, norm, scale, time_limit,
+                                                           exact_max_vertices), timings, note)
+    payload["separation"] = _separation(data, lambda *a: other_class_distances(*a, norm=norm, scale=scale),
+                                        lambda d: separation_stats(d, eps_values), train_separation, timings, note)
     payload["timings"] = timings
     payload["definitions"] = {
         "limit": "best robust accuracy of ANY deterministic classifier on the split's empirical distribution: "
