@@ -1,8 +1,9 @@
-"""Two-class problems of the cached image data sets as uint8 arrays: ``load_pair("mnist", 5, 7, "train")``.
+"""Two-class and many-class problems of the cached image data sets as uint8 arrays: ``load_pair("mnist", 5, 7,
+"train")``, ``load_classes("mnist", range(10), "test", per_class=500)``.
 
-Pixels stay uint8 levels 0..255 (the exact form for distance computations; divide by 255 for [0, 1]); labels are
-+1 for the first class and -1 for the second (data.subsets.binary_subset). CIFAR-10 classes may be given by number
-or name.
+Pixels stay uint8 levels 0..255 (the exact form for distance computations; divide by 255 for [0, 1]). For a pair the
+labels are +1 for the first class and -1 for the second (data.subsets.binary_subset); for many classes they are the
+class numbers. CIFAR-10 classes may be given by number or name.
 """
 
 from __future__ import annotations
@@ -41,5 +42,44 @@ def load_pair(dataset: str, positive, negative, split: str = "train", root: str 
     a, b = class_number(dataset, positive), class_number(dataset, negative)
     if a == b:
         raise ValueError(f"the two classes must differ (got {a} twice)")
+    return binary_subset(*DATASETS[dataset].read(split, root), a, b)
+
+
+def check_classes(dataset: str, classes) -> list[int]:
+    """Class numbers of ``classes`` (numbers, CIFAR-10 names, or the word ``all`` for 0-9), at least two, none twice;
+    ValueError naming the problem otherwise."""
+    items = [str(c) for c in classes]
+    if any(c.lower() == "all" for c in items):
+        if len(items) > 1:
+            raise ValueError("give either 'all' or a list of classes, not both")
+        return list(range(10))
+    nums = [class_number(dataset, c) for c in items]
+    seen: set[int] = set()
+    for k in nums:
+        if k in seen:
+            raise ValueError(f"class {k} is given twice; the classes must differ (list each once)")
+        seen.add(k)
+    if len(nums) < 2:
+        raise ValueError(f"need at least two classes (got {len(nums)}); e.g. 5 7, or all")
+    return nums
+
+
+def load_classes(dataset: str, classes, split: str = "train", root: str | os.PathLike | None = None,
+                 per_class: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(images uint8 (n, C, H, W), labels int64 = class numbers)`` of the given classes of a cached data set split
+    (file order kept); with ``per_class`` only the first that many examples of each class."""
+    if dataset not in PAIR_DATASETS:
+        raise ValueError(f"unknown data set {dataset!r}; choose one of {', '.join(PAIR_DATASETS)}")
+    nums = check_classes(dataset, classes)
+    if per_class is not None and not (isinstance(per_class, (int, np.integer)) and per_class >= 1):
+        raise ValueError(f"per_class must be an integer >= 1 (got {per_class!r})")
     images, labels = DATASETS[dataset].read(split, root)
-    return binary_subset(images, labels, a, b)
+    labels = np.asarray(labels, dtype=np.int64)
+    keep = []
+    for k in nums:
+        idx = np.flatnonzero(labels == k)
+        if len(idx) == 0:
+            raise ValueError(f"class {k} does not occur in {dataset} {split}")
+        keep.append(idx if per_class is None else idx[:per_class])
+    idx = np.sort(np.concatenate(keep))
+    return images[idx], labels[idx]

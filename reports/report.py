@@ -164,8 +164,9 @@ FRONTIER_KINDS = (Kind.DATA_LIMIT, Kind.LINEAR_FRONTIER, Kind.THEORY_GAUSSIAN_MO
 
 
 def _frontier_files(index: ResultIndex) -> tuple[ResultFile | None, ResultFile | None, ResultFile | None]:
-    """The ``data.limit`` (MNIST in ℓ∞ preferred), ``linear.frontier`` and ``theory.gaussian_model`` files shown."""
-    limits = index.all(Kind.DATA_LIMIT)
+    """The two-class ``data.limit`` (MNIST in ℓ∞ preferred), ``linear.frontier`` and ``theory.gaussian_model``
+    files shown (many-class limits have no frontier to draw beside the two-class models)."""
+    limits = [r for r in index.all(Kind.DATA_LIMIT) if not r.payload.get("multiclass")]
     limit = next((r for r in limits if r.payload.get("dataset") == "mnist" and r.payload.get("norm") == "inf"),
                  limits[0] if limits else None)
     return limit, index.best(Kind.LINEAR_FRONTIER), index.best(Kind.THEORY_GAUSSIAN_MODEL)

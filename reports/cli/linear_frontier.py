@@ -57,7 +57,7 @@ def _config(args):
 
 
 def gather_payloads(results: Path) -> dict:
-    """The newest payloads the frontier figure can use from ``results``: ``data.limit`` for MNIST 5-vs-7 (l_inf
+    """The newest payloads the frontier figure can use from ``results``: two-class ``data.limit`` for MNIST (l_inf
     first), ``theory.frontier``, the rows of every ``deep.sweep`` file on MNIST, and the preferred MNIST
     ``deep.frontier`` payload of ``results`` and the committed results (reports/results: the CPU-scale run)."""
     from tradeoff.data.io import read_result
@@ -74,7 +74,8 @@ def gather_payloads(results: Path) -> dict:
             r = read_result(f)
         except ValueError:
             continue
-        out["limit"][r["payload"].get("norm")] = r["payload"]
+        if not r["payload"].get("multiclass"):  # the figure compares two-class models with a two-class frontier
+            out["limit"][r["payload"].get("norm")] = r["payload"]
     f = results / "theory" / "frontier.json"
     if f.is_file():
         try:
