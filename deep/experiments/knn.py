@@ -11,14 +11,14 @@ where two training images are at exactly the same distance at the k-th place, wh
 promise (:attr:`Neighbours.boundary_ties` counts those queries).
 
 Exactness. The squared distances are computed in batches as ‖q‖² + ‖t‖² − 2 q·t with a float32 matrix product (the
-fast part), the ``k + margin`` smallest are kept as candidates, and the candidates' distances are recomputed in
-float64 from the pixel differences (the exact part). The float32 value of each squared distance is within
+fast part), the ``k + margin + 1`` smallest are kept as candidates, and the candidates' distances are recomputed
+in float64 from the pixel differences (the exact part). The float32 value of each squared distance is within
 ``E = γ (‖q‖ + ‖t‖)²`` of the exact one, ``γ = 2 (D + 3) u / (1 − (D + 3) u)`` (u = 2⁻²⁴, D pixels: twice the
 forward error bound of a length-D dot product, the roundings of ‖q‖², ‖t‖² and the two additions, for any
-summation order). Every training image outside the
-candidates has a float32 value at least that of the largest candidate, v, so its exact squared distance is at least
-``v − E_max``; a query whose exact k-th candidate distance is below ``v − E_max`` has its k nearest neighbours among
-the candidates. A query that fails this guard is recomputed over the whole training set in float64
+summation order). Every training image outside the candidates has a float32 value at least that of the largest
+candidate, v, so its exact squared distance is at least ``v − E_max`` (E_max with the largest ‖t‖ of the training
+set); a query whose exact k-th candidate distance is below ``v − E_max`` has its k nearest neighbours among the
+candidates. A query that fails this guard is recomputed over the whole training set in float64
 (:attr:`Neighbours.n_fallback` counts them). The float32 matrix product runs at torch's "highest" float32 precision
 (no TF32), restored afterwards.
 """
@@ -75,7 +75,6 @@ class KNNJudge:
         self._x32 = torch.from_numpy(np.ascontiguousarray(x)).to(self.device)
         self._train = x  # float32 values: the exact distances are those of these values, computed in float64
         sq = np.einsum("ij,ij->i", x.astype(np.float64), x.astype(np.float64))
-        self._sq64 = sq
         self._sq32 = torch.from_numpy(sq.astype(np.float32)).to(self.device)
         self._y_t = torch.from_numpy(y).to(self.device)
         d = x.shape[1]

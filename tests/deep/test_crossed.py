@@ -58,8 +58,9 @@ def test_constant_images_leave_the_paired_t_over_seeds():
 
 
 def _shared_test_set(rng, s, n, mu_a, mu_b, tau, lam, rho=0.5):
-    """Per-image 0/1 correctness of two recipes at the same S seeds on the same N images: image difficulty z_i
-    shared by both recipes and all seeds, seed effects correlated between the recipes of one seed."""
+    """0/1 correctness (seeds × images) of two recipes at the same S seeds on one shared test set of N images: a
+    difficulty z_i per image shared by both recipes and every seed (hard images are missed by all), seed effects
+    correlated between the two recipes of a seed; P(correct) = Φ(μ + τ α_s + λ z_i) given seed and image."""
     z = rng.standard_normal(n)
     al = rng.standard_normal(s)
     al_b = rho * al + np.sqrt(1 - rho ** 2) * rng.standard_normal(s)
@@ -68,7 +69,8 @@ def _shared_test_set(rng, s, n, mu_a, mu_b, tau, lam, rho=0.5):
     return a, b
 
 
-def _truth(mu, tau, lam):
+def _accuracy(mu, tau, lam):
+    """The recipe's accuracy over seeds and the data distribution: P(μ + τα + λz + e > 0) = Φ(μ/√(1 + τ² + λ²))."""
     return stats.norm.cdf(mu / np.sqrt(1 + tau ** 2 + lam ** 2))
 
 
@@ -76,7 +78,7 @@ def _truth(mu, tau, lam):
 def test_paired_difference_covers_with_shared_test_images(tau, lam):
     rng = np.random.default_rng(3)
     s, n, reps, mu_a, mu_b = 4, 300, 500, 2.9, 2.7
-    true = _truth(mu_a, tau, lam) - _truth(mu_b, tau, lam)
+    true = _accuracy(mu_a, tau, lam) - _accuracy(mu_b, tau, lam)
     hits, est, ses = 0, [], []
     for _ in range(reps):
         a, b = _shared_test_set(rng, s, n, mu_a, mu_b, tau, lam)
@@ -92,7 +94,7 @@ def test_paired_difference_covers_with_shared_test_images(tau, lam):
 def test_unpaired_difference_covers():
     rng = np.random.default_rng(4)
     reps, tau, lam = 400, 0.4, 1.5
-    true = _truth(2.9, tau, lam) - _truth(2.7, tau, lam)
+    true = _accuracy(2.9, tau, lam) - _accuracy(2.7, tau, lam)
     hits = 0
     for _ in range(reps):
         a, _ = _shared_test_set(rng, 5, 300, 2.9, 2.7, tau, lam)

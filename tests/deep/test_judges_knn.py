@@ -59,14 +59,16 @@ def test_equals_the_float64_reference_with_every_batch_size(data):
         np.testing.assert_allclose(nb.distances, d_ref, rtol=1e-12)
 
 
+def _rounding_only(seed, *sizes):
+    """Images of one large common offset with tiny differences: their float32 distances are pure rounding."""
+    rng = np.random.default_rng(seed)
+    return [(1.0 + 1e-4 * rng.standard_normal((n, 64))).astype(np.float32) for n in sizes]
+
+
 def test_guard_falls_back_where_float32_cannot_order_the_candidates():
-    # a large common offset with tiny differences: the float32 distances are pure rounding, the guard must fail and
-    # the exact float64 recomputation must still find the true neighbours
-    rng = np.random.default_rng(1)
-    base = np.full((1, 64), 1.0)
-    x = (base + 1e-4 * rng.standard_normal((300, 64))).astype(np.float32)
-    y = rng.integers(0, 4, 300)
-    q = (base + 1e-4 * rng.standard_normal((20, 64))).astype(np.float32)
+    # the guard must fail and the exact float64 recomputation must still find the true neighbours
+    x, q = _rounding_only(1, 300, 20)
+    y = np.arange(300) % 4
     nb = KNNJudge(x, y, k=5, margin=2).kneighbors(q)
     d_ref, i_ref = _reference(x, q, 5)
     assert nb.n_fallback > 0
@@ -94,13 +96,8 @@ def test_path_search_equals_the_search_on_the_interpolated_frames(data, batch_si
 
 
 def test_path_search_guard_falls_back_too():
-    rng = np.random.default_rng(2)
-    base = np.full((1, 64), 1.0)
-    x = (base + 1e-4 * rng.standard_normal((200, 64))).astype(np.float32)
-    y = rng.integers(0, 4, 200)
-    a = (base + 1e-4 * rng.standard_normal((6, 64))).astype(np.float32)
-    b = (base + 1e-4 * rng.standard_normal((6, 64))).astype(np.float32)
-    nb = KNNJudge(x, y, k=3, margin=1).kneighbors_path(a, b, 5)
+    x, a, b = _rounding_only(2, 200, 6, 6)
+    nb = KNNJudge(x, np.arange(200) % 4, k=3, margin=1).kneighbors_path(a, b, 5)
     assert nb.n_fallback > 0
     np.testing.assert_array_equal(nb.indices, _reference(x, interpolate(a, b, 5).reshape(30, -1), 3)[1])
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
-from tradeoff.data import mnist as mn
+from tests.data.test_mnist import _real_dir  # skips when MNIST is not cached
 from tradeoff.deep.datasets import load_split
 from tradeoff.deep.experiments.judges import judge_validity, random_noise
 from tradeoff.deep.experiments.knn import KNNJudge
@@ -16,9 +16,7 @@ from tradeoff.deep.experiments.knn import KNNJudge
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_j1_on_real_mnist_equals_scikit_learn_and_passes_its_clean_gate():
-    folder = mn.mnist_dir()
-    if not all((folder / n).is_file() for n in mn.MNIST_SHA256):
-        pytest.skip(f"real MNIST not in {folder}; run `tradeoff data fetch mnist`")
+    _real_dir()
     xtr, ytr = (t.numpy() for t in load_split("mnist", "train"))
     x, y = (t.numpy() for t in load_split("mnist", "test", n=300, seed=0))
     judge = KNNJudge(xtr, ytr, k=10)

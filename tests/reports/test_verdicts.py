@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from tests.deep.test_crossed import _accuracy, _shared_test_set  # one simulator of a shared test set
 from tradeoff.reports import verdicts as V
 
 
@@ -111,23 +112,6 @@ def test_single_runs_without_a_test_set_size_cannot_decide():
 
 
 # ----------------------------------------------------------------- one test set shared by every seed (issue 22, 6)
-
-
-def _shared_test_set(rng, s, n, mu_a, mu_b, tau, lam, rho=0.5):
-    """0/1 correctness (seeds × images) of two recipes at the same S seeds on one shared test set of N images: a
-    difficulty z_i per image shared by both recipes and every seed (hard images are missed by all), seed effects
-    correlated between the two recipes of a seed; P(correct) = Φ(μ + τ α_s + λ z_i) given seed and image."""
-    z = rng.standard_normal(n)
-    al = rng.standard_normal(s)
-    al_b = rho * al + np.sqrt(1 - rho ** 2) * rng.standard_normal(s)
-    a = (mu_a + tau * al[:, None] + lam * z[None, :] + rng.standard_normal((s, n)) > 0).astype(float)
-    b = (mu_b + tau * al_b[:, None] + lam * z[None, :] + rng.standard_normal((s, n)) > 0).astype(float)
-    return a, b
-
-
-def _accuracy(mu, tau, lam):
-    """The recipe's accuracy over seeds and the data distribution: P(μ + τα + λz + e > 0) = Φ(μ/√(1 + τ² + λ²))."""
-    return stats.norm.cdf(mu / np.sqrt(1 + tau ** 2 + lam ** 2))
 
 
 @pytest.mark.parametrize("tau,lam", [(0.05, 2.0), (0.5, 0.8)])  # the test set dominates / the seeds dominate
