@@ -10,10 +10,20 @@ and is decided by one rule, fixed before the data are looked at:
   states its minimum detectable effect: the true effect that this design would detect with probability ``POWER``.
 
 One ``ALPHA`` holds for every claim. Uncertainty comes from two sources and both are counted: training randomness
-(seed to seed) and the finite test set. With paired runs (same seed, same training subset and order) the seed part
-is the sample variance of the paired differences; the test part is bounded above by the binomial variance of each
-accuracy (``p(1-p)/n_test``, ignoring the positive correlation of two models on the same test points, so
-conservative). With a single run per model only the test part is known, and the label says so.
+(seed to seed) and the finite test set, which every seed shares. Three ways, best first (docs/statistics.md):
+
+* from per-image correctness (seeds × images for each recipe), :func:`difference_from_correctness`: the unbiased
+  variance of the crossed seeds × images design (``deep.experiments.crossed``), exact in expectation;
+* from accuracies alone with ``shared_test_set=True`` in :func:`difference`: the seed part from the runs and, for the
+  test part, ``p̄(1-p̄)/n_test`` per recipe, which bounds the test-set variance of a mean over seeds that share one
+  test set (it ignores the positive correlation of two models on the same points, so conservative);
+* :func:`difference` by default (the form the claims used first): each run's binomial variance divided by the
+  number of runs, as if each seed had its own test set. Seeds that share a test set miss mostly the same images, so
+  this is **not** an upper bound (on the quick MNIST models it understated the test-set standard error of the seed
+  means by about a fifth); it stays for result files without per-image data until the claims pass
+  ``shared_test_set=True``.
+
+With a single run per model only the test part is known, and the label says so.
 """
 
 from __future__ import annotations
@@ -23,6 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scipy import stats
+
+from tradeoff.deep.experiments import crossed
 
 ALPHA = 0.05  # one significance level for every claim of the report
 POWER = 0.8  # power at which the minimum detectable effect is stated
@@ -96,7 +108,7 @@ def binomial_variance(acc: float, n_test: int | None) -> float:
 
 def difference(a: Sequence[float], b: Sequence[float], n_test_a: Sequence[int | None] | int | None = None,
                n_test_b: Sequence[int | None] | int | None = None, paired: bool = True,
-               alpha: float = ALPHA) -> Difference:
+               alpha: float = ALPHA, shared_test_set: bool = False) -> Difference:
     """The effect ``mean(a) - mean(b)`` of two groups of runs, with a ``1 - alpha`` interval.
 
     * ``paired`` (a[i] and b[i] share seed i, training subset and order; needs equal lengths ≥ 2): the seed part is
@@ -104,17 +116,25 @@ def difference(a: Sequence[float], b: Sequence[float], n_test_a: Sequence[int | 
     * unpaired with ≥ 2 runs each: Welch's ``s_a²/k_a + s_b²/k_b`` with Welch–Satterthwaite degrees of freedom.
     * a single run on either side: no seed part; the normal distribution on the test-set part alone.
 
-    The test-set part ``mean_i v_a,i / k_a + mean_i v_b,i / k_b`` (``v`` = binomial variance of each run's accuracy)
-    is added in every case: with a shared test set it is an upper bound (see the module docstring).
+    The test-set part is added in every case. By default it is ``mean_i v_a,i / k_a + mean_i v_b,i / k_b`` (``v`` =
+    binomial variance of each run's accuracy), which assumes one test set per run and is not an upper bound when the
+    runs share one (module docstring). With ``shared_test_set`` it is ``p̄_a(1 − p̄_a)/n_a + p̄_b(1 − p̄_b)/n_b``
+    (p̄ the mean accuracy over runs, n the smallest test-set size of the side): the variance over test sets of a mean
+    over seeds of 0/1 correctness on one shared set is at most ``p̄(1 − p̄)/n``, and adding the two sides ignores
+    their positive correlation, so this part is an upper bound.
     MDE = (t_{1-α/2} + t_{POWER}) · SE, the usual normal-approximation power formula with t quantiles."""
     a = _check(a, "a")
     b = _check(b, "b")
     na = _as_list(n_test_a, len(a))
     nb = _as_list(n_test_b, len(b))
-    test_var = (sum(binomial_variance(x, n) for x, n in zip(a, na)) / len(a) ** 2
-                + sum(binomial_variance(x, n) for x, n in zip(b, nb)) / len(b) ** 2)
     test_known = all(n for n in na) and all(n for n in nb)
-    test_label = " + test-set binomial bound" if test_known else " (test-set size unknown: not counted)"
+    if shared_test_set and test_known:
+        test_var = (binomial_variance(sum(a) / len(a), min(na)) + binomial_variance(sum(b) / len(b), min(nb)))
+        test_label = " + test-set binomial bound (one test set shared by the runs)"
+    else:
+        test_var = (sum(binomial_variance(x, n) for x, n in zip(a, na)) / len(a) ** 2
+                    + sum(binomial_variance(x, n) for x, n in zip(b, nb)) / len(b) ** 2)
+        test_label = " + test-set binomial bound" if test_known else " (test-set size unknown: not counted)"
     est = sum(a) / len(a) - sum(b) / len(b)
     if paired and len(a) == len(b) and len(a) >= 2:
         d = [x - y for x, y in zip(a, b)]
@@ -198,3 +218,27 @@ def from_estimate(estimate: float, se: float, method: str, n_runs: int = 1, alph
     crit, zpow = _quantiles(math.inf, alpha)
     return Difference(float(estimate), estimate - crit * se, estimate + crit * se, float(se), math.inf,
                       (crit + zpow) * se, n_runs, method, alpha)
+
+
+def from_crossed(c: crossed.CrossedMean, alpha: float = ALPHA) -> Difference:
+    """A :class:`Difference` from a seeds × images estimate (:mod:`deep.experiments.crossed`): its estimate, standard
+    error and degrees of freedom (Student's t; normal when ``df`` is infinite, e.g. a bootstrap), interval and MDE
+    at ``alpha``, ``n_runs`` its number of seeds."""
+    if not math.isfinite(c.estimate) or not math.isfinite(c.se):
+        raise ValueError(f"the estimate and its standard error must be finite, got {c.estimate}, {c.se}")
+    crit, zpow = _quantiles(c.df, alpha)
+    return Difference(c.estimate, c.estimate - crit * c.se, c.estimate + crit * c.se, c.se, c.df,
+                      (crit + zpow) * c.se, c.n_seeds, c.method, alpha)
+
+
+def difference_from_correctness(correct_a, correct_b, paired: bool = True, alpha: float = ALPHA) -> Difference:
+    """``mean accuracy(a) − mean accuracy(b)`` from per-image correctness, ``correct_a`` (S_a, N) and ``correct_b``
+    (S_b, N) of 0/1 (row = seed, column = test image, the same images in the same order for both): paired by seed
+    (row s of both from seed s; needs S_a = S_b) with :func:`deep.experiments.crossed.paired_difference`, else
+    :func:`deep.experiments.crossed.unpaired_difference`. Both count the seed-to-seed and the test-set variation
+    of a design whose seeds share one test set, without a bound."""
+    if paired:
+        c = crossed.paired_difference(correct_a, correct_b, level=1 - alpha)
+    else:
+        c = crossed.unpaired_difference(correct_a, correct_b, level=1 - alpha)
+    return from_crossed(c, alpha)

@@ -85,6 +85,16 @@ def pearson_per_image(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return r
 
 
+def spearman_per_image(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation of ``a[i]`` and ``b[i]`` over pixels for every i: :func:`pearson_per_image` of the
+    per-image ranks (ties get their average rank); NaN where either is constant."""
+    a = np.asarray(a, dtype=float).reshape(len(a), -1)
+    b = np.asarray(b, dtype=float).reshape(len(b), -1)
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
+    return pearson_per_image(stats.rankdata(a, axis=1), stats.rankdata(b, axis=1))
+
+
 def edge_alignment(grads: np.ndarray, images: np.ndarray) -> np.ndarray:
     """Per-image alignment of the input gradient with the image's edges (claim 10): Pearson correlation between
     :func:`gradient_magnitude` of ``grads`` and :func:`sobel_edges` of ``images``. Shape ``(N,)``."""

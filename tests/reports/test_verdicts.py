@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from tests.deep.test_crossed import _accuracy, _shared_test_set  # one simulator of a shared test set
 from tradeoff.reports import verdicts as V
 
 
@@ -108,3 +109,59 @@ def test_single_runs_without_a_test_set_size_cannot_decide():
     d = V.difference([0.99], [0.50])
     assert d.verdict == V.INCONCLUSIVE and d.low == -np.inf and d.high == np.inf
     assert "cannot decide" in d.method
+
+
+# ----------------------------------------------------------------- one test set shared by every seed (issue 22, 6)
+
+
+@pytest.mark.parametrize("tau,lam", [(0.05, 2.0), (0.5, 0.8)])  # the test set dominates / the seeds dominate
+def test_per_image_interval_covers_with_a_shared_test_set(tau, lam):
+    rng = np.random.default_rng(7)
+    s, n, reps = 4, 300, 500
+    true = _accuracy(2.9, tau, lam) - _accuracy(2.7, tau, lam)
+    hits = 0
+    for _ in range(reps):
+        a, b = _shared_test_set(rng, s, n, 2.9, 2.7, tau, lam)
+        d = V.difference_from_correctness(a, b)
+        hits += d.low <= true <= d.high
+    assert abs(hits / reps - (1 - V.ALPHA)) < 4 * np.sqrt(V.ALPHA * (1 - V.ALPHA) / reps)
+    assert d.n_runs == s and "crossed" in d.method and d.verdict in (V.CONFIRMED, V.INCONCLUSIVE, V.REFUTED)
+
+
+def test_per_run_binomial_term_understates_a_shared_test_set_and_the_shared_bound_does_not():
+    # fixed models (no seed effect), images of very unequal difficulty: the seeds miss the same images, so the
+    # test-set s.d. of the 4-seed mean accuracy is close to one run's, not one run's / √4
+    rng = np.random.default_rng(8)
+    s, n, reps = 4, 400, 400
+    means, old, shared = [], [], []
+    for _ in range(reps):
+        a, _ = _shared_test_set(rng, s, n, 2.5, 2.5, 0.0, 2.5)
+        acc = a.mean(axis=1)
+        means.append(acc.mean())
+        old.append(np.sqrt(sum(V.binomial_variance(x, n) for x in acc) / s ** 2))
+        shared.append(np.sqrt(V.binomial_variance(acc.mean(), n)))
+    sd = np.std(means)
+    assert np.mean(old) < 0.75 * sd  # optimistic: the form the claims used first
+    assert np.mean(shared) >= sd  # the shared-test-set bound holds
+
+
+def test_shared_test_set_option_and_the_default_form():
+    a, b = [0.97, 0.96, 0.965], [0.95, 0.955, 0.945]
+    old = V.difference(a, b, 10_000, 10_000)
+    new = V.difference(a, b, 10_000, 10_000, shared_test_set=True)
+    assert old.method == "paired t over 3 seeds + test-set binomial bound"  # unchanged default
+    assert "shared" in new.method and new.se > old.se and new.estimate == old.estimate
+    test_part = V.binomial_variance(np.mean(a), 10_000) + V.binomial_variance(np.mean(b), 10_000)
+    seed_part = np.var(np.subtract(a, b), ddof=1) / 3
+    assert new.se ** 2 == pytest.approx(seed_part + test_part)
+
+
+def test_from_crossed_uses_the_t_quantile_of_its_degrees_of_freedom():
+    rng = np.random.default_rng(9)
+    a, b = _shared_test_set(rng, 3, 200, 2.9, 2.5, 0.3, 1.0)
+    d = V.difference_from_correctness(a, b)
+    crit = stats.t.ppf(1 - V.ALPHA / 2, d.df)
+    assert d.high - d.estimate == pytest.approx(crit * d.se)
+    assert d.estimate == pytest.approx(a.mean() - b.mean())
+    u = V.difference_from_correctness(a, b[:2], paired=False)
+    assert "unpaired" in u.method and u.n_runs == 2
