@@ -13,8 +13,9 @@ configs by it.
 
 One step of the population: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a member whose batch is
 shorter, e.g. a smaller training set's last batch, is padded with weight-0 copies), PGD runs for every member at
-once with per-member ε and step tensors (:func:`population_pgd`), and one optimiser step is taken on the sum of
-the members' mean losses. TRADES members (:func:`population_trades_adversary`): the attack maximises each
+once in each member's threat model (deep.attacks.training.population_pgd: the one PGD of deep.attacks with
+per-member ε and step tensors), and one optimiser step is taken on the sum of the members' mean losses. TRADES
+members (deep.attacks.training.population_trades_adversary): the attack maximises each
 member's ``KL(f(x) || f(x'))`` instead, and member k's loss is ``CE(f(x), y) + β_k · KL(f(x) || f(x'))`` on its
 clean batch and its KL points (deep.trades states the objective). Members are independent: the stack's member k
 depends on member k's parameters only (deep.stacked) and the optimisers are element-wise, so the sum's gradient is
@@ -38,15 +39,13 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch.nn import functional as F
 
-from .attacks import eval_mode
-from .attacks.steps import L2Step, LinfStep
+from .attacks import MemberSteps, kl_per_example, population_pgd, population_trades_adversary
 from .config import TrainConfig
 from .datasets import TensorBatches, dataset_spec
 from .distributed import DistInfo, all_reduce_sum, wrap_ddp
 from .models import NormalizedModel, build_model
 from .schedules import lr_factor
 from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group
-from .trades import kl_per_example
 
 #: TrainConfig fields every member of a population shares (one batched step needs them equal).
 SHARED_FIELDS = ("dataset", "data_root", "model", "width", "epochs", "batch_size", "optimizer", "lr", "momentum",
@@ -56,8 +55,6 @@ SHARED_FIELDS = ("dataset", "data_root", "model", "width", "epochs", "batch_size
 #: the largest population the planner forms (more members: several populations): 16 on CUDA; 8 on a CPU, where
 #: the grouped stack's gain fades beyond K = 8 (bench/population.py).
 MAX_POPULATION = {"cuda": 16, "cpu": 8}
-
-_TINY = 1e-12
 
 
 def attack_steps(cfg: TrainConfig) -> int:
@@ -106,112 +103,6 @@ def plan_populations(cfgs: Sequence[TrainConfig], max_size: int = MAX_POPULATION
     for idx in groups.values():
         out += [idx[j : j + max_size] for j in range(0, len(idx), max_size)]
     return out
-
-
-# ---------------------------------------------------------------------- the batched training attack
-def _member_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """``(K,)`` → broadcastable against ``(K, B, ...)``."""
-    return v.view(-1, *([1] * (like.dim() - 1))).to(like.dtype)
-
-
-class _MemberBalls:
-    """Every member's threat model as ``(K, 1, ...)`` tensors: radius, step and whether it is ℓ2."""
-
-    def __init__(self, x: torch.Tensor, eps: Sequence[float], step_size: Sequence[float], l2: Sequence[bool]):
-        self.x = x
-        self.eps = _member_view(torch.tensor([float(e) for e in eps], device=x.device), x)
-        self.step = _member_view(torch.tensor([float(a) for a in step_size], device=x.device), x)
-        self.l2 = _member_view(torch.tensor([bool(v) for v in l2], device=x.device), x).bool()
-        self.any_l2, self.all_l2 = any(l2), all(l2)
-
-    def ascend(self, x_adv: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        """One PGD step along ``g`` then back into each member's ball ∩ [0, 1]^n (ℓ∞: ``x + a·sign(g)``, clipped;
-        ℓ2: ``x + a·g/||g||``, rescaled onto the ball)."""
-        x, eps_v, step_v = self.x, self.eps, self.step
-        new = None
-        if not self.all_l2:
-            a = x_adv + step_v * g.sign().to(x.dtype)
-            new = torch.minimum(torch.maximum(a, x - eps_v), x + eps_v)
-        if self.any_l2:
-            b = x_adv + g.to(x.dtype) * (step_v / _example_norm(g).clamp_min(_TINY)).to(x.dtype)
-            delta = b - x
-            factor = (eps_v.float() / _example_norm(delta).clamp_min(_TINY)).clamp(max=1.0)
-            b = x + delta * factor.to(x.dtype)
-            new = b if self.all_l2 else torch.where(self.l2, b, new)
-        return new.clamp(0.0, 1.0)
-
-
-def _example_norm(t: torch.Tensor) -> torch.Tensor:
-    """ℓ2 norm of every example of ``(K, B, ...)`` as ``(K, B, 1, ...)`` (in float32)."""
-    n = torch.linalg.vector_norm(t.flatten(2).float(), dim=2)
-    return n.view(*n.shape, *([1] * (t.dim() - 2)))
-
-
-def population_pgd(stack, x: torch.Tensor, y: torch.Tensor, eps: Sequence[float], step_size: Sequence[float],
-                   l2: Sequence[bool], steps: int, random_start: bool = True,
-                   generators: Sequence[torch.Generator | None] | None = None) -> torch.Tensor:
-    """Last-iterate PGD (Madry et al.) for every member at once: member k maximises its cross-entropy in the
-    ℓ2 (``l2[k]``) or ℓ∞ ball of radius ``eps[k]`` ∩ [0, 1]^n with ``steps`` steps of ``step_size[k]``
-    (ℓ∞: ``x + a·sign(g)``; ℓ2: ``x + a·g/||g||``), from a uniform random start (deep.attacks.steps, drawn from
-    ``generators[k]``) when ``random_start``. ``x``: ``(K, B, ...)`` in [0, 1]. The stack is in eval mode during
-    the attack (modes restored). The gradient of the summed loss over members and examples is each example's
-    own gradient (members and, in eval mode, examples do not interact)."""
-    x = x.detach()
-    k = x.shape[0]
-    gens = list(generators) if generators is not None else [None] * k
-    balls = _MemberBalls(x, eps, step_size, l2)
-    with torch.inference_mode(False), eval_mode(stack):
-        if random_start:
-            starts = [(L2Step if l2[i] else LinfStep)(eps[i], step_size[i]).random_start(x[i], gens[i])
-                      for i in range(k)]
-            x_adv = torch.stack(starts)
-        else:
-            x_adv = x.clone()
-        flat_y = y.flatten()
-        for _ in range(steps):
-            x_adv.requires_grad_(True)
-            with torch.enable_grad():
-                logits = stack(x_adv)
-                loss = F.cross_entropy(logits.float().flatten(0, 1), flat_y, reduction="sum")
-            (g,) = torch.autograd.grad(loss, x_adv)
-            x_adv = balls.ascend(x_adv.detach(), g)
-    return x_adv.detach()
-
-
-def population_trades_adversary(stack, x: torch.Tensor, eps: Sequence[float], step_size: Sequence[float],
-                                l2: Sequence[bool], steps: int,
-                                generators: Sequence[torch.Generator | None] | None = None,
-                                start_scale: float = 1e-3, clean_logits: torch.Tensor | None = None) -> torch.Tensor:
-    """TRADES' inner maximisation (Zhang et al. 2019; deep.trades) for every member at once: member k maximises
-    ``KL(softmax f_k(x) || softmax f_k(x'))`` over ``x'`` in its ℓ2 (``l2[k]``) or ℓ∞ ball of radius ``eps[k]``
-    ∩ [0, 1]^n, the clean distribution held fixed, with ``steps`` PGD steps of ``step_size[k]`` (the same steps
-    as :func:`population_pgd`) from ``x`` plus ``start_scale`` times a standard Gaussian (drawn from
-    ``generators[k]``), projected into the ball ∩ box. The stack is in eval mode (modes restored), so examples
-    and members do not interact and the summed KL's gradient is each example's own. ``clean_logits``: the stack's
-    logits of ``x`` when the caller has them (``(K, B, classes)``; they are detached), else computed here."""
-    x = x.detach()
-    k = x.shape[0]
-    gens = list(generators) if generators is not None else [None] * k
-    balls = _MemberBalls(x, eps, step_size, l2)
-    with torch.inference_mode(False), eval_mode(stack):
-        if clean_logits is not None:
-            clean = clean_logits.detach().float().flatten(0, 1)
-        else:
-            with torch.no_grad():
-                clean = stack(x).float().flatten(0, 1)
-        starts = []
-        for i in range(k):
-            noise = torch.empty_like(x[i]).normal_(0.0, 1.0, generator=gens[i])
-            starts.append((L2Step if l2[i] else LinfStep)(eps[i], step_size[i]).project(x[i] + start_scale * noise,
-                                                                                        x[i]))
-        x_adv = torch.stack(starts)
-        for _ in range(steps):
-            x_adv.requires_grad_(True)
-            with torch.enable_grad():
-                loss = kl_per_example(clean, stack(x_adv).flatten(0, 1)).sum()
-            (g,) = torch.autograd.grad(loss, x_adv)
-            x_adv = balls.ascend(x_adv.detach(), g)
-    return x_adv.detach()
 
 
 # ---------------------------------------------------------------------- the population
@@ -370,6 +261,7 @@ class Population:
         self.global_step = 0
         self.epoch = 0  # completed epochs (all members)
         self.diverged: dict[int, str] = {}
+        self._rules: dict = {}
 
     def _wrap_loop(self, cfg: TrainConfig) -> None:
         stack: LoopStack = self.stack
@@ -432,14 +324,12 @@ class Population:
         interact in the attack, so the clean half costs nothing)."""
         if self.steps == 0:
             return x
-        steps = [self.adv_step_at(i, e) for i, e in enumerate(eps)]
-        l2 = [c.adv.norm == "2" for c in self.cfgs]
         mixed = self.cfgs[0].adv.mixed
         h = max(n // 2 for n in lengths) if mixed else x.shape[1]
         if h == 0:
             return x
         with self._amp():
-            x_adv = population_pgd(self.stack, x[:, :h].contiguous(), y[:, :h].contiguous(), eps, steps, l2,
+            x_adv = population_pgd(self.stack, x[:, :h].contiguous(), y[:, :h].contiguous(), self._rule(eps, h),
                                    self.steps, self.cfgs[0].adv.random_start, generators)
         if not mixed:
             return x_adv
@@ -448,17 +338,26 @@ class Population:
         head = torch.where(adv.view(*adv.shape, *([1] * (x.dim() - 2))), x_adv, x[:, :h])
         return torch.cat([head, x[:, h:]], dim=1)
 
-    def trades_inputs(self, x: torch.Tensor, eps: Sequence[float], generators=None,
+    def trades_inputs(self, x: torch.Tensor, y: torch.Tensor, eps: Sequence[float], generators=None,
                       clean_logits: torch.Tensor | None = None) -> torch.Tensor | None:
-        """The KL points of one TRADES step (:func:`population_trades_adversary` at each member's ε and step);
-        None when no member has β > 0 (β = 0 everywhere is standard training: no attack runs)."""
+        """The KL points of one TRADES step (deep.attacks.training.population_trades_adversary at each member's ε
+        and step); None when no member has β > 0 (β = 0 everywhere is standard training: no attack runs)."""
         if not any(c.adv.beta > 0 for c in self.cfgs):
             return None
-        steps = [self.adv_step_at(i, e) for i, e in enumerate(eps)]
-        l2 = [c.adv.norm == "2" for c in self.cfgs]
         with self._amp():
-            return population_trades_adversary(self.stack, x, eps, steps, l2, self.steps, generators,
+            return population_trades_adversary(self.stack, x, y, self._rule(eps, x.shape[1]), self.steps, generators,
                                                clean_logits=clean_logits)
+
+    def _rule(self, eps: Sequence[float], batch: int) -> MemberSteps:
+        """The members' threat models at radii ``eps`` for batches of ``batch`` (deep.attacks.steps.MemberSteps),
+        kept while ε and the batch stay the same (after the ε warm-up: every step), so that the per-example
+        tensors are copied to the device once, not every step."""
+        key = (tuple(eps), batch)
+        if self._rules.get("key") != key:
+            steps = [self.adv_step_at(i, e) for i, e in enumerate(eps)]
+            self._rules = {"key": key, "rule": MemberSteps([c.adv.norm for c in self.cfgs], eps, steps, batch,
+                                                           self.device)}
+        return self._rules["rule"]
 
     def _mean(self, per_example: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor:
         return per_example.mean(1) if w is None else (per_example * w).sum(1) / w.sum(1)
@@ -480,10 +379,10 @@ class Population:
             self.optimizer.zero_grad(set_to_none=True)
             with self._amp():
                 logits = self.stack(x)
-            x_kl = self.trades_inputs(x, eps, generators, clean_logits=logits)
+            x_kl = self.trades_inputs(x, y, eps, generators, clean_logits=logits)
         else:
             x_in = x if trades else self.training_inputs(x, y, eps, lengths, generators)
-            x_kl = self.trades_inputs(x, eps, generators) if trades else None
+            x_kl = self.trades_inputs(x, y, eps, generators) if trades else None
             self.stack.train()
             self.optimizer.zero_grad(set_to_none=True)
             with self._amp():

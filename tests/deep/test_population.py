@@ -11,8 +11,9 @@ import textwrap
 import pytest
 import torch
 
+from tradeoff.deep.attacks import MemberSteps, population_pgd
 from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
-from tradeoff.deep.population import Population, plan_populations, population_pgd
+from tradeoff.deep.population import Population, plan_populations
 from tradeoff.deep.runs import read_metrics, run_state, train_runs
 from tradeoff.deep.stacked import GroupedMnistCNN, LoopStack
 from tradeoff.deep.train import Trainer
@@ -124,7 +125,8 @@ def test_population_pgd_stays_in_each_members_ball():
     # the attack raises every member's loss
     with torch.no_grad():
         clean = torch.nn.functional.cross_entropy(pop.stack(x).flatten(0, 1), y.flatten(), reduction="none")
-        adv = population_pgd(pop.stack, x, y, eps, [e / 2 for e in eps], [False, True, False, False], 5)
+        rule = MemberSteps(["inf", "2", "inf", "inf"], eps, [e / 2 for e in eps], x.shape[1])
+        adv = population_pgd(pop.stack, x, y, rule, 5)
         attacked = torch.nn.functional.cross_entropy(pop.stack(adv).flatten(0, 1), y.flatten(), reduction="none")
     assert bool((attacked.view(4, -1).mean(1) > clean.view(4, -1).mean(1)).all())
 

@@ -5,11 +5,11 @@ raises the KL term, and an interrupted TRADES run resumes exactly."""
 import pytest
 import torch
 
+from tradeoff.deep.attacks import MemberSteps, kl_per_example, population_trades_adversary
 from tradeoff.deep.config import EvalConfig, TrainConfig
-from tradeoff.deep.population import Population, plan_populations, population_trades_adversary
+from tradeoff.deep.population import Population, plan_populations
 from tradeoff.deep.runs import train_run
 from tradeoff.deep.stacked import GroupedMnistCNN, LoopStack
-from tradeoff.deep.trades import kl_per_example
 from tradeoff.deep.train import Trainer
 
 torch.set_num_threads(1)
@@ -106,7 +106,7 @@ def test_grouped_trades_step_equals_separate_steps_within_float32_reordering():
     grouped, loop = Population(cfgs, grouped=True), Population(cfgs, grouped=False)
     x, y, w, lengths = grouped._stack_batches([list(d.train.epoch(0))[-1] for d in grouped.bundles])
     eps = [grouped.member_eps_at(i, 0.5) for i in range(len(cfgs))]
-    x_kl = loop.trades_inputs(x, eps, [torch.Generator().manual_seed(i) for i in range(len(cfgs))])
+    x_kl = loop.trades_inputs(x, y, eps, [torch.Generator().manual_seed(i) for i in range(len(cfgs))])
     grouped.trades_inputs = loop.trades_inputs = lambda *args, **kwargs: x_kl
     lg, _ = grouped.population_step(x, y, w, lengths, 1e-3, eps)
     ll, _ = loop.population_step(x, y, w, lengths, 1e-3, eps)
@@ -143,10 +143,11 @@ def test_inner_maximisation_stays_in_each_members_ball_and_box_and_raises_a_nonn
     pop = Population(cfgs, grouped=True)
     train(pop, 1)  # a trained model: the KL surface is not flat
     x, y, _, _ = pop._stack_batches([next(iter(d.train.epoch(0))) for d in pop.bundles])
-    eps, steps, l2 = [0.2, 0.2, 0.1, 0.5], [0.05, 0.05, 0.03, 0.2], [False, False, False, True]
+    eps, steps, norms = [0.2, 0.2, 0.1, 0.5], [0.05, 0.05, 0.03, 0.2], ["inf", "inf", "inf", "2"]
     gens = lambda: [torch.Generator().manual_seed(i) for i in range(4)]  # noqa: E731
-    x_kl = population_trades_adversary(pop.stack, x, eps, steps, l2, 10, gens())
-    start = population_trades_adversary(pop.stack, x, eps, steps, l2, 0, gens())
+    rule = MemberSteps(norms, eps, steps, x.shape[1])
+    x_kl = population_trades_adversary(pop.stack, x, y, rule, 10, gens())
+    start = population_trades_adversary(pop.stack, x, y, rule, 0, gens())
     d = (x_kl - x).flatten(2)
     linf, l2n = d.abs().amax(2), torch.linalg.vector_norm(d, dim=2)
     for k in range(3):
@@ -163,10 +164,10 @@ def test_inner_maximisation_stays_in_each_members_ball_and_box_and_raises_a_nonn
     assert bool((kl.mean(1) > 10 * kl0.mean(1)).all())  # the attack finds much larger KL than the start
     # the grouped step hands the attack its train-mode clean logits (no batch norm or dropout): the same points
     pop.stack.train()
-    reused = population_trades_adversary(pop.stack, x, eps, steps, l2, 10, gens(), clean_logits=pop.stack(x))
+    reused = population_trades_adversary(pop.stack, x, y, rule, 10, gens(), clean_logits=pop.stack(x))
     assert torch.equal(reused, x_kl)
     # the training inputs of a TRADES step are the same points (per-member ε and step, one generator each)
-    again = pop.trades_inputs(x, eps, gens())
+    again = pop.trades_inputs(x, y, eps, gens())
     assert again is not None and float((again - x).abs().flatten(2).amax(2)[0].max()) <= 0.2 + 1e-6
 
 
