@@ -16,7 +16,7 @@ The epoch count is chosen from a timed probe of a few training steps so that tra
 fit the wall-time budget (``--budget-s``, default 170 s), capped at ``--max-epochs`` (default 60); ``--epochs N``
 fixes it instead. Optimiser: Adam with a one-cycle learning rate (peak 2e-3 at 40% of training) and ε ramped from
 0 over the first 15% of epochs (PGD training at ε = 0.3 can otherwise stall at the start). The final evaluation
-runs in float32 (no autocast) through deep.evaluate.robust_accuracy with a seeded generator.
+runs in float32 (no autocast) through deep.evaluate.evaluate with a seeded generator.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-test", type=int, default=None, help="subsample the test set (path checks)")
     args = parser.parse_args(argv)
 
-    from tradeoff.deep.evaluate import robust_accuracy
+    from tradeoff.deep.evaluate import evaluate
     from tradeoff.deep.train import Trainer, load_data, resolve_device
 
     device = resolve_device(args.device)
@@ -169,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     t_eval = time.perf_counter()
     model = trainer.model.eval()
     step = default_step_size(0.3, eval_steps)
-    acc = robust_accuracy(model, data.final_x, data.final_y, [0.0, 0.3], norm="inf", steps=eval_steps, step_size=step,
-                          restarts=restarts, batch_size=1000, device=trainer.device, seed=args.seed, attack="pgd")
+    acc = evaluate(model, data.final_x, data.final_y, [0.0, 0.3], norm="inf", attack="pgd", steps=eval_steps,
+                   step_size=step, restarts=restarts, batch_size=1000, device=trainer.device, seed=args.seed).accuracy
     _sync(trainer.device)
     eval_s = time.perf_counter() - t_eval
     wall = time.perf_counter() - t_start

@@ -475,15 +475,20 @@ class Population:
 
     def member_evaluate(self, k: int, x: torch.Tensor, y: torch.Tensor, eps_list: Sequence[float], restarts: int = 1,
                  amp: bool | None = None, progress: bool = False) -> tuple[float, dict[str, float]]:
-        """Member ``k``'s clean accuracy and PGD accuracy at each ε of ``eps_list`` on ``(x, y)`` (its eval
-        settings; the one evaluator, deep.evaluate, sharded over ranks)."""
-        from .evaluate import evaluate_model
+        """Member ``k``'s clean accuracy and PGD accuracy (keyed by deep.evaluate.eps_key) at each ε of ``eps_list``
+        on ``(x, y)`` with its eval settings: deep.evaluate.evaluate with ``attack="pgd"`` (``eval.steps`` steps of
+        ``eval.step_size``, default 2.5·ε/steps; ``restarts`` random starts, a point robust only if it survives
+        all; bf16 on CUDA when ``amp``, default the config's), sharded over the ranks of a distributed run. The
+        per-epoch monitor (``pgdN@eps`` in the metrics) and the final evaluation with ``eval.attack = "pgd"``."""
+        from .evaluate import eps_key, evaluate
 
         c = self.cfgs[k]
-        return evaluate_model(self.member_model(k), x, y, list(eps_list), c.eval_norm, c.eval.steps,
-                              c.eval.step_size, restarts, c.eval.batch_size, self.device,
-                              amp=c.amp if amp is None else amp, dist=self.dist,
-                              progress=progress and self.dist.is_main)
+        bf16 = (c.amp if amp is None else amp) and self.device.type == "cuda"
+        res = evaluate(self.member_model(k), x, y, [0.0, *eps_list], c.eval_norm, "pgd", steps=c.eval.steps,
+                       step_size=c.eval.step_size, restarts=restarts, batch_size=c.eval.batch_size, device=self.device,
+                       seed=self.dist.rank, autocast_dtype=torch.bfloat16 if bf16 else None, dist=self.dist,
+                       progress=progress and self.dist.is_main)
+        return res.accuracy[0.0], {eps_key(e): res.accuracy[float(e)] for e in eps_list}
 
     def member_evaluate_epoch(self, k: int) -> tuple[float, dict[str, float], float]:
         """Member ``k``'s per-epoch held-out evaluation (``eval.n_epoch`` examples, one start)."""

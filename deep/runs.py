@@ -34,9 +34,9 @@ from tradeoff.data.paths import runs_dir
 from .config import TrainConfig, dumps_config, load_config
 from .datasets import DATASET_SPECS, dataset_spec
 from .distributed import DistInfo, barrier, digests_agree
+from .evaluate import eps_key
 from .models import NormalizedModel, build_model
 from .population import EpochStats, Population, plan_populations, training_method
-from .train import eps_key
 
 CONFIG, METRICS, CHECKPOINT, CHECKPOINT_META, MODEL, SUMMARY = (
     "config.toml", "metrics.jsonl", "checkpoint.pt", "checkpoint.json", "model.pt", "summary.json",
@@ -422,14 +422,14 @@ def _partial(m: _Member, history: list[dict], resumed_from, trained: int, error:
 
 def _ensemble_final(pop: Population, k: int) -> tuple[float, dict[str, float], list[float]]:
     """Member k's final evaluation with ``eval.attack = "ensemble"``: the default ensemble of
-    deep.evaluate.robust_evaluation at each ε of the run on its ``eval.n_final`` held-out points."""
-    from .evaluate import robust_evaluation
+    deep.evaluate.evaluate at each ε of the run on its ``eval.n_final`` held-out points."""
+    from .evaluate import evaluate
 
     cfg, d = pop.cfgs[k], pop.bundles[k]
     eps = pop.member_eval_eps(k)
-    res = robust_evaluation(pop.member_model(k).eval(), d.final_x, d.final_y, [0.0] + eps, cfg.eval_norm,
-                            steps=cfg.eval.steps, restarts=cfg.eval.restarts, batch_size=cfg.eval.batch_size,
-                            device=pop.device, seed=0)
+    res = evaluate(pop.member_model(k).eval(), d.final_x, d.final_y, [0.0] + eps, cfg.eval_norm,
+                   steps=cfg.eval.steps, restarts=cfg.eval.restarts, batch_size=cfg.eval.batch_size,
+                   device=pop.device, seed=0)
     return float(res.accuracy[0.0]), {eps_key(e): float(res.accuracy[e]) for e in eps}, eps
 
 

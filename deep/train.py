@@ -21,7 +21,7 @@ import torch
 
 from .config import TrainConfig
 from .distributed import DistInfo
-from .evaluate import eps_key, evaluate_model  # noqa: F401 - re-exported
+from .evaluate import eps_key  # noqa: F401 - re-exported
 from .population import (  # noqa: F401 - re-exported: the single-run names of the population's helpers
     EpochStats,
     Population,

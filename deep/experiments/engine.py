@@ -185,7 +185,7 @@ class TorchEngine:
         ``robust[norm]["evaluation"]``) at each (norm, ε) of ``eval.norms``/``eval.eps`` on ``eval.n_final``
         stratified test points (the same for every run); with ``eval.standard_full_test`` the clean accuracy
         comes from the whole test set."""
-        from ..evaluate import clean_accuracy, robust_evaluation
+        from ..evaluate import evaluate
 
         ev = run.config.eval
         x, y = self.test_set(run, ev.n_final, run.config.image_size)
@@ -194,8 +194,8 @@ class TorchEngine:
         attack = "default" if ev.attack == "ensemble" else "pgd"
         out = {"n_test": int(len(y)), "n_train": run.n_train, "robust": {}}
         for norm, eps in ev.radii():
-            res = robust_evaluation(model, x, y, [0.0, eps], norm, attack, steps=ev.steps, restarts=ev.restarts,
-                                    step_size=ev.step_size if attack == "pgd" else None, seed=0)
+            res = evaluate(model, x, y, [0.0, eps], norm, attack, steps=ev.steps, restarts=ev.restarts,
+                           step_size=ev.step_size if attack == "pgd" else None, seed=0)
             acc = res.accuracy
             out["standard_acc"] = float(acc[0.0])
             out["robust"][norm] = {"eps": eps, "acc": float(acc[eps]), "steps": ev.steps, "restarts": ev.restarts,
@@ -204,7 +204,7 @@ class TorchEngine:
         if ev.standard_full_test and ev.n_final is not None:
             out["standard_acc_subset"] = out["standard_acc"]
             xf, yf = self.test_set(run, None, run.config.image_size)
-            out["standard_acc"] = clean_accuracy(model, xf, yf, device=dev, batch_size=1000)
+            out["standard_acc"] = evaluate(model, xf, yf, [0.0], device=dev, batch_size=1000).accuracy[0.0]
             out["n_test_standard"] = int(len(yf))
         return out
 

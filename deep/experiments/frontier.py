@@ -6,7 +6,7 @@ TrainConfig template, trained on the population engine (deep.runs.train_runs: th
 the PGD grid another). Every model is evaluated once, by the run itself (its summary's ``evaluation``):
 
 * as the 10-class model: standard accuracy on the whole test set and robust accuracy at ``eps_eval`` under the
-  project's strong evaluation (deep.evaluate.robust_evaluation with the default ensemble, deep/attacks/ensemble.py:
+  project's strong evaluation (deep.evaluate.evaluate with the default ensemble, deep/attacks/ensemble.py:
   APGD-CE, APGD-margin, APGD-T, each only on the points the earlier ones left correct) on ``n_robust`` stratified
   test points;
 * as its restriction to a pair of classes (MNIST 5-vs-7, the binary problem of the data's frontier and of the
@@ -161,28 +161,35 @@ def evaluate_model(exp: DeepFrontier, model: nn.Module, test: tuple[torch.Tensor
     """The run's one evaluation (module docstring): standard accuracy on all of ``test``, strong-evaluation robust
     accuracy at ``eps_eval`` on ``n_robust`` stratified test points (seed 0), and the same for the restriction to
     ``pair`` (standard on all the pair's test points, robust at each ``pair_eps`` on ``n_robust`` of them)."""
-    from ..evaluate import clean_accuracy, robust_evaluation
+    from ..evaluate import evaluate
 
     model = model.eval()
     norm = exp.template.adv.norm
     x, y = test
     t0 = time.perf_counter()
     xs, ys = _subset(x, y, exp.n_robust)
-    res = robust_evaluation(model, xs, ys, [0.0, exp.eps_eval], norm, seed=0, device=device)
-    out = {"standard_acc": clean_accuracy(model, x, y, device=device), "n_test_standard": int(len(y)),
+    res = evaluate(model, xs, ys, [0.0, exp.eps_eval], norm, seed=0, device=device)
+    out = {"standard_acc": _clean_accuracy(model, x, y, device), "n_test_standard": int(len(y)),
            "n_test": int(len(ys)), "n_train": exp.template.n_train, "standard_acc_subset": float(res.accuracy[0.0]),
            "robust": {norm: {"eps": exp.eps_eval, "acc": float(res.accuracy[exp.eps_eval]),
                              "evaluation": res.summary()}}}
     xp, yp = pair_points(x, y, exp.pair)
     binary = PairRestriction(model, exp.pair).eval()
     xps, yps = _subset(xp, yp, exp.n_robust)
-    rp = robust_evaluation(binary, xps, yps, [0.0, *exp.pair_eps], norm, seed=0, device=device)
-    out["pair"] = {"classes": list(exp.pair), "standard_acc": clean_accuracy(binary, xp, yp, device=device),
+    rp = evaluate(binary, xps, yps, [0.0, *exp.pair_eps], norm, seed=0, device=device)
+    out["pair"] = {"classes": list(exp.pair), "standard_acc": _clean_accuracy(binary, xp, yp, device),
                    "n_standard": int(len(yp)), "n_robust": int(len(yps)),
                    "standard_acc_subset": float(rp.accuracy[0.0]),
                    "robust": {f"{e:g}": float(rp.accuracy[e]) for e in exp.pair_eps}, "evaluation": rp.summary()}
     out["seconds"] = time.perf_counter() - t0
     return out
+
+
+def _clean_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device) -> float:
+    """Standard accuracy on all of ``(x, y)`` (deep.evaluate.evaluate at ε = 0, in batches of 1000)."""
+    from ..evaluate import evaluate
+
+    return evaluate(model, x, y, [0.0], device=device, batch_size=1000).accuracy[0.0]
 
 
 def rows(exp: DeepFrontier, summaries: list[dict]) -> list[dict]:
@@ -223,7 +230,7 @@ def run(exp: DeepFrontier, runs_root: Path, results_root: Path, *, workers: int 
         "experiment": "frontier", "dataset": exp.template.dataset, "scale": exp.scale, "note": exp.note,
         "norm": exp.template.adv.norm, "eps_eval": exp.eps_eval, "pair": list(exp.pair),
         "pair_eps": list(exp.pair_eps), "n_robust": exp.n_robust, "rows": rows(exp, summaries),
-        "evaluation": "deep.evaluate.robust_evaluation, the default ensemble (deep/attacks/ensemble.py): "
+        "evaluation": "deep.evaluate.evaluate, the default ensemble (deep/attacks/ensemble.py): "
                       "APGD-CE, APGD-margin, APGD-T, per-example worst case",
         "attack": summaries[0]["evaluation"]["robust"][exp.template.adv.norm]["evaluation"]["attack"],
         "template": exp.template.to_dict(), "betas": list(exp.betas), "pgd_eps": list(exp.pgd_eps),

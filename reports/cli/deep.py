@@ -175,7 +175,7 @@ def _eval(args: argparse.Namespace) -> int:
     from tradeoff.data.io import write_result
     from tradeoff.data.paths import results_dir
     from tradeoff.deep.attacks import NAMED_ATTACKS, resolve_ensemble
-    from tradeoff.deep.evaluate import robust_evaluation
+    from tradeoff.deep.evaluate import evaluate
     from tradeoff.deep.reference import INSTALL, reference_available
     from tradeoff.deep.runs import DATASET_LABELS
     from tradeoff.deep.sanity import run_sanity_checks
@@ -193,8 +193,8 @@ def _eval(args: argparse.Namespace) -> int:
     norm = args.norm or cfg.eval_norm
     t0 = time.perf_counter()
     eps_list = sorted({0.0, *args.eps})
-    ev = robust_evaluation(model, x, y, eps_list, norm, args.attack, steps=args.steps, step_size=args.step_size,
-                           restarts=args.restarts, batch_size=args.batch_size, device=dev, progress=True)
+    ev = evaluate(model, x, y, eps_list, norm, args.attack, steps=args.steps, step_size=args.step_size,
+                  restarts=args.restarts, batch_size=args.batch_size, device=dev, progress=True)
     ev_ensemble = resolve_ensemble(args.attack).scaled(args.steps, args.restarts)
     rows = [{"eps": e, "norm": norm, "attack": "clean" if e == 0 else ev.attack["name"], "accuracy": a,
              "seconds": sum(c.seconds for c in ev.cost.get(e, []))} for e, a in sorted(ev.accuracy.items())]

@@ -8,7 +8,7 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from tradeoff.deep.evaluate import robust_evaluation
+from tradeoff.deep.evaluate import evaluate
 from tradeoff.deep.linear_module import LinearLogits, labels_from_signs
 from tradeoff.linear.estimators import AdversarialLogisticClassifier, LogisticLinearClassifier, linear_model_parts
 from tradeoff.linear.robust import robust_accuracy as exact_robust_accuracy
@@ -36,11 +36,11 @@ def test_deep_evaluator_equals_the_exact_robust_accuracy_of_linear_models(fig5_m
     labels = labels_from_signs(y_pm)
     exact = exact_robust_accuracy(w, b, X.astype(np.float64), y_pm, eps, norm, box=True)
     clean = exact_robust_accuracy(w, b, X.astype(np.float64), y_pm, 0.0, norm, box=True)
-    ours = robust_evaluation(module, x, labels, [0.0, eps], norm)
+    ours = evaluate(module, x, labels, [0.0, eps], norm)
     assert ours.accuracy[0.0] == pytest.approx(clean, abs=1e-12)
     assert abs(ours.accuracy[eps] - exact) <= 0.002, (ours.accuracy[eps], exact)
     assert exact < clean  # the radius matters
-    pgd = robust_evaluation(module, x, labels, [eps], norm, attack="pgd").accuracy[eps]
+    pgd = evaluate(module, x, labels, [eps], norm, attack="pgd").accuracy[eps]
     assert pgd >= exact - 1e-12  # any attack is an upper bound of the exact robust accuracy
     assert abs(pgd - exact) >= abs(ours.accuracy[eps] - exact)
 

@@ -5,8 +5,9 @@ import torch
 
 from tradeoff.deep.config import EvalConfig, TrainConfig, dumps_config, load_config, loads_config, save_config
 from tradeoff.deep.datasets import TensorBatches, epoch_permutation, toy_data
+from tradeoff.deep.evaluate import evaluate
 from tradeoff.deep.schedules import lr_factor
-from tradeoff.deep.train import Trainer, evaluate_model, fit
+from tradeoff.deep.train import Trainer, fit
 
 torch.set_num_threads(1)
 
@@ -217,15 +218,15 @@ def test_adversarial_training_beats_standard_under_pgd():
     assert adv_hist[-1].eval_standard_acc > 0.8 >= adv_rob  # not a constant classifier (chance is 0.25)
 
 
-def test_evaluate_model_robust_never_exceeds_standard():
+def test_pgd_evaluation_robust_never_exceeds_standard():
     trainer, _ = fit(tiny_config(epochs=1, eval={"n_epoch": 8}))
     x, y = toy_data("test", 200)
-    std, rob = evaluate_model(trainer.model, x, y, [0.05, 0.3], steps=5, batch_size=64)
-    assert 0 <= rob["0.3"] <= rob["0.05"] <= std <= 1
-    assert rob["0.3"] < 0.2  # a large ball breaks the toy model
+    acc = evaluate(trainer.model, x, y, [0.0, 0.05, 0.3], attack="pgd", steps=5, batch_size=64).accuracy
+    assert 0 <= acc[0.3] <= acc[0.05] <= acc[0.0] <= 1
+    assert acc[0.3] < 0.2  # a large ball breaks the toy model
     trainer.model.train()
     trainer.model.net.conv1.eval()  # mixed modes (e.g. frozen layers) come back exactly as they were
-    evaluate_model(trainer.model, x[:16], y[:16], [0.05], steps=1)
+    evaluate(trainer.model, x[:16], y[:16], [0.05], attack="pgd", steps=1)
     assert trainer.model.training and trainer.model.net.training and not trainer.model.net.conv1.training
 
 
