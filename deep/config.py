@@ -574,10 +574,3 @@ def dumps_config(cfg: TrainConfig) -> str:
     for table, values in nested.items():
         lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
     return "\n".join(lines) + "\n"
-
-
-def save_config(cfg: TrainConfig, path: str | Path) -> Path:
-    """Write ``cfg`` as TOML atomically."""
-    from tradeoff.data.io import atomic_write_text
-
-    return atomic_write_text(path, dumps_config(cfg))

@@ -11,16 +11,14 @@ training) and whether batches are mixed (a population of mixed-batch members att
 halves). :func:`population_key` says which fields these are and :func:`plan_populations` groups a list of
 configs by it.
 
-One step of the population: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a member whose batch is
-shorter, e.g. a smaller training set's last batch, is padded with weight-0 copies), PGD runs for every member at
-once in each member's threat model (deep.attacks.training.population_pgd: the one PGD of deep.attacks with
-per-member ε and step tensors), and one optimiser step is taken on the sum of the members' mean losses. TRADES
-members (deep.attacks.training.population_trades_adversary): the attack maximises each
-member's ``KL(f(x) || f(x'))`` instead, and member k's loss is ``CE(f(x), y) + β_k · KL(f(x) || f(x'))`` on its
-clean batch and its KL points (deep.trades states the objective). Members are independent: the stack's member k
-depends on member k's parameters only (deep.stacked) and the optimisers are element-wise, so the sum's gradient is
-each member's own.
-A single run is the K = 1 population (deep.train.Trainer). On CUDA: bf16 autocast when ``amp``, as for one model.
+One step of the population: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a shorter batch, e.g. a
+smaller training set's last one, is padded with weight-0 copies); the attack runs for every member at once in its
+own threat model (deep.attacks.training: the one PGD of deep.attacks; TRADES members maximise their
+``KL(f(x) || f(x'))`` instead and their loss is ``CE + β_k · KL``, deep.trades), and one optimiser step is taken
+on the sum of the members' mean losses. Members are independent: the stack's member k depends on member k's
+parameters only (deep.stacked) and the optimisers are element-wise, so the sum's gradient is each member's own.
+A single run is the K = 1 population. On CUDA: bf16 autocast when ``amp``. The epochs, their evaluation and the
+run folders are the training engine's (deep.train); a population has no files.
 
 Determinism on CPU: member k's initialisation comes from ``seed_k``, its epoch order from ``(seed_k, epoch)`` and
 its attack's random starts from a generator seeded with ``(seed_k, epoch, rank)``, so a population resumed from
@@ -32,19 +30,22 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import torch
 from torch.nn import functional as F
+from tqdm.auto import tqdm
 
 from .attacks import MemberSteps, kl_per_example, population_pgd, population_trades_adversary
 from .config import TrainConfig
 from .datasets import TensorBatches, dataset_spec
-from .distributed import DistInfo, all_reduce_sum, wrap_ddp
+from .distributed import DistInfo, all_reduce_sum, autocast, resolve_device, wrap_ddp
 from .models import NormalizedModel, build_model
-from .schedules import lr_factor
+from .run_data import DataBundle, load_data
+from .schedules import build_optimizer, lr_factor
 from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group
 
 #: TrainConfig fields every member of a population shares (one batched step needs them equal).
@@ -135,25 +136,6 @@ def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
     return (seed * 1_000_033 + epoch * 104_729 + rank * 7_919 + 1) % 2**31
 
 
-def resolve_device(name: str, dist: DistInfo | None = None) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is an error naming the fix."""
-    dist = dist or DistInfo()
-    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
-        return torch.device("cpu")
-    if not torch.cuda.is_available():
-        raise ValueError("device = 'cuda' but torch sees no GPU; set device = 'cpu' or 'auto'")
-    return torch.device("cuda", dist.local_rank if dist.enabled else torch.cuda.current_device())
-
-
-def autocast(device: torch.device, amp: bool):
-    """bf16 autocast on CUDA when ``amp``; a no-op context otherwise (CPU runs stay in float32)."""
-    import contextlib
-
-    if amp and device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
 def seed_everything(seed: int) -> None:
     """Seed torch (CPU and CUDA), numpy and Python's ``random``."""
     import random
@@ -165,44 +147,19 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
 
 
-def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
-    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters (Adam's update is
-    the fused kernel on CUDA). Both are element-wise, so on stacked parameters they are K independent optimisers."""
-    params = list(params)
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(
-            params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
-        )
-    if cfg.optimizer == "adam":
-        fused = bool(params) and all(p.is_cuda for p in params)
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
-    raise ValueError(f"optimizer {cfg.optimizer!r} is invalid: allowed 'sgd', 'adam'")
-
-
-def progress_bar(total: int, desc: str, enabled: bool, leave: bool = False):
-    """A tqdm bar with ETA on stderr (disabled -> a silent stand-in)."""
-    import sys
-
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, file=sys.stderr, disable=not enabled, leave=leave, dynamic_ncols=True)
-
-
 class Population:
-    """Models, optimiser and data of K runs trained in lockstep (``cfgs`` of one :func:`population_key`), with
-    ``train_epoch``, per-member evaluation and per-member checkpoint state. No files: see deep.runs.
+    """Models, optimiser and data of K runs trained in lockstep (validated ``cfgs`` of one :func:`population_key`),
+    with the training step, one epoch of it (``train_epoch``), per-member evaluation and per-member checkpoint
+    state. No files, no loop over epochs: see deep.train.
 
-    ``data[k]``: optional ``(train, test)`` tensors replacing member k's configured dataset; ``bundles``: ready
-    deep.train.DataBundle objects (one per member). ``grouped``: force (True) or forbid (False) the grouped
-    stack; default: grouped for K > 1 MNIST CNNs on CUDA, and on a CPU for adversarial training (a loop of models
-    was measured faster there for standard steps: bench/population.py)."""
+    ``data[k]``: optional ``(train, test)`` tensors replacing member k's configured dataset, or member k's ready
+    deep.run_data.DataBundle. ``grouped``: force (True) or forbid (False) the grouped stack; default: grouped for
+    K > 1 MNIST CNNs on CUDA, and on a CPU for adversarial training (a loop of models was measured faster there for
+    standard steps: bench/population.py)."""
 
     def __init__(self, cfgs: Sequence[TrainConfig], dist: DistInfo | None = None,
-                 data: Sequence[tuple | None] | None = None, bundles: Sequence | None = None,
-                 grouped: bool | None = None):
-        from .run_data import load_data
-
-        self.cfgs = [c.validate().resolve_epochs() for c in cfgs]  # the epoch rule (TrainConfig.min_steps)
+                 data: Sequence[tuple | DataBundle | None] | None = None, grouped: bool | None = None):
+        self.cfgs = [c.resolve_epochs() for c in cfgs]  # the epoch rule (TrainConfig.min_steps)
         if not self.cfgs:
             raise ValueError("a population needs at least one config")
         keys = {population_key(c) for c in self.cfgs}
@@ -222,21 +179,7 @@ class Population:
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
         self.spec = dataset_spec(cfg.dataset)
-        if bundles is None:
-            cache: dict = {}
-            bundles = []
-            for i, c in enumerate(self.cfgs):
-                tr, te = (data[i] if data is not None and data[i] is not None else (None, None))
-                key = (c.n_train, c.data_seed, c.eval.n_epoch, c.eval.n_final, id(tr), id(te))
-                if key in cache and isinstance(cache[key].train, TensorBatches):
-                    b = cache[key]
-                    batches = TensorBatches(b.train.x, b.train.y, c.batch_size, True, c.seed, self.dist.rank,
-                                            self.dist.world_size)
-                    bundles.append(replace(b, train=batches))
-                else:
-                    cache[key] = load_data(c, self.device, self.dist, tr, te)
-                    bundles.append(cache[key])
-        self.bundles = list(bundles)
+        self.bundles = self._load(data)
         if len({len(b.train) for b in self.bundles}) > 1:
             raise ValueError("members of a population need the same number of batches per epoch")
         models = []
@@ -260,8 +203,29 @@ class Population:
         self.beta = torch.tensor([c.adv.beta if c.adv.trades else 0.0 for c in self.cfgs], device=self.device)
         self.global_step = 0
         self.epoch = 0  # completed epochs (all members)
-        self.diverged: dict[int, str] = {}
         self._rules: dict = {}
+
+    def _load(self, data: Sequence[tuple | DataBundle | None] | None) -> list[DataBundle]:
+        """Every member's DataBundle: given, or loaded (deep.run_data.load_data) once per distinct training subset
+        and held-out split, members with the same subset sharing its tensors (each with its own shuffling)."""
+        cache: dict = {}
+        bundles = []
+        for i, c in enumerate(self.cfgs):
+            given = data[i] if data is not None else None
+            if isinstance(given, DataBundle):
+                bundles.append(given)
+                continue
+            tr, te = given if given is not None else (None, None)
+            key = (c.n_train, c.data_seed, c.eval.n_epoch, c.eval.n_final, id(tr), id(te))
+            if key in cache and isinstance(cache[key].train, TensorBatches):
+                b = cache[key]
+                batches = TensorBatches(b.train.x, b.train.y, c.batch_size, True, c.seed, self.dist.rank,
+                                        self.dist.world_size)
+                bundles.append(replace(b, train=batches))
+            else:
+                cache[key] = load_data(c, self.device, self.dist, tr, te)
+                bundles.append(cache[key])
+        return bundles
 
     def _wrap_loop(self, cfg: TrainConfig) -> None:
         stack: LoopStack = self.stack
@@ -402,9 +366,10 @@ class Population:
         self.global_step += 1
         return losses.detach(), logits.detach()
 
-    def train_epoch(self, progress: bool = False) -> list[EpochStats | None]:
-        """Train every member one epoch; return each member's stats (None for a member that diverged: its
-        message is in ``diverged``). Sums stay on the device; one host synchronisation at the end."""
+    def train_epoch(self, progress: bool = False) -> list[EpochStats]:
+        """Train every member one epoch; return each member's stats (a diverged member's mean loss is NaN or
+        infinite: the engine, deep.train, stops it). Sums stay on the device; one host synchronisation at the
+        end."""
         e, k = self.epoch, self.k
         n_batches = len(self.bundles[0].train)
         gens = []
@@ -418,7 +383,8 @@ class Population:
         part_loss = torch.zeros(LOSS_PARTS, k, device=self.device, dtype=torch.float64)
         part_seen = torch.zeros(LOSS_PARTS, k, device=self.device, dtype=torch.float64)
         label = f"epoch {e + 1}/{self.cfgs[0].epochs}" + (f" ({k} models)" if k > 1 else "")
-        bar = progress_bar(n_batches, label, progress and self.dist.is_main)
+        bar = tqdm(total=n_batches, desc=label, file=sys.stderr, disable=not (progress and self.dist.is_main),
+                   leave=False, dynamic_ncols=True)
         t0 = time.perf_counter()
         lr, eps = self.lr_at(e), [self.member_eps_at(i, e) for i in range(k)]
         for i, batches in enumerate(zip(*(d.train.epoch(e) for d in self.bundles))):
@@ -443,23 +409,11 @@ class Population:
         parts_l, parts_n = rows[3:3 + LOSS_PARTS], rows[3 + LOSS_PARTS:]
         self.epoch += 1
         dt = time.perf_counter() - t0
-        out: list[EpochStats | None] = []
-        for j in range(k):
-            if j in self.diverged:
-                out.append(None)
-                continue
-            if not math.isfinite(loss_t[j]):
-                self.diverged[j] = (
-                    f"training diverged in epoch {self.epoch}: the mean training loss is "
-                    f"{loss_t[j] / max(seen_t[j], 1)} (NaN or infinite); lower the learning rate (lr={lr}) or "
-                    "enable eps warm-up, then rerun (the last checkpoint is kept)")
-                out.append(None)
-                continue
-            out.append(EpochStats(epoch=self.epoch, lr=lr, train_loss=loss_t[j] / max(seen_t[j], 1),
-                                  train_acc=correct_t[j] / max(seen_t[j], 1), n_train_seen=int(seen_t[j]),
-                                  time_s=dt, adv_eps=eps[j],
-                                  train_loss_parts=[pl[j] / pn[j] for pl, pn in zip(parts_l, parts_n) if pn[j] > 0]))
-        return out
+        return [EpochStats(epoch=self.epoch, lr=lr, train_loss=loss_t[j] / max(seen_t[j], 1),
+                           train_acc=correct_t[j] / max(seen_t[j], 1), n_train_seen=int(seen_t[j]), time_s=dt,
+                           adv_eps=eps[j],
+                           train_loss_parts=[pl[j] / pn[j] for pl, pn in zip(parts_l, parts_n) if pn[j] > 0])
+                for j in range(k)]
 
     # ------------------------------------------------------------------ members
     def member_model(self, k: int) -> NormalizedModel:
@@ -489,27 +443,6 @@ class Population:
                        seed=self.dist.rank, autocast_dtype=torch.bfloat16 if bf16 else None, dist=self.dist,
                        progress=progress and self.dist.is_main)
         return res.accuracy[0.0], {eps_key(e): res.accuracy[float(e)] for e in eps_list}
-
-    def member_evaluate_epoch(self, k: int) -> tuple[float, dict[str, float], float]:
-        """Member ``k``'s per-epoch held-out evaluation (``eval.n_epoch`` examples, one start)."""
-        t0 = time.perf_counter()
-        d = self.bundles[k]
-        std, rob = self.member_evaluate(k, d.eval_x, d.eval_y, self.member_eval_eps(k))
-        return std, rob, time.perf_counter() - t0
-
-    def member_evaluate_final(self, k: int, progress: bool = False) -> tuple[float, dict[str, float]]:
-        """Member ``k``'s final evaluation: ``eval.n_final`` held-out examples, ``eval.restarts`` restarts,
-        float32."""
-        d = self.bundles[k]
-        return self.member_evaluate(k, d.final_x, d.final_y, self.member_eval_eps(k),
-                                    restarts=self.cfgs[k].eval.restarts, amp=False, progress=progress)
-
-    def member_eval_eps(self, k: int) -> list[float]:
-        """ε values member ``k`` is evaluated at: ``eval.eps``, else its training ε (none for standard training)."""
-        c = self.cfgs[k]
-        if c.eval.eps:
-            return list(c.eval.eps)
-        return [c.adv.eps] if c.adv.enabled else []
 
     # ------------------------------------------------------------------ checkpoint state
     def member_optimizer_state(self, k: int) -> dict:

@@ -98,12 +98,12 @@ class TorchEngine:
             raise FloatingPointError(errors[0])
 
     def train_many(self, runs: list[RunSpec], run_dirs: list[Path]) -> list[str | None]:
-        """Train (or resume) every run in its folder as populations (deep.runs.train_runs: runs that share
+        """Train (or resume) every run in its folder as populations (deep.train.train_runs: runs that share
         architecture, batch size, steps and schedule train in lockstep) and evaluate each once, by the run itself
         (:meth:`evaluate_model`; the result goes into its summary). Returns, per run, None or the message of a
         run whose training diverged (the others finish)."""
         from ..population import MAX_POPULATION, plan_populations
-        from ..runs import train_runs
+        from ..train import TrainOptions, train_runs
 
         cfgs = [train_config(r, self.root(r.dataset), self.device, self.progress) for r in runs]
         if self.workers > 1 and self.torch_device().type == "cpu" and len(runs) > 1:
@@ -126,8 +126,8 @@ class TorchEngine:
             return out
 
         t0 = time.perf_counter()
-        results = train_runs(cfgs, list(run_dirs), resume=True, progress=self.progress, scale=runs[0].scale,
-                             data=data, final_eval=final_eval, log=self.log)
+        results = train_runs(cfgs, list(run_dirs), TrainOptions(progress=self.progress, scale=runs[0].scale, data=data,
+                                                                final_eval=final_eval, log=self.log))
         self.log(f"  trained {len(runs)} run(s) in {time.perf_counter() - t0:.1f}s")
         return [r.extra.get("error") for r in results]
 

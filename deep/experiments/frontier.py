@@ -2,7 +2,7 @@
 
 A grid of TRADES models (Zhang et al. 2019, ``adv.method = "trades"``: one model per β) and of PGD models (Madry
 et al.; one per ε_train, ε_train = 0 being the standard model, which is also TRADES at β = 0), all from one
-TrainConfig template, trained on the population engine (deep.runs.train_runs: the TRADES grid is one population,
+TrainConfig template, trained on the population engine (deep.train.train_runs: the TRADES grid is one population,
 the PGD grid another). Every model is evaluated once, by the run itself (its summary's ``evaluation``):
 
 * as the 10-class model: standard accuracy on the whole test set and robust accuracy at ``eps_eval`` under the
@@ -275,18 +275,19 @@ def _worker(exp: DeepFrontier, cfgs, dirs) -> tuple[list, float]:
 
 def _train_group(exp: DeepFrontier, cfgs: list[TrainConfig], dirs: list[Path], log) -> list[dict]:
     from ..datasets import load_split
-    from ..runs import read_metrics, train_runs
+    from ..runs import read_metrics
+    from ..train import TrainOptions, train_runs
 
     test = load_split(cfgs[0].dataset, "test", cfgs[0].data_root)
 
     def final_eval(pop, k):
         return evaluate_model(exp, pop.member_model(k), test, pop.device)
 
-    results = train_runs(cfgs, dirs, resume=True, progress=False, scale=exp.scale, final_eval=final_eval, log=log)
+    results = train_runs(cfgs, dirs, TrainOptions(progress=False, scale=exp.scale, final_eval=final_eval, log=log))
     out = []
     for r in results:
         if r.extra.get("error"):
-            raise FloatingPointError(f"{r.cfg.name}: {r.extra['error']}")
+            raise FloatingPointError(f"{r.config.name}: {r.extra['error']}")
         s = dict(r.summary)
         s["history"] = read_metrics(r.run_dir)
         out.append(s)

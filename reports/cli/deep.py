@@ -76,7 +76,7 @@ def register(top: argparse._SubParsersAction) -> None:
 def _train(args: argparse.Namespace) -> int:
     from tradeoff.deep.config import load_config
     from tradeoff.deep.distributed import init_distributed, shutdown
-    from tradeoff.deep.runs import train_run
+    from tradeoff.deep.train import TrainOptions, train_run
 
     cfg = load_config(args.config)
     changes = {}
@@ -90,7 +90,7 @@ def _train(args: argparse.Namespace) -> int:
         cfg = cfg.replace(**changes)
     info = init_distributed(cfg.device)
     try:
-        result = train_run(cfg, args.run_dir, resume=args.resume, dist=info)
+        result = train_run(cfg, args.run_dir, TrainOptions(resume=args.resume, dist=info))
     finally:
         shutdown(info)
     if not info.is_main:
@@ -142,8 +142,9 @@ def _test_points(run: str, n: int | None, device: str):
     import torch
 
     from tradeoff.deep.datasets import dataset_spec, load_split
+    from tradeoff.deep.distributed import resolve_device
+    from tradeoff.deep.run_data import disk_datasets, materialise
     from tradeoff.deep.runs import load_run_model
-    from tradeoff.deep.train import disk_datasets, materialise, resolve_device
 
     if n is not None and n <= 0:
         raise UserError(f"--n must be positive, got {n}")
@@ -156,7 +157,7 @@ def _test_points(run: str, n: int | None, device: str):
         if n is not None:
             x, y = x[:n], y[:n]
     else:
-        # the run's own held-out split: for a val-only sample, 80% of val was trained on (deep.train.disk_datasets)
+        # the run's own held-out split: for a val-only sample, 80% of val was trained on (deep.run_data.disk_datasets)
         x, y = materialise(disk_datasets(cfg)[1], n)
     return cfg, model, x.to(dev), y.to(dev), torch.device(dev)
 
