@@ -85,9 +85,7 @@ def barrier(info: DistInfo) -> None:
 
 
 def wrap_ddp(model: torch.nn.Module, info: DistInfo, device: torch.device) -> torch.nn.Module:
-    """``DistributedDataParallel(model)`` when distributed (parameters broadcast from rank 0), else ``model``."""
-    if not info.enabled:
-        return model
+    """``DistributedDataParallel(model)`` in the distributed run ``info`` (parameters broadcast from rank 0)."""
     from torch.nn.parallel import DistributedDataParallel
 
     ids = [device.index] if device.type == "cuda" else None

@@ -1,40 +1,36 @@
 """Population training: K models trained in lockstep as one batched computation (issue 11; the paper's deep
 figures are grids of models that differ only in seed, ε_train, norm, training set and batch mix).
 
-Every member k has its own TrainConfig: its seed (initialisation, shuffling, the attack's random starts), its
-training subset (``n_train``, ``data_seed``), ε_train with its warm-up, norm (ℓ∞ or ℓ2), step size and clean /
-adversarial mix (``adv.mixed``: the first half of each of its batches adversarial, Appendix B) and, for TRADES
-training (``adv.method = "trades"``, Zhang et al. 2019), its β. What members share is what makes one batched step
-possible: architecture and width, batch size, the number of batches per epoch and of epochs, the optimiser and
-learning-rate schedule, the training method (PGD or TRADES), the number of attack steps (0 for standard
-training) and whether batches are mixed (a population of mixed-batch members attacks only the adversarial
-halves). :func:`population_key` says which fields these are and :func:`plan_populations` groups a list of
-configs by it.
+Every member k has its own TrainConfig: seed, training subset (``n_train``, ``data_seed``), ε_train and its
+warm-up, norm, step size, clean/adversarial mix (``adv.mixed``: the first half of each batch adversarial, Appendix
+B) and, for TRADES (``adv.method = "trades"``, Zhang et al. 2019), β. Members share what one batched step needs:
+architecture, batch size, batches per epoch, epochs, optimiser and schedule, training method, attack steps and
+mixed batches (:func:`population_key`; :func:`plan_populations` groups configs by it).
 
-One step of the population: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a shorter batch, e.g. a
-smaller training set's last one, is padded with weight-0 copies); the attack runs for every member at once in its
-own threat model (deep.attacks.training: the one PGD of deep.attacks; TRADES members maximise their
-``KL(f(x) || f(x'))`` instead and their loss is ``CE + β_k · KL``, deep.trades), and one optimiser step is taken
-on the sum of the members' mean losses. Members are independent: the stack's member k depends on member k's
-parameters only (deep.stacked) and the optimisers are element-wise, so the sum's gradient is each member's own.
-A single run is the K = 1 population. On CUDA: bf16 autocast when ``amp``. The epochs, their evaluation and the
-run folders are the training engine's (deep.train); a population has no files.
+One step: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a shorter batch, e.g. a smaller training
+set's last one, is padded with weight-0 copies); the attack runs for every member at once in its own threat model
+(deep.attacks.training: the one PGD of deep.attacks; TRADES members maximise ``KL(f(x) || f(x'))`` and their loss is
+``CE + β_k · KL``, deep.trades); one optimiser step is taken on the sum of the members' mean losses. The stack's
+member k depends on member k's parameters only (deep.stacked) and the optimisers are element-wise, so the sum's
+gradient is each member's own. A single run is the K = 1 population. On CUDA: bf16 autocast when ``amp``. The
+epochs, their evaluation and the run folders are the training engine's (deep.train); a population has no files.
 
 Determinism on CPU: member k's initialisation comes from ``seed_k``, its epoch order from ``(seed_k, epoch)`` and
-its attack's random starts from a generator seeded with ``(seed_k, epoch, rank)``, so a population resumed from
-an epoch checkpoint continues exactly, and member k of a population draws the same numbers as a run of member k
-alone.
+its attack's random starts from ``(seed_k, epoch, rank)``, so a population resumed from an epoch checkpoint
+continues exactly, and member k of a population draws the same numbers as a run of member k alone.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import torch
 from torch.nn import functional as F
 from tqdm.auto import tqdm
@@ -45,7 +41,7 @@ from .datasets import TensorBatches, dataset_spec
 from .distributed import DistInfo, all_reduce_sum, autocast, resolve_device, wrap_ddp
 from .models import NormalizedModel, build_model
 from .run_data import DataBundle, load_data
-from .schedules import build_optimizer, lr_factor
+from .schedules import lr_factor
 from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group
 
 #: TrainConfig fields every member of a population shares (one batched step needs them equal).
@@ -90,10 +86,14 @@ def population_key(cfg: TrainConfig) -> str:
     return json.dumps(key, sort_keys=True, default=str)
 
 
-def plan_populations(cfgs: Sequence[TrainConfig], max_size: int = MAX_POPULATION["cuda"],
+def plan_populations(cfgs: Sequence[TrainConfig], max_size: int | None = None,
                      extra_key: Sequence | None = None) -> list[list[int]]:
     """Indices of ``cfgs`` grouped into populations: equal :func:`population_key` (plus ``extra_key[i]``, e.g. the
-    epoch a member resumes from), at most ``max_size`` members each, in the order of first appearance."""
+    epoch a member resumes from), at most ``max_size`` members each (default: :data:`MAX_POPULATION` of the device
+    the configs ask for), in the order of first appearance."""
+    if max_size is None:
+        cuda = bool(cfgs) and cfgs[0].device != "cpu" and torch.cuda.is_available()
+        max_size = MAX_POPULATION["cuda" if cuda else "cpu"]
     if max_size < 1:
         raise ValueError(f"max population size must be >= 1, got {max_size}")
     groups: dict[str, list[int]] = {}
@@ -138,24 +138,33 @@ def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
 
 def seed_everything(seed: int) -> None:
     """Seed torch (CPU and CUDA), numpy and Python's ``random``."""
-    import random
-
-    import numpy as np
-
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 - seeds code that uses the legacy global generator
     random.seed(seed)
 
 
-class Population:
-    """Models, optimiser and data of K runs trained in lockstep (validated ``cfgs`` of one :func:`population_key`),
-    with the training step, one epoch of it (``train_epoch``), per-member evaluation and per-member checkpoint
-    state. No files, no loop over epochs: see deep.train.
+def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
+    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters (Adam's update is
+    the fused kernel on CUDA). Both are element-wise, so on stacked parameters they are K independent optimisers."""
+    params = list(params)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(
+            params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
+        )
+    if cfg.optimizer == "adam":
+        fused = bool(params) and all(p.is_cuda for p in params)
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
+    raise ValueError(f"optimizer {cfg.optimizer!r} is invalid: allowed 'sgd', 'adam'")
 
-    ``data[k]``: optional ``(train, test)`` tensors replacing member k's configured dataset, or member k's ready
-    deep.run_data.DataBundle. ``grouped``: force (True) or forbid (False) the grouped stack; default: grouped for
-    K > 1 MNIST CNNs on CUDA, and on a CPU for adversarial training (a loop of models was measured faster there for
-    standard steps: bench/population.py)."""
+
+class Population:
+    """Models, optimiser and data of K runs trained in lockstep (validated ``cfgs`` of one :func:`population_key`):
+    the training step, one epoch of it, per-member evaluation and checkpoint state (no files, no epoch loop).
+
+    ``data[k]``: ``(train, test)`` tensors replacing member k's dataset, or its ready deep.run_data.DataBundle.
+    ``grouped``: force (True) or forbid (False) the grouped stack; default: grouped for K > 1 MNIST CNNs on CUDA,
+    and on a CPU for adversarial training (a loop of models was measured faster there for standard steps:
+    bench/population.py)."""
 
     def __init__(self, cfgs: Sequence[TrainConfig], dist: DistInfo | None = None,
                  data: Sequence[tuple | DataBundle | None] | None = None, grouped: bool | None = None):
@@ -233,7 +242,8 @@ class Population:
             for m in stack.members:
                 m.to(memory_format=torch.channels_last)
         stack.channels_last = self.channels_last
-        stack.train_members = [wrap_ddp(m, self.dist, self.device) for m in stack.members]
+        stack.train_members = ([wrap_ddp(m, self.dist, self.device) for m in stack.members] if self.dist.enabled
+                               else list(stack.members))
         stack.attack_members = list(stack.members)
         if cfg.compile:
             stack.train_members = [torch.compile(m) for m in stack.train_members]
@@ -248,16 +258,8 @@ class Population:
     def member_eps_at(self, k: int, t: float) -> float:
         """Member ``k``'s training ε at time ``t`` (epochs): ``adv.eps``, ramped linearly over
         ``adv.eps_warmup`` of the epochs."""
-        c = self.cfgs[k]
-        a = c.adv
-        if a.eps_warmup > 0:
-            return a.eps * min(1.0, t / (a.eps_warmup * c.epochs))
-        return a.eps
-
-    def adv_step_at(self, k: int, eps: float) -> float:
-        """Member ``k``'s PGD step at radius ``eps`` (deep.config.AdvConfig.step_at: ``adv.step_size`` scaled with
-        ε during the warm-up, else ``adv.step_fraction · ε``, else the default 2.5·ε/steps)."""
-        return self.cfgs[k].adv.step_at(eps)
+        a, epochs = self.cfgs[k].adv, self.cfgs[k].epochs
+        return a.eps * min(1.0, t / (a.eps_warmup * epochs)) if a.eps_warmup > 0 else a.eps
 
     # ------------------------------------------------------------------ one epoch
     def _amp(self):
@@ -313,12 +315,12 @@ class Population:
                                                clean_logits=clean_logits)
 
     def _rule(self, eps: Sequence[float], batch: int) -> MemberSteps:
-        """The members' threat models at radii ``eps`` for batches of ``batch`` (deep.attacks.steps.MemberSteps),
-        kept while ε and the batch stay the same (after the ε warm-up: every step), so that the per-example
-        tensors are copied to the device once, not every step."""
+        """The members' threat models at radii ``eps`` for batches of ``batch`` (deep.attacks.steps.MemberSteps; each
+        member's step: deep.config.AdvConfig.step_at), kept while ε and the batch stay the same (after the ε
+        warm-up: every step), so that the per-example tensors are copied to the device once, not every step."""
         key = (tuple(eps), batch)
         if self._rules.get("key") != key:
-            steps = [self.adv_step_at(i, e) for i, e in enumerate(eps)]
+            steps = [c.adv.step_at(e) for c, e in zip(self.cfgs, eps)]
             self._rules = {"key": key, "rule": MemberSteps([c.adv.norm for c in self.cfgs], eps, steps, batch,
                                                            self.device)}
         return self._rules["rule"]

@@ -76,15 +76,17 @@ def read_metrics(run_dir: str | Path) -> list[dict]:
 
 
 class RunFolder:
-    """A run's folder opened for training (:func:`open_run`): its state, its checkpoint and the writes the
-    training engine makes as the run goes (config, epoch lines, checkpoints, final model and summary). Only the
-    writing process writes (``write``: rank 0 of a distributed run); the others' writes do nothing."""
+    """A run's folder opened for training (:func:`open_run`): its state, its checkpoint, the epoch lines so far and
+    the writes the training engine makes as the run goes (epoch lines, checkpoints, final model and summary). Only
+    the writing process writes (``write``: rank 0 of a distributed run); the others' writes do nothing."""
 
     def __init__(self, path: Path, cfg: TrainConfig, write: bool = True):
         self.path, self.cfg, self.write = path, cfg, write
         self.state = run_state(path)
         #: the checkpoint state a partial run continues from (None: it starts from scratch)
         self.checkpoint: dict | None = None
+        #: the epoch lines of metrics.jsonl kept for this training (the writing process's; [] on the others)
+        self.history: list[dict] = []
 
     @property
     def done(self) -> int:
@@ -95,16 +97,16 @@ class RunFolder:
         """A finished run's summary (the payload of summary.json)."""
         return read_result(self.path / SUMMARY)["payload"]
 
-    def start(self) -> list[dict]:
+    def _start(self) -> None:
         """Begin (or continue) training here: write config.toml and cut metrics.jsonl back to the checkpoint's
-        epoch (lines of later epochs, written before an interruption, are dropped); the epoch lines kept."""
+        epoch (lines of later epochs, written before an interruption, are dropped); keep the lines in ``history``."""
         if not self.write:
-            return []
+            return
         self.path.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path / CONFIG, dumps_config(self.cfg))
-        rows = [r for r in read_metrics(self.path) if r.get("epoch", 0) <= self.done]
-        atomic_write_text(self.path / METRICS, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
-        return rows
+        self.history = [r for r in read_metrics(self.path) if r.get("epoch", 0) <= self.done]
+        atomic_write_text(self.path / METRICS,
+                          "".join(json.dumps(r, sort_keys=True) + "\n" for r in self.history))
 
     def append_metrics(self, row: dict) -> None:
         """Append one epoch's line to metrics.jsonl (flushed and fsynced)."""
@@ -156,9 +158,10 @@ class RunFolder:
 @contextlib.contextmanager
 def open_run(run_dir: str | Path, cfg: TrainConfig, resume: bool = True, write: bool = True) -> Iterator[RunFolder]:
     """The one way into a run folder for training: the folder of ``cfg`` at ``run_dir``, checked (a folder holding
-    a trained run of another config is refused; a partial run with a checkpoint needs ``resume``) and with its
-    checkpoint loaded, for the duration of the ``with`` block. (The place for a lock that keeps two processes out
-    of one folder.)"""
+    a trained run of another config is refused; a partial run with a checkpoint needs ``resume``) and, unless the
+    run is finished, prepared (its checkpoint loaded, config.toml written by the writing process, metrics.jsonl
+    cut back to the checkpoint), for the duration of the ``with`` block. (The place for a lock that keeps two
+    processes out of one folder.)"""
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise ValueError(f"run folder {run_dir} exists and is not a folder; pass another --run-dir")
@@ -175,6 +178,8 @@ def open_run(run_dir: str | Path, cfg: TrainConfig, resume: bool = True, write: 
                 "or choose another --run-dir"
             )
         folder.checkpoint = load_checkpoint(run_dir)  # its own epoch: checkpoint.json may lag behind a kill
+    if folder.state != "finished":
+        folder._start()
     yield folder
 
 

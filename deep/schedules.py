@@ -1,5 +1,4 @@
-"""The optimiser (:func:`build_optimizer`) and its learning-rate schedules, a pure function of training time ``t`` in
-epochs (fractional within an epoch).
+"""Learning-rate schedules as a pure function of training time ``t`` in epochs (fractional within an epoch).
 
 The learning rate at step ``s`` of an epoch of ``B`` batches is ``lr * lr_factor(..., t = epoch + (s+1)/B)``;
 the schedule therefore needs no state beyond the global step, which the checkpoint stores.
@@ -10,10 +9,6 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
-
-import torch
-
-from .config import TrainConfig
 
 CYCLIC_PEAK = 0.4  # the triangular one-cycle schedule peaks at 40% of training (Wong et al.'s fast training)
 ANNEAL_TAIL = 0.2  # the anneal schedule decays linearly to 0 over the last 20% of training
@@ -59,17 +54,3 @@ def lr_factor(
     if warmup_epochs > 0:
         f *= min(1.0, t / warmup_epochs)
     return f
-
-
-def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
-    """SGD (momentum, optional Nesterov) or Adam, with ``weight_decay`` as L2 on all parameters (Adam's update is
-    the fused kernel on CUDA). Both are element-wise, so on stacked parameters they are K independent optimisers."""
-    params = list(params)
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(
-            params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
-        )
-    if cfg.optimizer == "adam":
-        fused = bool(params) and all(p.is_cuda for p in params)
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
-    raise ValueError(f"optimizer {cfg.optimizer!r} is invalid: allowed 'sgd', 'adam'")

@@ -25,9 +25,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .config import TrainConfig
-from .distributed import DistInfo, barrier, digests_agree, resolve_device
+from .distributed import DistInfo, barrier, digests_agree
 from .evaluate import eps_key, evaluate
-from .population import MAX_POPULATION, EpochStats, Population, plan_populations, training_method
+from .population import EpochStats, Population, plan_populations, training_method
 from .run_data import DataBundle
 from .runs import CHECKPOINT, CONFIG, RunFolder, default_run_dir, open_run, read_metrics
 
@@ -42,10 +42,11 @@ class TrainOptions:
     checkpoint written); returning True ends the call after this epoch like ``stop_after``. ``stop_after``: end
     the call after that many completed epochs (checkpoint written, no summary): a controlled interruption.
     ``scale``: the scale result files record (None: the device's). ``data[i]``: ``(train, test)`` tensors or a
-    ready deep.run_data.DataBundle replacing config i's dataset. ``max_population``: the largest population (None:
-    deep.population.MAX_POPULATION of the device). ``final_eval(population, k) -> dict``: the caller's evaluation
-    of member k, the run's one evaluation (in its summary as ``evaluation``; it must hold ``standard_acc`` and may
-    hold ``robust[norm] = {eps, acc}`` and ``n_test``). ``log``: one-line messages (populations, divergence)."""
+    ready deep.run_data.DataBundle replacing config i's dataset. ``max_population``: the largest population
+    (None: deep.population.MAX_POPULATION of the configs' device). ``final_eval(population, k) -> dict``: the
+    caller's evaluation of member k, the run's one evaluation (in its summary as ``evaluation``; it must hold
+    ``standard_acc`` and may hold ``robust[norm] = {eps, acc}`` and ``n_test``). ``log``: one-line messages
+    (populations, divergence)."""
 
     resume: bool = True
     dist: DistInfo | None = None
@@ -121,10 +122,7 @@ def train_runs(cfgs: Sequence[TrainConfig], run_dirs: Sequence[str | Path] | Non
                 results[i] = RunResult(d, cfg, read_metrics(d), run.summary(), already_finished=True)
             else:
                 pending.append(_Member(cfg, run, opts.data[i] if opts.data is not None else None, i))
-        size = opts.max_population
-        if size is None and pending:
-            size = MAX_POPULATION.get(resolve_device(pending[0].cfg.device, dist).type, MAX_POPULATION["cpu"])
-        plan = plan_populations([m.cfg for m in pending], size or 1, extra_key=[m.run.done for m in pending])
+        plan = plan_populations([m.cfg for m in pending], opts.max_population, extra_key=[m.run.done for m in pending])
         for n, group in enumerate(plan):
             members = [pending[j] for j in group]
             t0 = time.perf_counter()
@@ -139,10 +137,10 @@ def train_runs(cfgs: Sequence[TrainConfig], run_dirs: Sequence[str | Path] | Non
 
 
 def _start(members: list[_Member], dist: DistInfo) -> tuple[Population, list[list[dict]], int | None]:
-    """The population of ``members`` (config written, restored from their checkpoints), their epoch lines and the
-    epoch they resumed from (None: from scratch)."""
+    """The population of ``members`` (restored from their checkpoints), their epoch lines and the epoch they resumed
+    from (None: from scratch)."""
     barrier(dist)
-    histories = [m.run.start() for m in members]
+    histories = [list(m.run.history) for m in members]
     data = [m.data for m in members] if any(m.data is not None for m in members) else None
     pop = Population([m.cfg for m in members], dist, data=data)
     if members[0].run.checkpoint is not None:  # the plan put members of one checkpoint epoch together
