@@ -100,10 +100,7 @@ def plan_populations(cfgs: Sequence[TrainConfig], max_size: int | None = None,
     for i, c in enumerate(cfgs):
         extra = json.dumps(extra_key[i], default=str) if extra_key is not None else ""
         groups.setdefault(population_key(c) + extra, []).append(i)
-    out = []
-    for idx in groups.values():
-        out += [idx[j : j + max_size] for j in range(0, len(idx), max_size)]
-    return out
+    return [idx[j : j + max_size] for idx in groups.values() for j in range(0, len(idx), max_size)]
 
 
 # ---------------------------------------------------------------------- the population
@@ -148,9 +145,8 @@ def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
     the fused kernel on CUDA). Both are element-wise, so on stacked parameters they are K independent optimisers."""
     params = list(params)
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(
-            params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
-        )
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
+                               weight_decay=cfg.weight_decay)
     if cfg.optimizer == "adam":
         fused = bool(params) and all(p.is_cuda for p in params)
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
