@@ -184,7 +184,7 @@ def _train_population(members: list[_Member], opts: TrainOptions, dist: DistInfo
             c = pop.cfgs[k]
             if c.eval.every and (pop.epoch % c.eval.every == 0 or pop.epoch == epochs):
                 t0, d = time.perf_counter(), pop.bundles[k]
-                s.eval_standard_acc, s.eval_robust_acc = pop.member_evaluate(k, d.eval_x, d.eval_y, eval_eps(c))
+                s.eval_standard_acc, s.eval_robust_acc = pop.member_evaluate(k, d.eval_x, d.eval_y, _eval_eps(c))
                 s.eval_time_s, s.eval_n = time.perf_counter() - t0, len(d.eval_y)
             row = asdict(s)
             m.run.append_metrics(row)
@@ -223,7 +223,7 @@ def _result(m: _Member, pop: Population, k: int, history: list[dict], summary: d
     return r
 
 
-def eval_eps(cfg: TrainConfig) -> list[float]:
+def _eval_eps(cfg: TrainConfig) -> list[float]:
     """The ε a run is evaluated at: ``eval.eps``, else its training ε (none for standard training)."""
     if cfg.eval.eps:
         return list(cfg.eval.eps)
@@ -242,7 +242,7 @@ def _final_evaluation(pop: Population, k: int, opts: TrainOptions,
         mine = extra.get("robust", {}).get(cfg.eval_norm)
         robust = {eps_key(mine["eps"]): mine["acc"]} if mine else {}
         return extra["standard_acc"], robust, [mine["eps"]] if mine else [], extra
-    eps = eval_eps(cfg)
+    eps = _eval_eps(cfg)
     if cfg.eval.attack == "pgd":
         standard, robust = pop.member_evaluate(k, d.final_x, d.final_y, eps, restarts=cfg.eval.restarts, amp=False,
                                                progress=progress)

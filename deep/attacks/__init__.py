@@ -13,6 +13,8 @@
 - :class:`APGD` (``apgd.py``): Auto-PGD (Croce & Hein 2020) with CE, margin/DLR and targeted losses.
 - :class:`Ensemble` (``ensemble.py``): a named list of attacks run AutoAttack-style (worst case per example).
 - :class:`LargeEpsAttack` (``large_eps.py``): the large-ε ascent of Figures 3, 8 and 9.
+- ``correctness.py``: which points an attack or an ensemble breaks, in batches, with each attack's cost (the
+  building block of deep.evaluate.evaluate and deep.sanity).
 """
 
 from .apgd import APGD, apgd_checkpoints
