@@ -5,7 +5,7 @@
 Measures, with one torch thread and CPU time (``time.process_time``, robust to other jobs on a shared machine):
 parameters and CPU seconds per training step (standard and PGD-7 ℓ∞) on batches of 32
 CIFAR-sized images, for ``resnet9`` and ``resnet18``. With ``--learn`` also a short standard training of resnet9
-through the project's trainer (deep.train.fit) on ``--n-train`` images of the CIFAR-10 copy in
+through the project's training engine (deep.train.train_run) on ``--n-train`` images of the CIFAR-10 copy in
 ``$TRADEOFF_CIFAR10_ROOT`` (or the cache), evaluated on 1000 test images: a sanity check that it learns (target:
 well above the 10 % of chance), NOT the ≥ 90 % in minutes on a GPU that public write-ups report, which no GPU of
 this project has measured.
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import torch
 from torch.nn import functional as F
@@ -51,10 +53,11 @@ def step_seconds(name: str, batch: int, pgd_steps: int, repeats: int) -> float:
 
 
 def learn(n_train: int, epochs: int) -> dict:
-    """Standard training of resnet9 on ``n_train`` CIFAR-10 images through deep.train.fit; accuracies before/after."""
+    """Standard training of resnet9 on ``n_train`` CIFAR-10 images through deep.train.train_run (in a throw-away run
+    folder); the test and training accuracy of every epoch."""
     from tradeoff.data.registry import dataset_root
     from tradeoff.deep.config import EvalConfig, TrainConfig
-    from tradeoff.deep.train import fit
+    from tradeoff.deep.train import train_run
 
     root = dataset_root("cifar10")
     cfg = TrainConfig(name="fast-cifar-sanity", dataset="cifar10", data_root=None if root is None else str(root),
@@ -63,10 +66,11 @@ def learn(n_train: int, epochs: int) -> dict:
                       schedule="cyclic", device="cpu", amp=False, progress=False,
                       eval=EvalConfig(eps=[], every=1, n_epoch=1000, n_final=1000)).validate()
     t = time.process_time()
-    _, history = fit(cfg)
+    with tempfile.TemporaryDirectory() as folder:
+        history = train_run(cfg, Path(folder) / cfg.name).history
     return {"n_train": n_train, "epochs": epochs, "cpu_s": time.process_time() - t,
-            "test_acc_by_epoch": [h.eval_standard_acc for h in history],
-            "train_acc_by_epoch": [h.train_acc for h in history]}
+            "test_acc_by_epoch": [h["eval_standard_acc"] for h in history],
+            "train_acc_by_epoch": [h["train_acc"] for h in history]}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,14 +16,16 @@ The epoch count is chosen from a timed probe of a few training steps so that tra
 fit the wall-time budget (``--budget-s``, default 170 s), capped at ``--max-epochs`` (default 60); ``--epochs N``
 fixes it instead. Optimiser: Adam with a one-cycle learning rate (peak 2e-3 at 40% of training) and ε ramped from
 0 over the first 15% of epochs (PGD training at ε = 0.3 can otherwise stall at the start). The final evaluation
-runs in float32 (no autocast) through deep.evaluate.robust_accuracy with a seeded generator.
+runs in float32 (no autocast) through deep.evaluate.evaluate with a seeded generator.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import torch
 
@@ -66,19 +68,23 @@ def _sync(device: torch.device) -> None:
 def probe_step_time(cfg: TrainConfig, data, n_steps: int = 12, warmup: int = 3) -> float:
     """Seconds per PGD-training step at the configured batch size, measured on a throw-away model (``n_steps`` and
     ``warmup`` are small on purpose: the probe is part of the timed budget)."""
-    from tradeoff.deep.train import Trainer
+    from tradeoff.deep.population import Population
 
-    trainer = Trainer(cfg, data=data)
-    it = (b for e in range(10**6) for b in trainer.data.train.epoch(e))
-    for _ in range(warmup):
+    pop = Population([cfg], data=[data])
+    it = (b for e in range(10**6) for b in pop.bundles[0].train.epoch(e))
+    gen = torch.Generator(device=pop.device)
+
+    def step():
         xb, yb = next(it)
-        trainer.train_step(xb, yb, cfg.lr * 0.1, cfg.adv.eps)
-    _sync(trainer.device)
+        pop.population_step(xb[None], yb[None], None, [len(yb)], cfg.lr * 0.1, [cfg.adv.eps], [gen])
+
+    for _ in range(warmup):
+        step()
+    _sync(pop.device)
     t0 = time.perf_counter()
     for _ in range(n_steps):
-        xb, yb = next(it)
-        trainer.train_step(xb, yb, cfg.lr * 0.1, cfg.adv.eps)
-    _sync(trainer.device)
+        step()
+    _sync(pop.device)
     return (time.perf_counter() - t0) / n_steps
 
 
@@ -93,6 +99,50 @@ def choose_epochs(step_s: float, steps_per_epoch: int, budget_s: float, elapsed_
     epoch_s = step_s * steps_per_epoch * 1.03 + 0.3  # + per-epoch evaluation on 1,000 points
     epochs = int((budget_s - elapsed_s - eval_s) // epoch_s)
     return max(1, min(max_epochs, epochs)), eval_s
+
+
+def train(cfg: TrainConfig, data, quick: bool, t_start: float, hard_limit_s: float, eval_guess: float,
+          eval_steps: int, restarts: int, seed: int) -> tuple[list, dict]:
+    """Train ``cfg`` on ``data`` with the training engine (deep.train, in a throw-away run folder; the per-epoch
+    evaluation is the engine's) and evaluate the model with PGD-``eval_steps`` × ``restarts`` in float32 on the
+    final test points. Training stops early (still evaluated) when the next epoch would end the run after
+    ``hard_limit_s``. Returns the epoch stats and ``{accuracy, step, train_s, eval_s, stopped_early, device}``."""
+    from tradeoff.deep.evaluate import evaluate
+    from tradeoff.deep.train import TrainOptions, train_run
+
+    history: list = []
+    out: dict = {"stopped_early": False, "step": default_step_size(0.3, eval_steps)}
+    t_train = time.perf_counter()
+
+    def on_epoch_end(k, stats) -> bool:
+        history.append(stats)
+        rob = stats.eval_robust_acc.get("0.3", float("nan"))
+        print(f"epoch {stats.epoch}/{cfg.epochs}: loss {stats.train_loss:.3f} adv-train-acc {stats.train_acc:.3f} "
+              f"clean {stats.eval_standard_acc:.4f} pgd{cfg.eval.steps}@0.3 {rob:.4f} "
+              f"({stats.time_s:.1f}+{stats.eval_time_s:.1f} s)", file=sys.stderr)
+        epoch_s = stats.time_s + stats.eval_time_s
+        if quick or stats.epoch == cfg.epochs or time.perf_counter() - t_start + epoch_s + eval_guess <= hard_limit_s:
+            return False
+        out["stopped_early"] = True
+        print(f"stopping after {stats.epoch} epochs: the hard limit {hard_limit_s:.0f} s is near", file=sys.stderr)
+        return True
+
+    def final_eval(pop, k) -> dict:
+        t_eval = time.perf_counter()
+        out["train_s"], out["device"] = t_eval - t_train, pop.device
+        acc = evaluate(pop.member_model(k).eval(), data.final_x, data.final_y, [0.0, 0.3], norm="inf", attack="pgd",
+                       steps=eval_steps, step_size=out["step"], restarts=restarts, batch_size=1000, device=pop.device,
+                       seed=seed).accuracy
+        _sync(pop.device)
+        out["accuracy"], out["eval_s"] = acc, time.perf_counter() - t_eval
+        return {"standard_acc": acc[0.0], "robust": {"inf": {"eps": 0.3, "acc": acc[0.3]}}, "n_test": len(data.final_y)}
+
+    with tempfile.TemporaryDirectory() as folder:
+        result = train_run(cfg, Path(folder) / cfg.name,
+                           TrainOptions(data=[data], on_epoch_end=on_epoch_end, final_eval=final_eval))
+        if "accuracy" not in out:  # stopped early: no summary, the same evaluation here
+            final_eval(result.extra["population"], 0)
+    return history, out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-test", type=int, default=None, help="subsample the test set (path checks)")
     args = parser.parse_args(argv)
 
-    from tradeoff.deep.evaluate import robust_accuracy
-    from tradeoff.deep.train import Trainer, load_data, resolve_device
+    from tradeoff.deep.distributed import resolve_device
+    from tradeoff.deep.run_data import load_data
 
     device = resolve_device(args.device)
     quick = args.quick or device.type != "cuda" and args.epochs is None and not argv
@@ -146,43 +196,18 @@ def main(argv: list[str] | None = None) -> int:
         cfg = bench_config(False, args.device, epochs, args.batch_size, args.lr, args.compile, args.seed).replace(
             n_train=cfg.n_train, eval={"n_final": cfg.eval.n_final})
 
-    trainer = Trainer(cfg, data=data)
-    history = []
-    t_train = time.perf_counter()
-    stopped_early = False
-    eval_guess = probe.get("eval_estimate_s", 0.0)
-    for _ in range(cfg.epochs):
-        if history and not quick:
-            epoch_s = history[-1].time_s + history[-1].eval_time_s
-            if time.perf_counter() - t_start + epoch_s + eval_guess > args.hard_limit_s:
-                stopped_early = True
-                print(f"stopping after {len(history)} epochs: the hard limit {args.hard_limit_s:.0f} s is near",
-                      file=sys.stderr)
-                break
-        stats = trainer.train_epoch(progress=quick is False and sys.stderr.isatty())
-        std, rob, dt = trainer.evaluate_epoch()
-        stats.eval_standard_acc, stats.eval_robust_acc, stats.eval_time_s = std, rob, dt
-        history.append(stats)
-        print(f"epoch {stats.epoch}/{cfg.epochs}: loss {stats.train_loss:.3f} adv-train-acc {stats.train_acc:.3f} "
-              f"clean {std:.4f} pgd{cfg.eval.steps}@0.3 {rob.get('0.3', float('nan')):.4f} "
-              f"({stats.time_s:.1f}+{dt:.1f} s)", file=sys.stderr)
-    train_s = time.perf_counter() - t_train
-
-    t_eval = time.perf_counter()
-    model = trainer.model.eval()
-    step = default_step_size(0.3, eval_steps)
-    acc = robust_accuracy(model, data.final_x, data.final_y, [0.0, 0.3], norm="inf", steps=eval_steps, step_size=step,
-                          restarts=restarts, batch_size=1000, device=trainer.device, seed=args.seed, attack="pgd")
-    _sync(trainer.device)
-    eval_s = time.perf_counter() - t_eval
+    history, result = train(cfg, data, quick, t_start, args.hard_limit_s, probe.get("eval_estimate_s", 0.0),
+                            eval_steps, restarts, args.seed)
     wall = time.perf_counter() - t_start
+    acc, step, train_s, eval_s = result["accuracy"], result["step"], result["train_s"], result["eval_s"]
+    stopped_early, device = result["stopped_early"], result["device"]
     clean, robust = acc[0.0], acc[0.3]
     meets = clean >= TARGET_CLEAN and robust >= TARGET_ROBUST and wall <= TARGET_WALL_S
-    device_name = torch.cuda.get_device_name(trainer.device) if trainer.device.type == "cuda" else "cpu"
+    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     row = {
         "benchmark": "mnist_linf_0.3_pgd40" + ("_quick" if quick else ""),
         "device": device_name,
-        "n_train": trainer.data.train.num_examples,
+        "n_train": data.train.num_examples,
         "n_test": n_test,
         "epochs": len(history),
         "epochs_planned": cfg.epochs,

@@ -1,4 +1,4 @@
-"""Cost and strength of the default robust evaluation: time of ``robust_evaluation`` with the default ensemble
+"""Cost and strength of the default robust evaluation: time of ``deep.evaluate.evaluate`` with the default ensemble
 (APGD-CE, APGD-margin, APGD-T; deep.attacks.ensemble) against PGD-100 on the same model and points, and the
 accuracy gap to PGD-100 and to the reference AutoAttack (pyautoattack, when installed). Target: default time
 ≤ 2× PGD-100.
@@ -20,7 +20,7 @@ import torch
 
 from bench._digits import digits, trained_digits_cnn
 from tradeoff.data.provenance import machine_line
-from tradeoff.deep.evaluate import robust_evaluation
+from tradeoff.deep.evaluate import evaluate
 from tradeoff.deep.reference import autoattack_correct, reference_available
 
 TARGET_RATIO = 2.0
@@ -50,13 +50,13 @@ def main(argv: list[str]) -> int:
     model = trained_digits_cnn(None, 0.1).to(device)
     _, _, x, y = digits(None)
     x, y = x[: args.n].to(device), y[: args.n].to(device)
-    robust_evaluation(model, x[:8], y[:8], [0.1], attack="pgd", steps=2)  # warm-up
+    evaluate(model, x[:8], y[:8], [0.1], attack="pgd", steps=2)  # warm-up
     ok = True
     print(f"{'eps':>5} {'pgd-100':>8} {'default':>8} {'autoattack':>10} {'gap pgd':>8} {'gap AA':>7} "
           f"{'t pgd s':>8} {'t def s':>8} {'ratio':>6} {'t AA s':>7}")
     for eps in (0.1, 0.15):
-        pgd, t_pgd = _timed(lambda e=eps: robust_evaluation(model, x, y, [e], attack="pgd"), device)
-        ens, t_def = _timed(lambda e=eps: robust_evaluation(model, x, y, [e]), device)
+        pgd, t_pgd = _timed(lambda e=eps: evaluate(model, x, y, [e], attack="pgd"), device)
+        ens, t_def = _timed(lambda e=eps: evaluate(model, x, y, [e]), device)
         a_pgd, a_def = pgd.accuracy[eps], ens.accuracy[eps]
         a_ref, t_ref = float("nan"), float("nan")
         if reference_available() and not args.no_reference:

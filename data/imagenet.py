@@ -178,24 +178,3 @@ class RestrictedImageNet(torch.utils.data.Dataset):
         seen = {(lab, w) for _, lab, w in self.samples}
         c = np.bincount([lab for lab, _ in seen], minlength=len(self.classes))
         return {name: int(c[k]) for k, name in enumerate(self.classes)}
-
-
-def make_loader(
-    dataset: torch.utils.data.Dataset,
-    batch_size: int,
-    shuffle: bool = False,
-    seed: int = 0,
-    num_workers: int = 0,
-    drop_last: bool = False,
-) -> torch.utils.data.DataLoader:
-    """A streaming DataLoader over ``dataset`` whose shuffling order is seeded by ``seed``."""
-    gen = torch.Generator().manual_seed(seed)
-    return torch.utils.data.DataLoader(
-        dataset,
-        batch_size=batch_size,
-        shuffle=shuffle,
-        generator=gen,
-        num_workers=num_workers,
-        drop_last=drop_last,
-        persistent_workers=False,
-    )

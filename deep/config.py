@@ -105,7 +105,7 @@ class EvalConfig:
     ``norms`` (several threat models, e.g. a standard model of a sweep measured in ℓ∞ and ℓ2): when non-empty,
     ``eps[i]`` is the radius in ``norms[i]`` (same length; ``norm`` must then be unset and ``every`` 0, the
     per-epoch monitor measures one norm). ``attack``: the final evaluation's attack, ``"pgd"`` (PGD with
-    ``restarts`` random starts) or ``"ensemble"`` (the strong default ensemble of deep.evaluate.robust_evaluation,
+    ``restarts`` random starts) or ``"ensemble"`` (the strong default ensemble of deep.evaluate.evaluate,
     PGD then APGD-CE / APGD-margin / APGD-T). ``standard_full_test``: the standard (clean) accuracy is measured on
     the whole test set (one forward pass, cheap; its 95% binomial half-width 1.96·√(p(1−p)/n) is ≈ 0.008 at
     p = 0.8 on MNIST's 10,000 points instead of 0.035 on 500) while the robust accuracy stays on ``n_final``.
@@ -575,10 +575,3 @@ def dumps_config(cfg: TrainConfig) -> str:
     for table, values in nested.items():
         lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
     return "\n".join(lines) + "\n"
-
-
-def save_config(cfg: TrainConfig, path: str | Path) -> Path:
-    """Write ``cfg`` as TOML atomically."""
-    from tradeoff.data.io import atomic_write_text
-
-    return atomic_write_text(path, dumps_config(cfg))

@@ -1,4 +1,5 @@
-"""Several GPUs for one run: torch DistributedDataParallel launched by torchrun.
+"""Where a run computes: its device (:func:`resolve_device`, bf16 :func:`autocast` on CUDA) and, for several GPUs,
+its processes (torch DistributedDataParallel launched by torchrun).
 
 ``torchrun --nproc_per_node N -m tradeoff.reports deep train CONFIG.toml [--run-dir DIR] [--resume]`` trains one run
 on N processes: the entry point is the ordinary ``tradeoff deep train`` command, which joins the process group
@@ -10,6 +11,7 @@ writes files. The backend is NCCL on CUDA and gloo on CPU (used by the tests).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -83,9 +85,7 @@ def barrier(info: DistInfo) -> None:
 
 
 def wrap_ddp(model: torch.nn.Module, info: DistInfo, device: torch.device) -> torch.nn.Module:
-    """``DistributedDataParallel(model)`` when distributed (parameters broadcast from rank 0), else ``model``."""
-    if not info.enabled:
-        return model
+    """``DistributedDataParallel(model)`` in the distributed run ``info`` (parameters broadcast from rank 0)."""
     from torch.nn.parallel import DistributedDataParallel
 
     ids = [device.index] if device.type == "cuda" else None
@@ -110,3 +110,20 @@ def digests_agree(model: torch.nn.Module, info: DistInfo) -> bool:
     gathered: list[str | None] = [None] * info.world_size
     torch_dist.all_gather_object(gathered, digest)
     return all(g == digest for g in gathered)
+
+
+def resolve_device(name: str, dist: DistInfo | None = None) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is an error naming the fix."""
+    dist = dist or DistInfo()
+    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ValueError("device = 'cuda' but torch sees no GPU; set device = 'cpu' or 'auto'")
+    return torch.device("cuda", dist.local_rank if dist.enabled else torch.cuda.current_device())
+
+
+def autocast(device: torch.device, amp: bool):
+    """bf16 autocast on CUDA when ``amp``; a no-op context otherwise (CPU runs stay in float32)."""
+    if amp and device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()

@@ -1,54 +1,50 @@
 """Population training: K models trained in lockstep as one batched computation (issue 11; the paper's deep
 figures are grids of models that differ only in seed, ε_train, norm, training set and batch mix).
 
-Every member k has its own TrainConfig: its seed (initialisation, shuffling, the attack's random starts), its
-training subset (``n_train``, ``data_seed``), ε_train with its warm-up, norm (ℓ∞ or ℓ2), step size and clean /
-adversarial mix (``adv.mixed``: the first half of each of its batches adversarial, Appendix B) and, for TRADES
-training (``adv.method = "trades"``, Zhang et al. 2019), its β. What members share is what makes one batched step
-possible: architecture and width, batch size, the number of batches per epoch and of epochs, the optimiser and
-learning-rate schedule, the training method (PGD or TRADES), the number of attack steps (0 for standard
-training) and whether batches are mixed (a population of mixed-batch members attacks only the adversarial
-halves). :func:`population_key` says which fields these are and :func:`plan_populations` groups a list of
-configs by it.
+Every member k has its own TrainConfig: seed, training subset (``n_train``, ``data_seed``), ε_train and its
+warm-up, norm, step size, clean/adversarial mix (``adv.mixed``: the first half of each batch adversarial, Appendix
+B) and, for TRADES (``adv.method = "trades"``, Zhang et al. 2019), β. Members share what one batched step needs:
+architecture, batch size, batches per epoch, epochs, optimiser and schedule, training method, attack steps and
+mixed batches (:func:`population_key`; :func:`plan_populations` groups configs by it).
 
-One step of the population: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a member whose batch is
-shorter, e.g. a smaller training set's last batch, is padded with weight-0 copies), PGD runs for every member at
-once with per-member ε and step tensors (:func:`population_pgd`), and one optimiser step is taken on the sum of
-the members' mean losses. TRADES members (:func:`population_trades_adversary`): the attack maximises each
-member's ``KL(f(x) || f(x'))`` instead, and member k's loss is ``CE(f(x), y) + β_k · KL(f(x) || f(x'))`` on its
-clean batch and its KL points (deep.trades states the objective). Members are independent: the stack's member k
-depends on member k's parameters only (deep.stacked) and the optimisers are element-wise, so the sum's gradient is
-each member's own.
-A single run is the K = 1 population (deep.train.Trainer). On CUDA: bf16 autocast when ``amp``, as for one model.
+One step: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a shorter batch, e.g. a smaller training
+set's last one, is padded with weight-0 copies); the attack runs for every member at once in its own threat model
+(deep.attacks.training: the one PGD of deep.attacks; TRADES members maximise ``KL(f(x) || f(x'))`` and their loss is
+``CE + β_k · KL``, deep.trades); one optimiser step is taken on the sum of the members' mean losses. The stack's
+member k depends on member k's parameters only (deep.stacked) and the optimisers are element-wise, so the sum's
+gradient is each member's own. A single run is the K = 1 population. On CUDA: bf16 autocast when ``amp``. The
+epochs, their evaluation and the run folders are the training engine's (deep.train); a population has no files.
 
 Determinism on CPU: member k's initialisation comes from ``seed_k``, its epoch order from ``(seed_k, epoch)`` and
-its attack's random starts from a generator seeded with ``(seed_k, epoch, rank)``, so a population resumed from
-an epoch checkpoint continues exactly, and member k of a population draws the same numbers as a run of member k
-alone.
+its attack's random starts from ``(seed_k, epoch, rank)``, so a population resumed from an epoch checkpoint
+continues exactly, and member k of a population draws the same numbers as a run of member k alone.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import torch
 from torch.nn import functional as F
+from tqdm.auto import tqdm
 
 from tradeoff.data.registry import dataset_info
 
-from .attacks import eval_mode
-from .attacks.steps import L2Step, LinfStep
+from .attacks import MemberSteps, kl_per_example, population_pgd, population_trades_adversary
 from .config import TrainConfig
 from .datasets import TensorBatches
-from .distributed import DistInfo, all_reduce_sum, wrap_ddp
+from .distributed import DistInfo, all_reduce_sum, autocast, resolve_device, wrap_ddp
 from .models import NormalizedModel, build_model
+from .run_data import DataBundle, load_data
 from .schedules import lr_factor
 from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group
-from .trades import kl_per_example
 
 #: TrainConfig fields every member of a population shares (one batched step needs them equal).
 SHARED_FIELDS = ("dataset", "data_root", "model", "width", "epochs", "batch_size", "optimizer", "lr", "momentum",
@@ -58,8 +54,6 @@ SHARED_FIELDS = ("dataset", "data_root", "model", "width", "epochs", "batch_size
 #: the largest population the planner forms (more members: several populations): 16 on CUDA; 8 on a CPU, where
 #: the grouped stack's gain fades beyond K = 8 (bench/population.py).
 MAX_POPULATION = {"cuda": 16, "cpu": 8}
-
-_TINY = 1e-12
 
 
 def attack_steps(cfg: TrainConfig) -> int:
@@ -94,126 +88,21 @@ def population_key(cfg: TrainConfig) -> str:
     return json.dumps(key, sort_keys=True, default=str)
 
 
-def plan_populations(cfgs: Sequence[TrainConfig], max_size: int = MAX_POPULATION["cuda"],
+def plan_populations(cfgs: Sequence[TrainConfig], max_size: int | None = None,
                      extra_key: Sequence | None = None) -> list[list[int]]:
     """Indices of ``cfgs`` grouped into populations: equal :func:`population_key` (plus ``extra_key[i]``, e.g. the
-    epoch a member resumes from), at most ``max_size`` members each, in the order of first appearance."""
+    epoch a member resumes from), at most ``max_size`` members each (default: :data:`MAX_POPULATION` of the device
+    the configs ask for), in the order of first appearance."""
+    if max_size is None:
+        cuda = bool(cfgs) and cfgs[0].device != "cpu" and torch.cuda.is_available()
+        max_size = MAX_POPULATION["cuda" if cuda else "cpu"]
     if max_size < 1:
         raise ValueError(f"max population size must be >= 1, got {max_size}")
     groups: dict[str, list[int]] = {}
     for i, c in enumerate(cfgs):
         extra = json.dumps(extra_key[i], default=str) if extra_key is not None else ""
         groups.setdefault(population_key(c) + extra, []).append(i)
-    out = []
-    for idx in groups.values():
-        out += [idx[j : j + max_size] for j in range(0, len(idx), max_size)]
-    return out
-
-
-# ---------------------------------------------------------------------- the batched training attack
-def _member_view(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """``(K,)`` → broadcastable against ``(K, B, ...)``."""
-    return v.view(-1, *([1] * (like.dim() - 1))).to(like.dtype)
-
-
-class _MemberBalls:
-    """Every member's threat model as ``(K, 1, ...)`` tensors: radius, step and whether it is ℓ2."""
-
-    def __init__(self, x: torch.Tensor, eps: Sequence[float], step_size: Sequence[float], l2: Sequence[bool]):
-        self.x = x
-        self.eps = _member_view(torch.tensor([float(e) for e in eps], device=x.device), x)
-        self.step = _member_view(torch.tensor([float(a) for a in step_size], device=x.device), x)
-        self.l2 = _member_view(torch.tensor([bool(v) for v in l2], device=x.device), x).bool()
-        self.any_l2, self.all_l2 = any(l2), all(l2)
-
-    def ascend(self, x_adv: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        """One PGD step along ``g`` then back into each member's ball ∩ [0, 1]^n (ℓ∞: ``x + a·sign(g)``, clipped;
-        ℓ2: ``x + a·g/||g||``, rescaled onto the ball)."""
-        x, eps_v, step_v = self.x, self.eps, self.step
-        new = None
-        if not self.all_l2:
-            a = x_adv + step_v * g.sign().to(x.dtype)
-            new = torch.minimum(torch.maximum(a, x - eps_v), x + eps_v)
-        if self.any_l2:
-            b = x_adv + g.to(x.dtype) * (step_v / _example_norm(g).clamp_min(_TINY)).to(x.dtype)
-            delta = b - x
-            factor = (eps_v.float() / _example_norm(delta).clamp_min(_TINY)).clamp(max=1.0)
-            b = x + delta * factor.to(x.dtype)
-            new = b if self.all_l2 else torch.where(self.l2, b, new)
-        return new.clamp(0.0, 1.0)
-
-
-def _example_norm(t: torch.Tensor) -> torch.Tensor:
-    """ℓ2 norm of every example of ``(K, B, ...)`` as ``(K, B, 1, ...)`` (in float32)."""
-    n = torch.linalg.vector_norm(t.flatten(2).float(), dim=2)
-    return n.view(*n.shape, *([1] * (t.dim() - 2)))
-
-
-def population_pgd(stack, x: torch.Tensor, y: torch.Tensor, eps: Sequence[float], step_size: Sequence[float],
-                   l2: Sequence[bool], steps: int, random_start: bool = True,
-                   generators: Sequence[torch.Generator | None] | None = None) -> torch.Tensor:
-    """Last-iterate PGD (Madry et al.) for every member at once: member k maximises its cross-entropy in the
-    ℓ2 (``l2[k]``) or ℓ∞ ball of radius ``eps[k]`` ∩ [0, 1]^n with ``steps`` steps of ``step_size[k]``
-    (ℓ∞: ``x + a·sign(g)``; ℓ2: ``x + a·g/||g||``), from a uniform random start (deep.attacks.steps, drawn from
-    ``generators[k]``) when ``random_start``. ``x``: ``(K, B, ...)`` in [0, 1]. The stack is in eval mode during
-    the attack (modes restored). The gradient of the summed loss over members and examples is each example's
-    own gradient (members and, in eval mode, examples do not interact)."""
-    x = x.detach()
-    k = x.shape[0]
-    gens = list(generators) if generators is not None else [None] * k
-    balls = _MemberBalls(x, eps, step_size, l2)
-    with torch.inference_mode(False), eval_mode(stack):
-        if random_start:
-            starts = [(L2Step if l2[i] else LinfStep)(eps[i], step_size[i]).random_start(x[i], gens[i])
-                      for i in range(k)]
-            x_adv = torch.stack(starts)
-        else:
-            x_adv = x.clone()
-        flat_y = y.flatten()
-        for _ in range(steps):
-            x_adv.requires_grad_(True)
-            with torch.enable_grad():
-                logits = stack(x_adv)
-                loss = F.cross_entropy(logits.float().flatten(0, 1), flat_y, reduction="sum")
-            (g,) = torch.autograd.grad(loss, x_adv)
-            x_adv = balls.ascend(x_adv.detach(), g)
-    return x_adv.detach()
-
-
-def population_trades_adversary(stack, x: torch.Tensor, eps: Sequence[float], step_size: Sequence[float],
-                                l2: Sequence[bool], steps: int,
-                                generators: Sequence[torch.Generator | None] | None = None,
-                                start_scale: float = 1e-3, clean_logits: torch.Tensor | None = None) -> torch.Tensor:
-    """TRADES' inner maximisation (Zhang et al. 2019; deep.trades) for every member at once: member k maximises
-    ``KL(softmax f_k(x) || softmax f_k(x'))`` over ``x'`` in its ℓ2 (``l2[k]``) or ℓ∞ ball of radius ``eps[k]``
-    ∩ [0, 1]^n, the clean distribution held fixed, with ``steps`` PGD steps of ``step_size[k]`` (the same steps
-    as :func:`population_pgd`) from ``x`` plus ``start_scale`` times a standard Gaussian (drawn from
-    ``generators[k]``), projected into the ball ∩ box. The stack is in eval mode (modes restored), so examples
-    and members do not interact and the summed KL's gradient is each example's own. ``clean_logits``: the stack's
-    logits of ``x`` when the caller has them (``(K, B, classes)``; they are detached), else computed here."""
-    x = x.detach()
-    k = x.shape[0]
-    gens = list(generators) if generators is not None else [None] * k
-    balls = _MemberBalls(x, eps, step_size, l2)
-    with torch.inference_mode(False), eval_mode(stack):
-        if clean_logits is not None:
-            clean = clean_logits.detach().float().flatten(0, 1)
-        else:
-            with torch.no_grad():
-                clean = stack(x).float().flatten(0, 1)
-        starts = []
-        for i in range(k):
-            noise = torch.empty_like(x[i]).normal_(0.0, 1.0, generator=gens[i])
-            starts.append((L2Step if l2[i] else LinfStep)(eps[i], step_size[i]).project(x[i] + start_scale * noise,
-                                                                                        x[i]))
-        x_adv = torch.stack(starts)
-        for _ in range(steps):
-            x_adv.requires_grad_(True)
-            with torch.enable_grad():
-                loss = kl_per_example(clean, stack(x_adv).flatten(0, 1)).sum()
-            (g,) = torch.autograd.grad(loss, x_adv)
-            x_adv = balls.ascend(x_adv.detach(), g)
-    return x_adv.detach()
+    return [idx[j : j + max_size] for idx in groups.values() for j in range(0, len(idx), max_size)]
 
 
 # ---------------------------------------------------------------------- the population
@@ -246,31 +135,8 @@ def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
     return (seed * 1_000_033 + epoch * 104_729 + rank * 7_919 + 1) % 2**31
 
 
-def resolve_device(name: str, dist: DistInfo | None = None) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is an error naming the fix."""
-    dist = dist or DistInfo()
-    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
-        return torch.device("cpu")
-    if not torch.cuda.is_available():
-        raise ValueError("device = 'cuda' but torch sees no GPU; set device = 'cpu' or 'auto'")
-    return torch.device("cuda", dist.local_rank if dist.enabled else torch.cuda.current_device())
-
-
-def autocast(device: torch.device, amp: bool):
-    """bf16 autocast on CUDA when ``amp``; a no-op context otherwise (CPU runs stay in float32)."""
-    import contextlib
-
-    if amp and device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
 def seed_everything(seed: int) -> None:
     """Seed torch (CPU and CUDA), numpy and Python's ``random``."""
-    import random
-
-    import numpy as np
-
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 - seeds code that uses the legacy global generator
     random.seed(seed)
@@ -281,39 +147,26 @@ def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
     the fused kernel on CUDA). Both are element-wise, so on stacked parameters they are K independent optimisers."""
     params = list(params)
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(
-            params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay
-        )
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
+                               weight_decay=cfg.weight_decay)
     if cfg.optimizer == "adam":
         fused = bool(params) and all(p.is_cuda for p in params)
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
     raise ValueError(f"optimizer {cfg.optimizer!r} is invalid: allowed 'sgd', 'adam'")
 
 
-def progress_bar(total: int, desc: str, enabled: bool, leave: bool = False):
-    """A tqdm bar with ETA on stderr (disabled -> a silent stand-in)."""
-    import sys
-
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, file=sys.stderr, disable=not enabled, leave=leave, dynamic_ncols=True)
-
-
 class Population:
-    """Models, optimiser and data of K runs trained in lockstep (``cfgs`` of one :func:`population_key`), with
-    ``train_epoch``, per-member evaluation and per-member checkpoint state. No files: see deep.runs.
+    """Models, optimiser and data of K runs trained in lockstep (validated ``cfgs`` of one :func:`population_key`):
+    the training step, one epoch of it, per-member evaluation and checkpoint state (no files, no epoch loop).
 
-    ``data[k]``: optional ``(train, test)`` tensors replacing member k's configured dataset; ``bundles``: ready
-    deep.train.DataBundle objects (one per member). ``grouped``: force (True) or forbid (False) the grouped
-    stack; default: grouped for K > 1 MNIST CNNs on CUDA, and on a CPU for adversarial training (a loop of models
-    was measured faster there for standard steps: bench/population.py)."""
+    ``data[k]``: ``(train, test)`` tensors replacing member k's dataset, or its ready deep.run_data.DataBundle.
+    ``grouped``: force (True) or forbid (False) the grouped stack; default: grouped for K > 1 MNIST CNNs on CUDA,
+    and on a CPU for adversarial training (a loop of models was measured faster there for standard steps:
+    bench/population.py)."""
 
     def __init__(self, cfgs: Sequence[TrainConfig], dist: DistInfo | None = None,
-                 data: Sequence[tuple | None] | None = None, bundles: Sequence | None = None,
-                 grouped: bool | None = None):
-        from .run_data import load_data
-
-        self.cfgs = [c.validate().resolve_epochs() for c in cfgs]  # the epoch rule (TrainConfig.min_steps)
+                 data: Sequence[tuple | DataBundle | None] | None = None, grouped: bool | None = None):
+        self.cfgs = [c.resolve_epochs() for c in cfgs]  # the epoch rule (TrainConfig.min_steps)
         if not self.cfgs:
             raise ValueError("a population needs at least one config")
         keys = {population_key(c) for c in self.cfgs}
@@ -333,21 +186,7 @@ class Population:
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
         self.spec = dataset_info(cfg.dataset)
-        if bundles is None:
-            cache: dict = {}
-            bundles = []
-            for i, c in enumerate(self.cfgs):
-                tr, te = (data[i] if data is not None and data[i] is not None else (None, None))
-                key = (c.n_train, c.data_seed, c.eval.n_epoch, c.eval.n_final, id(tr), id(te))
-                if key in cache and isinstance(cache[key].train, TensorBatches):
-                    b = cache[key]
-                    batches = TensorBatches(b.train.x, b.train.y, c.batch_size, True, c.seed, self.dist.rank,
-                                            self.dist.world_size)
-                    bundles.append(replace(b, train=batches))
-                else:
-                    cache[key] = load_data(c, self.device, self.dist, tr, te)
-                    bundles.append(cache[key])
-        self.bundles = list(bundles)
+        self.bundles = self._load(data)
         if len({len(b.train) for b in self.bundles}) > 1:
             raise ValueError("members of a population need the same number of batches per epoch")
         models = []
@@ -371,7 +210,29 @@ class Population:
         self.beta = torch.tensor([c.adv.beta if c.adv.trades else 0.0 for c in self.cfgs], device=self.device)
         self.global_step = 0
         self.epoch = 0  # completed epochs (all members)
-        self.diverged: dict[int, str] = {}
+        self._rules: dict = {}
+
+    def _load(self, data: Sequence[tuple | DataBundle | None] | None) -> list[DataBundle]:
+        """Every member's DataBundle: given, or loaded (deep.run_data.load_data) once per distinct training subset
+        and held-out split, members with the same subset sharing its tensors (each with its own shuffling)."""
+        cache: dict = {}
+        bundles = []
+        for i, c in enumerate(self.cfgs):
+            given = data[i] if data is not None else None
+            if isinstance(given, DataBundle):
+                bundles.append(given)
+                continue
+            tr, te = given if given is not None else (None, None)
+            key = (c.n_train, c.data_seed, c.eval.n_epoch, c.eval.n_final, id(tr), id(te))
+            if key in cache and isinstance(cache[key].train, TensorBatches):
+                b = cache[key]
+                batches = TensorBatches(b.train.x, b.train.y, c.batch_size, True, c.seed, self.dist.rank,
+                                        self.dist.world_size)
+                bundles.append(replace(b, train=batches))
+            else:
+                cache[key] = load_data(c, self.device, self.dist, tr, te)
+                bundles.append(cache[key])
+        return bundles
 
     def _wrap_loop(self, cfg: TrainConfig) -> None:
         stack: LoopStack = self.stack
@@ -379,7 +240,8 @@ class Population:
             for m in stack.members:
                 m.to(memory_format=torch.channels_last)
         stack.channels_last = self.channels_last
-        stack.train_members = [wrap_ddp(m, self.dist, self.device) for m in stack.members]
+        stack.train_members = ([wrap_ddp(m, self.dist, self.device) for m in stack.members] if self.dist.enabled
+                               else list(stack.members))
         stack.attack_members = list(stack.members)
         if cfg.compile:
             stack.train_members = [torch.compile(m) for m in stack.train_members]
@@ -394,16 +256,8 @@ class Population:
     def member_eps_at(self, k: int, t: float) -> float:
         """Member ``k``'s training ε at time ``t`` (epochs): ``adv.eps``, ramped linearly over
         ``adv.eps_warmup`` of the epochs."""
-        c = self.cfgs[k]
-        a = c.adv
-        if a.eps_warmup > 0:
-            return a.eps * min(1.0, t / (a.eps_warmup * c.epochs))
-        return a.eps
-
-    def adv_step_at(self, k: int, eps: float) -> float:
-        """Member ``k``'s PGD step at radius ``eps`` (deep.config.AdvConfig.step_at: ``adv.step_size`` scaled with
-        ε during the warm-up, else ``adv.step_fraction · ε``, else the default 2.5·ε/steps)."""
-        return self.cfgs[k].adv.step_at(eps)
+        a, epochs = self.cfgs[k].adv, self.cfgs[k].epochs
+        return a.eps * min(1.0, t / (a.eps_warmup * epochs)) if a.eps_warmup > 0 else a.eps
 
     # ------------------------------------------------------------------ one epoch
     def _amp(self):
@@ -434,14 +288,12 @@ class Population:
         interact in the attack, so the clean half costs nothing)."""
         if self.steps == 0:
             return x
-        steps = [self.adv_step_at(i, e) for i, e in enumerate(eps)]
-        l2 = [c.adv.norm == "2" for c in self.cfgs]
         mixed = self.cfgs[0].adv.mixed
         h = max(n // 2 for n in lengths) if mixed else x.shape[1]
         if h == 0:
             return x
         with self._amp():
-            x_adv = population_pgd(self.stack, x[:, :h].contiguous(), y[:, :h].contiguous(), eps, steps, l2,
+            x_adv = population_pgd(self.stack, x[:, :h].contiguous(), y[:, :h].contiguous(), self._rule(eps, h),
                                    self.steps, self.cfgs[0].adv.random_start, generators)
         if not mixed:
             return x_adv
@@ -450,17 +302,26 @@ class Population:
         head = torch.where(adv.view(*adv.shape, *([1] * (x.dim() - 2))), x_adv, x[:, :h])
         return torch.cat([head, x[:, h:]], dim=1)
 
-    def trades_inputs(self, x: torch.Tensor, eps: Sequence[float], generators=None,
+    def trades_inputs(self, x: torch.Tensor, y: torch.Tensor, eps: Sequence[float], generators=None,
                       clean_logits: torch.Tensor | None = None) -> torch.Tensor | None:
-        """The KL points of one TRADES step (:func:`population_trades_adversary` at each member's ε and step);
-        None when no member has β > 0 (β = 0 everywhere is standard training: no attack runs)."""
+        """The KL points of one TRADES step (deep.attacks.training.population_trades_adversary at each member's ε
+        and step); None when no member has β > 0 (β = 0 everywhere is standard training: no attack runs)."""
         if not any(c.adv.beta > 0 for c in self.cfgs):
             return None
-        steps = [self.adv_step_at(i, e) for i, e in enumerate(eps)]
-        l2 = [c.adv.norm == "2" for c in self.cfgs]
         with self._amp():
-            return population_trades_adversary(self.stack, x, eps, steps, l2, self.steps, generators,
+            return population_trades_adversary(self.stack, x, y, self._rule(eps, x.shape[1]), self.steps, generators,
                                                clean_logits=clean_logits)
+
+    def _rule(self, eps: Sequence[float], batch: int) -> MemberSteps:
+        """The members' threat models at radii ``eps`` for batches of ``batch`` (deep.attacks.steps.MemberSteps; each
+        member's step: deep.config.AdvConfig.step_at), kept while ε and the batch stay the same (after the ε
+        warm-up: every step), so that the per-example tensors are copied to the device once, not every step."""
+        key = (tuple(eps), batch)
+        if self._rules.get("key") != key:
+            steps = [c.adv.step_at(e) for c, e in zip(self.cfgs, eps)]
+            self._rules = {"key": key, "rule": MemberSteps([c.adv.norm for c in self.cfgs], eps, steps, batch,
+                                                           self.device)}
+        return self._rules["rule"]
 
     def _mean(self, per_example: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor:
         return per_example.mean(1) if w is None else (per_example * w).sum(1) / w.sum(1)
@@ -482,10 +343,10 @@ class Population:
             self.optimizer.zero_grad(set_to_none=True)
             with self._amp():
                 logits = self.stack(x)
-            x_kl = self.trades_inputs(x, eps, generators, clean_logits=logits)
+            x_kl = self.trades_inputs(x, y, eps, generators, clean_logits=logits)
         else:
             x_in = x if trades else self.training_inputs(x, y, eps, lengths, generators)
-            x_kl = self.trades_inputs(x, eps, generators) if trades else None
+            x_kl = self.trades_inputs(x, y, eps, generators) if trades else None
             self.stack.train()
             self.optimizer.zero_grad(set_to_none=True)
             with self._amp():
@@ -505,9 +366,10 @@ class Population:
         self.global_step += 1
         return losses.detach(), logits.detach()
 
-    def train_epoch(self, progress: bool = False) -> list[EpochStats | None]:
-        """Train every member one epoch; return each member's stats (None for a member that diverged: its
-        message is in ``diverged``). Sums stay on the device; one host synchronisation at the end."""
+    def train_epoch(self, progress: bool = False) -> list[EpochStats]:
+        """Train every member one epoch; return each member's stats (a diverged member's mean loss is NaN or
+        infinite: the engine, deep.train, stops it). Sums stay on the device; one host synchronisation at the
+        end."""
         e, k = self.epoch, self.k
         n_batches = len(self.bundles[0].train)
         gens = []
@@ -521,7 +383,8 @@ class Population:
         part_loss = torch.zeros(LOSS_PARTS, k, device=self.device, dtype=torch.float64)
         part_seen = torch.zeros(LOSS_PARTS, k, device=self.device, dtype=torch.float64)
         label = f"epoch {e + 1}/{self.cfgs[0].epochs}" + (f" ({k} models)" if k > 1 else "")
-        bar = progress_bar(n_batches, label, progress and self.dist.is_main)
+        bar = tqdm(total=n_batches, desc=label, file=sys.stderr, disable=not (progress and self.dist.is_main),
+                   leave=False, dynamic_ncols=True)
         t0 = time.perf_counter()
         lr, eps = self.lr_at(e), [self.member_eps_at(i, e) for i in range(k)]
         for i, batches in enumerate(zip(*(d.train.epoch(e) for d in self.bundles))):
@@ -546,23 +409,11 @@ class Population:
         parts_l, parts_n = rows[3:3 + LOSS_PARTS], rows[3 + LOSS_PARTS:]
         self.epoch += 1
         dt = time.perf_counter() - t0
-        out: list[EpochStats | None] = []
-        for j in range(k):
-            if j in self.diverged:
-                out.append(None)
-                continue
-            if not math.isfinite(loss_t[j]):
-                self.diverged[j] = (
-                    f"training diverged in epoch {self.epoch}: the mean training loss is "
-                    f"{loss_t[j] / max(seen_t[j], 1)} (NaN or infinite); lower the learning rate (lr={lr}) or "
-                    "enable eps warm-up, then rerun (the last checkpoint is kept)")
-                out.append(None)
-                continue
-            out.append(EpochStats(epoch=self.epoch, lr=lr, train_loss=loss_t[j] / max(seen_t[j], 1),
-                                  train_acc=correct_t[j] / max(seen_t[j], 1), n_train_seen=int(seen_t[j]),
-                                  time_s=dt, adv_eps=eps[j],
-                                  train_loss_parts=[pl[j] / pn[j] for pl, pn in zip(parts_l, parts_n) if pn[j] > 0]))
-        return out
+        return [EpochStats(epoch=self.epoch, lr=lr, train_loss=loss_t[j] / max(seen_t[j], 1),
+                           train_acc=correct_t[j] / max(seen_t[j], 1), n_train_seen=int(seen_t[j]), time_s=dt,
+                           adv_eps=eps[j],
+                           train_loss_parts=[pl[j] / pn[j] for pl, pn in zip(parts_l, parts_n) if pn[j] > 0])
+                for j in range(k)]
 
     # ------------------------------------------------------------------ members
     def member_model(self, k: int) -> NormalizedModel:
@@ -578,36 +429,20 @@ class Population:
 
     def member_evaluate(self, k: int, x: torch.Tensor, y: torch.Tensor, eps_list: Sequence[float], restarts: int = 1,
                  amp: bool | None = None, progress: bool = False) -> tuple[float, dict[str, float]]:
-        """Member ``k``'s clean accuracy and PGD accuracy at each ε of ``eps_list`` on ``(x, y)`` (its eval
-        settings; the one evaluator, deep.evaluate, sharded over ranks)."""
-        from .evaluate import evaluate_model
+        """Member ``k``'s clean accuracy and PGD accuracy (keyed by deep.evaluate.eps_key) at each ε of ``eps_list``
+        on ``(x, y)`` with its eval settings: deep.evaluate.evaluate with ``attack="pgd"`` (``eval.steps`` steps of
+        ``eval.step_size``, default 2.5·ε/steps; ``restarts`` random starts, a point robust only if it survives
+        all; bf16 on CUDA when ``amp``, default the config's), sharded over the ranks of a distributed run. The
+        per-epoch monitor (``pgdN@eps`` in the metrics) and the final evaluation with ``eval.attack = "pgd"``."""
+        from .evaluate import eps_key, evaluate
 
         c = self.cfgs[k]
-        return evaluate_model(self.member_model(k), x, y, list(eps_list), c.eval_norm, c.eval.steps,
-                              c.eval.step_size, restarts, c.eval.batch_size, self.device,
-                              amp=c.amp if amp is None else amp, dist=self.dist,
-                              progress=progress and self.dist.is_main)
-
-    def member_evaluate_epoch(self, k: int) -> tuple[float, dict[str, float], float]:
-        """Member ``k``'s per-epoch held-out evaluation (``eval.n_epoch`` examples, one start)."""
-        t0 = time.perf_counter()
-        d = self.bundles[k]
-        std, rob = self.member_evaluate(k, d.eval_x, d.eval_y, self.member_eval_eps(k))
-        return std, rob, time.perf_counter() - t0
-
-    def member_evaluate_final(self, k: int, progress: bool = False) -> tuple[float, dict[str, float]]:
-        """Member ``k``'s final evaluation: ``eval.n_final`` held-out examples, ``eval.restarts`` restarts,
-        float32."""
-        d = self.bundles[k]
-        return self.member_evaluate(k, d.final_x, d.final_y, self.member_eval_eps(k),
-                                    restarts=self.cfgs[k].eval.restarts, amp=False, progress=progress)
-
-    def member_eval_eps(self, k: int) -> list[float]:
-        """ε values member ``k`` is evaluated at: ``eval.eps``, else its training ε (none for standard training)."""
-        c = self.cfgs[k]
-        if c.eval.eps:
-            return list(c.eval.eps)
-        return [c.adv.eps] if c.adv.enabled else []
+        bf16 = (c.amp if amp is None else amp) and self.device.type == "cuda"
+        res = evaluate(self.member_model(k), x, y, [0.0, *eps_list], c.eval_norm, "pgd", steps=c.eval.steps,
+                       step_size=c.eval.step_size, restarts=restarts, batch_size=c.eval.batch_size, device=self.device,
+                       seed=self.dist.rank, autocast_dtype=torch.bfloat16 if bf16 else None, dist=self.dist,
+                       progress=progress and self.dist.is_main)
+        return res.accuracy[0.0], {eps_key(e): res.accuracy[float(e)] for e in eps_list}
 
     # ------------------------------------------------------------------ checkpoint state
     def member_optimizer_state(self, k: int) -> dict:

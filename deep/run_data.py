@@ -1,6 +1,7 @@
 """The tensors a training run needs: its training subset and its evaluation points (a :class:`DataBundle`), read
-from the dataset registry (deep.datasets) for a :class:`~tradeoff.deep.config.TrainConfig`. Shared by the single-run
-view (deep.train) and the population engine (deep.population)."""
+from the dataset registry (deep.datasets) for a :class:`~tradeoff.deep.config.TrainConfig`: what each member of a
+population (deep.population) trains and is evaluated on; ``tradeoff deep eval`` reads a disk dataset's held-out
+split with :func:`disk_datasets`."""
 
 from __future__ import annotations
 

@@ -51,7 +51,8 @@ from .attacks import (
     resolve_ensemble,
     unwrap_parallel,
 )
-from .evaluate import correct_under_attack, correct_under_ensemble, default_step_size, model_device
+from .attacks.correctness import correct_under_attack, correct_under_ensemble, model_device
+from .attacks.steps import default_step_size
 
 
 class GradientMaskingWarning(UserWarning):
@@ -282,52 +283,3 @@ def run_sanity_checks(
                               f"(gradient masking or a weak attack): {c['detail']}", GradientMaskingWarning,
                               stacklevel=2)
     return report
-
-
-@dataclass
-class RobustEvaluation:
-    """Robust accuracy per ε (``{eps: accuracy}``, ε = 0 is clean) with the sanity report that backs it."""
-
-    accuracy: dict[float, float]
-    sanity: SanityReport | None
-
-    @property
-    def trusted(self) -> bool:
-        """True when the sanity checks ran and all passed."""
-        return self.sanity is not None and self.sanity.ok
-
-
-def evaluate_with_sanity(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    eps_list: list[float],
-    norm: str | float = "inf",
-    *,
-    steps: int | None = None,
-    restarts: int | None = None,
-    batch_size: int = 256,
-    device: torch.device | str | None = None,
-    seed: int = 0,
-    sanity: bool = True,
-    sanity_points: int = 500,
-    sanity_steps: int = 20,
-    sanity_restarts: int = 4,
-    autocast_dtype: torch.dtype | None = None,
-    progress: bool = False,
-) -> RobustEvaluation:
-    """:func:`deep.evaluate.robust_accuracy` (the default ensemble; ``steps``/``restarts`` replace its own) for
-    every ε of ``eps_list`` (in [0,1] pixel space) and, unless
-    ``sanity=False``, :func:`run_sanity_checks` at the largest ε on the first ``sanity_points`` points (the
-    checks are the default: an evaluation without them is reported as not trusted)."""
-    from .evaluate import robust_accuracy
-
-    acc = robust_accuracy(model, x, y, eps_list, norm, steps=steps, restarts=restarts, batch_size=batch_size,
-                          device=device, seed=seed, autocast_dtype=autocast_dtype, progress=progress)
-    report = None
-    if sanity:
-        eps = max(float(e) for e in eps_list)
-        m = min(int(sanity_points), x.shape[0])
-        report = run_sanity_checks(model, x[:m], y[:m], eps, norm, steps=sanity_steps, restarts=sanity_restarts,
-                                   batch_size=batch_size, device=device, seed=seed, autocast_dtype=autocast_dtype)
-    return RobustEvaluation(acc, report)

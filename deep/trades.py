@@ -9,8 +9,9 @@ by PGD on the KL term with the clean distribution held fixed (detached), started
 exactly (no attack is run); larger beta trades standard accuracy for robustness.
 
 Training with it: ``adv.method = "trades"`` and ``adv.beta`` in a TrainConfig (deep.config); the population engine
-(deep.population.population_trades_adversary and Population.population_step) runs this objective for K models at
-once, and this module's single-model functions are its reference.
+(deep.attacks.training.population_trades_adversary and Population.population_step) runs this objective for K models
+at once, and this module's single-model functions are its reference. Both run the inner maximum as the one PGD of
+deep.attacks (the KL loss of deep.attacks.losses, TRADES' start, the last iterate).
 """
 
 from __future__ import annotations
@@ -19,15 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attacks.pgd import eval_mode, unwrap_parallel
+from .attacks import PGD, eval_mode, kl_per_example, unwrap_parallel
 from .attacks.steps import default_step_size, make_step
-
-
-def kl_per_example(logits_clean: torch.Tensor, logits_adv: torch.Tensor) -> torch.Tensor:
-    """``KL(softmax(clean) || softmax(adv))`` per example, in float32 (>= 0, 0 iff the distributions agree)."""
-    p_log = F.log_softmax(logits_clean.float(), dim=1)
-    q_log = F.log_softmax(logits_adv.float(), dim=1)
-    return (p_log.exp() * (p_log - q_log)).sum(dim=1)
 
 
 def trades_adversary(model: nn.Module, x: torch.Tensor, eps: float, norm: str = "inf", steps: int = 10,
@@ -37,19 +31,13 @@ def trades_adversary(model: nn.Module, x: torch.Tensor, eps: float, norm: str = 
     ``step_size`` defaults to ``2.5 eps / steps`` (deep.attacks.steps.default_step_size)."""
     if steps < 0:
         raise ValueError(f"steps must be >= 0 (got {steps})")
-    step = make_step(norm, eps, default_step_size(eps, steps) if step_size is None else step_size)
+    rule = make_step(norm, eps, default_step_size(eps, steps) if step_size is None else step_size)
     net = unwrap_parallel(model)
-    with eval_mode(net):
-        with torch.no_grad():
-            clean = net(x).detach()
-        noise = torch.empty_like(x).normal_(0.0, 1.0, generator=generator)
-        x_adv = step.project(x + start_scale * noise, x).detach()
-        for _ in range(steps):
-            x_adv.requires_grad_(True)
-            loss = kl_per_example(clean, net(x_adv)).sum()
-            (grad,) = torch.autograd.grad(loss, x_adv)
-            x_adv = step.project(step.step(x_adv.detach(), grad), x).detach()
-    return x_adv
+    with eval_mode(net), torch.no_grad():
+        clean = net(x).detach()
+    pgd = PGD.with_rule(rule, steps, loss_fn=lambda logits, _: kl_per_example(clean, logits), start_noise=start_scale,
+                        track_best=False, check_range=False)
+    return pgd(net, x, clean.argmax(1), generator=generator)
 
 
 def trades_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, beta: float, eps: float, norm: str = "inf",

@@ -139,7 +139,8 @@ class Attack:
     :meth:`__call__` checks the batch (``check_range``: the one host synchronisation per call), unwraps
     DDP/DataParallel, enables autograd even inside ``torch.inference_mode``/``no_grad``, puts the model in eval
     mode (restored afterwards), copies ``x`` and ``y`` and picks the random generator (``generator``, else one
-    seeded with ``self.seed``, else torch's global RNG); subclasses implement :meth:`run` on those.
+    seeded with ``self.seed``, else torch's global RNG; a :class:`deep.attacks.steps.MemberSteps` threat model takes
+    a sequence of one generator per member); subclasses implement :meth:`run` on those.
     :meth:`describe` names the attack and its budget as plain data (for result files) and
     :meth:`gradient_evaluations` its cost per point."""
 

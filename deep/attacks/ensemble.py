@@ -1,5 +1,5 @@
 """Attack ensembles as data: a named, ordered tuple of attack specifications, run AutoAttack-style by
-:func:`deep.evaluate.robust_evaluation` (each attack only on the points that every earlier attack left correctly
+:func:`deep.evaluate.evaluate` (each attack only on the points that every earlier attack left correctly
 classified; a point is robust when no attack of the ensemble misclassifies it: the per-example worst case).
 
 :data:`DEFAULT_ENSEMBLE` is the project's default evaluation, AutoAttack's gradient attacks (Croce & Hein 2020,
@@ -137,7 +137,7 @@ THOROUGH_ENSEMBLE = Ensemble("thorough", (
     AttackSpec("apgd", "margin", steps=100, targets=9),
 ))
 
-#: Single attacks (and the default) by name, for ``--attack NAME`` and ``robust_accuracy(attack=NAME)``.
+#: Single attacks (and the default) by name, for ``--attack NAME`` and ``deep.evaluate.evaluate(attack=NAME)``.
 NAMED_ATTACKS: dict[str, Ensemble] = {
     "default": DEFAULT_ENSEMBLE,
     "thorough": THOROUGH_ENSEMBLE,

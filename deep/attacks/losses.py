@@ -8,7 +8,9 @@ With logits ``z``, true label ``y``, target ``t`` and ``π_k`` the index of the 
   parameter-free attacks", §4): ``(max_{j≠y} z_j − z_y) / (z_π1 − z_π3)``, the margin divided by a scale that
   makes it invariant to shifting and rescaling the logits; needs ≥ 3 classes;
 - targeted logit margin ``z_t − z_y`` (≥ 2 classes) and targeted DLR
-  ``(z_t − z_y) / (z_π1 − (z_π3 + z_π4)/2)`` (≥ 4 classes).
+  ``(z_t − z_y) / (z_π1 − (z_π3 + z_π4)/2)`` (≥ 4 classes);
+- ``KL(softmax z_clean || softmax z)``, the divergence from a fixed clean prediction that TRADES' inner
+  maximisation raises (Zhang et al. 2019; deep.trades).
 
 (These are the negatives of the paper's DLR, written as losses to MAXIMISE.) :func:`margin_like_loss` and
 :func:`targeted_margin_like_loss` pick DLR where it is defined and fall back to the plain logit margin for fewer
@@ -28,6 +30,13 @@ def cross_entropy_per_example(logits: torch.Tensor, y: torch.Tensor) -> torch.Te
     """Cross-entropy at the true label for every example (works for any number of classes >= 2, binary
     included), computed in float32 even when the logits come from a bf16/fp16 autocast region."""
     return F.cross_entropy(logits.float(), y, reduction="none")
+
+
+def kl_per_example(logits_clean: torch.Tensor, logits_adv: torch.Tensor) -> torch.Tensor:
+    """``KL(softmax(clean) || softmax(adv))`` per example, in float32 (>= 0, 0 iff the distributions agree)."""
+    p_log = F.log_softmax(logits_clean.float(), dim=1)
+    q_log = F.log_softmax(logits_adv.float(), dim=1)
+    return (p_log.exp() * (p_log - q_log)).sum(dim=1)
 
 
 def _true_and_best_other(z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

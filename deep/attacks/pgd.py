@@ -12,6 +12,7 @@ use ``torch.where`` masks, never ``.item()`` or boolean indexing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -49,7 +50,11 @@ class PGD(Attack):
     generator seeded with it on ``x``'s device (reproducible); ``None`` uses torch's global RNG.
     ``callback(restart, t, x_t)`` is called on every iterate ``t = 0..steps`` (for tests and plots).
     ``check_range=False`` skips the [0, 1] range check of ``x`` (its one host-device synchronisation per call)
-    for callers that validated their data already, like the trainer.
+    for callers that validated their data already, like the trainer. ``start_noise``: the random start is ``x``
+    plus ``start_noise`` times a standard Gaussian, projected (TRADES' start; :meth:`AttackStep.noise_start`)
+    instead of uniform in ball ∩ box. :meth:`with_rule` builds PGD in any threat model object, e.g. the
+    per-member balls of a population (:class:`deep.attacks.steps.MemberSteps`: population training's attack,
+    deep.attacks.training).
 
     Works under ``torch.autocast`` enabled by the caller: losses and the ℓ2 normalisation are computed in
     float32 and iterates keep ``x``'s dtype. The model is in eval mode during the attack (batch norm uses
@@ -71,6 +76,7 @@ class PGD(Attack):
         seed: int | None = None,
         callback: Callback | None = None,
         check_range: bool = True,
+        start_noise: float | None = None,
     ):
         self.step_rule: AttackStep = make_step(norm, eps, step_size)
         if int(steps) != steps or steps < 0:
@@ -86,6 +92,18 @@ class PGD(Attack):
         self.track_best, self.prefer_misclassified = bool(track_best), bool(prefer_misclassified)
         self.seed, self.callback = seed, callback
         self.check_range = bool(check_range)
+        if start_noise is not None and not (math.isfinite(start_noise) and start_noise >= 0):
+            raise ValueError(f"start_noise must be a finite number >= 0 (got {start_noise})")
+        self.start_noise = start_noise
+
+    @classmethod
+    def with_rule(cls, rule: AttackStep, steps: int, **options) -> PGD:
+        """PGD with ``steps`` steps in the threat model ``rule`` (its norm, radius and step size; e.g. a
+        :class:`deep.attacks.steps.MemberSteps` with one radius per example); ``options`` as for the constructor."""
+        pgd = cls(0.0, 0.0, steps, **options)
+        pgd.step_rule = rule
+        pgd.eps, pgd.step_size, pgd.norm = rule.eps, rule.step_size, rule.norm
+        return pgd
 
     def __repr__(self) -> str:
         return (f"PGD(eps={self.eps}, step_size={self.step_size}, steps={self.steps}, norm={self.norm!r}, "
@@ -109,11 +127,17 @@ class PGD(Attack):
         scorer = LossScorer(model, y, self.loss_fn)
         rule = self.step_rule
         project = rule.projector(x)  # per-pixel bounds hoisted out of the loop
-        best = BestIterate(x, self.prefer_misclassified)
+        last_iterate = not self.track_best and self.restarts == 1  # training: no best-point bookkeeping at all
+        best = None if last_iterate else BestIterate(x, self.prefer_misclassified)
         if self.track_best and self.random_start:
             best.update(x, *scorer.without_grad(x))
         for r in range(self.restarts):
-            x_adv = rule.random_start(x, generator) if self.random_start else x.clone()
+            if not self.random_start:
+                x_adv = x.clone()
+            elif self.start_noise is not None:
+                x_adv = rule.noise_start(x, generator, self.start_noise)
+            else:
+                x_adv = rule.random_start(x, generator)
             if self.callback is not None:
                 self.callback(r, 0, x_adv)
             for t in range(self.steps):
@@ -123,8 +147,7 @@ class PGD(Attack):
                 x_adv = project(rule.step(x_adv, grad))
                 if self.callback is not None:
                     self.callback(r, t + 1, x_adv)
-            if self.track_best or self.restarts > 1:
-                best.update(x_adv, *scorer.without_grad(x_adv))
-            else:
-                best.x = x_adv
+            if last_iterate:
+                return x_adv.detach()
+            best.update(x_adv, *scorer.without_grad(x_adv))
         return best.x.detach()

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tarfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -635,12 +634,3 @@ def pack(out: str | Path) -> Path:
     target = out / "campaign-pack.tgz"
     tmp.replace(target)
     return target
-
-
-def copy_pack(out: str | Path, dest: str | Path) -> Path:
-    """Copy ``out/pack`` to ``dest`` (e.g. ``reports/results/campaign_<date>``), refusing to overwrite."""
-    dest = Path(dest)
-    if dest.exists():
-        raise ValueError(f"{dest} exists; choose a new folder under reports/results")
-    shutil.copytree(Path(out) / "pack", dest)
-    return dest

@@ -95,12 +95,12 @@ class TorchEngine:
             raise FloatingPointError(errors[0])
 
     def train_many(self, runs: list[RunSpec], run_dirs: list[Path]) -> list[str | None]:
-        """Train (or resume) every run in its folder as populations (deep.runs.train_runs: runs that share
+        """Train (or resume) every run in its folder as populations (deep.train.train_runs: runs that share
         architecture, batch size, steps and schedule train in lockstep) and evaluate each once, by the run itself
         (:meth:`evaluate_model`; the result goes into its summary). Returns, per run, None or the message of a
         run whose training diverged (the others finish)."""
         from ..population import MAX_POPULATION, plan_populations
-        from ..runs import train_runs
+        from ..train import TrainOptions, train_runs
 
         cfgs = [train_config(r, self.root(r.dataset), self.device, self.progress) for r in runs]
         if self.workers > 1 and self.torch_device().type == "cpu" and len(runs) > 1:
@@ -123,8 +123,8 @@ class TorchEngine:
             return out
 
         t0 = time.perf_counter()
-        results = train_runs(cfgs, list(run_dirs), resume=True, progress=self.progress, scale=runs[0].scale,
-                             data=data, final_eval=final_eval, log=self.log)
+        results = train_runs(cfgs, list(run_dirs), TrainOptions(progress=self.progress, scale=runs[0].scale, data=data,
+                                                                final_eval=final_eval, log=self.log))
         self.log(f"  trained {len(runs)} run(s) in {time.perf_counter() - t0:.1f}s")
         return [r.extra.get("error") for r in results]
 
@@ -182,7 +182,7 @@ class TorchEngine:
         ``robust[norm]["evaluation"]``) at each (norm, ε) of ``eval.norms``/``eval.eps`` on ``eval.n_final``
         stratified test points (the same for every run); with ``eval.standard_full_test`` the clean accuracy
         comes from the whole test set."""
-        from ..evaluate import clean_accuracy, robust_evaluation
+        from ..evaluate import evaluate
 
         ev = run.config.eval
         x, y = self.test_set(run, ev.n_final, run.config.image_size)
@@ -191,8 +191,8 @@ class TorchEngine:
         attack = "default" if ev.attack == "ensemble" else "pgd"
         out = {"n_test": int(len(y)), "n_train": run.n_train, "robust": {}}
         for norm, eps in ev.radii():
-            res = robust_evaluation(model, x, y, [0.0, eps], norm, attack, steps=ev.steps, restarts=ev.restarts,
-                                    step_size=ev.step_size if attack == "pgd" else None, seed=0)
+            res = evaluate(model, x, y, [0.0, eps], norm, attack, steps=ev.steps, restarts=ev.restarts,
+                           step_size=ev.step_size if attack == "pgd" else None, seed=0)
             acc = res.accuracy
             out["standard_acc"] = float(acc[0.0])
             out["robust"][norm] = {"eps": eps, "acc": float(acc[eps]), "steps": ev.steps, "restarts": ev.restarts,
@@ -201,7 +201,7 @@ class TorchEngine:
         if ev.standard_full_test and ev.n_final is not None:
             out["standard_acc_subset"] = out["standard_acc"]
             xf, yf = self.test_set(run, None, run.config.image_size)
-            out["standard_acc"] = clean_accuracy(model, xf, yf, device=dev, batch_size=1000)
+            out["standard_acc"] = evaluate(model, xf, yf, [0.0], device=dev, batch_size=1000).accuracy[0.0]
             out["n_test_standard"] = int(len(yf))
         return out
 

@@ -2,11 +2,11 @@
 
 A grid of TRADES models (Zhang et al. 2019, ``adv.method = "trades"``: one model per β) and of PGD models (Madry
 et al.; one per ε_train, ε_train = 0 being the standard model, which is also TRADES at β = 0), all from one
-TrainConfig template, trained on the population engine (deep.runs.train_runs: the TRADES grid is one population,
+TrainConfig template, trained on the population engine (deep.train.train_runs: the TRADES grid is one population,
 the PGD grid another). Every model is evaluated once, by the run itself (its summary's ``evaluation``):
 
 * as the 10-class model: standard accuracy on the whole test set and robust accuracy at ``eps_eval`` under the
-  project's strong evaluation (deep.evaluate.robust_evaluation with the default ensemble, deep/attacks/ensemble.py:
+  project's strong evaluation (deep.evaluate.evaluate with the default ensemble, deep/attacks/ensemble.py:
   APGD-CE, APGD-margin, APGD-T, each only on the points the earlier ones left correct) on ``n_robust`` stratified
   test points;
 * as its restriction to a pair of classes (MNIST 5-vs-7, the binary problem of the data's frontier and of the
@@ -163,28 +163,35 @@ def evaluate_model(exp: DeepFrontier, model: nn.Module, test: tuple[torch.Tensor
     """The run's one evaluation (module docstring): standard accuracy on all of ``test``, strong-evaluation robust
     accuracy at ``eps_eval`` on ``n_robust`` stratified test points (seed 0), and the same for the restriction to
     ``pair`` (standard on all the pair's test points, robust at each ``pair_eps`` on ``n_robust`` of them)."""
-    from ..evaluate import clean_accuracy, robust_evaluation
+    from ..evaluate import evaluate
 
     model = model.eval()
     norm = exp.template.adv.norm
     x, y = test
     t0 = time.perf_counter()
     xs, ys = _subset(x, y, exp.n_robust)
-    res = robust_evaluation(model, xs, ys, [0.0, exp.eps_eval], norm, seed=0, device=device)
-    out = {"standard_acc": clean_accuracy(model, x, y, device=device), "n_test_standard": int(len(y)),
+    res = evaluate(model, xs, ys, [0.0, exp.eps_eval], norm, seed=0, device=device)
+    out = {"standard_acc": _clean_accuracy(model, x, y, device), "n_test_standard": int(len(y)),
            "n_test": int(len(ys)), "n_train": exp.template.n_train, "standard_acc_subset": float(res.accuracy[0.0]),
            "robust": {norm: {"eps": exp.eps_eval, "acc": float(res.accuracy[exp.eps_eval]),
                              "evaluation": res.summary()}}}
     xp, yp = pair_points(x, y, exp.pair)
     binary = PairRestriction(model, exp.pair).eval()
     xps, yps = _subset(xp, yp, exp.n_robust)
-    rp = robust_evaluation(binary, xps, yps, [0.0, *exp.pair_eps], norm, seed=0, device=device)
-    out["pair"] = {"classes": list(exp.pair), "standard_acc": clean_accuracy(binary, xp, yp, device=device),
+    rp = evaluate(binary, xps, yps, [0.0, *exp.pair_eps], norm, seed=0, device=device)
+    out["pair"] = {"classes": list(exp.pair), "standard_acc": _clean_accuracy(binary, xp, yp, device),
                    "n_standard": int(len(yp)), "n_robust": int(len(yps)),
                    "standard_acc_subset": float(rp.accuracy[0.0]),
                    "robust": {f"{e:g}": float(rp.accuracy[e]) for e in exp.pair_eps}, "evaluation": rp.summary()}
     out["seconds"] = time.perf_counter() - t0
     return out
+
+
+def _clean_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device) -> float:
+    """Standard accuracy on all of ``(x, y)`` (deep.evaluate.evaluate at ε = 0, in batches of 1000)."""
+    from ..evaluate import evaluate
+
+    return evaluate(model, x, y, [0.0], device=device, batch_size=1000).accuracy[0.0]
 
 
 def rows(exp: DeepFrontier, summaries: list[dict]) -> list[dict]:
@@ -225,7 +232,7 @@ def run(exp: DeepFrontier, runs_root: Path, results_root: Path, *, workers: int 
         "experiment": "frontier", "dataset": exp.template.dataset, "scale": exp.scale, "note": exp.note,
         "norm": exp.template.adv.norm, "eps_eval": exp.eps_eval, "pair": list(exp.pair),
         "pair_eps": list(exp.pair_eps), "n_robust": exp.n_robust, "rows": rows(exp, summaries),
-        "evaluation": "deep.evaluate.robust_evaluation, the default ensemble (deep/attacks/ensemble.py): "
+        "evaluation": "deep.evaluate.evaluate, the default ensemble (deep/attacks/ensemble.py): "
                       "APGD-CE, APGD-margin, APGD-T, per-example worst case",
         "attack": summaries[0]["evaluation"]["robust"][exp.template.adv.norm]["evaluation"]["attack"],
         "template": exp.template.to_dict(), "betas": list(exp.betas), "pgd_eps": list(exp.pgd_eps),
@@ -270,18 +277,19 @@ def _worker(exp: DeepFrontier, cfgs, dirs) -> tuple[list, float]:
 
 def _train_group(exp: DeepFrontier, cfgs: list[TrainConfig], dirs: list[Path], log) -> list[dict]:
     from ..datasets import load_split
-    from ..runs import read_metrics, train_runs
+    from ..runs import read_metrics
+    from ..train import TrainOptions, train_runs
 
     test = load_split(cfgs[0].dataset, "test", cfgs[0].data_root)
 
     def final_eval(pop, k):
         return evaluate_model(exp, pop.member_model(k), test, pop.device)
 
-    results = train_runs(cfgs, dirs, resume=True, progress=False, scale=exp.scale, final_eval=final_eval, log=log)
+    results = train_runs(cfgs, dirs, TrainOptions(progress=False, scale=exp.scale, final_eval=final_eval, log=log))
     out = []
     for r in results:
         if r.extra.get("error"):
-            raise FloatingPointError(f"{r.cfg.name}: {r.extra['error']}")
+            raise FloatingPointError(f"{r.config.name}: {r.extra['error']}")
         s = dict(r.summary)
         s["history"] = read_metrics(r.run_dir)
         out.append(s)

@@ -80,7 +80,7 @@ def register(top: argparse._SubParsersAction) -> None:
 def _train(args: argparse.Namespace) -> int:
     from tradeoff.deep.config import load_config
     from tradeoff.deep.distributed import init_distributed, shutdown
-    from tradeoff.deep.runs import train_run
+    from tradeoff.deep.train import TrainOptions, train_run
 
     cfg = load_config(args.config)
     changes = {}
@@ -94,7 +94,7 @@ def _train(args: argparse.Namespace) -> int:
         cfg = cfg.replace(**changes)
     info = init_distributed(cfg.device)
     try:
-        result = train_run(cfg, args.run_dir, resume=args.resume, dist=info)
+        result = train_run(cfg, args.run_dir, TrainOptions(resume=args.resume, dist=info))
     finally:
         shutdown(info)
     if not info.is_main:
@@ -146,8 +146,9 @@ def _test_points(run: str, n: int | None, device: str):
     import torch
 
     from tradeoff.deep.datasets import load_split
+    from tradeoff.deep.distributed import resolve_device
+    from tradeoff.deep.run_data import disk_datasets, materialise
     from tradeoff.deep.runs import load_run_model
-    from tradeoff.deep.train import disk_datasets, materialise, resolve_device
 
     if n is not None and n <= 0:
         raise UserError(f"--n must be positive, got {n}")
@@ -160,7 +161,7 @@ def _test_points(run: str, n: int | None, device: str):
         if n is not None:
             x, y = x[:n], y[:n]
     else:
-        # the run's own held-out split: for a val-only sample, 80% of val was trained on (deep.train.disk_datasets)
+        # the run's own held-out split: for a val-only sample, 80% of val was trained on (deep.run_data.disk_datasets)
         x, y = materialise(disk_datasets(cfg)[1], n)
     return cfg, model, x.to(dev), y.to(dev), torch.device(dev)
 
@@ -169,7 +170,7 @@ def _eval(args: argparse.Namespace) -> int:
     from tradeoff.data.io import write_result
     from tradeoff.data.paths import results_dir
     from tradeoff.deep.attacks import NAMED_ATTACKS, resolve_ensemble
-    from tradeoff.deep.evaluate import robust_evaluation
+    from tradeoff.deep.evaluate import evaluate
     from tradeoff.deep.reference import INSTALL, reference_available
     from tradeoff.deep.sanity import run_sanity_checks
 
@@ -186,8 +187,8 @@ def _eval(args: argparse.Namespace) -> int:
     norm = args.norm or cfg.eval_norm
     t0 = time.perf_counter()
     eps_list = sorted({0.0, *args.eps})
-    ev = robust_evaluation(model, x, y, eps_list, norm, args.attack, steps=args.steps, step_size=args.step_size,
-                           restarts=args.restarts, batch_size=args.batch_size, device=dev, progress=True)
+    ev = evaluate(model, x, y, eps_list, norm, args.attack, steps=args.steps, step_size=args.step_size,
+                  restarts=args.restarts, batch_size=args.batch_size, device=dev, progress=True)
     ev_ensemble = resolve_ensemble(args.attack).scaled(args.steps, args.restarts)
     rows = [{"eps": e, "norm": norm, "attack": "clean" if e == 0 else ev.attack["name"], "accuracy": a,
              "seconds": sum(c.seconds for c in ev.cost.get(e, []))} for e, a in sorted(ev.accuracy.items())]

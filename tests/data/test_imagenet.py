@@ -84,13 +84,16 @@ def test_items_test_and_train_transforms(root):
         ds[7]
 
 
-def test_loader_batches(root):
+def test_training_batches_of_the_folder(root):
+    """The batches training reads from the folder (deep.datasets.DatasetBatches, Restricted ImageNet's loader)."""
+    from tradeoff.deep.datasets import DatasetBatches
+
     ds = rin.RestrictedImageNet(root, "val")
-    batches = list(rin.make_loader(ds, batch_size=4, shuffle=True, seed=0))
+    batches = list(DatasetBatches(ds, 4, shuffle=True, seed=0, num_workers=0).epoch(0))
     assert [b[0].shape[0] for b in batches] == [4, 3]
     ys = torch.cat([b[1] for b in batches])
     assert sorted(ys.tolist()) == sorted(ds.labels.tolist())
-    again = torch.cat([b[1] for b in rin.make_loader(ds, batch_size=4, shuffle=True, seed=0)])
+    again = torch.cat([b[1] for b in DatasetBatches(ds, 4, shuffle=True, seed=0, num_workers=0).epoch(0)])
     assert torch.equal(ys, again)
 
 
@@ -134,7 +137,9 @@ def test_real_sample_counts_and_decoding():
         "insect": 20,
     }
     assert len(ds) == 203 and ds.counts() == expected and ds.class_counts() == expected
-    x, y = next(iter(rin.make_loader(ds, batch_size=8)))
+    from tradeoff.deep.datasets import DatasetBatches
+
+    x, y = next(iter(DatasetBatches(ds, 8, shuffle=False, num_workers=0).epoch(0)))
     assert x.shape == (8, 3, 224, 224) and y.dtype == torch.int64
     assert np.all(np.isin(y.numpy(), np.arange(9)))
     assert rin.RestrictedImageNet(SAMPLE, "val", balanced=True).counts()["dog"] == 11

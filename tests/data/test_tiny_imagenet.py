@@ -103,17 +103,17 @@ def test_deep_dataset_entry(root, monkeypatch):
     assert sorted(ys.tolist()) == [0, 2, 5]  # stratified: one of each class
 
 
-def test_trains_end_to_end(root):
+def test_trains_end_to_end(root, tmp_path):
     from tradeoff.deep.config import EvalConfig, TrainConfig
-    from tradeoff.deep.train import fit
+    from tradeoff.deep.train import train_run
 
     cfg = TrainConfig(name="tiny", dataset="restricted_tiny_imagenet", data_root=str(root), model="tiny_cnn",
                       epochs=1, batch_size=4, device="cpu", progress=False, amp=False,
                       eval=EvalConfig(eps=[0.005], steps=2, n_epoch=None, n_final=None)).validate()
-    _, history = fit(cfg)
-    assert len(history) == 1 and history[0].n_train_seen == 9  # the 9 training images of the 3 Tiny classes
-    assert history[0].eval_n == 6 and 0 <= history[0].eval_standard_acc <= 1 and "0.005" in str(
-        history[0].eval_robust_acc)
+    history = train_run(cfg, tmp_path / "run").history
+    assert len(history) == 1 and history[0]["n_train_seen"] == 9  # the 9 training images of the 3 Tiny classes
+    assert history[0]["eval_n"] == 6 and 0 <= history[0]["eval_standard_acc"] <= 1 and "0.005" in str(
+        history[0]["eval_robust_acc"])
 
 
 def test_cli_info(root, monkeypatch, capsys):

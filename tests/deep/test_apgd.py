@@ -24,7 +24,7 @@ from tradeoff.deep.attacks import (
     targeted_margin_loss,
 )
 from tradeoff.deep.attacks.losses import targeted_margin_like_loss
-from tradeoff.deep.evaluate import robust_evaluation
+from tradeoff.deep.evaluate import evaluate
 
 torch.set_num_threads(1)
 
@@ -118,7 +118,7 @@ def test_apgd_is_at_least_as_strong_as_pgd_on_a_trained_model_and_targeted_helps
     model = trained_digits_cnn(None, 0.1)
     _, _, x, y = digits(None)
     x, y = x[:150], y[:150]
-    r = {a: robust_evaluation(model, x, y, [0.12], attack=a, steps=30).accuracy[0.12]
+    r = {a: evaluate(model, x, y, [0.12], attack=a, steps=30).accuracy[0.12]
          for a in ("pgd", "apgd-ce", "apgd-t", "default")}
     # the ensemble's per-example worst case is never above any of its members
     assert r["default"] <= min(r["apgd-ce"], r["apgd-t"])
@@ -162,7 +162,7 @@ def test_ensemble_runs_later_attacks_only_on_points_still_robust_and_reports_cos
     _, _, x, y = digits(None)
     x, y = x[:80], y[:80]
     ens = Ensemble("two", (AttackSpec("pgd", steps=5), AttackSpec("apgd", "ce", steps=5)))
-    res = robust_evaluation(model, x, y, [0.0, 0.05], attack=ens)
+    res = evaluate(model, x, y, [0.0, 0.05], attack=ens)
     clean, adv = res.correct[0.0], res.correct[0.05]
     first, second = res.cost[0.05]
     assert first.label == "pgd-5" and second.label == "apgd-ce"
@@ -176,9 +176,9 @@ def test_ensemble_runs_later_attacks_only_on_points_still_robust_and_reports_cos
         ["pgd-5", "apgd-ce"]
     assert summary["per_eps"][1]["cost"][0]["attacked"] == first.attacked
     # scaling names the change
-    assert robust_evaluation(model, x, y, [0.05], attack="default", steps=3).attack["name"] == "default[steps=3]"
+    assert evaluate(model, x, y, [0.05], attack="default", steps=3).attack["name"] == "default[steps=3]"
     with pytest.raises(ValueError, match="step_size only applies to PGD"):
-        robust_evaluation(model, x, y, [0.05], step_size=0.01)
+        evaluate(model, x, y, [0.05], step_size=0.01)
 
 
 @pytest.mark.parametrize("eps", [0.5, 2.0, 5.0])

@@ -16,10 +16,13 @@ from tradeoff.deep.attacks import (
     L2Step,
     LargeEpsAttack,
     LinfStep,
+    MemberSteps,
     cross_entropy_per_example,
     make_step,
     margin_loss_per_example,
+    population_pgd,
 )
+from tradeoff.deep.stacked import LoopStack
 
 torch.set_num_threads(1)
 
@@ -361,6 +364,55 @@ def test_l2_step_with_zero_gradient_does_not_move_or_produce_nan():
     x = torch.rand(3, 5)
     out = L2Step(0.5, 0.1).step(x, torch.zeros_like(x))
     assert torch.equal(out, x)
+
+
+@pytest.mark.parametrize("norms", [["inf", "inf", "inf"], ["2", "2", "2"], ["inf", "2", "inf"]])
+def test_member_steps_take_each_members_own_step_and_projection(norms):
+    """MemberSteps (population training's threat models) over K members' batches laid end to end: each example moves
+    and is projected as its member's own LinfStep / L2Step would move it (per-example radius tensors: the ℓ2
+    projection's divisions may round differently from a number's, hence the 1e-6)."""
+    g = torch.Generator().manual_seed(0)
+    eps, step, b = [0.1, 0.8, 0.3], [0.05, 0.3, 0.1], 4
+    x = torch.rand(3 * b, 1, 6, 6, generator=g)
+    x_adv = (x + 0.5 * torch.randn(x.shape, generator=g)).clamp(0, 1)
+    grad = torch.randn(x.shape, generator=g)
+    rule = MemberSteps(norms, eps, step, b)
+    got_step, got_proj = rule.step(x_adv, grad), rule.projector(x)(x_adv)
+    assert torch.equal(got_proj, rule.project(x_adv, x))
+    for k, norm in enumerate(norms):
+        one, rows = make_step(norm, eps[k], step[k]), slice(k * b, (k + 1) * b)
+        assert torch.allclose(got_step[rows], one.step(x_adv[rows], grad[rows]), atol=1e-6, rtol=0)
+        assert torch.allclose(got_proj[rows], one.project(x_adv[rows], x[rows]), atol=1e-6, rtol=0)
+        assert_in_threat_model(got_proj[rows], x[rows], eps[k], norm)
+    # member k's random start is its own rule's, drawn from its own generator
+    starts = rule.random_start(x, [torch.Generator().manual_seed(k) for k in range(3)])
+    for k, norm in enumerate(norms):
+        rows = slice(k * b, (k + 1) * b)
+        own = make_step(norm, eps[k], step[k]).random_start(x[rows], torch.Generator().manual_seed(k))
+        assert torch.equal(starts[rows], own)
+    with pytest.raises(ValueError, match="one generator per member"):
+        rule.random_start(x, [None])
+    with pytest.raises(ValueError, match="eps must be >= 0"):
+        MemberSteps(["inf"], [-0.1], [0.1], b)
+
+
+@pytest.mark.parametrize("norm", ["inf", "2"])
+def test_population_pgd_is_the_one_pgd_on_each_member(norm):
+    """Training's attack (population_pgd: PGD on a stack of K models) is deep.attacks.PGD keeping the last iterate:
+    for a population of one it returns what PGD(track_best=False) returns on the model itself, from the same
+    generator (ℓ∞ bit for bit; ℓ2 within the rounding of a per-example radius tensor)."""
+    model = linear_model(36, 3)
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.rand(8, 1, 6, 6, generator=g), torch.randint(0, 3, (8,), generator=g)
+    eps, step = (0.1, 0.04) if norm == "inf" else (0.8, 0.3)
+    got = population_pgd(LoopStack([model]), x[None], y[None], MemberSteps([norm], [eps], [step], 8), 5, True,
+                         [torch.Generator().manual_seed(7)])
+    want = PGD(eps, step, 5, norm, track_best=False)(model, x, y, generator=torch.Generator().manual_seed(7))
+    assert got.shape == (1, 8, 1, 6, 6)
+    if norm == "inf":
+        assert torch.equal(got[0], want)
+    else:
+        assert torch.allclose(got[0], want, atol=1e-6, rtol=0)
 
 
 # ---------------------------------------------------------------- bench/pgd.py (the PGD-throughput benchmark)

@@ -18,7 +18,7 @@ def test_quick_run_writes_a_benchmark_row(tmp_path):
     out = tmp_path / "mr.json"
     assert main(["--quick", "--device", "cpu", "--out", str(out)]) == 0
     res = read_result(out)
-    assert res["kind"] == "deep.benchmark" and res["scale"] == "quick"
+    assert res["kind"] == "deep.benchmark" and res["scale"] == "bench" and res["evidence"] is False
     (row,) = res["payload"]["rows"]
     assert row["n_train"] == 512 and row["n_test"] == 200 and row["meets_targets"] is None
     assert 0 <= row["robust_acc"] <= row["clean_acc"] <= 1 and row["clean_acc"] > 0.1  # above chance after 1 epoch

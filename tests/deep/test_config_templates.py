@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig, dumps_config, loads_config
-from tradeoff.deep.runs import train_runs
+from tradeoff.deep.population import Population
+from tradeoff.deep.train import train_runs
 
 torch.set_num_threads(1)
 
@@ -69,10 +70,8 @@ def test_the_trainer_applies_the_epoch_rule_and_the_warmup_fraction(tmp_path):
     cfg = _toy(min_steps=6, max_epochs=2, adv={"eps_warmup": 0.5})  # ceil(6 * 64 / 128) = 3 epochs, capped at 2
     (res,) = train_runs([cfg], [tmp_path / "a"])
     assert res.summary["epochs"] == 2 and len(res.history) == 2
-    from tradeoff.deep.train import Trainer
-
-    trainer = Trainer(cfg)
-    assert trainer.adv_eps_at(0.5) == pytest.approx(0.05) and trainer.adv_eps_at(1.0) == pytest.approx(0.1)
+    pop = Population([cfg])
+    assert pop.member_eps_at(0, 0.5) == pytest.approx(0.05) and pop.member_eps_at(0, 1.0) == pytest.approx(0.1)
 
 
 def test_the_trainer_runs_the_ensemble_evaluation_and_refuses_what_only_the_experiment_engine_measures(tmp_path):

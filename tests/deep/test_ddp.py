@@ -11,9 +11,10 @@ import pytest
 import torch
 
 from tests.deep.test_train import tiny_config
-from tradeoff.deep.config import save_config
+from tradeoff.deep.config import dumps_config
 from tradeoff.deep.distributed import DistInfo, dist_from_env, weights_digest
-from tradeoff.deep.runs import load_checkpoint, read_metrics, train_run
+from tradeoff.deep.runs import load_checkpoint, read_metrics
+from tradeoff.deep.train import train_run
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,8 @@ def test_weights_digest_detects_any_change():
 
 def torchrun_train(cfg, tmp_path):
     """``tradeoff deep train`` of ``cfg`` in two gloo processes (torch.distributed.run) into ``tmp_path/ddp``."""
-    cfg_path = save_config(cfg, tmp_path / "ddp.toml")
+    cfg_path = tmp_path / "ddp.toml"
+    cfg_path.write_text(dumps_config(cfg))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TRADEOFF_BUILD": str(tmp_path / "b")}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            "-m", "tradeoff.reports", "deep", "train", str(cfg_path), "--run-dir", str(tmp_path / "ddp"),

@@ -1,4 +1,4 @@
-"""robust_accuracy: several ε in one call, ε = 0 is clean accuracy, and on linear models (where the exact
+"""deep.evaluate.evaluate: several ε in one call, ε = 0 is clean accuracy, and on linear models (where the exact
 robust accuracy is known in closed form) PGD's number is exact."""
 
 import pytest
@@ -6,11 +6,16 @@ import torch
 from torch import nn
 
 from tests.deep.test_attacks import linear_model
-from tradeoff.deep.attacks import PGD
-from tradeoff.deep.evaluate import correct_under_attack, default_step_size, robust_accuracy
+from tradeoff.deep.attacks import PGD, default_step_size
+from tradeoff.deep.attacks.correctness import correct_under_attack
+from tradeoff.deep.evaluate import evaluate
 
 torch.set_num_threads(1)
 
+
+def robust_accuracy(*args, **kwargs) -> dict[float, float]:
+    """``{eps: accuracy}`` of :func:`evaluate`."""
+    return evaluate(*args, **kwargs).accuracy
 
 
 def exact_binary_robust_accuracy(model, x, y, eps, dual, slack=0.0):
@@ -92,7 +97,7 @@ def test_unbounded_eps_gets_a_finite_default_step():
 def test_bad_arguments_give_clear_errors():
     model = linear_model(4, 2)
     x, y = torch.rand(3, 4), torch.randint(0, 2, (3,))
-    with pytest.raises(ValueError, match="eps_list is empty"):
+    with pytest.raises(ValueError, match="eps is empty"):
         robust_accuracy(model, x, y, [])
     with pytest.raises(ValueError, match=">= 0"):
         robust_accuracy(model, x, y, [-0.1])

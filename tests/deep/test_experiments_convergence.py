@@ -35,7 +35,8 @@ def test_population_records_loss_parts_that_average_to_the_epoch_loss(tmp_path):
     """train_loss_parts: the mean loss of each fifth of the batches; their example-weighted mean is the epoch's."""
     from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
     from tradeoff.deep.population import LOSS_PARTS
-    from tradeoff.deep.runs import read_metrics, train_runs
+    from tradeoff.deep.runs import read_metrics
+    from tradeoff.deep.train import TrainOptions, train_runs
 
     torch.manual_seed(0)
     x = torch.rand(100, 1, 8, 8)
@@ -43,7 +44,7 @@ def test_population_records_loss_parts_that_average_to_the_epoch_loss(tmp_path):
     cfg = TrainConfig(name="p", dataset="mnist", model="tiny_cnn", width=4, epochs=1, batch_size=10,
                       adv=AdvConfig(eps=0.1, steps=2), eval=EvalConfig(eps=[0.1], every=0, n_final=20, steps=1),
                       device="cpu", progress=False)
-    train_runs([cfg], [tmp_path / "p"], data=[((x, y), (x[:20], y[:20]))])
+    train_runs([cfg], [tmp_path / "p"], TrainOptions(data=[((x, y), (x[:20], y[:20]))]))
     row = read_metrics(tmp_path / "p")[-1]
     parts = row["train_loss_parts"]
     assert len(parts) == LOSS_PARTS  # 10 batches: 2 per part, equal sizes

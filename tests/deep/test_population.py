@@ -11,11 +11,12 @@ import textwrap
 import pytest
 import torch
 
+from tradeoff.deep.attacks import MemberSteps, population_pgd
 from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
-from tradeoff.deep.population import Population, plan_populations, population_pgd
-from tradeoff.deep.runs import read_metrics, run_state, train_runs
+from tradeoff.deep.population import Population, plan_populations
+from tradeoff.deep.runs import read_metrics, run_state
 from tradeoff.deep.stacked import GroupedMnistCNN, LoopStack
-from tradeoff.deep.train import Trainer
+from tradeoff.deep.train import TrainOptions, train_runs
 
 torch.set_num_threads(1)
 
@@ -45,8 +46,9 @@ MEMBER_SETS = {"mixed-threat-models": mixed_members, "mixed-batches": mixed_batc
 
 
 def separate(cfg: TrainConfig, epochs: int = 2):
-    t = Trainer(cfg)
-    stats = [t.train_epoch() for _ in range(epochs)]
+    """A population of ``cfg`` alone (a single run) after ``epochs`` epochs, and its epoch stats."""
+    t = Population([cfg])
+    stats = [t.train_epoch()[0] for _ in range(epochs)]
     return t, stats
 
 
@@ -74,12 +76,12 @@ def test_loop_population_is_bit_identical_to_separate_runs(members):
     stats = [pop.train_epoch() for _ in range(2)]
     for k, cfg in enumerate(cfgs):
         t, single = separate(cfg)
-        mine, theirs = pop.stack.member_state_dict(k), t.model.state_dict()
+        mine, theirs = pop.stack.member_state_dict(k), t.member_model(0).state_dict()
         assert all(torch.equal(mine[n], theirs[n]) for n in theirs)
         assert [s[k].train_loss for s in stats] == [s.train_loss for s in single]
         assert [s[k].train_acc for s in stats] == [s.train_acc for s in single]
         assert stats[-1][k].n_train_seen == cfg.n_train
-        x, y = t.data.eval_x, t.data.eval_y
+        x, y = t.bundles[0].eval_x, t.bundles[0].eval_y
         assert pop.member_evaluate(k, x, y, [0.1]) == t.member_evaluate(0, x, y, [0.1])
 
 
@@ -97,7 +99,7 @@ def test_grouped_population_matches_separate_runs_within_float32_reordering(memb
     stats = [pop.train_epoch() for _ in range(2)]
     for k, cfg in enumerate(cfgs):
         t, single = separate(cfg)
-        mine, theirs = pop.stack.member_state_dict(k), t.model.state_dict()
+        mine, theirs = pop.stack.member_state_dict(k), t.member_model(0).state_dict()
         moved = max(float((theirs[n] - init[k][n]).abs().max()) for n in theirs)
         diff = max(float((mine[n] - theirs[n]).abs().max()) for n in theirs)
         assert moved > 1e-3 and diff <= 1e-2 * moved, (k, diff, moved)
@@ -124,7 +126,8 @@ def test_population_pgd_stays_in_each_members_ball():
     # the attack raises every member's loss
     with torch.no_grad():
         clean = torch.nn.functional.cross_entropy(pop.stack(x).flatten(0, 1), y.flatten(), reduction="none")
-        adv = population_pgd(pop.stack, x, y, eps, [e / 2 for e in eps], [False, True, False, False], 5)
+        rule = MemberSteps(["inf", "2", "inf", "inf"], eps, [e / 2 for e in eps], x.shape[1])
+        adv = population_pgd(pop.stack, x, y, rule, 5)
         attacked = torch.nn.functional.cross_entropy(pop.stack(adv).flatten(0, 1), y.flatten(), reduction="none")
     assert bool((attacked.view(4, -1).mean(1) > clean.view(4, -1).mean(1)).all())
 
@@ -175,7 +178,8 @@ def test_population_members_write_single_run_folders_and_are_never_retrained(tmp
         assert run_state(d) == "finished" and r.trained_epochs == 2 and "error" not in r.extra
         summary, rows, model = _member_files(d)
         assert summary["fingerprint"] == cfg.fingerprint() and summary["population_size"] == 4
-        assert [row["epoch"] for row in rows] == [1, 2] and set(model) == set(Trainer(cfg).model.state_dict())
+        assert [row["epoch"] for row in rows] == [1, 2]
+        assert set(model) == set(Population([cfg]).member_model(0).state_dict())
         meta = json.loads((d / "checkpoint.json").read_text())
         assert meta["epoch"] == 2 and meta["fingerprint"] == cfg.fingerprint()
     again = train_runs(cfgs + [BASE.replace(name="e", seed=5, adv={"eps": 0.1, "steps": 3})],
@@ -189,13 +193,13 @@ KILL_SCRIPT = textwrap.dedent("""
     torch.set_num_threads(1)
     sys.path.insert(0, {tests!r})
     from test_population import mixed_members
-    from tradeoff.deep.runs import train_runs
+    from tradeoff.deep.train import TrainOptions, train_runs
     cfgs = [c.replace(epochs=3) for c in mixed_members()]
     root = {root!r}
     def hook(k, stats):
         if stats.epoch == 2 and k == len(cfgs) - 1:
             os.kill(os.getpid(), signal.SIGKILL)  # kill -9 mid-population, after epoch 2's checkpoints
-    train_runs(cfgs, [os.path.join(root, c.name) for c in cfgs], on_epoch_end=hook)
+    train_runs(cfgs, [os.path.join(root, c.name) for c in cfgs], TrainOptions(on_epoch_end=hook))
 """)
 
 
@@ -232,7 +236,7 @@ def test_a_diverging_member_stops_alone_with_a_clear_message(tmp_path, monkeypat
     cfgs = mixed_members()
     dirs = _folders(tmp_path, "runs", cfgs)
     messages = []
-    results = train_runs(cfgs, dirs, log=messages.append)
+    results = train_runs(cfgs, dirs, TrainOptions(log=messages.append))
     assert "training diverged in epoch 1" in results[1].extra["error"]
     assert "lower the learning rate" in results[1].extra["error"]
     assert run_state(dirs[1]) == "partial" and not (dirs[1] / "checkpoint.pt").exists()
@@ -242,7 +246,7 @@ def test_a_diverging_member_stops_alone_with_a_clear_message(tmp_path, monkeypat
         assert run_state(dirs[k]) == "finished" and "error" not in results[k].extra
         t, _ = separate(cfgs[k])
         model = torch.load(dirs[k] / "model.pt", weights_only=True)
-        theirs = t.model.state_dict()
+        theirs = t.member_model(0).state_dict()
         assert max(float((model[n] - theirs[n]).abs().max()) for n in theirs) < 1e-4
 
 
@@ -251,7 +255,7 @@ def test_resume_reads_the_epoch_from_the_checkpoint_itself(tmp_path):
     The members are grouped by the epoch their .pt holds, so they still resume together."""
     cfgs = mixed_members()[:2]
     dirs = _folders(tmp_path, "runs", cfgs)
-    first = train_runs(cfgs, dirs, stop_after=1)
+    first = train_runs(cfgs, dirs, TrainOptions(stop_after=1))
     assert all(r.summary == {} and r.trained_epochs == 1 for r in first)
     meta = json.loads((dirs[0] / "checkpoint.json").read_text())
     (dirs[0] / "checkpoint.json").write_text(json.dumps({**meta, "epoch": 0}))

@@ -1,4 +1,4 @@
-"""The project's default evaluation (deep.evaluate.robust_evaluation) against the reference AutoAttack on small
+"""The project's default evaluation (deep.evaluate.evaluate) against the reference AutoAttack on small
 trained models: never above it by more than 1 point (a weaker default would show as a higher robust accuracy).
 Both numbers are upper bounds of the true robust accuracy, so being below the reference is allowed."""
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from bench._digits import digits, trained_digits_cnn
-from tradeoff.deep.evaluate import robust_evaluation
+from tradeoff.deep.evaluate import evaluate
 from tradeoff.deep.reference import autoattack_attacks, autoattack_correct, reference_available
 
 torch.set_num_threads(1)
@@ -24,7 +24,7 @@ def test_default_evaluation_is_within_one_point_of_autoattack(classes, adv_eps, 
     model = trained_digits_cnn(classes, adv_eps)
     _, _, x, y = digits(classes)
     x, y = x[:100], y[:100]
-    ours = robust_evaluation(model, x, y, [eps], norm).accuracy[eps]
+    ours = evaluate(model, x, y, [eps], norm).accuracy[eps]
     ref_correct, info = autoattack_correct(model, x, y, eps, norm, square_queries=300, batch_size=100)
     ref = float(ref_correct.float().mean())
     assert info["attacks"] == autoattack_attacks(int(y.max()) + 1)

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from tests.deep.test_train import tiny_config
-from tradeoff.deep.runs import load_checkpoint, read_metrics, train_run
+from tradeoff.deep.runs import load_checkpoint, read_metrics
+from tradeoff.deep.train import TrainOptions, train_run
 
 torch.set_num_threads(1)
 
@@ -40,9 +41,9 @@ def test_stop_and_resume_equals_straight_run(tmp_path, changes):
     cfg = tiny_config(n_train=192, epochs=3, batch_size=64, eval={"eps": [0.05], "steps": 2, "n_epoch": 48,
                                                                   "n_final": 48}, **changes)
     straight = train_run(cfg, tmp_path / "straight")
-    first = train_run(cfg, tmp_path / "resumed", stop_after=1)
+    first = train_run(cfg, tmp_path / "resumed", TrainOptions(stop_after=1))
     assert first.trained_epochs == 1 and first.summary == {}
-    second = train_run(cfg, tmp_path / "resumed", resume=True)
+    second = train_run(cfg, tmp_path / "resumed", TrainOptions(resume=True))
     assert second.resumed_from == 1 and second.trained_epochs == 2
     assert_same_run(straight.run_dir, second.run_dir)
     assert second.summary["standard_acc"] == straight.summary["standard_acc"]
@@ -55,15 +56,15 @@ def test_crash_after_a_checkpoint_resumes_exactly(tmp_path):
                       eval={"eps": [0.05], "steps": 2, "n_epoch": 48, "n_final": 48})
     straight = train_run(cfg, tmp_path / "straight")
 
-    def kill(stats):
+    def kill(k, stats):
         if stats.epoch == 1:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train_run(cfg, tmp_path / "killed", on_epoch_end=kill)
+        train_run(cfg, tmp_path / "killed", TrainOptions(on_epoch_end=kill))
     # a stale, torn line from epoch 2 appended just before the kill must be dropped on resume
     with open(tmp_path / "killed" / "metrics.jsonl", "a") as f:
         f.write('{"epoch": 2, "train_loss": 0.1}\n')
-    resumed = train_run(cfg, tmp_path / "killed", resume=True)
+    resumed = train_run(cfg, tmp_path / "killed", TrainOptions(resume=True))
     assert resumed.resumed_from == 1
     assert_same_run(straight.run_dir, resumed.run_dir)

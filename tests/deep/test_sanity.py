@@ -174,16 +174,20 @@ def test_bad_arguments():
         run_sanity_checks(model, x, y, 0.1, "1")
 
 
-def test_evaluate_with_sanity_runs_the_checks_by_default():
-    from tradeoff.deep.sanity import evaluate_with_sanity
+def test_an_evaluation_and_its_sanity_checks_on_the_same_points():
+    """What ``tradeoff deep eval`` does: deep.evaluate.evaluate, then the checks at its ε on its first points with
+    its per-point correctness as the white-box side of the black-box check; a masked model is flagged."""
+    from tradeoff.deep.evaluate import evaluate
 
     model = trained_cnn(2)
     x, y = strip_task(30, 2, seed=2)
-    ev = evaluate_with_sanity(model, x, y, [0.0, 0.03], "inf", steps=5, sanity_steps=3, sanity_restarts=2,
-                              sanity_points=20)  # the black-box check uses Square's default 1000 queries
+    ev = evaluate(model, x, y, [0.0, 0.03], "inf", steps=5)
     assert list(ev.accuracy) == [0.0, 0.03] and ev.accuracy[0.03] <= ev.accuracy[0.0]
-    assert ev.sanity is not None and ev.sanity.n == 20 and ev.sanity.eps == 0.03 and ev.trusted
+    report = run_sanity_checks(model, x[:20], y[:20], 0.03, "inf", steps=3, restarts=2, warn=False,
+                               white_box_correct=ev.correct[0.03][:20])  # Square's default 1000 queries
+    assert report.n == 20 and report.eps == 0.03 and report.ok, report.checks
     masked = Quantised(model)
+    ev_masked = evaluate(masked, x, y, [0.03], steps=3)
     with pytest.warns(GradientMaskingWarning):
-        assert not evaluate_with_sanity(masked, x, y, [0.03], steps=3, sanity_steps=3, sanity_restarts=2).trusted
-    assert not evaluate_with_sanity(model, x, y, [0.03], steps=3, sanity=False).trusted
+        assert not run_sanity_checks(masked, x, y, 0.03, steps=3, restarts=2,
+                                     white_box_correct=ev_masked.correct[0.03]).ok

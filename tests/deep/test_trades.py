@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tradeoff.deep.trades import kl_per_example, trades_adversary, trades_loss
+from tradeoff.deep.attacks import kl_per_example
+from tradeoff.deep.trades import trades_adversary, trades_loss
 
 
 def _model():

@@ -5,12 +5,11 @@ raises the KL term, and an interrupted TRADES run resumes exactly."""
 import pytest
 import torch
 
+from tradeoff.deep.attacks import MemberSteps, kl_per_example, population_trades_adversary
 from tradeoff.deep.config import EvalConfig, TrainConfig
-from tradeoff.deep.population import Population, plan_populations, population_trades_adversary
-from tradeoff.deep.runs import train_run
+from tradeoff.deep.population import Population, plan_populations
 from tradeoff.deep.stacked import GroupedMnistCNN, LoopStack
-from tradeoff.deep.trades import kl_per_example
-from tradeoff.deep.train import Trainer
+from tradeoff.deep.train import TrainOptions, train_run
 
 torch.set_num_threads(1)
 
@@ -35,8 +34,14 @@ def assert_equal_states(a: dict, b: dict) -> None:
         assert torch.equal(a[n], b[n]), n
 
 
-def train(pop_or_trainer, epochs: int = 2):
-    return [pop_or_trainer.train_epoch() for _ in range(epochs)]
+def train(pop: Population, epochs: int = 2) -> list[list]:
+    """Every epoch's member stats."""
+    return [pop.train_epoch() for _ in range(epochs)]
+
+
+def alone(cfg: TrainConfig) -> Population:
+    """A run of ``cfg`` alone: the population of one."""
+    return Population([cfg])
 
 
 def test_trades_members_form_their_own_populations_and_beta_is_per_member():
@@ -49,20 +54,21 @@ def test_trades_members_form_their_own_populations_and_beta_is_per_member():
 def test_beta_zero_is_standard_training_bit_for_bit_alone_and_in_a_loop_population():
     """A run with β = 0 runs no attack: it is the standard run. Inside a population with β > 0 members (loop stack:
     each member's own kernels) the β = 0 member is not run on the KL points and its loss gains exactly 0."""
-    standard = Trainer(BASE.replace(seed=0))
-    alone = Trainer(trades(0, 0.0))
-    s_std, s_alone = train(standard), train(alone)
-    assert_equal_states(alone.model.state_dict(), standard.model.state_dict())
-    assert [s.train_loss for s in s_alone] == [s.train_loss for s in s_std]
+    standard = alone(BASE.replace(seed=0))
+    beta0 = alone(trades(0, 0.0))
+    s_std, s_beta0 = train(standard), train(beta0)
+    assert_equal_states(beta0.member_model(0).state_dict(), standard.member_model(0).state_dict())
+    assert [s[0].train_loss for s in s_beta0] == [s[0].train_loss for s in s_std]
     pop = Population([trades(0, 0.0), trades(1, 1.0)], grouped=False)
     stats = train(pop)
-    assert_equal_states(pop.stack.member_state_dict(0), standard.model.state_dict())
-    assert [s[0].train_loss for s in stats] == [s.train_loss for s in s_std]
-    assert [s[0].train_acc for s in stats] == [s.train_acc for s in s_std]
+    assert_equal_states(pop.stack.member_state_dict(0), standard.member_model(0).state_dict())
+    assert [s[0].train_loss for s in stats] == [s[0].train_loss for s in s_std]
+    assert [s[0].train_acc for s in stats] == [s[0].train_acc for s in s_std]
     # the β = 1 member did train differently (the KL term is not a no-op)
-    other = Trainer(BASE.replace(seed=1))
+    other = alone(BASE.replace(seed=1))
     train(other)
-    assert not torch.equal(pop.stack.member_state_dict(1)["1.fc2.weight"], other.model.state_dict()["1.fc2.weight"])
+    assert not torch.equal(pop.stack.member_state_dict(1)["1.fc2.weight"],
+                           other.member_model(0).state_dict()["1.fc2.weight"])
 
 
 def test_beta_zero_in_a_grouped_population_equals_the_grouped_standard_population_bit_for_bit():
@@ -78,12 +84,12 @@ def test_beta_zero_in_a_grouped_population_equals_the_grouped_standard_populatio
 
 def test_beta_zero_member_of_a_batch_norm_loop_population_keeps_standard_running_statistics():
     cfg = dict(model="resnet18", width=4, n_train=64, batch_size=32, epochs=1)
-    standard = Trainer(BASE.replace(seed=0, **cfg))
+    standard = alone(BASE.replace(seed=0, **cfg))
     train(standard, 1)
     pop = Population([trades(0, 0.0).replace(**cfg), trades(1, 1.0).replace(**cfg)])
     assert isinstance(pop.stack, LoopStack)
     train(pop, 1)
-    assert_equal_states(pop.stack.member_state_dict(0), standard.model.state_dict())  # buffers included
+    assert_equal_states(pop.stack.member_state_dict(0), standard.member_model(0).state_dict())  # buffers included
 
 
 def test_loop_population_of_trades_members_is_bit_identical_to_separate_runs():
@@ -91,9 +97,9 @@ def test_loop_population_of_trades_members_is_bit_identical_to_separate_runs():
     pop = Population(cfgs, grouped=False)
     stats = train(pop)
     for k, cfg in enumerate(cfgs):
-        t = Trainer(cfg)
-        single = train(t)
-        assert_equal_states(pop.stack.member_state_dict(k), t.model.state_dict())
+        t = alone(cfg)
+        single = [s[0] for s in train(t)]
+        assert_equal_states(pop.stack.member_state_dict(k), t.member_model(0).state_dict())
         assert [s[k].train_loss for s in stats] == [s.train_loss for s in single]
         assert stats[-1][k].n_train_seen == cfg.n_train
 
@@ -106,7 +112,7 @@ def test_grouped_trades_step_equals_separate_steps_within_float32_reordering():
     grouped, loop = Population(cfgs, grouped=True), Population(cfgs, grouped=False)
     x, y, w, lengths = grouped._stack_batches([list(d.train.epoch(0))[-1] for d in grouped.bundles])
     eps = [grouped.member_eps_at(i, 0.5) for i in range(len(cfgs))]
-    x_kl = loop.trades_inputs(x, eps, [torch.Generator().manual_seed(i) for i in range(len(cfgs))])
+    x_kl = loop.trades_inputs(x, y, eps, [torch.Generator().manual_seed(i) for i in range(len(cfgs))])
     grouped.trades_inputs = loop.trades_inputs = lambda *args, **kwargs: x_kl
     lg, _ = grouped.population_step(x, y, w, lengths, 1e-3, eps)
     ll, _ = loop.population_step(x, y, w, lengths, 1e-3, eps)
@@ -130,8 +136,7 @@ def test_grouped_population_of_trades_members_tracks_separate_runs():
     pop = Population(cfgs, grouped=True)
     stats = train(pop)
     for k, cfg in enumerate(cfgs):
-        t = Trainer(cfg)
-        single = train(t)
+        single = [s[0] for s in train(alone(cfg))]
         rel = 1e-6 if cfg.adv.beta == 0 else 5e-3
         for s_pop, s_one in zip(stats, single):
             assert s_pop[k].train_loss == pytest.approx(s_one.train_loss, rel=rel), k
@@ -143,10 +148,11 @@ def test_inner_maximisation_stays_in_each_members_ball_and_box_and_raises_a_nonn
     pop = Population(cfgs, grouped=True)
     train(pop, 1)  # a trained model: the KL surface is not flat
     x, y, _, _ = pop._stack_batches([next(iter(d.train.epoch(0))) for d in pop.bundles])
-    eps, steps, l2 = [0.2, 0.2, 0.1, 0.5], [0.05, 0.05, 0.03, 0.2], [False, False, False, True]
+    eps, steps, norms = [0.2, 0.2, 0.1, 0.5], [0.05, 0.05, 0.03, 0.2], ["inf", "inf", "inf", "2"]
     gens = lambda: [torch.Generator().manual_seed(i) for i in range(4)]  # noqa: E731
-    x_kl = population_trades_adversary(pop.stack, x, eps, steps, l2, 10, gens())
-    start = population_trades_adversary(pop.stack, x, eps, steps, l2, 0, gens())
+    rule = MemberSteps(norms, eps, steps, x.shape[1])
+    x_kl = population_trades_adversary(pop.stack, x, y, rule, 10, gens())
+    start = population_trades_adversary(pop.stack, x, y, rule, 0, gens())
     d = (x_kl - x).flatten(2)
     linf, l2n = d.abs().amax(2), torch.linalg.vector_norm(d, dim=2)
     for k in range(3):
@@ -163,10 +169,10 @@ def test_inner_maximisation_stays_in_each_members_ball_and_box_and_raises_a_nonn
     assert bool((kl.mean(1) > 10 * kl0.mean(1)).all())  # the attack finds much larger KL than the start
     # the grouped step hands the attack its train-mode clean logits (no batch norm or dropout): the same points
     pop.stack.train()
-    reused = population_trades_adversary(pop.stack, x, eps, steps, l2, 10, gens(), clean_logits=pop.stack(x))
+    reused = population_trades_adversary(pop.stack, x, y, rule, 10, gens(), clean_logits=pop.stack(x))
     assert torch.equal(reused, x_kl)
     # the training inputs of a TRADES step are the same points (per-member ε and step, one generator each)
-    again = pop.trades_inputs(x, eps, gens())
+    again = pop.trades_inputs(x, y, eps, gens())
     assert again is not None and float((again - x).abs().flatten(2).amax(2)[0].max()) <= 0.2 + 1e-6
 
 
@@ -183,9 +189,9 @@ def test_interrupted_trades_run_resumes_exactly(tmp_path):
 
     cfg = trades(0, 2.0, norm="2", eps=0.5).replace(epochs=3, n_train=64, eval={"eps": [0.5], "steps": 2})
     straight = train_run(cfg, tmp_path / "straight")
-    first = train_run(cfg, tmp_path / "resumed", stop_after=1)
+    first = train_run(cfg, tmp_path / "resumed", TrainOptions(stop_after=1))
     assert first.trained_epochs == 1
-    second = train_run(cfg, tmp_path / "resumed", resume=True)
+    second = train_run(cfg, tmp_path / "resumed", TrainOptions(resume=True))
     assert second.resumed_from == 1 and second.trained_epochs == 2
     assert_same_run(straight.run_dir, second.run_dir)
     assert second.summary["robust_acc"] == straight.summary["robust_acc"]

@@ -7,17 +7,23 @@ import pytest
 import torch
 
 from tests.deep.test_train import tiny_config
-from tradeoff.deep.config import save_config
+from tradeoff.deep.config import dumps_config
 from tradeoff.reports.cli import main
 
 torch.set_num_threads(1)
+
+
+def write_config(cfg, path: Path) -> Path:
+    """``cfg`` written as a TOML config file at ``path``."""
+    path.write_text(dumps_config(cfg))
+    return path
 
 
 @pytest.fixture
 def config_file(tmp_path):
     cfg = tiny_config(name="cli", n_train=256, epochs=2, width=16,
                       adv={"eps": 0.05, "steps": 3}, eval={"eps": [0.05], "steps": 3, "n_epoch": 64, "n_final": 128})
-    return save_config(cfg, tmp_path / "cli.toml")
+    return write_config(cfg, tmp_path / "cli.toml")
 
 
 def test_train_then_report_finished(tmp_path, config_file, capsys):
@@ -164,7 +170,7 @@ def test_attack_defaults_to_the_runs_norm_and_is_reproducible(tmp_path, capsys):
     cfg = tiny_config(name="l2", n_train=128, epochs=1, adv={"norm": "2", "eps": 0.5, "steps": 2},
                       eval={"eps": [0.5], "steps": 2, "n_epoch": 32, "n_final": 32})
     run = tmp_path / "run"
-    assert main(["deep", "train", str(save_config(cfg, tmp_path / "l2.toml")), "--run-dir", str(run),
+    assert main(["deep", "train", str(write_config(cfg, tmp_path / "l2.toml")), "--run-dir", str(run),
                  "--no-progress"]) == 0
     outs = []
     for name in ("a.npz", "b.npz"):
@@ -184,7 +190,7 @@ def test_eval_points_of_a_disk_dataset_run_are_its_held_out_split(tmp_path):
 
     from tradeoff.data.registry import dataset_info, dataset_root
     from tradeoff.deep.models import build_model
-    from tradeoff.deep.train import disk_datasets, materialise
+    from tradeoff.deep.run_data import disk_datasets, materialise
     from tradeoff.reports.cli.deep import _test_points
 
     root = dataset_root("restricted_imagenet")
@@ -194,7 +200,7 @@ def test_eval_points_of_a_disk_dataset_run_are_its_held_out_split(tmp_path):
     cfg = tiny_config(name="rin", dataset="restricted_imagenet", data_root=root, model="resnet50", width=2)
     run = tmp_path / "run"
     run.mkdir()
-    save_config(cfg, run / "config.toml")
+    write_config(cfg, run / "config.toml")
     spec = dataset_info(cfg.dataset)
     model = build_model(cfg.model, spec.num_classes, spec.mean, spec.std, cfg.width, spec.image_size)
     torch.save(model.state_dict(), run / "model.pt")
@@ -237,7 +243,7 @@ def test_a_binary_config_names_the_file(tmp_path, capsys):
 def test_a_scalar_eval_eps_trains(tmp_path, capsys):
     """[eval] eps = 0.05 (a single value where a list is expected) is read as [0.05]."""
     cfg = tiny_config(name="scalar", n_train=64, epochs=1, eval={"steps": 2, "n_epoch": 32, "n_final": 32})
-    text = save_config(cfg, tmp_path / "list.toml").read_text()
+    text = write_config(cfg, tmp_path / "list.toml").read_text()
     assert "\neps = []\n" in text
     path = tmp_path / "scalar.toml"
     path.write_text(text.replace("\neps = []\n", "\neps = 0.05\n"))
@@ -249,7 +255,7 @@ def test_damaged_weights_are_one_line_errors_for_eval_and_resume(tmp_path, confi
     import torch
 
     from tradeoff.deep.config import load_config
-    from tradeoff.deep.runs import train_run
+    from tradeoff.deep.train import TrainOptions, train_run
 
     run = tmp_path / "run"
     assert main(["deep", "train", str(config_file), "--run-dir", str(run), "--no-progress"]) == 0
@@ -271,7 +277,7 @@ def test_damaged_weights_are_one_line_errors_for_eval_and_resume(tmp_path, confi
     assert "is not a training checkpoint" in _one_line_error(capsys)
 
     partial = tmp_path / "partial"
-    train_run(load_config(config_file), partial, stop_after=1)
+    train_run(load_config(config_file), partial, TrainOptions(stop_after=1))
     ckpt = (partial / "checkpoint.pt").read_bytes()
     (partial / "checkpoint.pt").write_bytes(ckpt[:12000])
     resume = ["deep", "train", str(config_file), "--run-dir", str(partial), "--resume", "--no-progress"]
