@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import first_line
+
 #: File extensions read as images (lower case).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm")
 #: Pillow modes taken as greyscale (one channel) and the modes read at all.
@@ -90,7 +92,7 @@ def _header(Image, path: Path) -> tuple[str, tuple[int, int]]:
         with Image.open(path) as im:
             mode, size = im.mode, im.size
     except Exception as e:  # Pillow raises UnidentifiedImageError, OSError, SyntaxError, ...
-        raise ValueError(f"image file {path} cannot be read by Pillow ({_reason(e)}); remove it or "
+        raise ValueError(f"image file {path} cannot be read by Pillow ({first_line(e)}); remove it or "
                          "replace it with a valid image") from e
     if mode not in GREY_MODES + COLOUR_MODES:
         raise ValueError(f"image file {path} has pixel mode {mode!r} (16-bit or float?); save it as 8-bit "
@@ -104,13 +106,8 @@ def _decode(Image, path: Path, target: str) -> np.ndarray:
         with Image.open(path) as im:
             return np.asarray(im.convert(target), dtype=np.uint8)
     except Exception as e:  # a header that reads but pixels that do not (a truncated file)
-        raise ValueError(f"image file {path} cannot be decoded by Pillow ({_reason(e)}); remove it or "
+        raise ValueError(f"image file {path} cannot be decoded by Pillow ({first_line(e)}); remove it or "
                          "replace it with a valid image") from e
-
-
-def _reason(e: BaseException) -> str:
-    text = str(e).strip()
-    return f"{type(e).__name__}: {text.splitlines()[0][:160]}" if text else type(e).__name__
 
 
 def _conversion_notes(modes: list[str], target: str) -> list[str]:

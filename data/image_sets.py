@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import first_line
 from .image_folder import read_image_folder
 from .registry import DATASETS, dataset_info
 
@@ -145,7 +146,7 @@ def _npz(path: Path, spec: str, split: str) -> tuple[np.ndarray, np.ndarray, Ima
     try:
         archive = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"data file {path} is not a readable .npz archive ({_reason(e)}); {fix}") from e
+        raise ValueError(f"data file {path} is not a readable .npz archive ({first_line(e)}); {fix}") from e
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"data file {path} holds one array (the .npy format), not an archive with keys x and y; {fix}")
     with archive:
@@ -181,16 +182,11 @@ def _read_key(archive, key: str, path: Path) -> np.ndarray:
     try:
         return archive[key]
     except ValueError as e:  # an object array, refused with allow_pickle=False
-        raise ValueError(f"data file {path}: key {key!r} holds Python objects, not a numeric array ({_reason(e)}); "
+        raise ValueError(f"data file {path}: key {key!r} holds Python objects, not a numeric array ({first_line(e)}); "
                          "store numeric arrays") from e
     except (OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"data file {path}: key {key!r} cannot be read ({_reason(e)}); the file is truncated or "
+        raise ValueError(f"data file {path}: key {key!r} cannot be read ({first_line(e)}); the file is truncated or "
                          "corrupt: write it again") from e
-
-
-def _reason(e: BaseException) -> str:
-    text = str(e).strip()
-    return f"{type(e).__name__}: {text.splitlines()[0][:160]}" if text else type(e).__name__
 
 
 def check_arrays(x: np.ndarray, y: np.ndarray, where: str, class_names=None, kx: str = "x",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .weights_file import first_line
+from tradeoff.data.errors import first_line
 
 #: Images in the probe batch (more than one, so that a model that mixes the batch is seen).
 PROBE_SIZE = 4

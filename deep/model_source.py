@@ -34,12 +34,13 @@ import torch
 from torch import nn
 
 from tradeoff.data.checksums import sha256_file
+from tradeoff.data.errors import first_line
 from tradeoff.data.registry import dataset_info
 
 from .distributed import weights_digest
 from .model_checks import check_classifier
 from .models import Normalize, NormalizedModel
-from .weights_file import first_line, load_weights_into, read_state_dict
+from .weights_file import load_weights_into, read_state_dict
 
 #: ``package.module:factory`` (dotted module path, a colon, a Python name).
 FACTORY_RE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*$")
@@ -118,6 +119,9 @@ def load_classifier(
     One-line ValueError/FileNotFoundError for every bad input."""
     spec = str(spec)
     shape = _input_shape(input_shape)
+    if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
+                                    or num_classes < 2):
+        raise ValueError(f"num_classes {num_classes!r} is invalid: give the number of classes, 2 or more")
     if normalize is not None:
         _check_normalize(normalize, shape)
     with torch.random.fork_rng(devices=[]):  # a factory's initialisation leaves the caller's random state alone

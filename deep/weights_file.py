@@ -20,15 +20,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from tradeoff.data.errors import first_line
+
 #: Entries under which checkpoints commonly keep the model's state_dict (tried in this order).
 CONTAINER_KEYS = ("state_dict", "model_state_dict", "model", "net")
-
-
-def first_line(error: BaseException) -> str:
-    """``"TypeName: first line of the message"`` (just the type name for an empty message), at most 200 chars."""
-    text = str(error).strip()
-    line = text.splitlines()[0] if text else ""
-    return f"{type(error).__name__}: {line}"[:200] if line else type(error).__name__
 
 
 def _brief(names: Iterable[str], limit: int = 3) -> str:

@@ -511,6 +511,9 @@ def test_specs_and_shapes_that_do_not_fit(user, run_dir, tmp_path, trained):
         load_classifier(str(run_dir), input_shape=(3, 32, 32))
     _one_line(e, "(3, 32, 32) differs from its own (1, 12, 12)")
     with pytest.raises(ValueError) as e:
+        load_classifier(f"{USER}:tiny", input_shape=SHAPE, num_classes=1)
+    _one_line(e, "num_classes 1 is invalid", "2 or more")
+    with pytest.raises(ValueError) as e:
         load_classifier(str(run_dir), num_classes=10)
     _one_line(e, "num_classes 10 differs from its own 4")
     with pytest.raises(ValueError) as e:
