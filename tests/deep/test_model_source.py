@@ -17,7 +17,7 @@ import torch
 from tests.deep.test_train import tiny_config
 from tradeoff.data.checksums import sha256_file
 from tradeoff.data.registry import dataset_info
-from tradeoff.deep.config import save_config
+from tradeoff.deep.config import dumps_config
 from tradeoff.deep.distributed import weights_digest
 from tradeoff.deep.model_checks import probe_batch
 from tradeoff.deep.model_source import load_classifier, robustbench_checkpoint
@@ -198,7 +198,7 @@ def run_dir(tmp_path, trained):
     """A run folder of this project (config.toml + model.pt), written without training."""
     d = tmp_path / "run"
     d.mkdir()
-    save_config(tiny_config(), d / "config.toml")
+    (d / "config.toml").write_text(dumps_config(tiny_config()))
     torch.save(trained.state_dict(), d / "model.pt")
     return d
 
