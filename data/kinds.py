@@ -56,7 +56,8 @@ _DEEP = "tradeoff deep reproduce --scale {scale} --datasets {dataset}"
 
 #: Every kind: its file, the claims that read it, its required payload keys, its producer and a caption.
 KINDS: dict[Kind, KindInfo] = {
-    Kind.THEORY_AVERAGING: KindInfo("theory/averaging.json", (1,), (),
+    Kind.THEORY_AVERAGING: KindInfo("theory/averaging.json", (1,),
+                                    ("d", "eta", "eps", "standard_closed", "robust_closed"),
                                     "tradeoff theory averaging",
                                     "the averaging classifier's closed-form and Monte Carlo accuracies"),
     Kind.THEORY_BOUND: KindInfo("theory/bound.json", (2,), ("classifiers",), "tradeoff theory bound",
