@@ -35,7 +35,9 @@ class StudyResult:
 class Study(Protocol):
     """A study definition: settings checked when it is made, and ``run()`` computing its :class:`StudyResult`."""
 
-    def run(self) -> StudyResult: ...
+    def run(self) -> StudyResult:
+        """Compute the study's payload (the settings were checked when the definition was made)."""
+        ...
 
 
 def result_path(kind: Kind, results_root: str | os.PathLike) -> Path:

@@ -92,6 +92,7 @@ def inside_familywise(x: float, iv: dict, m: int, level: float = 0.95) -> bool:
 
 
 def interval_or_point(v: Any) -> tuple[float, float]:
+    """``(low, high)`` of an interval, ``(v, v)`` for a plain number."""
     b = bounds(v)
     return b if b is not None else (value(v), value(v))
 

@@ -65,6 +65,7 @@ class Claim:
 
 
 def evidence_of(r: ResultFile) -> Evidence:
+    """The :class:`Evidence` line of a result file (its path, kind, scale, data set, creation time and seeds)."""
     return Evidence(r.path, r.kind, r.scale, r.dataset, r.created, tuple(r.seeds or ()))
 
 

@@ -158,6 +158,7 @@ class Part:
 
     @property
     def verdict(self) -> str:
+        """The comparison's verdict (its difference's interval against 0)."""
         return self.diff.verdict
 
 
@@ -176,6 +177,7 @@ class ConfigResult:
 
     @property
     def label(self) -> str:
+        """The configuration as the report names it (:func:`config_label`)."""
         return config_label(self.dataset, self.norm)
 
     def reason(self) -> str:

@@ -341,6 +341,7 @@ def transfer_step(dist: FeatureDistribution, n_models: int = 5, n_train: int = 1
 
 # ----------------------------------------------------------------------------------------------- commands
 def cmd_averaging(args: argparse.Namespace) -> int:
+    """``tradeoff theory averaging``."""
     dist = distribution(args)
     averaging_step(dist, _eps(args, dist, args.norm), args.norm, args.mc_samples, args.seed,
                    args.also_eta_sqrt_d or [], args.json)
@@ -348,18 +349,21 @@ def cmd_averaging(args: argparse.Namespace) -> int:
 
 
 def cmd_bound(args: argparse.Namespace) -> int:
+    """``tradeoff theory bound``."""
     dist = distribution(args)
     bound_step(dist, _eps(args, dist, args.norm), args.norm, args.mc_samples, args.seed, args.json)
     return 0
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
+    """``tradeoff theory frontier``."""
     dist = distribution(args)
     frontier_step(dist, _eps(args, dist, args.norm), args.norm, args.points, args.seed, args.json)
     return 0
 
 
 def cmd_svm(args: argparse.Namespace) -> int:
+    """``tradeoff theory svm``."""
     dist = distribution(args)
     eps_train = None if args.eps_train is None else args.eps_train.resolve(dist.eta)
     svm_step(dist, eps_train, _eps(args, dist), args.seed, not args.no_general_check, args.json)
@@ -367,6 +371,7 @@ def cmd_svm(args: argparse.Namespace) -> int:
 
 
 def cmd_finite(args: argparse.Namespace) -> int:
+    """``tradeoff theory finite``: the sizes from --n-min, --n-max, --per-decade."""
     from tradeoff.theory.finite_sample import log_grid
 
     dist = distribution(args)
@@ -378,6 +383,7 @@ def cmd_finite(args: argparse.Namespace) -> int:
 
 
 def cmd_transfer(args: argparse.Namespace) -> int:
+    """``tradeoff theory transfer``."""
     dist = distribution(args)
     transfer_step(dist, args.n_models, args.n_train, args.n_test, args.seed, args.json)
     return 0

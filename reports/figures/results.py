@@ -71,7 +71,8 @@ def _linear_frontier(env: dict, path: Path, out: Path) -> list[Path]:
 def _sweep(env: dict, path: Path, out: Path) -> list[Path]:
     from .deep import sweep_figures
 
-    payload, mixed = env["payload"], None
+    payload, mixed = dict(env["payload"]), None
+    payload.setdefault("scale", env.get("scale"))  # older sweep files name their scale in the envelope only
     if payload.get("experiment") == "fig7":  # Appendix B's mixed batches of the same dataset and scale, if run
         beside = path.with_name(path.name.replace("fig7_", "mixed_", 1))
         other = read_result(beside) if beside.is_file() else None
