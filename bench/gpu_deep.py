@@ -32,7 +32,7 @@ from pathlib import Path
 
 import torch
 
-from tradeoff.data.io import atomic_write_json, read_result, write_result
+from tradeoff.data.io import atomic_write_json, write_result
 from tradeoff.data.kinds import Kind
 from tradeoff.data.scales import Scale
 
@@ -133,9 +133,9 @@ def gpu_definitions(quick: bool, mnist_epochs: int, cifar_epochs: int, cifar_n: 
 def plan(m: dict, c: dict, engine, runs_root: Path, results_root: Path, figures_root: Path, log) -> list[Part]:
     """The ordered parts (see module docstring)."""
     from tradeoff.deep.experiments import sweep as S
+    from tradeoff.deep.experiments.picture_file import write_pictures
     from tradeoff.deep.experiments.pictures import model_runs, run_pictures
-    from tradeoff.deep.experiments.reproduce import DatasetOutcome
-    from tradeoff.reports.figures.deep import draw_dataset
+    from tradeoff.reports.figures.results import draw_result_files
 
     def runs_of(exp, eps_filter=None, n_filter=None, by_n=False):
         """Runs of ``exp`` passing the filters: the standard model first, then ℓ∞ before ℓ2 and the largest
@@ -150,21 +150,15 @@ def plan(m: dict, c: dict, engine, runs_root: Path, results_root: Path, figures_
 
     def merge(ds, defs, groups):
         def go():
-            out = DatasetOutcome(dataset=ds, scale=defs["fig7"].scale)
-            paths = []
-            for g in groups:
-                p = S.merge(defs[g], runs_root, results_root, allow_missing=True)
-                out.rows[g] = read_result(p)["payload"]["rows"]
-                paths.append(p)
-            paths += draw_dataset(out, figures_root)
-            return paths
+            paths = [S.merge(defs[g], runs_root, results_root, allow_missing=True) for g in groups]
+            return paths + draw_result_files(paths, figures_root)
         return go
 
     def pictures(ds, defs):
         def go():
-            out = DatasetOutcome(dataset=ds, scale=defs["pictures"].scale)
-            out.pictures = run_pictures(defs["pictures"], engine, runs_root, results_root, log=log)
-            return out.pictures.result_paths + draw_dataset(out, figures_root)
+            pics = run_pictures(defs["pictures"], engine, runs_root, results_root, log=log)
+            written = pics.result_paths + [write_pictures(pics, results_root, defs["pictures"].scale)]
+            return written + draw_result_files(written, figures_root)
         return go
 
     full_m = max(n or 0 for n in m["fig6"].n_train) or None

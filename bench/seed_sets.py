@@ -4,7 +4,7 @@ The deep part of ``make reproduce`` (``tradeoff deep reproduce --scale quick --d
 seed set: set 0 is the reproduction's own seeds, set i adds ``i * OFFSET`` to every seed of every definition (sweep
 seeds and small-n seeds, picture models, the claim-11 judge, claim 10's replicate seeds), so each set trains its own
 models on its own training subsets, orders and initialisations. Claims 5-8 and 10-12 are judged on each set's
-results alone (reports/claims.py, the report's rules). Target: every verdict agrees across the sets. Runs share one
+results alone (reports/claims/, the report's rules). Target: every verdict agrees across the sets. Runs share one
 ``runs`` folder (the run identity includes the seed, so sets never collide and set 0 reuses the runs of a
 reproduction in the same build folder); results go to one folder per set. Prints the machine, load average, wall and
 CPU time per set, the verdict table, and writes it as JSON (``--out``, default bench/seed_sets.json).

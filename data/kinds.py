@@ -31,6 +31,7 @@ class Kind(str, Enum):
     DEEP_GRADIENTS = "deep.gradients"
     DEEP_LARGE_EPS = "deep.large_eps"
     DEEP_SANITY = "deep.sanity"
+    DEEP_PICTURES = "deep.pictures"
     DEEP_REPRODUCE = "deep.reproduce"
     DEEP_RUN = "deep.run"
     DEEP_BENCHMARK = "deep.benchmark"
@@ -56,7 +57,8 @@ _DEEP = "tradeoff deep reproduce --scale {scale} --datasets {dataset}"
 
 #: Every kind: its file, the claims that read it, its required payload keys, its producer and a caption.
 KINDS: dict[Kind, KindInfo] = {
-    Kind.THEORY_AVERAGING: KindInfo("theory/averaging.json", (1,), (),
+    Kind.THEORY_AVERAGING: KindInfo("theory/averaging.json", (1,),
+                                    ("d", "eta", "eps", "standard_closed", "robust_closed"),
                                     "tradeoff theory averaging",
                                     "the averaging classifier's closed-form and Monte Carlo accuracies"),
     Kind.THEORY_BOUND: KindInfo("theory/bound.json", (2,), ("classifiers",), "tradeoff theory bound",
@@ -89,6 +91,9 @@ KINDS: dict[Kind, KindInfo] = {
                                   "large-ε adversarial examples and how a judge sees them"),
     Kind.DEEP_SANITY: KindInfo("deep/sanity_<run>.json", (12,), ("checks",), _DEEP,
                                "gradient-masking sanity checks of one model"),
+    Kind.DEEP_PICTURES: KindInfo("deep/pictures_<dataset>.json", (), ("arrays",), _DEEP,
+                                 "the images, input gradients and large-ε examples the picture figures show "
+                                 "(arrays in the .npz it names)"),
     Kind.DEEP_REPRODUCE: KindInfo("deep/reproduce_<dataset>.json", (), (), _DEEP,
                                   "what one reproduction ran and how long it took"),
     Kind.DEEP_RUN: KindInfo("runs/<name>/summary.json", (), ("standard_acc",), "tradeoff deep train CONFIG",

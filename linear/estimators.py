@@ -1,5 +1,10 @@
 """scikit-learn classifiers: standard and exactly adversarially trained binary logistic linear models (§5).
 
+These are the models the commands train: ``tradeoff linear fig5`` fits its standard and its robust model through
+:class:`AdversarialLogisticClassifier` (linear.fig5.run_fig5), ``tradeoff linear frontier`` every model of its
+ε_train sweep (linear.frontier); the top-k refits (warm-started from the previous k) and the TRADES-style models,
+which are not plain standard or adversarial fits, call the solver directly.
+
 Both fit ``f(x) = wᵀx + b`` by minimising the mean logistic loss of the exact worst-case margin plus
 ``(alpha/2)‖w‖₂²`` with L-BFGS-B to a projected-gradient tolerance ``tol`` (see linear/objective.py for the maths
 and the convexity argument). Default ``alpha = 1e-4``: small, it only keeps the weights of (nearly) separable data
@@ -18,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from .objective import minimise_adversarial_logistic
+from .objective import FitResult, minimise_adversarial_logistic
 from .robust import check_eps, check_norm, robust_accuracy, worst_case_images
 
 try:  # scikit-learn >= 1.6
@@ -65,6 +70,7 @@ class _BinaryLinearLogistic(ClassifierMixin, BaseEstimator):
         self.objective_ = res.objective
         self.grad_norm_ = res.grad_norm
         self.converged_ = res.converged
+        self.fit_result_ = res  # the solver's whole record (linear.objective.FitResult), message included
         if not res.converged:
             warnings.warn(
                 f"L-BFGS-B stopped with projected gradient {res.grad_norm:.2e} > tol={self.tol} after "
@@ -166,3 +172,14 @@ def exact_worst_case_images(model, X, y, eps: float, norm: str = "inf", box: boo
     """The exact worst-case inputs x + δ* for any fitted binary scikit-learn linear classifier."""
     w, b, y_pm = linear_model_parts(model, y)
     return worst_case_images(w, b, X, y_pm, eps, norm, box)
+
+
+def fit_exact(X, y, eps: float, norm: str = "inf", box: bool = False, alpha: float = 1e-4, tol: float = 1e-6,
+              max_iter: int = 5000) -> FitResult:
+    """Fit :class:`AdversarialLogisticClassifier` (the standard model for ``eps = 0``) to ``X`` and labels ±1 ``y``
+    and return its solver record (weights, intercept, convergence). The studies report convergence themselves, so
+    the estimator's ConvergenceWarning is silenced here."""
+    model = AdversarialLogisticClassifier(eps=eps, norm=norm, box=box, alpha=alpha, tol=tol, max_iter=max_iter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y).fit_result_

@@ -1,7 +1,8 @@
 """The whole Figure 5 study (docs/paper.md §5, Appendix E) as one function returning a dataclass.
 
 Steps: pixel–label correlation on the training set; a standard and an exactly adversarially trained logistic
-linear model (linear/estimators.py maths, linear/objective.py solver); their standard and exact robust test
+linear model (trained through the scikit-learn estimators of linear/estimators.py, whose solver is
+linear/objective.py); their standard and exact robust test
 accuracy and weight concentration; the top-k study of standard models on the k most correlated pixels.
 
 Reconstructed defaults (docs/paper.md §5, all configurable in :class:`Fig5Config`): ℓ∞, ε_train = ε_eval = 0.2,
@@ -19,7 +20,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .analysis import ModelSummary, TopKRow, log_grid, pixel_correlation, rank_pixels, summarise_model, topk_study
-from .objective import BLAS_THREADS, FitResult, minimise_adversarial_logistic
+from .estimators import fit_exact
+from .objective import BLAS_THREADS, FitResult
 from .robust import check_eps, check_in_box, check_norm
 
 
@@ -156,13 +158,13 @@ def _run_fig5(X_train, y_train, X_test, y_test, config, progress, robust_fitter)
     timings["correlation"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    std = minimise_adversarial_logistic(Xtr, ytr, 0.0, cfg.norm, False, cfg.alpha, cfg.tol, cfg.max_iter)
+    std = fit_exact(Xtr, ytr, 0.0, cfg.norm, False, cfg.alpha, cfg.tol, cfg.max_iter)
     timings["standard_fit"] = time.perf_counter() - t0
     note("standard model")
 
     t0 = time.perf_counter()
     if robust_fitter is None:
-        rob = minimise_adversarial_logistic(Xtr, ytr, cfg.eps, cfg.norm, cfg.box, cfg.alpha, cfg.tol, cfg.max_iter)
+        rob = fit_exact(Xtr, ytr, cfg.eps, cfg.norm, cfg.box, cfg.alpha, cfg.tol, cfg.max_iter)
     else:
         rob = robust_fitter(Xtr, ytr, cfg)
     timings["robust_fit"] = time.perf_counter() - t0

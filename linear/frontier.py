@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .objective import BLAS_THREADS, minimise_adversarial_logistic
+from .estimators import fit_exact
+from .objective import BLAS_THREADS
 from .robust import check_eps, check_in_box, check_norm, robust_accuracy, standard_accuracy
 from .trades import minimise_trades_logistic
 
@@ -124,9 +125,9 @@ def linear_frontier_study(X_train, y_train, X_test, y_test, config: LinearFronti
     with threadpool_limits(BLAS_THREADS, user_api="blas"):
         for method, eps_train, beta in jobs:
             t0 = time.perf_counter()
-            if method == "eps_train":  # exactly the Figure 5 calls (standard model: eps 0, no box)
-                res = minimise_adversarial_logistic(Xtr, ytr, eps_train, cfg.norm, cfg.box and eps_train > 0,
-                                                    cfg.alpha, cfg.tol, cfg.max_iter)
+            if method == "eps_train":  # exactly the Figure 5 fits (standard model: eps 0, no box)
+                res = fit_exact(Xtr, ytr, eps_train, cfg.norm, cfg.box and eps_train > 0, cfg.alpha, cfg.tol,
+                                cfg.max_iter)
             else:
                 res = minimise_trades_logistic(Xtr, ytr, beta, cfg.eps_eval, cfg.norm, cfg.box, cfg.alpha, cfg.tol,
                                                cfg.max_iter)

@@ -38,11 +38,13 @@ from .document import (
     text,
 )
 from .figures.captions import OVERVIEW, PANELS, PAPER_FIGURES, THEORY_FIGURES
+from .figures.overview import draw_overviews
+from .figures.thumbnails import thumbnail
+from .figures.verdicts import PREFIX, VERDICT_SWEEPS, draw_verdict_figures
 from .frontier_section import frontier_section
 from .render_html import render_html
 from .render_markdown import render_markdown
 from .result_index import Collection, ResultFile, ResultIndex, collect_results
-from .verdict_figures import PREFIX, VERDICT_SWEEPS, draw_verdict_figures, thumbnail
 
 # ------------------------------------------------------------------------------------------------ figures
 
@@ -66,7 +68,7 @@ class FigureFile:
 
 def classify_figure(path: Path) -> FigureFile:
     """Name convention (reports/RESULTS.md): ``fig<N>[<panel>][_<variant>].png`` is paper Figure N (panel a, b, …);
-    ``claim<k>_fig<N>_<dataset>.png`` Figure N drawn by the report from claim k's data (reports.verdict_figures);
+    ``claim<k>_fig<N>_<dataset>.png`` Figure N drawn by the report from claim k's data (reports.figures.verdicts);
     ``theory_<name>[_<variant>].png`` a theory figure; anything else is listed under other figures."""
     stem = path.stem
     anchor = "figure-" + re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
@@ -113,7 +115,7 @@ def figures_for_claim(claim: claims_mod.Claim, figures: list[FigureFile],
                       verdict: dict[int, list[Path]] | None = None) -> list[FigureFile]:
     """The figures a claim points to: ``figN`` matches every panel and variant of paper Figure N, a theory name
     matches itself and its variants. Where the report drew Figure N from the claim's own data
-    (claims 5–8, reports.verdict_figures; ``verdict``: claim -> the PNGs drawn for it, a claim may reuse another's),
+    (claims 5–8, reports.figures.verdicts; ``verdict``: claim -> the PNGs drawn for it, a claim may reuse another's),
     those replace the producers' Figures 1, 6 and 7, which may show another scale."""
     if verdict is not None:
         names = [p.name for p in verdict.get(claim.number, [])]
@@ -327,29 +329,6 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
         | set(FRONTIER_KINDS)
     blocks += provenance_section.files_read(collection, dict(used_by), extra, index, read_kinds)
     return Document("Robustness May Be at Odds with Accuracy — reproduction report", tuple(blocks))
-
-
-SWEEP_EXPERIMENTS = ("fig1", "fig6", "fig7", "mixed")
-
-
-def draw_overviews(index: ResultIndex, fig_dir: Path) -> list[Path]:
-    """``overview_<dataset>.png`` for every dataset with sweep rows: each trained model's (standard, robust)
-    accuracy from the same preferred sweep files the claims use (:func:`claims.sweep_rows`), beside the theory
-    frontier of D when a ``theory.frontier`` result exists."""
-    from .figures.overview import draw_overview, overview_points
-
-    rows, _ = claims_mod.sweep_rows(index, SWEEP_EXPERIMENTS)
-    frontier = index.best(Kind.THEORY_FRONTIER)
-    out = []
-    for ds in sorted({str(r["dataset"]) for r in rows}):
-        mine = [r for r in rows if str(r["dataset"]) == ds]
-        if not overview_points([{"rows": mine}], ds):  # no row with both accuracies in a known norm
-            continue
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        out.append(draw_overview([{"rows": mine}], fig_dir / f"overview_{ds}.png", dataset=ds,
-                                 frontier=frontier.payload if frontier else None,
-                                 title=display_name(ds)))
-    return out
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@
 - Theorem 1 (Appendix C): with p_ij = Pr_{z ~ G_j}[f(i, z) = +1], the standard and adversarial (x_i -> x_i - 2 eta y)
   accuracies are derived case by case from the p_ij, rewritten through a = 1 - p_++ + p_-- and b = 1 - p_-+ + p_+-,
   and the bound adv <= p/(1-p) delta (delta = 1 - standard) is shown by an exact algebraic identity for the slack.
+
+Used by the commands, not only by the tests: ``tradeoff theory svm`` evaluates the derived accuracies at the
+population minimisers it found and stores them beside the numeric ones (:func:`symmetric_rule_check`), and
+``tradeoff theory bound`` stores the symbolic proof of Theorem 1 beside its numbers (:func:`theorem1_summary`).
 """
 
 from __future__ import annotations
@@ -116,3 +120,48 @@ def theorem1_derivation() -> Theorem1Derivation:
 def lambdify_accuracy(expr: sp.Expr, args=(w1, v, d, p, eta, eps)):
     """A vectorised numpy/scipy function of ``args`` for an accuracy expression."""
     return sp.lambdify(args, expr, modules=["scipy", "numpy"])
+
+
+#: Largest difference between a sympy-derived accuracy and the numeric one that still counts as agreement.
+AGREEMENT_TOL = 1e-9
+
+
+@lru_cache(maxsize=1)
+def _symmetric_functions():
+    """The standard and l_inf robust accuracy of the symmetric rule as numeric functions of (w1, v, d, p, eta, eps)."""
+    return lambdify_accuracy(symmetric_standard_accuracy()), lambdify_accuracy(symmetric_robust_accuracy())
+
+
+def symmetric_rule_check(models: dict[str, dict], d: int, p: float, eta: float, eps: float) -> dict:
+    """The sympy-derived closed forms (docs/paper.md §2) evaluated at each model ``{w1, v, standard_acc,
+    robust_acc}`` of a study and set beside its numeric accuracies (theory.accuracy; robust: l_inf at ``eps``).
+
+    Returns ``{"models": {name: {...}}, "max_abs_difference", "agrees", "tolerance", "expressions"}``; a model with
+    ``v = 0`` (the weak features unused) is outside the derivation (its margin has no Gaussian part) and is listed
+    with ``checked: false``."""
+    standard, robust = _symmetric_functions()
+    out, diffs = {}, []
+    for name, m in models.items():
+        w1_, v_ = float(m["w1"]), float(m["v"])
+        if not v_ > 0:
+            out[name] = {"checked": False, "reason": "v = 0: sign(w1 x1) alone, no Gaussian margin to derive"}
+            continue
+        s = float(standard(w1_, v_, d, p, eta, 0.0))
+        r = float(robust(w1_, v_, d, p, eta, eps))
+        diff = max(abs(s - float(m["standard_acc"])), abs(r - float(m["robust_acc"])))
+        diffs.append(diff)
+        out[name] = {"checked": True, "standard_acc": s, "robust_acc": r, "abs_difference": diff}
+    worst = max(diffs) if diffs else None
+    return {"models": out, "max_abs_difference": worst, "tolerance": AGREEMENT_TOL,
+            "agrees": None if worst is None else bool(worst <= AGREEMENT_TOL),
+            "expressions": {"standard": str(symmetric_standard_accuracy()),
+                            "robust_linf": str(symmetric_robust_accuracy())}}
+
+
+def theorem1_summary() -> dict:
+    """Theorem 1 derived symbolically (:func:`theorem1_derivation`), as plain data for a result file: whether the
+    identities hold and the slack ``p/(1-p)·δ − adversarial`` in closed form, which is >= 0 for p >= 1/2."""
+    t = theorem1_derivation()
+    return {"identities_hold": t.identities_hold, "slack": str(t.slack_closed),
+            "statement": "slack = p/(1-p)*(1 - standard) - adversarial = a(2p - 1)/(2(1 - p)) >= 0 for p >= 1/2, "
+                         "a = 1 - p_++ + p_-- >= 0 (Appendix C's p_ij argument, checked by sympy)"}

@@ -90,9 +90,10 @@ def cmd_reproduce(args) -> int:
     """``tradeoff deep reproduce``: every group of each chosen dataset, then its figures and a timing table."""
     from tradeoff.data.paths import figures_dir, results_dir, runs_dir
     from tradeoff.deep.experiments.definitions import micro
+    from tradeoff.deep.experiments.picture_file import write_pictures
     from tradeoff.deep.experiments.reproduce import reproduce_dataset
 
-    from ..figures.deep import draw_dataset
+    from ..figures.results import draw_result_files
 
     if args.micro and args.scale != Scale.QUICK:
         raise UserError("--micro shrinks the quick scale; use it with --scale quick")
@@ -104,7 +105,10 @@ def cmd_reproduce(args) -> int:
         out = reproduce_dataset(ds, args.scale, engine, runs_dir(), results_dir(), sanity=not args.no_sanity,
                                 overrides=micro if args.micro else None, log=_log)
         tf = time.perf_counter()
-        figs = draw_dataset(out, figures_dir())
+        written = list(out.result_paths)
+        if out.pictures is not None:  # the picture figures' arrays, as a result file the figures are drawn from
+            written.append(write_pictures(out.pictures, results_dir(), out.scale))
+        figs = draw_result_files(written, figures_dir())
         out.seconds["figures"] = time.perf_counter() - tf
         _log(f"[{ds}/{args.scale}] {len(figs)} figures in {out.seconds['figures']:.1f}s; "
              f"dataset total {time.perf_counter() - t:.1f}s")

@@ -5,13 +5,10 @@
 from __future__ import annotations
 
 import argparse
-import math
-import time
-from dataclasses import asdict
 
-from tradeoff.data.kinds import Kind
+from tradeoff.theory.studies import GAUSSIAN_NS
 
-from ._base import UserError, emit_json, format_table, group
+from ._base import emit_json, format_table, group
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -24,7 +21,7 @@ def register(top: argparse._SubParsersAction) -> None:
     p.add_argument("--sigma", type=float, default=None, help="noise level (default d^(1/4)/2)")
     p.add_argument("--eps", type=float, default=0.5, help="adversary's radius (default 0.5)")
     p.add_argument("--norm", choices=["inf", "2"], default="inf", help="threat model (default inf)")
-    p.add_argument("--n", type=int, nargs="+", default=[1, 2, 3, 5, 8, 13, 20, 32, 50, 100],
+    p.add_argument("--n", type=int, nargs="+", default=list(GAUSSIAN_NS),
                    help="sample sizes (default 1 2 3 5 8 13 20 32 50 100)")
     p.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws of w_hat per n (default 2000)")
     p.add_argument("--seed", type=int, default=0)
@@ -33,32 +30,22 @@ def register(top: argparse._SubParsersAction) -> None:
 
 
 def run_gaussian_command(args) -> int:
-    """Compute the curve, write the result file and figure, print the table (or JSON)."""
-    from tradeoff.data.io import write_result
+    """The study (theory.studies.GaussianStudy) → result file → figure (reports.figures.results) → table (or JSON)."""
     from tradeoff.data.paths import figures_dir, results_dir
-    from tradeoff.theory.gaussian_model import GaussianModel, sample_size_curve
+    from tradeoff.data.study import write_study
+    from tradeoff.theory.studies import GaussianStudy
 
-    from ..figures.gaussian_model import draw_sample_size
+    from ..figures.results import draw_result_file
 
-    sigma = args.sigma if args.sigma is not None else args.d**0.25 / 2 if args.d >= 1 else math.nan
-    if args.draws < 2:
-        raise UserError(f"--draws must be >= 2 (got {args.draws})")
-    t0 = time.perf_counter()
-    model = GaussianModel(args.d, sigma)  # ValueError -> one-line error
-    rows = sample_size_curve(model, args.n, args.eps, args.norm, args.draws, args.seed)
-    payload = {"d": args.d, "sigma": sigma, "eps": args.eps, "norm": args.norm, "draws": args.draws,
-               "rows": [asdict(r) for r in rows],
-               "definitions": {"rule": "sign(w_hat . x), w_hat = mean of y x over n samples",
-                               "standard_error": "exact expectation over the sample (2-d quadrature)",
-                               "robust_error_mc": "Monte Carlo over w_hat ~ N(theta*, sigma^2/n I), exact per draw"}}
-    wall = time.perf_counter() - t0
-    path = write_result(results_dir() / "theory" / "gaussian_model.json", Kind.THEORY_GAUSSIAN_MODEL, payload,
-                        wall_time_s=wall, scale="exact", dataset="synthetic gaussian", seeds=[args.seed])
-    fig = draw_sample_size(payload, figures_dir() / "theory_gaussian_model.png")
+    study = GaussianStudy(args.d, args.sigma, args.eps, args.norm, tuple(args.n), args.draws, args.seed)
+    result = study.run()
+    payload = result.payload
+    path = write_study(result, results_dir())
+    (fig,) = draw_result_file(path, figures_dir())
     if args.json:
         emit_json({"rows": payload["rows"], "result": str(path), "figure": str(fig)})
         return 0
-    print(f"Gaussian model: d={args.d}, sigma={sigma:.4g}, l_{args.norm} eps={args.eps:g}; "
+    print(f"Gaussian model: d={args.d}, sigma={study.sigma:.4g}, l_{args.norm} eps={args.eps:g}; "
           "averaging rule from n samples")
     print(format_table(payload["rows"], ["n", "standard_error", "robust_error_mc", "robust_error_mc_se",
                                          "standard_error_plug_in", "robust_error_plug_in"], floatfmt=".4g"))

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-
-from tradeoff.data.kinds import Kind
 
 from ._base import UserError, emit_json, format_table, group, warn
 
@@ -39,14 +36,12 @@ def register(top: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_fig5_command)
 
 
-def _config(args):
+def _study(args):
     from tradeoff.linear.fig5 import Fig5Config
+    from tradeoff.linear.studies import Fig5Study
 
-    try:
-        return Fig5Config(digits=tuple(args.digits), eps=args.eps, norm=args.norm, box=args.box, alpha=args.alpha,
-                          tol=args.tol, n_k=args.n_k, rank_by=args.rank_by).checked()
-    except ValueError as e:
-        raise UserError(str(e)) from None
+    return Fig5Study(Fig5Config(digits=tuple(args.digits), eps=args.eps, norm=args.norm, box=args.box,
+                                alpha=args.alpha, tol=args.tol, n_k=args.n_k, rank_by=args.rank_by), args.root)
 
 
 def summary_rows(payload: dict) -> list[dict]:
@@ -61,43 +56,35 @@ def summary_rows(payload: dict) -> list[dict]:
 
 
 def run_fig5_command(args) -> int:
-    """``tradeoff linear fig5``: load two MNIST digits, run the Figure 5 study (docs/paper.md §5), write the result file
-    and figures, warn about unconverged fits, print the summary and top-k tables (or JSON)."""
-    from tradeoff.data.io import write_result
-    from tradeoff.data.paths import figures_dir, results_dir
-    from tradeoff.linear.fig5 import load_binary_mnist, n_fits, run_fig5
+    """``tradeoff linear fig5``: the Figure 5 study (linear.studies.Fig5Study, docs/paper.md §5) → result file →
+    figures (reports.figures.results) → warnings about unconverged fits, the summary and top-k tables (or JSON)."""
+    from tqdm import tqdm
 
-    cfg = _config(args)
-    t0 = time.perf_counter()
+    from tradeoff.data.paths import figures_dir, results_dir
+    from tradeoff.data.study import write_study
+
+    from ..figures.results import draw_result_file
+
+    study = _study(args)
+    cfg = study.config
     try:
-        X_train, y_train, X_test, y_test = load_binary_mnist(cfg.digits, root=args.root)
+        with tqdm(desc="fig5 fits", file=sys.stderr, leave=False) as bar:
+            result = study.run(progress=lambda step: bar.update(1), start=lambda n: setattr(bar, "total", n))
     except ModuleNotFoundError as e:
         if e.name and e.name.startswith("data."):
             raise UserError("the MNIST loader (data.mnist) is missing from this checkout; update tradeoff") from None
         raise
-    from tqdm import tqdm
-
-    with tqdm(total=n_fits(cfg, X_train[0].size), desc="fig5 fits", file=sys.stderr, leave=False) as bar:
-        result = run_fig5(X_train, y_train, X_test, y_test, cfg, progress=lambda step: bar.update(1))
-    payload = result.payload()
-    wall = time.perf_counter() - t0
-    unconverged = [name for name, d in payload["solver"].items() if not d["converged"]]
-    unconverged += [f"top-k k={r['k']}" for r in payload["topk"] if not r["converged"]]
-    if unconverged:
-        warn(f"L-BFGS-B did not reach tol={cfg.tol} for: {', '.join(unconverged)} (raise --tol or check the data)")
-    path = write_result(results_dir() / "linear" / "fig5.json", Kind.LINEAR_FIG5, payload, wall_time_s=wall,
-                        scale="exact", dataset=f"mnist {cfg.digits[0]}-vs-{cfg.digits[1]}", seeds=[])
-    figures = []
-    if not args.no_figures:
-        from ..figures.linear import draw_fig5
-
-        figures = draw_fig5(payload, figures_dir())
+    for w in result.warnings:
+        warn(w)
+    payload, wall = result.payload, result.wall_time_s
+    path = write_study(result, results_dir())
+    figures = [] if args.no_figures else draw_result_file(path, figures_dir())
     if args.json:
         emit_json({"summary": payload["summary"], "topk": payload["topk"], "result": str(path),
                    "figures": [str(f) for f in figures], "wall_time_s": wall})
         return 0
     a, b = cfg.digits
-    print(f"Figure 5: {a} (+1) vs {b} (-1), {len(X_train)} train / {len(X_test)} test images, "
+    print(f"Figure 5: {a} (+1) vs {b} (-1), {payload['n_train']} train / {payload['n_test']} test images, "
           f"norm {cfg.norm}, eps {cfg.eps:g}, box {'on' if cfg.box else 'off'}; exact robust accuracy")
     print(format_table(summary_rows(payload)))
     print(f"top_mass: share of sum|w| on the top {cfg.top_fraction:.0%} pixels by {cfg.rank_by} correlation; "

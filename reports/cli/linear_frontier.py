@@ -1,4 +1,4 @@
-"""``tradeoff linear frontier``: the linear trade-off frontier on two MNIST digits (linear.frontier), and the figure
+"""``tradeoff linear frontier``: the linear trade-off frontier on two MNIST digits (linear.studies), and the figure
 that puts it beside the data's own frontier, D's frontier and deep models (reports/figures/frontier_everywhere.py).
 Writes ``<build>/results/linear/frontier.json`` (kind ``linear.frontier``) and ``<build>/figures/frontier_mnist.png``.
 """
@@ -7,14 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from pathlib import Path
 
-from tradeoff.data.kinds import Kind
-
-from ._base import UserError, emit_json, format_table, group, warn
-
-FIGURE_NAME = "frontier_mnist.png"
+from ._base import emit_json, format_table, group, warn
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -44,95 +38,43 @@ def register(top: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_frontier_command)
 
 
-def _config(args):
+def _study(args):
     from tradeoff.linear.frontier import DEFAULT_BETAS, LinearFrontierConfig
+    from tradeoff.linear.studies import LinearFrontierStudy
 
     betas = DEFAULT_BETAS if args.beta is None else tuple(args.beta)
-    try:
-        return LinearFrontierConfig(eps_eval=args.eps_eval, norm=args.norm, box=args.box,
-                                    eps_trains=None if args.eps_train is None else tuple(args.eps_train),
-                                    betas=betas, alpha=args.alpha, tol=args.tol).checked()
-    except ValueError as e:
-        raise UserError(str(e)) from None
-
-
-def gather_payloads(results: Path) -> dict:
-    """The newest payloads the frontier figure can use from ``results``: two-class ``data.limit`` for MNIST (l_inf
-    first), ``theory.frontier``, the rows of every ``deep.sweep`` file on MNIST, and the preferred MNIST
-    ``deep.frontier`` payload of ``results`` and the committed results (reports/results: the CPU-scale run)."""
-    from tradeoff.data.io import read_result
-
-    from ..result_index import COMMITTED_RESULTS, ResultIndex, collect_results
-
-    out: dict = {"limit": {}, "theory": None, "deep_rows": [], "deep_frontier": None}
-    found = [r for r in collect_results([results / "deep", COMMITTED_RESULTS]).results
-             if r.kind == Kind.DEEP_FRONTIER and r.payload.get("dataset") == "mnist"]
-    best = ResultIndex(found).best(Kind.DEEP_FRONTIER)
-    out["deep_frontier"] = best.payload if best else None
-    for f in sorted((results / "data").glob("limit_mnist_*.json")):
-        try:
-            r = read_result(f)
-        except ValueError:
-            continue
-        if not r["payload"].get("multiclass"):  # the figure compares two-class models with a two-class frontier
-            out["limit"][r["payload"].get("norm")] = r["payload"]
-    f = results / "theory" / "frontier.json"
-    if f.is_file():
-        try:
-            out["theory"] = read_result(f)["payload"]
-        except ValueError:
-            pass
-    for f in sorted((results / "deep").glob("*.json")) if (results / "deep").is_dir() else []:
-        try:
-            r = read_result(f)
-        except ValueError:
-            continue
-        if r.get("kind") == Kind.DEEP_SWEEP:
-            out["deep_rows"] += [row for row in r["payload"].get("rows", []) if row.get("dataset") == "mnist"]
-    return out
-
-
-def draw_from_results(linear_payload: dict, results: Path, figures: Path) -> Path:
-    """Draw ``figures/frontier_mnist.png`` from ``linear_payload`` and what :func:`gather_payloads` finds."""
-    from ..figures.frontier_everywhere import draw_frontier_everywhere
-
-    g = gather_payloads(results)
-    return draw_frontier_everywhere(linear_payload, figures / FIGURE_NAME, limit=g["limit"].get(linear_payload["norm"]),
-                                    theory=g["theory"], deep_rows=g["deep_rows"], deep_frontier=g["deep_frontier"])
+    config = LinearFrontierConfig(eps_eval=args.eps_eval, norm=args.norm, box=args.box,
+                                  eps_trains=None if args.eps_train is None else tuple(args.eps_train),
+                                  betas=betas, alpha=args.alpha, tol=args.tol)
+    return LinearFrontierStudy(config, tuple(args.digits), args.root)
 
 
 def run_frontier_command(args) -> int:
-    """``tradeoff linear frontier``: train both sweeps, write the result file and the figure, print the table."""
-    from tradeoff.data.io import write_result
-    from tradeoff.data.paths import figures_dir, results_dir
-    from tradeoff.linear.fig5 import check_digits, load_binary_mnist
-    from tradeoff.linear.frontier import linear_frontier_study, n_fits
-
-    cfg = _config(args)
-    try:
-        digits = check_digits(args.digits)
-    except ValueError as e:
-        raise UserError(str(e)) from None
-    t0 = time.perf_counter()
-    X_train, y_train, X_test, y_test = load_binary_mnist(digits, root=args.root)
+    """``tradeoff linear frontier``: the study (linear.studies.LinearFrontierStudy) → result file → the figure
+    (reports.figures.results) → the table (or JSON)."""
     from tqdm import tqdm
 
-    with tqdm(total=n_fits(cfg), desc="linear frontier fits", file=sys.stderr, leave=False) as bar:
-        res = linear_frontier_study(X_train, y_train, X_test, y_test, cfg, progress=lambda s: bar.update(1))
-    payload = res.payload()
-    payload["digits"] = list(digits)
-    wall = time.perf_counter() - t0
-    bad = [f"{m.method} eps_train={m.eps_train:g} beta={m.beta}" for m in res.models if not m.converged]
-    if bad:
-        warn(f"L-BFGS-B did not reach tol={cfg.tol} for: {', '.join(bad)}")
-    path = write_result(results_dir() / "linear" / "frontier.json", Kind.LINEAR_FRONTIER, payload, wall_time_s=wall,
-                        scale="exact", dataset=f"mnist {digits[0]}-vs-{digits[1]}", seeds=[])
-    fig = None if args.no_figure else draw_from_results(payload, results_dir(), figures_dir())
+    from tradeoff.data.paths import figures_dir, results_dir
+    from tradeoff.data.study import write_study
+
+    from ..figures.results import draw_result_file
+
+    study = _study(args)
+    cfg, digits = study.config, study.digits
+    with tqdm(total=study.n_fits, desc="linear frontier fits", file=sys.stderr, leave=False) as bar:
+        result = study.run(progress=lambda s: bar.update(1))
+    for w in result.warnings:
+        warn(w)
+    payload, wall = result.payload, result.wall_time_s
+    path = write_study(result, results_dir())
+    figures = [] if args.no_figure else draw_result_file(path, figures_dir())
+    fig = str(figures[0]) if figures else None
     if args.json:
         emit_json({"models": payload["models"], "result": str(path), "figure": fig, "wall_time_s": wall})
         return 0
-    print(f"Linear frontier: {digits[0]} (+1) vs {digits[1]} (-1), {res.n_train} train / {res.n_test} test images, "
-          f"robust accuracy at l_{cfg.norm} eps={cfg.eps_eval:g}{' in the [0,1] box' if cfg.box else ''} (exact)")
+    print(f"Linear frontier: {digits[0]} (+1) vs {digits[1]} (-1), {payload['n_train']} train / "
+          f"{payload['n_test']} test images, robust accuracy at l_{cfg.norm} eps={cfg.eps_eval:g}"
+          f"{' in the [0,1] box' if cfg.box else ''} (exact)")
     print(format_table([{k: m[k] for k in ("method", "eps_train", "beta", "standard_acc", "robust_acc",
                                            "train_standard_acc", "train_robust_acc", "converged")}
                         for m in payload["models"]]))

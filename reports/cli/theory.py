@@ -3,12 +3,12 @@
 
 Every command takes the distribution options of :func:`add_distribution_options` (``--d``, ``--p``, ``--eta`` or
 ``--eta-sqrt-d``; one default, eta = 4/sqrt(d), the smallest eta Theorem 2 assumes, at which the averaging
-classifier's 99% / 1% statement holds too). Each computes its payload in theory/, writes it as a result file under
-``<build>/results/theory/`` (kinds ``theory.averaging``, ``theory.bound``, ``theory.frontier``, ``theory.svm``,
-``theory.finite_sample``, ``theory.transfer``; reports/RESULTS.md), and prints a table (``--json``: the payload).
-``averaging``, ``frontier`` and ``finite`` also draw a figure under ``<build>/figures/``. ``all`` runs the six steps
-in that order. The many small matrix products of the finite-sample and transfer fits run with one BLAS thread
-(threadpoolctl): on a shared machine multi-threaded BLAS made them up to 100x slower.
+classifier's 99% / 1% statement holds too). Each command parses its options into a study definition
+(theory.studies: the settings, checked when made), runs it, writes its result file under ``<build>/results/theory/``
+(data.study; kinds ``theory.averaging``, ``theory.bound``, ``theory.frontier``, ``theory.svm``,
+``theory.finite_sample``, ``theory.transfer``; reports/RESULTS.md), draws the figures of that file
+(reports.figures.results: ``averaging``, ``frontier`` and ``finite`` have one under ``<build>/figures/``) and prints a
+table (``--json``: the payload). ``all`` runs the six steps in that order.
 """
 
 from __future__ import annotations
@@ -16,26 +16,23 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from tradeoff.data.io import write_result
-from tradeoff.data.kinds import Kind
 from tradeoff.data.paths import figures_dir, results_dir
+from tradeoff.data.study import Study, StudyResult, write_study
+from tradeoff.theory import studies as S
 from tradeoff.theory.distribution import FeatureDistribution
 
+from ..figures.results import draw_result_file
 from ._base import UserError, emit_json, format_table, group, warn
 
 DEFAULT_D = 1000
 DEFAULT_P = 0.95
 DEFAULT_ETA_SQRT_D = 4.0  # one default for every theory command: Theorem 2's smallest eta, 4/sqrt(d)
 THEOREM2_ETA_SQRT_D = 4.0  # Theorem 2 assumes eta >= 4/sqrt(d)
-MAX_MC_ROW_BYTES = 64 * 2**20  # largest Monte Carlo row (d + 1 float64 values); beyond it, ask for --mc-samples 0
-MAX_SAMPLE_BYTES = 2 * 2**30  # one float64 sample matrix (n, d + 1) of finite/transfer must fit in this
-GENERAL_CHECK_MAX_D = 10**6  # Lemma D.1's general-w minimisation has 2 (d + 1) variables
 ETA_HELP = f"default {DEFAULT_ETA_SQRT_D:g}/sqrt(d) for every theory command, Theorem 2's smallest eta"
 
 
@@ -161,44 +158,23 @@ def _eps(args: argparse.Namespace, dist: FeatureDistribution, norm: str = "inf")
     return theorem1_radius(dist, norm) if args.eps is None else args.eps.resolve(dist.eta)
 
 
-def _check_mc(dist: FeatureDistribution, mc_samples: int) -> None:
-    if mc_samples and 8 * dist.dim > MAX_MC_ROW_BYTES:
-        raise UserError(f"--d {dist.d} is too large for Monte Carlo (one sample > 64 MiB); use --mc-samples 0")
-
-
-def _check_sample_bytes(n: int, d: int, option: str) -> None:
-    """UserError when ``n`` samples of D (float64, d + 1 columns) would not fit in ``MAX_SAMPLE_BYTES``."""
-    need = 8 * n * (d + 1)
-    if need > MAX_SAMPLE_BYTES:
-        raise UserError(f"{option} {n} samples at --d {d} need {need / 2**30:.3g} GiB in memory (limit "
-                        f"{MAX_SAMPLE_BYTES / 2**30:g} GiB); lower {option} or --d")
-
-
-def _require_theorem1(dist: FeatureDistribution, eps: float, norm: str) -> None:
-    """UserError unless Theorem 1 applies: p < 1 and the shift 2 eta y fits in the eps ball of ``norm``."""
-    from tradeoff.theory.theorem1 import theorem1_applies
-
-    if not theorem1_applies(dist, eps, norm):
-        need = "2*eta" if norm == "inf" else "2*eta*sqrt(d)"
-        raise UserError(f"Theorem 1 needs --eps >= {need} (got {eps:.6g}); omit --eps for {need}")
-    if dist.p >= 1.0:
-        raise UserError("Theorem 1 needs --p < 1 (at p = 1 the robust feature alone is perfect)")
-
-
 # ----------------------------------------------------------------------------------------------- output
-def _write(name: str, kind: str, payload: dict, dist: FeatureDistribution, seeds: list[int], started: float) -> Path:
-    return write_result(results_dir() / "theory" / f"{name}.json", kind, payload,
-                        wall_time_s=time.perf_counter() - started, scale="exact", dataset=dist.label(),
-                        seeds=[int(s) for s in seeds])
+def _execute(study: Study, as_json: bool, text: Callable[[dict], str]) -> Path:
+    """Run ``study`` and :func:`_publish` its result."""
+    return _publish(study.run(), as_json, text)
 
 
-def _emit(as_json: bool, payload: dict, text: str, *paths) -> None:
-    """The payload as JSON (``--json``) or the table, then the files written (stderr with --json)."""
+def _publish(result: StudyResult, as_json: bool, text: Callable[[dict], str]) -> Path:
+    """Write the result file, draw that file's figures, print the table (``text(payload)``) or the payload as JSON,
+    then the files written (on stderr with --json)."""
+    path = write_study(result, results_dir())
+    figures = draw_result_file(path, figures_dir())
     if as_json:
-        emit_json(payload)
+        emit_json(result.payload)
     else:
-        print(text)
-    print("wrote " + " and ".join(str(p) for p in paths), file=sys.stderr if as_json else sys.stdout)
+        print(text(result.payload))
+    print("wrote " + " and ".join(str(p) for p in (path, *figures)), file=sys.stderr if as_json else sys.stdout)
+    return path
 
 
 def _interval_cell(iv: dict | None) -> str:
@@ -214,108 +190,79 @@ def _fmt(x) -> str:
 # ----------------------------------------------------------------------------------------------- steps
 def averaging_step(dist: FeatureDistribution, eps: float, norm: str = "inf", mc_samples: int = 100_000,
                    seed: int = 0, also_eta_sqrt_d: list[float] = (), as_json: bool = False) -> Path:
-    """Averaging classifier: closed forms vs Monte Carlo (theory.averaging); result file, figure, table."""
-    from tradeoff.theory.accuracy import averaging_accuracy
-    from tradeoff.theory.averaging import averaging_payload
+    """``tradeoff theory averaging``: the averaging classifier's study (theory.studies.AveragingStudy)."""
+    study = S.AveragingStudy(dist, eps, norm, mc_samples, seed, tuple(also_eta_sqrt_d))
 
-    from ..figures.theory_frontier import draw_averaging
+    def text(payload: dict) -> str:
+        rows = []
+        for i, r in enumerate(payload.get("rows", [payload])):
+            tag = f", eta*sqrt(d)={r['eta_sqrt_d']:.4g}" if i else ""
+            rows.append({"accuracy": f"standard{tag}", "closed form": r["standard_closed"],
+                         "Monte Carlo [95% CI]": _interval_cell(r["standard_mc"])})
+            rows.append({"accuracy": f"robust (eps={r['eps']:.4g}, l_{norm}){tag}", "closed form": r["robust_closed"],
+                         "Monte Carlo [95% CI]": _interval_cell(r["robust_mc"])})
+        return (f"Averaging classifier sign(sum x_i) on D(d={dist.d}, p={dist.p:g}, "
+                f"eta*sqrt(d)={dist.eta_sqrt_d:.4g})\n" + format_table(rows))
 
-    started = time.perf_counter()
-    for ets in also_eta_sqrt_d:
-        if not (math.isfinite(ets) and ets >= 0):
-            raise UserError(f"--also-eta-sqrt-d values must be finite numbers >= 0, got {ets}")
-    _check_mc(dist, mc_samples)
-    payload = averaging_payload(dist, eps, norm, mc_samples, seed, also_eta_sqrt_d)
-    path = _write("averaging", Kind.THEORY_AVERAGING, payload, dist, [seed], started)
-    curves = []  # closed forms for the computed settings and, for comparison, eta*sqrt(d) = 2, 3, 4
-    for ets in sorted({round(r["eta_sqrt_d"], 9) for r in payload.get("rows") or [payload]} | {2.0, 3.0, 4.0}):
-        other = FeatureDistribution(dist.d, dist.p, ets / math.sqrt(dist.d))
-        grid = np.linspace(0.0, max(3.0 * other.eta, 1.5 * eps * other.eta / dist.eta, 1e-3), 121)
-        curves.append({"eta_sqrt_d": ets, "eps": grid, "robust": averaging_accuracy(other, grid, norm)})
-    draw_averaging(payload, curves, figures_dir() / "theory_averaging.png")
-    rows = []
-    for i, r in enumerate(payload.get("rows", [payload])):
-        tag = f", eta*sqrt(d)={r['eta_sqrt_d']:.4g}" if i else ""
-        rows.append({"accuracy": f"standard{tag}", "closed form": r["standard_closed"],
-                     "Monte Carlo [95% CI]": _interval_cell(r["standard_mc"])})
-        rows.append({"accuracy": f"robust (eps={r['eps']:.4g}, l_{norm}){tag}", "closed form": r["robust_closed"],
-                     "Monte Carlo [95% CI]": _interval_cell(r["robust_mc"])})
-    title = f"Averaging classifier sign(sum x_i) on D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g})"
-    _emit(as_json, payload, title + "\n" + format_table(rows), path)
-    return path
+    return _execute(study, as_json, text)
 
 
 def bound_step(dist: FeatureDistribution, eps: float, norm: str = "inf", mc_samples: int = 20_000, seed: int = 0,
                as_json: bool = False) -> Path:
-    """Theorem 1 on many classifiers and its tight point (theory.bound); result file, table."""
-    from tradeoff.theory.bound import bound_payload
-
-    started = time.perf_counter()
-    _require_theorem1(dist, eps, norm)
-    _check_mc(dist, mc_samples)
-    payload = bound_payload(dist, eps, norm, mc_samples, seed)
-    path = _write("bound", Kind.THEORY_BOUND, payload, dist, [seed], started)
+    """``tradeoff theory bound``: Theorem 1 on many classifiers and its tight point (theory.studies.BoundStudy)."""
+    study = S.BoundStudy(dist, eps, norm, mc_samples, seed)
 
     def cell(v):
         return _interval_cell(v) if isinstance(v, dict) else float(v)
 
-    rows = [{"classifier": r["name"], "standard": cell(r["standard"]), "robust": cell(r["robust"]),
-             "bound p/(1-p)*delta": r["bound"], "holds": "yes" if r["holds"] else "NO"}
-            for r in payload["classifiers"]]
-    t = payload["tight"]
-    text = (
-        f"Theorem 1 on D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g}), eps={eps:.4g} "
-        f"(l_{norm}): robust <= {dist.p / (1 - dist.p):.4g} * delta\n" + format_table(rows)
-        + f"\nall hold: {'yes' if payload['all_hold'] else 'NO'}; tight at delta=1-p={t['delta']:.4g}: sign(x_1) "
-        f"standard {t['standard']:.4f}, robust {t['robust']:.4f}, bound {t['bound']:.4f}, gap {t['gap']:.2e}"
-    )
-    _emit(as_json, payload, text, path)
-    return path
+    def text(payload: dict) -> str:
+        rows = [{"classifier": r["name"], "standard": cell(r["standard"]), "robust": cell(r["robust"]),
+                 "bound p/(1-p)*delta": r["bound"], "holds": "yes" if r["holds"] else "NO"}
+                for r in payload["classifiers"]]
+        t, sym = payload["tight"], payload["symbolic"]
+        return (
+            f"Theorem 1 on D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g}), eps={eps:.4g} "
+            f"(l_{norm}): robust <= {dist.p / (1 - dist.p):.4g} * delta\n" + format_table(rows)
+            + f"\nall hold: {'yes' if payload['all_hold'] else 'NO'}; tight at delta=1-p={t['delta']:.4g}: sign(x_1) "
+            f"standard {t['standard']:.4f}, robust {t['robust']:.4f}, bound {t['bound']:.4f}, gap {t['gap']:.2e}"
+            f"\nsymbolic proof (sympy, Appendix C): slack = {sym['slack']} >= 0 for p >= 1/2: "
+            f"{'identities hold' if sym['identities_hold'] else 'identities do NOT hold'}"
+        )
+
+    return _execute(study, as_json, text)
 
 
 def frontier_step(dist: FeatureDistribution, eps: float, norm: str = "inf", points: int = 61, seed: int = 0,
                   as_json: bool = False) -> Path:
-    """The trade-off frontier at eps (theory.frontier): Theorem 1's line, its cap, mixtures, best linear rules;
-    result file, figure, table."""
-    from tradeoff.theory.frontier import default_deltas, tradeoff_frontier
+    """``tradeoff theory frontier``: the trade-off frontier at eps (theory.studies.FrontierStudy)."""
+    study = S.FrontierStudy(dist, eps, norm, points, seed)
 
-    from ..figures.theory_frontier import draw_frontier
+    def text(f: dict) -> str:
+        col = {k: np.asarray(f[k], dtype=float) for k in ("delta", "theorem1", "upper", "exact", "linear",
+                                                           "linear_symmetric")}
+        mixture = np.asarray(f["mixture"]["robust"], dtype=float)
+        delta = col["delta"]
+        step = max(1, len(delta) // 12)
+        idx = sorted(set(range(0, len(delta), step)) | {len(delta) - 1,
+                                                         int(np.argmin(np.abs(delta - (1 - f["p"]))))})
+        rows = [{"delta": delta[i], "standard 1-delta": 1 - delta[i], "Thm 1 line": col["theorem1"][i],
+                 "upper (cap p)": col["upper"][i], "reached (mixtures)": col["exact"][i],
+                 "mixture x_1/Bayes": mixture[i], "best linear": col["linear"][i],
+                 "symmetric (w1,v)": col["linear_symmetric"][i]} for i in idx]
+        return (
+            f"Trade-off frontier of D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g}) at "
+            f"eps={f['eps']:.4g} (l_{f['norm']}); robust accuracy for standard accuracy >= 1 - delta\n"
+            + format_table(rows)
+            + f"\nBayes standard accuracy {f['bayes_standard']:.4f}; largest gap upper - reached {f['gap']:.4f}"
+        )
 
-    started = time.perf_counter()
-    _require_theorem1(dist, eps, norm)
-    if not 2 <= points <= 10_001:
-        raise UserError(f"--points must be between 2 and 10001, got {points}")
-    f = tradeoff_frontier(dist, eps, norm, default_deltas(dist, points))
-    payload = f.to_payload()
-    path = _write("frontier", Kind.THEORY_FRONTIER, payload, dist, [seed], started)
-    fig = draw_frontier(payload, figures_dir() / "theory_frontier.png")
-    step = max(1, len(f.delta) // 12)
-    idx = sorted(set(range(0, len(f.delta), step)) | {len(f.delta) - 1, int(np.argmin(np.abs(f.delta - (1 - f.p))))})
-    rows = [{"delta": f.delta[i], "standard 1-delta": 1 - f.delta[i], "Thm 1 line": f.theorem1[i],
-             "upper (cap p)": f.upper[i], "reached (mixtures)": f.exact[i], "mixture x_1/Bayes": f.mixture["robust"][i],
-             "best linear": f.linear[i], "symmetric (w1,v)": f.linear_symmetric[i]} for i in idx]
-    text = (
-        f"Trade-off frontier of D(d={dist.d}, p={dist.p:g}, eta*sqrt(d)={dist.eta_sqrt_d:.4g}) at eps={f.eps:.4g} "
-        f"(l_{f.norm}); robust accuracy for standard accuracy >= 1 - delta\n" + format_table(rows)
-        + f"\nBayes standard accuracy {f.bayes_standard:.4f}; largest gap upper - reached {f.gap:.4f}"
-    )
-    _emit(as_json, payload, text, path, fig)
-    return path
+    return _execute(study, as_json, text)
 
 
 def svm_step(dist: FeatureDistribution, eps_train: float | None = None, eps_eval: float | None = None,
              seed: int = 0, check_general: bool = True, as_json: bool = False) -> Path:
-    """Theorem 2 for hinge and logistic loss (theory.theorem2); result file, tables."""
-    from tradeoff.theory.theorem2 import theorem2_payload
-
-    started = time.perf_counter()
-    if dist.d > GENERAL_CHECK_MAX_D and check_general:
-        raise UserError(f"--d {dist.d} is too large for Lemma D.1's general-w check ({2 * (dist.d + 1)} variables, "
-                        f"limit d <= {GENERAL_CHECK_MAX_D}); add --no-general-check")
-    payload = theorem2_payload(dist.d, dist.p, dist.eta, eps_train, eps_eval, seed=seed, check_general=check_general)
-    path = _write("svm", Kind.THEORY_SVM, payload, dist, [seed], started)
-    _emit(as_json, payload, "" if as_json else _svm_text(payload), path)
-    return path
+    """``tradeoff theory svm``: Theorem 2 for hinge and logistic loss (theory.studies.SvmStudy)."""
+    return _execute(S.SvmStudy(dist, eps_train, eps_eval, seed, check_general), as_json, _svm_text)
 
 
 def _svm_text(payload: dict) -> str:
@@ -334,78 +281,67 @@ def _svm_text(payload: dict) -> str:
                "holds ": payload["logistic"]["lemmas"][k]["holds"], "statement": payload["lemmas"][k]["statement"]}
               for k in sorted(payload["lemmas"])]
     failed = [k for k, v in payload["assumptions"].items() if not v]
+    sym = payload["symbolic"]
+    checked = [k for k, m in sym["models"].items() if m["checked"]]
     lines += [format_table(rows), "", format_table(lemmas), "",
               f"side condition: {payload['side_condition']['message']}",
               "theorem hypotheses: " + ("all hold" if not failed else "NOT met: " + ", ".join(failed)),
-              f"logistic loss shows the same pattern: {payload['logistic']['pattern_holds']}"]
+              f"logistic loss shows the same pattern: {payload['logistic']['pattern_holds']}",
+              "symbolic check (sympy-derived accuracies of sign(w1 x_1 + v/sqrt(d) sum x_i), docs/paper.md §2): "
+              + (f"{', '.join(checked)}: largest difference {sym['max_abs_difference']:.2e} "
+                 f"({'agrees' if sym['agrees'] else 'DOES NOT agree'} within {sym['tolerance']:g})" if checked
+                 else "no model with v > 0 to check")]
     return "\n".join(lines)
 
 
 def finite_step(dist: FeatureDistribution, ns: list[int], eps_trains: list[float], seeds: list[int],
                 eps_eval: float | None = None, loss: str = "logistic", ridge: float = 1e-3,
                 as_json: bool = False) -> Path:
-    """The finite-sample curve (theory.finite_sample): result file, figure, table of means over seeds."""
+    """``tradeoff theory finite``: the finite-sample curve (theory.studies.FiniteSampleStudy), with a progress bar."""
     from tqdm import tqdm
 
-    from tradeoff.theory.finite_sample import finite_sample_curve, finite_sample_payload
+    study = S.FiniteSampleStudy(dist, tuple(ns), tuple(eps_trains), tuple(seeds), eps_eval, loss, ridge)
 
-    from ..figures.theory_finite import plot_finite_sample
+    def text(payload: dict) -> str:
+        table = []
+        for eps_train in payload["eps_trains"]:
+            for n in payload["ns"]:
+                sel = [r for r in payload["rows"] if r["n"] == n and r["eps_train"] == eps_train]
+                table.append({"eps_train": eps_train, "n": n,
+                              "standard": sum(r["standard_acc"] for r in sel) / len(sel),
+                              "robust": sum(r["robust_acc"] for r in sel) / len(sel),
+                              "|w_weak|": sum(r["weak_weight_norm"] for r in sel) / len(sel)})
+        return (f"finite samples on D(d={dist.d}, p={dist.p:g}, eta={dist.eta:.4g}), {loss} loss, ridge {ridge:g}; "
+                f"exact accuracies, robust at eps={payload['eps_eval']:.4g}; mean over {len(seeds)} seed(s)\n"
+                + format_table(table))
 
-    started = time.perf_counter()
-    _check_sample_bytes(max(ns), dist.d, "--n-max")
-    bar = tqdm(total=len(ns) * len(eps_trains) * len(seeds), desc="finite-sample fits", file=sys.stderr,
-               leave=False)
-    with bar, threadpool_limits(1):
-        rows = finite_sample_curve(dist.d, dist.p, dist.eta, ns, eps_trains, seeds, eps_eval=eps_eval, loss=loss,
-                                   ridge=ridge, on_row=lambda r: bar.update(1))
-    payload = finite_sample_payload(rows, dist.d, dist.p, dist.eta, loss, ridge)
-    path = _write("finite_sample", Kind.THEORY_FINITE_SAMPLE, payload, dist, seeds, started)
-    fig = plot_finite_sample(
-        rows, figures_dir() / "theory_finite_sample.png", p=dist.p, eps_eval=payload["eps_eval"],
-        title=f"Theory (analogue of Figure 1) · D(d = {dist.d}, p = {dist.p:g}, η = {dist.eta:.3g}, "
-              f"η√d = {dist.eta * dist.d ** 0.5:.3g})",
-    )
-    table = []
-    for eps_train in payload["eps_trains"]:
-        for n in payload["ns"]:
-            sel = [r for r in payload["rows"] if r["n"] == n and r["eps_train"] == eps_train]
-            table.append({"eps_train": eps_train, "n": n,
-                          "standard": sum(r["standard_acc"] for r in sel) / len(sel),
-                          "robust": sum(r["robust_acc"] for r in sel) / len(sel),
-                          "|w_weak|": sum(r["weak_weight_norm"] for r in sel) / len(sel)})
-    text = (f"finite samples on D(d={dist.d}, p={dist.p:g}, eta={dist.eta:.4g}), {loss} loss, ridge {ridge:g}; "
-            f"exact accuracies, robust at eps={payload['eps_eval']:.4g}; mean over {len(seeds)} seed(s)\n"
-            + format_table(table))
-    _emit(as_json, payload, text, path, fig)
-    return path
+    with tqdm(total=study.n_fits, desc="finite-sample fits", file=sys.stderr, leave=False) as bar:
+        result = study.run(on_row=lambda r: bar.update(1))
+    return _publish(result, as_json, text)
 
 
 def transfer_step(dist: FeatureDistribution, n_models: int = 5, n_train: int = 1000, n_test: int = 10000,
                   seed: int = 0, as_json: bool = False) -> Path:
-    """Claim 4, the transfer of the -2 eta y shift across standard models (theory.transfer): result file, table."""
-    from tradeoff.theory.transfer import transfer_study
+    """``tradeoff theory transfer``: claim 4, the -2 eta y shift across standard models
+    (theory.studies.TransferStudy)."""
+    study = S.TransferStudy(dist, n_models, n_train, n_test, seed)
 
-    started = time.perf_counter()
-    _check_sample_bytes(n_train, dist.d, "--n-train")
-    _check_sample_bytes(n_test, dist.d, "--n-test")
-    with threadpool_limits(1):
-        payload = transfer_study(dist.d, dist.p, dist.eta, n_models=n_models, n_train=n_train, n_test=n_test,
-                                 seed=seed).to_payload()
-    path = _write("transfer", Kind.THEORY_TRANSFER, payload, dist, [seed], started)
-    f = payload["fooled_fraction"]
-    rows = [{"model": m["model"], "clean_acc": m["clean_acc"], "fooled": m["fooled_fraction"]["estimate"],
-             "low": m["fooled_fraction"]["low"], "high": m["fooled_fraction"]["high"], "exact": m["fooled_exact"]}
-            for m in payload["per_model"]]
-    rows.append({"model": "pooled", "fooled": f["estimate"], "low": f["low"], "high": f["high"]})
-    text = (f"shift x_i -> x_i - 2 eta y (l_inf size {payload['eps']:.4g}) on {n_test} test points of "
-            f"D(d={dist.d}, p={dist.p:g}, eta={dist.eta:.4g}); {n_models} standard models, each trained on "
-            f"{n_train} independent samples\n" + format_table(rows))
-    _emit(as_json, payload, text, path)
-    return path
+    def text(payload: dict) -> str:
+        f = payload["fooled_fraction"]
+        rows = [{"model": m["model"], "clean_acc": m["clean_acc"], "fooled": m["fooled_fraction"]["estimate"],
+                 "low": m["fooled_fraction"]["low"], "high": m["fooled_fraction"]["high"], "exact": m["fooled_exact"]}
+                for m in payload["per_model"]]
+        rows.append({"model": "pooled", "fooled": f["estimate"], "low": f["low"], "high": f["high"]})
+        return (f"shift x_i -> x_i - 2 eta y (l_inf size {payload['eps']:.4g}) on {n_test} test points of "
+                f"D(d={dist.d}, p={dist.p:g}, eta={dist.eta:.4g}); {n_models} standard models, each trained on "
+                f"{n_train} independent samples\n" + format_table(rows))
+
+    return _execute(study, as_json, text)
 
 
 # ----------------------------------------------------------------------------------------------- commands
 def cmd_averaging(args: argparse.Namespace) -> int:
+    """``tradeoff theory averaging``."""
     dist = distribution(args)
     averaging_step(dist, _eps(args, dist, args.norm), args.norm, args.mc_samples, args.seed,
                    args.also_eta_sqrt_d or [], args.json)
@@ -413,18 +349,21 @@ def cmd_averaging(args: argparse.Namespace) -> int:
 
 
 def cmd_bound(args: argparse.Namespace) -> int:
+    """``tradeoff theory bound``."""
     dist = distribution(args)
     bound_step(dist, _eps(args, dist, args.norm), args.norm, args.mc_samples, args.seed, args.json)
     return 0
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
+    """``tradeoff theory frontier``."""
     dist = distribution(args)
     frontier_step(dist, _eps(args, dist, args.norm), args.norm, args.points, args.seed, args.json)
     return 0
 
 
 def cmd_svm(args: argparse.Namespace) -> int:
+    """``tradeoff theory svm``."""
     dist = distribution(args)
     eps_train = None if args.eps_train is None else args.eps_train.resolve(dist.eta)
     svm_step(dist, eps_train, _eps(args, dist), args.seed, not args.no_general_check, args.json)
@@ -432,19 +371,19 @@ def cmd_svm(args: argparse.Namespace) -> int:
 
 
 def cmd_finite(args: argparse.Namespace) -> int:
+    """``tradeoff theory finite``: the sizes from --n-min, --n-max, --per-decade."""
     from tradeoff.theory.finite_sample import log_grid
 
     dist = distribution(args)
     if args.n_max < args.n_min:
         raise UserError(f"--n-max ({args.n_max}) must be >= --n-min ({args.n_min})")
-    if not args.ridge > 0:
-        raise UserError(f"--ridge must be > 0 (got {args.ridge})")
     finite_step(dist, log_grid(args.n_min, args.n_max, args.per_decade), [r.resolve(dist.eta) for r in args.eps_train],
                 list(range(args.seed, args.seed + args.seeds)), _eps(args, dist), args.loss, args.ridge, args.json)
     return 0
 
 
 def cmd_transfer(args: argparse.Namespace) -> int:
+    """``tradeoff theory transfer``."""
     dist = distribution(args)
     transfer_step(dist, args.n_models, args.n_train, args.n_test, args.seed, args.json)
     return 0
@@ -458,8 +397,8 @@ def cmd_all(args: argparse.Namespace) -> int:
 
     dist = distribution(args)
     eps = _eps(args, dist, args.norm)
-    _check_mc(dist, args.mc_samples)
-    _require_theorem1(dist, eps, args.norm)
+    S.check_mc(dist, args.mc_samples)
+    S.require_theorem1(dist, eps, args.norm)
     averaging_step(dist, eps, args.norm, args.mc_samples, args.seed, args.also_eta_sqrt_d or [], args.json)
     bound_step(dist, eps, args.norm, args.mc_samples, args.seed, args.json)
     frontier_step(dist, eps, args.norm, args.points, args.seed, args.json)
@@ -469,9 +408,9 @@ def cmd_all(args: argparse.Namespace) -> int:
     if dist.eta < eta_min - 1e-12:
         warn(f"theory svm: Theorem 2 needs eta >= 4/sqrt(d) = {eta_min:.4g}; using it instead of eta = {dist.eta:.4g}")
         svm_dist = FeatureDistribution(dist.d, dist.p, eta_min)
-    check_general = dist.d <= GENERAL_CHECK_MAX_D
+    check_general = dist.d <= S.GENERAL_CHECK_MAX_D
     if not check_general:
-        warn(f"theory svm: skipping Lemma D.1's general-w check at d = {dist.d} > {GENERAL_CHECK_MAX_D}")
+        warn(f"theory svm: skipping Lemma D.1's general-w check at d = {dist.d} > {S.GENERAL_CHECK_MAX_D}")
     svm_step(svm_dist, seed=args.seed, check_general=check_general, as_json=args.json)
 
     eta = dist.eta

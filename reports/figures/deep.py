@@ -1,6 +1,8 @@
-"""Figures 1-4 and 6-10 of the paper from the arrays and result rows computed in deep/experiments.
+"""Figures 1-4 and 6-10 of the paper from the deep result files: the rows of ``deep.sweep`` payloads
+(:func:`sweep_figures`) and the arrays of ``deep.pictures`` files (:func:`picture_figures`); reports.figures.results
+reads the files and calls them, for ``tradeoff deep reproduce`` as for anyone else.
 
-Nothing here computes: every function takes rows (``deep.sweep`` payload rows) or arrays and writes one PNG. Every
+Nothing here computes: every function takes rows or arrays and writes one PNG. Every
 title names the paper's figure, the dataset and scale, the attack's ε and each model's training ε (ε_train); every
 accuracy axis is in percent and says what its error bars are (mean ± s.d. over seeds, or a single seed).
 """
@@ -292,29 +294,53 @@ def plot_interpolation(strips: dict[str, np.ndarray], path: str | os.PathLike, t
     return save_figure(fig, path)
 
 
-def draw_dataset(outcome, figures_dir: str | os.PathLike) -> list[Path]:
-    """Every figure of one dataset's reproduction (a :class:`deep.experiments.reproduce.DatasetOutcome`):
-    fig1/fig6 (accuracy vs n), fig7 (accuracy vs ε_train, with Appendix B's mixed batches), fig2 and fig10
-    (gradients: the first images, then the others), fig3/fig8/fig9 (large ε) and fig4 (interpolations), named
-    ``figN_<dataset>.png``."""
+def dataset_name(label: str) -> str:
+    """The registry name of the data set a result label names (``cifar10-jpeg`` -> ``cifar10``), else the label:
+    figure files are named ``figN_<name>.png``."""
+    from tradeoff.data.registry import by_label
+
+    found = by_label(str(label))
+    return found.name if found is not None else str(label)
+
+
+def _title(name: str, scale: str) -> str:
+    from tradeoff.data.registry import DATASETS
+
+    return f"{DATASETS[name].title if name in DATASETS else name}, {scale} scale"
+
+
+def sweep_figures(payload: dict, figures_dir: str | os.PathLike, mixed: dict | None = None) -> list[Path]:
+    """The figure of one ``deep.sweep`` payload as ``fig<N>_<dataset>.png``: Fig. 1 (experiment ``fig1``, ℓ2),
+    Fig. 6 (``fig6``, ℓ∞), Fig. 7 (``fig7``, with Appendix B's mixed batches from ``mixed``, the ``mixed`` payload of
+    the same dataset and scale, when given); none for the ``mixed`` experiment alone (Fig. 7 draws it) or no rows."""
+    d = Path(figures_dir)
+    ds = dataset_name(payload["dataset"])
+    title = _title(ds, payload["scale"])
+    rows, exp = payload.get("rows") or [], payload.get("experiment")
+    if not rows:
+        return []
+    if exp == "fig1":
+        return [plot_accuracy_vs_n(rows, "2", d / f"fig1_{ds}.png", title)]
+    if exp == "fig6":
+        return [plot_accuracy_vs_n(rows, "inf", d / f"fig6_{ds}.png", title)]
+    if exp == "fig7":
+        return [plot_accuracy_vs_eps(rows, d / f"fig7_{ds}.png", title, (mixed or {}).get("rows") or None)]
+    return []
+
+
+def picture_figures(p, scale: str, figures_dir: str | os.PathLike) -> list[Path]:
+    """Every picture figure of one dataset from the arrays of its ``deep.pictures`` result file (a
+    :class:`deep.experiments.pictures.PicturesResult` as :func:`deep.experiments.picture_file.read_pictures` gives
+    it): fig2 and fig10 (gradients: the first images, then the others), fig3/fig8/fig9 (large ε) and fig4
+    (interpolations), named ``figN_<dataset>.png``."""
     from tradeoff.data.registry import dataset_info
     from tradeoff.deep.experiments.pictures import OWN_NORM
 
     d = Path(figures_dir)
-    ds = outcome.dataset
-    title = f"{dataset_info(ds).title}, {outcome.scale} scale"
+    ds = p.dataset
+    title = _title(ds, scale)
     names = list(dataset_info(ds).class_names)
     paths = []
-    rows = outcome.rows
-    if rows.get("fig1"):
-        paths.append(plot_accuracy_vs_n(rows["fig1"], "2", d / f"fig1_{ds}.png", title))
-    if rows.get("fig6"):
-        paths.append(plot_accuracy_vs_n(rows["fig6"], "inf", d / f"fig6_{ds}.png", title))
-    if rows.get("fig7"):
-        paths.append(plot_accuracy_vs_eps(rows["fig7"], d / f"fig7_{ds}.png", title, rows.get("mixed")))
-    p = outcome.pictures
-    if p is None:
-        return paths
     g = p.gradients
     trained = getattr(p, "trained", None) or None
     signed = ds == "mnist"

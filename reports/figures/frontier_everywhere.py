@@ -19,7 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from tradeoff.data.kinds import Kind
+
 from ._style import new_figure, save_figure
+
+#: The figure's file under the figures folder.
+FIGURE_NAME = "frontier_mnist.png"
 
 
 def _norm_tex(norm: str) -> str:
@@ -232,3 +237,48 @@ def _draw_curves(ax, linear: dict, limit: dict | None) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6, loc="lower left", framealpha=0.7)
     ax.set_title(r"(b) robust accuracy against $\varepsilon$", fontsize=9)
+
+
+def gather_payloads(results: Path) -> dict:
+    """The newest payloads the frontier figure can use from ``results``: two-class ``data.limit`` for MNIST (l_inf
+    first), ``theory.frontier``, the rows of every ``deep.sweep`` file on MNIST, and the preferred MNIST
+    ``deep.frontier`` payload of ``results`` and the committed results (reports/results: the CPU-scale run)."""
+    from tradeoff.data.io import read_result
+
+    from ..result_index import COMMITTED_RESULTS, ResultIndex, collect_results
+
+    out: dict = {"limit": {}, "theory": None, "deep_rows": [], "deep_frontier": None}
+    found = [r for r in collect_results([results / "deep", COMMITTED_RESULTS]).results
+             if r.kind == Kind.DEEP_FRONTIER and r.payload.get("dataset") == "mnist"]
+    best = ResultIndex(found).best(Kind.DEEP_FRONTIER)
+    out["deep_frontier"] = best.payload if best else None
+    for f in sorted((results / "data").glob("limit_mnist_*.json")):
+        try:
+            r = read_result(f)
+        except ValueError:
+            continue
+        if not r["payload"].get("multiclass"):  # the figure compares two-class models with a two-class frontier
+            out["limit"][r["payload"].get("norm")] = r["payload"]
+    f = results / "theory" / "frontier.json"
+    if f.is_file():
+        try:
+            out["theory"] = read_result(f)["payload"]
+        except ValueError:
+            pass
+    for f in sorted((results / "deep").glob("*.json")) if (results / "deep").is_dir() else []:
+        try:
+            r = read_result(f)
+        except ValueError:
+            continue
+        if r.get("kind") == Kind.DEEP_SWEEP:
+            out["deep_rows"] += [row for row in r["payload"].get("rows", []) if row.get("dataset") == "mnist"]
+    return out
+
+
+def frontier_figure(linear_payload: dict, results: Path, figures: Path) -> Path:
+    """``figures/frontier_mnist.png`` from a ``linear.frontier`` payload and what :func:`gather_payloads` finds in
+    the results folder ``results`` beside it."""
+    g = gather_payloads(Path(results))
+    return draw_frontier_everywhere(linear_payload, Path(figures) / FIGURE_NAME,
+                                    limit=g["limit"].get(linear_payload["norm"]), theory=g["theory"],
+                                    deep_rows=g["deep_rows"], deep_frontier=g["deep_frontier"])

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.lines import Line2D
 
+from ..result_index import ResultIndex
 from ._style import EPS, EPS_TRAIN, NORM_LABEL, eps_value, figure_title, new_figure, save_figure
 from .theory_frontier import draw_frontier_on
 
@@ -111,3 +112,29 @@ def draw_overview(sweeps: list[dict], path: str | os.PathLike, *, dataset: str, 
                  + (", beside the trade-off frontier of the theory's distribution D" if frontier is not None else ""),
                  fontsize=10)
     return save_figure(fig, path)
+
+
+SWEEP_EXPERIMENTS = ("fig1", "fig6", "fig7", "mixed")
+
+
+def draw_overviews(index: ResultIndex, fig_dir: Path) -> list[Path]:
+    """``overview_<dataset>.png`` for every dataset with sweep rows: each trained model's (standard, robust)
+    accuracy from the same preferred sweep files the claims use (:func:`reports.claims.sweep_rows`), beside the
+    theory frontier of D when a ``theory.frontier`` result exists (the report draws these)."""
+    from tradeoff.data.kinds import Kind
+    from tradeoff.data.registry import display_name
+
+    from ..claims import sweep_rows
+
+    rows, _ = sweep_rows(index, SWEEP_EXPERIMENTS)
+    frontier = index.best(Kind.THEORY_FRONTIER)
+    out = []
+    for ds in sorted({str(r["dataset"]) for r in rows}):
+        mine = [r for r in rows if str(r["dataset"]) == ds]
+        if not overview_points([{"rows": mine}], ds):  # no row with both accuracies in a known norm
+            continue
+        fig_dir.mkdir(parents=True, exist_ok=True)
+        out.append(draw_overview([{"rows": mine}], fig_dir / f"overview_{ds}.png", dataset=ds,
+                                 frontier=frontier.payload if frontier else None,
+                                 title=display_name(ds)))
+    return out

@@ -54,3 +54,12 @@ def plot_finite_sample(
     what = f"exact accuracy of linear rules learned from n samples, one curve per {EPS_TRAIN}"
     figure_title(fig, f"{title}: {what}" if title else what[0].upper() + what[1:], fontsize=9)
     return save_figure(fig, path)
+
+
+def finite_sample_figure(payload: dict, path: str | os.PathLike) -> Path:
+    """The finite-sample figure of a ``theory.finite_sample`` payload (:func:`plot_finite_sample` on its rows, with
+    sign(x_1)'s accuracy p and the evaluation radius), titled with the distribution D(d, p, η)."""
+    d, p, eta = int(payload["d"]), float(payload["p"]), float(payload["eta"])
+    return plot_finite_sample(payload["rows"], path, p=p, eps_eval=payload["eps_eval"],
+                              title=f"Theory (analogue of Figure 1) · D(d = {d}, p = {p:g}, η = {eta:.3g}, "
+                                    f"η√d = {eta * d ** 0.5:.3g})")

@@ -1,7 +1,9 @@
-"""Figure of the robustness-accuracy trade-off frontier of D(d, p, eta) (Theorem 1; payload of ``theory.frontier``)."""
+"""Figures of the theory of D(d, p, eta): the robustness-accuracy trade-off frontier (Theorem 1; payload of
+``theory.frontier``) and the averaging classifier against the radius (payload of ``theory.averaging``)."""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -123,3 +125,25 @@ def draw_averaging(payload: dict, curve, path: str | os.PathLike) -> Path:
     figure_title(fig, r"Theory · averaging classifier on D: accuracy against the radius $\varepsilon$, "
                  r"several $\eta\sqrt{d}$", fontsize=10)
     return save_figure(fig, path)
+
+
+def averaging_curves(payload: dict) -> list[dict]:
+    """The closed-form curves the averaging figure draws beside a ``theory.averaging`` payload: robust accuracy of
+    sign(Σ x_i) against ε (theory.accuracy.averaging_accuracy, 121 radii from 0 past the payload's ε) for each
+    η√d of the payload's settings and, for comparison, η√d = 2, 3, 4, at the payload's d, p and norm."""
+    from tradeoff.theory.accuracy import averaging_accuracy
+    from tradeoff.theory.distribution import FeatureDistribution
+
+    d, p, eta, eps = int(payload["d"]), float(payload["p"]), float(payload["eta"]), float(payload["eps"])
+    norm = payload.get("norm", "inf")
+    curves = []
+    for ets in sorted({round(r["eta_sqrt_d"], 9) for r in payload.get("rows") or [payload]} | {2.0, 3.0, 4.0}):
+        other = FeatureDistribution(d, p, ets / math.sqrt(d))
+        grid = np.linspace(0.0, max(3.0 * other.eta, 1.5 * eps * other.eta / eta, 1e-3), 121)
+        curves.append({"eta_sqrt_d": ets, "eps": grid, "robust": averaging_accuracy(other, grid, norm)})
+    return curves
+
+
+def averaging_figure(payload: dict, path: str | os.PathLike) -> Path:
+    """The averaging figure of a ``theory.averaging`` payload: :func:`draw_averaging` with :func:`averaging_curves`."""
+    return draw_averaging(payload, averaging_curves(payload), path)

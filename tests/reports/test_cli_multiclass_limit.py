@@ -92,7 +92,7 @@ def test_report_keeps_the_two_class_limit_beside_a_many_class_one(tmp_path, monk
 
 
 def test_frontier_figure_payloads_keep_the_two_class_limit(tmp_path, monkeypatch, capsys):
-    from tradeoff.reports.cli.linear_frontier import gather_payloads
+    from tradeoff.reports.figures.frontier_everywhere import gather_payloads
 
     monkeypatch.setattr(pairs, "load_classes", _fake_classes)
     monkeypatch.setattr(pairs, "load_pair", _fake_pair)

@@ -60,11 +60,14 @@ def test_picture_figures(tmp_path, channels, signed):
 def test_draw_dataset_from_a_micro_reproduction(tmp_path):
     from tests.deep._fake_engine import FakeEngine
     from tests.deep.test_experiments_pipeline import micro
+    from tradeoff.deep.experiments.picture_file import write_pictures
     from tradeoff.deep.experiments.reproduce import reproduce_dataset
+    from tradeoff.reports.figures.results import draw_result_files
 
     out = reproduce_dataset("mnist", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results",
                             overrides=micro, sanity=False)
-    paths = F.draw_dataset(out, tmp_path / "figures")
+    files = out.result_paths + [write_pictures(out.pictures, tmp_path / "results", out.scale)]
+    paths = draw_result_files(files, tmp_path / "figures")  # the figures are drawn from the files written
     names = sorted(p.name for p in paths)
     assert names == sorted(f"fig{i}_mnist.png" for i in (1, 2, 3, 4, 6, 7, 8, 9, 10))
     for p in paths:

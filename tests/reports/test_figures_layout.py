@@ -170,11 +170,14 @@ def test_interpolation_fits_the_page_with_twenty_frames(kept, tmp_path):
 def test_draw_dataset_titles_and_fig10_has_other_images(kept, tmp_path):
     from tests.deep._fake_engine import FakeEngine
     from tests.deep.test_experiments_pipeline import micro
+    from tradeoff.deep.experiments.picture_file import write_pictures
     from tradeoff.deep.experiments.reproduce import reproduce_dataset
+    from tradeoff.reports.figures.results import draw_result_files
 
     out = reproduce_dataset("mnist", "quick", FakeEngine(), tmp_path / "runs", tmp_path / "results",
                             overrides=micro, sanity=False)
-    F.draw_dataset(out, tmp_path / "figures")
+    draw_result_files(out.result_paths + [write_pictures(out.pictures, tmp_path / "results", out.scale)],
+                      tmp_path / "figures")
     by_name = {p.stem: fig for fig, p in kept}
     for fig, path in kept:
         number = int(path.stem[3:].split("_")[0])

@@ -1,4 +1,4 @@
-"""Figures drawn from the data behind the verdicts, and the thumbnails the claim cards show.
+"""Figures drawn from the data behind the verdicts.
 
 Claims 5–8 choose, per (experiment, dataset, norm), the ``deep.sweep`` file of largest scale that has the data
 their test needs (reports.claims.sweep_rows with the claim's ``has_data``). A figure drawn by the producer shows the
@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tradeoff.data.io import atomic_write_bytes
 from tradeoff.data.registry import display_name
 
-from . import claims as claims_mod
+from .. import claims as claims_mod
 
 #: claim -> (sweep experiments, the claim's has_data, the paper figure(s) drawn)
 VERDICT_SWEEPS = {
@@ -25,7 +24,6 @@ VERDICT_SWEEPS = {
     8: (("mixed",), claims_mod.has_mixed),
 }
 PREFIX = "claim"
-THUMB_WIDTH = 440  # px
 
 
 def _scales(rows: list[dict]) -> str:
@@ -51,7 +49,7 @@ def _rows_for(index, claim: int) -> list[dict]:
 def draw_verdict_figures(index, fig_dir: str | os.PathLike) -> dict[int, list[Path]]:
     """Draw Figures 1/6 (claims 5, 6) and 7 (claims 7, 8, with the mixed batches) per dataset from the rows each
     claim's verdict rests on; ``{claim: [png, ...]}``. Earlier ``claim*_fig*.png`` files are removed first."""
-    from .figures import deep as F
+    from . import deep as F
 
     d = Path(fig_dir)
     for old in d.glob(f"{PREFIX}*_fig*.png") if d.is_dir() else ():
@@ -107,21 +105,3 @@ def draw_verdict_figures(index, fig_dir: str | os.PathLike) -> dict[int, list[Pa
         if base:
             draw(8, 7, ds, base + extra, lambda p, t, m=base, x=extra: F.plot_accuracy_vs_eps(m, p, t, x))
     return out
-
-
-def thumbnail(png: Path, out_dir: Path, width: int = THUMB_WIDTH) -> Path:
-    """A copy of ``png`` at most ``width`` px wide (aspect kept) under ``out_dir/thumbs/``; PNG bytes without
-    metadata, so the same figure gives the same thumbnail."""
-    import io
-
-    from PIL import Image
-
-    target = out_dir / "thumbs" / png.name
-    with Image.open(png) as im:
-        im = im.convert("RGBA") if im.mode not in ("RGB", "RGBA") else im.copy()
-        if im.width > width:
-            im = im.resize((width, max(1, round(im.height * width / im.width))), Image.Resampling.LANCZOS)
-        buf = io.BytesIO()
-        im.save(buf, format="PNG", optimize=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write_bytes(target, buf.getvalue())
