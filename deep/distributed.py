@@ -1,4 +1,4 @@
-"""Where a run computes: its device (:func:`resolve_device`, bf16 :func:`autocast` on CUDA) and, for several GPUs,
+"""Where a run computes: its device (:func:`resolve_device`; its precision is deep.precision's) and, for several GPUs,
 its processes (torch DistributedDataParallel launched by torchrun).
 
 ``torchrun --nproc_per_node N -m tradeoff.reports deep train CONFIG.toml [--run-dir DIR] [--resume]`` trains one run
@@ -11,7 +11,6 @@ writes files. The backend is NCCL on CUDA and gloo on CPU (used by the tests).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -121,9 +120,3 @@ def resolve_device(name: str, dist: DistInfo | None = None) -> torch.device:
         raise ValueError("device = 'cuda' but torch sees no GPU; set device = 'cpu' or 'auto'")
     return torch.device("cuda", dist.local_rank if dist.enabled else torch.cuda.current_device())
 
-
-def autocast(device: torch.device, amp: bool):
-    """bf16 autocast on CUDA when ``amp``; a no-op context otherwise (CPU runs stay in float32)."""
-    if amp and device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()

@@ -27,13 +27,15 @@ from torch import nn
 from .attacks import AttackSpec, Ensemble, check_batch, normalise_norm, resolve_ensemble
 from .attacks.correctness import AttackCost, correct_under_attack, correct_under_ensemble, model_device
 from .distributed import DistInfo, all_reduce_sum
+from .precision import Precision, fp32_on
 
 
 @dataclass
 class RobustResult:
     """Robust accuracy per ε with the evaluation that produced it: ``accuracy`` ``{eps: acc}`` (ε = 0 is clean),
     ``correct`` ``{eps: bool tensor (N,)}`` per point, ``attack`` the ensemble's description
-    (:meth:`deep.attacks.Ensemble.describe`), ``cost`` ``{eps: [AttackCost, ...]}``, ``n`` points, ``seconds``."""
+    (:meth:`deep.attacks.Ensemble.describe`), ``cost`` ``{eps: [AttackCost, ...]}``, ``n`` points, ``seconds``,
+    ``precision`` the attacks' policy (:meth:`deep.precision.Precision.describe`; counts are float32)."""
 
     accuracy: dict[float, float]
     correct: dict[float, torch.Tensor]
@@ -42,11 +44,13 @@ class RobustResult:
     n: int
     cost: dict[float, list[AttackCost]] = field(default_factory=dict)
     seconds: float = 0.0
+    precision: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
-        """JSON-ready: ``attack`` (name, label, attacks) and per ε its accuracy and cost (attacks, points attacked
-        and broken, seconds, gradient evaluations), plus the total seconds."""
+        """JSON-ready: ``attack`` (name, label, attacks), the attacks' ``precision`` and per ε its accuracy and cost
+        (attacks, points attacked and broken, seconds, gradient evaluations), plus the total seconds."""
         return {"attack": self.attack, "norm": self.norm, "n": self.n, "seconds": self.seconds,
+                "precision": self.precision,
                 "per_eps": [{"eps": e, "accuracy": a, "cost": [c.to_dict() for c in self.cost.get(e, [])]}
                             for e, a in self.accuracy.items()]}
 
@@ -88,7 +92,7 @@ def evaluate(
     batch_size: int = 256,
     device: torch.device | str | None = None,
     seed: int | None = 0,
-    autocast_dtype: torch.dtype | None = None,
+    precision: Precision | None = None,
     dist: DistInfo | None = None,
     progress: bool = False,
 ) -> RobustResult:
@@ -100,7 +104,8 @@ def evaluate(
     ``steps``, ``restarts``, ``random_start`` replace every attack's own (:meth:`Ensemble.scaled`);
     ``step_size`` is PGD's (pixel space; default 2.5·ε/steps) and only valid for ensembles made of PGD attacks.
     Random starts come from one generator seeded with ``seed`` (``None``: torch's global RNG).
-    ``autocast_dtype`` (e.g. ``torch.bfloat16``) runs forward passes under ``torch.autocast``. ``dist``: in a
+    ``precision`` (deep.precision) is the attacks' policy (bf16 autocast, channels-last); accuracies are always
+    counted by float32 forward passes (deep.attacks.correctness). ``dist``: in a
     distributed run rank r evaluates ``x[r::world]`` (``correct`` and ``cost`` are its own) and the numbers of
     correct points are summed over the ranks (``accuracy`` and ``n`` are over all points). ``progress`` shows a
     tqdm bar on stderr."""
@@ -132,15 +137,16 @@ def evaluate(
 
         bar = tqdm(total=len(eps_values), desc=f"robust accuracy ({ensemble.name})", unit="ε", leave=False)
     t_start = time.perf_counter()
-    out = RobustResult({}, {}, ensemble.describe(), norm, int(n))
-    clean = (correct_under_attack(model, x, y, None, batch_size=batch_size, device=dev, autocast_dtype=autocast_dtype)
+    out = RobustResult({}, {}, ensemble.describe(), norm, int(n),
+                       precision=(precision or fp32_on(dev)).describe())
+    clean = (correct_under_attack(model, x, y, None, batch_size=batch_size, device=dev, precision=precision)
              if n else torch.zeros(0, dtype=torch.bool))
     for e in eps_values:
         if e == 0.0 or not n:
             correct, costs = clean, []
         else:
             correct, costs = correct_under_ensemble(model, x, y, e, norm, ensemble, batch_size=batch_size,
-                                                    device=dev, autocast_dtype=autocast_dtype, generator=gen,
+                                                    device=dev, precision=precision, generator=gen,
                                                     clean=clean)
         out.accuracy[e] = int(correct.sum()) / n if n else 0.0
         out.correct[e] = correct

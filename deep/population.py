@@ -40,8 +40,9 @@ from tradeoff.data.registry import dataset_info
 from .attacks import MemberSteps, kl_per_example, population_pgd, population_trades_adversary
 from .config import TrainConfig
 from .datasets import TensorBatches
-from .distributed import DistInfo, all_reduce_sum, autocast, resolve_device, wrap_ddp
+from .distributed import DistInfo, all_reduce_sum, resolve_device, wrap_ddp
 from .models import NormalizedModel, build_model
+from .precision import Precision, resolve_precision
 from .run_data import DataBundle, load_data
 from .schedules import lr_factor
 from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group
@@ -54,6 +55,16 @@ SHARED_FIELDS = ("dataset", "data_root", "model", "width", "epochs", "batch_size
 #: the largest population the planner forms (more members: several populations): 16 on CUDA; 8 on a CPU, where
 #: the grouped stack's gain fades beyond K = 8 (bench/population.py).
 MAX_POPULATION = {"cuda": 16, "cpu": 8}
+
+
+def _grouped_is_faster(device: torch.device, precision: Precision, cfg: TrainConfig) -> bool:
+    """Whether the grouped stack (deep.stacked) beats a loop of models for this population, as measured
+    (bench/population.py, bench/precision.py): on CUDA always; on a CPU only for PGD training steps in float32 at
+    width 8 or less (under bf16 with channels-last the loop of models is 1.2-1.4x faster than the grouped stack at
+    K = 4 and 8, widths 8 and 32, and at width 32 the loop wins in float32 too)."""
+    if device.type == "cuda":
+        return True
+    return attack_steps(cfg) > 0 and precision.dtype is None and (cfg.width or 32) <= 8
 
 
 def attack_steps(cfg: TrainConfig) -> int:
@@ -196,11 +207,12 @@ class Population:
                                       self.spec.image_size).to(self.device))
         if grouped and not can_group(cfg.model):
             raise ValueError(f"model {cfg.model!r} has no grouped stack; only mnist_cnn does")
-        if grouped is None:  # measured (bench/population.py): on a CPU the grouped stack wins for PGD steps only
-            grouped = self.k > 1 and can_group(cfg.model) and (self.device.type == "cuda" or attack_steps(cfg) > 0)
+        self.precision = resolve_precision(self.device, cfg.amp, cfg.channels_last)
+        if grouped is None:
+            grouped = self.k > 1 and can_group(cfg.model) and _grouped_is_faster(self.device, self.precision, cfg)
         self.stack = build_stack(models, grouped).to(self.device)
         self.grouped = isinstance(self.stack, GroupedMnistCNN)
-        self.channels_last = cfg.channels_last and self.device.type == "cuda" and not self.grouped
+        self.channels_last = self.precision.channels_last and not self.grouped
         if isinstance(self.stack, LoopStack):
             self._wrap_loop(cfg)
         self.optimizer = build_optimizer(cfg, self.stack.ordered_parameters())
@@ -261,7 +273,7 @@ class Population:
 
     # ------------------------------------------------------------------ one epoch
     def _amp(self):
-        return autocast(self.device, self.cfgs[0].amp)
+        return self.precision.autocast()
 
     def _stack_batches(self, batches) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, list[int]]:
         lengths = [len(yb) for _, yb in batches]
@@ -428,19 +440,19 @@ class Population:
         return model.to(self.device)
 
     def member_evaluate(self, k: int, x: torch.Tensor, y: torch.Tensor, eps_list: Sequence[float], restarts: int = 1,
-                 amp: bool | None = None, progress: bool = False) -> tuple[float, dict[str, float]]:
+                        progress: bool = False) -> tuple[float, dict[str, float]]:
         """Member ``k``'s clean accuracy and PGD accuracy (keyed by deep.evaluate.eps_key) at each ε of ``eps_list``
         on ``(x, y)`` with its eval settings: deep.evaluate.evaluate with ``attack="pgd"`` (``eval.steps`` steps of
         ``eval.step_size``, default 2.5·ε/steps; ``restarts`` random starts, a point robust only if it survives
-        all; bf16 on CUDA when ``amp``, default the config's), sharded over the ranks of a distributed run. The
-        per-epoch monitor (``pgdN@eps`` in the metrics) and the final evaluation with ``eval.attack = "pgd"``."""
+        all; the attacks under the population's precision policy, every count in float32), sharded over the ranks of
+        a distributed run. The per-epoch monitor (``pgdN@eps`` in the metrics) and the final evaluation with
+        ``eval.attack = "pgd"``."""
         from .evaluate import eps_key, evaluate
 
         c = self.cfgs[k]
-        bf16 = (c.amp if amp is None else amp) and self.device.type == "cuda"
         res = evaluate(self.member_model(k), x, y, [0.0, *eps_list], c.eval_norm, "pgd", steps=c.eval.steps,
                        step_size=c.eval.step_size, restarts=restarts, batch_size=c.eval.batch_size, device=self.device,
-                       seed=self.dist.rank, autocast_dtype=torch.bfloat16 if bf16 else None, dist=self.dist,
+                       seed=self.dist.rank, precision=self.precision, dist=self.dist,
                        progress=progress and self.dist.is_main)
         return res.accuracy[0.0], {eps_key(e): res.accuracy[float(e)] for e in eps_list}
 

@@ -52,13 +52,15 @@ def bf16_units(device: torch.device | str = "cpu") -> str | None:
         return None
     flags = _cpu_flags()
     found = next((name for flag, name in CPU_BF16_FLAGS if flag in flags), None)
-    if found is None:
-        return None
+    return found if found is not None and _onednn_bf16() else None
+
+
+def _onednn_bf16() -> bool:
+    """Whether this torch build's oneDNN runs bf16 kernels on this CPU."""
     try:
-        usable = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
-        usable = torch.backends.mkldnn.is_available()
-    return found if usable else None
+        return torch.backends.mkldnn.is_available()
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,9 @@ class Precision:
         return {"precision": self.name, "channels_last": self.channels_last, "units": self.units, "note": self.note}
 
 
-FP32 = Precision(None, False, "cpu", None, "float32, NCHW")
+def fp32_on(device: torch.device | str) -> Precision:
+    """Plain float32 in the tensors' own layout on ``device`` (what a caller that names no policy gets)."""
+    return Precision(None, False, torch.device(device).type, None, "float32")
 
 _said: set[str] = set()
 

@@ -53,6 +53,7 @@ from .attacks import (
 )
 from .attacks.correctness import correct_under_attack, correct_under_ensemble, model_device
 from .attacks.steps import default_step_size
+from .precision import Precision
 
 
 class GradientMaskingWarning(UserWarning):
@@ -106,7 +107,7 @@ def gradient_check(
     batch_size: int = 256,
     device: torch.device | str | None = None,
     max_zero_fraction: float = 0.05,
-    autocast_dtype: torch.dtype | None = None,
+    precision: Precision | None = None,
 ) -> dict:
     """Check 1: every entry of ∇_x CE(model(x), y) is finite, and at most ``max_zero_fraction`` of the points
     have an exactly zero gradient (a quantising / non-differentiable forward gives zero everywhere)."""
@@ -119,7 +120,9 @@ def gradient_check(
         for i in range(0, n, batch_size):
             xb = x[i : i + batch_size].to(dev).detach().clone().requires_grad_(True)
             yb = y[i : i + batch_size].to(dev)
-            ctx = torch.autocast(dev.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()
+            if precision is not None:
+                xb = precision.inputs(xb.detach()).requires_grad_(True)
+            ctx = precision.autocast() if precision is not None else contextlib.nullcontext()
             with torch.enable_grad(), ctx:
                 loss = cross_entropy_per_example(model(xb), yb).sum()
             (g,) = torch.autograd.grad(loss, xb)
@@ -202,7 +205,7 @@ def run_sanity_checks(
     batch_size: int = 256,
     device: torch.device | str | None = None,
     seed: int = 0,
-    autocast_dtype: torch.dtype | None = None,
+    precision: Precision | None = None,
     warn: bool = True,
     evaluation: str | Ensemble = "default",
     white_box_correct: torch.Tensor | None = None,
@@ -223,11 +226,11 @@ def run_sanity_checks(
     if eps < 0 or math.isnan(eps):
         raise ValueError(f"eps must be >= 0 in [0,1] pixel space (got {eps})")
     n_dims = x[0].numel()
-    common = {"batch_size": batch_size, "device": device, "autocast_dtype": autocast_dtype}
+    common = {"batch_size": batch_size, "device": device, "precision": precision}
     report = SanityReport(eps=float(eps), norm=norm, n=int(x.shape[0]))
 
     report.checks.append(gradient_check(model, x, y, batch_size=batch_size, device=device,
-                                        max_zero_fraction=max_zero_grad_fraction, autocast_dtype=autocast_dtype))
+                                        max_zero_fraction=max_zero_grad_fraction, precision=precision))
     report.checks.append(output_randomness_check(model, x, batch_size=batch_size, device=device,
                                                  max_relative_difference=max_output_difference))
 

@@ -234,8 +234,8 @@ def _final_evaluation(pop: Population, k: int, opts: TrainOptions,
                       progress: bool) -> tuple[float, dict[str, float], list[float], dict | None]:
     """Member k's one final evaluation on its ``eval.n_final`` held-out points: standard accuracy, robust accuracy
     per ε key, the ε, and the caller's evaluation (``opts.final_eval``, else None). ``eval.attack = "pgd"``: PGD with
-    ``eval.restarts`` restarts in float32 (sharded over ranks); ``"ensemble"``: the default ensemble of
-    deep.evaluate."""
+    ``eval.restarts`` restarts (sharded over ranks); ``"ensemble"``: the default ensemble of deep.evaluate; the
+    attacks under the population's precision policy, every count in float32 (deep.attacks.correctness)."""
     cfg, d = pop.cfgs[k], pop.bundles[k]
     if opts.final_eval is not None:  # the caller's evaluation is the run's one evaluation
         extra = opts.final_eval(pop, k)
@@ -244,11 +244,12 @@ def _final_evaluation(pop: Population, k: int, opts: TrainOptions,
         return extra["standard_acc"], robust, [mine["eps"]] if mine else [], extra
     eps = _eval_eps(cfg)
     if cfg.eval.attack == "pgd":
-        standard, robust = pop.member_evaluate(k, d.final_x, d.final_y, eps, restarts=cfg.eval.restarts, amp=False,
+        standard, robust = pop.member_evaluate(k, d.final_x, d.final_y, eps, restarts=cfg.eval.restarts,
                                                progress=progress)
         return standard, robust, eps, None
     res = evaluate(pop.member_model(k), d.final_x, d.final_y, [0.0, *eps], cfg.eval_norm, steps=cfg.eval.steps,
-                   restarts=cfg.eval.restarts, batch_size=cfg.eval.batch_size, device=pop.device, seed=0)
+                   restarts=cfg.eval.restarts, batch_size=cfg.eval.batch_size, device=pop.device, seed=0,
+                   precision=pop.precision)
     return float(res.accuracy[0.0]), {eps_key(e): float(res.accuracy[e]) for e in eps}, eps, None
 
 
@@ -286,6 +287,7 @@ def _finish(pop: Population, k: int, run: RunFolder, history: list[dict], train_
         "train_time_s_this_call": train_time,
         "eval_time_s": time.perf_counter() - t0,
         "device": str(pop.device),
+        "precision": pop.precision.describe(),
         "config": cfg.to_dict(),
     }
     if extra is not None:

@@ -2,11 +2,14 @@
 one attack or under an ensemble run AutoAttack-style (each attack only on the points every earlier one left
 correctly classified: the per-example worst case), with what each attack cost. The building blocks of the robust
 accuracy (deep.evaluate) and of the sanity checks (deep.sanity).
+
+The attacks run under the caller's precision policy (deep.precision: bf16 autocast and channels-last where the
+hardware has bf16 matrix instructions); every count is decided by a float32 forward pass outside autocast, so an
+adversarial example found in bf16 is re-checked in float32 and every accuracy is a float32 accuracy.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..precision import Precision
 from .base import Attack, check_batch, eval_mode
 from .ensemble import Ensemble
 
@@ -25,12 +29,6 @@ def model_device(model: nn.Module, default: torch.device | str = "cpu") -> torch
     for t in list(model.parameters()) + list(model.buffers()):
         return t.device
     return torch.device(default)
-
-
-def _autocast(device: torch.device, dtype: torch.dtype | None):
-    if dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=dtype)
 
 
 def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
@@ -49,27 +47,36 @@ def correct_under_attack(
     *,
     batch_size: int = 256,
     device: torch.device | str | None = None,
-    autocast_dtype: torch.dtype | None = None,
+    precision: Precision | None = None,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Per-point correctness (bool tensor ``(N,)`` on the CPU) of ``model`` on ``attack(model, x, y)``, or on
     the clean ``x`` when ``attack`` is None. Batches are moved to ``device`` (default: the model's); the
-    model is in eval mode and its modes are restored. ``generator`` is passed on to an
-    :class:`deep.attacks.Attack` (PGD, APGD, ...) so that one seeded stream covers every batch."""
+    model is in eval mode and its modes are restored. The attack runs under ``precision`` (deep.precision; None:
+    float32 in the tensors' own layout); the prediction that decides correctness is always a float32 forward pass
+    (outside autocast). ``generator`` is passed on to an :class:`deep.attacks.Attack` (PGD, APGD, ...) so that
+    one seeded stream covers every batch."""
     check_batch(x, y)
     device = torch.device(device) if device is not None else model_device(model)
+    if precision is not None:
+        precision.model(model)
     out = []
     with eval_mode(model):
         for xb, yb in batches(x, y, batch_size):
             xb = xb.to(device, non_blocking=True)
             yb = yb.to(device, non_blocking=True)
-            with _autocast(device, autocast_dtype):
-                if attack is not None:
-                    seeded = isinstance(attack, Attack) and generator is not None
-                    kwargs = {"generator": generator} if seeded else {}
+            if precision is not None:
+                xb = precision.inputs(xb)
+            if attack is not None:
+                seeded = isinstance(attack, Attack) and generator is not None
+                kwargs = {"generator": generator} if seeded else {}
+                if precision is not None:
+                    with precision.autocast():
+                        xb = attack(model, xb, yb, **kwargs)
+                else:
                     xb = attack(model, xb, yb, **kwargs)
-                with torch.no_grad():
-                    pred = model(xb).argmax(1)
+            with torch.no_grad():  # float32: the count every accuracy is made of
+                pred = model(xb.float()).argmax(1)
             out.append(pred == yb)
     if not out:
         return torch.zeros(0, dtype=torch.bool)
@@ -107,18 +114,18 @@ def correct_under_ensemble(
     *,
     batch_size: int = 256,
     device: torch.device | str | None = None,
-    autocast_dtype: torch.dtype | None = None,
+    precision: Precision | None = None,
     generator: torch.Generator | None = None,
     clean: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, list[AttackCost]]:
     """Per-point robustness (bool ``(N,)`` on the CPU) under the per-example worst case of ``ensemble`` at radius
     ``eps``, and each attack's cost. AutoAttack order: the clean point first (``clean``: its correctness if
     known), then each attack in turn only on the points that are still correctly classified, in batches of
-    ``batch_size`` (one host synchronisation per attack to select them)."""
+    ``batch_size`` (one host synchronisation per attack to select them), under ``precision`` with float32 counts
+    (:func:`correct_under_attack`)."""
     dev = torch.device(device) if device is not None else model_device(model)
     if clean is None:
-        clean = correct_under_attack(model, x, y, None, batch_size=batch_size, device=dev,
-                                     autocast_dtype=autocast_dtype)
+        clean = correct_under_attack(model, x, y, None, batch_size=batch_size, device=dev, precision=precision)
     robust = clean.clone()
     n_dims = x[0].numel()
     n_classes = None
@@ -130,7 +137,7 @@ def correct_under_ensemble(
         if len(idx):
             sub = idx.to(x.device)
             ok = correct_under_attack(model, x[sub], y[sub], attack, batch_size=batch_size, device=dev,
-                                      autocast_dtype=autocast_dtype, generator=generator)
+                                      precision=precision, generator=generator)
             if n_classes is None:
                 with torch.no_grad(), eval_mode(model):
                     n_classes = int(model(x[:1].to(dev)).shape[1])

@@ -25,11 +25,14 @@ from .sweep import RunSpec, train_config  # noqa: F401 - re-exported (the run's 
 @dataclass
 class TorchEngine:
     """Adapter to the deep engine. ``data_roots`` maps dataset → folder (default: ``$TRADEOFF_CIFAR10_ROOT`` and
-    ``$TRADEOFF_IMAGENET_ROOT``, see data.registry.dataset_root); ``device`` is ``auto``, ``cpu`` or ``cuda``."""
+    ``$TRADEOFF_IMAGENET_ROOT``, see data.registry.dataset_root); ``device`` is ``auto``, ``cpu`` or ``cuda``;
+    ``amp``: the large-ε attacks and sanity checks of the picture figures run under deep.precision's policy (bf16
+    where the hardware has it; False: float32). A run's own evaluation follows its config's ``amp``."""
 
     data_roots: dict | None = None
     device: str = "auto"
     progress: bool = False
+    amp: bool = True
     log: Callable[[str], None] = lambda s: None
     workers: int = 1  # CPU: train populations in this many processes at once (one torch thread each)
     _cache: dict = field(default_factory=dict, repr=False)
@@ -183,16 +186,18 @@ class TorchEngine:
         stratified test points (the same for every run); with ``eval.standard_full_test`` the clean accuracy
         comes from the whole test set."""
         from ..evaluate import evaluate
+        from ..precision import resolve_precision
 
         ev = run.config.eval
         x, y = self.test_set(run, ev.n_final, run.config.image_size)
         dev = self.torch_device()
+        precision = resolve_precision(dev, run.config.amp, run.config.channels_last)
         x, y = x.to(dev), y.to(dev)
         attack = "default" if ev.attack == "ensemble" else "pgd"
-        out = {"n_test": int(len(y)), "n_train": run.n_train, "robust": {}}
+        out = {"n_test": int(len(y)), "n_train": run.n_train, "robust": {}, "precision": precision.describe()}
         for norm, eps in ev.radii():
             res = evaluate(model, x, y, [0.0, eps], norm, attack, steps=ev.steps, restarts=ev.restarts,
-                           step_size=ev.step_size if attack == "pgd" else None, seed=0)
+                           step_size=ev.step_size if attack == "pgd" else None, seed=0, precision=precision)
             acc = res.accuracy
             out["standard_acc"] = float(acc[0.0])
             out["robust"][norm] = {"eps": eps, "acc": float(acc[eps]), "steps": ev.steps, "restarts": ev.restarts,
@@ -216,11 +221,20 @@ class TorchEngine:
             atk = attacks.PGD(eps=spec.eps, step_size=spec.step_size, steps=spec.steps, norm=spec.norm,
                               random_start=False, restarts=1, track_best=False)
         dev = self.torch_device()
+        precision = self.precision()
 
         def attack(model, x, y):
-            return atk(model, x.to(dev), y.to(dev))
+            precision.model(model)
+            with precision.autocast():
+                return atk(model, precision.inputs(x.to(dev)), y.to(dev)).float().contiguous()
 
         return attack
+
+    def precision(self):
+        """The policy of the picture figures' attacks and sanity checks (deep.precision) on this engine's device."""
+        from ..precision import resolve_precision
+
+        return resolve_precision(self.torch_device(), self.amp)
 
     def sanity(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, norm: str,
                steps: int = 20) -> list[dict]:
@@ -229,7 +243,8 @@ class TorchEngine:
         from ..sanity import run_sanity_checks
 
         dev = self.torch_device()
-        report = run_sanity_checks(model, x.to(dev), y.to(dev), eps, norm, steps=steps, warn=False)
+        report = run_sanity_checks(model, x.to(dev), y.to(dev), eps, norm, steps=steps, warn=False,
+                                   precision=self.precision())
         checks = []
         for c in report.checks:
             get = c.get if isinstance(c, dict) else lambda k, c=c: getattr(c, k, None)

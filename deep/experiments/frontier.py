@@ -35,6 +35,7 @@ from tradeoff.data.kinds import Kind
 from tradeoff.data.scales import Scale
 
 from ..config import AdvConfig, EvalConfig, TrainConfig
+from ..precision import Precision
 
 #: the scales the deep frontier is defined at (data.scales)
 SCALES = (Scale.CPU.value, Scale.SMOKE.value)
@@ -159,10 +160,11 @@ def _subset(x: torch.Tensor, y: torch.Tensor, n: int) -> tuple[torch.Tensor, tor
 
 
 def evaluate_model(exp: DeepFrontier, model: nn.Module, test: tuple[torch.Tensor, torch.Tensor],
-                   device: torch.device | str = "cpu") -> dict:
+                   device: torch.device | str = "cpu", precision: Precision | None = None) -> dict:
     """The run's one evaluation (module docstring): standard accuracy on all of ``test``, strong-evaluation robust
     accuracy at ``eps_eval`` on ``n_robust`` stratified test points (seed 0), and the same for the restriction to
-    ``pair`` (standard on all the pair's test points, robust at each ``pair_eps`` on ``n_robust`` of them)."""
+    ``pair`` (standard on all the pair's test points, robust at each ``pair_eps`` on ``n_robust`` of them). The
+    attacks run under ``precision`` (deep.precision), the counts in float32."""
     from ..evaluate import evaluate
 
     model = model.eval()
@@ -170,7 +172,7 @@ def evaluate_model(exp: DeepFrontier, model: nn.Module, test: tuple[torch.Tensor
     x, y = test
     t0 = time.perf_counter()
     xs, ys = _subset(x, y, exp.n_robust)
-    res = evaluate(model, xs, ys, [0.0, exp.eps_eval], norm, seed=0, device=device)
+    res = evaluate(model, xs, ys, [0.0, exp.eps_eval], norm, seed=0, device=device, precision=precision)
     out = {"standard_acc": _clean_accuracy(model, x, y, device), "n_test_standard": int(len(y)),
            "n_test": int(len(ys)), "n_train": exp.template.n_train, "standard_acc_subset": float(res.accuracy[0.0]),
            "robust": {norm: {"eps": exp.eps_eval, "acc": float(res.accuracy[exp.eps_eval]),
@@ -178,7 +180,7 @@ def evaluate_model(exp: DeepFrontier, model: nn.Module, test: tuple[torch.Tensor
     xp, yp = pair_points(x, y, exp.pair)
     binary = PairRestriction(model, exp.pair).eval()
     xps, yps = _subset(xp, yp, exp.n_robust)
-    rp = evaluate(binary, xps, yps, [0.0, *exp.pair_eps], norm, seed=0, device=device)
+    rp = evaluate(binary, xps, yps, [0.0, *exp.pair_eps], norm, seed=0, device=device, precision=precision)
     out["pair"] = {"classes": list(exp.pair), "standard_acc": _clean_accuracy(binary, xp, yp, device),
                    "n_standard": int(len(yp)), "n_robust": int(len(yps)),
                    "standard_acc_subset": float(rp.accuracy[0.0]),
@@ -283,7 +285,7 @@ def _train_group(exp: DeepFrontier, cfgs: list[TrainConfig], dirs: list[Path], l
     test = load_split(cfgs[0].dataset, "test", cfgs[0].data_root)
 
     def final_eval(pop, k):
-        return evaluate_model(exp, pop.member_model(k), test, pop.device)
+        return evaluate_model(exp, pop.member_model(k), test, pop.device, pop.precision)
 
     results = train_runs(cfgs, dirs, TrainOptions(progress=False, scale=exp.scale, final_eval=final_eval, log=log))
     out = []

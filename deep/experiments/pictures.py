@@ -154,6 +154,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
         "primary_attack_norm": primary, "models_by_attack_norm": by_norm,
         "attacks": [{"norm": s.norm, "eps": s.eps, "steps": s.steps, "step_size": s.step_size} for s in exp.attacks],
         "judge": judge_description(exp, specs["judge"]),
+        "precision": engine.precision().describe(),
         "claim11_rows": "each robust model attacked in its own norm; the standard model in both",
         "n_images": int(len(y)), "models": claim11_entries(by_norm),
         "interpolation_smoothness": interpolation.smoothness_payload(interp),

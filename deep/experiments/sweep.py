@@ -245,6 +245,7 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
                         "n_eval": res.get("n_test"), "n_eval_standard": res.get("n_test_standard", res.get("n_test")),
                         "run": r.run_id, "converged": (res.get("convergence") or {}).get("met"),
                         "loss_change": (res.get("convergence") or {}).get("relative_change"),
+                        "precision": (res.get("precision") or {}).get("precision"),
                     })
     return rows, list(dict.fromkeys(missing))
 

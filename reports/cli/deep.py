@@ -30,6 +30,9 @@ def register(top: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="continue a partial run from its last checkpoint")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the config's device")
     p.add_argument("--epochs", type=int, help="override the config's number of epochs")
+    p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default=None,
+                   help="override the config's amp: auto/bf16 = bf16 autocast where the hardware has bf16 matrix "
+                   "instructions (float32 elsewhere), fp32 = float32")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_train)
@@ -57,6 +60,9 @@ def register(top: argparse._SubParsersAction) -> None:
                         "largest --eps)")
     p.add_argument("--batch-size", type=int, default=500)
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
+                   help="the attacks' precision: auto/bf16 = bf16 where the hardware has it; fp32 = float32 "
+                   "(accuracies are counted in float32 either way)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=_eval)
 
@@ -73,6 +79,10 @@ def register(top: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, default=100, help="number of test points (default 100)")
     p.add_argument("--out", required=True, metavar="FILE.npz")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
+                   help="the attack's precision: auto/bf16 = bf16 where the hardware has it; fp32 = float32 (the saved "
+                   "predictions are float32)")
+
     p.set_defaults(func=_attack)
 
 
@@ -80,6 +90,7 @@ def register(top: argparse._SubParsersAction) -> None:
 def _train(args: argparse.Namespace) -> int:
     from tradeoff.deep.config import load_config
     from tradeoff.deep.distributed import init_distributed, shutdown
+    from tradeoff.deep.precision import parse_precision
     from tradeoff.deep.train import TrainOptions, train_run
 
     cfg = load_config(args.config)
@@ -90,6 +101,8 @@ def _train(args: argparse.Namespace) -> int:
         changes["epochs"] = args.epochs
     if args.no_progress:
         changes["progress"] = False
+    if args.precision is not None:
+        changes["amp"] = parse_precision(args.precision)
     if changes:
         cfg = cfg.replace(**changes)
     info = init_distributed(cfg.device)
@@ -171,6 +184,7 @@ def _eval(args: argparse.Namespace) -> int:
     from tradeoff.data.paths import results_dir
     from tradeoff.deep.attacks import NAMED_ATTACKS, resolve_ensemble
     from tradeoff.deep.evaluate import evaluate
+    from tradeoff.deep.precision import parse_precision, resolve_precision
     from tradeoff.deep.reference import INSTALL, reference_available
     from tradeoff.deep.sanity import run_sanity_checks
 
@@ -187,8 +201,9 @@ def _eval(args: argparse.Namespace) -> int:
     norm = args.norm or cfg.eval_norm
     t0 = time.perf_counter()
     eps_list = sorted({0.0, *args.eps})
+    precision = resolve_precision(dev, parse_precision(args.precision))
     ev = evaluate(model, x, y, eps_list, norm, args.attack, steps=args.steps, step_size=args.step_size,
-                  restarts=args.restarts, batch_size=args.batch_size, device=dev, progress=True)
+                  restarts=args.restarts, batch_size=args.batch_size, device=dev, progress=True, precision=precision)
     ev_ensemble = resolve_ensemble(args.attack).scaled(args.steps, args.restarts)
     rows = [{"eps": e, "norm": norm, "attack": "clean" if e == 0 else ev.attack["name"], "accuracy": a,
              "seconds": sum(c.seconds for c in ev.cost.get(e, []))} for e, a in sorted(ev.accuracy.items())]
@@ -205,7 +220,7 @@ def _eval(args: argparse.Namespace) -> int:
         if eps_check is not None:
             k = min(args.sanity_n, len(y))
             report = run_sanity_checks(model, x[:k], y[:k], eps_check, norm, batch_size=args.batch_size,
-                                       device=dev, warn=False, evaluation=ev_ensemble,
+                                       device=dev, warn=False, evaluation=ev_ensemble, precision=precision,
                                        white_box_correct=ev.correct[eps_check][:k] if eps_check in ev.correct
                                        else None)
             run_path = Path(args.run).resolve()
@@ -262,6 +277,7 @@ def _attack(args: argparse.Namespace) -> int:
     from tradeoff.data.io import atomic_write_bytes
     from tradeoff.deep.attacks import PGD
     from tradeoff.deep.attacks.steps import default_step_size
+    from tradeoff.deep.precision import parse_precision, resolve_precision
 
     if args.eps <= 0:
         raise UserError(f"--eps must be > 0 (pixel space), got {args.eps}")
@@ -274,9 +290,12 @@ def _attack(args: argparse.Namespace) -> int:
     attack = PGD(args.eps, step, args.steps, norm, random_start=not args.no_random_start,
                  restarts=args.restarts)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed)  # one stream over all batches (reproducible)
-    advs = [attack(model, xb, yb, generator=gen) for xb, yb in zip(x.split(500), y.split(500))]
-    x_adv = torch.cat(advs)
-    with torch.no_grad():
+    precision = resolve_precision(dev, parse_precision(args.precision))
+    precision.model(model)
+    with precision.autocast():
+        advs = [attack(model, precision.inputs(xb), yb, generator=gen) for xb, yb in zip(x.split(500), y.split(500))]
+    x_adv = torch.cat(advs).float().contiguous()
+    with torch.no_grad():  # float32 predictions
         pred_clean = torch.cat([model(b).argmax(1) for b in x.split(500)])
         pred_adv = torch.cat([model(b).argmax(1) for b in x_adv.split(500)])
     buf = io.BytesIO()
@@ -284,6 +303,7 @@ def _attack(args: argparse.Namespace) -> int:
         buf, x=x.cpu().numpy(), x_adv=x_adv.cpu().numpy(), y=y.cpu().numpy(), pred_clean=pred_clean.cpu().numpy(),
         pred_adv=pred_adv.cpu().numpy(), eps=args.eps, norm=norm, steps=args.steps, step_size=step,
         restarts=args.restarts, random_start=not args.no_random_start, run=str(args.run),
+        precision=precision.name,
     )
     try:
         atomic_write_bytes(args.out, buf.getvalue())

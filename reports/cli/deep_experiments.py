@@ -47,7 +47,32 @@ def _engine(args):
         import os
 
         workers = 1 if args.device == "cuda" else (os.cpu_count() or 1)
-    return TorchEngine(data_roots=roots, device=args.device, progress=args.progress, log=_log, workers=workers)
+    return TorchEngine(data_roots=roots, device=args.device, progress=args.progress, log=_log, workers=workers,
+                       amp=args.precision != "fp32")
+
+
+def _precision_override(args):
+    """``--precision fp32``: every experiment's template trains and evaluates in float32 (``amp = false``: other runs,
+    with their own identity); None for the definitions' own setting (bf16 where the hardware has it)."""
+    if args.precision != "fp32":
+        return None
+    from tradeoff.deep.experiments.definitions import with_template
+
+    return lambda exp: with_template(exp, amp=False)
+
+
+def _overrides(*changes):
+    """The composition of the definition changes that are not None (applied left to right), or None."""
+    chosen = [c for c in changes if c is not None]
+    if not chosen:
+        return None
+
+    def apply(exp):
+        for c in chosen:
+            exp = c(exp)
+        return exp
+
+    return apply
 
 
 def _set_threads(args) -> None:
@@ -84,6 +109,10 @@ def _add_common(p, datasets: bool = False) -> None:
     p.add_argument("--threads", type=int, default=0,
                    help="torch CPU threads (default: 1 for --scale quick, else torch's default)")
     p.add_argument("--progress", action="store_true", help="show per-epoch progress bars")
+    p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
+                   help="auto/bf16 (default): bf16 autocast and channels-last where the hardware has bf16 matrix "
+                        "instructions, float32 elsewhere; fp32: float32 runs (other run identities). Accuracies "
+                        "are counted in float32 either way")
 
 
 def cmd_reproduce(args) -> int:
@@ -103,7 +132,8 @@ def cmd_reproduce(args) -> int:
     for ds in _datasets(args.datasets):
         t = time.perf_counter()
         out = reproduce_dataset(ds, args.scale, engine, runs_dir(), results_dir(), sanity=not args.no_sanity,
-                                overrides=micro if args.micro else None, log=_log)
+                                overrides=_overrides(micro if args.micro else None, _precision_override(args)),
+                                log=_log)
         tf = time.perf_counter()
         written = list(out.result_paths)
         if out.pictures is not None:  # the picture figures' arrays, as a result file the figures are drawn from
@@ -140,6 +170,8 @@ def cmd_sweep(args) -> int:
     exp = definitions.get(args.name, args.dataset, args.scale)
     if not isinstance(exp, definitions.SweepExperiment):
         raise UserError(f"{args.name!r} is not a sweep; use `tradeoff deep reproduce` for the picture figures")
+    if (fp32 := _precision_override(args)) is not None:
+        exp = fp32(exp)
     shard = sweep.parse_shard(args.shard)
     _set_threads(args)
     records = run_sweep(exp, _engine(args), runs_dir(), shard, log=_log)
@@ -158,6 +190,8 @@ def cmd_merge(args) -> int:
         exp = definitions.get(name, args.dataset, args.scale)
         if not isinstance(exp, definitions.SweepExperiment):
             raise UserError(f"{name!r} is not a sweep (choose from {', '.join(definitions.SWEEP_GROUPS)})")
+        if (fp32 := _precision_override(args)) is not None:
+            exp = fp32(exp)
         path = sweep.merge(exp, runs_dir(), results_dir(), allow_missing=args.allow_missing)
         payload = read_result(path)["payload"]
         print(f"{name} ({args.dataset}, {args.scale}) -> {path}")
@@ -190,4 +224,6 @@ def register(top) -> None:
     p.add_argument("--dataset", default="mnist", choices=PAPER_DATASETS)
     p.add_argument("--scale", default="quick", choices=SCALES)
     p.add_argument("--allow-missing", action="store_true", help="merge what is finished, list missing runs")
+    p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
+                   help="the precision the runs were trained at (fp32: the float32 runs of --precision fp32)")
     p.set_defaults(func=cmd_merge)

@@ -97,6 +97,11 @@ class FakeEngine:
             xa = (x + (xa.detach() + step * g.sign() - x).clamp(-eps, eps)).clamp(0, 1)
         return xa.detach()
 
+    def precision(self):
+        from tradeoff.deep.precision import fp32_on
+
+        return fp32_on("cpu")
+
     def large_eps_attack(self, spec, trajectory=False):
         return lambda model, x, y: self._pgd(model, x, y, min(spec.eps, 1.0), spec.steps, 0.1)
 

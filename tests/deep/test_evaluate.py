@@ -9,6 +9,7 @@ from tests.deep.test_attacks import linear_model
 from tradeoff.deep.attacks import PGD, default_step_size
 from tradeoff.deep.attacks.correctness import correct_under_attack
 from tradeoff.deep.evaluate import evaluate
+from tradeoff.deep.precision import Precision
 
 torch.set_num_threads(1)
 
@@ -81,7 +82,8 @@ def test_seeded_evaluation_is_reproducible_and_bf16_autocast_runs():
     r1 = robust_accuracy(model, x, y, [0.1], steps=3, seed=5)
     r2 = robust_accuracy(model, x, y, [0.1], steps=3, seed=5)
     assert r1 == r2
-    r3 = robust_accuracy(model, x, y, [0, 0.1], steps=3, autocast_dtype=torch.bfloat16)
+    bf16 = Precision(torch.bfloat16, True, "cpu", "test", "bf16 autocast")
+    r3 = robust_accuracy(model, x, y, [0, 0.1], steps=3, precision=bf16)
     assert 0.0 <= r3[0.1] <= r3[0.0] <= 1.0
 
 
