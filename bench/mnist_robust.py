@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-test", type=int, default=None, help="subsample the test set (path checks)")
     args = parser.parse_args(argv)
 
-    from tradeoff.deep.distributed import resolve_device
+    from tradeoff.deep.device import resolve_device
     from tradeoff.deep.run_data import load_data
 
     device = resolve_device(args.device)

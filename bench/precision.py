@@ -1,4 +1,4 @@
-"""The precision policy on this CPU (deep.precision), side by side in one run: float32 NCHW against the policy
+"""The precision policy on this CPU (deep.device), side by side in one run: float32 NCHW against the policy
 (bf16 autocast + channels-last where the CPU has bf16 matrix instructions).
 
 ``python -m bench precision [--threads 1 2] [--quick] [--out PATH]``. Measures, for the MNIST CNN (deep.models) at
@@ -37,9 +37,9 @@ from tradeoff.data.provenance import machine_line
 from tradeoff.data.scales import Scale
 from tradeoff.deep.attacks import APGD, PGD
 from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
+from tradeoff.deep.device import Precision, bf16_units, fp32_on, resolve_precision
 from tradeoff.deep.models import build_model
 from tradeoff.deep.population import Population
-from tradeoff.deep.precision import Precision, bf16_units, fp32_on, resolve_precision
 
 MNIST = ("mnist_cnn", 10, (0.1307,), (0.3081,))
 TARGET_STEP, TARGET_PEERS = 2.5, 2.0

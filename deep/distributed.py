@@ -1,5 +1,4 @@
-"""Where a run computes: its device (:func:`resolve_device`; its precision is deep.precision's) and, for several GPUs,
-its processes (torch DistributedDataParallel launched by torchrun).
+"""How a run spreads over several GPUs: its processes (torch DistributedDataParallel launched by torchrun).
 
 ``torchrun --nproc_per_node N -m tradeoff.reports deep train CONFIG.toml [--run-dir DIR] [--resume]`` trains one run
 on N processes: the entry point is the ordinary ``tradeoff deep train`` command, which joins the process group
@@ -109,14 +108,3 @@ def digests_agree(model: torch.nn.Module, info: DistInfo) -> bool:
     gathered: list[str | None] = [None] * info.world_size
     torch_dist.all_gather_object(gathered, digest)
     return all(g == digest for g in gathered)
-
-
-def resolve_device(name: str, dist: DistInfo | None = None) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is an error naming the fix."""
-    dist = dist or DistInfo()
-    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
-        return torch.device("cpu")
-    if not torch.cuda.is_available():
-        raise ValueError("device = 'cuda' but torch sees no GPU; set device = 'cpu' or 'auto'")
-    return torch.device("cuda", dist.local_rank if dist.enabled else torch.cuda.current_device())
-

@@ -26,8 +26,8 @@ from torch import nn
 
 from .attacks import AttackSpec, Ensemble, check_batch, normalise_norm, resolve_ensemble
 from .attacks.correctness import AttackCost, correct_under_attack, correct_under_ensemble, model_device
+from .device import Precision, fp32_on
 from .distributed import DistInfo, all_reduce_sum
-from .precision import Precision, fp32_on
 
 
 @dataclass
@@ -35,7 +35,7 @@ class RobustResult:
     """Robust accuracy per ε with the evaluation that produced it: ``accuracy`` ``{eps: acc}`` (ε = 0 is clean),
     ``correct`` ``{eps: bool tensor (N,)}`` per point, ``attack`` the ensemble's description
     (:meth:`deep.attacks.Ensemble.describe`), ``cost`` ``{eps: [AttackCost, ...]}``, ``n`` points, ``seconds``,
-    ``precision`` the attacks' policy (:meth:`deep.precision.Precision.describe`; counts are float32)."""
+    ``precision`` the attacks' policy (:meth:`deep.device.Precision.describe`; counts are float32)."""
 
     accuracy: dict[float, float]
     correct: dict[float, torch.Tensor]
@@ -104,7 +104,7 @@ def evaluate(
     ``steps``, ``restarts``, ``random_start`` replace every attack's own (:meth:`Ensemble.scaled`);
     ``step_size`` is PGD's (pixel space; default 2.5·ε/steps) and only valid for ensembles made of PGD attacks.
     Random starts come from one generator seeded with ``seed`` (``None``: torch's global RNG).
-    ``precision`` (deep.precision) is the attacks' policy (bf16 autocast, channels-last); accuracies are always
+    ``precision`` (deep.device) is the attacks' policy (bf16 autocast, channels-last); accuracies are always
     counted by float32 forward passes (deep.attacks.correctness). ``dist``: in a
     distributed run rank r evaluates ``x[r::world]`` (``correct`` and ``cost`` are its own) and the numbers of
     correct points are summed over the ranks (``accuracy`` and ``n`` are over all points). ``progress`` shows a

@@ -40,9 +40,9 @@ from tradeoff.data.registry import dataset_info
 from .attacks import MemberSteps, kl_per_example, population_pgd, population_trades_adversary
 from .config import TrainConfig
 from .datasets import TensorBatches
-from .distributed import DistInfo, all_reduce_sum, resolve_device, wrap_ddp
+from .device import Precision, resolve_device, resolve_precision
+from .distributed import DistInfo, all_reduce_sum, wrap_ddp
 from .models import NormalizedModel, build_model
-from .precision import Precision, resolve_precision
 from .run_data import DataBundle, load_data
 from .schedules import lr_factor
 from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group

@@ -53,7 +53,7 @@ from .attacks import (
 )
 from .attacks.correctness import correct_under_attack, correct_under_ensemble, model_device
 from .attacks.steps import default_step_size
-from .precision import Precision
+from .device import Precision
 
 
 class GradientMaskingWarning(UserWarning):

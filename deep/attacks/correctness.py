@@ -3,7 +3,7 @@ one attack or under an ensemble run AutoAttack-style (each attack only on the po
 correctly classified: the per-example worst case), with what each attack cost. The building blocks of the robust
 accuracy (deep.evaluate) and of the sanity checks (deep.sanity).
 
-The attacks run under the caller's precision policy (deep.precision: bf16 autocast and channels-last where the
+The attacks run under the caller's precision policy (deep.device: bf16 autocast and channels-last where the
 hardware has bf16 matrix instructions); every count is decided by a float32 forward pass outside autocast, so an
 adversarial example found in bf16 is re-checked in float32 and every accuracy is a float32 accuracy.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..precision import Precision
+from ..device import Precision
 from .base import Attack, check_batch, eval_mode
 from .ensemble import Ensemble
 
@@ -52,7 +52,7 @@ def correct_under_attack(
 ) -> torch.Tensor:
     """Per-point correctness (bool tensor ``(N,)`` on the CPU) of ``model`` on ``attack(model, x, y)``, or on
     the clean ``x`` when ``attack`` is None. Batches are moved to ``device`` (default: the model's); the
-    model is in eval mode and its modes are restored. The attack runs under ``precision`` (deep.precision; None:
+    model is in eval mode and its modes are restored. The attack runs under ``precision`` (deep.device; None:
     float32 in the tensors' own layout); the prediction that decides correctness is always a float32 forward pass
     (outside autocast). ``generator`` is passed on to an :class:`deep.attacks.Attack` (PGD, APGD, ...) so that
     one seeded stream covers every batch."""

@@ -26,7 +26,7 @@ from .sweep import RunSpec, train_config  # noqa: F401 - re-exported (the run's 
 class TorchEngine:
     """Adapter to the deep engine. ``data_roots`` maps dataset → folder (default: ``$TRADEOFF_CIFAR10_ROOT`` and
     ``$TRADEOFF_IMAGENET_ROOT``, see data.registry.dataset_root); ``device`` is ``auto``, ``cpu`` or ``cuda``;
-    ``amp``: the large-ε attacks and sanity checks of the picture figures run under deep.precision's policy (bf16
+    ``amp``: the large-ε attacks and sanity checks of the picture figures run under deep.device's policy (bf16
     where the hardware has it; False: float32). A run's own evaluation follows its config's ``amp``."""
 
     data_roots: dict | None = None
@@ -185,8 +185,8 @@ class TorchEngine:
         ``robust[norm]["evaluation"]``) at each (norm, ε) of ``eval.norms``/``eval.eps`` on ``eval.n_final``
         stratified test points (the same for every run); with ``eval.standard_full_test`` the clean accuracy
         comes from the whole test set."""
+        from ..device import resolve_precision
         from ..evaluate import evaluate
-        from ..precision import resolve_precision
 
         ev = run.config.eval
         x, y = self.test_set(run, ev.n_final, run.config.image_size)
@@ -231,8 +231,8 @@ class TorchEngine:
         return attack
 
     def precision(self):
-        """The policy of the picture figures' attacks and sanity checks (deep.precision) on this engine's device."""
-        from ..precision import resolve_precision
+        """The policy of the picture figures' attacks and sanity checks (deep.device) on this engine's device."""
+        from ..device import resolve_precision
 
         return resolve_precision(self.torch_device(), self.amp)
 

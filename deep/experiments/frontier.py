@@ -35,7 +35,7 @@ from tradeoff.data.kinds import Kind
 from tradeoff.data.scales import Scale
 
 from ..config import AdvConfig, EvalConfig, TrainConfig
-from ..precision import Precision
+from ..device import Precision
 
 #: the scales the deep frontier is defined at (data.scales)
 SCALES = (Scale.CPU.value, Scale.SMOKE.value)
@@ -164,7 +164,7 @@ def evaluate_model(exp: DeepFrontier, model: nn.Module, test: tuple[torch.Tensor
     """The run's one evaluation (module docstring): standard accuracy on all of ``test``, strong-evaluation robust
     accuracy at ``eps_eval`` on ``n_robust`` stratified test points (seed 0), and the same for the restriction to
     ``pair`` (standard on all the pair's test points, robust at each ``pair_eps`` on ``n_robust`` of them). The
-    attacks run under ``precision`` (deep.precision), the counts in float32."""
+    attacks run under ``precision`` (deep.device), the counts in float32."""
     from ..evaluate import evaluate
 
     model = model.eval()

@@ -89,8 +89,8 @@ def register(top: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------------- train
 def _train(args: argparse.Namespace) -> int:
     from tradeoff.deep.config import load_config
+    from tradeoff.deep.device import parse_precision
     from tradeoff.deep.distributed import init_distributed, shutdown
-    from tradeoff.deep.precision import parse_precision
     from tradeoff.deep.train import TrainOptions, train_run
 
     cfg = load_config(args.config)
@@ -159,7 +159,7 @@ def _test_points(run: str, n: int | None, device: str):
     import torch
 
     from tradeoff.deep.datasets import load_split
-    from tradeoff.deep.distributed import resolve_device
+    from tradeoff.deep.device import resolve_device
     from tradeoff.deep.run_data import disk_datasets, materialise
     from tradeoff.deep.runs import load_run_model
 
@@ -183,8 +183,8 @@ def _eval(args: argparse.Namespace) -> int:
     from tradeoff.data.io import write_result
     from tradeoff.data.paths import results_dir
     from tradeoff.deep.attacks import NAMED_ATTACKS, resolve_ensemble
+    from tradeoff.deep.device import parse_precision, resolve_precision
     from tradeoff.deep.evaluate import evaluate
-    from tradeoff.deep.precision import parse_precision, resolve_precision
     from tradeoff.deep.reference import INSTALL, reference_available
     from tradeoff.deep.sanity import run_sanity_checks
 
@@ -277,7 +277,7 @@ def _attack(args: argparse.Namespace) -> int:
     from tradeoff.data.io import atomic_write_bytes
     from tradeoff.deep.attacks import PGD
     from tradeoff.deep.attacks.steps import default_step_size
-    from tradeoff.deep.precision import parse_precision, resolve_precision
+    from tradeoff.deep.device import parse_precision, resolve_precision
 
     if args.eps <= 0:
         raise UserError(f"--eps must be > 0 (pixel space), got {args.eps}")

@@ -98,7 +98,7 @@ class FakeEngine:
         return xa.detach()
 
     def precision(self):
-        from tradeoff.deep.precision import fp32_on
+        from tradeoff.deep.device import fp32_on
 
         return fp32_on("cpu")
 

@@ -8,8 +8,8 @@ from torch import nn
 from tests.deep.test_attacks import linear_model
 from tradeoff.deep.attacks import PGD, default_step_size
 from tradeoff.deep.attacks.correctness import correct_under_attack
+from tradeoff.deep.device import Precision
 from tradeoff.deep.evaluate import evaluate
-from tradeoff.deep.precision import Precision
 
 torch.set_num_threads(1)
 

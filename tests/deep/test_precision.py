@@ -1,4 +1,4 @@
-"""The precision policy (deep.precision): chosen from the hardware, bf16 numbers checked against float32.
+"""The precision policy (deep.device): chosen from the hardware, bf16 numbers checked against float32.
 
 Tolerances are stated in bf16's unit roundoff u = 2^-8 (8 significand bits): a bf16 forward pass rounds every
 activation and weight to a relative error of at most u, so losses and gradients agree to a few u while the
@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from tradeoff.data.toy import toy_data
-from tradeoff.deep import precision as P
+from tradeoff.deep import device as P
 from tradeoff.deep.attacks import PGD
 from tradeoff.deep.attacks.correctness import correct_under_attack
 from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig

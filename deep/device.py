@@ -1,4 +1,5 @@
-"""The precision and memory-layout policy of every forward and backward pass (training steps, attacks, gradients).
+"""Where a run computes: its device (:func:`resolve_device`) and the precision and memory-layout policy of every
+forward and backward pass on it (training steps, attacks, sanity checks).
 
 One policy per device, chosen from the hardware and the run's ``amp`` and ``channels_last`` settings
 (deep.config.TrainConfig; ``--precision`` on the command line):
@@ -24,6 +25,8 @@ import sys
 from dataclasses import dataclass
 
 import torch
+
+from .distributed import DistInfo
 
 #: CPU flags (Linux /proc/cpuinfo) of bf16 matrix instructions, best first, with the name results record
 CPU_BF16_FLAGS = (("amx_bf16", "AMX-BF16"), ("avx512_bf16", "AVX512-BF16"))
@@ -141,3 +144,13 @@ def parse_precision(text: str) -> bool:
     if value == "fp32":
         return False
     raise ValueError(f"--precision {text!r} is unknown: choose auto (bf16 where the hardware has it), bf16 or fp32")
+
+
+def resolve_device(name: str, dist: DistInfo | None = None) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is an error naming the fix."""
+    dist = dist or DistInfo()
+    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ValueError("device = 'cuda' but torch sees no GPU; set device = 'cpu' or 'auto'")
+    return torch.device("cuda", dist.local_rank if dist.enabled else torch.cuda.current_device())
