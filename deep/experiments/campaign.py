@@ -505,11 +505,11 @@ class Campaign:
 
     def _next_batch(self, todo: list[Item]) -> list[Item]:
         """The first item and, when the engine trains populations, the later items of the same dataset and tier
-        that train in lockstep with it (deep.population.population_key), up to ``population`` runs."""
+        that train in lockstep with it (deep.population_plan.population_key), up to ``population`` runs."""
         first = todo[0]
         if first.pictures is not None or self.population <= 1 or not hasattr(self.engine, "train_many"):
             return [first]
-        from ..population import population_key
+        from ..population_plan import population_key
 
         key = population_key(first.run.config)
         batch = [first]

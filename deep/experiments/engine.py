@@ -102,7 +102,7 @@ class TorchEngine:
         architecture, batch size, steps and schedule train in lockstep) and evaluate each once, by the run itself
         (:meth:`evaluate_model`; the result goes into its summary). Returns, per run, None or the message of a
         run whose training diverged (the others finish)."""
-        from ..population import MAX_POPULATION, plan_populations
+        from ..population_plan import MAX_POPULATION, plan_populations
         from ..train import TrainOptions, train_runs
 
         cfgs = [train_config(r, self.root(r.dataset), self.device, self.progress) for r in runs]
@@ -138,7 +138,7 @@ class TorchEngine:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        from ..population import attack_steps
+        from ..population_plan import attack_steps
 
         def cost(group: list[int]) -> float:  # forward-backward passes, roughly: (PGD steps + 1) × examples seen
             cfgs = [runs[i].config for i in group]  # (mixed batches: PGD on half of each batch)

@@ -79,7 +79,7 @@ def cmd_campaign(args) -> int:
         from tradeoff.deep.experiments.engine import TorchEngine
 
         engine = TorchEngine(data_roots=_roots(args), device=device, log=_log, workers=1)
-    from tradeoff.deep.population import MAX_POPULATION
+    from tradeoff.deep.population_plan import MAX_POPULATION
 
     population = args.population or (MAX_POPULATION["cuda"] if device == "cuda" else 1)
     camp = C.Campaign(defs, engine, runs_dir(), out, committed, float(args.budget or 0.0), device=device_name,

@@ -238,7 +238,7 @@ def test_pack_data_copies_only_the_needed_datasets(tmp_path, monkeypatch):
 
 
 def test_populations_group_runs_of_one_tier_that_train_in_lockstep(tmp_path):
-    from tradeoff.deep.population import population_key
+    from tradeoff.deep.population_plan import population_key
 
     class PopulationEngine(ClockedEngine):
         def __init__(self):
