@@ -86,6 +86,17 @@ class AdvConfig:
         """True for TRADES training (``method = "trades"``, which needs ``eps > 0``)."""
         return self.method == "trades"
 
+    @property
+    def attack_steps(self) -> int:
+        """Attack steps per training step: ``steps`` for adversarial (PGD or TRADES) training, 0 for standard
+        training."""
+        return self.steps if self.enabled else 0
+
+    @property
+    def training_method(self) -> str:
+        """``"standard"`` (``eps = 0``), ``"pgd"`` (Madry et al.) or ``"trades"`` (Zhang et al. 2019)."""
+        return "standard" if not self.enabled else self.method
+
     def step_at(self, eps: float) -> float:
         """The PGD step at radius ``eps`` (pixel space): ``step_size`` (scaled by eps / adv.eps while ε warms up),
         else ``step_fraction · eps``, else 2.5·eps/steps (Madry et al.)."""

@@ -41,7 +41,7 @@ from .datasets import TensorBatches
 from .device import resolve_device, resolve_precision
 from .distributed import DistInfo, all_reduce_sum, wrap_ddp
 from .models import NormalizedModel, build_model
-from .population_plan import attack_steps, grouped_is_faster, population_key, training_method
+from .population_plan import grouped_is_faster, population_key
 from .run_data import DataBundle, load_data
 from .schedules import lr_factor
 from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group
@@ -112,8 +112,7 @@ class Population:
         self.cfgs = [c.resolve_epochs() for c in cfgs]  # the epoch rule (TrainConfig.min_steps)
         if not self.cfgs:
             raise ValueError("a population needs at least one config")
-        keys = {population_key(c) for c in self.cfgs}
-        if len(keys) > 1:
+        if len(self.cfgs) > 1 and len({population_key(c) for c in self.cfgs}) > 1:  # one config: one population
             raise ValueError("the configs of one population differ in shared fields (architecture, batch size, "
                              "batches per epoch, epochs, optimiser, schedule, PGD steps or mixed batches); group them "
                              "with deep.population_plan.plan_populations")
@@ -149,8 +148,8 @@ class Population:
             self._wrap_loop(cfg)
         self.optimizer = build_optimizer(cfg, self.stack.ordered_parameters())
         self.params_per_member = len(self.stack.ordered_parameters()) // (1 if self.grouped else self.k)
-        self.steps = attack_steps(cfg)
-        self.method = training_method(cfg)
+        self.steps = cfg.adv.attack_steps
+        self.method = cfg.adv.training_method
         self.beta = torch.tensor([c.adv.beta if c.adv.trades else 0.0 for c in self.cfgs], device=self.device)
         self.global_step = 0
         self.epoch = 0  # completed epochs (all members)

@@ -2,10 +2,10 @@
 deep.population's).
 
 Members of one population share what one batched step needs: architecture, batch size, batches per epoch, epochs,
-optimiser and schedule, training method, attack steps and mixed batches (:data:`SHARED_FIELDS`,
-:func:`population_key`); :func:`plan_populations` groups configs by it, at most :data:`MAX_POPULATION` a group, and
-:func:`grouped_is_faster` says whether such a group runs faster as the grouped stack (deep.stacked) or as a loop of
-models.
+optimiser and schedule, training method, attack steps (deep.config.AdvConfig.attack_steps) and mixed batches
+(:data:`SHARED_FIELDS`, :func:`population_key`); :func:`plan_populations` groups configs by it, at most
+:data:`MAX_POPULATION` a group, and :func:`grouped_is_faster` says whether such a group runs faster as the grouped
+stack (deep.stacked) or as a loop of models.
 """
 
 from __future__ import annotations
@@ -37,18 +37,7 @@ def grouped_is_faster(device: torch.device, precision: Precision, cfg: TrainConf
     K = 4 and 8, widths 8 and 32, and at width 32 the loop wins in float32 too)."""
     if device.type == "cuda":
         return True
-    return attack_steps(cfg) > 0 and precision.dtype is None and (cfg.width or 32) <= 8
-
-
-def attack_steps(cfg: TrainConfig) -> int:
-    """Attack steps per training step: ``adv.steps`` for adversarial (PGD or TRADES) training, 0 for standard
-    training."""
-    return cfg.adv.steps if cfg.adv.enabled else 0
-
-
-def training_method(cfg: TrainConfig) -> str:
-    """``"standard"`` (``adv.eps = 0``), ``"pgd"`` (Madry et al.) or ``"trades"`` (Zhang et al. 2019)."""
-    return "standard" if not cfg.adv.enabled else cfg.adv.method
+    return cfg.adv.attack_steps > 0 and precision.dtype is None and (cfg.width or 32) <= 8
 
 
 def population_key(cfg: TrainConfig) -> str:
@@ -59,9 +48,9 @@ def population_key(cfg: TrainConfig) -> str:
     d = cfg.to_dict()
     key = {f: d[f] for f in SHARED_FIELDS}
     if cfg.adv.trades:  # TRADES' start is always the small Gaussian (deep.trades): random_start does not apply
-        key["attack"] = ["trades", attack_steps(cfg)]
+        key["attack"] = ["trades", cfg.adv.attack_steps]
     else:
-        key["attack"] = [attack_steps(cfg), cfg.adv.random_start if cfg.adv.enabled else None]
+        key["attack"] = [cfg.adv.attack_steps, cfg.adv.random_start if cfg.adv.enabled else None]
         key["mixed"] = bool(cfg.adv.enabled and cfg.adv.mixed)
     if cfg.n_train is None:
         key["batches"] = "all"

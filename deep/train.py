@@ -28,7 +28,7 @@ from .config import TrainConfig
 from .distributed import DistInfo, barrier, digests_agree
 from .evaluate import eps_key, evaluate
 from .population import EpochStats, Population
-from .population_plan import plan_populations, training_method
+from .population_plan import plan_populations
 from .run_data import DataBundle
 from .runs import CHECKPOINT, CONFIG, RunFolder, default_run_dir, open_run, read_metrics
 
@@ -270,7 +270,7 @@ def _finish(pop: Population, k: int, run: RunFolder, history: list[dict], train_
         "norm": cfg.adv.norm,
         "eps_train": cfg.adv.eps,
         "mixed": cfg.adv.mixed,
-        "method": training_method(cfg),
+        "method": cfg.adv.training_method,
         "beta": cfg.adv.beta if cfg.adv.trades else None,
         "seed": cfg.seed,
         "epochs": cfg.epochs,

@@ -138,11 +138,9 @@ class TorchEngine:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        from ..population_plan import attack_steps
-
         def cost(group: list[int]) -> float:  # forward-backward passes, roughly: (PGD steps + 1) × examples seen
             cfgs = [runs[i].config for i in group]  # (mixed batches: PGD on half of each batch)
-            return sum((attack_steps(c) * (0.5 if c.adv.mixed else 1) + 1) * c.epochs * (c.n_train or 10**5)
+            return sum((c.adv.attack_steps * (0.5 if c.adv.mixed else 1) + 1) * c.epochs * (c.n_train or 10**5)
                        for c in cfgs)
 
         plan = sorted(plan, key=cost, reverse=True)  # longest first: the workers finish together
