@@ -172,8 +172,8 @@ class TrainConfig:
     a run trains ``max(epochs, ceil(min_steps · batch_size / n))`` epochs on its n training points, capped at
     ``max_epochs`` (None: no cap; never below ``epochs``); ``min_steps = 0`` (the default) trains ``epochs``.
     :meth:`resolve_epochs` applies it (the trainer does, before anything else). ``image_size``: the side length
-    Restricted ImageNet images are resized to where the experiment engine loads them into memory (None: the
-    dataset's own 224); only for restricted_imagenet."""
+    the images of a data set read from its folder (data.registry ``in_memory`` False: Restricted ImageNet) are
+    resized to where the experiment engine loads them into memory (None: the dataset's own, 224); only for those."""
 
     name: str = "run"
     dataset: str = "mnist"
@@ -250,8 +250,9 @@ class TrainConfig:
             positive("max_epochs", self.max_epochs, integer=True)
         if self.image_size is not None:
             positive("image_size", self.image_size, integer=True)
-            if self.dataset != "restricted_imagenet":
-                bad("image_size", self.image_size, '"none" except for dataset \'restricted_imagenet\'')
+            folders = [n for n, d in DATASETS.items() if not d.in_memory]  # read image by image, resized in memory
+            if self.dataset not in folders:
+                bad("image_size", self.image_size, '"none" except for dataset ' + " or ".join(map(repr, folders)))
         positive("lr", self.lr)
         for name in ("momentum", "weight_decay", "gamma", "warmup_epochs"):
             positive(name, getattr(self, name), allow_zero=True)
