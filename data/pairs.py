@@ -3,7 +3,8 @@
 
 Pixels stay uint8 levels 0..255 (the exact form for distance computations; divide by 255 for [0, 1]). For a pair the
 labels are +1 for the first class and -1 for the second (data.subsets.binary_subset); for many classes they are the
-class numbers. CIFAR-10 classes may be given by number or name.
+class numbers. A class is given by its number, or by its name where the data set names its classes
+(data.registry ``class_names``: CIFAR-10's ``cat``, ...).
 """
 
 from __future__ import annotations
@@ -12,25 +13,33 @@ import os
 
 import numpy as np
 
-from .cifar10 import CIFAR10_CLASSES
-from .registry import DATASETS
+from .registry import DATASETS, dataset_info
 from .subsets import binary_subset
 
 #: the data sets whose two-class problems the exact studies use (data.registry ``pairs``)
 PAIR_DATASETS = tuple(n for n, d in DATASETS.items() if d.pairs)
 
 
+def _class_names(dataset: str) -> tuple[str, ...]:
+    """The class names of ``dataset`` in label order, lower case; empty when its classes are just numbered."""
+    info = dataset_info(dataset)
+    names = tuple(n.lower() for n in info.class_names)
+    return () if names == tuple(str(i) for i in range(info.num_classes)) else names
+
+
 def class_number(dataset: str, c) -> int:
-    """A class as its number 0-9 (CIFAR-10 names allowed); ValueError naming the choices otherwise."""
-    if dataset == "cifar10" and isinstance(c, str) and c.lower() in CIFAR10_CLASSES:
-        return CIFAR10_CLASSES.index(c.lower())
+    """A class as its number 0..K-1 (its name where the data set names its classes, data.registry); ValueError
+    naming the choices otherwise."""
+    top, names = dataset_info(dataset).num_classes - 1, _class_names(dataset)
+    if names and isinstance(c, str) and c.lower() in names:
+        return names.index(c.lower())
     try:
         k = int(c)
     except (TypeError, ValueError):
-        names = f" or a name ({', '.join(CIFAR10_CLASSES)})" if dataset == "cifar10" else ""
-        raise ValueError(f"class {c!r} of {dataset}: give a number 0-9{names}") from None
-    if not 0 <= k <= 9:
-        raise ValueError(f"class {k} of {dataset}: classes are 0-9")
+        hint = f" or a name ({', '.join(names)})" if names else ""
+        raise ValueError(f"class {c!r} of {dataset}: give a number 0-{top}{hint}") from None
+    if not 0 <= k <= top:
+        raise ValueError(f"class {k} of {dataset}: classes are 0-{top}")
     return k
 
 
@@ -46,13 +55,13 @@ def load_pair(dataset: str, positive, negative, split: str = "train", root: str 
 
 
 def check_classes(dataset: str, classes) -> list[int]:
-    """Class numbers of ``classes`` (numbers, CIFAR-10 names, or the word ``all`` for 0-9), at least two, none twice;
-    ValueError naming the problem otherwise."""
+    """Class numbers of ``classes`` (numbers, names where the data set names its classes, or the word ``all`` for
+    every class), at least two, none twice; ValueError naming the problem otherwise."""
     items = [str(c) for c in classes]
     if any(c.lower() == "all" for c in items):
         if len(items) > 1:
             raise ValueError("give either 'all' or a list of classes, not both")
-        return list(range(10))
+        return list(range(dataset_info(dataset).num_classes))
     nums = [class_number(dataset, c) for c in items]
     seen: set[int] = set()
     for k in nums:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 Reader = Callable[[str, "Path | None"], tuple[Any, Any]]
+Opener = Callable[[str, Path, bool], Any]
 
 
 def _read_mnist(split: str, root: Path | None):
@@ -54,6 +55,12 @@ def _read_toy(split: str, root: Path | None):
     return toy_data(split)
 
 
+def _open_imagenet(split: str, root: Path, train: bool):
+    from .imagenet import RestrictedImageNet
+
+    return RestrictedImageNet(root, split, train=train)
+
+
 def _cifar10_names() -> tuple[str, ...]:
     from .cifar10 import CIFAR10_CLASSES
 
@@ -79,12 +86,13 @@ class Dataset:
     its files come from, and its reader.
 
     ``sizes`` maps each split to its number of examples (absent where it depends on the folder: the Restricted
-    ImageNet copy). ``in_memory``: the whole split fits in memory as one tensor (False: read image by image, the
-    full-size ImageNet folders). ``fetchable``: ``tradeoff data fetch NAME`` downloads it. ``pairs``: two-class
-    problems of it can be formed for the exact studies (data.pairs, data limit). ``packed_ratio``: the size of its
-    tar + gzip pack over its source files' bytes, measured by deep.experiments.campaign_data.pack_data (MNIST 11.0
-    MiB of 52.4; CIFAR-10 JPEG 19.5 of 52.7; Restricted Tiny ImageNet 16.7 of 23.9), rounded up; None: not packed
-    for a GPU window."""
+    ImageNet copy). ``in_memory``: the whole split fits in memory as one tensor, read by ``reader`` (False: read
+    image by image, the full-size ImageNet folders: ``opener(split, root, train)`` is a map-style dataset of the
+    folder, ``ds[i] -> (image, label)``, with training augmentation when ``train``). ``fetchable``: ``tradeoff data
+    fetch NAME`` downloads it. ``pairs``: two-class problems of it can be formed for the exact studies (data.pairs,
+    data limit). ``packed_ratio``: the size of its tar + gzip pack over its source files' bytes, measured by
+    deep.experiments.campaign_data.pack_data (MNIST 11.0 MiB of 52.4; CIFAR-10 JPEG 19.5 of 52.7; Restricted Tiny
+    ImageNet 16.7 of 23.9), rounded up; None: not packed for a GPU window."""
 
     name: str
     title: str
@@ -96,6 +104,7 @@ class Dataset:
     std: tuple[float, ...]
     names: Callable[[], tuple[str, ...]]
     reader: Reader | None = None
+    opener: Opener | None = None
     train_split: str = "train"
     test_split: str = "test"
     sizes: tuple[tuple[str, int], ...] = ()
@@ -162,8 +171,8 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
     Dataset("restricted_imagenet",
             "Restricted ImageNet (203-image sample, toy scale; trained and tested on the same images)",
             "restricted-imagenet-sample", 9, 3, 224, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225),
-            names=_imagenet_names, train_split="val", test_split="val", root_var="TRADEOFF_IMAGENET_ROOT",
-            in_memory=False, note=_RIN_NOTE,
+            names=_imagenet_names, opener=_open_imagenet, train_split="val", test_split="val",
+            root_var="TRADEOFF_IMAGENET_ROOT", in_memory=False, note=_RIN_NOTE,
             variants=(("restricted-imagenet", "Restricted ImageNet"),)),
     # mean/std: the per-channel statistics of the 12,000 training images (measured on the real folder)
     Dataset("restricted_tiny_imagenet", "Restricted Tiny ImageNet (6 of 9 super-classes, 64 px)",

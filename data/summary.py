@@ -107,3 +107,27 @@ def restricted_imagenet_summary(root: str | os.PathLike, split: str = "val", bal
         "files_sha256": h.hexdigest(),
         "wnid_list_sha256": wn,
     }
+
+
+def split_summary(name: str, root: str | os.PathLike | None = None) -> dict:
+    """Any registered data set (one without a summary of its own above): per split, the number of images and the
+    class counts, read through the registry (its ``reader``, or its ``opener`` for a folder read image by image).
+    ``complete`` is True when every split has the size the registry states (or states none)."""
+    from .registry import dataset_info
+
+    info = dataset_info(name)
+    splits = {}
+    for split in dict.fromkeys((info.train_split, info.test_split)):
+        if info.reader is not None:
+            labels = np.asarray(info.read(split, root)[1], dtype=np.int64)
+        else:
+            folder = Path(root).expanduser() if root is not None else None
+            if folder is None:
+                raise ValueError(f"tradeoff data info {name} needs its folder: give --root DIR or set "
+                                 f"${info.root_var}")
+            ds = info.opener(split, folder, False)
+            labels = np.asarray(getattr(ds, "labels", [ds[i][1] for i in range(len(ds))]), dtype=np.int64)
+        counts = np.bincount(labels, minlength=info.num_classes).tolist()
+        splits[split] = {"n": int(len(labels)), "class_counts": dict(zip(info.class_names, counts))}
+    complete = all(info.split_size(s) in (None, v["n"]) for s, v in splits.items())
+    return {"dataset": name, "title": info.title, "splits": splits, "complete": complete, "generic": True}

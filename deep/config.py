@@ -1,16 +1,12 @@
-"""Training-run configuration as data: the :class:`TrainConfig` dataclass and its TOML form.
+"""Training-run configuration as data: the :class:`TrainConfig` schema (with its :class:`AdvConfig` and
+:class:`EvalConfig` tables), its validation and its derived values (epochs, evaluation radii, identity and
+fingerprint). Its TOML form (text and files) is deep.config_toml; the generic dict-to-dataclass converter and the
+type check are deep.config_fields.
 
 A run is fully described by one TrainConfig (dataset, model, optimiser, schedule, adversary, evaluation, seed,
 device options). ``eps`` values are always in pixel space: inputs are in [0, 1] and normalisation happens inside
-the model. Reading TOML uses :mod:`tomllib` (Python >= 3.11) or the ``tomli`` package on 3.10; writing needs
-nothing (the writer below handles the flat tables this config uses).
-
-TOML rules (each violation is a one-line ValueError naming the field, what is allowed and how to write it): top-level
-keys plus the tables ``[adv]`` and ``[eval]``, no other key or table; booleans are TOML ``true``/``false`` (never
-strings such as ``"no"``); integers are written without a decimal point; a number is accepted wherever a float is
-expected; a single value where a list is expected (``[eval] eps = 0.05``, ``milestones = 50``) is read as a
-one-element list, for every list field; ``"none"`` stands for None in the optional fields; ``name`` is a plain
-folder name (NAME_RULE) because the run folder is ``<build>/runs/<name>``.
+the model. Every invalid value is a one-line ValueError naming the field, what is allowed and how to write it in
+TOML; ``name`` is a plain folder name (NAME_RULE) because the run folder is ``<build>/runs/<name>``.
 """
 
 from __future__ import annotations
@@ -20,13 +16,12 @@ import hashlib
 import json
 import math
 import re
-import types
-import typing
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from tradeoff.data.registry import DATASETS
+
+from .config_fields import check_types, from_dict
 
 MODELS = ("mnist_cnn", "resnet9", "resnet18", "resnet50", "tiny_cnn")
 OPTIMIZERS = ("sgd", "adam")
@@ -43,6 +38,18 @@ NAME_RULE = ("a plain folder name: letters, digits and . _ - + =, starting with 
              "characters (no '/', '\\', spaces or leading dot); the run folder is <build>/runs/<name>")
 
 
+
+def _norm_str(v: Any) -> str:
+    """A norm written as a number (``norm = 2``, ``norm = inf``) as its name (``"2"``, ``"inf"``)."""
+    return "inf" if v == math.inf else str(int(v)) if float(v).is_integer() else str(v)
+
+
+#: the metadata of a norm field: a number is read as the norm's name (deep.config_fields.from_dict)
+_NORM = {"from_number": _norm_str}
+#: fields that were renamed: how to write them now
+RENAMED = {"adv.eps_warmup_epochs": "write adv.eps_warmup = FRACTION, the fraction of the epochs over which eps "
+                                    "ramps up (e.g. 6 of 40 epochs: 0.15)"}
+
 @dataclass
 class AdvConfig:
     """The training adversary: PGD in the ``norm`` ball of radius ``eps`` (pixel space).
@@ -58,7 +65,7 @@ class AdvConfig:
     term from ``x`` plus a 0.001-scaled Gaussian; ``beta`` (>= 0, default 6) is read by TRADES only; ``beta = 0``
     is standard training."""
 
-    norm: str = "inf"
+    norm: str = field(default="inf", metadata=_NORM)
     eps: float = 0.0
     step_size: float | None = None
     step_fraction: float | None = None
@@ -78,6 +85,17 @@ class AdvConfig:
     def trades(self) -> bool:
         """True for TRADES training (``method = "trades"``, which needs ``eps > 0``)."""
         return self.method == "trades"
+
+    @property
+    def attack_steps(self) -> int:
+        """Attack steps per training step: ``steps`` for adversarial (PGD or TRADES) training, 0 for standard
+        training."""
+        return self.steps if self.enabled else 0
+
+    @property
+    def training_method(self) -> str:
+        """``"standard"`` (``eps = 0``), ``"pgd"`` (Madry et al.) or ``"trades"`` (Zhang et al. 2019)."""
+        return "standard" if not self.enabled else self.method
 
     def step_at(self, eps: float) -> float:
         """The PGD step at radius ``eps`` (pixel space): ``step_size`` (scaled by eps / adv.eps while ε warms up),
@@ -113,8 +131,8 @@ class EvalConfig:
     (deep.experiments.engine, ``tradeoff deep sweep|reproduce``)."""
 
     eps: list[float] = field(default_factory=list)
-    norm: str | None = None
-    norms: list[str] = field(default_factory=list)
+    norm: str | None = field(default=None, metadata=_NORM)
+    norms: list[str] = field(default_factory=list, metadata=_NORM)
     steps: int = 20
     step_size: float | None = None
     restarts: int = 1
@@ -154,8 +172,8 @@ class TrainConfig:
     a run trains ``max(epochs, ceil(min_steps · batch_size / n))`` epochs on its n training points, capped at
     ``max_epochs`` (None: no cap; never below ``epochs``); ``min_steps = 0`` (the default) trains ``epochs``.
     :meth:`resolve_epochs` applies it (the trainer does, before anything else). ``image_size``: the side length
-    Restricted ImageNet images are resized to where the experiment engine loads them into memory (None: the
-    dataset's own 224); only for restricted_imagenet."""
+    the images of a data set read from its folder (data.registry ``in_memory`` False: Restricted ImageNet) are
+    resized to where the experiment engine loads them into memory (None: the dataset's own, 224); only for those."""
 
     name: str = "run"
     dataset: str = "mnist"
@@ -208,9 +226,9 @@ class TrainConfig:
                 kind = "an integer" if integer else "a number"
                 bad(name, value, f"{kind} {'>= 0' if allow_zero else '> 0'}")
 
-        _check_types(self, "")
-        _check_types(self.adv, "adv.")
-        _check_types(self.eval, "eval.")
+        check_types(self, "")
+        check_types(self.adv, "adv.")
+        check_types(self.eval, "eval.")
         if not NAME_PATTERN.fullmatch(self.name):
             bad("name", self.name, NAME_RULE)
         choice("dataset", self.dataset, tuple(DATASETS))
@@ -232,8 +250,9 @@ class TrainConfig:
             positive("max_epochs", self.max_epochs, integer=True)
         if self.image_size is not None:
             positive("image_size", self.image_size, integer=True)
-            if self.dataset != "restricted_imagenet":
-                bad("image_size", self.image_size, '"none" except for dataset \'restricted_imagenet\'')
+            folders = [n for n, d in DATASETS.items() if not d.in_memory]  # read image by image, resized in memory
+            if self.dataset not in folders:
+                bad("image_size", self.image_size, '"none" except for dataset ' + " or ".join(map(repr, folders)))
         positive("lr", self.lr)
         for name in ("momentum", "weight_decay", "gamma", "warmup_epochs"):
             positive(name, getattr(self, name), allow_zero=True)
@@ -372,206 +391,11 @@ class TrainConfig:
         return config_from_dict(d)
 
 
-# ---------------------------------------------------------------------- dict / TOML conversion
-def _build(cls: type, data: dict, prefix: str) -> Any:
-    if not isinstance(data, dict):
-        table = prefix.rstrip(".") or "top level"
-        raise ValueError(f"config table {table!r} must be a table, got {data!r}: write [{table}] on its own line, "
-                         "then one key = value per line")
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted(set(data) - set(known))
-    if unknown == ["eps_warmup_epochs"] and cls is AdvConfig:
-        raise ValueError("config field 'adv.eps_warmup_epochs' was renamed: write adv.eps_warmup = FRACTION, the "
-                         "fraction of the epochs over which eps ramps up (e.g. 6 of 40 epochs: 0.15)")
-    if unknown:
-        hint = ""
-        if cls is TrainConfig:
-            nested = (("adv", AdvConfig), ("eval", EvalConfig))
-            tables = [t for t, c in nested if unknown[0] in {f.name for f in fields(c)}]
-            hint = "; did you mean " + " or ".join(f"{unknown[0]} under [{t}]" for t in tables) if tables else ""
-        raise ValueError(
-            f"unknown config field {prefix + unknown[0]!r}: allowed fields are {', '.join(sorted(known))}{hint}"
-        )
-    hints = typing.get_type_hints(cls)
-    kwargs = {}
-    for name, value in data.items():
-        if name == "adv" and cls is TrainConfig:
-            value = _build(AdvConfig, value, "adv.")
-        elif name == "eval" and cls is TrainConfig:
-            value = _build(EvalConfig, value, "eval.")
-        elif isinstance(value, list):
-            value = list(value)
-        if isinstance(value, str) and value == "none":
-            value = None
-        if name == "norm" and _is_number(value):
-            value = _norm_str(value)
-        if name == "norms" and isinstance(value, list):
-            value = [_norm_str(v) if _is_number(v) else v for v in value]
-        base, _, is_list = _field_kind(hints[name])
-        if is_list and _is_number(value):  # a single value where a list is expected: a one-element list
-            value = [value]
-        if base is float:
-            if is_list and isinstance(value, list):
-                value = [float(v) if _is_number(v) else v for v in value]
-            elif _is_number(value):
-                value = float(value)
-        kwargs[name] = value
-    return cls(**kwargs)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-# How each field type is written in TOML (for the error messages).
-TOML_SPELLING = {
-    bool: "true or false (a TOML boolean, without quotes)",
-    int: "an integer (e.g. 10; no quotes, no decimal point)",
-    float: "a number (e.g. 0.001; no quotes)",
-    str: 'a string in double quotes (e.g. "mnist")',
-}
-
-
-def _field_kind(hint: Any) -> tuple[type | None, bool, bool]:
-    """(element type, optional, is a list) of a field's type hint; element type None when not a simple type."""
-    optional = False
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        args = typing.get_args(hint)
-        rest = [a for a in args if a is not type(None)]
-        optional = len(rest) < len(args)
-        if len(rest) != 1:
-            return None, optional, False
-        hint = rest[0]
-    if typing.get_origin(hint) is list:
-        args = typing.get_args(hint)
-        return (args[0] if args and args[0] in TOML_SPELLING else None), optional, True
-    return (hint if hint in TOML_SPELLING else None), optional, False
-
-
-def _type_ok(value: Any, base: type) -> bool:
-    if base is bool:
-        return isinstance(value, bool)
-    if base is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if base is float:
-        return _is_number(value)
-    return isinstance(value, base)
-
-
-def _check_types(obj: Any, prefix: str) -> None:
-    """ValueError naming the first field of dataclass ``obj`` whose value has the wrong type, with its TOML
-    spelling. Lists: every element is checked (``eval.eps[0]``); a single value given for a list is accepted by the
-    TOML reader as a one-element list."""
-    hints = typing.get_type_hints(type(obj))
-    for f in fields(obj):
-        base, optional, is_list = _field_kind(hints[f.name])
-        if base is None:
-            continue
-        value = getattr(obj, f.name)
-        if value is None and optional:
-            continue
-        none = ' or "none"' if optional else ""
-        name = prefix + f.name
-        if is_list:
-            if not isinstance(value, (list, tuple)):
-                raise ValueError(f"config field {name!r} = {value!r} is invalid: allowed a list of "
-                                 f"{TOML_SPELLING[base]}, e.g. [0.1, 0.3] (one value may be given alone){none}")
-            for i, v in enumerate(value):
-                if not _type_ok(v, base):
-                    raise ValueError(f"config field '{name}[{i}]' = {v!r} (in {name} = {list(value)!r}) is invalid: "
-                                     f"allowed {TOML_SPELLING[base]}")
-        elif not _type_ok(value, base):
-            raise ValueError(f"config field {name!r} = {value!r} is invalid: allowed {TOML_SPELLING[base]}{none}")
-
-
 def config_from_dict(data: dict) -> TrainConfig:
     """Build and validate a TrainConfig from a nested dict; unknown fields are errors naming the field and listing
     the valid ones. The string ``"none"`` stands for None (TOML has no null). A single number where a list is
     expected (``eps = 0.05``, ``milestones = 50``) is read as a one-element list; integers are accepted for numbers.
-    Every other type mismatch (``amp = "false"``, ``name = 5``) is an error naming the field and its TOML spelling."""
-    cfg = _build(TrainConfig, dict(data), "")
+    Every other type mismatch (``amp = "false"``, ``name = 5``) is an error naming the field and its TOML spelling
+    (deep.config_fields)."""
+    cfg = from_dict(TrainConfig, dict(data), "", RENAMED)
     return cfg.validate()
-
-
-def _norm_str(v: Any) -> str:
-    return "inf" if v == math.inf else str(int(v)) if float(v).is_integer() else str(v)
-
-
-def _load_toml_bytes(raw: bytes, source: str) -> dict:
-    try:
-        import tomllib  # Python >= 3.11
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ModuleNotFoundError as e:
-            raise ValueError(
-                f"reading {source} needs Python >= 3.11 (tomllib) or the 'tomli' package: pip install tomli"
-            ) from e
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{source} is not a TOML text file (not UTF-8 at byte {e.start}); give a TOML config, e.g. "
-                         "the example 'mnist_standard' (deep/configs/mnist_standard.toml)") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ValueError(f"{source}: not valid TOML ({e})") from e
-
-
-EXAMPLES_DIR = Path(__file__).resolve().parent / "configs"
-
-
-def example_configs() -> list[str]:
-    """Names of the example configs shipped in deep/configs/."""
-    return sorted(p.stem for p in EXAMPLES_DIR.glob("*.toml"))
-
-
-def load_config(path: str | Path) -> TrainConfig:
-    """Read a TrainConfig from a TOML file (top-level keys plus ``[adv]`` and ``[eval]`` tables); a bare example
-    name (see :func:`example_configs`) loads deep/configs/NAME.toml."""
-    path = Path(path)
-    if not path.is_file() and (EXAMPLES_DIR / f"{path.name}.toml").is_file() and path.name == str(path):
-        path = EXAMPLES_DIR / f"{path.name}.toml"
-    if path.is_dir():
-        raise ValueError(f"config {path} is a folder, not a TOML file; give CONFIG.toml (a run folder's config is "
-                         f"{path / 'config.toml'})")
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"config file {path} not found; give a TOML path or an example name: {', '.join(example_configs())}"
-        )
-    return config_from_dict(_load_toml_bytes(path.read_bytes(), str(path)))
-
-
-def loads_config(text: str) -> TrainConfig:
-    """Parse a TrainConfig from TOML text."""
-    return config_from_dict(_load_toml_bytes(text.encode("utf-8"), "<string>"))
-
-
-def _toml_value(v: Any) -> str:
-    if v is None:
-        return '"none"'
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        if math.isnan(v):
-            return "nan"
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v)  # JSON string escapes are valid TOML basic-string escapes
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def dumps_config(cfg: TrainConfig) -> str:
-    """The TOML text of ``cfg`` (round-trips through :func:`loads_config`)."""
-    d = cfg.to_dict()
-    nested = {k: d.pop(k) for k in ("adv", "eval")}
-    lines = [f"{k} = {_toml_value(v)}" for k, v in d.items()]
-    for table, values in nested.items():
-        lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
-    return "\n".join(lines) + "\n"

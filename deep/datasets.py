@@ -56,17 +56,16 @@ def load_split(
 
 
 def open_dataset(name: str, split: str, root: str | None = None, train: bool = False):
-    """A map-style dataset (``ds[i] -> (image, label)``) for datasets that stay on disk (Restricted ImageNet)."""
-    if dataset_info(name).in_memory:
+    """A map-style dataset (``ds[i] -> (image, label)``) for datasets that stay on disk (Restricted ImageNet): the
+    registry's ``opener`` (data.registry) on ``root``, else on the folder its variable names."""
+    spec = dataset_info(name)
+    if spec.in_memory:
         raise ValueError(f"dataset {name!r} is in-memory; use load_split()")
     if root is None:
         root = dataset_root(name)
     if root is None:
-        raise ValueError("restricted_imagenet needs a folder: set data_root = the ImageNet (or sample) folder in the "
-                         "config, or $TRADEOFF_IMAGENET_ROOT")
-    from tradeoff.data.imagenet import RestrictedImageNet
-
-    return RestrictedImageNet(root, split, train=train)
+        raise ValueError(f"{name} needs a folder: set data_root = its folder in the config, or ${spec.root_var}")
+    return spec.opener(split, root, train)
 
 
 def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:

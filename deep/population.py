@@ -5,7 +5,7 @@ Every member k has its own TrainConfig: seed, training subset (``n_train``, ``da
 warm-up, norm, step size, clean/adversarial mix (``adv.mixed``: the first half of each batch adversarial, Appendix
 B) and, for TRADES (``adv.method = "trades"``, Zhang et al. 2019), β. Members share what one batched step needs:
 architecture, batch size, batches per epoch, epochs, optimiser and schedule, training method, attack steps and
-mixed batches (:func:`population_key`; :func:`plan_populations` groups configs by it).
+mixed batches (deep.population_plan.population_key; deep.population_plan.plan_populations groups configs by it).
 
 One step: member k's batch is ``x[k]`` of a ``(K, B, C, H, W)`` tensor (a shorter batch, e.g. a smaller training
 set's last one, is padded with weight-0 copies); the attack runs for every member at once in its own threat model
@@ -22,8 +22,6 @@ continues exactly, and member k of a population draws the same numbers as a run 
 
 from __future__ import annotations
 
-import json
-import math
 import random
 import sys
 import time
@@ -40,80 +38,13 @@ from tradeoff.data.registry import dataset_info
 from .attacks import MemberSteps, kl_per_example, population_pgd, population_trades_adversary
 from .config import TrainConfig
 from .datasets import TensorBatches
-from .device import Precision, resolve_device, resolve_precision
+from .device import resolve_device, resolve_precision
 from .distributed import DistInfo, all_reduce_sum, wrap_ddp
 from .models import NormalizedModel, build_model
+from .population_plan import grouped_is_faster, population_key
 from .run_data import DataBundle, load_data
 from .schedules import lr_factor
 from .stacked import GroupedMnistCNN, LoopStack, build_stack, can_group
-
-#: TrainConfig fields every member of a population shares (one batched step needs them equal).
-SHARED_FIELDS = ("dataset", "data_root", "model", "width", "epochs", "batch_size", "optimizer", "lr", "momentum",
-                 "nesterov", "weight_decay", "schedule", "milestones", "gamma", "step_epochs", "warmup_epochs",
-                 "device", "amp", "channels_last", "compile", "deterministic")
-
-#: the largest population the planner forms (more members: several populations): 16 on CUDA; 8 on a CPU, where
-#: the grouped stack's gain fades beyond K = 8 (bench/population.py).
-MAX_POPULATION = {"cuda": 16, "cpu": 8}
-
-
-def _grouped_is_faster(device: torch.device, precision: Precision, cfg: TrainConfig) -> bool:
-    """Whether the grouped stack (deep.stacked) beats a loop of models for this population, as measured
-    (bench/population.py, bench/precision.py): on CUDA always; on a CPU only for PGD training steps in float32 at
-    width 8 or less (under bf16 with channels-last the loop of models is 1.2-1.4x faster than the grouped stack at
-    K = 4 and 8, widths 8 and 32, and at width 32 the loop wins in float32 too)."""
-    if device.type == "cuda":
-        return True
-    return attack_steps(cfg) > 0 and precision.dtype is None and (cfg.width or 32) <= 8
-
-
-def attack_steps(cfg: TrainConfig) -> int:
-    """Attack steps per training step: ``adv.steps`` for adversarial (PGD or TRADES) training, 0 for standard
-    training."""
-    return cfg.adv.steps if cfg.adv.enabled else 0
-
-
-def training_method(cfg: TrainConfig) -> str:
-    """``"standard"`` (``adv.eps = 0``), ``"pgd"`` (Madry et al.) or ``"trades"`` (Zhang et al. 2019)."""
-    return "standard" if not cfg.adv.enabled else cfg.adv.method
-
-
-def population_key(cfg: TrainConfig) -> str:
-    """What members of one population must share: :data:`SHARED_FIELDS`, the number of PGD steps (and random
-    start), and the number of batches per epoch (``ceil(n_train / batch_size)``; the whole dataset when
-    ``n_train`` is None). Stacks that cannot pad batches (batch norm: a loop of models) also need equal
-    ``n_train``."""
-    d = cfg.to_dict()
-    key = {f: d[f] for f in SHARED_FIELDS}
-    if cfg.adv.trades:  # TRADES' start is always the small Gaussian (deep.trades): random_start does not apply
-        key["attack"] = ["trades", attack_steps(cfg)]
-    else:
-        key["attack"] = [attack_steps(cfg), cfg.adv.random_start if cfg.adv.enabled else None]
-        key["mixed"] = bool(cfg.adv.enabled and cfg.adv.mixed)
-    if cfg.n_train is None:
-        key["batches"] = "all"
-    elif can_group(cfg.model):
-        key["batches"] = math.ceil(cfg.n_train / cfg.batch_size)
-    else:
-        key["batches"] = cfg.n_train
-    return json.dumps(key, sort_keys=True, default=str)
-
-
-def plan_populations(cfgs: Sequence[TrainConfig], max_size: int | None = None,
-                     extra_key: Sequence | None = None) -> list[list[int]]:
-    """Indices of ``cfgs`` grouped into populations: equal :func:`population_key` (plus ``extra_key[i]``, e.g. the
-    epoch a member resumes from), at most ``max_size`` members each (default: :data:`MAX_POPULATION` of the device
-    the configs ask for), in the order of first appearance."""
-    if max_size is None:
-        cuda = bool(cfgs) and cfgs[0].device != "cpu" and torch.cuda.is_available()
-        max_size = MAX_POPULATION["cuda" if cuda else "cpu"]
-    if max_size < 1:
-        raise ValueError(f"max population size must be >= 1, got {max_size}")
-    groups: dict[str, list[int]] = {}
-    for i, c in enumerate(cfgs):
-        extra = json.dumps(extra_key[i], default=str) if extra_key is not None else ""
-        groups.setdefault(population_key(c) + extra, []).append(i)
-    return [idx[j : j + max_size] for idx in groups.values() for j in range(0, len(idx), max_size)]
 
 
 # ---------------------------------------------------------------------- the population
@@ -167,8 +98,9 @@ def build_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
 
 
 class Population:
-    """Models, optimiser and data of K runs trained in lockstep (validated ``cfgs`` of one :func:`population_key`):
-    the training step, one epoch of it, per-member evaluation and checkpoint state (no files, no epoch loop).
+    """Models, optimiser and data of K runs trained in lockstep (validated ``cfgs`` of one population key,
+    deep.population_plan.population_key): the training step, one epoch of it, per-member evaluation and checkpoint
+    state (no files, no epoch loop).
 
     ``data[k]``: ``(train, test)`` tensors replacing member k's dataset, or its ready deep.run_data.DataBundle.
     ``grouped``: force (True) or forbid (False) the grouped stack; default: grouped for K > 1 MNIST CNNs on CUDA,
@@ -180,11 +112,10 @@ class Population:
         self.cfgs = [c.resolve_epochs() for c in cfgs]  # the epoch rule (TrainConfig.min_steps)
         if not self.cfgs:
             raise ValueError("a population needs at least one config")
-        keys = {population_key(c) for c in self.cfgs}
-        if len(keys) > 1:
+        if len(self.cfgs) > 1 and len({population_key(c) for c in self.cfgs}) > 1:  # one config: one population
             raise ValueError("the configs of one population differ in shared fields (architecture, batch size, "
                              "batches per epoch, epochs, optimiser, schedule, PGD steps or mixed batches); group them "
-                             "with deep.population.plan_populations")
+                             "with deep.population_plan.plan_populations")
         self.k = len(self.cfgs)
         cfg = self.cfgs[0]
         self.dist = dist or DistInfo()
@@ -209,7 +140,7 @@ class Population:
             raise ValueError(f"model {cfg.model!r} has no grouped stack; only mnist_cnn does")
         self.precision = resolve_precision(self.device, cfg.amp, cfg.channels_last)
         if grouped is None:
-            grouped = self.k > 1 and can_group(cfg.model) and _grouped_is_faster(self.device, self.precision, cfg)
+            grouped = self.k > 1 and can_group(cfg.model) and grouped_is_faster(self.device, self.precision, cfg)
         self.stack = build_stack(models, grouped).to(self.device)
         self.grouped = isinstance(self.stack, GroupedMnistCNN)
         self.channels_last = self.precision.channels_last and not self.grouped
@@ -217,8 +148,8 @@ class Population:
             self._wrap_loop(cfg)
         self.optimizer = build_optimizer(cfg, self.stack.ordered_parameters())
         self.params_per_member = len(self.stack.ordered_parameters()) // (1 if self.grouped else self.k)
-        self.steps = attack_steps(cfg)
-        self.method = training_method(cfg)
+        self.steps = cfg.adv.attack_steps
+        self.method = cfg.adv.training_method
         self.beta = torch.tensor([c.adv.beta if c.adv.trades else 0.0 for c in self.cfgs], device=self.device)
         self.global_step = 0
         self.epoch = 0  # completed epochs (all members)
@@ -295,9 +226,9 @@ class Population:
                         generators=None) -> torch.Tensor:
         """The inputs of one training step: PGD points for adversarial members (every member when the
         population trains adversarially). Mixed batches (``adv.mixed``, Appendix B; a population is all mixed or
-        not at all, :func:`population_key`): member k's first ``lengths[k] // 2`` examples are adversarial and
-        the rest clean, and PGD runs on the first ``max_k lengths[k] // 2`` examples only (examples do not
-        interact in the attack, so the clean half costs nothing)."""
+        not at all, deep.population_plan.population_key): member k's first ``lengths[k] // 2`` examples are
+        adversarial and the rest clean, and PGD runs on the first ``max_k lengths[k] // 2`` examples only (examples
+        do not interact in the attack, so the clean half costs nothing)."""
         if self.steps == 0:
             return x
         mixed = self.cfgs[0].adv.mixed

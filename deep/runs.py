@@ -3,7 +3,7 @@
 
 A run folder holds:
 
-- ``config.toml``     the TrainConfig (deep.config);
+- ``config.toml``     the TrainConfig (deep.config) in its TOML form (deep.config_toml);
 - ``metrics.jsonl``   one JSON line per completed epoch (appended with fsync; cut back to the checkpoint on resume);
 - ``checkpoint.pt``   ``state_dict``s of model and optimiser, schedule position and epoch (``weights_only`` load),
   with ``checkpoint.json`` beside it (epoch, global step, config fingerprint, torch version);
@@ -34,7 +34,8 @@ from tradeoff.data.paths import runs_dir
 from tradeoff.data.registry import dataset_info
 from tradeoff.data.scales import Scale
 
-from .config import TrainConfig, dumps_config, load_config
+from .config import TrainConfig
+from .config_toml import dumps_config, load_config
 from .models import NormalizedModel, build_model
 
 CONFIG, METRICS, CHECKPOINT, CHECKPOINT_META, MODEL, SUMMARY = (

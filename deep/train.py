@@ -27,7 +27,8 @@ from pathlib import Path
 from .config import TrainConfig
 from .distributed import DistInfo, barrier, digests_agree
 from .evaluate import eps_key, evaluate
-from .population import EpochStats, Population, plan_populations, training_method
+from .population import EpochStats, Population
+from .population_plan import plan_populations
 from .run_data import DataBundle
 from .runs import CHECKPOINT, CONFIG, RunFolder, default_run_dir, open_run, read_metrics
 
@@ -43,7 +44,7 @@ class TrainOptions:
     the call after that many completed epochs (checkpoint written, no summary): a controlled interruption.
     ``scale``: the scale result files record (data.scales; None: ``ad-hoc``). ``data[i]``: ``(train, test)``
     tensors or a ready deep.run_data.DataBundle replacing config i's dataset. ``max_population``: the largest population
-    (None: deep.population.MAX_POPULATION of the configs' device). ``final_eval(population, k) -> dict``: the
+    (None: deep.population_plan.MAX_POPULATION of the configs' device). ``final_eval(population, k) -> dict``: the
     caller's evaluation of member k, the run's one evaluation (in its summary as ``evaluation``; it must hold
     ``standard_acc`` and may hold ``robust[norm] = {eps, acc}`` and ``n_test``). ``log``: one-line messages
     (populations, divergence)."""
@@ -97,7 +98,7 @@ class _Member:
 def train_runs(cfgs: Sequence[TrainConfig], run_dirs: Sequence[str | Path] | None = None,
                options: TrainOptions | None = None) -> list[RunResult]:
     """Train every run of ``cfgs`` in its folder (``run_dirs[i]``, default ``<build>/runs/<name>``), the unfinished
-    ones as populations (deep.population.plan_populations; members resuming from different epochs go in different
+    ones as populations (deep.population_plan.plan_populations; members resuming from different epochs go in different
     populations), each member resuming from its own checkpoint. Every folder ends exactly as a run trained alone
     writes it; a finished run is never trained again. A member whose training diverges stops alone: its result has
     ``extra["error"]`` (the message, also logged) and no summary; the others finish. Returns one RunResult per
@@ -269,7 +270,7 @@ def _finish(pop: Population, k: int, run: RunFolder, history: list[dict], train_
         "norm": cfg.adv.norm,
         "eps_train": cfg.adv.eps,
         "mixed": cfg.adv.mixed,
-        "method": training_method(cfg),
+        "method": cfg.adv.training_method,
         "beta": cfg.adv.beta if cfg.adv.trades else None,
         "seed": cfg.seed,
         "epochs": cfg.epochs,

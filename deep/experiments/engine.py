@@ -102,7 +102,7 @@ class TorchEngine:
         architecture, batch size, steps and schedule train in lockstep) and evaluate each once, by the run itself
         (:meth:`evaluate_model`; the result goes into its summary). Returns, per run, None or the message of a
         run whose training diverged (the others finish)."""
-        from ..population import MAX_POPULATION, plan_populations
+        from ..population_plan import MAX_POPULATION, plan_populations
         from ..train import TrainOptions, train_runs
 
         cfgs = [train_config(r, self.root(r.dataset), self.device, self.progress) for r in runs]
@@ -138,11 +138,9 @@ class TorchEngine:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        from ..population import attack_steps
-
         def cost(group: list[int]) -> float:  # forward-backward passes, roughly: (PGD steps + 1) × examples seen
             cfgs = [runs[i].config for i in group]  # (mixed batches: PGD on half of each batch)
-            return sum((attack_steps(c) * (0.5 if c.adv.mixed else 1) + 1) * c.epochs * (c.n_train or 10**5)
+            return sum((c.adv.attack_steps * (0.5 if c.adv.mixed else 1) + 1) * c.epochs * (c.n_train or 10**5)
                        for c in cfgs)
 
         plan = sorted(plan, key=cost, reverse=True)  # longest first: the workers finish together

@@ -249,7 +249,7 @@ def run(exp: DeepFrontier, runs_root: Path, results_root: Path, *, workers: int 
 
 def _train(exp: DeepFrontier, cfgs: list[TrainConfig], dirs: list[Path], workers: int, log) -> tuple[list, float]:
     """Summaries of every run (training the unfinished ones) and the CPU seconds of worker processes."""
-    from ..population import MAX_POPULATION, plan_populations
+    from ..population_plan import MAX_POPULATION, plan_populations
 
     plan = plan_populations(cfgs, MAX_POPULATION["cpu"])
     if workers <= 1 or len(plan) == 1:

@@ -6,6 +6,8 @@
 * ``tradeoff data info restricted_imagenet --root DIR [--split val] [--balanced] [--json]``
 * ``tradeoff data info restricted_tiny_imagenet [--root DIR] [--json]`` (root default
   ``$TRADEOFF_TINY_IMAGENET_ROOT``)
+* ``tradeoff data info NAME [--root DIR] [--json]`` for any other registered data set (data.registry): its splits'
+  sizes and class counts (data.summary.split_summary); the four above have summaries of their own (files, checksums)
 """
 
 from __future__ import annotations
@@ -73,11 +75,13 @@ def _info(args: argparse.Namespace) -> int:
             info = tiny_summary(root)
         except (FileNotFoundError, ValueError) as e:
             raise UserError(str(e)) from None
-    else:
+    elif args.name == "restricted_imagenet":
         if not args.root:
             raise UserError("tradeoff data info restricted_imagenet needs --root DIR (the folder holding "
                             "<split>/<wnid>/*.JPEG)")
         info = summary.restricted_imagenet_summary(args.root, args.split, args.balanced)
+    else:  # a data set without a summary of its own: its splits through the registry
+        info = summary.split_summary(args.name, args.root or dataset_root(args.name))
     if args.json:
         emit_json(info)
     else:
@@ -87,6 +91,15 @@ def _info(args: argparse.Namespace) -> int:
 
 def _render(info: dict) -> str:
     name = info["dataset"]
+    if info.get("generic"):
+        splits = info["splits"]
+        classes = list(next(iter(splits.values()))["class_counts"]) if splits else []
+        rows = [{"class": c, **{s: v["class_counts"][c] for s, v in splits.items()}} for c in classes]
+        rows.append({"class": "total", **{s: v["n"] for s, v in splits.items()}})
+        lines = [info["title"], format_table(rows)]
+        if not info["complete"]:
+            lines.append("incomplete: a split has fewer images than data.registry states")
+        return "\n".join(lines)
     if name == "mnist":
         lines = [f"MNIST in {info['folder']}", format_table(info["files"], ["file", "bytes", "status", "sha256"])]
         for split, s in info["splits"].items():

@@ -88,7 +88,7 @@ def register(top: argparse._SubParsersAction) -> None:
 
 # ---------------------------------------------------------------------- train
 def _train(args: argparse.Namespace) -> int:
-    from tradeoff.deep.config import load_config
+    from tradeoff.deep.config_toml import load_config
     from tradeoff.deep.device import parse_precision
     from tradeoff.deep.distributed import init_distributed, shutdown
     from tradeoff.deep.train import TrainOptions, train_run

@@ -22,7 +22,7 @@ def _log(msg: str) -> None:
 
 
 def _datasets(text: str) -> list[str]:
-    from tradeoff.deep.experiments.campaign import DATASET_ORDER
+    from tradeoff.deep.experiments.campaign_plan import DATASET_ORDER
 
     names = [t.strip() for t in text.split(",") if t.strip()]
     bad = [n for n in names if n not in DATASET_ORDER]
@@ -57,11 +57,12 @@ def cmd_campaign(args) -> int:
     from tradeoff.data.paths import build_dir, runs_dir
     from tradeoff.deep.experiments import campaign as C
     from tradeoff.deep.experiments import campaign_data
+    from tradeoff.deep.experiments import campaign_plan as CP
 
     from ..result_index import COMMITTED_RESULTS
 
     datasets = _datasets(args.datasets)
-    defs = C.campaign_definitions(datasets, shrink=C.micro if args.micro else None)
+    defs = CP.campaign_definitions(datasets, shrink=CP.micro if args.micro else None)
     out = Path(args.out) if args.out else build_dir() / "campaign"
     committed = [Path(p) for p in args.committed] if args.committed else [COMMITTED_RESULTS]
     device = args.device
@@ -79,7 +80,7 @@ def cmd_campaign(args) -> int:
         from tradeoff.deep.experiments.engine import TorchEngine
 
         engine = TorchEngine(data_roots=_roots(args), device=device, log=_log, workers=1)
-    from tradeoff.deep.population import MAX_POPULATION
+    from tradeoff.deep.population_plan import MAX_POPULATION
 
     population = args.population or (MAX_POPULATION["cuda"] if device == "cuda" else 1)
     camp = C.Campaign(defs, engine, runs_dir(), out, committed, float(args.budget or 0.0), device=device_name,
@@ -97,7 +98,7 @@ def cmd_campaign(args) -> int:
             total = sum(s.estimate_s or 0.0 for s in todo)
             print(f"\n{len(statuses)} items: {counts['committed']} committed, {counts['local']} finished locally, "
                   f"{counts['todo']} to do (~{total:.0f} s on {device_name} at the current rates)")
-            for t, why in C.TIERS.items():
+            for t, why in CP.TIERS.items():
                 print(f"  tier {t}: {why}")
             uploads = campaign_data.upload_plan(need, _roots(args))
             print("\ndatasets this window needs (upload limit "

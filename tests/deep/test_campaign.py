@@ -14,6 +14,8 @@ from tests.deep._fake_engine import FakeEngine, Interrupted
 from tradeoff.data.io import read_result, write_result
 from tradeoff.deep.experiments import campaign as C
 from tradeoff.deep.experiments import campaign_data
+from tradeoff.deep.experiments import campaign_inventory as CI
+from tradeoff.deep.experiments import campaign_plan as CP
 
 torch.set_num_threads(1)
 
@@ -31,7 +33,7 @@ class ClockedEngine(FakeEngine):
         self.stop_at = stop_at
 
     def train(self, run, run_dir):
-        self.now += C.run_units(run) / RATE
+        self.now += CI.run_units(run) / RATE
         if self.stop_at is not None and len(self.train_calls) + 1 == self.stop_at:
             self.stop_at, self.interrupt_after = None, 1
             try:
@@ -45,7 +47,7 @@ def _small(exp):
     """The micro scale with only the ends of each ε grid and two seeds (fewer runs: faster tests)."""
     from tradeoff.deep.experiments import definitions as D
 
-    exp = C.micro(exp)
+    exp = CP.micro(exp)
     if isinstance(exp, D.PictureExperiment):
         return exp
     ends = tuple((norm, tuple(sorted({grid[0], grid[-1]}))) for norm, grid in exp.eps_train)
@@ -53,24 +55,24 @@ def _small(exp):
 
 
 def _defs(datasets=("mnist",), shrink=_small):
-    return C.campaign_definitions(list(datasets), shrink=shrink)
+    return CP.campaign_definitions(list(datasets), shrink=shrink)
 
 
 def _campaign(tmp_path, engine, budget=1e9, committed=(), name="c", datasets=("mnist",), runs="runs"):
     rates = tmp_path / f"{name}-rates.json"
     if not rates.exists():
-        key_runs = {C.rate_key("cpu", it.run if it.run is not None else it.pictures)
-                    for it in C.plan(_defs(datasets))}
+        key_runs = {CI.rate_key("cpu", it.run if it.run is not None else it.pictures)
+                    for it in CP.plan(_defs(datasets))}
         rates.write_text(json.dumps({k: RATE for k in key_runs}))
     return C.Campaign(_defs(datasets), engine, tmp_path / runs, tmp_path / name, list(committed), budget,
                       device="cpu", commit_sent="abc1234", rates_path=rates, clock=lambda: engine.now)
 
 
 def test_plan_order_completes_comparisons_first():
-    items = C.plan(_defs(("mnist", "cifar10"), shrink=C.micro))
+    items = CP.plan(_defs(("mnist", "cifar10"), shrink=CP.micro))
     assert len({it.key for it in items}) == len(items)
     datasets = [it.dataset for it in items]
-    assert datasets == sorted(datasets, key=C.DATASET_ORDER.index)  # MNIST entirely before CIFAR-10
+    assert datasets == sorted(datasets, key=CP.DATASET_ORDER.index)  # MNIST entirely before CIFAR-10
     for ds in ("mnist", "cifar10"):
         tiers = [it.tier for it in items if it.dataset == ds]
         assert tiers == sorted(tiers)
@@ -92,14 +94,14 @@ def test_plan_order_completes_comparisons_first():
 
 
 def test_paper_scale_plan_has_three_seeds_and_the_fast_cifar_net():
-    items = C.plan(C.campaign_definitions(["mnist", "cifar10"]))
+    items = CP.plan(CP.campaign_definitions(["mnist", "cifar10"]))
     m = [it for it in items if it.dataset == "mnist" and it.run is not None]
     assert {it.run.seed for it in m} == {0, 1, 2}
     assert items[0].run.n_train == 60000 and items[0].run.eps_train == 0
     assert {it.run.config.model for it in items if it.dataset == "cifar10" and it.run is not None} == {"resnet9"}
     groups = {g for it in items for g in it.groups}
     assert groups == {"fig1", "fig6", "fig7", "mixed", "pictures"}
-    tiny = C.plan(C.campaign_definitions(["restricted_tiny_imagenet"]))
+    tiny = CP.plan(CP.campaign_definitions(["restricted_tiny_imagenet"]))
     assert tiny[0].pictures is not None and tiny[0].tier == 0  # its pictures first
     assert {it.run.n_train for it in tiny if it.run is not None} == {12000}  # Figure 7 at its full training set
     assert {it.run.config.model for it in tiny if it.run is not None} == {"resnet9"}
@@ -107,8 +109,8 @@ def test_paper_scale_plan_has_three_seeds_and_the_fast_cifar_net():
 
 def test_budget_stops_starting_runs_that_do_not_fit(tmp_path):
     eng = ClockedEngine()
-    items = C.plan(_defs())
-    est = [C.run_units(it.run) / RATE for it in items[:3]]
+    items = CP.plan(_defs())
+    est = [CI.run_units(it.run) / RATE for it in items[:3]]
     budget = C.RESERVE_S + est[0] + est[1] + 0.5 * est[2]
     camp = _campaign(tmp_path, eng, budget=budget)
     statuses = {s.key: s for s in camp.run()}
@@ -126,7 +128,7 @@ def test_resume_after_interruption_never_retrains(tmp_path):
     eng = ClockedEngine(stop_at=3)
     with pytest.raises(KeyboardInterrupt):
         _campaign(tmp_path, eng).run()
-    items = C.plan(_defs())
+    items = CP.plan(_defs())
     summary = read_result(tmp_path / "c" / "pack" / "campaign.json")["payload"]
     assert summary["counts"]["done"] == 2  # the pack was written after each finished run
     assert set(read_result(tmp_path / "c" / "pack" / "campaign_runs.json")["payload"]["runs"]) == \
@@ -141,8 +143,8 @@ def test_resume_after_interruption_never_retrains(tmp_path):
 
 def test_committed_results_are_skipped_and_merged(tmp_path):
     eng = ClockedEngine()
-    items = C.plan(_defs())
-    first = _campaign(tmp_path, eng, budget=C.RESERVE_S + sum(C.run_units(it.run) / RATE for it in items[:3]) + 1e-6)
+    items = CP.plan(_defs())
+    first = _campaign(tmp_path, eng, budget=C.RESERVE_S + sum(CI.run_units(it.run) / RATE for it in items[:3]) + 1e-6)
     first.run()
     committed = tmp_path / "committed"
     shutil.copytree(tmp_path / "c" / "pack", committed / "campaign_1")
@@ -196,9 +198,9 @@ def test_pack_contents(tmp_path):
     p = summary["payload"]
     assert p["device"] == "cpu" and p["torch"] == torch.__version__ and p["commit_sent"] == "abc1234"
     assert p["wall_time_s"] == pytest.approx(eng.now) and summary["wall_time_s"] == pytest.approx(eng.now)
-    assert p["counts"]["done"] == len(C.plan(_defs())) and len(p["pictures_done"]) == 1
+    assert p["counts"]["done"] == len(CP.plan(_defs())) and len(p["pictures_done"]) == 1
     runs = read_result(tmp_path / "c" / "pack" / "campaign_runs.json")["payload"]["runs"]
-    assert len(runs) == sum(it.run is not None for it in C.plan(_defs()))
+    assert len(runs) == sum(it.run is not None for it in CP.plan(_defs()))
     # a second call finds everything done (the pictures too) and trains nothing
     eng2 = ClockedEngine()
     statuses = _campaign(tmp_path, eng2).run()
@@ -206,15 +208,15 @@ def test_pack_contents(tmp_path):
 
 
 def test_rates_default_measured_and_from_a_previous_window(tmp_path):
-    r = C.Rates()
+    r = CI.Rates()
     key = "cuda:NVIDIA H200/mnist_cnn/32/mnist"
-    assert r.get(key) == C.DEFAULT_RATES[("cuda", "mnist_cnn")]
+    assert r.get(key) == CI.DEFAULT_RATES[("cuda", "mnist_cnn")]
     r.learn(key, 1e6, 10.0)
     assert r.get(key) == pytest.approx(1e5)
     r.learn(key, 1e6, 5.0)
     assert r.get(key) == pytest.approx(1.5e5)
     write_result(tmp_path / "w" / "campaign.json", "deep.campaign", {"rates": {key: 2e5}}, scale="campaign")
-    assert C.load_rates(None, C.read_present([tmp_path / "w"])).get(key) == 2e5
+    assert CI.load_rates(None, CI.read_present([tmp_path / "w"])).get(key) == 2e5
 
 
 def test_pack_data_copies_only_the_needed_datasets(tmp_path, monkeypatch):
@@ -238,7 +240,7 @@ def test_pack_data_copies_only_the_needed_datasets(tmp_path, monkeypatch):
 
 
 def test_populations_group_runs_of_one_tier_that_train_in_lockstep(tmp_path):
-    from tradeoff.deep.population import population_key
+    from tradeoff.deep.population_plan import population_key
 
     class PopulationEngine(ClockedEngine):
         def __init__(self):
@@ -255,7 +257,7 @@ def test_populations_group_runs_of_one_tier_that_train_in_lockstep(tmp_path):
     camp = _campaign(tmp_path, eng)
     camp.population = 3
     camp.run()
-    items = {it.key: it for it in C.plan(_defs())}
+    items = {it.key: it for it in CP.plan(_defs())}
     assert eng.batches[0][0] == next(iter(items))  # the plan's first run starts the first population
     assert max(len(b) for b in eng.batches) == 3
     for b in eng.batches:

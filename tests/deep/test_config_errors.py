@@ -2,7 +2,8 @@
 
 import pytest
 
-from tradeoff.deep.config import TrainConfig, dumps_config, load_config, loads_config
+from tradeoff.deep.config import TrainConfig
+from tradeoff.deep.config_toml import dumps_config, load_config, loads_config
 
 
 def _error(text: str) -> str:
@@ -126,7 +127,8 @@ def test_trades_settings_are_validated_with_one_line_errors(text, field, allowed
 
 
 def test_trades_config_round_trips_through_toml_and_pgd_fingerprints_ignore_it():
-    from tradeoff.deep.config import TrainConfig, dumps_config, loads_config
+    from tradeoff.deep.config import TrainConfig
+    from tradeoff.deep.config_toml import dumps_config, loads_config
 
     cfg = loads_config('[adv]\neps = 0.3\nmethod = "trades"\nbeta = 3')
     assert cfg.adv.trades and cfg.adv.beta == 3.0 and loads_config(dumps_config(cfg)) == cfg

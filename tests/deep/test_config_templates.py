@@ -8,7 +8,8 @@ import math
 import pytest
 import torch
 
-from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig, dumps_config, loads_config
+from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
+from tradeoff.deep.config_toml import dumps_config, loads_config
 from tradeoff.deep.population import Population
 from tradeoff.deep.train import train_runs
 

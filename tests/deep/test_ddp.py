@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tests.deep.test_train import tiny_config
-from tradeoff.deep.config import dumps_config
+from tradeoff.deep.config_toml import dumps_config
 from tradeoff.deep.distributed import DistInfo, dist_from_env, weights_digest
 from tradeoff.deep.runs import load_checkpoint, read_metrics
 from tradeoff.deep.train import train_run

@@ -107,7 +107,7 @@ def test_restricted_imagenet_without_a_folder_names_both_fixes(monkeypatch):
 def test_paper_example_configs_state_the_setup_reproduce_runs(name, dataset):
     """deep/configs/NAME.toml and `deep reproduce --scale paper` state the same training set-up (for Restricted
     ImageNet the authors': Nesterov SGD, PGD-8 of ε/4), and the report's defaults table prints it."""
-    from tradeoff.deep.config import load_config
+    from tradeoff.deep.config_toml import load_config
     from tradeoff.deep.experiments.engine import train_config
 
     toml = load_config(name)

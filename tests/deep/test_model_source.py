@@ -17,7 +17,7 @@ import torch
 from tests.deep.test_train import tiny_config
 from tradeoff.data.checksums import sha256_file
 from tradeoff.data.registry import dataset_info
-from tradeoff.deep.config import dumps_config
+from tradeoff.deep.config_toml import dumps_config
 from tradeoff.deep.distributed import weights_digest
 from tradeoff.deep.model_checks import probe_batch
 from tradeoff.deep.model_source import load_classifier, robustbench_checkpoint

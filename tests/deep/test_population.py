@@ -13,7 +13,8 @@ import torch
 
 from tradeoff.deep.attacks import MemberSteps, population_pgd
 from tradeoff.deep.config import AdvConfig, EvalConfig, TrainConfig
-from tradeoff.deep.population import Population, plan_populations
+from tradeoff.deep.population import Population
+from tradeoff.deep.population_plan import plan_populations
 from tradeoff.deep.runs import read_metrics, run_state
 from tradeoff.deep.stacked import GroupedMnistCNN, LoopStack
 from tradeoff.deep.train import TrainOptions, train_runs

@@ -5,7 +5,7 @@ import torch
 
 from tests.deep.test_train import tiny_config
 from tradeoff.data.io import read_result
-from tradeoff.deep.config import dumps_config
+from tradeoff.deep.config_toml import dumps_config
 from tradeoff.deep.runs import (
     CHECKPOINT,
     METRICS,

@@ -7,7 +7,8 @@ import torch
 
 from tradeoff.deep.attacks import MemberSteps, kl_per_example, population_trades_adversary
 from tradeoff.deep.config import EvalConfig, TrainConfig
-from tradeoff.deep.population import Population, plan_populations
+from tradeoff.deep.population import Population
+from tradeoff.deep.population_plan import plan_populations
 from tradeoff.deep.stacked import GroupedMnistCNN, LoopStack
 from tradeoff.deep.train import TrainOptions, train_run
 

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from tradeoff.data.toy import toy_data
-from tradeoff.deep.config import EvalConfig, TrainConfig, dumps_config, load_config, loads_config
+from tradeoff.deep.config import EvalConfig, TrainConfig
+from tradeoff.deep.config_toml import dumps_config, load_config, loads_config
 from tradeoff.deep.datasets import TensorBatches, epoch_permutation
 from tradeoff.deep.evaluate import evaluate
 from tradeoff.deep.population import Population
@@ -98,7 +99,7 @@ def test_unknown_toml_field_is_named():
 
 
 def test_example_configs_load_and_validate():
-    from tradeoff.deep.config import example_configs
+    from tradeoff.deep.config_toml import example_configs
 
     names = example_configs()
     assert {"mnist_linf_0.3", "mnist_standard", "cifar10_linf_8", "restricted_imagenet_linf"} <= set(names)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tests.deep.test_train import tiny_config
-from tradeoff.deep.config import dumps_config
+from tradeoff.deep.config_toml import dumps_config
 from tradeoff.reports.cli import main
 
 torch.set_num_threads(1)
@@ -254,7 +254,7 @@ def test_a_scalar_eval_eps_trains(tmp_path, capsys):
 def test_damaged_weights_are_one_line_errors_for_eval_and_resume(tmp_path, config_file, capsys, monkeypatch):
     import torch
 
-    from tradeoff.deep.config import load_config
+    from tradeoff.deep.config_toml import load_config
     from tradeoff.deep.train import TrainOptions, train_run
 
     run = tmp_path / "run"

@@ -50,18 +50,19 @@ def test_real_engine_runs_and_resumes(env, monkeypatch):
     """The real engine (CPU) through the campaign on fake MNIST at a one-seed micro scale: every run and the pictures
     finish, the pack holds them, and a second call trains nothing."""
     from tradeoff.deep.experiments import campaign as C
+    from tradeoff.deep.experiments import campaign_plan as CP
     from tradeoff.deep.experiments import definitions as D
     from tradeoff.deep.experiments.engine import TorchEngine
 
     def one_seed(exp):
-        exp = C.micro(exp)
+        exp = CP.micro(exp)
         if isinstance(exp, D.PictureExperiment):
             return exp
         ends = tuple((norm, tuple(sorted({grid[0], grid[-1]}))) for norm, grid in exp.eps_train)
         return D.with_overrides(exp, eps_train=ends, seeds=(0,), n_train=(120,))
 
     def campaign():
-        return C.Campaign(C.campaign_definitions(["mnist"], shrink=one_seed), TorchEngine(device="cpu"),
+        return C.Campaign(CP.campaign_definitions(["mnist"], shrink=one_seed), TorchEngine(device="cpu"),
                           env / "build" / "runs", env / "out", [env / "none"], 600.0, commit_sent="test")
 
     statuses = campaign().run()
@@ -82,6 +83,7 @@ def test_real_engine_on_restricted_tiny_imagenet(tmp_path, monkeypatch):
     from tests.data._fixtures import make_tiny_imagenet_folder
     from tradeoff.data.tiny_imagenet import wnid_labels
     from tradeoff.deep.experiments import campaign as C
+    from tradeoff.deep.experiments import campaign_plan as CP
     from tradeoff.deep.experiments import definitions as D
     from tradeoff.deep.experiments.engine import TorchEngine
 
@@ -91,13 +93,13 @@ def test_real_engine_on_restricted_tiny_imagenet(tmp_path, monkeypatch):
     monkeypatch.setenv("TRADEOFF_TINY_IMAGENET_ROOT", str(root))
 
     def one_seed(exp):
-        exp = C.micro(exp)
+        exp = CP.micro(exp)
         if isinstance(exp, D.PictureExperiment):
             return exp
         ends = tuple((norm, tuple(sorted({grid[0], grid[-1]}))) for norm, grid in exp.eps_train)
         return D.with_overrides(exp, eps_train=ends, seeds=(0,))
 
-    camp = C.Campaign(C.campaign_definitions(["restricted_tiny_imagenet"], shrink=one_seed),
+    camp = C.Campaign(CP.campaign_definitions(["restricted_tiny_imagenet"], shrink=one_seed),
                       TorchEngine(device="cpu"), tmp_path / "runs", tmp_path / "out", [], 600.0)
     statuses = camp.run()
     assert statuses[0].key.startswith("pictures-restricted_tiny_imagenet") and statuses[0].status == "done"
