@@ -2,7 +2,7 @@
 
 The deep part of ``make reproduce`` (``tradeoff deep reproduce --scale quick --datasets mnist``) is run once per
 seed set: set 0 is the reproduction's own seeds, set i adds ``i * OFFSET`` to every seed of every definition (sweep
-seeds and small-n seeds, picture models, the claim-11 judge, claim 10's replicate seeds), so each set trains its own
+seeds and small-n seeds, picture models, the replicate seeds of claims 10 and 11), so each set trains its own
 models on its own training subsets, orders and initialisations. Claims 5-8 and 10-12 are judged on each set's
 results alone (reports/claims/, the report's rules). Target: every verdict agrees across the sets. Runs share one
 ``runs`` folder (the run identity includes the seed, so sets never collide and set 0 reuses the runs of a
@@ -27,14 +27,13 @@ CLAIMS = (5, 6, 7, 8, 10, 11, 12)
 
 
 def shift_seeds(exp, offset: int):
-    """``exp`` with every seed moved by ``offset`` (sweeps: ``seeds``; pictures: models, judge, replicates)."""
+    """``exp`` with every seed moved by ``offset`` (sweeps: ``seeds``; pictures: models and replicates)."""
     from tradeoff.deep.experiments import definitions as D
 
     if offset == 0:
         return exp
     if isinstance(exp, D.PictureExperiment):
         return D.with_overrides(exp, models=tuple(replace(m, seed=m.seed + offset) for m in exp.models),
-                                judge=replace(exp.judge, seed=exp.judge.seed + offset),
                                 replicate_seeds=tuple(s + offset for s in exp.replicate_seeds))
     return D.with_overrides(exp, seeds=tuple(s + offset for s in exp.seeds),
                             small_n_seeds=tuple(s + offset for s in exp.small_n_seeds))
@@ -79,9 +78,9 @@ def main(argv: list[str]) -> int:
     import torch
 
     from tradeoff.data.io import atomic_write_json
-    from tradeoff.deep.experiments.definitions import micro
     from tradeoff.deep.experiments.engine import TorchEngine
     from tradeoff.deep.experiments.reproduce import reproduce_dataset
+    from tradeoff.deep.experiments.smoke import micro
 
     torch.set_num_threads(1)
     build = Path(args.build_dir)

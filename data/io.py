@@ -89,6 +89,29 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     return atomic_write_text(path, text)
 
 
+def pack_flags(flags) -> dict:
+    """0/1 flags (e.g. per-image correctness) in a compact JSON form: ``{"encoding": "packbits-base64", "n": N,
+    "data": ...}`` (numpy's packbits, big bit order, then base64)."""
+    import base64
+
+    bits = np.asarray(flags).astype(bool).ravel()
+    return {"encoding": "packbits-base64", "n": int(bits.size),
+            "data": base64.b64encode(np.packbits(bits).tobytes()).decode("ascii")}
+
+
+def unpack_flags(packed: dict) -> np.ndarray:
+    """The bool array :func:`pack_flags` packed; a ValueError naming what is wrong for anything else."""
+    import base64
+
+    if not isinstance(packed, dict) or packed.get("encoding") != "packbits-base64" or "data" not in packed:
+        raise ValueError("packed flags need encoding 'packbits-base64', n and data (data.io.pack_flags)")
+    raw = np.frombuffer(base64.b64decode(packed["data"]), dtype=np.uint8)
+    n = int(packed["n"])
+    if raw.size * 8 < n:
+        raise ValueError(f"packed flags hold {raw.size * 8} bits, fewer than n = {n}")
+    return np.unpackbits(raw)[:n].astype(bool)
+
+
 def write_result(
     path: str | os.PathLike,
     kind: str,

@@ -87,7 +87,7 @@ KINDS: dict[Kind, KindInfo] = {
                                  "TRADES and PGD models on the (standard, robust) plane"),
     Kind.DEEP_GRADIENTS: KindInfo("deep/gradients_<dataset>.json", (10,), ("models",), _DEEP,
                                   "input gradients and their alignment with the image's edges"),
-    Kind.DEEP_LARGE_EPS: KindInfo("deep/large_eps_<dataset>.json", (11,), ("models",), _DEEP,
+    Kind.DEEP_LARGE_EPS: KindInfo("deep/large_eps_<dataset>.json", (11,), ("dataset",), _DEEP,
                                   "large-ε adversarial examples and how a judge sees them"),
     Kind.DEEP_SANITY: KindInfo("deep/sanity_<run>.json", (12,), ("checks",), _DEEP,
                                "gradient-masking sanity checks of one model"),

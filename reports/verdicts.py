@@ -231,6 +231,19 @@ def from_crossed(c: crossed.CrossedMean, alpha: float = ALPHA) -> Difference:
                       (crit + zpow) * c.se, c.n_seeds, c.method, alpha)
 
 
+def from_crossed_record(rec: dict, alpha: float = ALPHA) -> Difference:
+    """A :class:`Difference` from the result-file form of a seeds × images estimate
+    (:meth:`deep.experiments.crossed.CrossedMean.interval`: ``estimate``, ``se``, ``df``, ``n_seeds``, ``method``);
+    a ValueError naming the key when one is missing."""
+    for key in ("estimate", "se", "df"):
+        if key not in rec:
+            raise ValueError(f"a crossed interval needs {key!r} (written by deep.experiments.crossed)")
+    c = crossed.CrossedMean(float(rec["estimate"]), float(rec["se"]), float(rec["df"]), float(rec.get("low", 0)),
+                            float(rec.get("high", 0)), float(rec.get("level", 1 - alpha)), int(rec.get("n_seeds", 1)),
+                            int(rec.get("n_images", rec.get("n", 0))), str(rec.get("method", "seeds x images")))
+    return from_crossed(c, alpha)
+
+
 def difference_from_correctness(correct_a, correct_b, paired: bool = True, alpha: float = ALPHA) -> Difference:
     """``mean accuracy(a) − mean accuracy(b)`` from per-image correctness, ``correct_a`` (S_a, N) and ``correct_b``
     (S_b, N) of 0/1 (row = seed, column = test image, the same images in the same order for both): paired by seed

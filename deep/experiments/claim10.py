@@ -38,6 +38,11 @@ from .knn import KNNJudge
 
 VARIANTS = ("pearson", "spearman", "signed")
 DECIDES = "spearman"
+#: the rule, as result files state it (stated before any data of these measures: docs/experiments.md)
+RULE = ("decided by the excess Spearman alignment (|gradient| against the image's Sobel edges, minus the same against "
+        "another image's edges), per image, paired over seeds x images: robust minus standard AND robust minus the "
+        "standard gradient blurred to the robust one's smoothness must both be confirmed; Pearson and the signed "
+        "alignment (towards the nearest training image of another class) are reported, not judged")
 
 
 def lag1_autocorrelation(maps: np.ndarray) -> np.ndarray:

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from tradeoff.data.io import pack_flags
 from tradeoff.data.registry import dataset_info, dataset_root
 from tradeoff.data.tensors import as_float_images
 
@@ -89,6 +91,23 @@ class TorchEngine:
         run's dataset or of a dataset name; the same points for every run (seed 0)."""
         dataset = run_or_dataset if isinstance(run_or_dataset, str) else run_or_dataset.dataset
         return self.load(dataset, dataset_info(dataset).test_split, n, seed=0, image_size=image_size)
+
+    def train_set(self, dataset: str, image_size: int | None = None):
+        """``(x, y)`` of the whole training split (claim 11's nearest-neighbour judge searches it)."""
+        return self.load(dataset, dataset_info(dataset).train_split, None, seed=0, image_size=image_size)
+
+    def test_positions(self, dataset: str, n: int | None) -> np.ndarray:
+        """Positions in the test split of the ``n`` points :meth:`test_set` gives (−1 where the split is read from
+        a folder or sampled at random: the toy set)."""
+        from ..datasets import stratified_indices
+
+        info = dataset_info(dataset)
+        full = self.load(dataset, info.test_split, None, seed=0) if info.in_memory else None
+        if full is None or dataset == "toy":
+            return np.full(n or 0, -1, dtype=np.int64)
+        if n is None or n >= len(full[1]):
+            return np.arange(len(full[1]))
+        return stratified_indices(full[1], n, 0).numpy()
 
     # ---------------------------------------------------------------- training
     def train(self, run: RunSpec, run_dir: Path) -> None:
@@ -201,11 +220,14 @@ class TorchEngine:
             out["robust"][norm] = {"eps": eps, "acc": float(acc[eps]), "steps": ev.steps, "restarts": ev.restarts,
                                    "evaluation": res.summary()}
         out["n_test_standard"] = out["n_test"]
+        out["per_image_standard"] = pack_flags(res.correct[0.0].numpy())
         if ev.standard_full_test and ev.n_final is not None:
             out["standard_acc_subset"] = out["standard_acc"]
             xf, yf = self.test_set(run, None, run.config.image_size)
-            out["standard_acc"] = evaluate(model, xf, yf, [0.0], device=dev, batch_size=1000).accuracy[0.0]
+            full = evaluate(model, xf, yf, [0.0], device=dev, batch_size=1000)
+            out["standard_acc"] = full.accuracy[0.0]
             out["n_test_standard"] = int(len(yf))
+            out["per_image_standard"] = pack_flags(full.correct[0.0].numpy())
         return out
 
     def large_eps_attack(self, spec: LargeEps, trajectory: bool = False):

@@ -76,29 +76,21 @@ class GradientData:
     replicate_seeds: list[int] = field(default_factory=list)
 
 
-def mean_excess(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, images: np.ndarray) -> float:
-    """Mean over images of ``edge_alignment − shuffled_alignment`` for one model (NaN images dropped)."""
-    g = input_gradients(model, x, y)
-    d = metrics.edge_alignment(g, images) - shuffled_alignment(g, images)
-    return float(np.nanmean(d))
-
-
-def gradient_study(models: dict[str, torch.nn.Module], x: torch.Tensor, y: torch.Tensor,
-                   replicates: dict[str, list[torch.nn.Module]] | None = None,
-                   replicate_seeds: list[int] | None = None) -> GradientData:
-    """Input gradients of every model on the same images, with claim 10's per-image edge alignment and shuffled
-    baseline. ``replicates[name]``: further models of the same recipe (other seeds, ``replicate_seeds[1:]``),
-    whose mean excess alignment gives the uncertainty over models."""
-    images = x.detach().cpu().numpy()
-    data = GradientData(images=images, labels=y.detach().cpu().numpy(), replicate_seeds=list(replicate_seeds or []))
-    for name, model in models.items():
-        g = input_gradients(model, x, y)
+def gradient_data(grads: dict[tuple[str, int], np.ndarray], images: np.ndarray, labels: np.ndarray,
+                  names: list[str], seeds: list[int]) -> GradientData:
+    """The :class:`GradientData` of gradients already computed for every recipe ``name`` at every seed
+    (``grads[(name, seed)]``, :func:`input_gradients` on ``images``): the first seed's gradients, their per-image
+    edge alignment and shuffled baseline, and each seed's mean excess alignment (claim 10's uncertainty over
+    models)."""
+    data = GradientData(images=np.asarray(images), labels=np.asarray(labels), replicate_seeds=list(seeds))
+    for name in names:
+        g = grads[(name, seeds[0])]
         data.grads[name] = g
-        data.alignment[name] = metrics.edge_alignment(g, images)
-        data.baseline[name] = shuffled_alignment(g, images)
-        data.replicates[name] = [float(np.nanmean(data.alignment[name] - data.baseline[name]))]
-        for extra in (replicates or {}).get(name, []):
-            data.replicates[name].append(mean_excess(extra, x, y, images))
+        data.alignment[name] = metrics.edge_alignment(g, data.images)
+        data.baseline[name] = shuffled_alignment(g, data.images)
+        data.replicates[name] = [float(np.nanmean(metrics.edge_alignment(grads[(name, s)], data.images)
+                                                  - shuffled_alignment(grads[(name, s)], data.images)))
+                                 for s in seeds]
     return data
 
 

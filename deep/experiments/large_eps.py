@@ -1,9 +1,9 @@
-"""Figures 3, 8, 9 data and claim 11: large-ε adversarial examples and how an independent model sees them.
+"""Figures 3, 8, 9 data: large-ε adversarial examples of every model and how a judge sees them.
 
 Every model is attacked at the same large ε (untargeted PGD ascending the true-label loss, no random start,
 iterates clipped to [0, 1]; the attack itself is the engine's, reached through :mod:`deep.experiments.engine`).
-An independently trained standard model (different seed) then classifies each example: claim 11 says the examples
-of robust models move towards another class, so the judge should see another class, with high probability.
+The judge's probabilities of each example are those of J1 (deep.experiments.panel: exact nearest neighbours over
+the training set), which claim 11 reads.
 """
 
 from __future__ import annotations
@@ -45,20 +45,6 @@ class LargeEpsData:
     model_pred: dict[str, np.ndarray] = field(default_factory=dict)
     judge_probs: dict[str, np.ndarray] = field(default_factory=dict)
     model_probs: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def large_eps_study(models: dict[str, torch.nn.Module], judge: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
-                    norm: str, eps: float, attack: AttackFn) -> LargeEpsData:
-    """Attack every model with ``attack(model, x, y)`` (the same large ε for all) and record what the model and the
-    independent ``judge`` predict on each example."""
-    data = LargeEpsData(norm=norm, eps=float(eps), images=x.detach().cpu().numpy(), labels=y.detach().cpu().numpy())
-    for name, model in models.items():
-        x_adv = attack(model, x, y).detach()
-        data.adv[name] = x_adv.cpu().numpy()
-        data.model_probs[name] = metrics.probabilities(predict_logits(model, x_adv))
-        data.model_pred[name] = data.model_probs[name].argmax(axis=1)
-        data.judge_probs[name] = metrics.probabilities(predict_logits(judge, x_adv))
-    return data
 
 
 def large_eps_entries(data: LargeEpsData) -> list[dict]:

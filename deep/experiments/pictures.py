@@ -1,13 +1,14 @@
-"""Run a picture experiment end to end: train (or reuse) the standard, ℓ∞, ℓ2 and judge models, then compute the
-data of Fig. 2/10 (gradients), Fig. 3/8/9 (large-ε examples), Fig. 4 (interpolations), the claim 10-12 numbers,
+"""Run a picture experiment end to end: train (or reuse) the standard, ℓ∞ and ℓ2 models at every seed, then compute
+the data of Fig. 2/10 (gradients), Fig. 3/8/9 (large-ε examples), Fig. 4 (interpolations), the claim 10-12 numbers,
 and write the ``deep.gradients``, ``deep.large_eps`` and ``deep.sanity`` result files (reports/RESULTS.md).
 
-Fig. 8 attacks every model in ℓ∞ and Fig. 9 in ℓ2, at the same large ε; Fig. 3 and Fig. 4 attack each model in its
-own training norm (ℓ2 for the standard model). Claim 11 (the payload's ``models``) compares, per attack norm, the
-standard model with the robust model trained in that norm (each robust model attacked in its own norm; the standard
-model in both), judged by a model of another recipe (``judge``: another width and seed, stated in the payload).
-Claim 10's gradients are measured on the picture models and on their replicates at the other seeds of the
-definition (``replicate_seeds``), which gives the uncertainty over models.
+Fig. 8 attacks the seed-0 models in ℓ∞ and Fig. 9 in ℓ2, at the same large ε; Fig. 3 and Fig. 4 attack each model in
+its own training norm (ℓ2 for the standard model). Claim 11 compares, per attack norm, the standard model with the
+robust model trained in that norm, at every seed (each robust model attacked in its own norm, the standard model in
+both), judged by J1, exact nearest neighbours over the training set, with learned judges of another seed as labelled
+controls (deep.experiments.panel; the gates and the paired rule in docs/experiments.md). Claim 10 compares each
+robust recipe's gradients with the standard one's at every seed, on three alignment measures and against the
+standard gradient blurred to the robust one's smoothness (deep.experiments.claim10).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from tradeoff.data.io import write_result
 from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import dataset_info
 
-from . import gradients, interpolation, large_eps
+from . import claim10, gradients, interpolation, knn, large_eps, metrics, panel
 from .definitions import ModelRef, PictureExperiment
 from .sweep import RunSpec, execute, make_run, run_dir_for
 
@@ -49,12 +51,17 @@ class PicturesResult:
     trained: dict[str, tuple[str, float]] = field(default_factory=dict)  # model -> (training norm, eps_train)
 
 
-def model_runs(exp: PictureExperiment) -> dict[str, RunSpec]:
-    """RunSpecs of the picture models and the judge (shared with sweeps when the settings coincide)."""
+def seeds_of(exp: PictureExperiment) -> list[int]:
+    """The seeds the picture recipes are trained at: the picture models' own seed first, then the other
+    ``replicate_seeds`` (claims 10 and 11 pair robust and standard models by seed over all of them)."""
+    own = exp.models[0].seed
+    return [own] + [s for s in exp.replicate_seeds if s != own]
 
-    out = {m.name: _spec(exp, m) for m in exp.models}
-    out["judge"] = _spec(exp, exp.judge)
-    return out
+
+def model_runs(exp: PictureExperiment) -> dict[tuple[str, int], RunSpec]:
+    """RunSpecs of the picture recipes at every seed (:func:`seeds_of`), keyed ``(name, seed)`` (shared with the
+    sweeps when the settings coincide)."""
+    return {(m.name, s): _spec(exp, replace(m, seed=s)) for s in seeds_of(exp) for m in exp.models}
 
 
 def _spec(exp: PictureExperiment, ref: ModelRef) -> RunSpec:
@@ -62,38 +69,15 @@ def _spec(exp: PictureExperiment, ref: ModelRef) -> RunSpec:
     return make_run(template, exp.scale, ref.norm, ref.eps_train, exp.n_train, False, ref.seed, exp.adv_by_norm)
 
 
-def replicate_runs(exp: PictureExperiment) -> dict[str, list[RunSpec]]:
-    """The picture models' recipes at the definition's other ``replicate_seeds`` (claim 10's models)."""
-    return {m.name: [_spec(exp, replace(m, seed=s)) for s in exp.replicate_seeds if s != m.seed] for m in exp.models}
-
-
-def judge_description(exp: PictureExperiment, run: RunSpec) -> dict:
-    """What the claim-11 judge is, in data and words: its architecture, width, seed, training and how it differs
-    from the attacked standard model."""
-    std = next(m for m in exp.models if m.name == "standard")
-    j = exp.judge
-    width = j.width if j.width is not None else exp.template.width
-    kind = "standard" if j.eps_train == 0 else f"{'ℓ∞' if j.norm == 'inf' else 'ℓ2'}-robust (ε={j.eps_train:g})"
-    differs = []
-    if width != exp.template.width:
-        differs.append(f"width {width} instead of {exp.template.width}")
-    if j.seed != std.seed:
-        differs.append(f"seed {j.seed} instead of {std.seed}")
-    if j.eps_train != 0:
-        differs.append("adversarial training")
-    return {"name": j.name, "model": exp.template.model, "width": width, "seed": j.seed, "norm": j.norm,
-            "eps_train": j.eps_train, "run": run.run_id,
-            "recipe": f"a {kind} {exp.template.model} of width {width}, seed {j.seed}, trained on the same data; "
-                      f"differs from the attacked standard model in: {', '.join(differs)}"}
-
-
-def claim11_entries(by_norm: dict[str, list[dict]]) -> list[dict]:
-    """Claim 11's rows: per attack norm, the standard model(s) and the robust models trained in that norm (each
-    model attacked in its own norm; cross-norm attacks stay in ``models_by_attack_norm`` for Fig. 8/9)."""
-    out = []
-    for norm, entries in by_norm.items():
-        out += [e for e in entries if e.get("eps_train", 0) == 0 or e.get("norm") == norm]
-    return out
+def _controls(exp: PictureExperiment, models: dict[tuple[str, int], torch.nn.Module]) -> dict[str, torch.nn.Module]:
+    """The learned judges of claim 11, labelled controls: each picture recipe at the second seed (another seed than
+    the seed-0 models they judge); none without a second seed."""
+    seeds = seeds_of(exp)
+    if len(seeds) < 2:
+        return {}
+    s1 = seeds[1]
+    names = {"standard": "standard", "linf": "ℓ∞-robust", "l2": "ℓ2-robust"}
+    return {f"{names[m.name]} model, seed {s1}": models[(m.name, s1)] for m in exp.models}
 
 
 def _slice(d: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
@@ -105,63 +89,89 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     """Train/reuse the models, compute every picture and claim 10-12 number, write the result files."""
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
+    seeds = seeds_of(exp)
+    s0 = seeds[0]
     specs = model_runs(exp)
-    reps = replicate_runs(exp)
-    execute(list(specs.values()) + [r for rs in reps.values() for r in rs], engine, runs_root, log=log)
+    execute(list(specs.values()), engine, runs_root, log=log)
     seconds["train_models"] = time.perf_counter() - t0
-    models = {m.name: engine.load_model(specs[m.name], run_dir_for(specs[m.name], runs_root)) for m in exp.models}
-    rep_models = {name: [engine.load_model(r, run_dir_for(r, runs_root)) for r in rs] for name, rs in reps.items()}
-    judge = engine.load_model(specs["judge"], run_dir_for(specs["judge"], runs_root))
+    models = {key: engine.load_model(spec, run_dir_for(spec, runs_root)) for key, spec in specs.items()}
+    first = {m.name: models[(m.name, s0)] for m in exp.models}
     x, y = engine.test_set(exp.dataset, exp.n_metric, exp.template.image_size)
+    images, labels = x.detach().cpu().numpy(), y.detach().cpu().numpy()
     label = dataset_info(exp.dataset).label
     refs = [{"name": m.name, "norm": m.norm if m.eps_train > 0 else "none", "eps_train": m.eps_train,
-             "run": specs[m.name].run_id} for m in exp.models]
-    seeds = {m.seed for m in exp.models} | {exp.judge.seed} | set(exp.replicate_seeds)
+             "run": specs[(m.name, s0)].run_id} for m in exp.models]
     common = dict(scale=exp.scale, dataset=label, seeds=sorted(seeds))
     paths = []
 
     t = time.perf_counter()
-    std_seed = next(m.seed for m in exp.models if m.name == "standard")
-    seeds = [std_seed] + [s for s in exp.replicate_seeds if s != std_seed]
-    gdata = gradients.gradient_study(models, x, y, rep_models, seeds)
+    train_x, train_y = engine.train_set(exp.dataset, exp.template.image_size)
+    j1 = knn.KNNJudge(train_x, train_y, k=panel.K)
+    seconds["judge"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    grads = {key: gradients.input_gradients(model, x, y) for key, model in models.items()}
+    gdata = gradients.gradient_data(grads, images, labels, [m.name for m in exp.models], seeds)
+    directions = claim10.towards_other_class(j1, images, labels)
+    variants = {m.name: claim10.compare({s: grads[(m.name, s)] for s in seeds},
+                                        {s: grads[("standard", s)] for s in seeds}, images, directions).as_dict()
+                for m in exp.models if m.name != "standard"}
+    gpayload = gradients.gradients_payload(gdata, label, refs)
+    for entry in gpayload["models"]:
+        if entry["name"] in variants:
+            entry["claim10_variants"] = variants[entry["name"]]
+    gpayload["claim10_rule"] = claim10.RULE
     seconds["gradients"] = time.perf_counter() - t
     paths.append(write_result(results_root / "deep" / f"gradients_{exp.dataset}.json", Kind.DEEP_GRADIENTS,
-                              {**gradients.gradients_payload(gdata, label, refs), "scale": exp.scale,
-                               "data_note": dataset_info(exp.dataset).note},
+                              {**gpayload, "scale": exp.scale, "data_note": dataset_info(exp.dataset).note},
                               wall_time_s=seconds["gradients"], **common))
 
     t = time.perf_counter()
-    studies = {}
+    studies, attacked = {}, []
     for spec in exp.attacks:
-        studies[spec.norm] = large_eps.large_eps_study(models, judge, x, y, spec.norm, spec.eps,
-                                                       engine.large_eps_attack(spec))
-        log(f"  large-eps {spec.norm} eps={spec.eps}: done")
-    own = {name: studies[OWN_NORM[name]].adv[name] for name in models}
-    own_pred = {name: studies[OWN_NORM[name]].model_pred[name] for name in models}
-    own_probs = {name: studies[OWN_NORM[name]].model_probs[name] for name in models}
+        attack = engine.large_eps_attack(spec)
+        data = large_eps.LargeEpsData(norm=spec.norm, eps=spec.eps, images=images, labels=labels)
+        for (name, s), model in models.items():
+            judged = name == "standard" or OWN_NORM[name] == spec.norm  # claim 11: each model in its own norm
+            if not judged and s != s0:
+                continue  # Fig. 8/9 attack the seed-0 models in both norms
+            adv = attack(model, x, y).detach()
+            probs = metrics.probabilities(large_eps.predict_logits(model, adv))
+            pred_clean = large_eps.predict_logits(model, x).argmax(axis=1)
+            if judged:
+                attacked.append(panel.Attacked(name, s, spec.norm, spec.eps, adv.cpu().numpy(), pred_clean,
+                                               probs.argmax(axis=1)))
+            if s == s0:
+                data.adv[name] = adv.cpu().numpy()
+                data.model_probs[name], data.model_pred[name] = probs, probs.argmax(axis=1)
+                data.judge_probs[name] = j1.predict_proba(data.adv[name])
+        studies[spec.norm] = data
+        log(f"  large-eps {spec.norm} eps={spec.eps}: {sum(a.norm == spec.norm for a in attacked)} models judged")
+    own = {name: studies[OWN_NORM[name]].adv[name] for name in first}
+    own_pred = {name: studies[OWN_NORM[name]].model_pred[name] for name in first}
+    own_probs = {name: studies[OWN_NORM[name]].model_probs[name] for name in first}
     seconds["large_eps"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    interp = interpolation.interpolation_study(models, gdata.images, own, exp.frames, exp.n_show)
-    seconds["interpolation"] = time.perf_counter() - t
+    interp = interpolation.interpolation_study(first, images, own, exp.frames, exp.n_show)
+    judged = panel.judge_panel(attacked, images, labels, engine.test_positions(exp.dataset, exp.n_metric), j1,
+                               _controls(exp, models), exp.frames, label,
+                               examples_path=results_root / "deep" / f"judged_{exp.dataset}.npz")
+    seconds["judging"] = time.perf_counter() - t
     ref_of = {r["name"]: r for r in refs}
-    by_norm = {norm: [{**ref_of[e["name"]], **e} for e in large_eps.large_eps_entries(s)]
-               for norm, s in studies.items()}
-    primary = PRIMARY_ATTACK_NORM if PRIMARY_ATTACK_NORM in by_norm else next(iter(by_norm))
     payload = {
         "dataset": label, "scale": exp.scale, "data_note": dataset_info(exp.dataset).note,
-        "eps": {s.norm: s.eps for s in exp.attacks},
-        "primary_attack_norm": primary, "models_by_attack_norm": by_norm,
+        "eps": {s.norm: s.eps for s in exp.attacks}, "seeds": seeds,
         "attacks": [{"norm": s.norm, "eps": s.eps, "steps": s.steps, "step_size": s.step_size} for s in exp.attacks],
-        "judge": judge_description(exp, specs["judge"]),
-        "precision": engine.precision().describe(),
-        "claim11_rows": "each robust model attacked in its own norm; the standard model in both",
-        "n_images": int(len(y)), "models": claim11_entries(by_norm),
-        "interpolation_smoothness": interpolation.smoothness_payload(interp),
-        "interpolation_attack_norm": {n: OWN_NORM[n] for n in models}, "frames": exp.frames,
+        "models_by_attack_norm": {norm: [{**ref_of[e["name"]], **e} for e in large_eps.large_eps_entries(s)]
+                                  for norm, s in studies.items()},
+        "judges": judged.judges, "claim11_j1": judged.rows, "claim11_controls": judged.controls,
+        "interpolation_j1": judged.interpolation, "grid": judged.grid, "judged_examples": judged.judged_examples,
+        "precision": engine.precision().describe(), "n_images": int(len(labels)),
+        "interpolation_attack_norm": {n: OWN_NORM[n] for n in first}, "frames": exp.frames,
     }
     paths.append(write_result(results_root / "deep" / f"large_eps_{exp.dataset}.json", Kind.DEEP_LARGE_EPS, payload,
-                              wall_time_s=seconds["large_eps"] + seconds["interpolation"], **common))
+                              wall_time_s=seconds["large_eps"] + seconds["judging"], **common))
 
     if sanity:
         t = time.perf_counter()
@@ -169,8 +179,8 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
         for m in exp.models:
             norm = m.norm if m.eps_train > 0 else "inf"
             eps = m.eps_train if m.eps_train > 0 else exp.eval_eps("inf")
-            checks = engine.sanity(models[m.name], xs, ys, eps, norm, steps=exp.template.eval.steps)
-            run_id = specs[m.name].run_id
+            checks = engine.sanity(first[m.name], xs, ys, eps, norm, steps=exp.template.eval.steps)
+            run_id = specs[(m.name, s0)].run_id
             paths.append(write_result(
                 results_root / "deep" / f"sanity_{run_id}.json", Kind.DEEP_SANITY,
                 {"run": run_id, "model": m.name, "dataset": label, "data_note": dataset_info(exp.dataset).note,

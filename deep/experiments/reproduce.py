@@ -47,15 +47,15 @@ def run_sweep(exp: definitions.SweepExperiment, engine, runs_root: Path, shard: 
 
 
 def all_runs(exps) -> list[sweep.RunSpec]:
-    """Every distinct run of the given definitions (sweeps, picture models, the judge and claim 10's replicates),
+    """Every distinct run of the given definitions (sweeps, and the picture recipes at every seed),
     in order: trained in one go, the runs of all groups form the fewest populations and keep every worker busy
     (group by group, a group of one population leaves the other cores idle)."""
-    from .pictures import model_runs, replicate_runs
+    from .pictures import model_runs
 
     out: dict[str, sweep.RunSpec] = {}
     for exp in exps:
         if isinstance(exp, definitions.PictureExperiment):
-            runs = list(model_runs(exp).values()) + [r for rs in replicate_runs(exp).values() for r in rs]
+            runs = list(model_runs(exp).values())
         else:
             runs = sweep.expand(exp)
         for r in runs:

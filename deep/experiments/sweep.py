@@ -246,6 +246,7 @@ def rows_for(exp: SweepExperiment, runs_root: Path) -> tuple[list[dict], list[st
                         "run": r.run_id, "converged": (res.get("convergence") or {}).get("met"),
                         "loss_change": (res.get("convergence") or {}).get("relative_change"),
                         "precision": (res.get("precision") or {}).get("precision"),
+                        "per_image_correct": res.get("per_image_standard"),
                     })
     return rows, list(dict.fromkeys(missing))
 

@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
+from tradeoff.data.io import unpack_flags
 from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import DATASETS, PAPER_DATASETS, by_label, display_name
 
@@ -138,15 +141,32 @@ def compare(a_rows: list[dict], b_rows: list[dict], key: str = "standard_acc", a
         common = sorted(set(sa) & set(sb))
         if len(common) >= 2:
             a, b = [sa[s] for s in common], [sb[s] for s in common]
-            d = V.difference([value(r[key]) for r in a], [value(r[key]) for r in b], [_n_eval(r, key) for r in a],
-                             [_n_eval(r, key) for r in b], paired=True, alpha=alpha)
+            d = _from_images(a, b, key, alpha) or V.difference(
+                [value(r[key]) for r in a], [value(r[key]) for r in b], [_n_eval(r, key) for r in a],
+                [_n_eval(r, key) for r in b], paired=True, alpha=alpha, shared_test_set=True)
             left = len(a_rows) + len(b_rows) - 2 * len(common)
             if left:
                 d = replace(d, method=d.method + f"; {left} run(s) without a partner seed left out")
             return d
     return V.difference([value(r[key]) for r in a_rows], [value(r[key]) for r in b_rows],
                         [_n_eval(r, key) for r in a_rows], [_n_eval(r, key) for r in b_rows], paired=False,
-                        alpha=alpha)
+                        alpha=alpha, shared_test_set=True)
+
+
+def _from_images(a: list[dict], b: list[dict], key: str, alpha: float) -> V.Difference | None:
+    """The paired difference of standard accuracies from every run's per-image correctness on the shared test set
+    (``per_image_correct``, data.io.pack_flags; seeds × images, reports.verdicts.difference_from_correctness), or
+    None when a row lacks it, the sizes differ, or ``key`` is not the standard accuracy."""
+    if key != "standard_acc" or not all(isinstance(r.get("per_image_correct"), dict) for r in a + b):
+        return None
+    try:
+        ca = np.stack([unpack_flags(r["per_image_correct"]) for r in a]).astype(float)
+        cb = np.stack([unpack_flags(r["per_image_correct"]) for r in b]).astype(float)
+    except ValueError:
+        return None
+    if ca.shape != cb.shape or ca.shape[1] < 2:
+        return None
+    return V.difference_from_correctness(ca, cb, paired=True, alpha=alpha)
 
 
 @dataclass(frozen=True)

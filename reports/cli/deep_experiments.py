@@ -118,9 +118,9 @@ def _add_common(p, datasets: bool = False) -> None:
 def cmd_reproduce(args) -> int:
     """``tradeoff deep reproduce``: every group of each chosen dataset, then its figures and a timing table."""
     from tradeoff.data.paths import figures_dir, results_dir, runs_dir
-    from tradeoff.deep.experiments.definitions import micro
     from tradeoff.deep.experiments.picture_file import write_pictures
     from tradeoff.deep.experiments.reproduce import reproduce_dataset
+    from tradeoff.deep.experiments.smoke import micro
 
     from ..figures.results import draw_result_files
 

@@ -246,6 +246,43 @@ def plot_large_eps(images: np.ndarray, adv: dict[str, np.ndarray], path: str | o
     return save_figure(fig, path)
 
 
+def claim11_grid(payload: dict, examples_path: str | os.PathLike, path: str | os.PathLike, title: str) -> Path:
+    """Claim 11's example grid (a ``deep.large_eps`` payload and its judged-examples ``.npz``): per attack norm,
+    one row of the randomly drawn test images (``grid.indices``, never selected), then the standard model's and the
+    robust model's large-ε examples of them at the first seed; under each example J1's label (exact nearest
+    neighbours over the training set), so that a reader can judge the examples by eye."""
+    from tradeoff.data.registry import by_label
+    from tradeoff.deep.experiments.judged_examples import load_judged
+
+    grid = payload["grid"]
+    idx, seed = list(grid["indices"]), int(grid.get("model_seed", 0))
+    ex = load_judged(examples_path)
+    found = by_label(str(payload.get("dataset")))
+    names = list(found.class_names) if found is not None else None
+    norms = [r["attack_norm"] for r in payload["claim11_j1"]]
+    rows = [("test image", None, None)]
+    for norm in norms:
+        robust = "linf" if norm == "inf" else "l2"
+        rows += [(f"standard, {attack_label(norm, payload['eps'][norm])}", "standard", norm),
+                 (f"{MODEL_LABEL[robust]}, {attack_label(norm, payload['eps'][norm])}", robust, norm)]
+    fig, axes = new_figure(ncols=len(idx), nrows=len(rows), width=CELL, height=CELL + 0.25, extra_height=1.0)
+    for r, (label, model, norm) in enumerate(rows):
+        for c, i in enumerate(idx):
+            ax = axes[r, c]
+            if model is None:
+                _show(ax, ex.images[i])
+                ax.set_xlabel(f"label: {names[ex.labels[i]] if names else ex.labels[i]}", fontsize=7)
+                continue
+            _show(ax, ex.adv[ex.record(model, seed, norm), i])
+            j1 = grid["j1_label"][f"{model}/{norm}"][c]
+            mark = "" if j1 == ex.labels[i] else " (other)"
+            ax.set_xlabel(f"J1: {names[j1] if names else j1}{mark}", fontsize=7)
+        axes[r, 0].set_ylabel(label, fontsize=7)
+    figure_title(fig, _where(title, 3) + f": claim 11's randomly drawn large-{EPS} examples (seed {grid['seed']}, "
+                 "not selected) with J1's label (nearest neighbours over the training set)", fontsize=9)
+    return save_figure(fig, path)
+
+
 def _frame_indices(f: int, shown: int) -> np.ndarray:
     """``shown`` evenly spaced frame indices from 0 to ``f - 1`` (both ends included)."""
     return np.unique(np.round(np.linspace(0, f - 1, min(shown, f))).astype(int))

@@ -17,6 +17,7 @@ kind                        figures (under the figures folder)
 ``linear.frontier``         ``frontier_mnist.png`` (with the limit, theory and deep files of the same results)
 ``deep.sweep``              ``fig1_<dataset>.png``, ``fig6_…``, ``fig7_…`` (with the ``mixed`` file beside it)
 ``deep.pictures``           ``fig2_…``, ``fig3_…``, ``fig4_…``, ``fig8_…``, ``fig9_…``, ``fig10_…``
+``deep.large_eps``          ``fig3_grid_<dataset>.png`` (claim 11's random example grid, from the judged examples)
 =========================== ===================================================================================
 """
 
@@ -90,11 +91,22 @@ def _pictures(env: dict, path: Path, out: Path) -> list[Path]:
     return picture_figures(pictures, str(payload["scale"]), out)
 
 
+def _large_eps(env: dict, path: Path, out: Path) -> list[Path]:
+    from .deep import _title, claim11_grid, dataset_name
+
+    payload = env["payload"]
+    examples = path.parent / str((payload.get("judged_examples") or {}).get("file", ""))
+    if "grid" not in payload or not examples.is_file():  # an older producer, or the examples were not kept
+        return []
+    name = dataset_name(payload.get("dataset"))
+    return [claim11_grid(payload, examples, out / f"fig3_grid_{name}.png", _title(name, str(env.get("scale"))))]
+
+
 #: The figures of each kind that has some.
 DRAWERS: dict[Kind, Drawer] = {
     Kind.THEORY_AVERAGING: _averaging, Kind.THEORY_FRONTIER: _frontier, Kind.THEORY_FINITE_SAMPLE: _finite,
     Kind.THEORY_GAUSSIAN_MODEL: _gaussian, Kind.LINEAR_FIG5: _fig5, Kind.LINEAR_FRONTIER: _linear_frontier,
-    Kind.DEEP_SWEEP: _sweep, Kind.DEEP_PICTURES: _pictures,
+    Kind.DEEP_SWEEP: _sweep, Kind.DEEP_PICTURES: _pictures, Kind.DEEP_LARGE_EPS: _large_eps,
 }
 
 

@@ -73,6 +73,14 @@ class FakeEngine:
     def test_set(self, run_or_dataset, n, image_size=None):
         return synthetic(n or 30, seed=999)
 
+    def train_set(self, dataset, image_size=None):
+        return synthetic(60, seed=0)
+
+    def test_positions(self, dataset, n):
+        import numpy as np
+
+        return np.arange(n or 30)
+
     @torch.no_grad()
     def _acc(self, model, x, y) -> float:
         return float((model(x).argmax(1) == y).float().mean())

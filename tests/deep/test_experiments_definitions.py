@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from tradeoff.deep.experiments import definitions as D
+from tradeoff.deep.experiments.smoke import micro
 from tradeoff.deep.experiments.sweep import expand
 
 
@@ -51,8 +52,8 @@ def test_validation_rejects_bad_definitions():
     with pytest.raises(ValueError, match="norm"):
         D.with_overrides(f6, eps_train=(("1", (0.1,)),))
     pics = D.get("pictures", "mnist", "quick")
-    with pytest.raises(ValueError, match="judge"):
-        D.with_overrides(pics, judge=dataclasses.replace(pics.judge, seed=0))
+    with pytest.raises(ValueError, match="share one seed"):
+        D.with_overrides(pics, models=(pics.models[0], dataclasses.replace(pics.models[1], seed=7), pics.models[2]))
     with pytest.raises(ValueError, match="unknown dataset"):
         D.experiments("svhn", "quick")
     with pytest.raises(ValueError, match="choose one of"):
@@ -78,7 +79,7 @@ def test_epochs_scale_up_for_small_training_sets():
 @pytest.mark.parametrize("dataset", D.DATASETS)
 def test_micro_versions_validate_and_are_tiny(dataset):
     for exp in D.experiments(dataset, "quick").values():
-        m = D.micro(exp)
+        m = micro(exp)
         assert m.scale == "smoke" and m.template.epochs == 1
         if isinstance(m, D.SweepExperiment):
             assert len(expand(m)) <= len(expand(exp)) and all(n is None or n <= 200 for n in m.n_train)

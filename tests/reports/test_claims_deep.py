@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 
 from tests.reports import fixtures as fx
@@ -58,9 +59,31 @@ def test_pairing_uses_the_shared_seeds_only_and_says_so():
     a = [fx.sweep_row("mnist", "linf", 0.1, 100, s, v, n_eval=1000) for s, v in enumerate([0.8, 0.9, 0.85])]
     b = [fx.sweep_row("mnist", "linf", 0.0, 100, s, v, n_eval=1000) for s, v in enumerate([0.7, 0.8])]
     d = C.compare(a, b)
-    want = V.difference([0.8, 0.9], [0.7, 0.8], [1000, 1000], [1000, 1000], paired=True)
+    want = V.difference([0.8, 0.9], [0.7, 0.8], [1000, 1000], [1000, 1000], paired=True, shared_test_set=True)
     assert d.estimate == pytest.approx(want.estimate) and d.se == pytest.approx(want.se)
     assert "1 run(s) without a partner seed left out" in d.method
+
+
+def test_standard_accuracies_are_compared_image_by_image_when_the_runs_saved_it():
+    """Rows carrying every run's per-image correctness on the shared test set are compared over seeds × images
+    (reports.verdicts.difference_from_correctness), not by the per-run binomial bound."""
+    from tradeoff.data.io import pack_flags
+
+    rng = np.random.default_rng(0)
+    hard = rng.random(2000) < 0.05  # images both recipes mostly miss: the seeds share them
+    ca = np.stack([~hard & (rng.random(2000) > 0.01) for _ in range(3)])
+    cb = np.stack([~hard & (rng.random(2000) > 0.03) for _ in range(3)])
+    rows_a = [fx.sweep_row("mnist", "linf", 0.0, 60000, s, float(c.mean()), n_eval=2000)
+              | {"per_image_correct": pack_flags(c)} for s, c in enumerate(ca)]
+    rows_b = [fx.sweep_row("mnist", "linf", 0.3, 60000, s, float(c.mean()), n_eval=2000)
+              | {"per_image_correct": pack_flags(c)} for s, c in enumerate(cb)]
+    d = C.compare(rows_a, rows_b)
+    want = V.difference_from_correctness(ca.astype(float), cb.astype(float))
+    assert d.estimate == pytest.approx(want.estimate) and d.se == pytest.approx(want.se) and d.method == want.method
+    assert d.verdict == C.CONFIRMED
+    # one row without it: the shared-test-set bound instead
+    rows_b[0] = {k: v for k, v in rows_b[0].items() if k != "per_image_correct"}
+    assert "shared by the runs" in C.compare(rows_a, rows_b).method
 
 
 def test_claim5_is_not_run_without_mnist_and_shows_the_other_datasets(tmp_path):
@@ -170,25 +193,55 @@ def test_claim8_inconclusive_dataset_does_not_hide_a_clear_one(tmp_path):
 # ------------------------------------------------------------------------------------------------ claims 10, 11
 
 
-@pytest.mark.parametrize("robust,want", [((0.4, 0.03), C.CONFIRMED), ((0.05, 0.01), C.REFUTED),
-                                         ((0.11, 0.03), C.INCONCLUSIVE)])
-def test_claims10_11_three_verdicts(tmp_path, robust, want):
-    fx.gradients(tmp_path / "r")
-    iv = fx.interval
-    fx.put(tmp_path / "r", "deep/gradients_mnist.json", "deep.gradients", {"dataset": "mnist", "models": [
-        {"name": "standard", "eps_train": 0.0, "edge_alignment": iv(0.1, 0.02)},
-        {"name": "linf-0.3", "eps_train": 0.3, "edge_alignment": iv(*robust)}]}, dataset="mnist")
-    fx.put(tmp_path / "r", "deep/large_eps_mnist.json", "deep.large_eps", {"dataset": "mnist", "models": [
-        {"name": "standard", "other_class_prob": iv(0.1, 0.02)},
-        {"name": "l2-1.5", "other_class_prob": iv(*robust)}]}, dataset="mnist")
+@pytest.mark.parametrize("effect,want", [((0.2, 0.02), C.CONFIRMED), ((-0.2, 0.02), C.REFUTED),
+                                         ((0.01, 0.02), C.INCONCLUSIVE)])
+def test_claims10_11_three_verdicts(tmp_path, effect, want):
+    """Claim 10 needs robust − standard and robust − blurred standard on the deciding measure; claim 11 J1's paired
+    effect per norm; both read the seeds × images interval (t with the producer's df)."""
+    fx.gradients(tmp_path / "r", minus=effect, blurred=effect)
+    fx.large_eps(tmp_path / "r", rows=[fx.claim11_row("inf", *effect), fx.claim11_row("2", *effect)])
     built = build(tmp_path, tmp_path / "r")
     md = _md(built)
-    se = math.sqrt((robust[1] / 1.959964) ** 2 + (0.02 / 1.959964) ** 2)
+    from scipy import stats
+
+    t, z = stats.t.ppf(0.975, 4.0), stats.t.ppf(0.8, 4.0)
     for n in (10, 11):
         assert verdicts(built)[n] == want
         s = section(md, n)
-        assert f"robust − standard {robust[0] - 0.1:+.4f} [{robust[0] - 0.1 - 1.959964 * se:+.4f}" in s
-        assert (f"{MDE} {(1.959964 + 0.841621) * se:.4f}" in s) == (want == C.INCONCLUSIVE)
+        assert f"{effect[0]:+.4f} [{effect[0] - t * effect[1]:+.4f}, {effect[0] + t * effect[1]:+.4f}]" in s
+        assert (f"{MDE} {(t + z) * effect[1]:.4f}" in s) == (want == C.INCONCLUSIVE)
+
+
+def test_claim10_needs_both_differences_and_older_files_are_not_evidence(tmp_path):
+    fx.gradients(tmp_path / "r", minus=(0.2, 0.02), blurred=(0.01, 0.02))  # only smoother, not better
+    assert verdicts(build(tmp_path / "a", tmp_path / "r"))[10] == C.INCONCLUSIVE
+    fx.gradients(tmp_path / "r", minus=(0.2, 0.02), blurred=(-0.1, 0.02))
+    assert verdicts(build(tmp_path / "b", tmp_path / "r"))[10] == C.REFUTED
+    fx.put(tmp_path / "o", "deep/gradients_mnist.json", "deep.gradients", {"dataset": "mnist", "models": [
+        {"name": "standard", "eps_train": 0.0, "edge_alignment": fx.interval(0.1, 0.02)},
+        {"name": "linf", "eps_train": 0.3, "edge_alignment": fx.interval(0.4, 0.03)}]}, dataset="mnist")
+    built = build(tmp_path / "c", tmp_path / "o")
+    assert verdicts(built)[10] == C.NOT_RUN and "predates claim 10's hardened rule" in section(_md(built), 10)
+
+
+def test_claim11_rows_that_fail_a_gate_and_older_files_decide_nothing(tmp_path):
+    fx.large_eps(tmp_path / "r", rows=[fx.claim11_row("inf", 0.3, 0.03, changed=0.29),
+                                       fx.claim11_row("2", -0.3, 0.03, changed=0.5)])
+    built = build(tmp_path / "a", tmp_path / "r")
+    s = section(_md(built), 11)
+    assert verdicts(built)[11] == C.NOT_RUN and s.count("); never evidence.") == 2 and "attack gate failed" in s
+    # one row passes its gates: it alone decides; the control row is shown, labelled, not judged
+    fx.large_eps(tmp_path / "r", rows=[fx.claim11_row("inf", 0.3, 0.03, changed=0.29),
+                                       fx.claim11_row("2", 0.3, 0.03)])
+    built = build(tmp_path / "b", tmp_path / "r")
+    s = section(_md(built), 11)
+    assert verdicts(built)[11] == C.CONFIRMED and "control (reported)" in s and "standard model, seed 1" in s
+    assert "transfer 0.7000 ≤ 0.1000: FAILED" in s and "paths (J1, reported, not judged)" in s
+    fx.put(tmp_path / "o", "deep/large_eps_mnist.json", "deep.large_eps", {"dataset": "mnist", "models": [
+        {"name": "standard", "other_class_prob": fx.interval(0.1, 0.02)},
+        {"name": "l2-1.5", "other_class_prob": fx.interval(0.8, 0.02)}]}, dataset="mnist")
+    built = build(tmp_path / "c", tmp_path / "o")
+    assert verdicts(built)[11] == C.NOT_RUN and "predates claim 11's judge panel" in section(_md(built), 11)
 
 
 # ------------------------------------------------------------------------------------------------ vocabulary

@@ -70,7 +70,7 @@ def test_reproduce_micro_end_to_end(tmp_path, capsys):
         assert obj["scale"] == "smoke"
     assert len(list(deep.glob("sanity_*.json"))) == 3
     figs = {p.name for p in (tmp_path / "figures").glob("*.png")}
-    assert figs == {f"fig{i}_mnist.png" for i in (1, 2, 3, 4, 6, 7, 8, 9, 10)}
+    assert figs == {f"fig{i}_mnist.png" for i in (1, 2, 3, 4, 6, 7, 8, 9, 10)} | {"fig3_grid_mnist.png"}
     # a second call reuses every finished run
     assert main(["--build-dir", str(tmp_path), "deep", "reproduce", "--scale", "quick", "--micro", "--datasets",
                  "mnist", "--device", "cpu", "--no-sanity"]) == 0

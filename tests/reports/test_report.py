@@ -133,10 +133,12 @@ def test_claim3_svm_part_without_logistic_is_not_run(tmp_path):
 
 def test_claims5_6_low_data_gain_and_full_data_drop(tmp_path):
     cases = {  # (small_gain, large_drop) -> (claim 5, claim 6)
-        (0.08, 0.005): (C.CONFIRMED, C.CONFIRMED),
-        (-0.05, 0.005): (C.REFUTED, C.CONFIRMED),
+        (0.08, 0.01): (C.CONFIRMED, C.CONFIRMED),
+        (-0.05, 0.01): (C.REFUTED, C.CONFIRMED),
         (0.08, -0.01): (C.CONFIRMED, C.REFUTED),
-        (0.004, 0.005): (C.INCONCLUSIVE, C.CONFIRMED),  # gain 0.004 inside the interval of 3 seeds and 10 000 points
+        (0.004, 0.01): (C.INCONCLUSIVE, C.CONFIRMED),  # gain 0.004 inside the interval of 3 seeds and 10 000 points
+        # a drop of 0.005 (0.01 at ε = 0.3) is within the shared-test-set bound of 3 seeds (without per-image data)
+        (0.08, 0.005): (C.CONFIRMED, C.INCONCLUSIVE),
     }
     for i, ((gain, drop), want) in enumerate(cases.items()):
         fx.fig6(tmp_path / f"r{i}", small_gain=gain, large_drop=drop)
@@ -428,14 +430,11 @@ def test_producer_variants_are_read(tmp_path):
     built = build(tmp_path, res)
     v = verdicts(built)
     md = built.markdown.read_text()
-    # claim 11: ℓ∞ attack separates, ℓ2 (0.21 vs 0.20, ± 0.02) does not -> inconclusive, both groups shown
-    assert v[11] == C.INCONCLUSIVE
-    s11 = section(md, 11)
-    assert "CIFAR-10 (JPEG copy), ℓ∞ attack" in s11 and "CIFAR-10 (JPEG copy), ℓ2 attack" in s11
-    assert "monotone_fraction: 0.9000" in s11 and "mean_curve" not in s11
-    # claim 10: intervals overlap, but the paired difference is above 0
-    assert v[10] == C.CONFIRMED
-    assert "robust − standard +0.0400 [+0.0300, +0.0500] (95% CI, normal, producer's paired interval" in section(md, 10)
+    # claims 10 and 11 from files of the older producers (a learned judge, no gates; the raw Pearson alignment):
+    # listed, never evidence (issue 22: a judge the attacked model's noise can fool decides nothing)
+    assert v[10] == v[11] == C.NOT_RUN
+    assert "predates claim 11's judge panel" in section(md, 11) and "CIFAR-10 (JPEG copy)" in section(md, 11)
+    assert "predates claim 10's hardened rule" in section(md, 10)
     # claim 7: the standard run counted once per norm
     assert v[7] == C.CONFIRMED and "| MNIST, ℓ∞ | 60000 | 0.0000 | 0.9900 | — (1 run) | 10000 | — |" in section(md, 7)
     assert v[2] == C.CONFIRMED and "Frontier at 3 of 3 values" in section(md, 2)
