@@ -12,6 +12,7 @@ import os
 import sys
 
 from . import (
+    card,
     data,
     data_limit,
     deep,
@@ -27,7 +28,7 @@ from . import (
 from ._base import UserError
 
 COMMAND_MODULES = (theory, gaussian_model, data, data_limit, linear, linear_frontier, deep, deep_experiments,
-                   deep_frontier, deep_campaign, report)
+                   deep_frontier, deep_campaign, report, card)
 
 
 def build_parser() -> argparse.ArgumentParser:
