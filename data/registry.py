@@ -52,6 +52,9 @@ def _read_tiny_imagenet(split: str, root: Path | None):
 def _read_toy(split: str, root: Path | None):
     from .toy import toy_data
 
+    if root is not None:  # never ignored: a folder given for the synthetic set is a mistake
+        raise ValueError(f"dataset 'toy' is synthetic and reads no folder, but data_root / --root is {root}; leave "
+                         "it unset")
     return toy_data(split)
 
 
@@ -120,6 +123,12 @@ class Dataset:
     def class_names(self) -> tuple[str, ...]:
         """The class names in label order (label i is ``class_names[i]``)."""
         return self.names()
+
+    @property
+    def input_dim(self) -> int:
+        """Pixels per image, channels included (C·H·W at the data set's own size): the n of the [0, 1]^n box whose
+        diameter bounds an l_2 radius (data.checks.eps)."""
+        return self.in_channels * self.image_size**2
 
     @property
     def paper_label(self) -> str:
