@@ -5,7 +5,8 @@ Each check returns the value in its canonical form or raises :class:`CheckError`
 line naming what was given, the value, what is allowed and, where there is one, the fix. ``name`` says who asks and
 sets the wording:
 
-* an option (``"--eps"``): ``--eps 2.0: must be a number in [0, 1] (...); <fix>``;
+* an option, an environment variable or a positional argument (``"--eps"``, ``"$TRADEOFF_BUILD"``, ``"RUN"``):
+  ``--eps 2.0: must be a number in [0, 1] (...); <fix>``;
 * a config field (``"config field 'adv.eps'"``): ``config field 'adv.eps' = 2.0 is invalid: allowed ...; <fix>``;
 * an argument of a function (``"eps"``): ``eps must be a number in [0, 1] (...), got 2.0; <fix>``.
 
@@ -55,7 +56,7 @@ def _shown(value: Any) -> str:
 def message(name: str, value: Any, allowed: str, fix: str | None = None) -> str:
     """The one-line message of a refused value, worded for an option, a config field or an argument (see the
     module docstring)."""
-    if name.startswith("-"):
+    if name.startswith(("-", "$")) or name[:1].isupper():  # an option, a variable or a positional (RUN)
         text = f"{name} {_shown(value)}: must be {allowed}"
     elif name.startswith("config field"):
         text = f"{name} = {value!r} is invalid: allowed {allowed}"
@@ -209,6 +210,13 @@ def output_folder(name: str, value: Any, what: str = "the output folder") -> Pat
     """A folder to write into: if it exists, a folder this process may write; otherwise its nearest existing parent
     must be (it will be created). Never under /proc, /sys or /dev."""
     path = path_text(name, value)
+    _writable(name, value, path, what)
+    return path
+
+
+def _writable(name: str, value: Any, path: Path, what: str) -> None:
+    """``path`` is, or can be made as, a folder this process writes (its nearest existing parent is a writable
+    folder), outside the pseudo file systems; the message names ``value`` as given."""
     pseudo = _pseudo(path)
     if pseudo:
         fail(name, value, f"{what} on a normal file system (not under {pseudo})", "choose a folder of your own")
@@ -223,7 +231,6 @@ def output_folder(name: str, value: Any, what: str = "the output folder") -> Pat
         fail(name, value, f"{what} (a folder)", f"{probe} is a file, not a folder; choose another path")
     if not os.access(probe, os.W_OK | os.X_OK):
         fail(name, value, f"{what}, a folder you may write", f"{probe} is not writable; choose another folder")
-    return path
 
 
 def output_file(name: str, value: Any, suffix: str | None = None) -> Path:
@@ -234,7 +241,7 @@ def output_file(name: str, value: Any, suffix: str | None = None) -> Path:
         fail(name, value, f"a {suffix} file name", f"e.g. {path.with_suffix(suffix).name}")
     if path.is_dir():
         fail(name, value, "a file name", "it is a folder; give a file inside it")
-    output_folder(name, str(path.parent) if str(path.parent) else ".", "the file's folder")
+    _writable(name, value, path.parent, "a file in a folder")
     return path
 
 

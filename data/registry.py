@@ -95,7 +95,8 @@ class Dataset:
     fetch NAME`` downloads it. ``pairs``: two-class problems of it can be formed for the exact studies (data.pairs,
     data limit). ``packed_ratio``: the size of its tar + gzip pack over its source files' bytes, measured by
     deep.experiments.campaign_data.pack_data (MNIST 11.0 MiB of 52.4; CIFAR-10 JPEG 19.5 of 52.7; Restricted Tiny
-    ImageNet 16.7 of 23.9), rounded up; None: not packed for a GPU window."""
+    ImageNet 16.7 of 23.9), rounded up; None: not packed for a GPU window. ``reads_folder``: False for a data set
+    made in memory (``toy``), which refuses a folder instead of ignoring it."""
 
     name: str
     title: str
@@ -118,6 +119,7 @@ class Dataset:
     note: str = ""
     variants: tuple[tuple[str, str], ...] = ()
     packed_ratio: float | None = None
+    reads_folder: bool = True
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -190,7 +192,8 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
             sizes=(("train", 12000), ("val", 1200)), root_var="TRADEOFF_TINY_IMAGENET_ROOT", note=_TINY_NOTE,
             packed_ratio=0.72),
     Dataset("toy", "toy (synthetic)", "toy (synthetic)", 4, 1, 12, (0.5,), (0.25,),
-            names=lambda: ("0", "1", "2", "3"), reader=_read_toy, sizes=(("train", 2000), ("test", 1000))),
+            names=lambda: ("0", "1", "2", "3"), reader=_read_toy, sizes=(("train", 2000), ("test", 1000)),
+            reads_folder=False),
 )}
 
 #: The data sets of the paper's deep experiments (every registered one but the synthetic ``toy``).
