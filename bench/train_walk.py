@@ -2,8 +2,8 @@
 
 ``python -m bench train_walk`` or ``python -m bench.train_walk``: trains a tiny toy run (dataset ``toy``, model
 ``tiny_cnn`` of width 4, 500 training points, ℓ∞ PGD-2 at ε = 0.1, one epoch) with the command line, in a temporary
-build folder, and lists the walk; then the same command again (a rerun resumes: a two-epoch config interrupted after its first
-epoch, not traced, then resumed). docs/architecture.md shows the lists.
+build folder, and lists the walk; then the same command again (a rerun resumes: a two-epoch config interrupted
+after its first epoch, not traced, then resumed). docs/architecture.md shows the lists.
 
 The rule. A *stop* is a call from one file of the package into a function of another file that receives one of the
 command's values (the CONFIG path, a TrainConfig, the run folder, ``resume``, a DistInfo) or an object holding one

@@ -18,7 +18,7 @@ The rules:
 * ε per norm (:func:`eps`): pixel space is [0, 1], so an ℓ∞ radius lies in [0, 1] and an ℓ2 radius in
   [0, √n] for n pixels (the box's diameter: beyond it every radius is the same threat model); without n, any
   finite number >= 0. ``inf`` is refused: an attack over the whole box is asked for with the box's diameter;
-* sizes against the data set's real sizes (:func:`dataset_size`, from data.registry): asking for more examples
+* sizes against the data set's real sizes (data.registry.dataset_size, on :func:`integer`): asking for more examples
   than a split has is refused, never cut silently;
 * paths (:func:`path_text`, :func:`output_folder`, :func:`output_file`, :func:`input_folder`,
   :func:`input_file`): an empty path (which would mean the current folder) is refused, folders are checked for
@@ -176,20 +176,6 @@ def eps(name: str, value: Any, norm_name: str, *, dim: int | None = None, positi
 
 
 # ----------------------------------------------------------------------------------------------- sizes
-def dataset_size(name: str, value: Any, dataset: str, split: str, *, low: int = 1,
-                 fix: str | None = None) -> int | None:
-    """A number of examples of ``dataset``'s ``split`` (``"train"``, ``"test"`` = the held-out split): None (all),
-    or an integer in [low, the split's size] (data.registry); a size beyond the split is refused, never cut."""
-    if value is None:
-        return None
-    from .registry import dataset_info
-
-    size = dataset_info(dataset).split_size(split)
-    where = f"{dataset}'s {'held-out' if split == 'test' else split} split has {size}" if size is not None else ""
-    return integer(name, value, low=low, high=size,
-                   fix=fix or (f"{where} examples; give at most {size}, or none for all of them" if where else None))
-
-
 # ----------------------------------------------------------------------------------------------- paths
 def path_text(name: str, value: Any) -> Path:
     """``value`` as a Path: a non-empty string (an empty path would mean the current folder), no NUL byte."""

@@ -247,3 +247,18 @@ def dataset_root(name: str) -> Path | None:
     var = dataset_info(name).root_var
     env = os.environ.get(var) if var else None
     return Path(env).expanduser() if env else None
+
+
+def dataset_size(name: str, value: Any, dataset: str, split: str, *, low: int = 1,
+                 fix: str | None = None) -> int | None:
+    """A number of examples of ``dataset``'s ``split`` (``"train"``, ``"test"`` = the held-out split), checked by
+    data.checks (``name``: the option or config field): None (all), or an integer in [low, the split's size]; a size
+    beyond the split is refused, never cut."""
+    from .checks import integer
+
+    if value is None:
+        return None
+    size = dataset_info(dataset).split_size(split)
+    where = f"{dataset}'s {'held-out' if split == 'test' else split} split has {size}" if size is not None else ""
+    return integer(name, value, low=low, high=size,
+                   fix=fix or (f"{where} examples; give at most {size}, or none for all of them" if where else None))

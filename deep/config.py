@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradeoff.data import checks
-from tradeoff.data.registry import DATASETS
+from tradeoff.data.registry import DATASETS, dataset_size
 
 from .config_fields import check_types, from_dict
 
@@ -327,10 +327,10 @@ class TrainConfig:
         for i, (norm, e) in enumerate(self.eval.radii(self.eval_norm)):
             checks.eps(f"config field 'eval.eps[{i}]'", e, norm, dim=self.input_dim, positive=True,
                        fix=f"give the radius in pixel units for the {norm} norm")
-        checks.dataset_size("config field 'n_train'", self.n_train, self.dataset, "train",
+        dataset_size("config field 'n_train'", self.n_train, self.dataset, "train",
                             fix=f"the {self.dataset} training split has {DATASETS[self.dataset].train_size} examples; "
                                 'give at most that many, or "none" for all of them')
-        checks.dataset_size("config field 'eval.n_final'", self.eval.n_final, self.dataset, "test",
+        dataset_size("config field 'eval.n_final'", self.eval.n_final, self.dataset, "test",
                             fix=f"the {self.dataset} held-out split has {DATASETS[self.dataset].test_size} examples; "
                                 'give at most that many, or "none" for all of them')
         if self.data_root is not None:

@@ -90,16 +90,15 @@ def multiclass_rows(payload: dict) -> list[dict]:
 
 def _check_args(args) -> list[int]:
     """The class numbers; UserError (one line, exit 2) for bad classes, eps, K or time limit."""
-    from tradeoff.data import checks
     from tradeoff.data.pairs import check_classes
-    from tradeoff.data.registry import dataset_info
+    from tradeoff.data.registry import dataset_info, dataset_size
 
     try:
         classes = check_classes(args.dataset, args.classes)
     except ValueError as e:
         raise UserError(f"--classes {' '.join(args.classes)}: {e}") from None
     check_eps("--eps", args.eps, args.norm, dataset_info(args.dataset).input_dim)
-    checks.dataset_size("--per-class", args.per_class, args.dataset, "train")
+    dataset_size("--per-class", args.per_class, args.dataset, "train")
     return classes
 
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from tradeoff.data.kinds import Kind
-from tradeoff.data.registry import dataset_info
+from tradeoff.data.registry import dataset_info, dataset_size
 from tradeoff.data.scales import Scale
 
 from ._base import UserError, deprecated, emit_json, format_table, group, progress_line, ready, warn
@@ -189,7 +189,7 @@ def _test_points(run: str, n: int | None, device: str):
     dev = resolve_device(device)
     cfg, model = load_run_model(run, dev)
     if dataset_info(cfg.dataset).in_memory:
-        checks.dataset_size("--n", n, cfg.dataset, "test")
+        dataset_size("--n", n, cfg.dataset, "test")
         x, y = load_split(cfg.dataset, "test", cfg.data_root)
         checks.integer("--n", n if n is not None else len(y), low=1, high=len(y))
         if n is not None:
