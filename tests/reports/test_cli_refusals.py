@@ -234,3 +234,17 @@ def test_an_empty_config_is_refused_not_the_default_run(tmp_path, text, capsys):
     path = tmp_path / "empty.toml"
     path.write_text(text)
     refused(["deep", "train", str(path), "--dry-run"], capsys, "sets nothing")
+
+
+def test_a_data_cache_that_is_a_file_and_an_idx_name_that_is_a_folder_are_named(tmp_path, capsys, monkeypatch):
+    from tradeoff.data.mnist import load_mnist
+
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    monkeypatch.setenv("TRADEOFF_DATA", str(a_file))
+    refused(["data", "info", "mnist"], capsys, "$TRADEOFF_DATA", "is a file")
+    refused(["--build-dir", str(tmp_path / "b"), "data", "limit", "--per-class", "5"], capsys, "$TRADEOFF_DATA")
+    root = tmp_path / "mnist"
+    (root / "train-images-idx3-ubyte").mkdir(parents=True)
+    with pytest.raises(ValueError, match="is a folder where the MNIST file train-images-idx3-ubyte belongs"):
+        load_mnist("train", root)
