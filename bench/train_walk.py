@@ -2,8 +2,8 @@
 
 ``python -m bench train_walk`` or ``python -m bench.train_walk``: trains a tiny toy run (dataset ``toy``, model
 ``tiny_cnn`` of width 4, 500 training points, ℓ∞ PGD-2 at ε = 0.1, one epoch) with the command line, in a temporary
-build folder, and lists the walk; then the same with ``--resume`` (a two-epoch config interrupted after its first
-epoch, not traced, then resumed). docs/architecture.md shows the lists.
+build folder, and lists the walk; then the same command again (a rerun resumes: a two-epoch config interrupted
+after its first epoch, not traced, then resumed). docs/architecture.md shows the lists.
 
 The rule. A *stop* is a call from one file of the package into a function of another file that receives one of the
 command's values (the CONFIG path, a TrainConfig, the run folder, ``resume``, a DistInfo) or an object holding one
@@ -28,7 +28,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_STOPS, MAX_RETURNS = 15, 5
+#: issue 20's target was 15 stops; the run folder's lock (issue 24: data.locks.hold from deep.runs.open_run) is one more
+MAX_STOPS, MAX_RETURNS = 16, 5
 ATTACK_STEP = "MemberSteps.step"
 NOT_STOPS = ("TrainConfig.", "AdvConfig.", "EvalConfig.", "DistInfo.")
 
@@ -162,7 +163,7 @@ class _Tracer:
 
 
 def trace(work: Path, resume: bool) -> Walk:
-    """Trace ``tradeoff deep train CONFIG`` (with ``--resume``: of a run interrupted after its first epoch) in the
+    """Trace ``tradeoff deep train CONFIG`` (``resume``: the rerun of a run interrupted after its first epoch) in the
     folder ``work``."""
     import tradeoff.data
     import tradeoff.deep
@@ -190,7 +191,7 @@ def trace(work: Path, resume: bool) -> Walk:
     tracer = _Tracer(roots, {str(config), str(run_dir), str(run_dir.resolve())}, repo)
     sys.setprofile(tracer)
     try:
-        rc = cli(["deep", "train", str(config), *(["--resume"] if resume else [])])
+        rc = cli(["deep", "train", str(config)])  # a rerun resumes a partial run
     finally:
         sys.setprofile(None)
     if rc != 0:
@@ -224,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         for resume in (False, True):
             with tempfile.TemporaryDirectory() as d:
                 walk = trace(Path(d), resume)
-            text, _ = report(walk, "tradeoff deep train CONFIG" + (" --resume" if resume else ""))
+            text, _ = report(walk, "tradeoff deep train CONFIG" + (" (rerun of a partial run)" if resume else ""))
             print(text)
     finally:
         if build is None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import checks
 from .io import atomic_write, atomic_write_json
 from .paths import cache_dir
 
@@ -256,7 +257,17 @@ def load_cifar10(
     their names, sizes and modification times."""
     if split not in PYTHON_FILES:
         raise ValueError(f"unknown CIFAR-10 split {split!r}; use 'train' or 'test'")
-    root = Path(root).expanduser() if root is not None else cache_dir() / "cifar10"
+    where = ("set data_root in the config (--cifar-root or --root on the command line) or $TRADEOFF_CIFAR10_ROOT to "
+             "the folder of your copy (the project does not download CIFAR-10)")
+    if root is None:
+        root = cache_dir() / "cifar10"
+        if not root.is_dir():
+            raise FileNotFoundError(f"CIFAR-10 not found (no copy in the data cache {root}); {where}")
+    else:
+        root = checks.path_text("the CIFAR-10 folder (data_root / --root / $TRADEOFF_CIFAR10_ROOT)", root)
+        if not root.is_dir():
+            raise FileNotFoundError(f"the CIFAR-10 folder {root} (data_root / --root / $TRADEOFF_CIFAR10_ROOT) "
+                                    f"{'is a file' if root.exists() else 'does not exist'}; {where}")
     fmt, folder = detect_cifar10(root)
     fingerprint = _source_fingerprint(fmt, folder, split)
     if not cache:

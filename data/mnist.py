@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from . import checks
 from .checksums import sha256_file
 from .idx import read_idx
 from .io import atomic_write
@@ -58,8 +59,20 @@ Log = Callable[[str], None]
 
 
 def mnist_dir(root: str | os.PathLike | None = None) -> Path:
-    """Folder holding the four IDX files: ``root`` if given, else ``cache_dir()/"mnist"``."""
-    return Path(root).expanduser() if root is not None else cache_dir() / "mnist"
+    """Folder holding the four IDX files: ``root`` if given, else ``cache_dir()/"mnist"``. A one-line ValueError
+    for an empty ``root`` (it would mean the current folder), a ``root`` that is a file and a ``$TRADEOFF_DATA``
+    that is a file (data.checks)."""
+    if root is not None:
+        folder = checks.path_text("the MNIST folder (--root / data_root)", root)
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"the MNIST folder {folder} (--root / data_root) is a file, not a folder; give the folder "
+                             "that holds the four IDX files, or leave it unset to use the data cache")
+        return folder
+    cache = cache_dir()
+    if cache.exists() and not cache.is_dir():
+        raise ValueError(f"$TRADEOFF_DATA = {cache} is a file, not a folder; point it at the data cache folder (or "
+                         "unset it for ~/.cache/tradeoff)")
+    return cache / "mnist"
 
 
 def load_mnist(
@@ -76,6 +89,14 @@ def load_mnist(
     folder = mnist_dir(root)
     img_path, lab_path = (folder / name for name in SPLIT_FILES[split])
     for p in (img_path, lab_path):
+        if p.is_dir():
+            raise ValueError(f"{p} is a folder where the MNIST file {p.name} belongs; remove it, then run "
+                             "`tradeoff data fetch mnist`" + (f" --root {folder}" if root is not None else ""))
+        if not p.is_file() and root is not None:
+            raise FileNotFoundError(
+                f"MNIST file {p.name} not found in {folder} (the folder given as --root / data_root); give the folder "
+                f"that holds the four IDX files, fill it with `tradeoff data fetch mnist --root {folder}`, or leave "
+                "it unset to use the data cache")
         if not p.is_file():
             raise FileNotFoundError(
                 f"MNIST file {p} not found; run `tradeoff data fetch mnist` "
@@ -251,6 +272,8 @@ def missing_mnist_files(root: str | os.PathLike | None = None, log: Log | None =
     missing = []
     for name, sha in MNIST_SHA256.items():
         path = folder / name
+        if path.is_dir():
+            raise ValueError(f"{path} is a folder where the MNIST file {name} belongs; remove it and fetch again")
         if path.is_file():
             got = sha256_file(path)
             if got == sha:

@@ -52,6 +52,9 @@ def _read_tiny_imagenet(split: str, root: Path | None):
 def _read_toy(split: str, root: Path | None):
     from .toy import toy_data
 
+    if root is not None:  # never ignored: a folder given for the synthetic set is a mistake
+        raise ValueError(f"dataset 'toy' is synthetic and reads no folder, but data_root / --root is {root}; leave "
+                         "it unset")
     return toy_data(split)
 
 
@@ -92,7 +95,8 @@ class Dataset:
     fetch NAME`` downloads it. ``pairs``: two-class problems of it can be formed for the exact studies (data.pairs,
     data limit). ``packed_ratio``: the size of its tar + gzip pack over its source files' bytes, measured by
     deep.experiments.campaign_data.pack_data (MNIST 11.0 MiB of 52.4; CIFAR-10 JPEG 19.5 of 52.7; Restricted Tiny
-    ImageNet 16.7 of 23.9), rounded up; None: not packed for a GPU window."""
+    ImageNet 16.7 of 23.9), rounded up; None: not packed for a GPU window. ``reads_folder``: False for a data set
+    made in memory (``toy``), which refuses a folder instead of ignoring it."""
 
     name: str
     title: str
@@ -115,11 +119,18 @@ class Dataset:
     note: str = ""
     variants: tuple[tuple[str, str], ...] = ()
     packed_ratio: float | None = None
+    reads_folder: bool = True
 
     @property
     def class_names(self) -> tuple[str, ...]:
         """The class names in label order (label i is ``class_names[i]``)."""
         return self.names()
+
+    @property
+    def input_dim(self) -> int:
+        """Pixels per image, channels included (C·H·W at the data set's own size): the n of the [0, 1]^n box whose
+        diameter bounds an l_2 radius (data.checks.eps)."""
+        return self.in_channels * self.image_size**2
 
     @property
     def paper_label(self) -> str:
@@ -181,7 +192,8 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
             sizes=(("train", 12000), ("val", 1200)), root_var="TRADEOFF_TINY_IMAGENET_ROOT", note=_TINY_NOTE,
             packed_ratio=0.72),
     Dataset("toy", "toy (synthetic)", "toy (synthetic)", 4, 1, 12, (0.5,), (0.25,),
-            names=lambda: ("0", "1", "2", "3"), reader=_read_toy, sizes=(("train", 2000), ("test", 1000))),
+            names=lambda: ("0", "1", "2", "3"), reader=_read_toy, sizes=(("train", 2000), ("test", 1000)),
+            reads_folder=False),
 )}
 
 #: The data sets of the paper's deep experiments (every registered one but the synthetic ``toy``).
@@ -235,3 +247,18 @@ def dataset_root(name: str) -> Path | None:
     var = dataset_info(name).root_var
     env = os.environ.get(var) if var else None
     return Path(env).expanduser() if env else None
+
+
+def dataset_size(name: str, value: Any, dataset: str, split: str, *, low: int = 1,
+                 fix: str | None = None) -> int | None:
+    """A number of examples of ``dataset``'s ``split`` (``"train"``, ``"test"`` = the held-out split), checked by
+    data.checks (``name``: the option or config field): None (all), or an integer in [low, the split's size]; a size
+    beyond the split is refused, never cut."""
+    from .checks import integer
+
+    if value is None:
+        return None
+    size = dataset_info(dataset).split_size(split)
+    where = f"{dataset}'s {'held-out' if split == 'test' else split} split has {size}" if size is not None else ""
+    return integer(name, value, low=low, high=size,
+                   fix=fix or (f"{where} examples; give at most {size}, or none for all of them" if where else None))

@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tradeoff.data.registry import DATASETS
+from tradeoff.data import checks
+from tradeoff.data.registry import DATASETS, dataset_size
 
 from .config_fields import check_types, from_dict
 
@@ -295,6 +296,7 @@ class TrainConfig:
                 "method = \"trades\" under [adv] or drop beta")
         if self.adv.norm == "inf" and self.adv.eps > 1:
             bad("adv.eps", self.adv.eps, "<= 1 for the inf norm (pixel space is [0, 1])")
+        checks.eps("config field 'adv.eps'", self.adv.eps, self.adv.norm, dim=self.input_dim)
         for i, e in enumerate(self.eval.eps):
             positive(f"eval.eps[{i}]", e)
         for name in ("steps", "restarts", "batch_size"):
@@ -315,7 +317,45 @@ class TrainConfig:
                 bad("eval.norm", self.eval.norm, '"none" when eval.norms pairs every radius with its norm')
             if self.eval.every:
                 bad("eval.every", self.eval.every, "0 with eval.norms (the per-epoch monitor measures one norm)")
+        self._check_against_data()
         return self
+
+    def _check_against_data(self) -> None:
+        """The fields that the data set bounds (data.checks): each evaluation radius within its norm's range in the
+        [0, 1] pixel box, ``n_train`` and ``eval.n_final`` within the splits' real sizes (refused, never cut),
+        ``data_root`` a non-empty path and none for the synthetic ``toy``; and the time guards of the sizes."""
+        for i, (norm, e) in enumerate(self.eval.radii(self.eval_norm)):
+            checks.eps(f"config field 'eval.eps[{i}]'", e, norm, dim=self.input_dim, positive=True,
+                       fix=f"give the radius in pixel units for the {norm} norm")
+        dataset_size("config field 'n_train'", self.n_train, self.dataset, "train",
+                            fix=f"the {self.dataset} training split has {DATASETS[self.dataset].train_size} examples; "
+                                'give at most that many, or "none" for all of them')
+        dataset_size("config field 'eval.n_final'", self.eval.n_final, self.dataset, "test",
+                            fix=f"the {self.dataset} held-out split has {DATASETS[self.dataset].test_size} examples; "
+                                'give at most that many, or "none" for all of them')
+        if self.data_root is not None:
+            checks.path_text("config field 'data_root'", self.data_root)
+            if not DATASETS[self.dataset].reads_folder:
+                raise ValueError(f"config field 'data_root' = {self.data_root!r} is invalid: allowed \"none\" for "
+                                 f"dataset {self.dataset!r} (it reads no folder)")
+        for name, value, most in (("epochs", self.epochs, 100_000), ("batch_size", self.batch_size, 2**20),
+                                  ("adv.steps", self.adv.steps, 10_000), ("eval.steps", self.eval.steps, 100_000),
+                                  ("eval.restarts", self.eval.restarts, 1_000), ("width", self.width, 65_536),
+                                  ("image_size", self.image_size, 4_096), ("max_epochs", self.max_epochs, 100_000),
+                                  ("min_steps", self.min_steps, 10**9)):
+            if value is not None and value > most:
+                raise ValueError(f"config field {name!r} = {value} is invalid: allowed at most {most} (a time and "
+                                 "memory guard: a value this large is a typing mistake more often than a wish)")
+
+    @property
+    def input_dim(self) -> int:
+        """Pixels per input image (C·H·W; ``image_size`` when set): the n of the [0, 1]^n box that bounds an l_2
+        radius."""
+        spec = DATASETS.get(self.dataset)
+        if spec is None:
+            return 0
+        side = self.image_size or spec.image_size
+        return spec.in_channels * side * side
 
     # ------------------------------------------------------------------ derived values
     @property

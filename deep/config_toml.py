@@ -10,7 +10,9 @@ strings such as ``"no"``); integers are written without a decimal point; a numbe
 expected; a single value where a list is expected (``[eval] eps = 0.05``, ``milestones = 50``) is read as a
 one-element list, for every list field; ``"none"`` stands for None in the optional fields; ``name`` is a plain
 folder name (deep.config.NAME_RULE) because the run folder is ``<build>/runs/<name>``. The rules are applied by
-deep.config.config_from_dict (deep.config_fields) and TrainConfig.validate.
+deep.config.config_from_dict (deep.config_fields) and TrainConfig.validate (sizes, radii and paths through
+data.checks). A file may start with a UTF-8 byte-order mark; a file that sets nothing (empty, or only comments) is
+refused, since it would silently train the default MNIST run.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def _load_toml_bytes(raw: bytes, source: str) -> dict:
                 f"reading {source} needs Python >= 3.11 (tomllib) or the 'tomli' package: pip install tomli"
             ) from e
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark (some editors write one) is read, not refused
     except UnicodeDecodeError as e:
         raise ValueError(f"{source} is not a TOML text file (not UTF-8 at byte {e.start}); give a TOML config, e.g. "
                          "the example 'mnist_standard' (deep/configs/mnist_standard.toml)") from None
@@ -64,7 +66,12 @@ def load_config(path: str | Path) -> TrainConfig:
         raise FileNotFoundError(
             f"config file {path} not found; give a TOML path or an example name: {', '.join(example_configs())}"
         )
-    return config_from_dict(_load_toml_bytes(path.read_bytes(), str(path)))
+    data = _load_toml_bytes(path.read_bytes(), str(path))
+    if not data:
+        raise ValueError(f"config {path} sets nothing (it is empty or only comments): it would silently train the "
+                         "default MNIST run; write the fields to set (e.g. name, dataset, [adv] eps) or start from an "
+                         f"example: {', '.join(example_configs())}")
+    return config_from_dict(data)
 
 
 def loads_config(text: str) -> TrainConfig:

@@ -1,6 +1,6 @@
 """How a run spreads over several GPUs: its processes (torch DistributedDataParallel launched by torchrun).
 
-``torchrun --nproc_per_node N -m tradeoff.reports deep train CONFIG.toml [--run-dir DIR] [--resume]`` trains one run
+``torchrun --nproc_per_node N -m tradeoff.reports deep train CONFIG.toml [--run-dir DIR]`` trains one run
 on N processes: the entry point is the ordinary ``tradeoff deep train`` command, which joins the process group
 (:func:`init_distributed`). Rank, world size and local rank come from the environment torchrun sets (RANK, WORLD_SIZE,
 LOCAL_RANK). Every rank holds the whole (on-device) dataset and takes the slice ``batch[rank::N]`` of each global

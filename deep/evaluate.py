@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from tradeoff.data import checks
+
 from .attacks import AttackSpec, Ensemble, check_batch, normalise_norm, resolve_ensemble
 from .attacks.correctness import AttackCost, correct_under_attack, correct_under_ensemble, model_device
 from .device import Precision, fp32_on
@@ -108,18 +110,18 @@ def evaluate(
     counted by float32 forward passes (deep.attacks.correctness). ``dist``: in a
     distributed run rank r evaluates ``x[r::world]`` (``correct`` and ``cost`` are its own) and the numbers of
     correct points are summed over the ranks (``accuracy`` and ``n`` are over all points). ``progress`` shows a
-    tqdm bar on stderr."""
+    tqdm bar on stderr that advances per batch: the clean pass, then each attack at each ε on the points still
+    robust (named in the bar), counted in points."""
     norm = normalise_norm(norm)
     ensemble = _ensemble(attack, steps, restarts, random_start, step_size)
     eps_values = [float(e) for e in eps]
     if not eps_values:
         raise ValueError("eps is empty: give at least one ε (0 for clean accuracy)")
-    for e in eps_values:
-        if math.isnan(e) or e < 0:
-            raise ValueError(f"every ε must be >= 0 in [0,1] pixel space (got {e})")
     check_batch(x, y)
     if x.shape[0] == 0:
         raise ValueError("no test points: x is empty")
+    for e in eps_values:  # pixel space: l_inf in [0, 1], l_2 in [0, sqrt(pixels)] (data.checks)
+        checks.eps("eps", e, norm, dim=int(x[0].numel()))
     if int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1 (got {batch_size})")
     dist = dist or DistInfo()
@@ -131,28 +133,33 @@ def evaluate(
     if seed is not None:
         gen = torch.Generator(device=dev)
         gen.manual_seed(int(seed))
-    bar = None
+    bar = on_attack = on_batch = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(eps_values), desc=f"robust accuracy ({ensemble.name})", unit="ε", leave=False)
+        bar = tqdm(total=n, desc="clean accuracy", unit="img", leave=False)
+        on_batch = bar.update
+
+        def on_attack(label: str, todo: int, e: float = 0.0) -> None:
+            bar.set_description(f"eps={e:g} {label}")
+            bar.total += todo
+            bar.refresh()
     t_start = time.perf_counter()
     out = RobustResult({}, {}, ensemble.describe(), norm, int(n),
                        precision=(precision or fp32_on(dev)).describe())
-    clean = (correct_under_attack(model, x, y, None, batch_size=batch_size, device=dev, precision=precision)
-             if n else torch.zeros(0, dtype=torch.bool))
+    clean = (correct_under_attack(model, x, y, None, batch_size=batch_size, device=dev, precision=precision,
+                                  on_batch=on_batch) if n else torch.zeros(0, dtype=torch.bool))
     for e in eps_values:
         if e == 0.0 or not n:
             correct, costs = clean, []
         else:
-            correct, costs = correct_under_ensemble(model, x, y, e, norm, ensemble, batch_size=batch_size,
-                                                    device=dev, precision=precision, generator=gen,
-                                                    clean=clean)
+            correct, costs = correct_under_ensemble(
+                model, x, y, e, norm, ensemble, batch_size=batch_size, device=dev, precision=precision, generator=gen,
+                clean=clean, on_batch=on_batch,
+                on_attack=None if on_attack is None else lambda label, todo, e=e: on_attack(label, todo, e))
         out.accuracy[e] = int(correct.sum()) / n if n else 0.0
         out.correct[e] = correct
         out.cost[e] = costs
-        if bar is not None:
-            bar.update(1)
     if bar is not None:
         bar.close()
     if dist.enabled:  # the counts of every rank (one all-reduce of a few integers)

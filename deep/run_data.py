@@ -53,9 +53,11 @@ def load_data(
         if train is not None and cfg.n_train is not None and cfg.n_train < len(y):
             idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(cfg.data_seed))[: cfg.n_train]
             x, y = x[idx], y[idx]
+        _check_size("n_train", cfg.n_train, len(y), "training")
         check_batch(x, y)  # once here: the training attack then skips its per-batch range check
         batches = TensorBatches(x.to(device), y.to(device), cfg.batch_size, True, cfg.seed, dist.rank, dist.world_size)
         tx, ty = test if test is not None else load_split(cfg.dataset, "test", cfg.data_root)
+    _check_size("eval.n_final", cfg.eval.n_final, len(ty), "held-out")
     ex, ey = _subset(tx, ty, cfg.eval.n_epoch, cfg.data_seed, cfg.dataset)
     fx, fy = _subset(tx, ty, cfg.eval.n_final, cfg.data_seed, cfg.dataset)
     return DataBundle(batches, ex.to(device), ey.to(device), fx.to(device), fy.to(device))
@@ -88,6 +90,7 @@ def disk_datasets(cfg: TrainConfig):
         n_test = max(1, len(perm) // 5)
         test_ds, train_ds = Subset(full_test, perm[:n_test]), full_train
         train_idx = perm[n_test:]
+    _check_size("n_train", cfg.n_train, len(train_idx), "training")
     if cfg.n_train is not None and cfg.n_train < len(train_idx):
         labels = getattr(train_ds, "labels", None)
         if labels is not None:
@@ -112,9 +115,19 @@ def _subset(x: torch.Tensor, y: torch.Tensor, n: int | None, seed: int, dataset:
     return x[idx], y[idx]
 
 
+def _check_size(field: str, n: int | None, have: int, what: str) -> None:
+    """A size the data set's folder or the given tensors turn out too small for: refused, never cut (the registry
+    knows the sizes of the fixed data sets and TrainConfig.validate checks those before any loading)."""
+    if n is not None and n > have:
+        raise ValueError(f"config field {field!r} = {n} is invalid: the {what} data hold only {have} examples; give "
+                         'at most that many, or "none" for all of them')
+
+
 def materialise(ds, n: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first ``n`` items (all when None) of a map-style dataset as float tensors in [0, 1]."""
-    n = len(ds) if n is None else min(n, len(ds))
+    """The first ``n`` items (all when None) of a map-style dataset as float tensors in [0, 1] (``n`` at most its
+    length: more is refused, not cut)."""
+    _check_size("eval.n_final", n, len(ds), "held-out")
+    n = len(ds) if n is None else n
     xs, ys = zip(*(ds[i] for i in range(n)))
     x = as_float_images(torch.stack([torch.as_tensor(v) for v in xs]))
     return x, torch.as_tensor(ys, dtype=torch.long)

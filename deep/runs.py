@@ -12,7 +12,11 @@ A run folder holds:
 
 Every file is written atomically (data.io). A folder is ``new`` (no config), ``partial`` (config, maybe a
 checkpoint, no summary) or ``finished`` (summary written): a finished run is reported, not retrained; a partial one
-continues from its checkpoint only when asked to resume; a folder holding another config is refused.
+continues from its checkpoint when resuming (the default: a rerun continues); a folder holding another config is
+refused. While a process trains in a folder, :func:`open_run` holds the folder's lock (data.locks, the file
+``.tradeoff.lock``): a second writer is refused at once with one line naming the holder's pid, and the lock goes with
+its holder however it ends (``kill -9`` included), so a rerun then resumes. Evaluation refuses a model whose
+weights are not finite (a diverged run) before any attack runs.
 """
 
 from __future__ import annotations
@@ -30,12 +34,14 @@ import torch
 
 from tradeoff.data.io import atomic_write, atomic_write_json, atomic_write_text, read_result, write_result
 from tradeoff.data.kinds import Kind
+from tradeoff.data.locks import hold
 from tradeoff.data.paths import runs_dir
 from tradeoff.data.registry import dataset_info
 from tradeoff.data.scales import Scale
 
 from .config import TrainConfig
 from .config_toml import dumps_config, load_config
+from .model_checks import check_finite_weights
 from .models import NormalizedModel, build_model
 
 CONFIG, METRICS, CHECKPOINT, CHECKPOINT_META, MODEL, SUMMARY = (
@@ -160,12 +166,18 @@ def open_run(run_dir: str | Path, cfg: TrainConfig, resume: bool = True, write: 
     """The one way into a run folder for training: the folder of ``cfg`` at ``run_dir``, checked (a folder holding
     a trained run of another config is refused; a partial run with a checkpoint needs ``resume``) and, unless the
     run is finished, prepared (its checkpoint loaded, config.toml written by the writing process, metrics.jsonl
-    cut back to the checkpoint), for the duration of the ``with`` block. (The place for a lock that keeps two
-    processes out of one folder.)"""
+    cut back to the checkpoint), for the duration of the ``with`` block. The writing process holds the folder's lock
+    (data.locks) for the block: a second writer gets data.locks.Locked naming the holder's pid."""
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise ValueError(f"run folder {run_dir} exists and is not a folder; pass another --run-dir")
-    _check_folder(run_dir, cfg)
+    with hold(run_dir, f"run folder {run_dir}") if write else contextlib.nullcontext():
+        yield from _opened(run_dir, cfg, resume, write)
+
+
+def _opened(run_dir: Path, cfg: TrainConfig, resume: bool, write: bool) -> Iterator[RunFolder]:
+    """The body of :func:`open_run` (checks, checkpoint, start), inside the folder's lock."""
+    check_folder(run_dir, cfg)
     folder = RunFolder(run_dir, cfg, write)
     if folder.state != "finished" and (run_dir / CHECKPOINT).is_file():
         if not resume:
@@ -174,8 +186,8 @@ def open_run(run_dir: str | Path, cfg: TrainConfig, resume: bool = True, write: 
             except (OSError, ValueError, KeyError, TypeError):  # the .json is written after the .pt
                 done = "?"
             raise ValueError(
-                f"{run_dir} holds a partial run (epoch {done} of {cfg.epochs}); pass --resume to continue it "
-                "or choose another --run-dir"
+                f"{run_dir} holds a partial run (epoch {done} of {cfg.epochs}); resume it (TrainOptions(resume=True); "
+                "tradeoff deep train resumes by itself) or choose another run folder"
             )
         folder.checkpoint = load_checkpoint(run_dir)  # its own epoch: checkpoint.json may lag behind a kill
     if folder.state != "finished":
@@ -190,8 +202,8 @@ def load_checkpoint(run_dir: str | Path, map_location: str | torch.device = "cpu
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint in {run_dir}; train the run first (tradeoff deep train CONFIG)")
-    fix = (f"delete it and train again without --resume: tradeoff deep train {Path(run_dir) / CONFIG} --run-dir "
-           f"{run_dir} (training restarts from epoch 0)")
+    fix = (f"delete it and train again: tradeoff deep train {Path(run_dir) / CONFIG} --run-dir {run_dir} (training "
+           "restarts from epoch 0)")
     state = _torch_load(path, map_location, "checkpoint", fix)
     missing = [k for k in CHECKPOINT_KEYS if not isinstance(state, dict) or k not in state]
     if missing or not isinstance(state["model"], dict):
@@ -234,7 +246,7 @@ def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> t
     model = build_model(cfg.model, spec.num_classes, spec.mean, spec.std, cfg.width, spec.image_size)
     if (run_dir / MODEL).is_file():
         fix = (f"delete it and {run_dir / SUMMARY}, then rebuild it from the last checkpoint: tradeoff deep train "
-               f"{run_dir / CONFIG} --run-dir {run_dir} --resume")
+               f"{run_dir / CONFIG} --run-dir {run_dir}")
         path, state = run_dir / MODEL, _torch_load(run_dir / MODEL, "cpu", "model file", fix)
         if not isinstance(state, dict):
             raise ValueError(f"model file {path} holds a {type(state).__name__}, not a model state_dict; {fix}")
@@ -247,10 +259,11 @@ def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> t
     except (RuntimeError, TypeError, AttributeError) as e:
         raise ValueError(f"{path} does not hold weights of the model its config.toml describes "
                          f"({cfg.model}, width {cfg.width}); was config.toml edited? Retrain the run") from e
+    check_finite_weights(model, str(path))  # a diverged run's NaN weights are never evaluated and reported
     return cfg, model.to(device).eval()
 
 
-def _check_folder(run_dir: Path, cfg: TrainConfig) -> None:
+def check_folder(run_dir: Path, cfg: TrainConfig) -> None:
     """Refuse a folder whose config differs, unless nothing was trained there yet (only config.toml: e.g. a first
     attempt that stopped while loading data), which the new config then replaces."""
     trained = (run_dir / CHECKPOINT).is_file() or (run_dir / SUMMARY).is_file() or bool(read_metrics(run_dir))

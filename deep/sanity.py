@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -211,6 +212,7 @@ def run_sanity_checks(
     white_box_correct: torch.Tensor | None = None,
     black_box: bool = True,
     square_queries: int = 1000,
+    on_check: Callable[[str], None] | None = None,
 ) -> SanityReport:
     """Run the six checks of this module's docstring on the points ``(x, y)`` at radius ``eps`` (in [0,1]
     pixel space) and return a :class:`SanityReport`; with ``warn`` each failed check also emits a
@@ -218,8 +220,15 @@ def run_sanity_checks(
     compares with (an ensemble or a name of :data:`deep.attacks.NAMED_ATTACKS`); ``white_box_correct``: its
     per-point correctness on these points if already computed. ``black_box=False`` skips the Square check.
     Cost: about (2 + factor + restarts)·steps + unbounded_steps gradient evaluations per point, the white-box
-    evaluation (unless given) and ``square_queries`` forward passes per point still robust."""
+    evaluation (unless given) and ``square_queries`` forward passes per point still robust. ``on_check(name)`` is
+    called as each check starts (progress: ``"2/6 output_randomness"``)."""
     norm = normalise_norm(norm)
+    total = 6 if black_box else 5
+
+    def starting(k: int, name: str) -> None:
+        if on_check is not None:
+            on_check(f"{k}/{total} {name}")
+
     check_batch(x, y)
     if x.shape[0] == 0:
         raise ValueError("no points to check: x is empty")
@@ -229,11 +238,14 @@ def run_sanity_checks(
     common = {"batch_size": batch_size, "device": device, "precision": precision}
     report = SanityReport(eps=float(eps), norm=norm, n=int(x.shape[0]))
 
+    starting(1, "input_gradients")
     report.checks.append(gradient_check(model, x, y, batch_size=batch_size, device=device,
                                         max_zero_fraction=max_zero_grad_fraction, precision=precision))
+    starting(2, "output_randomness")
     report.checks.append(output_randomness_check(model, x, batch_size=batch_size, device=device,
                                                  max_relative_difference=max_output_difference))
 
+    starting(3, "unbounded_attack")
     diam = box_diameter(norm, n_dims)
     unbounded = PGD(diam, default_step_size(diam, unbounded_steps), unbounded_steps, norm, random_start=False)
     acc_unb = int(correct_under_attack(model, x, y, unbounded, **common).sum()) / x.shape[0]
@@ -247,11 +259,13 @@ def run_sanity_checks(
     apgd_k = APGD(eps, k, norm, "ce", seed=seed)
     apgd_many = APGD(eps, k_many, norm, "ce", seed=seed + 1)
     apgd_r = APGD(eps, k, norm, "ce", restarts=restarts, seed=seed)
+    starting(4, "more_steps")
     correct_k = correct_under_attack(model, x, y, apgd_k, **common)
     correct_many = correct_under_attack(model, x, y, apgd_many, **common)
     report.checks.append(paired_rise_check(
         "more_steps", correct_k, correct_many, slack_sigmas,
         f"APGD-CE {k} vs {k_many} iterations (different random starts: statistical slack)"))
+    starting(5, "more_restarts")
     correct_r = correct_under_attack(model, x, y, apgd_r, **common)
     report.checks.append(paired_rise_check(
         "more_restarts", correct_k, correct_r, 0.0,
@@ -260,6 +274,7 @@ def run_sanity_checks(
     if black_box:
         from .reference import INSTALL, reference_available, square_correct
 
+        starting(6, "black_box")
         if not reference_available():
             report.skipped.append({"name": "black_box", "reason": f"pyautoattack not installed ({INSTALL})"})
         else:

@@ -111,6 +111,8 @@ def train_runs(cfgs: Sequence[TrainConfig], run_dirs: Sequence[str | Path] | Non
         raise ValueError(f"config {c.name!r}: eval.norms and eval.standard_full_test are measured by the experiment "
                          "engine (tradeoff deep sweep / reproduce); for a single run give one eval.norm and set "
                          "standard_full_test = false")
+    if run_dirs is not None and any(not str(d).strip() for d in run_dirs):  # '' would be the current folder
+        raise ValueError("run_dir '' is invalid: give a folder (e.g. '.' for the current one), not an empty path")
     dirs = [Path(d) for d in run_dirs] if run_dirs is not None else [default_run_dir(c) for c in cfgs]
     if len(dirs) != len(cfgs) or len({str(d.resolve()) for d in dirs}) != len(dirs):
         raise ValueError("give one distinct run folder per config (two configs would share a folder)")
@@ -153,7 +155,7 @@ def _start(members: list[_Member], dist: DistInfo) -> tuple[Population, list[lis
             first = members[0].run.path
             raise ValueError(
                 f"checkpoint {where} cannot be resumed ({type(e).__name__}: {reason}); delete it and train again "
-                f"without --resume: tradeoff deep train {first / CONFIG} --run-dir {first}"
+                f"(from epoch 0): tradeoff deep train {first / CONFIG} --run-dir {first}"
             ) from e
         for m in members:
             m.run.checkpoint = None  # restored: the population holds the state now

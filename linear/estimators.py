@@ -23,6 +23,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from tradeoff.data import checks
+
 from .objective import FitResult, minimise_adversarial_logistic
 from .robust import check_eps, check_norm, robust_accuracy, worst_case_images
 
@@ -42,18 +44,17 @@ class _BinaryLinearLogistic(ClassifierMixin, BaseEstimator):
         raise NotImplementedError
 
     def _check_params(self):
-        if not (isinstance(self.alpha, (int, float, np.number)) and np.isfinite(self.alpha) and self.alpha >= 0):
-            raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha!r}")
-        if not (isinstance(self.tol, (int, float, np.number)) and self.tol > 0):
-            raise ValueError(f"tol must be a number > 0, got {self.tol!r}")
-        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter > 0):
-            raise ValueError(f"max_iter must be an integer > 0, got {self.max_iter!r}")
+        checks.number("alpha", self.alpha, low=0.0)
+        checks.number("tol", self.tol, low=0.0, low_open=True)
+        checks.integer("max_iter", self.max_iter, low=1)
 
     def fit(self, X, y):
         """Fit to ``X`` (n, d) and labels ``y`` of exactly two classes; returns ``self``."""
         self._check_params()
         eps, norm, box = self._adversary()
         X, y = _validate_data(self, X, y, dtype=np.float64, y_numeric=False)
+        if box:  # pixel space: the radius of its norm is bounded by the box (data.checks.eps)
+            checks.eps("eps", eps, norm, dim=X.shape[1])
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         if y_type != "binary":
@@ -142,7 +143,7 @@ class AdversarialLogisticClassifier(_BinaryLinearLogistic):
         self.max_iter = max_iter
 
     def _adversary(self):
-        return check_eps(self.eps), check_norm(self.norm), bool(self.box)
+        return check_eps(self.eps), check_norm(self.norm), checks.boolean("box", self.box)
 
 
 def linear_model_parts(model, y) -> tuple[np.ndarray, float, np.ndarray]:

@@ -19,10 +19,16 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from tradeoff.data import checks
+from tradeoff.data.registry import DATASETS
+
 from .analysis import ModelSummary, TopKRow, log_grid, pixel_correlation, rank_pixels, summarise_model, topk_study
 from .estimators import fit_exact
 from .objective import BLAS_THREADS, FitResult
 from .robust import check_eps, check_in_box, check_norm
+
+#: pixels of an MNIST image: the dimension of the [0, 1] box that bounds an l_2 radius (data.checks.eps)
+MNIST_PIXELS = DATASETS["mnist"].input_dim
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,9 @@ class Fig5Config:
             raise ValueError(f"tol (L-BFGS-B gradient tolerance) must be a finite number > 0, got {self.tol!r}")
         if self.max_iter < 1:
             raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}")
-        return Fig5Config((a, b), check_eps(self.eps), check_norm(self.norm), bool(self.box), float(self.alpha),
+        norm = check_norm(self.norm)
+        return Fig5Config((a, b), check_eps(self.eps, norm, MNIST_PIXELS), norm, checks.boolean("box", self.box),
+                          float(self.alpha),
                           float(self.tol), int(self.max_iter), int(self.n_k), self.rank_by,
                           float(self.top_fraction), float(self.active_rel))
 

@@ -20,10 +20,16 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from tradeoff.data import checks
+from tradeoff.data.registry import DATASETS
+
 from .estimators import fit_exact
 from .objective import BLAS_THREADS
 from .robust import check_eps, check_in_box, check_norm, robust_accuracy, standard_accuracy
 from .trades import minimise_trades_logistic
+
+#: pixels of an MNIST image: the dimension of the [0, 1] box that bounds an l_2 radius (data.checks.eps)
+MNIST_PIXELS = DATASETS["mnist"].input_dim
 
 DEFAULT_EPS_FRACTIONS = (0.0, 0.125, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 DEFAULT_BETAS = (0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
@@ -47,11 +53,13 @@ class LinearFrontierConfig:
 
     def checked(self) -> LinearFrontierConfig:
         """A validated copy (ValueError naming the bad field)."""
-        eps = check_eps(self.eps_eval)
+        norm = check_norm(self.norm)
+        eps = check_eps(self.eps_eval, norm, MNIST_PIXELS, "eps_eval")
         if self.eps_trains is None:
-            eps_trains = tuple(round(f * eps, 12) for f in DEFAULT_EPS_FRACTIONS)
+            bound = checks.eps_bound(norm, MNIST_PIXELS)  # the largest radius of the pixel box
+            eps_trains = tuple(min(round(f * eps, 12), bound) for f in DEFAULT_EPS_FRACTIONS)
         else:
-            eps_trains = tuple(check_eps(e) for e in self.eps_trains)
+            eps_trains = tuple(check_eps(e, norm, MNIST_PIXELS, "eps_train") for e in self.eps_trains)
         betas = tuple(float(b) for b in self.betas)
         if any(not (np.isfinite(b) and b >= 0) for b in betas):
             raise ValueError(f"betas must be finite numbers >= 0, got {list(self.betas)}")
@@ -62,7 +70,7 @@ class LinearFrontierConfig:
         if not (np.isfinite(self.tol) and self.tol > 0):
             raise ValueError(f"tol must be a finite number > 0, got {self.tol!r}")
         curve = tuple(sorted({check_eps(e) for e in self.curve_eps}))
-        return LinearFrontierConfig(eps, check_norm(self.norm), bool(self.box), tuple(sorted(set(eps_trains))),
+        return LinearFrontierConfig(eps, norm, checks.boolean("box", self.box), tuple(sorted(set(eps_trains))),
                                     tuple(sorted(set(betas))), float(self.alpha), float(self.tol), int(self.max_iter),
                                     curve)
 

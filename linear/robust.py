@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tradeoff.data import checks
 from tradeoff.theory.accuracy import canonical_norm
 from tradeoff.theory.accuracy import check_eps as theory_check_eps
 from tradeoff.theory.accuracy import worst_case_perturbation as _unboxed_perturbation
@@ -35,11 +36,15 @@ def check_norm(norm: object) -> str:
     return canonical_norm(norm)
 
 
-def check_eps(eps: object) -> float:
-    """``eps`` as a finite float ≥ 0 (:func:`theory.accuracy.check_eps` for one number), else ValueError."""
+def check_eps(eps: object, norm: str | None = None, dim: int | None = None, name: str = "eps") -> float:
+    """``eps`` as a finite float ≥ 0 (:func:`theory.accuracy.check_eps` for one number), else ValueError; with
+    ``norm``, a radius in pixel space [0, 1]^dim, bounded by its norm (data.checks.eps: 1 for l_inf, sqrt(dim) for
+    l_2)."""
     arr = theory_check_eps(eps)
     if arr.ndim:
         raise ValueError(f"eps must be a single number >= 0, got {eps!r}")
+    if norm is not None:
+        return checks.eps(name, float(arr), check_norm(norm), dim=dim)
     return float(arr)
 
 
@@ -121,7 +126,7 @@ def worst_case_perturbation(w, b, X, y, eps: float, norm: str = "inf", box: bool
     See the module docstring for the closed forms. Where ``w_i = 0`` the pixel is left unchanged."""
     shape = np.shape(X)
     w, b, X, y = _prepare(w, b, X, y)
-    eps, norm = check_eps(eps), check_norm(norm)
+    eps, norm, box = check_eps(eps), check_norm(norm), checks.boolean("box", box)
     if box:
         check_in_box(X)
     if not box:  # the closed forms of the synthetic theory (theory.accuracy), any input space
@@ -144,7 +149,7 @@ def worst_case_margin(w, b, X, y, eps: float, norm: str = "inf", box: bool = Fal
     norm for ℓ∞, ℓ2 for ℓ2); with the ℓ∞ box it is ``y·f(x) - Σ_i |w_i|·c_i`` where ``c_i = min(ε, x_i)`` when
     ``y·w_i > 0`` and ``min(ε, 1 - x_i)`` otherwise (computed with matrix-vector products, no n×d copy)."""
     w, b, X, y = _prepare(w, b, X, y)
-    eps, norm = check_eps(eps), check_norm(norm)
+    eps, norm, box = check_eps(eps), check_norm(norm), checks.boolean("box", box)
     clean = y * (X @ w + b)
     if eps == 0:
         return clean

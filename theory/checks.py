@@ -1,51 +1,32 @@
 """Argument checks shared by the public functions of tradeoff.theory.
 
 Each check returns the value in canonical form (int, float, array) or raises ValueError with one line naming the
-parameter, what it must be and what was given. Memory: :func:`check_allocation` refuses an array that cannot fit in
-the memory the machine has available now (``MemAvailable`` of /proc/meminfo, else the free physical pages), so a
-huge ``d`` is a one-line error instead of a numpy MemoryError (or the kernel's out-of-memory killer).
+parameter, what it must be and what was given; the number checks are data.checks' (the one validation layer).
+Memory: :func:`check_allocation` refuses an array that cannot fit in the memory the machine has available now
+(``MemAvailable`` of /proc/meminfo, else the free physical pages), so a huge ``d`` is a one-line error instead of a
+numpy MemoryError (or the kernel's out-of-memory killer).
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-import os
-
 import numpy as np
+
+from tradeoff.data import checks as _checks
+from tradeoff.data.checks import available_memory, format_bytes
 
 FLOAT_BYTES = 8
 
 
 def check_count(name: str, value, minimum: int) -> int:
-    """``value`` as an int >= ``minimum`` (bools refused); ValueError naming ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    """``value`` as an int >= ``minimum`` (bools refused); ValueError naming ``name`` otherwise (data.checks)."""
+    return _checks.integer(name, value, low=minimum)
 
 
 def check_number(name: str, value, minimum: float | None = None, strict: bool = False,
                  maximum: float | None = None) -> float:
     """``value`` as a finite float, >= ``minimum`` (> when ``strict``) and <= ``maximum`` when given (a 0-d array
-    counts as its number; bools and strings are refused)."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    x = float(value) if ok else math.nan
-    ok = ok and math.isfinite(x)
-    if ok and minimum is not None:
-        ok = x > minimum if strict else x >= minimum
-    if ok and maximum is not None:
-        ok = x <= maximum
-    if not ok:
-        bounds = []
-        if minimum is not None:
-            bounds.append(f"{'>' if strict else '>='} {minimum:g}")
-        if maximum is not None:
-            bounds.append(f"<= {maximum:g}")
-        rule = " and ".join(bounds)
-        raise ValueError(f"{name} must be a finite number{' ' + rule if rule else ''}, got {value!r}")
-    return x
+    counts as its number; bools and strings are refused; data.checks)."""
+    return _checks.number(name, value, low=minimum, high=maximum, low_open=strict)
 
 
 def check_p(p) -> float:
@@ -57,31 +38,6 @@ def check_p(p) -> float:
 def check_eta(eta) -> float:
     """eta, the weak features' mean shift: a finite number >= 0."""
     return check_number("eta (weak features' mean shift)", eta, minimum=0.0)
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation now (Linux MemAvailable, else free physical pages; None if
-    the system does not say)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
-def format_bytes(n: float) -> str:
-    """``n`` bytes in binary units, e.g. ``7.3 TiB``."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.3g} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    raise AssertionError("unreachable")
 
 
 def check_allocation(what: str, n_values: int, fix: str) -> None:

@@ -63,7 +63,8 @@ def split_limits(X, y, eps_values, norm: str = "inf", scale: float | None = None
 
 
 def _per_split(splits, data: dict, compute: Callable, timings: dict, note: Callable[[str], None]) -> dict:
-    """``{split: compute(X, y)}`` for the requested splits of ``data`` (train, test), timed into ``timings``."""
+    """``{split: compute(X, y, progress)}`` for the requested splits of ``data`` (train, test), timed into
+    ``timings``; ``progress(step)`` names each radius done (``note("train eps=0.2")``)."""
     bad = [s for s in splits if s not in data]
     if bad:
         raise ValueError(f"unknown split {bad[0]!r}; use train and/or test")
@@ -72,7 +73,7 @@ def _per_split(splits, data: dict, compute: Callable, timings: dict, note: Calla
         if name not in splits:
             continue
         t0 = time.perf_counter()
-        out[name] = compute(X, y)
+        out[name] = compute(X, y, lambda step, split=name: note(f"{split} {step}"))  # per radius
         timings[f"limit_{name}"] = time.perf_counter() - t0
         note(f"limit on {name}")
     return out
@@ -111,8 +112,8 @@ def data_limit_study(train: tuple, test: tuple, eps_values, norm: str = "inf", s
     payload: dict = {"norm": norm, "scale": scale, "eps": eps_values, "n_train": len(Xtr), "n_test": len(Xte),
                      "n_pos": {"train": int((ytr > 0).sum()), "test": int((yte > 0).sum())}, "splits": {}}
     data = {"train": (Xtr, ytr), "test": (Xte, yte)}
-    payload["splits"] = _per_split(splits, data, lambda X, y: split_limits(X, y, eps_values, norm, scale, frontier),
-                                   timings, note)
+    payload["splits"] = _per_split(splits, data, lambda X, y, p: split_limits(X, y, eps_values, norm, scale, frontier,
+                                                                              progress=p), timings, note)
     payload["separation"] = _separation(data, lambda *a: opposite_class_distances(*a, norm=norm, scale=scale),
                                         lambda d: separation_summary(d, eps_values), train_separation, timings, note)
     payload["timings"] = timings
@@ -169,8 +170,8 @@ def multiclass_limit_study(train: tuple, test: tuple, eps_values, norm: str = "i
                                   "exact_max_edges": EXACT_MAX_EDGES}, "splits": {}}
     data = {"train": (Xtr, ytr), "test": (Xte, yte)}
     payload["splits"] = _per_split(
-        splits, data, lambda X, y: multiclass_split_limits(X, y, eps_values, norm, scale, time_limit,
-                                                           exact_max_vertices), timings, note)
+        splits, data, lambda X, y, p: multiclass_split_limits(X, y, eps_values, norm, scale, time_limit,
+                                                              exact_max_vertices, progress=p), timings, note)
     payload["separation"] = _separation(data, lambda *a: other_class_distances(*a, norm=norm, scale=scale),
                                         lambda d: separation_stats(d, eps_values), train_separation, timings, note)
     payload["timings"] = timings

@@ -49,13 +49,14 @@ def correct_under_attack(
     device: torch.device | str | None = None,
     precision: Precision | None = None,
     generator: torch.Generator | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> torch.Tensor:
     """Per-point correctness (bool tensor ``(N,)`` on the CPU) of ``model`` on ``attack(model, x, y)``, or on
     the clean ``x`` when ``attack`` is None. Batches are moved to ``device`` (default: the model's); the
     model is in eval mode and its modes are restored. The attack runs under ``precision`` (deep.device; None:
     float32 in the tensors' own layout); the prediction that decides correctness is always a float32 forward pass
     (outside autocast). ``generator`` is passed on to an :class:`deep.attacks.Attack` (PGD, APGD, ...) so that
-    one seeded stream covers every batch."""
+    one seeded stream covers every batch. ``on_batch(k)`` is called after each batch of ``k`` points (progress)."""
     check_batch(x, y)
     device = torch.device(device) if device is not None else model_device(model)
     if precision is not None:
@@ -78,6 +79,8 @@ def correct_under_attack(
             with torch.no_grad():  # float32: the count every accuracy is made of
                 pred = model(xb.float()).argmax(1)
             out.append(pred == yb)
+            if on_batch is not None:
+                on_batch(int(yb.shape[0]))
     if not out:
         return torch.zeros(0, dtype=torch.bool)
     return torch.cat(out).cpu()
@@ -117,12 +120,15 @@ def correct_under_ensemble(
     precision: Precision | None = None,
     generator: torch.Generator | None = None,
     clean: torch.Tensor | None = None,
+    on_attack: Callable[[str, int], None] | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> tuple[torch.Tensor, list[AttackCost]]:
     """Per-point robustness (bool ``(N,)`` on the CPU) under the per-example worst case of ``ensemble`` at radius
     ``eps``, and each attack's cost. AutoAttack order: the clean point first (``clean``: its correctness if
     known), then each attack in turn only on the points that are still correctly classified, in batches of
     ``batch_size`` (one host synchronisation per attack to select them), under ``precision`` with float32 counts
-    (:func:`correct_under_attack`)."""
+    (:func:`correct_under_attack`). Progress: ``on_attack(label, n)`` before each attack runs on its ``n`` points,
+    ``on_batch(k)`` after each of its batches."""
     dev = torch.device(device) if device is not None else model_device(model)
     if clean is None:
         clean = correct_under_attack(model, x, y, None, batch_size=batch_size, device=dev, precision=precision)
@@ -134,10 +140,12 @@ def correct_under_ensemble(
         idx = robust.nonzero()[:, 0]
         attack = spec.build(eps, norm, n_dims)
         t0 = time.perf_counter()
+        if on_attack is not None:
+            on_attack(spec.label, int(len(idx)))
         if len(idx):
             sub = idx.to(x.device)
             ok = correct_under_attack(model, x[sub], y[sub], attack, batch_size=batch_size, device=dev,
-                                      precision=precision, generator=generator)
+                                      precision=precision, generator=generator, on_batch=on_batch)
             if n_classes is None:
                 with torch.no_grad(), eval_mode(model):
                     n_classes = int(model(x[:1].to(dev)).shape[1])

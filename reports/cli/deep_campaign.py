@@ -6,6 +6,9 @@
   ignored folder to name in the device tool's ``carry``).
 * ``tradeoff deep campaign --budget SECONDS [--out DIR]``: train what fits, most informative first, skipping
   committed and finished runs; writes ``DIR/pack`` after every run and ``DIR/campaign-pack.tgz`` at the end.
+
+While it runs (or packs), the campaign folder and the build folder's deep runs are locked (data.locks): a second
+campaign on the same build folder is refused with one line naming the holder's pid.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from ._base import UserError, format_table, group
+from ._base import UserError, format_table, group, ready
+from ._options import DataFolder, Integer, Number, OutputFolder, PathText
 
 
 def _log(msg: str) -> None:
@@ -27,7 +31,7 @@ def _datasets(text: str) -> list[str]:
     names = [t.strip() for t in text.split(",") if t.strip()]
     bad = [n for n in names if n not in DATASET_ORDER]
     if bad or not names:
-        raise UserError(f"--datasets {text!r}: choose from {', '.join(DATASET_ORDER)} (comma-separated)")
+        raise UserError(f"--dataset {text!r}: choose from {', '.join(DATASET_ORDER)} (comma-separated)")
     return names
 
 
@@ -54,9 +58,7 @@ def cmd_campaign(args) -> int:
     """Plan, pack the data for, or run a campaign (see the module docstring)."""
     import torch
 
-    from tradeoff.data.paths import build_dir, runs_dir
-    from tradeoff.deep.experiments import campaign as C
-    from tradeoff.deep.experiments import campaign_data
+    from tradeoff.data.paths import build_dir
     from tradeoff.deep.experiments import campaign_plan as CP
 
     from ..result_index import COMMITTED_RESULTS
@@ -73,8 +75,24 @@ def cmd_campaign(args) -> int:
     device_name = f"cuda:{torch.cuda.get_device_name(0)}" if device == "cuda" else "cpu"
     if not args.plan and not args.pack_data and args.budget is None:
         raise UserError("give --budget SECONDS (or --plan / --pack-data DIR)")
-    if args.budget is not None and args.budget <= 0:
-        raise UserError(f"--budget {args.budget}: give a positive number of seconds")
+    what = "plan" if args.plan else "pack-data" if args.pack_data else f"run within {args.budget:g} s"
+    ready(args, f"deep campaign {what} for {', '.join(datasets)} in {out}")
+    if args.plan and not args.pack_data:
+        return _campaign(args, datasets, defs, out, committed, device, device_name)
+    from tradeoff.data.locks import hold
+
+    from .deep_experiments import build_locks
+
+    with hold(out, f"campaign folder {out}"), build_locks(merge=False):
+        return _campaign(args, datasets, defs, out, committed, device, device_name)
+
+
+def _campaign(args, datasets, defs, out: Path, committed, device: str, device_name: str) -> int:
+    from tradeoff.data.paths import runs_dir
+    from tradeoff.deep.experiments import campaign as C
+    from tradeoff.deep.experiments import campaign_data
+    from tradeoff.deep.experiments import campaign_plan as CP
+
     engine = None
     if not args.plan and not args.pack_data:
         from tradeoff.deep.experiments.engine import TorchEngine
@@ -130,25 +148,33 @@ def cmd_campaign(args) -> int:
 def register(top) -> None:
     """Add ``campaign`` to the ``tradeoff deep`` group."""
     sub = group(top, "deep", "deep experiments: PGD adversarial training on MNIST, CIFAR-10, Restricted ImageNet")
-    p = sub.add_parser("campaign", help="the paper-scale runs a GPU window can add: plan, pack data, run in a budget")
-    p.add_argument("--budget", type=float, metavar="SECONDS", help="wall-clock seconds for training and evaluation")
-    p.add_argument("--datasets", default="mnist,cifar10,restricted_tiny_imagenet",
+    p = sub.add_parser("campaign", help="the paper-scale runs a GPU window can add: plan, pack data, run in a budget",
+                       description="Plan the paper-scale deep runs a GPU window can add (--plan), copy the data sets "
+                                   "they need (--pack-data DIR), or train what fits in --budget seconds, most "
+                                   "informative first, skipping committed and finished runs; the pack for the "
+                                   "results goes to <build>/campaign unless --out names a folder.")
+    p.add_argument("--budget", type=Number(0.0, 10.0**7, low_open=True), metavar="SECONDS",
+                   help="wall-clock seconds for training and evaluation (> 0)")
+    p.add_argument("--dataset", "--datasets", dest="datasets", default="mnist,cifar10,restricted_tiny_imagenet",
+                   metavar="D[,D...]",
                    help="comma-separated, in campaign order (default all three; their packed data, ~47 MiB, fit "
                         "one window's upload)")
     p.add_argument("--plan", action="store_true", help="print the plan and the datasets it needs; run nothing")
-    p.add_argument("--pack-data", metavar="DIR", help="copy the datasets the remaining runs need into DIR")
-    p.add_argument("--out", metavar="DIR", help="campaign folder (default <build>/campaign)")
-    p.add_argument("--committed", action="append", metavar="DIR",
+    p.add_argument("--pack-data", metavar="DIR", type=OutputFolder(),
+                   help="copy the datasets the remaining runs need into DIR")
+    p.add_argument("--out", metavar="DIR", type=OutputFolder(), help="campaign folder (default <build>/campaign)")
+    p.add_argument("--committed", action="append", metavar="DIR", type=PathText(),
                    help="folder of committed results to skip (repeatable; default the package's reports/results)")
-    p.add_argument("--rates", metavar="FILE", help="rate file (image-steps/s by device/model/width/dataset; "
-                   "default OUT/rates.json)")
+    p.add_argument("--rates", metavar="FILE", type=PathText(), help="rate file (image-steps/s by "
+                   "device/model/width/dataset; default OUT/rates.json)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--population", type=int, default=0,
-                   help="runs trained together at most (default 16 on CUDA, 1 on CPU)")
+    p.add_argument("--population", type=Integer(0, 1024), default=0,
+                   help="runs trained together at most (default 0: 16 on CUDA, 1 on CPU)")
     p.add_argument("--commit-sent", metavar="SHA", help="the commit this tree was sent from (default: the "
                    "checkout's HEAD, else $TRADEOFF_GIT_COMMIT)")
-    p.add_argument("--cifar-root", metavar="DIR", help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT)")
-    p.add_argument("--tiny-root", metavar="DIR",
+    p.add_argument("--cifar-root", metavar="DIR", type=DataFolder(),
+                   help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT)")
+    p.add_argument("--tiny-root", metavar="DIR", type=DataFolder(),
                    help="Restricted Tiny ImageNet folder (default $TRADEOFF_TINY_IMAGENET_ROOT)")
     p.add_argument("--micro", action="store_true", help="CPU test scale (tiny runs; numbers mean nothing)")
     p.set_defaults(func=cmd_campaign)

@@ -1,15 +1,21 @@
 """``tradeoff deep reproduce | sweep | merge``: the deep figures of the paper (Fig. 1-4, 6-10) and claims 5-8, 10-12.
 
-* ``tradeoff deep reproduce --scale quick|paper [--datasets mnist,cifar10,restricted_imagenet]`` runs everything for
-  the chosen datasets: sweeps, figure data, claim metrics, result files and figures (logs the time of each part).
+* ``tradeoff deep reproduce --scale quick|long|paper|smoke [--dataset mnist,cifar10,restricted_imagenet]`` runs
+  everything for the chosen datasets: sweeps, figure data, claim metrics, result files and figures (logs the time
+  of each part). ``--scale smoke`` (alias ``--micro``) is a tiny version of the quick scale.
 * ``tradeoff deep sweep NAME --dataset D --scale S [--shard i/n]`` runs one sweep (or this machine's shard of it);
   finished runs are skipped, interrupted ones resume.
 * ``tradeoff deep merge [NAME ...] --dataset D --scale S`` merges finished runs into ``deep.sweep`` result files
   and prints the table.
+
+``--dataset`` and ``--datasets`` are one option (a comma-separated list where several are allowed). While a command
+writes the build folder's deep runs or merged results it holds their lock (data.locks): a second sweep, reproduce or
+merge of the same build folder is refused with one line naming the holder's pid.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 
@@ -17,7 +23,28 @@ from tradeoff.data.registry import PAPER_DATASETS
 from tradeoff.data.scales import Scale
 from tradeoff.deep.experiments.definitions import SCALES
 
-from ._base import UserError, format_table, group
+from ._base import UserError, format_table, group, ready
+from ._options import DataFolder, Integer
+
+#: the lock files of the build folder's shared deep state (data.locks): the runs a sweep trains, the merged results
+SWEEP_LOCK, MERGE_LOCK = ".tradeoff-sweep.lock", ".tradeoff-merge.lock"
+
+
+@contextlib.contextmanager
+def build_locks(sweep: bool = True, merge: bool = True, shard: tuple[int, int] = (0, 1)):
+    """Hold the build folder's deep locks for the ``with`` block: the runs folder (``sweep``; one lock per shard, so
+    that the shards of one sweep may share a build folder) and the deep results (``merge``)."""
+    from tradeoff.data.locks import hold
+    from tradeoff.data.paths import results_dir, runs_dir
+
+    name = SWEEP_LOCK if shard[1] == 1 else f".tradeoff-sweep-{shard[0]}of{shard[1]}.lock"
+    with contextlib.ExitStack() as stack:
+        if sweep:
+            stack.enter_context(hold(runs_dir(), f"the deep runs of the build folder ({runs_dir()})", name))
+        if merge:
+            stack.enter_context(hold(results_dir() / "deep", f"the deep results of the build folder "
+                                                             f"({results_dir() / 'deep'})", MERGE_LOCK))
+        yield
 
 
 def _log(msg: str) -> None:
@@ -28,7 +55,7 @@ def _datasets(text: str) -> list[str]:
     names = [t.strip() for t in text.split(",") if t.strip()]
     bad = [n for n in names if n not in PAPER_DATASETS]
     if bad or not names:
-        raise UserError(f"--datasets {text!r}: choose from {', '.join(PAPER_DATASETS)} (comma-separated)")
+        raise UserError(f"--dataset {text!r}: choose from {', '.join(PAPER_DATASETS)} (comma-separated)")
     return names
 
 
@@ -41,8 +68,6 @@ def _engine(args):
     if getattr(args, "imagenet_root", None):
         roots["restricted_imagenet"] = args.imagenet_root
     workers = getattr(args, "workers", 0)
-    if workers < 0:
-        raise UserError(f"--workers {workers}: give a number of worker processes >= 1 (or 0 for the default)")
     if workers == 0:  # every core: one single-thread process per core on a CPU (measured: bench/population.py)
         import os
 
@@ -82,8 +107,6 @@ def _set_threads(args) -> None:
     (``--workers``)."""
     import torch
 
-    if args.threads < 0:
-        raise UserError(f"--threads {args.threads}: give a positive number of CPU threads (or 0 for the default)")
     threads = args.threads or (1 if args.scale in (Scale.QUICK, Scale.LONG) and args.device != "cuda" else 0)
     if threads:
         torch.set_num_threads(threads)
@@ -91,23 +114,24 @@ def _set_threads(args) -> None:
 
 def _add_common(p, datasets: bool = False) -> None:
     if datasets:
-        p.add_argument("--datasets", default="mnist",
+        p.add_argument("--dataset", "--datasets", dest="datasets", default="mnist", metavar="D[,D...]",
                        help="comma-separated: mnist,cifar10,restricted_imagenet (default mnist)")
     else:
-        p.add_argument("--dataset", default="mnist", choices=PAPER_DATASETS)
-    p.add_argument("--scale", default="quick", choices=SCALES,
+        _add_dataset(p)
+    p.add_argument("--scale", default="quick", choices=(*SCALES, Scale.SMOKE.value) if datasets else SCALES,
                    help="quick = CPU minutes (inside make reproduce); long = about an hour on 2 CPU cores (MNIST); "
-                        "paper = the reconstructed defaults of docs/paper.md §6")
+                        "paper = the reconstructed defaults of docs/paper.md section 6"
+                        + ("; smoke = a tiny quick scale, seconds per run, numbers mean nothing" if datasets else ""))
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--cifar-root", metavar="DIR",
+    p.add_argument("--cifar-root", metavar="DIR", type=DataFolder(),
                    help="CIFAR-10 folder (default $TRADEOFF_CIFAR10_ROOT, else the cache)")
-    p.add_argument("--imagenet-root", metavar="DIR",
+    p.add_argument("--imagenet-root", metavar="DIR", type=DataFolder(),
                    help="Restricted ImageNet folder (default $TRADEOFF_IMAGENET_ROOT)")
-    p.add_argument("--workers", type=int, default=0,
+    p.add_argument("--workers", type=Integer(0, 1024), default=0,
                    help="CPU: train this many populations at once, each in its own process with one thread "
-                        "(default: one per CPU core; 1 on CUDA)")
-    p.add_argument("--threads", type=int, default=0,
-                   help="torch CPU threads (default: 1 for --scale quick, else torch's default)")
+                        "(default 0: one per CPU core; 1 on CUDA)")
+    p.add_argument("--threads", type=Integer(0, 1024), default=0,
+                   help="torch CPU threads (default 0: 1 for --scale quick, else torch's default)")
     p.add_argument("--progress", action="store_true", help="show per-epoch progress bars")
     p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
                    help="auto/bf16 (default): bf16 autocast and channels-last where the hardware has bf16 matrix "
@@ -115,8 +139,27 @@ def _add_common(p, datasets: bool = False) -> None:
                         "are counted in float32 either way")
 
 
+def _add_dataset(p) -> None:
+    p.add_argument("--dataset", "--datasets", dest="dataset", default="mnist", choices=PAPER_DATASETS,
+                   help="data set (default mnist)")
+
+
 def cmd_reproduce(args) -> int:
     """``tradeoff deep reproduce``: every group of each chosen dataset, then its figures and a timing table."""
+    if args.micro and args.scale not in (Scale.QUICK, Scale.SMOKE):
+        raise UserError("--micro shrinks the quick scale; use it with --scale quick (or give --scale smoke)")
+    if args.scale == Scale.SMOKE:  # the smoke scale is the quick one shrunk (deep.experiments.smoke.micro)
+        args.scale, args.micro = Scale.QUICK.value, True
+    datasets = _datasets(args.datasets)
+    ready(args, f"deep reproduce {', '.join(datasets)} at scale {'smoke' if args.micro else args.scale}")
+    _set_threads(args)
+    engine = _engine(args)
+    with build_locks():
+        _reproduce(args, datasets, engine)
+    return 0
+
+
+def _reproduce(args, datasets: list[str], engine) -> None:
     from tradeoff.data.paths import figures_dir, results_dir, runs_dir
     from tradeoff.deep.experiments.picture_file import write_pictures
     from tradeoff.deep.experiments.reproduce import reproduce_dataset
@@ -124,12 +167,8 @@ def cmd_reproduce(args) -> int:
 
     from ..figures.results import draw_result_files
 
-    if args.micro and args.scale != Scale.QUICK:
-        raise UserError("--micro shrinks the quick scale; use it with --scale quick")
-    _set_threads(args)
-    engine = _engine(args)
     total = time.perf_counter()
-    for ds in _datasets(args.datasets):
+    for ds in datasets:
         t = time.perf_counter()
         out = reproduce_dataset(ds, args.scale, engine, runs_dir(), results_dir(), sanity=not args.no_sanity,
                                 overrides=_overrides(micro if args.micro else None, _precision_override(args)),
@@ -150,7 +189,6 @@ def cmd_reproduce(args) -> int:
                                       "eps_eval"]))
     _log(f"deep reproduce finished in {time.perf_counter() - total:.1f}s; results under {results_dir()}/deep, "
          f"figures under {figures_dir()}")
-    return 0
 
 
 def cmd_sweep(args) -> int:
@@ -160,6 +198,7 @@ def cmd_sweep(args) -> int:
     from tradeoff.deep.experiments.reproduce import run_sweep
 
     if args.list:
+        ready(args, "deep sweep --list")
         for ds in definitions.DATASETS:
             for name, exp in definitions.experiments(ds, args.scale).items():
                 if isinstance(exp, definitions.SweepExperiment):
@@ -173,56 +212,82 @@ def cmd_sweep(args) -> int:
     if (fp32 := _precision_override(args)) is not None:
         exp = fp32(exp)
     shard = sweep.parse_shard(args.shard)
+    ready(args, f"deep sweep {args.name} ({args.dataset}, {args.scale}), shard {shard[0]}/{shard[1]}")
     _set_threads(args)
-    records = run_sweep(exp, _engine(args), runs_dir(), shard, log=_log)
+    engine = _engine(args)
+    with build_locks(merge=False, shard=shard):
+        records = run_sweep(exp, engine, runs_dir(), shard, log=_log)
     print(format_table(records, floatfmt=".1f"))
     return 0
 
 
 def cmd_merge(args) -> int:
     """``tradeoff deep merge``: finished runs of the named sweeps (default all) into ``deep.sweep`` files."""
-    from tradeoff.data.io import read_result
     from tradeoff.data.paths import results_dir, runs_dir
     from tradeoff.deep.experiments import definitions, sweep
 
     names = args.names or list(definitions.SWEEP_GROUPS)
+    exps = []
     for name in names:
         exp = definitions.get(name, args.dataset, args.scale)
         if not isinstance(exp, definitions.SweepExperiment):
             raise UserError(f"{name!r} is not a sweep (choose from {', '.join(definitions.SWEEP_GROUPS)})")
         if (fp32 := _precision_override(args)) is not None:
             exp = fp32(exp)
-        path = sweep.merge(exp, runs_dir(), results_dir(), allow_missing=args.allow_missing)
-        payload = read_result(path)["payload"]
-        print(f"{name} ({args.dataset}, {args.scale}) -> {path}")
-        print(format_table(payload["rows"], ["norm", "eps_train", "n_train", "mixed", "seed", "standard_acc",
-                                             "robust_acc", "eps_eval"]))
-        if payload["missing"]:
-            print(f"missing runs: {len(payload['missing'])}")
+        exps.append((name, exp))
+    ready(args, f"deep merge {', '.join(names)} ({args.dataset}, {args.scale})")
+    with build_locks(sweep=False):
+        for name, exp in exps:
+            _merge_one(args, name, exp, sweep.merge(exp, runs_dir(), results_dir(), allow_missing=args.allow_missing))
     return 0
+
+
+def _merge_one(args, name: str, exp, path) -> None:
+    """Print one merged sweep's table."""
+    from tradeoff.data.io import read_result
+
+    payload = read_result(path)["payload"]
+    print(f"{name} ({args.dataset}, {args.scale}) -> {path}")
+    print(format_table(payload["rows"], ["norm", "eps_train", "n_train", "mixed", "seed", "standard_acc",
+                                         "robust_acc", "eps_eval"]))
+    if payload["missing"]:
+        print(f"missing runs: {len(payload['missing'])}")
 
 
 def register(top) -> None:
     """Add ``reproduce``, ``sweep`` and ``merge`` to the ``tradeoff deep`` group."""
     sub = group(top, "deep", "deep experiments: PGD adversarial training on MNIST, CIFAR-10, Restricted ImageNet")
-    p = sub.add_parser("reproduce", help="run every deep experiment (sweeps, figures, claim 5-8, 10-12 numbers)")
+    p = sub.add_parser("reproduce", help="run every deep experiment (sweeps, figures, claim 5-8, 10-12 numbers)",
+                       description="Train and evaluate every deep experiment of the chosen data sets at one scale: "
+                                   "the sweeps of Figures 1, 6, 7 and the mixed batches, the picture models of "
+                                   "Figures 2-4 and 8-10 with their gradient-masking checks; write the result files "
+                                   "and figures under the build folder. Finished runs are never trained again; a "
+                                   "rerun continues interrupted ones.")
     _add_common(p, datasets=True)
     p.add_argument("--no-sanity", action="store_true", help="skip the gradient-masking checks (claim 12)")
     p.add_argument("--micro", action="store_true",
-                   help="smoke test: a tiny version of the quick scale (seconds per run; numbers mean nothing)")
+                   help="the same as --scale smoke: a tiny version of the quick scale (seconds per run; numbers "
+                        "mean nothing)")
     p.set_defaults(func=cmd_reproduce)
 
-    p = sub.add_parser("sweep", help="run one sweep (fig1, fig6, fig7, mixed), or one shard of it")
+    p = sub.add_parser("sweep", help="run one sweep (fig1, fig6, fig7, mixed), or one shard of it",
+                       description="Train one sweep's runs (or shard i of n of them, e.g. in a cluster array job) "
+                                   "into <build>/runs; finished runs are skipped, interrupted ones continue. Merge "
+                                   "them afterwards with tradeoff deep merge.")
     p.add_argument("name", nargs="?", help="fig1 | fig6 | fig7 | mixed")
     _add_common(p)
     p.add_argument("--shard", default="0/1", metavar="i/n", help="run only shard i of n (deterministic split)")
     p.add_argument("--list", action="store_true", help="list the sweeps and their run counts")
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("merge", help="merge finished sweep runs into deep.sweep result files")
+    p = sub.add_parser("merge", help="merge finished sweep runs into deep.sweep result files",
+                       description="Read the finished runs of the named sweeps (default all) from <build>/runs, "
+                                   "evaluate what is missing and write one deep.sweep result file per sweep under "
+                                   "<build>/results/deep; print each table.")
     p.add_argument("names", nargs="*", help="sweeps to merge (default: all)")
-    p.add_argument("--dataset", default="mnist", choices=PAPER_DATASETS)
-    p.add_argument("--scale", default="quick", choices=SCALES)
+    _add_dataset(p)
+    p.add_argument("--scale", default="quick", choices=SCALES, help="the scale the runs were trained at "
+                   "(default quick)")
     p.add_argument("--allow-missing", action="store_true", help="merge what is finished, list missing runs")
     p.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
                    help="the precision the runs were trained at (fp32: the float32 runs of --precision fp32)")

@@ -2,7 +2,8 @@
 models over ε_train on MNIST, trained on the population engine, each placed by standard accuracy (whole test set)
 and strong-evaluation robust accuracy (the default attack ensemble), as 10-class models and restricted to 5-vs-7.
 Writes ``<build>/results/deep/frontier_mnist.json`` (kind ``deep.frontier``); runs live under ``<build>/runs``
-(finished runs are never trained again, interrupted ones resume).
+(finished runs are never trained again, interrupted ones resume). While it runs it holds the build folder's deep
+locks (reports.cli.deep_experiments.build_locks).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import time
 
 from tradeoff.data.scales import Scale
 
-from ._base import UserError, emit_json, format_table, group
+from ._base import emit_json, format_table, group, ready
+from ._options import DataFolder, Integer
 
 COLUMNS = ["method", "beta", "eps_train", "seed", "standard_acc", "robust_acc", "eps_eval", "pair_standard_acc",
            "pair_robust"]
@@ -23,12 +25,13 @@ def register(top) -> None:
     sub = group(top, "deep", "deep experiments: PGD adversarial training on MNIST, CIFAR-10, Restricted ImageNet")
     p = sub.add_parser("frontier", help="TRADES beta sweep and PGD eps models on MNIST: the deep frontier",
                        description=__doc__.split("\n\n")[0])
-    p.add_argument("--dataset", default="mnist", choices=("mnist",), help="data set (mnist: the 5-vs-7 frontiers)")
+    p.add_argument("--dataset", "--datasets", dest="dataset", default="mnist", choices=("mnist",),
+                   help="data set (mnist: the 5-vs-7 frontiers)")
     p.add_argument("--scale", default=Scale.CPU.value, choices=(Scale.CPU.value, Scale.SMOKE.value),
                    help="cpu: about ten CPU minutes; smoke: the toy data set, seconds, numbers mean nothing")
-    p.add_argument("--workers", type=int, default=0,
+    p.add_argument("--workers", type=Integer(0, 1024), default=0,
                    help="processes training populations at once (default: one per CPU core, one thread each)")
-    p.add_argument("--root", default=None, help="MNIST folder (default: the tradeoff data cache)")
+    p.add_argument("--root", type=DataFolder(), default=None, help="MNIST folder (default: the tradeoff data cache)")
     p.add_argument("--json", action="store_true", help="print the payload as JSON instead of a table")
     p.set_defaults(func=cmd_frontier)
 
@@ -54,15 +57,18 @@ def cmd_frontier(args) -> int:
     from tradeoff.data.paths import results_dir, runs_dir
     from tradeoff.deep.experiments import frontier
 
-    if args.workers < 0:
-        raise UserError(f"--workers {args.workers}: give a number of processes >= 1 (or 0 for one per core)")
+    from .deep_experiments import build_locks
+
     workers = args.workers or (os.cpu_count() or 1)
-    torch.set_num_threads(1)
     exp = frontier.definition(args.scale, args.dataset)
+    ready(args, f"deep frontier ({args.scale}): {len(exp.configs())} runs")
+    torch.set_num_threads(1)
     log = (lambda s: None) if args.json else (lambda s: print(f"[{time.strftime('%H:%M:%S')}] {s}", file=sys.stderr,
                                                                flush=True))
     log(f"deep frontier ({args.scale}): {len(exp.configs())} runs, {workers} worker process(es)")
-    path, payload = frontier.run(exp, runs_dir(), results_dir(), workers=workers, data_root=args.root, log=log)
+    with build_locks():
+        path, payload = frontier.run(exp, runs_dir(), results_dir(), workers=workers,
+                                     data_root=None if args.root is None else str(args.root), log=log)
     if args.json:
         emit_json({"result": str(path), **payload})
         return 0

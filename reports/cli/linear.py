@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._base import UserError, emit_json, format_table, group, warn
+from ._base import UserError, emit_json, format_table, group, ready, warn
+from ._options import DataFolder, Integer, Number, Radius, check_eps
+from ._publish import announce, outputs, publish
+
+#: the pixels of an MNIST image (the l_2 radius is bounded by the box's diameter, sqrt of this)
+PIXELS = 784
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -18,19 +23,23 @@ def register(top: argparse._SubParsersAction) -> None:
         "digits, measure exact robust accuracy, the pixel-correlation analysis and the top-k study; write "
         "<build>/results/linear/fig5.json and <build>/figures/fig5{a,b,c}_*.png and print the summary.",
     )
-    p.add_argument("--eps", type=float, default=0.2, help="perturbation budget for training and evaluation "
-                   "(default 0.2, reconstructed paper value; pixels are in [0,1])")
+    p.add_argument("--eps", type=Radius(), default=0.2, help="perturbation budget for training and evaluation in "
+                   "pixel units: [0, 1] for l_inf, [0, 28] for l_2 (default 0.2, reconstructed paper value)")
     p.add_argument("--norm", choices=["inf", "2"], default="inf", help="threat model: l_inf (default) or l_2")
     p.add_argument("--box", action=argparse.BooleanOptionalAction, default=True,
                    help="also keep perturbed pixels in [0,1] (default: --box)")
-    p.add_argument("--digits", nargs=2, type=int, default=[5, 7], metavar=("POS", "NEG"),
+    p.add_argument("--digits", nargs=2, type=Integer(0, 9), default=[5, 7], metavar=("POS", "NEG"),
                    help="the two digits: POS gets label +1, NEG label -1 (default 5 7)")
-    p.add_argument("--alpha", type=float, default=1e-4, help="L2 regularisation on the mean loss (default 1e-4)")
-    p.add_argument("--tol", type=float, default=1e-6, help="L-BFGS-B projected-gradient tolerance (default 1e-6)")
-    p.add_argument("--n-k", type=int, default=20, help="points of the log grid of k from 1 to 784 (default 20)")
+    p.add_argument("--alpha", type=Number(0.0), default=1e-4,
+                   help="L2 regularisation on the mean loss, >= 0 (default 1e-4)")
+    p.add_argument("--tol", type=Number(0.0, low_open=True), default=1e-6,
+                   help="L-BFGS-B projected-gradient tolerance, > 0 (default 1e-6)")
+    p.add_argument("--n-k", type=Integer(2, 784), default=20,
+                   help="points of the log grid of k from 1 to 784, 2 to 784 (default 20)")
     p.add_argument("--rank-by", choices=["abs", "signed"], default="abs",
                    help="rank pixels by |correlation| (default) or by signed correlation (the paper's wording)")
-    p.add_argument("--root", default=None, help="MNIST folder (default: the tradeoff data cache)")
+    p.add_argument("--root", type=DataFolder(), default=None,
+                   help="MNIST folder (default: the tradeoff data cache)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
     p.add_argument("--no-figures", action="store_true", help="write the result file only")
     p.set_defaults(func=run_fig5_command)
@@ -40,8 +49,10 @@ def _study(args):
     from tradeoff.linear.fig5 import Fig5Config
     from tradeoff.linear.studies import Fig5Study
 
+    check_eps("--eps", args.eps, args.norm, PIXELS)
     return Fig5Study(Fig5Config(digits=tuple(args.digits), eps=args.eps, norm=args.norm, box=args.box,
-                                alpha=args.alpha, tol=args.tol, n_k=args.n_k, rank_by=args.rank_by), args.root)
+                                alpha=args.alpha, tol=args.tol, n_k=args.n_k, rank_by=args.rank_by),
+                     None if args.root is None else str(args.root))
 
 
 def summary_rows(payload: dict) -> list[dict]:
@@ -60,13 +71,9 @@ def run_fig5_command(args) -> int:
     figures (reports.figures.results) → warnings about unconverged fits, the summary and top-k tables (or JSON)."""
     from tqdm import tqdm
 
-    from tradeoff.data.paths import figures_dir, results_dir
-    from tradeoff.data.study import write_study
-
-    from ..figures.results import draw_result_file
-
     study = _study(args)
     cfg = study.config
+    ready(args, f"linear fig5: digits {cfg.digits[0]} vs {cfg.digits[1]}, l_{cfg.norm} eps {cfg.eps:g}")
     try:
         with tqdm(desc="fig5 fits", file=sys.stderr, leave=False) as bar:
             result = study.run(progress=lambda step: bar.update(1), start=lambda n: setattr(bar, "total", n))
@@ -77,12 +84,17 @@ def run_fig5_command(args) -> int:
     for w in result.warnings:
         warn(w)
     payload, wall = result.payload, result.wall_time_s
-    path = write_study(result, results_dir())
-    figures = [] if args.no_figures else draw_result_file(path, figures_dir())
+    with outputs():  # the result file and its figures replace the earlier ones only once all are made
+        path, figures = publish(result, draw=not args.no_figures)
+        _print(args, payload, wall, path, figures, cfg)
+    return 0
+
+
+def _print(args, payload: dict, wall: float, path, figures, cfg) -> None:
     if args.json:
         emit_json({"summary": payload["summary"], "topk": payload["topk"], "result": str(path),
                    "figures": [str(f) for f in figures], "wall_time_s": wall})
-        return 0
+        return
     a, b = cfg.digits
     print(f"Figure 5: {a} (+1) vs {b} (-1), {payload['n_train']} train / {payload['n_test']} test images, "
           f"norm {cfg.norm}, eps {cfg.eps:g}, box {'on' if cfg.box else 'off'}; exact robust accuracy")
@@ -92,8 +104,4 @@ def run_fig5_command(args) -> int:
     print()
     print(format_table(payload["topk"], ["k", "standard_acc", "robust_acc", "train_acc"]))
     print()
-    print(f"result: {path}")
-    for f in figures:
-        print(f"figure: {f}")
-    print(f"wall time: {wall:.1f} s")
-    return 0
+    announce("\n".join([f"result: {path}", *(f"figure: {f}" for f in figures), f"wall time: {wall:.1f} s"]))

@@ -14,6 +14,8 @@ table (``--json``: the payload). ``all`` runs the six steps in that order.
 from __future__ import annotations
 
 import argparse
+import contextvars
+import functools
 import math
 import sys
 from collections.abc import Callable
@@ -21,96 +23,43 @@ from pathlib import Path
 
 import numpy as np
 
-from tradeoff.data.paths import figures_dir, results_dir
-from tradeoff.data.study import Study, StudyResult, write_study
+from tradeoff.data.study import Study, StudyResult
 from tradeoff.theory import studies as S
 from tradeoff.theory.distribution import FeatureDistribution
 
-from ..figures.results import draw_result_file
-from ._base import UserError, emit_json, format_table, group, warn
+from ._base import UserError, emit_json, format_table, group, ready, warn
+from ._options import EtaRadius as Radius
+from ._options import Integer, Number
+from ._options import eta_radius_list as radius_list
+from ._publish import announce, outputs, publish
 
 DEFAULT_D = 1000
 DEFAULT_P = 0.95
 DEFAULT_ETA_SQRT_D = 4.0  # one default for every theory command: Theorem 2's smallest eta, 4/sqrt(d)
 THEOREM2_ETA_SQRT_D = 4.0  # Theorem 2 assumes eta >= 4/sqrt(d)
+#: the largest --d: d enters the closed forms as a float, exact up to 2**53
+MAX_D = 2**53
+#: the largest seed (numpy's and torch's generators take it)
+MAX_SEED = 2**63 - 1
 ETA_HELP = f"default {DEFAULT_ETA_SQRT_D:g}/sqrt(d) for every theory command, Theorem 2's smallest eta"
 
 
 # ----------------------------------------------------------------------------------------------- options
-class Radius:
-    """A radius given on the command line: a number, or a multiple of eta written ``eta``, ``2eta``, ``0.5*eta``
-    (resolved once eta is known)."""
-
-    def __init__(self, text: str):
-        t = str(text).strip().lower().replace("*", "")
-        self.text = text
-        self.of_eta = t.endswith("eta")
-        factor = (t[: -len("eta")] or "1") if self.of_eta else t
-        try:
-            self.value = float(factor)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number or a multiple of eta such as 2eta, got {text!r}") \
-                from None
-        if not (math.isfinite(self.value) and self.value >= 0):
-            raise argparse.ArgumentTypeError(f"must be a finite number >= 0 (or a multiple of eta), got {text!r}")
-
-    def resolve(self, eta: float) -> float:
-        """The radius in absolute units."""
-        return self.value * eta if self.of_eta else self.value
-
-
-def radius_list(text: str) -> list[Radius]:
-    """argparse type: comma-separated radii, e.g. ``0,eta,2eta``."""
-    tokens = [t for t in str(text).split(",") if t.strip()]
-    if not tokens:
-        raise argparse.ArgumentTypeError(f"must be a comma-separated list of radii, e.g. 0,eta,2eta (got {text!r})")
-    return [Radius(t) for t in tokens]
-
-
-def _count(minimum: int):
-    """argparse type: an integer >= ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
-        return value
-
-    parse.__name__ = f"integer >= {minimum}"
-    return parse
-
-
-def _finite(text: str) -> float:
-    """argparse type: a finite float."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
-
-
 def add_distribution_options(parser: argparse.ArgumentParser) -> None:
     """--d, --p, --eta | --eta-sqrt-d (the distribution D(d, p, eta)) and --json; resolved by :func:`distribution`."""
-    parser.add_argument("--d", type=int, default=DEFAULT_D, help=f"number of weak features (default {DEFAULT_D})")
-    parser.add_argument("--p", type=float, default=DEFAULT_P, help=f"Pr[x_1 = y], in [1/2, 1] (default {DEFAULT_P})")
+    parser.add_argument("--d", type=Integer(1, MAX_D), default=DEFAULT_D,
+                        help=f"number of weak features, 1 to 2**53 (default {DEFAULT_D})")
+    parser.add_argument("--p", type=Number(0.5, 1.0), default=DEFAULT_P,
+                        help=f"Pr[x_1 = y], in [1/2, 1] (default {DEFAULT_P})")
     eta = parser.add_mutually_exclusive_group()
-    eta.add_argument("--eta", type=float, default=None, help=f"weak features' mean shift ({ETA_HELP})")
-    eta.add_argument("--eta-sqrt-d", type=float, default=None,
+    eta.add_argument("--eta", type=Number(0.0), default=None, help=f"weak features' mean shift ({ETA_HELP})")
+    eta.add_argument("--eta-sqrt-d", type=Number(0.0), default=None,
                      help=f"give eta as eta*sqrt(d) instead (default {DEFAULT_ETA_SQRT_D:g})")
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead of tables")
 
 
 def distribution(args: argparse.Namespace) -> FeatureDistribution:
     """D(d, p, eta) from the options of :func:`add_distribution_options`; a one-line error naming the option."""
-    if args.d < 1:
-        raise UserError(f"--d must be a positive integer, got {args.d}")
-    if not (0.5 <= args.p <= 1.0):  # also refuses nan
-        raise UserError(f"--p must lie in [0.5, 1] (Pr[x_1 = y]), got {args.p}")
     if args.eta is not None:
         eta, option = args.eta, "--eta"
     else:
@@ -132,23 +81,24 @@ def _add_norm(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_mc(parser: argparse.ArgumentParser, default: int) -> None:
-    parser.add_argument("--mc-samples", type=_count(0), default=default,
+    parser.add_argument("--mc-samples", type=Integer(0, S.MAX_MC_SAMPLES), default=default,
                         help=f"Monte Carlo samples (default {default}; 0 skips Monte Carlo)")
 
 
 def _add_seed(parser: argparse.ArgumentParser, what: str = "seed of numpy.random.default_rng") -> None:
-    parser.add_argument("--seed", type=_count(0), default=0, help=f"{what} (default 0)")
+    parser.add_argument("--seed", type=Integer(0, MAX_SEED), default=0, help=f"{what} (default 0)")
 
 
 def _add_also_eta(parser: argparse.ArgumentParser, default: list[float]) -> None:
     parser.add_argument(
-        "--also-eta-sqrt-d", type=float, nargs="*", default=default, metavar="X",
+        "--also-eta-sqrt-d", type=Number(0.0), nargs="*", default=default, metavar="X",
         help=f"averaging classifier: also evaluate these eta*sqrt(d) (default {' '.join(map(str, default)) or 'none'})",
     )
 
 
 def _add_points(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--points", type=int, default=61, help="number of delta values of the frontier (default 61)")
+    parser.add_argument("--points", type=Integer(2, 10_001), default=61,
+                        help="number of delta values of the frontier, 2 to 10001 (default 61)")
 
 
 def _eps(args: argparse.Namespace, dist: FeatureDistribution, norm: str = "inf") -> float:
@@ -159,21 +109,45 @@ def _eps(args: argparse.Namespace, dist: FeatureDistribution, norm: str = "inf")
 
 
 # ----------------------------------------------------------------------------------------------- output
+#: set by :func:`_command` under --dry-run: the steps make (and so check) their studies but run none
+_DRY_RUN: contextvars.ContextVar[bool] = contextvars.ContextVar("theory_dry_run", default=False)
+
+
+def _command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A theory command: every study it makes is checked when made; under --dry-run none is run and the command
+    stops (reports.cli._base.ready) once all of them were made."""
+
+    @functools.wraps(func)
+    def run(args: argparse.Namespace) -> int:
+        token = _DRY_RUN.set(bool(getattr(args, "dry_run", False)))
+        try:
+            rc = func(args)
+        finally:
+            _DRY_RUN.reset(token)
+        ready(args, f"theory {func.__name__.removeprefix('cmd_')}")
+        return rc
+
+    return run
+
+
 def _execute(study: Study, as_json: bool, text: Callable[[dict], str]) -> Path:
-    """Run ``study`` and :func:`_publish` its result."""
+    """Run ``study`` and :func:`_publish` its result (under --dry-run: neither; the file it would write)."""
+    if _DRY_RUN.get():
+        return Path()
     return _publish(study.run(), as_json, text)
 
 
 def _publish(result: StudyResult, as_json: bool, text: Callable[[dict], str]) -> Path:
-    """Write the result file, draw that file's figures, print the table (``text(payload)``) or the payload as JSON,
-    then the files written (on stderr with --json)."""
-    path = write_study(result, results_dir())
-    figures = draw_result_file(path, figures_dir())
-    if as_json:
-        emit_json(result.payload)
-    else:
-        print(text(result.payload))
-    print("wrote " + " and ".join(str(p) for p in (path, *figures)), file=sys.stderr if as_json else sys.stdout)
+    """Stage the result file and that file's figures (reports.cli._publish: they replace the earlier ones only when
+    the whole command succeeds), print the table (``text(payload)``) or the payload as JSON, and the files the
+    command wrote once it succeeded (on stderr with --json). Returns the result file's final path."""
+    with outputs():
+        path, figures = publish(result)
+        if as_json:
+            emit_json(result.payload)
+        else:
+            print(text(result.payload))
+        announce("wrote " + " and ".join(str(p) for p in (path, *figures)), to_stderr=as_json)
     return path
 
 
@@ -315,6 +289,8 @@ def finite_step(dist: FeatureDistribution, ns: list[int], eps_trains: list[float
                 f"exact accuracies, robust at eps={payload['eps_eval']:.4g}; mean over {len(seeds)} seed(s)\n"
                 + format_table(table))
 
+    if _DRY_RUN.get():
+        return Path()
     with tqdm(total=study.n_fits, desc="finite-sample fits", file=sys.stderr, leave=False) as bar:
         result = study.run(on_row=lambda r: bar.update(1))
     return _publish(result, as_json, text)
@@ -340,6 +316,7 @@ def transfer_step(dist: FeatureDistribution, n_models: int = 5, n_train: int = 1
 
 
 # ----------------------------------------------------------------------------------------------- commands
+@_command
 def cmd_averaging(args: argparse.Namespace) -> int:
     """``tradeoff theory averaging``."""
     dist = distribution(args)
@@ -348,6 +325,7 @@ def cmd_averaging(args: argparse.Namespace) -> int:
     return 0
 
 
+@_command
 def cmd_bound(args: argparse.Namespace) -> int:
     """``tradeoff theory bound``."""
     dist = distribution(args)
@@ -355,6 +333,7 @@ def cmd_bound(args: argparse.Namespace) -> int:
     return 0
 
 
+@_command
 def cmd_frontier(args: argparse.Namespace) -> int:
     """``tradeoff theory frontier``."""
     dist = distribution(args)
@@ -362,6 +341,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     return 0
 
 
+@_command
 def cmd_svm(args: argparse.Namespace) -> int:
     """``tradeoff theory svm``."""
     dist = distribution(args)
@@ -370,6 +350,7 @@ def cmd_svm(args: argparse.Namespace) -> int:
     return 0
 
 
+@_command
 def cmd_finite(args: argparse.Namespace) -> int:
     """``tradeoff theory finite``: the sizes from --n-min, --n-max, --per-decade."""
     from tradeoff.theory.finite_sample import log_grid
@@ -382,6 +363,7 @@ def cmd_finite(args: argparse.Namespace) -> int:
     return 0
 
 
+@_command
 def cmd_transfer(args: argparse.Namespace) -> int:
     """``tradeoff theory transfer``."""
     dist = distribution(args)
@@ -389,16 +371,24 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     return 0
 
 
+@_command
 def cmd_all(args: argparse.Namespace) -> int:
     """Every step at one D(d, p, eta): averaging, bound, frontier at --eps / --norm; Theorem 2 (eta raised to
     4/sqrt(d) when smaller, with a warning); a quick finite-sample curve (n = 10..1000, eps_train 0, eta, 2 eta, one
-    seed; robust accuracy at --eps for l_inf, else 2 eta); the transfer study at its defaults."""
-    from tradeoff.theory.finite_sample import log_grid
-
+    seed; robust accuracy at --eps for l_inf, else 2 eta); the transfer study at its defaults. The six result files
+    replace the earlier ones together, once every step succeeded."""
     dist = distribution(args)
     eps = _eps(args, dist, args.norm)
     S.check_mc(dist, args.mc_samples)
     S.require_theorem1(dist, eps, args.norm)
+    with outputs():  # the six result files replace the earlier ones together, once every step succeeded
+        _all_steps(args, dist, eps)
+    return 0
+
+
+def _all_steps(args: argparse.Namespace, dist: FeatureDistribution, eps: float) -> None:
+    from tradeoff.theory.finite_sample import log_grid
+
     averaging_step(dist, eps, args.norm, args.mc_samples, args.seed, args.also_eta_sqrt_d or [], args.json)
     bound_step(dist, eps, args.norm, args.mc_samples, args.seed, args.json)
     frontier_step(dist, eps, args.norm, args.points, args.seed, args.json)
@@ -417,7 +407,6 @@ def cmd_all(args: argparse.Namespace) -> int:
     finite_step(dist, log_grid(10, 1000, 2), [0.0, eta, 2 * eta], [args.seed],
                 eps if args.norm == "inf" else None, as_json=args.json)
     transfer_step(dist, seed=args.seed, as_json=args.json)
-    return 0
 
 
 # ----------------------------------------------------------------------------------------------- register
@@ -466,21 +455,23 @@ def register(top: argparse._SubParsersAction) -> None:
     p.add_argument("--eps-train", type=radius_list, default="0,eta,2eta", metavar="LIST",
                    help="training radii, comma-separated (default 0,eta,2eta)")
     _add_eps(p, "evaluation radius", with_norm=False)
-    p.add_argument("--n-min", type=_count(1), default=10, help="smallest training set (default 10)")
-    p.add_argument("--n-max", type=_count(1), default=3000, help="largest training set (default 3000)")
-    p.add_argument("--per-decade", type=_count(1), default=2, help="sizes per factor 10 (default 2)")
-    p.add_argument("--seeds", type=_count(1), default=3, help="number of seeds (default 3)")
+    p.add_argument("--n-min", type=Integer(1), default=10, help="smallest training set (default 10)")
+    p.add_argument("--n-max", type=Integer(1), default=3000, help="largest training set (default 3000)")
+    p.add_argument("--per-decade", type=Integer(1, 100), default=2, help="sizes per factor 10, 1 to 100 (default 2)")
+    p.add_argument("--seeds", type=Integer(1, 1000), default=3, help="number of seeds, 1 to 1000 (default 3)")
     _add_seed(p, "first seed")
     p.add_argument("--loss", choices=("logistic", "squared_hinge"), default="logistic",
                    help="training loss (default logistic)")
-    p.add_argument("--ridge", type=_finite, default=1e-3, help="ridge on w and b, > 0 (default 1e-3)")
+    p.add_argument("--ridge", type=Number(0.0, low_open=True), default=1e-3,
+                   help="ridge on w and b, > 0 (default 1e-3)")
 
     p = command("transfer", "claim 4: the -2 eta y shift fools independently trained standard models",
                 "Claim 4: the fixed shift x_i -> x_i - 2 eta y of every weak feature fools standard linear models "
                 "trained on independent samples. Writes <build>/results/theory/transfer.json.", cmd_transfer)
-    p.add_argument("--n-models", type=_count(1), default=5, help="independently trained models (default 5)")
-    p.add_argument("--n-train", type=_count(1), default=1000, help="training samples per model (default 1000)")
-    p.add_argument("--n-test", type=_count(1), default=10000, help="test points (default 10000)")
+    p.add_argument("--n-models", type=Integer(1, 1000), default=5,
+                   help="independently trained models, 1 to 1000 (default 5)")
+    p.add_argument("--n-train", type=Integer(1), default=1000, help="training samples per model (default 1000)")
+    p.add_argument("--n-test", type=Integer(1), default=10000, help="test points (default 10000)")
     _add_seed(p)
 
     p = command("all", "every theory step: averaging, bound, frontier, svm, finite, transfer", cmd_all.__doc__,

@@ -23,7 +23,7 @@ def test_a_single_value_for_a_list_field_is_a_one_element_list(text, field):
 
 
 def test_integers_are_numbers_and_list_elements_become_floats():
-    cfg = loads_config("lr = 1\n[eval]\neps = [1, 2]\n")
+    cfg = loads_config("lr = 1\n[eval]\nnorm = 2\neps = [1, 2]\n")  # l_2 radii (l_inf ones are at most 1)
     assert cfg.lr == 1.0 and isinstance(cfg.lr, float) and cfg.eval.eps == [1.0, 2.0]
     assert all(isinstance(e, float) for e in cfg.eval.eps)
 

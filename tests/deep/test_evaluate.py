@@ -93,7 +93,11 @@ def test_unbounded_eps_gets_a_finite_default_step():
     model = linear_model(16, 3)
     x = torch.rand(20, 16)
     y = model(x).argmax(1)
-    assert robust_accuracy(model, x, y, [float("inf")], steps=50, random_start=False)[float("inf")] == 0.0
+    # the whole [0, 1] box (l_inf eps 1) fools every point; an eps beyond the box means nothing and is refused
+    assert robust_accuracy(model, x, y, [1.0], steps=50, random_start=False)[1.0] == 0.0
+    for e in (float("inf"), 1.5, float("nan")):
+        with pytest.raises(ValueError, match=r"eps must be a number in \[0, 1\]"):
+            robust_accuracy(model, x, y, [e], steps=2)
 
 
 def test_bad_arguments_give_clear_errors():
@@ -101,7 +105,7 @@ def test_bad_arguments_give_clear_errors():
     x, y = torch.rand(3, 4), torch.randint(0, 2, (3,))
     with pytest.raises(ValueError, match="eps is empty"):
         robust_accuracy(model, x, y, [])
-    with pytest.raises(ValueError, match=">= 0"):
+    with pytest.raises(ValueError, match=r"eps must be a number in \[0, 1\].*got -0.1"):
         robust_accuracy(model, x, y, [-0.1])
     with pytest.raises(ValueError, match="batch_size"):
         robust_accuracy(model, x, y, [0.0], batch_size=0)

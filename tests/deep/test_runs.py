@@ -66,10 +66,10 @@ def test_partial_run_needs_resume(tmp_path):
     cfg = small(epochs=3)
     res = train_run(cfg, tmp_path / "r", TrainOptions(stop_after=1))
     assert run_state(res.run_dir) == "partial" and (res.run_dir / CHECKPOINT).is_file()
-    with pytest.raises(ValueError, match=r"epoch 1 of 3.*--resume"):
+    with pytest.raises(ValueError, match=r"epoch 1 of 3.*resume"):
         train_run(cfg, tmp_path / "r", TrainOptions(resume=False))
     (res.run_dir / "checkpoint.json").unlink()  # a crash between writing the .pt and its .json
-    with pytest.raises(ValueError, match=r"epoch \? of 3.*--resume"):
+    with pytest.raises(ValueError, match=r"epoch \? of 3.*resume"):
         train_run(cfg, tmp_path / "r", TrainOptions(resume=False))
 
 
@@ -117,8 +117,8 @@ def test_a_model_file_cut_to_half_names_the_fix_and_the_fix_works(tmp_path):
     with pytest.raises(ValueError) as info:
         load_run_model(d)
     msg = str(info.value)
-    assert "\n" not in msg and "model file" in msg and "truncated or corrupt" in msg and "--resume" in msg
-    # the fix the message gives: delete model.pt and summary.json, resume from the last checkpoint
+    assert "\n" not in msg and "model file" in msg and "truncated or corrupt" in msg and "tradeoff deep train" in msg
+    # the fix the message gives: delete model.pt and summary.json, rerun: it resumes from the last checkpoint
     (d / "model.pt").unlink()
     (d / "summary.json").unlink()
     again = train_run(small(width=8), d, TrainOptions(resume=True))
@@ -141,7 +141,7 @@ def test_a_cut_checkpoint_on_resume_is_a_one_line_error_and_rerunning_without_it
         train_run(cfg, d, TrainOptions(resume=True))
     msg = str(info.value)
     assert "\n" not in msg and f"checkpoint {d / CHECKPOINT} is truncated or corrupt" in msg
-    assert "delete it and train again without --resume" in msg
+    assert "delete it and train again" in msg and "restarts from epoch 0" in msg
     (d / CHECKPOINT).unlink()
     done = train_run(cfg, d, TrainOptions(resume=False))
     assert done.trained_epochs == 3 and [r["epoch"] for r in read_metrics(d)] == [1, 2, 3]
@@ -157,7 +157,7 @@ def test_a_bare_state_dict_as_checkpoint_is_refused_for_eval_and_resume(tmp_path
             call()
         msg = str(info.value)
         assert "\n" not in msg and "is not a training checkpoint" in msg and "bare model state_dict" in msg
-        assert "without --resume" in msg
+        assert "delete it and train again" in msg
     torch.save([1, 2, 3], d / CHECKPOINT)
     with pytest.raises(ValueError, match="it holds a list"):
         load_checkpoint(d)

@@ -213,7 +213,7 @@ def test_eval_every_zero_skips_the_per_epoch_evaluation(tmp_path):
 
 def test_eps_warmup_ramps_linearly():
     cfg = tiny_config(epochs=4, adv={"eps": 0.3, "eps_warmup": 0.5})
-    pop = Population([cfg], data=[(toy_data("train", 64), toy_data("test", 16))])
+    pop = Population([cfg.replace(eval={"n_final": 16})], data=[(toy_data("train", 64), toy_data("test", 16))])
     assert pop.member_eps_at(0, 0.5) == pytest.approx(0.075)
     assert pop.member_eps_at(0, 3.0) == pytest.approx(0.3)
 

@@ -127,9 +127,12 @@ def test_attack_saves_examples_inside_the_ball(tmp_path, config_file, capsys):
     a_file.write_text("")
     assert main(["deep", "attack", str(run), "--eps", "0.1", "--steps", "1", "--n", "5", "--out",
                  str(a_file / "x.npz"), "--device", "cpu"]) == 2
-    assert capsys.readouterr().err.startswith("tradeoff: error: cannot write")
+    err = capsys.readouterr().err
+    assert err.startswith("tradeoff: error:") and f"--out {a_file / 'x.npz'}" in err
+    assert "is a file, not a folder" in err
     assert main(["deep", "train", str(config_file), "--run-dir", str(a_file), "--no-progress"]) == 2
-    assert "exists and is not a folder" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"--run-dir {a_file}" in err and "is a file, not a folder" in err
 
 
 @pytest.mark.parametrize("argv", [
@@ -142,11 +145,11 @@ def test_attack_saves_examples_inside_the_ball(tmp_path, config_file, capsys):
     ["eval", "--eps", "0.1", "--sanity-n", "-1"],
 ])
 def test_bad_attack_budgets_are_one_line_errors_before_any_work(tmp_path, argv, capsys):
-    # the run folder does not even exist: the budget is checked first
+    # the folder holds no run: the budget is checked first, as the options are read
     cmd, rest = argv[0], argv[1:]
-    assert main(["deep", cmd, str(tmp_path / "no-run"), *rest]) == 2
+    assert main(["deep", cmd, str(tmp_path), *rest]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "must be >=" in err
+    assert err.count("\n") == 1 and f"{rest[2]} {rest[3]}: must be" in err
 
 
 def test_train_epochs_override_zero_is_refused(tmp_path, config_file, capsys):
@@ -265,7 +268,7 @@ def test_damaged_weights_are_one_line_errors_for_eval_and_resume(tmp_path, confi
     eval_argv = ["deep", "eval", str(run), "--eps", "0.05", "--n", "8", "--sanity-n", "0", "--steps", "2"]
     assert main(eval_argv) == 2
     err = _one_line_error(capsys)
-    assert "model.pt is truncated or corrupt" in err and "--resume" in err
+    assert "model.pt is truncated or corrupt" in err and "tradeoff deep train" in err
     monkeypatch.setenv("TRADEOFF_DEBUG", "1")  # the traceback for a developer
     with pytest.raises(ValueError, match="truncated or corrupt"):
         main(eval_argv)
@@ -280,10 +283,10 @@ def test_damaged_weights_are_one_line_errors_for_eval_and_resume(tmp_path, confi
     train_run(load_config(config_file), partial, TrainOptions(stop_after=1))
     ckpt = (partial / "checkpoint.pt").read_bytes()
     (partial / "checkpoint.pt").write_bytes(ckpt[:12000])
-    resume = ["deep", "train", str(config_file), "--run-dir", str(partial), "--resume", "--no-progress"]
+    resume = ["deep", "train", str(config_file), "--run-dir", str(partial), "--no-progress"]  # a rerun resumes
     assert main(resume) == 2
     err = _one_line_error(capsys)
-    assert "checkpoint.pt is truncated or corrupt" in err and "without --resume" in err
+    assert "checkpoint.pt is truncated or corrupt" in err and "delete it and train again" in err
     torch.save({"net.weight": torch.zeros(2)}, partial / "checkpoint.pt")
     assert main(resume) == 2
     assert "is not a training checkpoint" in _one_line_error(capsys)

@@ -23,8 +23,8 @@ def test_sweep_list_and_errors(capsys):
         assert "restricted_imagenet" in err and "mnist" in err and "Traceback" not in err
     assert main(["deep", "sweep", "fig6", "--shard", "3/2"]) == 2
     assert "--shard" in capsys.readouterr().err
-    assert main(["deep", "reproduce", "--datasets", "svhn"]) == 2
-    assert "--datasets" in capsys.readouterr().err
+    assert main(["deep", "reproduce", "--datasets", "svhn"]) == 2  # --datasets: the other spelling of --dataset
+    assert "--dataset 'svhn'" in capsys.readouterr().err
     assert main(["deep", "reproduce", "--scale", "paper", "--micro"]) == 2
     capsys.readouterr()
 

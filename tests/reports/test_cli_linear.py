@@ -40,7 +40,8 @@ def test_fig5_json_output_and_l2(tmp_path, monkeypatch, capsys):
     assert out["figures"] == [] and out["summary"]["robust"]["robust_acc"] >= out["summary"]["standard"]["robust_acc"]
 
 
-@pytest.mark.parametrize("digits,msg", [(["5", "5"], "must differ"), (["5", "12"], "not an MNIST class")])
+@pytest.mark.parametrize("digits,msg", [(["5", "5"], "must differ"),
+                                        (["5", "12"], "--digits 12: must be an integer in [0, 9]")])
 def test_bad_digits_give_one_line_error(digits, msg, tmp_path, capsys):
     rc = main(["--build-dir", str(tmp_path), "linear", "fig5", "--digits", *digits])
     err = capsys.readouterr().err

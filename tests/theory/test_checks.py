@@ -99,7 +99,8 @@ def test_bad_arguments_name_the_parameter(call, name):
 
 def test_an_impossible_p_no_longer_gives_a_negative_hinge_objective():
     """The issue's case: p = 2 made the 'probability' 1 - p negative and the expected hinge below 0."""
-    with pytest.raises(ValueError, match=r"p \(robust feature's agreement with y\) must be a finite number >= 0.5"):
+    with pytest.raises(ValueError, match=r"p \(robust feature's agreement with y\) must be a finite number in "
+                                         r"\[0.5, 1\]"):
         svm.minimise_population([100], p=2.0, eta=0.1, eps=0.0, lam=1.0)
     m = svm.minimise_population([100], p=1.0, eta=0.1, eps=0.0, lam=1.0)  # the boundary stays valid
     assert m.objective >= 0.0

@@ -15,7 +15,8 @@ from .definitions import (
     SvmStudy,
     TransferStudy,
 )
-from .guards import GENERAL_CHECK_MAX_D, check_mc, require_theorem1
+from .guards import GENERAL_CHECK_MAX_D, MAX_MC_SAMPLES, MAX_WORK_VALUES, check_mc, check_work, require_theorem1
 
-__all__ = ["GAUSSIAN_NS", "GENERAL_CHECK_MAX_D", "AveragingStudy", "BoundStudy", "FiniteSampleStudy", "FrontierStudy",
-           "GaussianStudy", "SvmStudy", "TransferStudy", "check_mc", "require_theorem1"]
+__all__ = ["GAUSSIAN_NS", "GENERAL_CHECK_MAX_D", "MAX_MC_SAMPLES", "MAX_WORK_VALUES", "AveragingStudy", "BoundStudy",
+           "FiniteSampleStudy", "FrontierStudy",
+           "GaussianStudy", "SvmStudy", "TransferStudy", "check_mc", "check_work", "require_theorem1"]

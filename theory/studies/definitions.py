@@ -20,19 +20,26 @@ shared machine multi-threaded BLAS made them up to 100x slower.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from tradeoff.data import checks
 from tradeoff.data.kinds import Kind
 from tradeoff.data.study import StudyResult
 
 from ..distribution import FeatureDistribution
-from .guards import check_general_d, check_mc, check_sample_bytes, require_theorem1
+from .guards import check_general_d, check_mc, check_sample_bytes, check_work, require_theorem1
 
 #: The settings of ``tradeoff theory gaussian`` by default (the sample sizes of the curve).
 GAUSSIAN_NS = (1, 2, 3, 5, 8, 13, 20, 32, 50, 100)
+
+
+def _check_common(eps: float, norm: str, seed: int) -> None:
+    """The radius (a finite number >= 0 in D's feature space), the norm and the seed of a study."""
+    checks.number("--eps", eps, low=0.0)
+    checks.choice("--norm", norm, ("inf", "2"))
+    checks.integer("--seed", seed, low=0, high=2**63 - 1)
 
 
 def _result(kind: Kind, payload: dict, dist: FeatureDistribution, seeds, started: float) -> StudyResult:
@@ -54,9 +61,12 @@ class AveragingStudy:
 
     def __post_init__(self):
         for ets in self.also_eta_sqrt_d:
-            if not (math.isfinite(ets) and ets >= 0):
-                raise ValueError(f"--also-eta-sqrt-d values must be finite numbers >= 0, got {ets}")
+            checks.number("--also-eta-sqrt-d", ets, low=0.0)
+        _check_common(self.eps, self.norm, self.seed)
+        checks.integer("--mc-samples", self.mc_samples, low=0)
         check_mc(self.dist, self.mc_samples)
+        check_work("--mc-samples", self.mc_samples, self.mc_samples * self.dist.dim * (1 + len(self.also_eta_sqrt_d)),
+                   "lower --mc-samples, --d or the number of --also-eta-sqrt-d settings")
 
     def run(self) -> StudyResult:
         """The ``theory.averaging`` payload (theory.averaging.averaging_payload)."""
@@ -79,6 +89,8 @@ class BoundStudy:
     seed: int = 0
 
     def __post_init__(self):
+        _check_common(self.eps, self.norm, self.seed)
+        checks.integer("--mc-samples", self.mc_samples, low=0)
         require_theorem1(self.dist, self.eps, self.norm)
         check_mc(self.dist, self.mc_samples)
 
@@ -105,6 +117,7 @@ class FrontierStudy:
     seed: int = 0
 
     def __post_init__(self):
+        _check_common(self.eps, self.norm, self.seed)
         require_theorem1(self.dist, self.eps, self.norm)
         if not 2 <= self.points <= 10_001:
             raise ValueError(f"--points must be between 2 and 10001, got {self.points}")
@@ -132,6 +145,11 @@ class SvmStudy:
     check_general: bool = True
 
     def __post_init__(self):
+        for option, v in (("--eps-train", self.eps_train), ("--eps", self.eps_eval)):
+            if v is not None:
+                checks.number(option, v, low=0.0)
+        checks.integer("--seed", self.seed, low=0, high=2**63 - 1)
+        checks.boolean("check_general", self.check_general)
         check_general_d(self.dist, self.check_general)
 
     def run(self) -> StudyResult:
@@ -165,9 +183,21 @@ class FiniteSampleStudy:
     ridge: float = 1e-3
 
     def __post_init__(self):
-        if not self.ridge > 0:
-            raise ValueError(f"--ridge must be > 0 (got {self.ridge})")
+        checks.number("--ridge", self.ridge, low=0.0, low_open=True)
+        if not self.ns or not self.eps_trains or not self.seeds:
+            raise ValueError("a finite-sample study needs at least one n, one training radius and one seed")
+        for n in self.ns:
+            checks.integer("--n-max", n, low=1)
+        for e in self.eps_trains:
+            checks.number("--eps-train", e, low=0.0)
+        for seed in self.seeds:
+            checks.integer("--seed", seed, low=0, high=2**63 - 1)
+        if self.eps_eval is not None:
+            checks.number("--eps", self.eps_eval, low=0.0)
+        checks.choice("--loss", self.loss, ("logistic", "squared_hinge"))
         check_sample_bytes(max(self.ns), self.dist.d, "--n-max")
+        check_work("--n-max", max(self.ns), self.n_fits * max(self.ns) * self.dist.dim * 100,
+                   "lower --n-max, --d, --seeds or --per-decade (each fit passes over its sample about 100 times)")
 
     @property
     def n_fits(self) -> int:
@@ -201,8 +231,13 @@ class TransferStudy:
     seed: int = 0
 
     def __post_init__(self):
+        for option, v in (("--n-models", self.n_models), ("--n-train", self.n_train), ("--n-test", self.n_test)):
+            checks.integer(option, v, low=1)
+        checks.integer("--seed", self.seed, low=0, high=2**63 - 1)
         check_sample_bytes(self.n_train, self.dist.d, "--n-train")
         check_sample_bytes(self.n_test, self.dist.d, "--n-test")
+        check_work("--n-train", self.n_train, (self.n_models * self.n_train * 100 + self.n_test) * self.dist.dim,
+                   "lower --n-models, --n-train, --n-test or --d (each fit passes over its sample about 100 times)")
 
     def run(self) -> StudyResult:
         """The ``theory.transfer`` payload (theory.transfer.transfer_study)."""
@@ -233,13 +268,19 @@ class GaussianStudy:
     seed: int = 0
 
     def __post_init__(self):
-        from tradeoff.theory.gaussian_model import GaussianModel
-
+        checks.integer("--d", self.d, low=1)
         if self.sigma is None:
-            object.__setattr__(self, "sigma", self.d**0.25 / 2 if self.d >= 1 else math.nan)
-        if self.draws < 2:
-            raise ValueError(f"--draws must be >= 2 (got {self.draws})")
-        GaussianModel(self.d, self.sigma)  # its own checks of d and sigma, one line each
+            object.__setattr__(self, "sigma", self.d**0.25 / 2)
+        checks.number("--sigma", self.sigma, low=0.0, low_open=True)
+        _check_common(self.eps, self.norm, self.seed)
+        checks.integer("--draws", self.draws, low=2)
+        if not self.ns:
+            raise ValueError("--n needs at least one sample size")
+        for n in self.ns:
+            checks.integer("--n", n, low=1, fix="each sample size is a number of samples >= 1")
+        checks.memory("--draws", self.draws, 8.0 * self.draws * self.d * 3, "lower --draws or --d")
+        check_work("--draws", self.draws, float(self.draws) * self.d * len(self.ns) * 4,
+                   "lower --draws, --d or the number of --n values")
 
     def run(self) -> StudyResult:
         """The ``theory.gaussian_model`` payload: the setting, one row per n, and what each column means."""
