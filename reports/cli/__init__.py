@@ -34,7 +34,7 @@ COMMAND_MODULES = (theory, gaussian_model, data, data_limit, linear, linear_fron
 
 #: The modules whose commands take --dry-run (each calls _base.ready once its checks have passed).
 DRY_RUN_MODULES = (theory, gaussian_model, data, data_limit, linear, linear_frontier, deep, deep_experiments,
-                   deep_frontier, deep_campaign)
+                   deep_frontier, deep_campaign, card)
 
 #: Commands that do not write into the build folder (its check is skipped for them).
 READS_ONLY = {("data", "info"), ("data", "fetch")}

@@ -7,18 +7,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import types
 from pathlib import Path
 
-from ._base import CommandParser, UserError, emit_json, format_table
+from ._base import UserError, emit_json, format_table, ready
 
 FRONTIER_FILE = Path("cpu_deep_frontier") / "frontier_mnist.json"
-
-
-def _one_line_errors(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """A top-level command's bad option values become one line and exit 2, as every group command's do."""
-    p.error = types.MethodType(CommandParser.error, p)  # type: ignore[method-assign]
-    return p
 
 
 def register(top: argparse._SubParsersAction) -> None:
@@ -29,8 +22,7 @@ def register(top: argparse._SubParsersAction) -> None:
             "11's judge panel (J1 over the training split), the data's own limit on the evaluated points with the "
             "separation statistics, and the model's point on the (standard, robust) plane beside published points. "
             "Writes <build>/results/cards/<model>-<data>-<settings>.json and a figure under <build>/figures/cards/.")
-    p = _one_line_errors(top.add_parser("card", help="a trade-off card for any classifier and image set",
-                                        description=desc))
+    p = top.add_parser("card", help="a trade-off card for any classifier and image set", description=desc)
     p.add_argument("model", metavar="MODEL", help="a run folder, a TorchScript file, package.module:factory (with "
                    "--weights) or robustbench:NAME (with --model-dir)")
     p.add_argument("--data", required=True, metavar="DATA",
@@ -75,19 +67,19 @@ def register(top: argparse._SubParsersAction) -> None:
     g.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     g.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
                    help="the attacks' precision (accuracies are counted in float32 either way)")
-    g.add_argument("--no-figure", action="store_true", help="write the card only")
+    g.add_argument("--no-figures", action="store_true", help="write the card only")
     g.add_argument("--json", action="store_true", help="print the model-card fields as JSON")
     p.set_defaults(func=run_card)
 
-    p = _one_line_errors(top.add_parser(
+    p = top.add_parser(
         "cards", help="gather trade-off cards into one table and figure (a small leaderboard)",
         description="Read every card file below DIR (default <build>/results/cards) and write one table "
                     "(<build>/cards/leaderboard.md) and one accuracy-robustness figure "
                     "(<build>/figures/cards/leaderboard.png). --from-runs BUILD first writes a card for every trained "
-                    "run folder of that build from its own summary (nothing is re-evaluated)."))
+                    "run folder of that build from its own summary (nothing is re-evaluated).")
     p.add_argument("dir", nargs="*", metavar="DIR", help="folders or card files (default <build>/results/cards)")
     p.add_argument("--from-runs", metavar="BUILD", help="write a card for each finished run folder under BUILD first")
-    p.add_argument("--no-figure", action="store_true", help="write the table only")
+    p.add_argument("--no-figures", action="store_true", help="write the table only")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.set_defaults(func=run_cards)
 
@@ -128,6 +120,7 @@ def run_card(args: argparse.Namespace) -> int:
     from tradeoff.deep.card import (
         CardSettings,
         card_stem,
+        check_settings,
         load_card_data,
         load_card_model,
         make_card,
@@ -135,6 +128,8 @@ def run_card(args: argparse.Namespace) -> int:
         write_card,
     )
     from tradeoff.deep.reference import INSTALL, reference_available
+
+    import numpy as np
 
     start = time.perf_counter()
     note = _progress(start)
@@ -162,13 +157,15 @@ def run_card(args: argparse.Namespace) -> int:
         from tradeoff.deep.runs import load_run_config
 
         recipe = recipe_of(load_run_config(args.model))
+    check_settings(settings, int(np.prod(data.info.shape)))
+    ready(args, f"a card of {args.model} on {args.data} (l_{args.norm}, eps {', '.join(map(str, args.eps))})")
     frontier, source = _frontier()
     payload = make_card(model, data, settings, reference=reference, frontier=frontier, frontier_source=source,
                         recipe=recipe, name=args.name, device=args.device, note=note)
     out = Path(args.out) if args.out else results_dir() / "cards"
     path = write_card(payload, out, wall_time_s=time.perf_counter() - start)
     figure = None
-    if not args.no_figure:
+    if not args.no_figures:
         from ..figures.card import draw_card
 
         figure = draw_card(payload, figures_dir() / "cards" / f"{card_stem(payload['key'])}.png")
@@ -230,10 +227,12 @@ def run_cards(args: argparse.Namespace) -> int:
 
     from ..card_table import card_rows, markdown_table, published_rows, read_cards
 
-    wrote = []
-    if args.from_runs:
-        wrote = _cards_from_runs(Path(args.from_runs))
+    if args.from_runs and not Path(args.from_runs).is_dir():
+        raise UserError(f"--from-runs {args.from_runs}: no such folder; give a build folder holding runs/")
     dirs = [Path(d) for d in args.dir] or [results_dir() / "cards"]
+    ready(args, ("write a card per finished run, then " if args.from_runs else "")
+          + f"read the cards below {', '.join(map(str, dirs))} and write the table and figure")
+    wrote = _cards_from_runs(Path(args.from_runs)) if args.from_runs else []
     missing = [str(d) for d in dirs if not d.exists()]
     if missing:
         raise UserError(f"no such folder or file: {', '.join(missing)} (write cards with tradeoff card first)")
@@ -245,7 +244,7 @@ def run_cards(args: argparse.Namespace) -> int:
     pub = published_rows(rows)
     table = atomic_write_text(build_dir() / "cards" / "leaderboard.md", markdown_table(rows, pub))
     figure = None
-    if not args.no_figure:
+    if not args.no_figures:
         from ..figures.card_board import draw_leaderboard
 
         figure = draw_leaderboard(rows, pub, figures_dir() / "cards" / "leaderboard.png")

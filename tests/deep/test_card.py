@@ -104,7 +104,7 @@ def test_the_same_weights_as_a_run_folder_and_as_torchscript_give_one_card(toy_r
     # keyed by the weights, the data and the settings: both write the same card file, as the command does
     write_card(run, build / "results" / "cards")
     assert main(["card", str(toy_ts), "--data", "toy", "--norm", "inf", "--eps", "0.1", "0.05", *SMALL,
-                 "--no-figure"]) == 0
+                 "--no-figures"]) == 0
     files = _cards(build)
     assert len(files) == 1
     assert _numbers(read_result(files[0])["payload"]) == _numbers(ts)
@@ -202,7 +202,7 @@ def test_a_data_set_without_a_training_split_gives_a_card_with_claim_11_not_run(
     x, y, _ = load_image_set("toy", "test")
     np.savez(tmp_path / "toy_test_only.npz", x=x[:60], y=y[:60])
     assert main(["card", f"{USER}:tiny", "--weights", str(toy_run / "model.pt"), "--data",
-                 str(tmp_path / "toy_test_only.npz"), "--norm", "inf", "--eps", "0.1", *SMALL, "--no-figure"]) == 0
+                 str(tmp_path / "toy_test_only.npz"), "--norm", "inf", "--eps", "0.1", *SMALL, "--no-figures"]) == 0
     assert "claim 11: not run" in capsys.readouterr().out
     p = read_result(_cards(build)[0])["payload"]
     assert p["claim11"]["status"] == "not run" and "x_train" in p["claim11"]["reason"]
@@ -294,7 +294,7 @@ def _bad_inputs(tmp_path: Path, toy_run: Path) -> dict:
 
 def test_every_bad_input_is_one_line_and_exit_2(user, toy_run, tmp_path, build, capsys):
     for what, (argv, words) in _bad_inputs(tmp_path, toy_run).items():
-        rc = main(["card", *argv, "--no-figure"])
+        rc = main(["card", *argv, "--no-figures"])
         err = capsys.readouterr().err
         errors = [line for line in err.splitlines() if line.startswith("tradeoff: error:")]
         assert rc == 2, (what, err)
@@ -307,7 +307,7 @@ def test_cards_gathers_a_table_and_a_figure_from_cards_and_from_runs(user, toy_r
 
     w = ["--weights", str(toy_run / "model.pt")]
     assert main(["card", f"{USER}:tiny", *w, "--data", "toy", "--norm", "inf", "--eps", "0.05", "0.1", *SMALL,
-                 "--name", "user tiny", "--no-figure"]) == 0
+                 "--name", "user tiny", "--no-figures"]) == 0
     assert main(["cards", "--from-runs", str(toy_run.parent.parent)]) == 0
     out = capsys.readouterr().out
     assert "user tiny" in out and "2 card(s)" in out
@@ -338,7 +338,7 @@ def test_the_card_figure_is_drawn_from_the_card_file(user, toy_run, build, tmp_p
     from tradeoff.reports.figures.card import draw_card_file
 
     assert main(["card", f"{USER}:tiny", "--weights", str(toy_run / "model.pt"), "--data", "toy", "--norm", "inf",
-                 "--eps", "0.1", *SMALL, "--no-figure", "--sanity-n", "0"]) == 0
+                 "--eps", "0.1", *SMALL, "--no-figures", "--sanity-n", "0"]) == 0
     (path,) = _cards(build)
     png = draw_card_file(path, tmp_path / "card.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
@@ -356,9 +356,20 @@ def test_a_card_on_real_mnist_sets_the_model_beside_the_published_points_and_the
     net = build_model("mnist_cnn", 10, (0.1307,), (0.3081,), image_size=28, width=4).eval()
     torch.jit.trace(net, torch.rand(2, 1, 28, 28)).save(str(tmp_path / "mnist.ts"))
     assert main(["card", str(tmp_path / "mnist.ts"), "--data", "mnist", "--norm", "inf", "--eps", "0.3", *SMALL,
-                 "--no-figure", "--json"]) == 0
+                 "--no-figures", "--json"]) == 0
     p = read_result(json.loads(capsys.readouterr().out)["card"])["payload"]
     assert p["clean"]["n"] == 10000 and p["claim11"]["attack"]["eps"] == 0.45
     assert p["claim11"]["judge"]["n_train"] == 60000 and p["data_limit"]["separation"]["n_train"] == 60000
     (plane,) = p["plane"]["per_eps"]
     assert len(plane["published"]) == 3 and len(plane["frontier_models"]) >= 1
+
+
+def test_a_dry_run_checks_the_card_and_writes_nothing(toy_ts, build, capsys):
+    """``--dry-run`` loads the data and the model and checks every setting, then stops: exit 0, no file; the same
+    command with an eps outside the norm's range is refused in the dry run already."""
+    argv = ["card", str(toy_ts), "--data", "toy", "--norm", "inf", "--eps", "0.1", *SMALL]
+    assert main([*argv, "--dry-run"]) == 0
+    assert "dry run" in capsys.readouterr().out and not _cards(build)
+    assert main(["card", str(toy_ts), "--data", "toy", "--norm", "inf", "--eps", "1.5", "--dry-run"]) == 2
+    assert "eps" in capsys.readouterr().err
+    assert main(["cards", "--dry-run", "--from-runs", str(build / "nowhere")]) == 2
