@@ -9,6 +9,7 @@ import html as html_mod
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.reports import fixtures as fx
@@ -211,3 +212,41 @@ def test_no_figure_combines_scales(tmp_path, monkeypatch):
     assert {p.name for p in (tmp_path / "figures").glob("overview_*.png")} == {
         "overview_mnist_quick.png", "overview_mnist_gpu-reduced.png"}
     assert built.claims[7].by_scale.decided  # claim 8 decided at both scales, each drawn on its own
+
+
+def test_figures_mark_training_failures_outside_the_axes_and_have_no_empty_legend_entries(tmp_path, monkeypatch):
+    """A collapsed run (standard accuracy 0.1135: one class for every image) is left out of the claim's figure and
+    the overview, outside their axis range, and said so on the figure; every legend entry of a claim's figure names
+    a drawn line or point set."""
+    from tests.reports.figure_checks import keep_figures
+
+    kept = keep_figures(monkeypatch)
+    res = tmp_path / "r"
+    fx.fig6(res)
+    # ε 0.2 is a run of its own (fig6 has no ε 0.2 model); its seed 0 collapsed
+    fx.sweep(res, "fig7", {(0.0, 60000): [0.962, 0.964, 0.963], (0.2, 60000): [0.1135, 0.958, 0.957],
+                           (0.3, 60000): [0.951, 0.953, 0.952]}, n_eval=10000)
+    built = build(tmp_path, res)
+    assert built.claims[6].outcome.verdict != C.NOT_RUN
+    figs = {path.name: fig for fig, path in kept}
+    assert "claim7_fig7_mnist_quick.png" in figs and "overview_mnist_quick.png" in figs
+    for name, fig in figs.items():
+        texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts) + " " + " ".join(
+            ax.get_title() for ax in fig.axes) + " " + (fig._suptitle.get_text() if fig._suptitle else "")
+        if name in ("claim7_fig7_mnist_quick.png", "overview_mnist_quick.png"):
+            assert "training failure" in texts, name
+        for ax in fig.axes:
+            ys = [y for line in ax.lines for y in np.asarray(line.get_ydata(), float).ravel()]
+            ys += [p[1] for c in ax.collections for p in np.asarray(c.get_offsets(), float).reshape(-1, 2)]
+            assert not any(abs(y - 11.35) < 0.01 or abs(y - 0.1135) < 1e-4 for y in ys), name
+            low, high = ax.get_ylim()
+            if name.startswith("claim7"):
+                assert low > 11.35 and high <= 100.5  # the failure is outside the axis range
+            legend = ax.get_legend()
+            if legend is None or name.startswith("overview"):  # the overview's legend is a key of proxy markers
+                continue
+            drawn = {a.get_label() for a in ax.lines if len(a.get_xdata())}
+            drawn |= {a.get_label() for a in ax.collections if len(a.get_offsets())}
+            drawn |= {c.get_label() for c in ax.containers if c and len(c[0].get_xdata())}  # error bars
+            for t in legend.get_texts():
+                assert t.get_text() in drawn, (name, t.get_text())
