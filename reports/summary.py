@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 from tradeoff.data.scales import Scale
 
-from .claims import NOT_RUN, VERDICTS
+from .claims import INCONCLUSIVE, NOT_RUN, REFUTED, VERDICTS
 from .claims.by_scale import is_deep
 from .document import Text, text
 
@@ -30,7 +30,7 @@ def _claims(numbers) -> str:
 
 def lead(results, scales_present: set[Scale]) -> str:
     """Two sentences: which claims were verified at which headline scale with which verdicts, and which were not
-    (not run, split between scales, and whether anything ran at the paper's scale)."""
+    (refuted, inconclusive, not run, split between scales, and whether anything ran at the paper's scale)."""
     by_scale: dict[Scale, list] = defaultdict(list)
     for cr in results:
         if cr.by_scale.headline is not None:
@@ -49,6 +49,11 @@ def lead(results, scales_present: set[Scale]) -> str:
     not_run = [cr.claim.number for cr in results if cr.outcome.verdict == NOT_RUN]
     split = [cr.claim.number for cr in results if cr.by_scale.split]
     missing = []
+    for verdict, why in ((REFUTED, "refuted: the measurement contradicts the paper"),
+                         (INCONCLUSIVE, "inconclusive: the test could not decide")):
+        found = [cr.claim.number for cr in results if cr.outcome.verdict == verdict]
+        if found:
+            missing.append(f"{_claims(found)} ({why})")
     if not_run:
         missing.append(f"{_claims(not_run)} (not run at any evidence scale)")
     if split:

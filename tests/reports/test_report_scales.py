@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import html as html_mod
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -250,3 +251,16 @@ def test_figures_mark_training_failures_outside_the_axes_and_have_no_empty_legen
             drawn |= {c.get_label() for c in ax.containers if c and len(c[0].get_xdata())}  # error bars
             for t in legend.get_texts():
                 assert t.get_text() in drawn, (name, t.get_text())
+
+
+def test_the_top_says_in_two_sentences_what_was_verified_at_which_scale_and_what_was_not(tmp_path):
+    built = build(tmp_path, quick_and_gpu(tmp_path / "r", gpu_accs=(0.980, 0.990)))
+    md = built.markdown.read_text()
+    lead = next(line for line in md.splitlines() if line.startswith(("Verified here", "Nothing was verified")))
+    assert len(re.findall(r"\.\s", lead)) == 1 and lead.endswith(".")  # two sentences
+    first, second = lead.split(". ")
+    assert "claims 5–7 at the quick scale (2 confirmed, 1 inconclusive)" in first  # claim 5: no small n here
+    assert second.startswith("Not verified: ") and "claims 6, 7 only in part" in second and "'split'" in second
+    assert "claim 5 (inconclusive: the test could not decide)" in second
+    assert "not run at any evidence scale" in second and "paper's own scale" in second
+    assert md.index(lead) < md.index('<a id="summary"></a>')
