@@ -2,7 +2,10 @@
 
 A result file is JSON: ``{"schema": 1, "kind": ..., "created": ..., "provenance": {...},
 "wall_time_s": ..., "scale": ..., "evidence": ..., "dataset": ..., "payload": {...}}``; ``scale`` is a data.scales.Scale
-and ``evidence`` whether that scale may decide a claim. See reports/RESULTS.md.
+and ``evidence`` whether that scale may decide a claim. ``provenance`` is recorded when the file is written: the
+exact command line, the package version, the commit, the machine and device (data.provenance) and the precision the
+payload ran at. A result keyed by its settings also records ``settings`` and ``settings_hash``. See
+reports/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -122,18 +125,23 @@ def write_result(
     dataset: str | None = None,
     seeds: list[int] | None = None,
     provenance: dict | None = None,
+    settings: dict | None = None,
 ) -> Path:
     """Write a result file in the shared envelope (schema 1) atomically and return its path. ``scale`` (data.scales)
-    is recorded with whether it is evidence for a claim; an unknown scale is a ValueError."""
+    is recorded with whether it is evidence for a claim; an unknown scale is a ValueError. ``provenance`` defaults
+    to :func:`data.provenance.collect_provenance` (the command line, versions, commit, machine and device, taken
+    now); the precision of the payload (:func:`precision_of`) is added to it unless it names one. ``settings``: what
+    the result was computed with, recorded with its :func:`settings_hash` (data.study keys study files by it)."""
     from .provenance import collect_provenance
 
     scale = as_scale(scale)
-
+    prov = dict(provenance) if provenance is not None else collect_provenance()
+    prov.setdefault("precision", precision_of(payload))
     envelope = {
         "schema": RESULT_SCHEMA,
         "kind": kind,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "provenance": provenance if provenance is not None else collect_provenance(),
+        "provenance": prov,
         "wall_time_s": wall_time_s,
         "scale": scale.value,
         "evidence": scale.evidence,
@@ -141,7 +149,32 @@ def write_result(
         "seeds": seeds,
         "payload": payload,
     }
+    if settings is not None:
+        envelope["settings"] = settings
+        envelope["settings_hash"] = settings_hash(settings)
     return atomic_write_json(path, envelope)
+
+
+def precision_of(payload: Any) -> Any:
+    """The numeric precision a payload ran at: its ``precision`` record (deep.device.Precision.describe), else the
+    distinct ``precision`` of its rows (e.g. ``["bf16"]``), else None (exact computations, older files)."""
+    if not isinstance(payload, dict):
+        return None
+    if payload.get("precision") is not None:
+        return to_jsonable(payload["precision"])
+    rows = payload.get("rows")
+    found = sorted({str(r["precision"]) for r in rows if isinstance(r, dict) and r.get("precision")}) \
+        if isinstance(rows, list) else []
+    return found or None
+
+
+def settings_hash(settings: Any) -> str:
+    """The first 10 hex digits of the SHA-256 of ``settings`` as sorted, compact JSON (the same settings, the same
+    hash on every machine)."""
+    import hashlib
+
+    text = json.dumps(to_jsonable(settings), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
 
 def read_result(path: str | os.PathLike) -> dict:

@@ -1,9 +1,10 @@
-"""Where and with what a result was computed: git commit, package versions, machine and device."""
+"""Where and with what a result was computed: the command line, git commit, package versions, machine and device."""
 
 from __future__ import annotations
 
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from importlib import metadata
@@ -112,13 +113,46 @@ def package_versions() -> dict:
     return out
 
 
+def command_line(argv: list[str] | None = None) -> str:
+    """The command as a user would type it again: ``tradeoff ...`` for the console script (or ``python -m
+    tradeoff.reports``), ``python -m bench.<name> ...`` for a benchmark module, else the program's file name; the
+    arguments exactly as given (shell-quoted)."""
+    argv = list(sys.argv if argv is None else argv)
+    if not argv:
+        return ""
+    prog = Path(argv[0])
+    if prog.name == "tradeoff" or prog.as_posix().endswith("reports/__main__.py"):
+        head = "tradeoff"
+    elif prog.parent.name == "bench" and prog.suffix == ".py":
+        head = "python -m bench" + ("" if prog.stem == "__main__" else f".{prog.stem}")
+    else:
+        head = prog.name
+    return " ".join([head, *(shlex.quote(a) for a in argv[1:])])
+
+
+def device_text(machine: dict) -> str:
+    """``GPU: NVIDIA H200`` or ``CPU: <model>`` from :func:`device_description`'s record."""
+    acc = machine.get("accelerator") if isinstance(machine, dict) else None
+    if isinstance(acc, dict) and acc.get("name"):
+        return f"GPU: {acc['name']}"
+    return f"CPU: {machine.get('cpu', 'unknown') if isinstance(machine, dict) else 'unknown'}"
+
+
 def collect_provenance() -> dict:
-    """Everything a reader needs to know where a number came from."""
+    """Everything a reader needs to know where a number came from, recorded when the file is written: the exact
+    command line (``argv``, and ``command`` as one could type it again), the package version, the commit, package
+    versions, the platform, the machine and its device (data.io.write_result adds the precision)."""
+    versions = package_versions()
+    machine = device_description()
     return {
+        "argv": list(sys.argv),
+        "command": command_line(),
+        "package_version": versions.get("tradeoff"),
         "git_commit": git_commit(),
-        "versions": package_versions(),
+        "versions": versions,
         "platform": platform.platform(),
-        "machine": device_description(),
+        "machine": machine,
+        "device": device_text(machine),
     }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tradeoff.data.kinds import Kind
-from tradeoff.data.study import StudyResult
+from tradeoff.data.study import StudyResult, study_settings
 
 from . import fig5
 from .frontier import LinearFrontierConfig, linear_frontier_study, n_fits
@@ -49,7 +49,7 @@ class Fig5Study:
         warnings = (f"L-BFGS-B did not reach tol={cfg.tol} for: {', '.join(unconverged)} (raise --tol or check the "
                     "data)",) if unconverged else ()
         return StudyResult(Kind.LINEAR_FIG5, payload, _dataset(cfg.digits), (), time.perf_counter() - started,
-                           warnings)
+                           warnings, settings=study_settings(self))
 
 
 @dataclass(frozen=True)
@@ -80,4 +80,4 @@ class LinearFrontierStudy:
         bad = [f"{m.method} eps_train={m.eps_train:g} beta={m.beta}" for m in res.models if not m.converged]
         warnings = (f"L-BFGS-B did not reach tol={self.config.tol} for: {', '.join(bad)}",) if bad else ()
         return StudyResult(Kind.LINEAR_FRONTIER, payload, _dataset(self.digits), (), time.perf_counter() - started,
-                           warnings)
+                           warnings, settings=study_settings(self))

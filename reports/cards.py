@@ -1,9 +1,11 @@
 """The claim cards, the scoreboard and the table of contents of the report.
 
-One card per claim: the paper's statement; the verdict with its test; the paper's numbers beside ours where the
-paper gives numbers; the scale the numbers rest on (reports.scale_info, from the result files); the figures as
-thumbnails that open the full figure; the command that reproduces every number of the card; the measured numbers
-and tables; the evidence files folded away. The scoreboard gives the 12 verdicts and scales on one screen.
+One card per claim: the paper's statement; the headline verdict, the scale that gives it and the rule that chose
+it (reports.claims.by_scale); one row per scale with its own verdict and intervals (scales that are not evidence:
+"not evidence"); the test; the paper's numbers beside ours where the paper gives numbers; the figures (each shown
+once on the page); and, folded away, the commands that wrote its files (read from the files), the measured numbers,
+the tables and the evidence files. The scoreboard gives the 12 verdicts, the headline scales and every scale's
+verdict on one screen.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections import defaultdict
 from tradeoff.data.registry import display_name
 
 from . import claims as claims_mod
+from .claims.by_scale import HEADLINE_RULE, HEADLINE_RULE_SHORT, SPLIT, ClaimVerdict, ScaleVerdict
+from .claims.outcome import Effect, evidence_of
 from .document import (
     Block,
     Bullets,
@@ -22,11 +26,11 @@ from .document import (
     Heading,
     Inline,
     Link,
+    Nav,
     Paragraph,
     Strong,
     Table,
     Text,
-    Thumbnails,
     text,
 )
 from .scale_info import ScaleInfo, commit_of, describe
@@ -66,15 +70,20 @@ def paper_numbers(claim: claims_mod.Claim) -> str:
             else "no number in the text: the paper states it in words")
 
 
-def scale_infos(cr, files: dict) -> list[ScaleInfo]:
-    """The scale of each result file behind claim result ``cr`` (``files``: path -> ResultFile), in evidence order."""
+def infos_of(files) -> list[ScaleInfo]:
+    """The scale description of each result file of ``files`` (reports.scale_info), once each, in order."""
     out, seen = [], set()
-    for e in cr.outcome.evidence:
-        r = files.get(e.path)
+    for r in files:
         if r is not None and r.path not in seen:
             seen.add(r.path)
             out.append(describe(r))
     return out
+
+
+def scale_infos(cr, files: dict) -> list[ScaleInfo]:
+    """The scale of each result file behind claim result ``cr``'s headline outcome (``files``: path -> ResultFile),
+    in evidence order."""
+    return infos_of(files.get(e.path) for e in cr.outcome.evidence)
 
 
 def brief_scale(infos: list[ScaleInfo]) -> str:
@@ -105,21 +114,62 @@ def commands(infos: list[ScaleInfo]) -> list[str]:
     return list(dict.fromkeys(i.command for i in infos if i.command))
 
 
+def verdict_cell(cv: ClaimVerdict) -> Text:
+    """The headline verdict, with "split" when one evidence scale confirms and another refutes."""
+    cell: list[Inline] = [Strong(cv.outcome.verdict)]
+    if cv.split:
+        cell += [" · ", Strong(SPLIT)]
+    return tuple(cell)
+
+
+def row_files(s: ScaleVerdict, files: dict) -> list:
+    """The result files a scale row's verdict rests on (its outcome's evidence), else all its files."""
+    if s.outcome is not None and s.outcome.evidence:
+        return [files[e.path] for e in s.outcome.evidence if e.path in files and files[e.path].scale == s.scale]
+    return list(s.files)
+
+
+def seeds_text(infos: list[ScaleInfo]) -> str:
+    """``CPU, 4 seeds`` / ``NVIDIA H200, 1 seed``: the device and the seeds of the deep runs behind a scale row."""
+    devices = sorted({"CPU" if i.device.startswith("CPU") else i.device for i in infos})
+    seeds = {x for i in infos for x in i.seed_values}
+    return ", ".join(devices + ([f"{len(seeds)} seed{'s' * (len(seeds) > 1)}"] if seeds else []))
+
+
+def scales_cell(cv: ClaimVerdict, files: dict) -> Text:
+    """Every scale's verdict in a line, the headline's first with its device and seeds:
+    ``quick (headline; CPU, 4 seeds): confirmed; gpu-reduced: inconclusive; smoke: not evidence``."""
+    if not cv.scales:
+        return ("no result file",)
+    out: list[Inline] = []
+    for i, s in enumerate(cv.scales):
+        what = f" (headline; {seeds_text(infos_of(row_files(s, files)))})" if s is cv.headline else ""
+        out += ["; "] * bool(i) + [f"{s.scale}{what}: ", Strong(s.verdict) if s.evidence else s.verdict]
+    return tuple(out)
+
+
+def _short(s: str, limit: int = 170) -> str:
+    return s if len(s) <= limit else s[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def scoreboard(results: list, files: dict) -> list[Block]:
-    """The 12 claims on one screen: claim (link to its card), verdict, what was measured, the scale."""
+    """The 12 claims on one screen: claim (link to its card), headline verdict (and "split"), what was measured at
+    the headline scale, and every scale's verdict, the headline's first with its device and seeds."""
     rows = []
     for cr in results:
-        n = cr.claim.number
-        rows.append(((Link(f"{n}. {cr.claim.title}", claim_anchor(n)),), (Strong(cr.outcome.verdict),),
-                     text(cr.outcome.summary), text(brief_scale(scale_infos(cr, files)))))
+        n, cv = cr.claim.number, cr.by_scale
+        rows.append(((Link(f"{n}. {cr.claim.title}", claim_anchor(n)),), verdict_cell(cv),
+                     text(_short(cr.outcome.summary)), scales_cell(cv, files)))
     return [Heading(2, "Scoreboard: the 12 claims", "summary", back=True),
-            Table(("claim", "verdict", "measured", "scale (device): data"), tuple(rows),
-                  "The commands that produced each row's numbers are listed in its card (Reproduce).",
-                  cls="scoreboard")]
+            Table(("claim", "verdict", "measured at the headline scale", "verdict at every scale"), tuple(rows),
+                  f"Headline: the scale chosen by the rule below ({HEADLINE_RULE_SHORT}); 'split': one evidence "
+                  "scale confirms, another refutes; 'not evidence': smoke, test, ad-hoc, bench and campaign "
+                  "results, which decide nothing.", cls="scoreboard"),
+            Paragraph((Strong("Headline rule. "), *text(HEADLINE_RULE)))]
 
 
 def contents(sections: list[tuple[str, str]], results: list) -> list[Block]:
-    """The table of contents: each ``(title, anchor)`` section, the claims inline."""
+    """The table of contents: each ``(title, anchor)`` section, the claims inline (a sidebar on wide screens)."""
     items: list[Text] = []
     for title, anchor in sections:
         item: list[Inline] = [Link(title, anchor)]
@@ -128,7 +178,7 @@ def contents(sections: list[tuple[str, str]], results: list) -> list[Block]:
             for i, cr in enumerate(results):
                 item += [" · "] * bool(i) + [Link(str(cr.claim.number), claim_anchor(cr.claim.number))]
         items.append(tuple(item))
-    return [Heading(2, "Contents", "contents"), Bullets(tuple(items))]
+    return [Nav(tuple(items))]
 
 
 def _scale_bullets(infos: list[ScaleInfo]) -> tuple:
@@ -156,34 +206,81 @@ def _evidence_bullet(e: claims_mod.Evidence, files: dict) -> Text:
                           f"created {e.created or 'unknown'}, commit ", Code(commit[:12]), where)
 
 
-def claim_card(cr, files: dict, thumbs: list) -> Card:
-    """One claim's card (``thumbs``: the :class:`reports.document.Thumbnail` of each figure it shows)."""
-    c, o = cr.claim, cr.outcome
-    infos = scale_infos(cr, files)
-    cmds = commands(infos)
+def effect_text(e: Effect) -> str:
+    """``MNIST, ℓ∞, n=60000: ε=0 minus ε=0.3 +0.0202 [+0.0150, +0.0254] (95% CI, 4 seeds)``."""
+    seeds = f"{e.n_runs} seed{'s' * (e.n_runs != 1)}" + ("" if e.n_runs >= 2 else ": seed variance not measured")
+    out = f"{e.label} {e.estimate:+.4f} [{e.low:+.4f}, {e.high:+.4f}] ({100 * e.level:.3g}% CI, {seeds})"
+    return out + (f", minimum detectable effect {e.mde:.4f}" if e.mde is not None else "")
+
+
+def scale_table(cv: ClaimVerdict, files: dict) -> Table:
+    """One row per scale: the scale and its device, the data, its verdict, the tested differences with their
+    intervals (or the summary for claims decided by exact tolerances or checks), and how many files."""
+    rows = []
+    for s in cv.scales:
+        infos = infos_of(row_files(s, files))
+        mark = " — headline" if s is cv.headline else ""
+        if s.outcome is None:
+            measured = f"{s.scale.meaning}: decides nothing"
+        elif s.outcome.effects:
+            measured = "; ".join(effect_text(e) for e in s.outcome.effects)
+        else:
+            measured = s.outcome.summary
+        rows.append(((Strong(str(s.scale)), mark), text(brief_scale(infos).split(": ", 1)[-1]),
+                     (Strong(s.verdict),) if s.evidence else (s.verdict,), text(measured)))
+    return Table(("scale", "data", "verdict", "measured: effect [interval] (each scale on its own)"),
+                 tuple(rows) or (("—", "—", "not run", "no result file"),),
+                 "Verdict per scale: the claim's test applied to each scale's files alone (no test combines scales)")
+
+
+def _reproduce(cv: ClaimVerdict) -> Bullets:
+    """The commands that wrote the files of every scale, as recorded in the files (else not recorded)."""
+    items: list[Text] = []
+    for s in cv.scales:
+        infos = infos_of(s.files)
+        cmds = commands(infos)
+        missing = sum(1 for i in infos if not i.command)
+        for cmd in cmds:
+            items.append((f"{s.scale}: ", Code(cmd)))
+        if missing:
+            items.append((f"{s.scale}: {missing} file(s) without a recorded command (written before files recorded "
+                          "their command line)",))
+    items.append((Code(REPORT_COMMAND), " (reads the files, applies the test per scale, draws the claim's figures)"))
+    return Bullets(tuple(items))
+
+
+def claim_card(cr, files: dict, figures: list[Block]) -> Card:
+    """One claim's card (``figures``: the blocks showing or linking to its figures)."""
+    c, o, cv = cr.claim, cr.outcome, cr.by_scale
+    head = cv.headline
+    where = (f" at the {head.scale} scale (headline rule: {HEADLINE_RULE_SHORT})" if head is not None else "")
+    split = (". Split: " + "; ".join(f"{s.scale} {s.verdict}" for s in cv.decided)) if cv.split else ""
+    summary = "" if head is not None else " — " + o.summary
     blocks: list[Block] = [
         Heading(3, f"Claim {c.number}: {c.title}", back=True),
-        Paragraph((Strong("The paper: "), *text(c.paper))),
-        Paragraph((Strong("Verdict: "), Strong(o.verdict), " — ", *text(o.summary))),
-        Paragraph((Strong("The test: "), *text(c.rule))),
-        Table(("the paper's numbers", "measured here"), ((text(paper_numbers(c)), text(o.summary)),)),
-        Paragraph((Strong("Scale used"), " (from the result files):")),
-        Bullets(_scale_bullets(infos) or (("no result file",),)),
+        Paragraph((Strong("The paper: "), *text(c.paper), " ", Strong("Its numbers: "),
+                   *text(paper_numbers(c) + "."))),
+        Paragraph((Strong("Verdict: "), *verdict_cell(cv), where, *text(summary + split))),
+        scale_table(cv, files),
+        Paragraph((Strong("The test: "), *text(c.rule)), "small"),
+        *figures,
     ]
-    if thumbs:
-        blocks.append(Thumbnails(tuple(thumbs)))
-    reproduce: list[Text] = [(Code(cmd),) for cmd in cmds]
-    reproduce.append((Code(REPORT_COMMAND), " (reads the files, applies the test, draws the claim's figures)"))
-    blocks += [Paragraph((Strong("Reproduce"), " (every number of this card comes from these commands, in order):")),
-               Bullets(tuple(reproduce)),
-               Paragraph((Strong("Measured:"),)),
-               Bullets(tuple(text(m) for m in o.measured) or (("nothing",),))]
-    if o.tables:
-        tables = tuple(Table(t.headers, tuple(tuple(text(cell) for cell in row) for row in t.rows), t.caption)
-                       for t in o.tables)
-        blocks.append(Details(f"The numbers behind the verdict: {len(tables)} table(s), "
-                              + "; ".join(t.caption for t in o.tables if t.caption), tables))
-    evidence = Bullets(tuple(_evidence_bullet(e, files) for e in o.evidence) or (("no result file",),))
-    blocks.append(Details(f"Evidence: {len(o.evidence)} result file(s) of kind {', '.join(c.kinds)}",
-                          (evidence,)))
+    infos = scale_infos(cr, files)
+    at = f" (headline scale {head.scale}):" if head is not None else ":"
+    folded: list[Block] = [Paragraph((Strong("Reproduce"), " (the commands recorded in the result files, per "
+                                                           "scale):")), _reproduce(cv),
+                           Paragraph((Strong("Measured"), at)),
+                           Bullets(tuple(text(m) for m in o.measured) or (("nothing",),)),
+                           Paragraph((Strong("Scale used"), " (from the result files):")),
+                           Bullets(_scale_bullets(infos) or (("no result file",),))]
+    folded += [Table(t.headers, tuple(tuple(text(cell) for cell in row) for row in t.rows), t.caption)
+               for t in o.tables]
+    evidence = [e for s in cv.scales for e in (s.outcome.evidence if s.outcome else
+                                                [evidence_of(r) for r in s.files])]
+    evidence = list(dict.fromkeys(evidence)) or o.evidence
+    folded.append(Paragraph((Strong(f"Evidence: {len(evidence)} result file(s)"), f" of kind {', '.join(c.kinds)}"
+                                                                                  " (every scale):")))
+    folded.append(Bullets(tuple(_evidence_bullet(e, files) for e in evidence) or (("no result file",),)))
+    blocks.append(Details(f"Measured, tables, commands and evidence ({len(o.measured)} line(s), {len(o.tables)} "
+                          f"table(s), {len(evidence)} file(s))", tuple(folded)))
     return Card(claim_anchor(c.number), tuple(blocks))

@@ -48,9 +48,10 @@ class Heading:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A paragraph of inline parts."""
+    """A paragraph of inline parts (``cls``: an HTML class, e.g. "lead")."""
 
     text: Text
+    cls: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,22 +82,24 @@ class Image:
 
 
 @dataclass(frozen=True)
-class Thumbnail:
-    """A small picture of a figure that opens the full one: ``thumb`` the small PNG, ``rel`` the full figure's path
-    relative to the report (Markdown links to it), ``target`` the anchor of the full figure on the page (HTML)."""
+class Figures:
+    """A row of figures shown side by side (each figure once on the page; HTML: click to enlarge)."""
 
-    thumb: Path
-    thumb_rel: str
-    rel: str
-    caption: str
-    target: str
+    items: tuple  # of Image
 
 
 @dataclass(frozen=True)
-class Thumbnails:
-    """A row of thumbnails."""
+class Banner:
+    """A warning the reader must see first (e.g. that no result is evidence)."""
 
-    items: tuple  # of Thumbnail
+    text: Text
+
+
+@dataclass(frozen=True)
+class Nav:
+    """The contents: a list of links (HTML: a sidebar that stays visible on wide screens)."""
+
+    items: tuple  # of Text
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class Card:
     blocks: tuple
 
 
-Block = Heading | Paragraph | Bullets | Table | Image | Thumbnails | Details | Card
+Block = Heading | Paragraph | Bullets | Table | Image | Figures | Banner | Nav | Details | Card
 
 #: The anchor of the page's title: every back link points here.
 TOP = "top"

@@ -16,7 +16,7 @@ from tradeoff.data.registry import display_name
 
 from . import claims as claims_mod
 from .defaults import RECONSTRUCTED, reconstructed_defaults
-from .document import Block, Bullets, Code, Heading, Paragraph, Strong, Table, Text, text
+from .document import Block, Bullets, Code, Details, Heading, Paragraph, Strong, Table, Text, text
 from .result_index import Collection, ResultFile, ResultIndex
 from .scale_info import (
     command_for,
@@ -119,8 +119,7 @@ def reproducibility(collection: Collection, used: set[str], index: ResultIndex) 
         cmd = command_for(r)
         rows.append((text(f"`{r.path}`"), text(r.scale), text(device_of(r.provenance)),
                      _commit_cell(r), text(fmt_seconds(r.wall_time_s)), (Code(cmd),) if cmd else ("—",)))
-    blocks.append(Table(("file", "scale", "device", "commit", "wall time", "command"), tuple(rows),
-                        "Result files used"))
+    table = Table(("file", "scale", "device", "commit", "wall time", "command"), tuple(rows), "Result files used")
     commits = sorted({commit_of(r)[0] for r in files})
     devices = sorted({device_of(r.provenance) for r in files})
     platforms = sorted({str(r.provenance.get("platform")) for r in files if r.provenance.get("platform")})
@@ -134,11 +133,15 @@ def reproducibility(collection: Collection, used: set[str], index: ResultIndex) 
         (Strong("Wall time on CPUs: "), wall_time_text(cpu)),
         (Strong("Wall time on GPUs: "), wall_time_text(gpu)),
     )))
+    blocks.append(Details(f"Every result file used: commit, device, wall time and command ({len(files)} file(s))",
+                          (table,)))
     if any(r.provenance.get("versions") for r in files):
-        blocks.append(_versions(files))
-    for bench in sorted(index.all(Kind.DEEP_BENCHMARK), key=lambda r: str(r.path)):
-        if isinstance(bench.payload.get("rows"), list) and bench.payload["rows"]:
-            blocks += _bench_tables(bench)
+        blocks.append(Details("Package versions", (_versions(files),)))
+    benches = [b for b in sorted(index.all(Kind.DEEP_BENCHMARK), key=lambda r: str(r.path))
+               if isinstance(b.payload.get("rows"), list) and b.payload["rows"]]
+    if benches:
+        blocks.append(Details(f"Benchmarks ({len(benches)} file(s): speed and cost, not claims)",
+                              tuple(x for b in benches for x in _bench_tables(b))))
     return blocks
 
 
@@ -237,7 +240,8 @@ def defaults(index: ResultIndex, used: set[str]) -> list[Block]:
                            "--scale paper` runs (docs/paper.md §5–6; printed from the experiment definitions). "
                            f"\"{SHORT_RECONSTRUCTED}\": {RECONSTRUCTED}; the paper's values could not be "
                            "confirmed, and every such value is a configuration option.")),
-            Table(("experiment: setting", "used by the runs", "paper scale", "status"), tuple(rows))]
+            Details(f"The set-up, setting by setting ({len(rows)} settings)",
+                    (Table(("experiment: setting", "used by the runs", "paper scale", "status"), tuple(rows)),))]
 
 
 # ------------------------------------------------------------------------------------------------ files
@@ -263,6 +267,8 @@ def _why_other(r: ResultFile, chosen: ResultFile) -> str:
         return "larger scale"
     if chosen.scale.rank < r.scale.rank:
         return "this file lacks the data the claim's test needs"
+    if chosen.settings_hash and r.settings_hash and chosen.settings_hash != r.settings_hash:
+        return f"same scale, other settings: {chosen.numbers} numbers against this file's {r.numbers}"
     if chosen.created > r.created:
         return "same scale, newer"
     return "same scale; this file lacks the data the claim's test needs or is older"
@@ -275,7 +281,9 @@ def files_read(collection: Collection, used_by: dict[str, list[int]], extra_used
     rows = []
     for r in collection.results:
         if r.path in used_by:
-            status = "used by claim " + ", ".join(map(str, sorted(set(used_by[r.path]))))
+            status = "used by claim " + ", ".join(map(str, sorted(set(used_by[r.path])))) + f" (at scale {r.scale})"
+        elif not r.scale.evidence and r.kind in read_kinds:
+            status = f"not evidence (scale {r.scale}: {r.scale.meaning}): listed under its claims, decides nothing"
         elif r.path in used:
             status = "used (shown in its section)"
         elif r.kind not in read_kinds:
@@ -289,10 +297,12 @@ def files_read(collection: Collection, used_by: dict[str, list[int]], extra_used
         rows.append((text(f"`{r.path}`"), text(r.kind), text(r.scale), text(r.created), text(status)))
     blocks: list[Block] = [Heading(2, "Result files read", "result-files", back=True), Paragraph(text(
         "Folders read: " + "; ".join(f"`{p}`" + ("" if present else " (absent)") for p, present in collection.sources)
-        + ". Each claim uses, for each piece of data its test needs, the file of the largest scale that has that "
-          "data (paper/exact > GPU > other, e.g. a long CPU scale > quick > smoke), then the newest. The command "
-          "that wrote each used file is in the Reproducibility section."))]
-    blocks.append(Table(("file", "kind", "scale", "created", "status"), tuple(rows)) if rows
+        + ". Each claim's test runs once per evidence scale, on that scale's files alone; within a scale it uses, "
+          "for each piece of data its test needs, the file that has that data, then the newest. Files of scales "
+          "that are not evidence (smoke, test, ad-hoc, bench, campaign) decide nothing. The command that wrote each "
+          "used file is in the Reproducibility section."))]
+    blocks.append(Details(f"Every file read and what became of it ({len(rows)} file(s))",
+                          (Table(("file", "kind", "scale", "created", "status"), tuple(rows)),)) if rows
                   else Paragraph(("No result file was found.",)))
     blocks.append(Heading(2, "Skipped files", "skipped-files", back=True))
     if collection.skipped:

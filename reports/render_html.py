@@ -1,25 +1,32 @@
 """Render a :class:`reports.document.Document` as one self-contained HTML page: minimal inline CSS, every figure
-embedded as a ``data:image/png;base64`` URI, no external reference. Deterministic for the same document and PNGs."""
+embedded once as a ``data:image/png;base64`` URI (re-encoded with a 256-colour palette, which keeps a plot's pixels
+and a third of its bytes), no external reference, no script. On wide screens the contents stay visible in a sidebar;
+a figure opens full-window when clicked (CSS ``:target``). Deterministic for the same document and PNGs."""
 
 from __future__ import annotations
 
 import base64
 import html
+import io
+from functools import lru_cache
+from pathlib import Path
 
 from .document import (
     TOP,
+    Banner,
     Bullets,
     Card,
     Code,
     Details,
     Document,
+    Figures,
     Heading,
     Image,
     Link,
+    Nav,
     Paragraph,
     Strong,
     Table,
-    Thumbnails,
 )
 
 CSS = """
@@ -37,8 +44,20 @@ figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee
 figcaption{font-style:italic;font-size:.9rem}
 section.card{border:1px solid #d5d5d5;border-radius:6px;padding:.2rem 1rem .6rem;margin:1.2rem 0;
 background:#fcfcfc}
-div.thumbs{display:flex;flex-wrap:wrap;gap:.8rem}div.thumbs figure{margin:.3rem 0;max-width:22rem}
-div.thumbs img{max-width:100%;height:auto;border:1px solid #ddd}div.thumbs figcaption{font-size:.8rem}
+div.figs{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:flex-start}
+div.figs figure{margin:.3rem 0;flex:0 1 auto;max-width:calc(50% - .5rem)}
+div.figs img{width:100%;height:auto;border:1px solid #eee}
+figure.fig figcaption{font-size:.8rem}figure.fig a.close,figure.fig .long{display:none}
+figure.fig:target .long{display:inline}figure.fig:target{width:auto!important}
+figure.fig:target{position:fixed;inset:0;z-index:20;margin:0;padding:1rem;background:rgba(255,255,255,.97);
+display:flex;flex-direction:column;align-items:center;justify-content:center;max-width:none}
+figure.fig:target img{max-width:96vw;max-height:86vh;width:auto}figure.fig:target a.close{display:inline}
+div.banner{border:2px solid #a1161b;background:#fff4f4;padding:.5rem .8rem;margin:1rem 0;border-radius:4px}
+p.lead{font-size:1.05rem;font-weight:600}p.small{font-size:.88rem}section.card h3{margin:.6rem 0 .4rem}
+nav.toc ul{padding-left:1.1rem;margin:.3rem 0}nav.toc li{margin:.1rem 0}nav.toc h2{margin-top:.8rem;font-size:1.1rem}
+@media (min-width:1300px){nav.toc{position:fixed;top:0;left:0;width:13rem;height:100vh;overflow-y:auto;
+padding:0 .6rem;box-sizing:border-box;border-right:1px solid #ddd;background:#fafafa;font-size:.85rem}
+body{margin-left:15rem;margin-right:1rem}}
 details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
 @media (max-width:1000px){body{padding:0 .5rem}table{font-size:.78rem}th,td{padding:.15rem .3rem;
 overflow-wrap:anywhere}section.card{padding:.2rem .5rem .5rem}}
@@ -75,22 +94,46 @@ def _table(t: Table) -> str:
     return f"<table{cls}>{cap}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
 
 
+@lru_cache(maxsize=256)
+def _encoded(path: str, mtime_ns: int) -> tuple[str, int, int]:
+    """(base64 PNG with a 256-colour palette, width, height in px) of the PNG at ``path`` (the cache key has its
+    mtime)."""
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as im:
+        rgb = im.convert("RGB")
+        width, height = rgb.size
+        pal = rgb.quantize(colors=256, method=PILImage.Quantize.MEDIANCUT, dither=PILImage.Dither.NONE)
+    buf = io.BytesIO()
+    pal.save(buf, format="PNG", optimize=True)
+    raw = Path(path).read_bytes()
+    data = buf.getvalue() if len(buf.getvalue()) < len(raw) else raw
+    return base64.b64encode(data).decode("ascii"), width, height
+
+
+#: The height a figure is shown at on the page (px; at most half the page's width); a click opens it full-window
+#: with its whole caption.
+FIGURE_HEIGHT = 220
+
+
+def png_data(path: Path) -> tuple[str, int, int]:
+    """(base64 of the PNG as the page embeds it, width and height in px)."""
+    p = Path(path)
+    return _encoded(str(p.resolve()), p.stat().st_mtime_ns)
+
+
 def _image(b: Image) -> str:
-    data = base64.b64encode(b.path.read_bytes()).decode("ascii")
+    data, width, height = png_data(b.path)
     cap = html.escape(b.caption)
-    return (f'<figure id="{html.escape(b.anchor)}"><img alt="{cap}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{cap}</figcaption></figure>")
-
-
-def _thumbnails(b: Thumbnails) -> str:
-    items = []
-    for t in b.items:
-        data = base64.b64encode(t.thumb.read_bytes()).decode("ascii")
-        cap = html.escape(t.caption)
-        items.append(f'<figure class="thumb"><a href="#{html.escape(t.target)}"><img alt="{cap}" '
-                     f'src="data:image/png;base64,{data}"></a><figcaption>{cap} (click for the full figure)'
-                     "</figcaption></figure>")
-    return '<div class="thumbs">' + "".join(items) + "</div>"
+    label, sep, rest = b.caption.partition(": ")
+    anchor = html.escape(b.anchor)
+    shown = round(width * FIGURE_HEIGHT / max(height, 1))
+    # "close" targets a hidden marker beside the figure: the overlay closes and the page does not scroll
+    return (f'<span id="{anchor}-closed" hidden></span>'
+            f'<figure class="fig" id="{anchor}" style="width:{shown}px"><a href="#{anchor}" title="enlarge">'
+            f'<img alt="{cap}" src="data:image/png;base64,{data}"></a><figcaption>{html.escape(label)}'
+            f'<span class="long">{html.escape(sep + rest)}</span> <a class="close" href="#{anchor}-closed">close ✕'
+            "</a></figcaption></figure>")
 
 
 def _block(b) -> str:
@@ -99,15 +142,21 @@ def _block(b) -> str:
         back = f' <a class="top" href="#{TOP}">↑ top</a>' if b.back else ""
         return f"<h{b.level}{anchor}>{html.escape(b.text)}{back}</h{b.level}>"
     if isinstance(b, Paragraph):
-        return f"<p>{inline(b.text)}</p>"
+        cls = f' class="{html.escape(b.cls)}"' if b.cls else ""
+        return f"<p{cls}>{inline(b.text)}</p>"
     if isinstance(b, Bullets):
         return "<ul>\n" + "\n".join(f"<li>{inline(i)}</li>" for i in b.items) + "\n</ul>"
     if isinstance(b, Table):
         return _table(b)
     if isinstance(b, Image):
-        return _image(b)
-    if isinstance(b, Thumbnails):
-        return _thumbnails(b)
+        return '<div class="figs">' + _image(b) + "</div>"
+    if isinstance(b, Figures):
+        return '<div class="figs">' + "".join(_image(i) for i in b.items) + "</div>"
+    if isinstance(b, Banner):
+        return f'<div class="banner" role="alert">{inline(b.text)}</div>'
+    if isinstance(b, Nav):
+        return ('<nav class="toc"><h2>Contents</h2><ul>\n' + "\n".join(f"<li>{inline(i)}</li>" for i in b.items)
+                + "\n</ul></nav>")
     if isinstance(b, Details):
         return (f"<details><summary>{html.escape(b.summary)}</summary>\n"
                 + "\n".join(_block(x) for x in b.blocks) + "\n</details>")

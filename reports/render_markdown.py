@@ -7,18 +7,20 @@ import re
 
 from .document import (
     TOP,
+    Banner,
     Bullets,
     Card,
     Code,
     Details,
     Document,
+    Figures,
     Heading,
     Image,
     Link,
+    Nav,
     Paragraph,
     Strong,
     Table,
-    Thumbnails,
 )
 
 _ALWAYS = re.compile(r"([\\`*])")
@@ -82,8 +84,12 @@ def _block(b) -> list[str]:
     if isinstance(b, Image):
         return [f'<a id="{b.anchor}"></a>', "", f"![{escape(b.caption)}]({b.rel})", "",
                 f"*{escape(b.caption)}* (`{b.rel}`)", ""]
-    if isinstance(b, Thumbnails):
-        return [" ".join(f"[![{escape(t.caption)}]({t.thumb_rel})]({t.rel})" for t in b.items), ""]
+    if isinstance(b, Figures):
+        return [line for i in b.items for line in _block(i)]
+    if isinstance(b, Banner):
+        return ["> " + inline(b.text), ""]
+    if isinstance(b, Nav):
+        return ["## Contents", ""] + ["- " + inline(item) for item in b.items] + [""]
     if isinstance(b, Details):
         out = [f"<details><summary>{escape(b.summary)}</summary>", ""]
         for x in b.blocks:

@@ -1,160 +1,84 @@
 """Build the report from the saved result files and figures (no recomputation).
 
-``build_report()`` reads every result file under the result folders (:mod:`reports.result_index`: the preferred file
-per kind is the one of largest scale, then newest), applies the claim rules of :mod:`reports.claims`, builds a
+``build_report()`` reads every result file under the result folders (:mod:`reports.result_index`), applies each
+claim's rule once per evidence scale (:mod:`reports.claims.by_scale`: no test combines scales; the headline rule
+picks the scale the scoreboard shows), draws the report's own figures one scale per figure, builds a
 :class:`reports.document.Document` and renders it (reports.render_markdown, reports.render_html), writing
-``report.md`` and a self-contained ``report.html`` atomically. Rendering is deterministic: everything is sorted and
-the only date printed is the newest result's ``created``.
+``report.md``, a self-contained ``report.html`` and ``verdicts.json`` (reports.verdicts_json) atomically. Each figure
+appears once on the page: in the first card that shows it, else in the figures section, which links to the others.
+Rendering is deterministic: everything is sorted and the only date printed is the newest result's ``created``.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from tradeoff.data import paths
-from tradeoff.data.io import atomic_write_text
+from tradeoff.data.io import atomic_write_text, to_jsonable
 from tradeoff.data.kinds import Kind
-from tradeoff.data.registry import DATASETS, by_label, display_name
+from tradeoff.data.registry import display_name
 
 from . import cards, provenance_section, result_index, scale_info
 from . import claims as claims_mod
+from .claims.by_scale import ClaimVerdict, evaluate_by_scale
 from .document import (
+    Banner,
     Block,
     Bullets,
     Code,
     Document,
+    Figures,
     Heading,
     Image,
     Inline,
     Link,
     Paragraph,
     Strong,
-    Thumbnail,
-    Thumbnails,
+    Text,
     text,
 )
-from .figures.captions import OVERVIEW, PANELS, PAPER_FIGURES, THEORY_FIGURES
+from .figure_files import FigureFile, classify_figure, collect_figures, figure_coverage, figures_for_claim
 from .figures.overview import draw_overviews
-from .figures.thumbnails import thumbnail
-from .figures.verdicts import PREFIX, VERDICT_SWEEPS, draw_verdict_figures
+from .figures.verdicts import draw_verdict_figures
+from .frontier_section import ANCHOR as FRONTIER_ANCHOR
 from .frontier_section import frontier_section
+from .published import published_section
 from .render_html import render_html
 from .render_markdown import render_markdown
 from .result_index import Collection, ResultFile, ResultIndex, collect_results
+from .summary import banner as make_banner
+from .summary import lead
+from .verdicts_json import verdicts_document
 
-# ------------------------------------------------------------------------------------------------ figures
-
-_FIG_RE = re.compile(r"^fig(\d+)([a-z]?)(?:_(.+))?$")
-_VERDICT_RE = re.compile(rf"^{PREFIX}(\d+)_fig(\d+)_(.+)$")
-
-
-@dataclass(frozen=True)
-class FigureFile:
-    """A PNG under the figures folder and where it belongs: a paper figure (``number``), a theory figure, or other."""
-
-    path: Path
-    name: str
-    group: str  # "paper", "theory" or "other"
-    number: int | None
-    panel: str
-    label: str
-    caption: str
-    anchor: str
-
-
-def classify_figure(path: Path) -> FigureFile:
-    """Name convention (reports/RESULTS.md): ``fig<N>[<panel>][_<variant>].png`` is paper Figure N (panel a, b, …);
-    ``claim<k>_fig<N>_<dataset>.png`` Figure N drawn by the report from claim k's data (reports.figures.verdicts);
-    ``theory_<name>[_<variant>].png`` a theory figure; anything else is listed under other figures."""
-    stem = path.stem
-    anchor = "figure-" + re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
-    v = _VERDICT_RE.match(stem)
-    if v and 1 <= int(v.group(2)) <= len(PAPER_FIGURES):
-        k, n, ds = int(v.group(1)), int(v.group(2)), v.group(3)
-        label = f"Figure {n}, {display_name(ds)}, from claim {k}'s data"
-        caption = (PAPER_FIGURES[n] + f" — drawn by `tradeoff report` from the result files behind claim {k}'s "
-                   "verdict (training failures left out)")
-        return FigureFile(path, path.name, "verdict", n, "", label, caption, anchor)
-    m = _FIG_RE.match(stem)
-    if m and 1 <= int(m.group(1)) <= len(PAPER_FIGURES):
-        n, panel, variant = int(m.group(1)), m.group(2), m.group(3)
-        label = f"Figure {n}" + (f"({panel})" if panel else "")
-        caption = PANELS.get(f"{n}{panel}", PAPER_FIGURES[n])
-        if variant and f"{n}{panel}" not in PANELS:
-            caption += f" — {variant.replace('_', ' ')}"
-        return FigureFile(path, path.name, "paper", n, panel, label, caption, anchor)
-    if stem.startswith("theory_"):
-        base = next((k for k in sorted(THEORY_FIGURES, key=len, reverse=True)
-                     if stem == k or stem.startswith(k + "_")), None)
-        caption = THEORY_FIGURES[base] if base else stem.replace("_", " ")
-        if base and stem != base:
-            caption += f" — {stem[len(base) + 1:].replace('_', ' ')}"
-        return FigureFile(path, path.name, "theory", None, "", f"Theory figure {stem[7:]}", caption, anchor)
-    if stem.startswith("overview_"):
-        label = f"Overview, {display_name(stem[len('overview_'):])}"
-        return FigureFile(path, path.name, "other", None, "", label, OVERVIEW, anchor)
-    return FigureFile(path, path.name, "other", None, "", f"Figure file {stem}", stem.replace("_", " "), anchor)
-
-
-def collect_figures(fig_dir: str | os.PathLike) -> list[FigureFile]:
-    """Every ``*.png`` directly in ``fig_dir``, classified and ordered (paper figures by number and panel, then
-    theory, then other)."""
-    d = Path(fig_dir)
-    if not d.is_dir():
-        return []
-    figs = [classify_figure(p) for p in d.glob("*.png") if p.is_file() and not p.name.startswith(".")]
-    order = {"verdict": 0, "paper": 1, "theory": 2, "other": 3}
-    return sorted(figs, key=lambda f: (order[f.group], f.number or 0, f.panel, f.name))
-
-
-def figures_for_claim(claim: claims_mod.Claim, figures: list[FigureFile],
-                      verdict: dict[int, list[Path]] | None = None) -> list[FigureFile]:
-    """The figures a claim points to: ``figN`` matches every panel and variant of paper Figure N, a theory name
-    matches itself and its variants. Where the report drew Figure N from the claim's own data
-    (claims 5–8, reports.figures.verdicts; ``verdict``: claim -> the PNGs drawn for it, a claim may reuse another's),
-    those replace the producers' Figures 1, 6 and 7, which may show another scale."""
-    if verdict is not None:
-        names = [p.name for p in verdict.get(claim.number, [])]
-        own = sorted((f for f in figures if f.group == "verdict" and f.name in names),
-                     key=lambda f: names.index(f.name))
-    else:
-        own = [f for f in figures if f.group == "verdict" and f.path.stem.startswith(f"{PREFIX}{claim.number}_")]
-    # a claim whose figures the report draws from its own rows never shows a producer's sweep figure
-    redrawn = {1, 6, 7} if claim.number in VERDICT_SWEEPS else set()
-    out = list(own)
-    for f in figures:
-        if f.group == "verdict" or f.number in redrawn:
-            continue
-        stem = f.path.stem
-        for key in claim.figures:
-            m = re.match(r"^fig(\d+)$", key)
-            if (m and f.number == int(m.group(1))) or (not m and (stem == key or stem.startswith(key + "_"))):
-                out.append(f)
-                break
-    return out
-
+__all__ = ["BuiltReport", "ClaimResult", "Document", "build_document", "build_report", "classify_figure",
+           "collect_figures", "evaluate_claims"]
 
 # ------------------------------------------------------------------------------------------------ building
 
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """A claim with its outcome and the figures it points to."""
+    """A claim with its headline outcome, the figures it points to and its verdict at every scale."""
 
     claim: claims_mod.Claim
     outcome: claims_mod.Outcome
     figures: tuple
+    by_scale: ClaimVerdict
 
 
-def evaluate_claims(index: ResultIndex, figures: list[FigureFile],
-                    verdict: dict[int, list[Path]] | None = None) -> list[ClaimResult]:
-    """Apply every claim's rule (reports.claims) to the result index (``verdict``: see :func:`figures_for_claim`)."""
-    return [ClaimResult(c, claims_mod.evaluate(c, index), tuple(figures_for_claim(c, figures, verdict)))
-            for c in claims_mod.CLAIMS]
+def evaluate_claims(index: ResultIndex, figures: list[FigureFile], verdict: dict[int, list[Path]] | None = None,
+                    verdicts: dict[int, ClaimVerdict] | None = None) -> list[ClaimResult]:
+    """Apply every claim's rule per scale (reports.claims.by_scale) to the result index (``verdict``: see
+    :func:`reports.figure_files.figures_for_claim`; ``verdicts``: claims already evaluated per scale)."""
+    out = []
+    for c in claims_mod.CLAIMS:
+        cv = (verdicts or {}).get(c.number) or evaluate_by_scale(c, index)
+        out.append(ClaimResult(c, cv.outcome, tuple(figures_for_claim(c, figures, verdict)), cv))
+    return out
 
 
 def device_of(provenance: dict) -> str:
@@ -163,6 +87,7 @@ def device_of(provenance: dict) -> str:
 
 
 FRONTIER_KINDS = (Kind.DATA_LIMIT, Kind.LINEAR_FRONTIER, Kind.THEORY_GAUSSIAN_MODEL, Kind.DEEP_FRONTIER)
+FRONTIER_STEMS = ("frontier_mnist", "theory_gaussian_model")  # the figures the frontier section shows
 
 
 def _frontier_files(index: ResultIndex) -> tuple[ResultFile | None, ResultFile | None, ResultFile | None]:
@@ -178,8 +103,7 @@ def _frontier_section(index: ResultIndex, figures: list[FigureFile], out_dir: Pa
     """"Beyond the paper": the data's own limit and frontier, the linear frontier and Schmidt et al.'s model; the
     commands that wrote its numbers follow the section's heading."""
     limit, linear, gaussian = _frontier_files(index)
-    shown = [(f.path, _rel(f.path, out_dir)) for f in figures
-             if f.path.stem in ("frontier_mnist", "theory_gaussian_model")]
+    shown = [(f.path, _rel(f.path, out_dir)) for f in figures if f.path.stem in FRONTIER_STEMS]
     deep = _deep_frontier_file(index)
     source = {"path": deep.path, "created": deep.created, "provenance": deep.provenance} if deep else None
     blocks = frontier_section(limit.payload if limit else None, linear.payload if linear else None,
@@ -203,72 +127,108 @@ def _rel(path: Path, out_dir: Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), out_dir.resolve())).as_posix()
 
 
-#: The data sets of each paper figure (docs/paper.md §5–6), by the label of the paper's copy (data.registry
-#: ``paper_label``): Figure 5 is binary MNIST; the deep figures show MNIST, CIFAR-10 and Restricted ImageNet.
-PAPER_FIGURE_DATASETS = {n: ("mnist",) if n == 5 else tuple(DATASETS[d].paper_label for d in
-                                                             ("mnist", "cifar10", "restricted_imagenet"))
-                         for n in PAPER_FIGURES}
 
 
-def figure_coverage(figures: list[FigureFile]) -> list[tuple[int, list[str], list[str]]]:
-    """Per paper figure: (number, data sets drawn, paper data sets not drawn), from the figure files' names
-    (``fig<N>_<dataset>.png``, ``claim<k>_fig<N>_<dataset>.png``; Figure 5's panels are MNIST)."""
-    drawn: dict[int, set[str]] = defaultdict(set)
-    for f in figures:
-        if f.number is None or f.group not in ("paper", "verdict"):
+# ------------------------------------------------------------------------------------------------ figures, once
+
+
+def _image(f: FigureFile, out_dir: Path) -> Image:
+    return Image(f.path, _rel(f.path, out_dir), f"{f.label}: {f.caption}", f.anchor)
+
+
+def _names(fs: list[FigureFile], out_dir: Path) -> Text:
+    out: list[Inline] = []
+    for i, f in enumerate(fs):
+        out += [", "] * bool(i) + [Code(_rel(f.path, out_dir))]
+    return tuple(out)
+
+
+def _target(f: FigureFile, placed: dict[str, str]) -> str:
+    """The anchor of figure ``f`` where it is shown (the frontier section names its figures by its own anchor)."""
+    return f"{FRONTIER_ANCHOR}-{f.path.stem}" if placed.get(f.anchor) == FRONTIER_PLACE else f.anchor
+
+
+def _card_figures(cr: ClaimResult, placed: dict[str, str], out_dir: Path) -> list[Block]:
+    """The figures of one card: those not yet on the page are shown here (and recorded in ``placed``: anchor ->
+    where), those shown earlier are linked, those drawn from results that are not evidence are named only."""
+    show, links = [], []
+    for f in cr.figures:
+        if not f.evidence:
             continue
-        variant = f.path.stem.rsplit("_", 1)[-1] if "_" in f.path.stem else ""
-        found = by_label(variant) if variant else None  # a figure of any copy of a data set draws that data set
-        ds = "mnist" if f.number == 5 else (found.paper_label if found else variant)
-        if ds:
-            drawn[f.number].add(ds)
-    out = []
-    for n in sorted(PAPER_FIGURES):
-        have = sorted(drawn.get(n, ()))
-        out.append((n, have, [d for d in PAPER_FIGURE_DATASETS[n] if d not in drawn.get(n, ())]))
-    return out
+        if f.anchor in placed:
+            links.append(f)
+        else:
+            placed[f.anchor] = f"claim {cr.claim.number}"
+            show.append(f)
+    blocks: list[Block] = [Figures(tuple(_image(f, out_dir) for f in show))] if show else []
+    if links:
+        items: list[Inline] = [Strong("Also: ")]
+        for i, f in enumerate(links):
+            items += ["; "] * bool(i) + [Link(f.label, f.anchor), f" (shown with {placed[f.anchor]})"]
+        blocks.append(Paragraph(tuple(items) + (".",)))
+    hidden = [f for f in cr.figures if not f.evidence]
+    if hidden:
+        scales = ", ".join(sorted({str(f.scale) for f in hidden}))
+        blocks.append(Paragraph((Strong("Not shown"), f" (drawn from results that are not evidence, scale {scales}): ",
+                                 *_names(hidden, out_dir), ".")))
+    return blocks
 
 
-def _figures_section(figures: list[FigureFile], out_dir: Path, used_by: dict[str, list[int]]) -> list[Block]:
+def _figures_section(figures: list[FigureFile], out_dir: Path, placed: dict[str, str]) -> list[Block]:
+    """The gallery: which paper figures were drawn, links to the figures shown with the claims, the figures shown
+    nowhere else, and the files not shown (the producers' Figures 1, 6, 7, redrawn per scale by the report; figures
+    of results that are not evidence)."""
     blocks: list[Block] = [Heading(2, "Figures", "figures", back=True)]
     cover = figure_coverage(figures)
     none = [n for n, have, _ in cover if not have]
     partial = [(n, miss) for n, have, miss in cover if have and miss]
     blocks.append(Paragraph(text(
-        "Every figure at full size (the claim cards show them as thumbnails). Files under the figures folder are "
-        "named `fig<N>[panel]_<dataset>.png` after the paper's numbering (reports/RESULTS.md); "
-        "`claim<k>_fig<N>_<dataset>.png` are drawn by `tradeoff report` from the rows behind claim k's verdict. "
-        "Paper figures with nothing drawn: " + (", ".join(f"Figure {n}" for n in none) or "none") + ". "
-        "Drawn without some of the paper's data sets: "
+        "Each figure is on this page once: with the first claim that shows it, else here. Files under the figures "
+        "folder are named `fig<N>[panel]_<dataset>.png` after the paper's numbering (reports/RESULTS.md); "
+        "`claim<k>_fig<N>_<dataset>_<scale>.png` are drawn by `tradeoff report` from the rows behind claim k's "
+        "verdict at one scale. Paper figures with nothing drawn: "
+        + (", ".join(f"Figure {n}" for n in none) or "none") + " (figures of results that are not evidence count "
+        "as not drawn). Drawn without some of the paper's data sets: "
         + ("; ".join(f"Figure {n} (no {', '.join(display_name(d) for d in miss)})" for n, miss in partial)
            or "none") + ".")))
-    for group, title in (("verdict", "Figures drawn from the data behind the verdicts"),
-                         ("paper", "Figures of the paper, as the producers drew them"),
-                         ("theory", "Theory figures"), ("other", "Other figures")):
-        fs = [f for f in figures if f.group == group]
-        if not fs:
-            continue
-        blocks.append(Heading(3, title, f"figures-{group}", back=True))
-        for f in fs:
-            blocks.append(Image(f.path, _rel(f.path, out_dir), f"{f.label}: {f.caption}", f.anchor))
-            claims = sorted(set(used_by.get(f.anchor, ())))
-            if claims:
-                links: list[Inline] = ["Shown in "]
-                for i, n in enumerate(claims):
-                    links += [", "] * bool(i) + [Link(f"claim {n}", cards.claim_anchor(n))]
-                blocks.append(Paragraph(tuple(links) + (".",)))
+    linked = [f for f in figures if f.anchor in placed]
+    if linked:
+        items: list[Inline] = [Strong(f"Shown above ({len(linked)}): ")]
+        for i, f in enumerate(linked):
+            items += ["; "] * bool(i) + [Link(f.label, _target(f, placed)), f" ({placed[f.anchor]})"]
+        blocks.append(Paragraph(tuple(items) + (".",)))
+    superseded = [f for f in figures if f.group == "paper" and f.number in (1, 6, 7) and f.anchor not in placed]
+    hidden = [f for f in figures if not f.evidence and f.anchor not in placed and f not in superseded]
+    rest = [f for f in figures if f.anchor not in placed and f not in superseded and f not in hidden]
+    if rest:
+        blocks += [Heading(3, "Figures shown nowhere else", "figures-other", back=True),
+                   Figures(tuple(_image(f, out_dir) for f in rest))]
+        placed.update({f.anchor: "the figures section" for f in rest})
+    if superseded:
+        blocks.append(Paragraph((Strong("Not shown"), " (Figures 1, 6 and 7 as the producers drew them, from one "
+                                                      "run each; the report draws them again from the rows behind "
+                                                      "claims 5–8, one scale per figure): ",
+                                 *_names(superseded, out_dir), ".")))
+    if hidden:
+        blocks.append(Paragraph((Strong("Not shown"), " (drawn from results that are not evidence): ",
+                                 *_names(hidden, out_dir), ".")))
     return blocks
 
 
-SECTIONS = (("Scoreboard", "summary"), ("Claims", "claims"), ("Beyond the paper: the frontier", "frontier-everywhere"),
-            ("Figures", "figures"), ("Reproducibility", "reproducibility"),
-            ("Set-up used and the paper-scale defaults", "defaults"), ("Result files read", "result-files"),
-            ("Skipped files", "skipped-files"))
+# ------------------------------------------------------------------------------------------------ document
+
+
+SECTIONS = (("Scoreboard", "summary"), ("Claims", "claims"), ("Our models beside published numbers", "published"),
+            ("Beyond the paper: the frontier", "frontier-everywhere"), ("Figures", "figures"),
+            ("Reproducibility", "reproducibility"), ("Set-up used and the paper-scale defaults", "defaults"),
+            ("Result files read", "result-files"), ("Skipped files", "skipped-files"))
+FRONTIER_PLACE = "the frontier section"
 
 
 def build_document(collection: Collection, figures: list[FigureFile], out_dir: str | os.PathLike,
                    results: list[ClaimResult] | None = None) -> Document:
-    """The whole report as a :class:`Document`: scoreboard, contents, one card per claim, the frontier section,
+    """The whole report as a :class:`Document`: what was verified (two sentences), the banner when results are not
+    evidence, scoreboard, contents, one card per claim, our models beside published numbers, the frontier section,
     figures, reproducibility, the set-up used beside the defaults, result files read and skipped files
     (``results``: claims already evaluated)."""
     out_dir = Path(out_dir)
@@ -278,51 +238,38 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
     files = {r.path: r for r in collection.results}
     used_by: dict[str, list[int]] = defaultdict(list)
     for cr in results:
-        for e in cr.outcome.evidence:
-            used_by[e.path].append(cr.claim.number)
+        for s in cr.by_scale.scales:
+            for e in (s.outcome.evidence if s.outcome is not None else ()):
+                used_by[e.path].append(cr.claim.number)
     extra = {r.path for r in index.all(Kind.DEEP_BENCHMARK)}  # every benchmark is shown
     extra |= {r.path for r in (*_frontier_files(index), _deep_frontier_file(index)) if r is not None}  # frontier
     used = set(used_by) | extra
     counts = {v: sum(cr.outcome.verdict == v for cr in results) for v in claims_mod.VERDICTS}
     newest = max((r.created for r in collection.results), default="")
     intro = (f"Each claim of the paper (Tsipras et al., ICLR 2019, 'Robustness May Be at Odds with Accuracy') set "
-             f"beside what this project measured. Built by `tradeoff report` from {len(collection.results)} saved "
-             f"result file(s), without recomputing anything"
-             + (f"; newest result created {newest}" if newest else "") + ". Verdicts: "
-             + ", ".join(f"{counts[v]} {v}" for v in claims_mod.VERDICTS) + ". A verdict is only given with the "
-             "numbers it rests on; missing numbers give 'not run'. Claims about trained models are decided by one "
-             "test stated before the data (docs/statistics.md): a 95% interval of the effect, confirmed above 0, "
-             "refuted below 0, else inconclusive with the minimum detectable effect at 80% power. Each claim uses "
-             "the largest scale that has the data its test needs, and its card says which.")
-    thumbs_by_anchor: dict[str, Thumbnail] = {}
-    fig_users: dict[str, list[int]] = defaultdict(list)
-    card_blocks: list[Block] = []
-    for cr in results:
-        thumbs = []
-        for f in cr.figures:
-            if f.anchor not in thumbs_by_anchor:
-                t = thumbnail(f.path, out_dir)
-                thumbs_by_anchor[f.anchor] = Thumbnail(t, _rel(t, out_dir), _rel(f.path, out_dir), f.label,
-                                                       f.anchor)
-            thumbs.append(thumbs_by_anchor[f.anchor])
-            fig_users[f.anchor].append(cr.claim.number)
-        card_blocks.append(cards.claim_card(cr, files, thumbs))
+             f"beside what this project measured, built by `tradeoff report` from {len(collection.results)} saved "
+             f"result file(s) without recomputing anything" + (f" (newest result created {newest})" if newest else "")
+             + ". Headline verdicts: " + ", ".join(f"{counts[v]} {v}" for v in claims_mod.VERDICTS) + ". Claims "
+             "about trained models are decided by one test stated before the data (docs/statistics.md), once per "
+             "scale: a 95% interval of the effect, confirmed above 0, refuted below 0, else inconclusive with the "
+             "minimum detectable effect. `verdicts.json` beside this page holds every verdict for programs.")
+    placed: dict[str, str] = {}
+    card_blocks: list[Block] = [cards.claim_card(cr, files, _card_figures(cr, placed, out_dir)) for cr in results]
     frontier = _frontier_section(index, figures, out_dir)
-    sections = [s for s in SECTIONS if s[1] != "frontier-everywhere" or frontier]
-    blocks: list[Block] = [Paragraph(text(intro))]
-    blocks += cards.scoreboard(results, files)
-    overviews = [f for f in figures if f.path.stem.startswith("overview_")]
-    if overviews:
-        ts = []
-        for f in overviews:
-            t = thumbnail(f.path, out_dir)
-            ts.append(Thumbnail(t, _rel(t, out_dir), _rel(f.path, out_dir), f.label, f.anchor))
-        blocks.append(Thumbnails(tuple(ts)))
+    placed.update({f.anchor: FRONTIER_PLACE for f in figures if f.path.stem in FRONTIER_STEMS and frontier})
+    sections = [s for s in SECTIONS if s[1] != FRONTIER_ANCHOR or frontier]
+    warn = make_banner(results)
+    blocks: list[Block] = [Paragraph(text(lead(results, {r.scale for r in collection.results})), "lead")]
+    if warn is not None:
+        blocks.append(Banner(warn))
     blocks += cards.contents(sections, results)
+    blocks += cards.scoreboard(results, files)
+    blocks.append(Paragraph(text(intro)))
     blocks.append(Heading(2, "Claims", "claims", back=True))
     blocks += card_blocks
+    blocks += published_section(index)
     blocks += frontier
-    blocks += _figures_section(figures, out_dir, fig_users)
+    blocks += _figures_section(figures, out_dir, placed)
     blocks += provenance_section.reproducibility(collection, used, index)
     blocks += provenance_section.defaults(index, used)
     read_kinds = {k for c in claims_mod.CLAIMS for k in c.kinds} | {Kind.THEORY_FINITE_SAMPLE, Kind.DEEP_BENCHMARK} \
@@ -337,24 +284,31 @@ class BuiltReport:
 
     markdown: Path
     html: Path
+    verdicts: Path
     document: Document
     claims: tuple  # of ClaimResult
+    data: dict  # the verdicts.json object
 
 
 def build_report(result_dirs: list[str | os.PathLike] | None = None, out_dir: str | os.PathLike | None = None,
                  figures_dir: str | os.PathLike | None = None) -> BuiltReport:
     """Read the result files (default: ``<build>/results`` and ``reports/results``) and the figures (default
-    ``<build>/figures``), and write ``<out>/report.md`` and ``<out>/report.html`` (default ``<out>`` = build dir)."""
-
+    ``<build>/figures``), and write ``<out>/report.md``, ``<out>/report.html`` and ``<out>/verdicts.json``
+    (default ``<out>`` = build dir)."""
     out = Path(out_dir) if out_dir is not None else paths.build_dir()
     collection = collect_results(list(result_dirs) if result_dirs is not None else result_index.default_result_dirs())
     fig_dir = Path(figures_dir) if figures_dir is not None else paths.figures_dir()
     index = ResultIndex(collection.results)
+    verdicts = {c.number: evaluate_by_scale(c, index) for c in claims_mod.CLAIMS}
     draw_overviews(index, fig_dir)
-    verdict = draw_verdict_figures(index, fig_dir)
-    figures = collect_figures(fig_dir)
-    results = evaluate_claims(index, figures, verdict)
+    drawn = draw_verdict_figures(index, fig_dir, verdicts)
+    figures = collect_figures(fig_dir, index)
+    results = evaluate_claims(index, figures, drawn, verdicts)
     doc = build_document(collection, figures, out, results)
+    warn = make_banner(results)
+    data = to_jsonable(verdicts_document(results, collection, "".join(p if isinstance(p, str) else p.text
+                                                                      for p in warn) if warn else None))
     md = atomic_write_text(out / "report.md", render_markdown(doc))
     html = atomic_write_text(out / "report.html", render_html(doc))
-    return BuiltReport(md, html, doc, tuple(results))
+    vj = atomic_write_text(out / "verdicts.json", json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    return BuiltReport(md, html, vj, doc, tuple(results), data)

@@ -2,8 +2,9 @@
 
 :func:`collect_results` reads each ``*.json`` below the given folders (``data.io.read_result``; the envelope is
 described in reports/RESULTS.md) and lists the files it could not read with the reason. :class:`ResultIndex` orders
-the files of each kind from the preferred one: largest scale, then newest ``created``, then path. The report builder
-and the claim rules read results only through this module.
+the files of each kind from the preferred one: largest scale; then, among files keyed by their settings (data.study:
+``settings_hash``), the one that holds the most numbers (the richer study); then newest ``created``, then path. The
+report builder and the claim rules read results only through this module.
 """
 
 from __future__ import annotations
@@ -35,6 +36,21 @@ class ResultFile:
     wall_time_s: float | None
     provenance: dict
     payload: Any
+    settings_hash: str | None = None
+
+    @property
+    def numbers(self) -> int:
+        """How many numbers the payload holds (how much a study measured)."""
+        return count_numbers(self.payload)
+
+
+def count_numbers(obj: Any) -> int:
+    """The number of int/float leaves (not booleans) in a JSON value."""
+    if isinstance(obj, dict):
+        return sum(count_numbers(v) for v in obj.values())
+    if isinstance(obj, list):
+        return sum(count_numbers(v) for v in obj)
+    return int(isinstance(obj, (int, float)) and not isinstance(obj, bool))
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,7 @@ def collect_results(dirs: list[str | os.PathLike]) -> Collection:
                 wall_time_s=env.get("wall_time_s") if isinstance(env.get("wall_time_s"), (int, float)) else None,
                 provenance=env.get("provenance") if isinstance(env.get("provenance"), dict) else {},
                 payload=env["payload"],
+                settings_hash=env.get("settings_hash") if isinstance(env.get("settings_hash"), str) else None,
             ))
     out.results.sort(key=lambda r: r.path)
     out.skipped.sort(key=lambda s: s.path)
@@ -111,7 +128,8 @@ def collect_results(dirs: list[str | os.PathLike]) -> Collection:
 
 
 class ResultIndex:
-    """Result files by kind, each list ordered from the preferred file (largest scale, then newest, then path)."""
+    """Result files by kind, each list ordered from the preferred file (largest scale, then the richer of files keyed
+    by their settings, then newest, then path)."""
 
     def __init__(self, results: list[ResultFile]):
         by_kind: dict[str, list[ResultFile]] = defaultdict(list)
@@ -134,9 +152,11 @@ class ResultIndex:
 
 
 def _preferred_first(files: list[ResultFile]) -> list[ResultFile]:
-    """Largest scale first, then newest ``created`` (ISO text sorts by time), then path (stable sorts, applied from
-    the least to the most important key)."""
+    """Largest scale first; then, among files keyed by their settings, the one holding the most numbers (files
+    without settings count 0 here, so deep results keep the newest first); then newest ``created`` (ISO text sorts
+    by time), then path (stable sorts, applied from the least to the most important key)."""
     out = sorted(files, key=lambda r: r.path)
     out.sort(key=lambda r: r.created, reverse=True)
+    out.sort(key=lambda r: r.numbers if r.settings_hash else 0, reverse=True)
     out.sort(key=lambda r: r.scale.rank, reverse=True)
     return out

@@ -4,8 +4,8 @@
 on: the scale label, the device, the data set and training-set sizes, the model and its width, the training recipe
 (epochs, optimiser, batch), the seeds, and the attacks with their strength (training PGD and evaluation PGD for
 sweeps; the large-ε attacks for pictures). Nothing is guessed: what a file does not record is said to be not
-recorded. :func:`command_for` gives the command that wrote the file: the README row of a committed file
-(reports.committed_notes), else the producer of its kind at its scale.
+recorded. :func:`command_for` gives the command that wrote the file as the file recorded it (else the README row of a
+committed file, reports.committed_notes; else nothing).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tradeoff.data.kinds import KINDS, Kind, producer
-from tradeoff.data.registry import by_label, display_name
+from tradeoff.data.kinds import Kind
+from tradeoff.data.registry import display_name
 
 from . import committed_notes
 from .result_index import ResultFile, display_path
@@ -237,20 +237,17 @@ def describe(r: ResultFile) -> ScaleInfo:
 
 
 def command_for(r: ResultFile) -> str:
-    """The command that wrote ``r``: the README row naming it (reports.committed_notes), else the producer of its
-    kind at its scale (``--micro`` for the smoke scale), else ""."""
+    """The command that wrote ``r``, as the file recorded it when it was written (``provenance.command``,
+    data.provenance), else the README row naming it (reports.committed_notes, for the committed files written
+    before files recorded their command), else "" (not recorded: the report says so; the producer templates of
+    data.kinds are only the hint for a result that is missing)."""
+    own = r.provenance.get("command") if isinstance(r.provenance, dict) else None
+    if isinstance(own, str) and own.strip():
+        return own.strip()
     note = committed_notes.note_for(r.path)
     if note is not None and note.command:
         return note.command
-    if r.kind not in KINDS:
-        return ""
-    scale = r.scale.value
-    dataset = str((r.payload or {}).get("dataset") or r.dataset or "mnist") if isinstance(r.payload, dict) \
-        else str(r.dataset or "mnist")
-    micro = scale == "smoke"
-    cmd = producer(r.kind, scale="quick" if micro or scale not in ("quick", "paper") else scale,
-                   dataset=by_label(dataset).name if by_label(dataset) else dataset)
-    return cmd + (" --micro" if micro and "deep reproduce" in cmd else "")
+    return ""
 
 
 def commit_of(r: ResultFile) -> tuple[str, str]:

@@ -13,7 +13,18 @@ from tradeoff.data.registry import display_name
 from .. import verdicts as V
 from ..result_index import ResultFile, ResultIndex
 from .numeric import fmt, norm_name, value
-from .outcome import CONFIRMED, INCONCLUSIVE, NOT_RUN, REFUTED, ClaimTable, Evidence, Outcome, evidence_of, not_run
+from .outcome import (
+    CONFIRMED,
+    INCONCLUSIVE,
+    NOT_RUN,
+    REFUTED,
+    ClaimTable,
+    Effect,
+    Evidence,
+    Outcome,
+    evidence_of,
+    not_run,
+)
 from .sweeps import (
     ConfigResult,
     HasData,
@@ -40,6 +51,12 @@ from .sweeps import (
     sweep_rows,
     sweep_table,
 )
+
+
+def effects_of(results: list[ConfigResult]) -> list[Effect]:
+    """The decisive comparison of each configuration as an :class:`Effect`, with the configuration's verdict."""
+    return [Effect.of(f"{c.label}, n={c.n_train}: {c.decisive.what}", c.decisive.diff, c.verdict)
+            for c in results if c.decisive is not None]
 
 
 def _finite_sample_note(index: ResultIndex) -> tuple[list[str], list[Evidence]]:
@@ -119,7 +136,7 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
     norms = {norm_name(c.norm) for c in judged}
     if norms != {"ℓ∞", "ℓ2"}:
         line += f" Only {', '.join(sorted(norms))} was run on MNIST; the paper shows ℓ∞ (Fig. 6) and ℓ2 (Fig. 1)."
-    return Outcome(verdict, summary, measured + [line] + note, [table, parts], evidence + ev2)
+    return Outcome(verdict, summary, measured + [line] + note, [table, parts], evidence + ev2, effects_of(judged))
 
 
 def evaluate_claim6(index: ResultIndex) -> Outcome:
@@ -163,7 +180,7 @@ def evaluate_claim6(index: ResultIndex) -> Outcome:
     verdict, summary, line = claim_outcome(results)
     table = sweep_table(rows, configs, "Standard accuracy vs training-set size (Fig. 1 ℓ2, Fig. 6 ℓ∞)")
     parts = parts_table(results, "Claim 6: the standard model against each ε_train at the largest n (95% CI)")
-    return Outcome(verdict, summary, measured + [line] + note, [table, parts], evidence + ev2)
+    return Outcome(verdict, summary, measured + [line] + note, [table, parts], evidence + ev2, effects_of(results))
 
 
 def _crossover(rows, ds, norm, ns) -> str:
@@ -224,8 +241,9 @@ def _eps_table(seqs, caption: str) -> ClaimTable:
                                 "test points", "drop from the previous ε: difference [95% CI]"), tuple(rows))
 
 
-def _monotone_outcome(seqs, source_line: str | None, what: str, caption: str) -> tuple[str, str, list, list]:
-    """Claims 7 and 8: (verdict, summary, measured lines, tables) of :func:`_monotone` over every configuration."""
+def _monotone_outcome(seqs, source_line: str | None, what: str, caption: str) -> tuple[str, str, list, list, list]:
+    """Claims 7 and 8: (verdict, summary, measured lines, tables, effects) of :func:`_monotone` over every
+    configuration."""
     results = [_monotone(ds, norm, n, seq) for (ds, norm), (n, seq) in sorted(seqs.items())]
     measured = [source_line] if source_line else []
     for c, (_, (n, seq)) in zip(results, sorted(seqs.items())):
@@ -239,7 +257,8 @@ def _monotone_outcome(seqs, source_line: str | None, what: str, caption: str) ->
     verdict, summary, line = claim_outcome(results)
     measured.append(line)
     return verdict, summary, measured, [_eps_table(seqs, caption),
-                                        parts_table(results, "Overall drop and steps per configuration (95% CI)")]
+                                        parts_table(results, "Overall drop and steps per configuration (95% CI)")], \
+        effects_of(results)
 
 
 def evaluate_claim7(index: ResultIndex) -> Outcome:
@@ -256,13 +275,13 @@ def evaluate_claim7(index: ResultIndex) -> Outcome:
         out = not_run([Kind.DEEP_SWEEP], "(experiment fig7, or fig1/fig6)")
         out.measured += failed
         return out
-    verdict, summary, measured, tables = _monotone_outcome(seqs, f"Source: {source}.", "",
-                                                           "Standard accuracy vs ε_train")
+    verdict, summary, measured, tables, effects = _monotone_outcome(seqs, f"Source: {source}.", "",
+                                                                    "Standard accuracy vs ε_train")
     measured += failed
     norms = sorted({norm_name(k[1]) for k in seqs})
     if len(norms) < 2:
         measured.append(f"Only {', '.join(norms)} was run; the claim covers ℓ∞ and ℓ2.")
-    return Outcome(verdict, summary, measured, tables, evidence)
+    return Outcome(verdict, summary, measured, tables, evidence, effects)
 
 
 def _standard_partners(index: ResultIndex, mixed_rows: list[dict]) -> tuple[list[dict], list[Evidence]]:
@@ -309,8 +328,8 @@ def evaluate_claim8(index: ResultIndex) -> Outcome:
         out.measured += failed
         return out
     used_extra = bool(extra) and not any(value(r["eps_train"]) == 0 for r in rows)
-    verdict, summary, measured, tables = _monotone_outcome(seqs, None, ", 50% clean / 50% adversarial",
-                                                           "Standard accuracy vs ε_train, mixed batches")
+    verdict, summary, measured, tables, effects = _monotone_outcome(seqs, None, ", 50% clean / 50% adversarial",
+                                                                    "Standard accuracy vs ε_train, mixed batches")
     measured += failed
     return Outcome(verdict, summary, measured, tables,
-                   evidence + ([e for e in ev_extra if e not in evidence] if used_extra else []))
+                   evidence + ([e for e in ev_extra if e not in evidence] if used_extra else []), effects)

@@ -40,15 +40,44 @@ class ClaimTable:
     rows: tuple[tuple[str, ...], ...]
 
 
+@dataclass(frozen=True)
+class Effect:
+    """One tested difference a verdict rests on, for programs (verdicts.json) and the per-scale rows: what was
+    compared, the estimate oriented so that the paper's claim is ``> 0``, its interval at ``level``, how the interval
+    was made (``method``), the runs (seeds) per recipe behind it (``n_runs`` ≥ 2: the seed-to-seed variance was
+    measured), the verdict of what it decides and, when inconclusive, the minimum detectable effect at 80% power."""
+
+    label: str
+    estimate: float
+    low: float
+    high: float
+    level: float
+    method: str
+    n_runs: int
+    verdict: str
+    mde: float | None = None
+
+    @classmethod
+    def of(cls, label: str, d: V.Difference, verdict: str | None = None) -> Effect:
+        """The :class:`Effect` of a :class:`reports.verdicts.Difference` named ``label``; ``verdict``: the verdict
+        of the configuration this difference decides when the rule adds a condition to the interval (e.g. claim 6
+        below the full training set is inconclusive whatever the interval), else the interval's own."""
+        verdict = verdict or d.verdict
+        return cls(label, d.estimate, d.low, d.high, 1 - d.alpha, d.method, d.n_runs, verdict,
+                   d.mde if verdict == INCONCLUSIVE else None)
+
+
 @dataclass
 class Outcome:
-    """What a claim's rule found: the verdict, a one-line summary, the numbers, and where they came from."""
+    """What a claim's rule found: the verdict, a one-line summary, the numbers, where they came from, and the tested
+    differences it rests on (``effects``; empty for the claims decided by exact tolerances or checks)."""
 
     verdict: str
     summary: str
     measured: list[str] = field(default_factory=list)
     tables: list[ClaimTable] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

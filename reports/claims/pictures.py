@@ -10,7 +10,7 @@ from tradeoff.data.registry import display_name
 from .. import verdicts as V
 from ..result_index import ResultFile, ResultIndex
 from .numeric import fmt, norm_name
-from .outcome import CONFIRMED, REFUTED, ClaimTable, Outcome, evidence_of, not_run
+from .outcome import CONFIRMED, REFUTED, ClaimTable, Effect, Outcome, evidence_of, not_run
 from .sweeps import diff_cell
 
 # ----------------------------------------------------------------------------------------------- claims 10, 11
@@ -49,7 +49,7 @@ def evaluate_claim10(index: ResultIndex) -> Outcome:
         out = not_run([Kind.DEEP_GRADIENTS], "with claim 10's variants")
         out.measured += measured
         return out
-    verdicts, rows, evidence, short = {}, [], [], []
+    verdicts, rows, evidence, short, effects = {}, [], [], [], []
     for ds, r in files.items():
         evidence.append(evidence_of(r))
         for m in r.payload["models"]:
@@ -61,6 +61,8 @@ def evaluate_claim10(index: ResultIndex) -> Outcome:
             d_std = V.from_crossed_record(dec["minus_standard"])
             d_blur = V.from_crossed_record(dec["minus_blurred_standard"])
             verdicts[label] = V.combine([d_std.verdict, d_blur.verdict])
+            effects += [Effect.of(f"{label}: robust − standard", d_std),
+                        Effect.of(f"{label}: robust − blurred standard", d_blur)]
             for v in sorted(var["minus_standard"]):
                 a = V.from_crossed_record(var["minus_standard"][v])
                 b = V.from_crossed_record(var["minus_blurred_standard"][v])
@@ -83,7 +85,7 @@ def evaluate_claim10(index: ResultIndex) -> Outcome:
                        "per measure (seeds × images, 95% CI)",
                        ("dataset", "robust model", "measure", "robust − standard", "robust − blurred standard",
                         "verdict"), tuple(rows))
-    return Outcome(verdict, "; ".join(short), measured, [table], evidence)
+    return Outcome(verdict, "; ".join(short), measured, [table], evidence, effects)
 
 
 def _gate_text(g: dict) -> str:
@@ -101,7 +103,7 @@ def evaluate_claim11(index: ResultIndex) -> Outcome:
         out = not_run([Kind.DEEP_LARGE_EPS], "with claim 11's judge panel")
         out.measured += measured
         return out
-    verdicts, rows, gates, evidence, short = {}, [], [], [], []
+    verdicts, rows, gates, evidence, short, effects = {}, [], [], [], [], []
     for ds, r in files.items():
         evidence.append(evidence_of(r))
         p = r.payload
@@ -119,6 +121,7 @@ def evaluate_claim11(index: ResultIndex) -> Outcome:
             status = row["status"] if primary else "control (reported)"
             if primary and row["status"] == "run":
                 verdicts[label] = d.verdict
+                effects.append(Effect.of(f"{label}: J1 other-class rate, robust − standard", d))
                 short.append(f"{label} {d.estimate:+.3f}: {d.verdict}")
                 measured.append(f"{label}: J1's other-class rate, robust {fmt(row['robust_other_class_rate'])} vs "
                                 f"standard {fmt(row['standard_other_class_rate'])}; robust − standard {d.text()}: "
@@ -149,7 +152,7 @@ def evaluate_claim11(index: ResultIndex) -> Outcome:
     tables = [ClaimTable("Claim 11 rows: other-class rate under each judge (J1 decides; controls reported)",
                          _ROW_COLUMNS, tuple(rows)),
               ClaimTable("Judges and their gates (stated before any data)", _GATE_COLUMNS, tuple(gates))]
-    return Outcome(verdict, "; ".join(short), measured, tables, evidence)
+    return Outcome(verdict, "; ".join(short), measured, tables, evidence, effects)
 
 
 _ROW_COLUMNS = ("dataset, attack", "judge", "robust other-class rate", "standard other-class rate",

@@ -117,6 +117,10 @@ def plot_accuracy_vs_eps(rows: list[dict], path: str | os.PathLike, title: str,
             sel = [r for r in (rs or []) if r["norm"] == norm]
             if sel and label.startswith("50/50"):  # mixed curves start from the same standard model
                 sel += [r for r in rows if r["norm"] == norm and r["eps_train"] == 0]
+            if label.startswith("adversarial") and not any(r["eps_train"] > 0 for r in sel) \
+                    and any(r["norm"] == norm for r in mixed_rows or []):
+                continue  # the standard model alone is no curve (no legend entry without a line): the mixed one
+                # starts from it
             if not sel:
                 continue
             drawn += sel

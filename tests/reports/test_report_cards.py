@@ -33,13 +33,14 @@ class Cards(HTMLParser):
         a = dict(attrs)
         if tag == "section" and a.get("class") == "card":
             self.current, self.depth = a["id"], 0
-            self.cards[self.current] = {"text": "", "code": [], "details": 0, "thumbs": 0}
+            self.cards[self.current] = {"text": "", "code": [], "details": 0, "figures": 0, "links": 0}
         elif self.current:
             if tag == "section":
                 self.depth += 1
             self.in_code |= tag == "code"
             self.cards[self.current]["details"] += tag == "details"
-            self.cards[self.current]["thumbs"] += tag == "figure" and a.get("class") == "thumb"
+            self.cards[self.current]["figures"] += tag == "figure" and a.get("class") == "fig"
+            self.cards[self.current]["links"] += tag == "a" and str(a.get("href", "")).startswith("#figure-")
 
     def handle_endtag(self, tag):
         if tag == "code":
@@ -61,49 +62,55 @@ class Cards(HTMLParser):
 def test_scoreboard_contents_and_back_links(tmp_path):
     built = build(tmp_path, fx.write_all(tmp_path / "results"))
     md, html = built.markdown.read_text(), built.html.read_text()
-    board = md[md.index('<a id="summary"></a>'):md.index('<a id="contents"></a>')]
+    board = md[md.index('<a id="summary"></a>'):md.index('<a id="claims"></a>')]
     rows = [line for line in board.splitlines() if line.startswith("| [")]
     assert len(rows) == 12 and all(f"(#claim-{n})" in rows[n - 1] for n in range(1, 13))
-    assert board.count("**confirmed**") == 12 and "scale (device): data" in board
-    # the deep claims' scale names the training-set sizes and seeds
-    assert "quick (CPU): MNIST (n 100–60000, 3 seeds)" in rows[4]
-    # contents: every link resolves, the twelve claims and every section are listed
+    assert board.count("**confirmed**") >= 12 and "verdict at every scale" in board
+    # the scoreboard names the headline's scale and the rule that chose it, and the seeds behind it
+    assert "quick (headline; CPU, 3 seeds): **confirmed**" in rows[4]
+    assert "seed variance measured, then larger scale, then newest" in board
+    # contents (a sidebar on wide screens): every link resolves, the twelve claims and every section are listed
     ids = set(re.findall(r'id="([^"]+)"', html))
-    contents = html[html.index('<h2 id="contents">'):html.index('<h2 id="claims"')]
+    contents = html[html.index('<nav class="toc">'):html.index("</nav>")]
     links = re.findall(r'href="#([^"]+)"', contents)
     assert {f"claim-{n}" for n in range(1, 13)} <= set(links)
-    sections = {"summary", "claims", "figures", "reproducibility", "defaults", "result-files", "skipped-files"}
+    sections = {"summary", "claims", "published", "figures", "reproducibility", "defaults", "result-files",
+                "skipped-files"}
     assert sections <= set(links)
     assert set(links) <= ids and "top" in ids
     # every section and every card links back to the top
     assert html.count('<a class="top" href="#top">') >= 7 + 12
-    assert html.index('class="scoreboard"') < html.index('<h2 id="contents">') < html.index('<section class="card"')
+    assert html.index('<p class="lead">') < html.index('<nav class="toc">') < html.index('class="scoreboard"') \
+        < html.index('<section class="card"')
 
 
 def test_every_card_has_statement_verdict_test_scale_figure_command_and_folded_evidence(tmp_path):
     figs = tmp_path / "figures"
     fx.tiny_png(figs / "fig5a_weights.png")
     fx.tiny_png(figs / "theory_frontier.png")
-    built = build(tmp_path, fx.write_all(tmp_path / "results"), figs)
+    res = fx.write_all(tmp_path / "results")
+    fx.averaging(res, provenance=dict(fx.PROVENANCE, command="tradeoff theory averaging --d 900"))
+    built = build(tmp_path, res, figs)
     parser = Cards()
     parser.feed(built.html.read_text())
     assert sorted(parser.cards) == sorted(f"claim-{n}" for n in range(1, 13))
     for n in range(1, 13):
         card = parser.cards[f"claim-{n}"]
-        for part in ("The paper:", "Verdict:", "The test:", "the paper's numbers", "measured here", "Scale used",
-                     "Reproduce", "Measured:", "Evidence:"):
+        for part in ("The paper:", "Its numbers:", "Verdict:", "Verdict per scale", "The test:", "Scale used",
+                     "Reproduce", "Measured", "Evidence:"):
             assert part in card["text"], (n, part)
         commands = [c for c in card["code"] if c.startswith(("tradeoff ", "python -m "))]
-        assert "tradeoff report" in commands and len(commands) >= 2, (n, commands)
+        assert "tradeoff report" in commands, (n, commands)
         assert card["details"] >= 1, n  # the evidence files are folded away
-    # the producer of each kind, at the scale of the file
-    assert "tradeoff theory averaging" in parser.cards["claim-1"]["code"]
-    assert "tradeoff deep reproduce --scale quick --datasets mnist" in parser.cards["claim-7"]["code"]
+    # the command a file recorded when it was written (never a producer template)
+    assert "tradeoff theory averaging --d 900" in parser.cards["claim-1"]["code"]
+    assert "without a recorded command" in parser.cards["claim-7"]["text"]
     # the paper's numbers where the paper gives them, else the figure that shows it
     assert "> 99%" in parser.cards["claim-1"]["text"] and "in Figure 7" in parser.cards["claim-7"]["text"]
-    # thumbnails where the claim has a figure; Figures 6/7 of claims 5-8 are drawn from the claim's own rows
-    assert parser.cards["claim-2"]["thumbs"] == 1 and parser.cards["claim-9"]["thumbs"] == 1
-    assert all(parser.cards[f"claim-{n}"]["thumbs"] >= 1 for n in (5, 6, 7, 8))
+    # each figure once: shown in the first card that has it, linked from the others
+    assert parser.cards["claim-2"]["figures"] == 1 and parser.cards["claim-9"]["figures"] == 1
+    assert all(parser.cards[f"claim-{n}"]["figures"] + parser.cards[f"claim-{n}"]["links"] >= 1
+               for n in (5, 6, 7, 8))
 
 
 def test_scale_of_a_sweep_file_is_read_from_its_settings(tmp_path):
@@ -119,7 +126,7 @@ def test_scale_of_a_sweep_file_is_read_from_its_settings(tmp_path):
     assert info.model.endswith("width 8") and "3 epochs" in info.training and "batch 128" in info.training
     assert "training PGD-7 (ℓ∞ step 0.1) at ε_train ℓ∞ 0.3" in info.attack
     assert "evaluation PGD-20 × 2 restarts at ℓ∞ ε = 0.3 on 2000 test points" in info.attack
-    assert info.command == "tradeoff deep reproduce --scale quick --datasets mnist"
+    assert info.command == ""  # the file recorded no command: none is made up from its kind
 
 
 README = """# results
@@ -176,10 +183,10 @@ def test_skipped_file_reason_says_what_is_missing(tmp_path):
     assert "no schema 1 envelope with a 'kind'" in md
 
 
-def test_each_claim_uses_the_largest_scale_that_has_its_data(tmp_path):
-    """A GPU sweep with only the full training set beside a complete quick sweep: claim 5 (few samples) can only use
-    the quick file; claim 6 (full data) and claim 7 use the GPU file; each card says which, and each claim's figure
-    is drawn from its own rows."""
+def test_each_scale_gets_its_own_row_and_the_headline_follows_the_rule(tmp_path):
+    """A GPU sweep with only the full training set beside a complete quick sweep: each scale's row reads its own
+    files only; the headline follows the stated rule (measured seed variance, then the larger scale); each claim's
+    figures are drawn one scale each (issue 23, replacing "the largest scale that has the data")."""
     res = tmp_path / "r"
     fx.fig6(res, small_gain=0.08, rel="build/deep/fig6_mnist.json")  # quick: n = 100 and 60000, 3 seeds
     gpu = {(0.0, 60000): [0.99, 0.991, 0.989], (0.1, 60000): [0.985, 0.987, 0.986],
@@ -193,25 +200,36 @@ def test_each_claim_uses_the_largest_scale_that_has_its_data(tmp_path):
     assert Scale.GPU_REDUCED.rank > Scale.LONG.rank > Scale.QUICK.rank > Scale.SMOKE.rank
     figs = tmp_path / "figures"
     built = build(tmp_path, res, figs)
-    by = {cr.claim.number: cr for cr in built.claims}
-    paths = {n: {Path(e.path).parent.name + "/" + Path(e.path).name for e in by[n].outcome.evidence}
-             for n in (5, 6, 7)}
-    assert paths[5] == {"deep/fig6_mnist.json"}  # the GPU file has no small n
-    assert paths[6] == {"committed/fig6_mnist.json"} and paths[7] == {"committed/fig7_mnist.json"}
-    assert by[5].outcome.verdict == C.CONFIRMED and by[6].outcome.verdict == C.CONFIRMED
-    assert by[7].outcome.verdict == C.CONFIRMED  # the quick Fig. 7 does not override the larger scale
+    by = {cr.claim.number: cr.by_scale for cr in built.claims}
+
+    def row(n, scale):
+        return next(s for s in by[n].scales if s.scale == scale)
+
+    def used(n, scale):
+        return {Path(e.path).parent.name + "/" + Path(e.path).name for e in row(n, scale).outcome.evidence
+                if e.kind == "deep.sweep"}
+
+    quick, gpu = Scale.QUICK, Scale.GPU_REDUCED
+    # claim 5 (few samples): the GPU file has no small n, so its row cannot decide (inconclusive, no split); the
+    # rule is blind to verdicts, so the larger scale (seed variance measured at both) still heads, quick shown beside
+    assert used(5, quick) == {"deep/fig6_mnist.json"} and row(5, quick).verdict == C.CONFIRMED
+    assert row(5, gpu).verdict == C.INCONCLUSIVE and by[5].headline.scale == gpu and not by[5].split
+    # claim 6: both scales measured the seed variance (3 seeds each): the larger scale heads; each row its own files
+    assert used(6, gpu) == {"committed/fig6_mnist.json"} and used(6, quick) == {"deep/fig6_mnist.json"}
+    assert by[6].headline.scale == gpu and by[6].outcome.verdict == C.CONFIRMED
+    # claim 7: the one-seed quick Fig. 7 never pools with the GPU runs; the GPU row (3 seeds) heads
+    assert used(7, gpu) == {"committed/fig7_mnist.json"} and "committed/fig7_mnist.json" not in used(7, quick)
+    assert by[7].headline.scale == gpu and by[7].outcome.verdict == C.CONFIRMED
     md = built.markdown.read_text()
     sec = {n: md[md.index(f'<a id="claim-{n}"></a>'):md.index(f'<a id="claim-{n + 1}"></a>')] for n in (5, 6, 7)}
-    assert "smallest n=100 (scale quick)" in sec[5] and "largest n=60000 (scale gpu-reduced)" in sec[6]
-    assert "**gpu-reduced on NVIDIA H100**:" in sec[6] and "**quick on CPU: Test CPU, 2 cores**:" in sec[5]
-    # the figures of claims 5 and 6 are different drawings, from their own files
-    assert (figs / "claim5_fig6_mnist.png").read_bytes() != (figs / "claim6_fig6_mnist.png").read_bytes()
-    assert "figures/claim6_fig6_mnist.png)" in sec[6] and "claim5_fig6" not in sec[6]
-    assert "figures/claim7_fig7_mnist.png)" in sec[7]
+    assert "**quick**" in sec[5] and "**gpu-reduced** — headline" in sec[5] and "**gpu-reduced** — headline" in sec[6]
+    assert "**gpu-reduced on NVIDIA H100**:" in sec[6]
+    # the claims' figures are drawn one scale each, named by their scale
+    drawn = sorted(p.name for p in figs.glob("claim*_fig*.png"))
+    assert drawn and all(n.endswith(("_quick.png", "_gpu-reduced.png")) for n in drawn)
+    assert any(n.endswith("_quick.png") for n in drawn) and any(n.endswith("_gpu-reduced.png") for n in drawn)
     files = md[md.index('<a id="result-files"></a>'):]
-    quick7 = next(line for line in files.splitlines() if "build/deep/fig7_mnist.json" in line)
-    assert "not used: the claims use `" in quick7 and "committed/fig7_mnist.json" in quick7 and "larger scale" in quick7
-    assert "used by claim 6" in next(line for line in files.splitlines() if "committed/fig6_mnist.json" in line)
+    assert "used by claim" in next(line for line in files.splitlines() if "committed/fig6_mnist.json" in line)
 
 
 def test_scale_of_a_sweep_file_written_from_a_trainconfig_template(tmp_path):
@@ -233,4 +251,4 @@ def test_scale_of_a_sweep_file_written_from_a_trainconfig_template(tmp_path):
     assert "training PGD-3 (ℓ2 step ε × 0.25) at ε_train ℓ2 0.5" in info.attack
     assert "evaluation the strong ensemble (PGD, APGD-CE, APGD-margin, APGD-T) with PGD-3 at ℓ∞ ε = 0.3, ℓ2 ε = 2 " \
            "on 60 test points" in info.attack
-    assert info.command == "tradeoff deep reproduce --scale paper --datasets cifar10"
+    assert info.command == ""  # the file recorded no command: none is made up from its kind

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 from tradeoff.data import checks
 from tradeoff.data.kinds import Kind
-from tradeoff.data.study import StudyResult
+from tradeoff.data.study import StudyResult, study_settings
 
 from ..distribution import FeatureDistribution
 from .guards import check_general_d, check_mc, check_sample_bytes, check_work, require_theorem1
@@ -42,8 +42,9 @@ def _check_common(eps: float, norm: str, seed: int) -> None:
     checks.integer("--seed", seed, low=0, high=2**63 - 1)
 
 
-def _result(kind: Kind, payload: dict, dist: FeatureDistribution, seeds, started: float) -> StudyResult:
-    return StudyResult(kind, payload, dist.label(), tuple(int(s) for s in seeds), time.perf_counter() - started)
+def _result(study, kind: Kind, payload: dict, dist: FeatureDistribution, seeds, started: float) -> StudyResult:
+    return StudyResult(kind, payload, dist.label(), tuple(int(s) for s in seeds), time.perf_counter() - started,
+                       settings=study_settings(study))
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class AveragingStudy:
 
         started = time.perf_counter()
         payload = averaging_payload(self.dist, self.eps, self.norm, self.mc_samples, self.seed, self.also_eta_sqrt_d)
-        return _result(Kind.THEORY_AVERAGING, payload, self.dist, [self.seed], started)
+        return _result(self, Kind.THEORY_AVERAGING, payload, self.dist, [self.seed], started)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class BoundStudy:
         started = time.perf_counter()
         payload = bound_payload(self.dist, self.eps, self.norm, self.mc_samples, self.seed)
         payload["symbolic"] = theorem1_summary()
-        return _result(Kind.THEORY_BOUND, payload, self.dist, [self.seed], started)
+        return _result(self, Kind.THEORY_BOUND, payload, self.dist, [self.seed], started)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class FrontierStudy:
 
         started = time.perf_counter()
         f = tradeoff_frontier(self.dist, self.eps, self.norm, default_deltas(self.dist, self.points))
-        return _result(Kind.THEORY_FRONTIER, f.to_payload(), self.dist, [self.seed], started)
+        return _result(self, Kind.THEORY_FRONTIER, f.to_payload(), self.dist, [self.seed], started)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class SvmStudy:
                                                                                          payload["logistic"]))
                   for kind in ("standard", "adversarial")}
         payload["symbolic"] = symmetric_rule_check(models, d.d, d.p, d.eta, payload["eps_eval"])
-        return _result(Kind.THEORY_SVM, payload, d, [self.seed], started)
+        return _result(self, Kind.THEORY_SVM, payload, d, [self.seed], started)
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ class FiniteSampleStudy:
             rows = finite_sample_curve(d.d, d.p, d.eta, self.ns, self.eps_trains, self.seeds, eps_eval=self.eps_eval,
                                        loss=self.loss, ridge=self.ridge, on_row=on_row)
         payload = finite_sample_payload(rows, d.d, d.p, d.eta, self.loss, self.ridge)
-        return _result(Kind.THEORY_FINITE_SAMPLE, payload, d, self.seeds, started)
+        return _result(self, Kind.THEORY_FINITE_SAMPLE, payload, d, self.seeds, started)
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ class TransferStudy:
         with threadpool_limits(1):
             payload = transfer_study(d.d, d.p, d.eta, n_models=self.n_models, n_train=self.n_train,
                                      n_test=self.n_test, seed=self.seed).to_payload()
-        return _result(Kind.THEORY_TRANSFER, payload, d, [self.seed], started)
+        return _result(self, Kind.THEORY_TRANSFER, payload, d, [self.seed], started)
 
 
 @dataclass(frozen=True)
@@ -296,4 +297,4 @@ class GaussianStudy:
                                    "robust_error_mc": "Monte Carlo over w_hat ~ N(theta*, sigma^2/n I), exact per "
                                                       "draw"}}
         return StudyResult(Kind.THEORY_GAUSSIAN_MODEL, payload, "synthetic gaussian", (self.seed,),
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, settings=study_settings(self))
