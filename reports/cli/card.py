@@ -116,6 +116,8 @@ def _frontier():
 
 def run_card(args: argparse.Namespace) -> int:
     """``tradeoff card``: load, measure, write the card and its figure, print the model-card fields."""
+    import numpy as np
+
     from tradeoff.data.paths import figures_dir, results_dir
     from tradeoff.deep.card import (
         CardSettings,
@@ -128,8 +130,6 @@ def run_card(args: argparse.Namespace) -> int:
         write_card,
     )
     from tradeoff.deep.reference import INSTALL, reference_available
-
-    import numpy as np
 
     start = time.perf_counter()
     note = _progress(start)
