@@ -4,12 +4,8 @@ The paper's §2 trade-off lives on this plane: standard accuracy ``P[f(x) = y]``
 ``P[f(x') = y for every x' in B(x, ε)]`` on the other, at one threat model (norm, ε). A card puts its model's point
 there beside three kinds of reference, each only where it is defined for the same data set, norm and ε:
 
-* **published points** (:data:`PUBLISHED`): numbers quoted from publications, never recomputed here, each with its
-  source. MNIST ℓ∞ ε = 0.3 (clean / AutoAttack robust accuracy, in %, as Croce & Hein 2020 list them in their table
-  of MNIST ℓ∞ models): Madry et al. 2018 98.53 / 88.50, TRADES (Zhang et al. 2019) 99.48 / 92.81, fast FGSM with
-  random start (Wong et al. 2020) 98.50 / 82.93. CIFAR-10 ℓ∞ ε = 8/255 (RobustBench's model zoo entries, AutoAttack):
-  FGSM-RS ResNet-18 (Wong et al. 2020, ``Wong2020Fast``) 83.34 / 43.21, Madry et al. WRN-34-10
-  (``Madry2018Towards``) 87.14 / 44.04;
+* **published points** (data.published.PUBLISHED): numbers quoted from publications, never recomputed here, each
+  with its source (MNIST ℓ∞ ε = 0.3 and CIFAR-10 ℓ∞ ε = 8/255 under AutoAttack);
 * **this project's frontier models** (deep.experiments.frontier, the ``deep.frontier`` payload): TRADES and PGD
   models evaluated by the project's default strong evaluation at the payload's ``eps_eval`` (the committed CPU
   results hold MNIST ℓ∞ 0.3);
@@ -22,50 +18,13 @@ Nothing here reads files: the caller passes a ``deep.frontier`` payload (the com
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+
+from tradeoff.data.published import PUBLISHED, PublishedPoint
+
+__all__ = ["EPS_RTOL", "PUBLISHED", "PublishedPoint", "frontier_models", "plane", "published_points", "same_eps"]
 
 #: Relative tolerance when matching an ε of a card with an ε of a reference (8/255 written as 0.0314 matches).
 EPS_RTOL = 1e-3
-
-
-@dataclass(frozen=True)
-class PublishedPoint:
-    """A number pair quoted from a publication: data set, norm, ε, clean and robust accuracy (fractions), the attack
-    that gave the robust one, the architecture, and the source (publication and where the number is listed)."""
-
-    dataset: str
-    norm: str
-    eps: float
-    name: str
-    architecture: str
-    clean: float
-    robust: float
-    attack: str
-    source: str
-
-    def as_dict(self) -> dict:
-        """The JSON form (card payload ``plane.published``)."""
-        return {"dataset": self.dataset, "norm": self.norm, "eps": self.eps, "name": self.name,
-                "architecture": self.architecture, "standard": self.clean, "robust": self.robust,
-                "attack": self.attack, "source": self.source, "quoted": True}
-
-
-_CH = "Croce & Hein 2020, 'Reliable evaluation of adversarial robustness with an ensemble of diverse parameter-free " \
-      "attacks' (ICML), table of MNIST l_inf models"
-_RB = "RobustBench (Croce et al. 2021), model zoo entry cifar10/Linf/"
-
-#: Every published point a card may show (module docstring).
-PUBLISHED: tuple[PublishedPoint, ...] = (
-    PublishedPoint("mnist", "inf", 0.3, "Madry et al. 2018", "CNN (Madry et al.)", 0.9853, 0.8850, "AutoAttack", _CH),
-    PublishedPoint("mnist", "inf", 0.3, "TRADES (Zhang et al. 2019)", "CNN (Zhang et al.)", 0.9948, 0.9281,
-                   "AutoAttack", _CH),
-    PublishedPoint("mnist", "inf", 0.3, "fast FGSM-RS (Wong et al. 2020)", "CNN (Wong et al.)", 0.9850, 0.8293,
-                   "AutoAttack", _CH),
-    PublishedPoint("cifar10", "inf", 8 / 255, "FGSM-RS (Wong et al. 2020)", "ResNet-18", 0.8334, 0.4321,
-                   "AutoAttack", _RB + "Wong2020Fast"),
-    PublishedPoint("cifar10", "inf", 8 / 255, "Madry et al. 2018", "WideResNet-34-10", 0.8714, 0.4404, "AutoAttack",
-                   _RB + "Madry2018Towards"),
-)
 
 
 def same_eps(a: float, b: float) -> bool:

@@ -185,7 +185,7 @@ def _scale_bullets(infos: list[ScaleInfo]) -> tuple:
     """One bullet per distinct scale description, naming every file that has it."""
     groups: dict[tuple, list[str]] = {}
     for i in infos:
-        parts = [x for x in (i.dataset, i.n, i.model, i.training, i.seeds, i.attack) if x]
+        parts = [x for x in (i.dataset, i.n, i.model, i.training, i.precision, i.seeds, i.attack) if x]
         groups.setdefault((f"{i.scale} on {i.device}", "; ".join(parts)), []).append(i.path)
     out = []
     for (head, desc), paths in groups.items():

@@ -1,8 +1,7 @@
 """Our trained models beside published MNIST and CIFAR-10 numbers (quoted, never computed here).
 
-:data:`PUBLISHED` quotes the clean and AutoAttack robust accuracies of well-known ℓ∞ models as Croce & Hein (2020,
-"Reliable evaluation of adversarial robustness with an ensemble of diverse parameter-free attacks") and the
-RobustBench leaderboard list them; docs/peers.md holds the same table (a test keeps the two equal). Our rows come
+:data:`PUBLISHED` is data.published's table of quoted clean and AutoAttack robust accuracies (Croce & Hein 2020;
+RobustBench), in percent; docs/peers.md holds the same table (a test keeps the two equal). Our rows come
 from the result files: the sweep models trained at the threat model's ε on the full training set (mean over seeds,
 per scale), the deep frontier's PGD model, and benchmark runs that report a clean and a robust accuracy. Our robust
 accuracies come from our own attacks (PGD or the APGD ensemble), named in each row, not from AutoAttack, so a
@@ -13,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tradeoff.data import published
 from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import by_label, display_name
 
@@ -21,13 +21,11 @@ from .document import Block, Heading, Paragraph, Table, text
 from .result_index import ResultFile, ResultIndex
 from .scale_info import evaluation_text, sweep_settings, training_text
 
-SOURCE = "Croce & Hein 2020 (AutoAttack); RobustBench"
-
 
 @dataclass(frozen=True)
 class Published:
-    """One published model: data set, norm and ε of the threat model, the model, clean and robust accuracy (%)
-    under AutoAttack, and where the numbers are quoted from."""
+    """One quoted model as the report's table shows it (data.published.PublishedPoint in %): data set, norm and ε
+    of the threat model, the model, clean and robust accuracy (%) under AutoAttack, and the source."""
 
     dataset: str
     norm: str
@@ -36,19 +34,12 @@ class Published:
     model: str
     clean: float
     robust: float
-    source: str = SOURCE
+    source: str
 
 
-#: Quoted from the publications (docs/peers.md, "Published numbers"); each row names its source.
-PUBLISHED = (
-    Published("mnist", "inf", 0.3, "0.3", "Madry et al. 2018, PGD adversarial training", 98.53, 88.50),
-    Published("mnist", "inf", 0.3, "0.3", "Zhang et al. 2019, TRADES", 99.48, 92.81),
-    Published("mnist", "inf", 0.3, "0.3", "Wong et al. 2020, fast FGSM-RS training", 98.50, 82.93),
-    Published("mnist", "inf", 0.3, "0.3", "Gowal et al. 2020, Uncovering the limits of adversarial training", 99.26,
-              96.34, "RobustBench MNIST ℓ∞ leaderboard (AutoAttack)"),
-    Published("cifar10", "inf", 8 / 255, "8/255", "Wong et al. 2020, fast FGSM-RS, PreAct ResNet-18", 83.34, 43.21),
-    Published("cifar10", "inf", 8 / 255, "8/255", "Madry et al. 2018, WRN-34-10", 87.14, 44.04),
-)
+#: data.published.PUBLISHED in percent (docs/peers.md, "Published numbers"); each row names its source.
+PUBLISHED = tuple(Published(p.dataset, p.norm, p.eps, p.eps_text, p.name, round(100 * p.clean, 2),
+                            round(100 * p.robust, 2), p.source) for p in published.PUBLISHED)
 THREATS = {(p.dataset, p.norm): (p.eps, p.eps_text) for p in PUBLISHED}
 
 

@@ -46,6 +46,7 @@ class ScaleInfo:
     command: str
     n_values: tuple = ()  # training-set sizes of the deep runs
     seed_values: tuple = ()  # seeds of the deep runs
+    precision: str = ""  # deep files: the precision they ran at (issue 21), e.g. "precision bf16"
 
     def short(self) -> str:
         """One line for the scoreboard: scale, device, data set, n, model, epochs and seeds."""
@@ -233,7 +234,21 @@ def describe(r: ResultFile) -> ScaleInfo:
     deep = r.kind.startswith("deep.") and r.kind != Kind.DEEP_BENCHMARK
     return ScaleInfo(r.path, r.kind, r.scale.value, device_of(r.provenance).replace("GPU: ", ""), dataset,
                      n, model, training, _seeds(r, rows), attack, command_for(r),
-                     tuple(sorted(v for v in ns if isinstance(v, int))), tuple(seeds) if deep else ())
+                     tuple(sorted(v for v in ns if isinstance(v, int))), tuple(seeds) if deep else (),
+                     precision_text(r) if deep else "")
+
+
+def precision_text(r: ResultFile) -> str:
+    """The precision the file's computation ran at (issue 21; deep.device): what the file recorded (its provenance,
+    else its payload or rows), e.g. ``precision bf16``, or that it recorded none (files older than the policy)."""
+    from tradeoff.data.io import precision_of
+
+    found = (r.provenance or {}).get("precision") or precision_of(r.payload)
+    if isinstance(found, dict):
+        found = found.get("precision") or found.get("name")
+    if isinstance(found, (list, tuple)):
+        found = "/".join(map(str, found))
+    return f"precision {found}" if found else "precision not recorded"
 
 
 def command_for(r: ResultFile) -> str:

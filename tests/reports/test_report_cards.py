@@ -127,6 +127,11 @@ def test_scale_of_a_sweep_file_is_read_from_its_settings(tmp_path):
     assert "training PGD-7 (ℓ∞ step 0.1) at ε_train ℓ∞ 0.3" in info.attack
     assert "evaluation PGD-20 × 2 restarts at ℓ∞ ε = 0.3 on 2000 test points" in info.attack
     assert info.command == ""  # the file recorded no command: none is made up from its kind
+    assert info.precision == "precision not recorded"  # the fixture's rows name no precision (older files)
+    rows = [{**r, "precision": "bf16"} for r in rows]
+    fx.put(res, "deep/fig7_mnist.json", "deep.sweep", {"experiment": "fig7", "rows": rows, "settings": settings},
+           dataset="mnist", seeds=[0, 1])
+    assert describe(collect_results([res]).results[0]).precision == "precision bf16"  # issue 21: shown
 
 
 README = """# results
