@@ -101,7 +101,8 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
     rows, evidence, configs, note, ev2, missing = _size_sweep(index, has_small_n)
     if missing is not None:
         return missing
-    results = []
+    raw, _ = sweep_rows(index, ("fig1", "fig6"), has_small_n)  # training failures included: a small n was tried
+    results, never_small = [], []
     for ds, norm in configs:
         n = n_values(rows, ds, norm)[0]
         std = standard_rows(rows, ds, n, norm)
@@ -114,6 +115,9 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
         note_ = ""
         if isinstance(n, (int, float)) and full_train_size(ds) is not None and n >= full_train_size(ds):
             verdict = INCONCLUSIVE
+            if not any(r.get("dataset") == ds and r.get("norm") == norm and isinstance(r.get("n_train"), int)
+                       and r["n_train"] < full_train_size(ds) for r in raw):
+                never_small.append((ds, norm))
             note_ = (f"the smallest n with both models, {n}, is the full training set, not few samples; there (not "
                      f"judged): {best.what} {best.diff.estimate:+.4f}, minimum detectable effect "
                      f"{best.diff.mde:.4f} at {V.POWER:.0%} power")
@@ -132,6 +136,11 @@ def evaluate_claim5(index: ResultIndex) -> Outcome:
                                   f"found: produce it with `{producer(Kind.DEEP_SWEEP)}`."] + note,
                       [table, parts], evidence + ev2)
         return out
+    if all((c.dataset, c.norm) in never_small for c in judged):  # the claim's few-sample runs were never made here
+        return Outcome(NOT_RUN, "no training set smaller than the full one was run (claim 5 is about few samples)",
+                       measured + ["No MNIST run of Fig. 1 / Fig. 6 below the full training set is in these files: "
+                                   "claim 5 (few samples) is not run here; the full-data numbers are claim 6's."]
+                       + note, [table, parts], evidence + ev2)
     verdict, summary, line = claim_outcome(judged, "the MNIST configurations run")
     norms = {norm_name(c.norm) for c in judged}
     if norms != {"ℓ∞", "ℓ2"}:
