@@ -39,6 +39,13 @@ def _older(files: dict[str, ResultFile], key: str, what: str) -> tuple[dict[str,
     return keep, lines
 
 
+def _model_name(m: dict) -> str:
+    """A picture model as the report names it: ``ℓ∞ ε_train 0.3 model`` (its norm and ε_train), else its name."""
+    if m.get("norm") not in (None, "none") and isinstance(m.get("eps_train"), (int, float)):
+        return f"{norm_name(m['norm'])} ε_train {fmt(m['eps_train'])} model"
+    return f"`{m.get('name')}`"
+
+
 def evaluate_claim10(index: ResultIndex) -> Outcome:
     """Per dataset, every robust model's input gradients beat the standard model's on the deciding measure (the
     excess Spearman edge alignment) twice: against the standard gradients and against the standard gradients
@@ -56,7 +63,7 @@ def evaluate_claim10(index: ResultIndex) -> Outcome:
             var = m.get("claim10_variants")
             if not var:
                 continue
-            label = f"{display_name(ds)}, `{m.get('name')}`"
+            label = f"{display_name(ds)}, {_model_name(m)}"
             dec = var["decides"]
             d_std = V.from_crossed_record(dec["minus_standard"])
             d_blur = V.from_crossed_record(dec["minus_blurred_standard"])
