@@ -38,6 +38,7 @@ class Kind(str, Enum):
     DEEP_CAMPAIGN = "deep.campaign"
     DEEP_CAMPAIGN_RUNS = "deep.campaign_runs"
     DEEP_CARD = "deep.card"
+    DEEP_EVAL = "deep.eval"
 
     def __str__(self) -> str:
         return self.value
@@ -104,6 +105,8 @@ KINDS: dict[Kind, KindInfo] = {
                                  "a GPU campaign's progress"),
     Kind.DEEP_CAMPAIGN_RUNS: KindInfo("campaign/campaign_runs.json", (), (), "tradeoff deep campaign --budget SECONDS",
                                       "the runs a GPU campaign finished"),
+    Kind.DEEP_EVAL: KindInfo("deep/eval_<run>.json", (), ("run", "accuracy"), "tradeoff deep eval RUN --eps E",
+                             "one model's clean and robust accuracy as tradeoff deep eval measured it (ad hoc)"),
     Kind.DEEP_CARD: KindInfo("cards/<model_hash>-<data_hash>-<settings_hash>.json", (), ("key", "fields", "settings"),
                              "tradeoff card MODEL --data DATA --norm NORM --eps E",
                              "a trade-off card: one model on one data set beside the paper's measurements"),

@@ -265,6 +265,9 @@ def _eval(args: argparse.Namespace) -> int:
                                 payload, scale=Scale.AD_HOC,
                                 dataset=dataset_info(cfg.dataset).label, seeds=[cfg.seed])
             out["sanity"] = {"ok": report.ok, "checks": report.checks, "file": str(path)}
+    out["file"] = str(write_result(results_dir() / "deep" / f"eval_{_run_tag(args.run)}.json", Kind.DEEP_EVAL,
+                                   {k: v for k, v in out.items() if k != "sanity"}, scale=Scale.AD_HOC,
+                                   dataset=dataset_info(cfg.dataset).label, seeds=[cfg.seed]))
     _print_eval(args, out, rows, norm, ev, report, len(y))
     return 0
 
@@ -275,6 +278,7 @@ def _print_eval(args, out: dict, rows: list[dict], norm: str, ev, report, n: int
     else:
         print(f"{args.run}: {n} test points, {norm}, attack {ev.attack['label']}")
         print(format_table(rows, ["eps", "norm", "attack", "accuracy", "seconds"]))
+        print(f"result: {out['file']}")
         if "reference" in out:
             print("\nreference (AutoAttack) beside the project's evaluation:")
             print(format_table(out["reference"], ["eps", "autoattack", "ours", "difference", "seconds"]))

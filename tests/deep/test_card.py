@@ -9,14 +9,13 @@ import importlib
 import json
 import sys
 import textwrap
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from tests.deep.test_model_source import USER, USER_SOURCE
+from tests.deep.test_model_source import USER, USER_SOURCE, install_robustbench
 from tests.deep.test_train import tiny_config
 from tradeoff.data.io import read_result, unpack_flags
 from tradeoff.deep.card import (
@@ -169,11 +168,7 @@ def _robustbench_stand_in(monkeypatch, model_dir: Path) -> torch.nn.Module:
         model.load_state_dict(state)
         return model.eval()
 
-    package, utils = types.ModuleType("robustbench"), types.ModuleType("robustbench.utils")
-    utils.load_model = load_model
-    package.utils = utils
-    monkeypatch.setitem(sys.modules, "robustbench", package)
-    monkeypatch.setitem(sys.modules, "robustbench.utils", utils)
+    install_robustbench(monkeypatch, load_model)
     torch.manual_seed(5)
     net = build_model("tiny_cnn", 10, (0.49, 0.48, 0.45), (0.25, 0.24, 0.26), image_size=32).eval()
     ckpt = model_dir / "cifar10" / "Linf" / "Tiny.pt"

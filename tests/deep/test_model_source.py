@@ -293,6 +293,16 @@ def test_normalize_wraps_a_model_that_expects_normalised_inputs(user, trained, t
         _one_line(e, *words)
 
 
+def install_robustbench(monkeypatch, load_model) -> None:
+    """Make ``robustbench.utils.load_model`` importable as ``load_model`` (a stand-in: RobustBench does not import
+    beside the CPU torch, docs/cards.md), for the test only."""
+    package, utils = types.ModuleType("robustbench"), types.ModuleType("robustbench.utils")
+    utils.load_model = load_model
+    package.utils = utils
+    monkeypatch.setitem(sys.modules, "robustbench", package)
+    monkeypatch.setitem(sys.modules, "robustbench.utils", utils)
+
+
 def test_a_robustbench_model_through_a_stand_in_with_the_documented_signature(tmp_path, monkeypatch):
     """RobustBench 1.1.1 does not import beside a CPU-only torch (docs/cards.md): a stand-in module with the
     documented ``load_model(model_name, model_dir, dataset, threat_model, ...)`` reading the documented
@@ -310,12 +320,7 @@ def test_a_robustbench_model_through_a_stand_in_with_the_documented_signature(tm
         model.load_state_dict({k.removeprefix("module."): v for k, v in state["state_dict"].items()})
         return model.eval()
 
-    package = types.ModuleType("robustbench")
-    utils = types.ModuleType("robustbench.utils")
-    utils.load_model = load_model
-    package.utils = utils
-    monkeypatch.setitem(sys.modules, "robustbench", package)
-    monkeypatch.setitem(sys.modules, "robustbench.utils", utils)
+    install_robustbench(monkeypatch, load_model)
 
     torch.manual_seed(5)
     net = build_model("tiny_cnn", 10, (0.49, 0.48, 0.45), (0.25, 0.24, 0.26), image_size=32).eval()

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from tests.deep.test_train import tiny_config
+from tradeoff.data.io import read_result
 from tradeoff.deep.config_toml import dumps_config
 from tradeoff.reports.cli import main
 
@@ -92,6 +93,11 @@ def test_eval_single_attack_and_reference_options(tmp_path, config_file, capsys,
     assert main([*common, "--attack", "pgd", "--steps", "5", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["evaluation"]["attack"]["attacks"][0]["label"] == "pgd-5"
+    # no sanity checks, still a result file (issue 23): the same accuracies, kind deep.eval, ad hoc (not evidence)
+    saved = read_result(out["file"])
+    assert Path(out["file"]).parent == tmp_path / "b" / "results" / "deep"
+    assert saved["kind"] == "deep.eval" and saved["scale"] == "ad-hoc" and saved["payload"]["accuracy"] == \
+        out["accuracy"]
     assert main([*common, "--attack", "fgsm"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown --attack" in err
