@@ -513,11 +513,12 @@ def test_partial_larger_scale_sweep_does_not_hide_a_complete_one(tmp_path):
     rows, evidence = C.sweep_rows(ResultIndex(collect_results([res]).results), ["fig6"])
     assert {r["n_train"] for r in rows} == {100, 60000}
     assert evidence and all("fig6_quick" in str(e) for e in evidence)
-    # per scale (issue 23): the complete quick sweep keeps its own confirmed row beside the partial GPU one, which
-    # cannot decide (its smallest n is the full training set); the rule is blind to verdicts, so no split
+    # per scale (issue 23): the complete quick sweep keeps its own confirmed row beside the partial GPU one, where
+    # claim 5 is not run (no training set below the full one was tried there); no split, and quick heads
     cv = build(tmp_path / "o", res).claims[4].by_scale
     rows = {s.scale.value: s.verdict for s in cv.scales}
-    assert rows == {"quick": C.CONFIRMED, "gpu-reduced": C.INCONCLUSIVE} and not cv.split
+    assert rows == {"quick": C.CONFIRMED, "gpu-reduced": C.NOT_RUN} and not cv.split
+    assert cv.headline.scale.value == "quick"
 
 
 @pytest.mark.parametrize("accs,expected", [
