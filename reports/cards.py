@@ -129,9 +129,15 @@ def row_files(s: ScaleVerdict, files: dict) -> list:
     return list(s.files)
 
 
-def seeds_text(infos: list[ScaleInfo]) -> str:
-    """``CPU, 4 seeds`` / ``NVIDIA H200, 1 seed``: the device and the seeds of the deep runs behind a scale row."""
+def seeds_text(infos: list[ScaleInfo], effects=()) -> str:
+    """``CPU, 3 seeds`` / ``NVIDIA H200, 1 seed``: the device and the seeds behind a scale row: the runs per recipe
+    of the tested differences (``effects``' ``n_runs``, e.g. ``3-6 seeds`` when they differ), else the seeds of the
+    deep runs in its files."""
     devices = sorted({"CPU" if i.device.startswith("CPU") else i.device for i in infos})
+    runs = sorted({int(e.n_runs) for e in effects if isinstance(getattr(e, "n_runs", None), int) and e.n_runs > 0})
+    if runs:
+        n = f"{runs[0]}" if len(runs) == 1 else f"{runs[0]}-{runs[-1]}"
+        return ", ".join(devices + [f"{n} seed{'s' * (runs[-1] > 1)}"])
     seeds = {x for i in infos for x in i.seed_values}
     return ", ".join(devices + ([f"{len(seeds)} seed{'s' * (len(seeds) > 1)}"] if seeds else []))
 
@@ -143,7 +149,8 @@ def scales_cell(cv: ClaimVerdict, files: dict) -> Text:
         return ("no result file",)
     out: list[Inline] = []
     for i, s in enumerate(cv.scales):
-        what = f" (headline; {seeds_text(infos_of(row_files(s, files)))})" if s is cv.headline else ""
+        effects = s.outcome.effects if s.outcome is not None else ()
+        what = f" (headline; {seeds_text(infos_of(row_files(s, files)), effects)})" if s is cv.headline else ""
         out += ["; "] * bool(i) + [f"{s.scale}{what}: ", Strong(s.verdict) if s.evidence else s.verdict]
     return tuple(out)
 

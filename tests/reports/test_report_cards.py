@@ -257,3 +257,19 @@ def test_scale_of_a_sweep_file_written_from_a_trainconfig_template(tmp_path):
     assert "evaluation the strong ensemble (PGD, APGD-CE, APGD-margin, APGD-T) with PGD-3 at ℓ∞ ε = 0.3, ℓ2 ε = 2 " \
            "on 60 test points" in info.attack
     assert info.command == ""  # the file recorded no command: none is made up from its kind
+
+
+def test_the_headline_seeds_are_the_runs_behind_the_tested_differences():
+    """A sweep file with seeds 0-5 at n = 100 and 0-2 at full data: claim 6's row says 3 seeds (its differences'
+    runs per recipe), not the file's 6."""
+    from tradeoff.reports.cards import seeds_text
+    from tradeoff.reports.claims.outcome import Effect
+    from tradeoff.reports.scale_info import ScaleInfo
+
+    info = ScaleInfo("f.json", "deep.sweep", "quick", "CPU: x", "MNIST", "", "", "", "", "", "",
+                     seed_values=(0, 1, 2, 3, 4, 5))
+    full = [Effect("d", 0.01, 0.0, 0.02, 0.95, "paired", 3, "confirmed")]
+    assert seeds_text([info], full) == "CPU, 3 seeds"
+    assert seeds_text([info], full + [Effect("s", 0.03, 0.01, 0.05, 0.95, "paired", 6, "confirmed")]) == \
+        "CPU, 3-6 seeds"
+    assert seeds_text([info]) == "CPU, 6 seeds"  # no tested difference: the seeds in the file
