@@ -24,6 +24,8 @@ from tradeoff.data.registry import display_name
 
 from . import cards, provenance_section, result_index, scale_info
 from . import claims as claims_mod
+from .card_table import ANCHOR as CARDS_ANCHOR
+from .card_table import card_table_blocks
 from .claims.by_scale import ClaimVerdict, evaluate_by_scale
 from .document import (
     Banner,
@@ -219,18 +221,21 @@ def _figures_section(figures: list[FigureFile], out_dir: Path, placed: dict[str,
 
 
 SECTIONS = (("Scoreboard", "summary"), ("Claims", "claims"), ("Our models beside published numbers", "published"),
-            ("Beyond the paper: the frontier", "frontier-everywhere"), ("Figures", "figures"),
+            ("Model cards", CARDS_ANCHOR), ("Beyond the paper: the frontier", "frontier-everywhere"),
+            ("Figures", "figures"),
             ("Reproducibility", "reproducibility"), ("Set-up used and the paper-scale defaults", "defaults"),
             ("Result files read", "result-files"), ("Skipped files", "skipped-files"))
 FRONTIER_PLACE = "the frontier section"
 
 
 def build_document(collection: Collection, figures: list[FigureFile], out_dir: str | os.PathLike,
-                   results: list[ClaimResult] | None = None) -> Document:
+                   results: list[ClaimResult] | None = None, model_cards: list[Block] | None = None) -> Document:
     """The whole report as a :class:`Document`: what was verified (two sentences), the banner when results are not
-    evidence, scoreboard, contents, one card per claim, our models beside published numbers, the frontier section,
+    evidence, scoreboard, contents, one card per claim, our models beside published numbers, the trade-off cards of
+    the build (``model_cards``: reports.card_table.card_table_blocks; none when empty), the frontier section,
     figures, reproducibility, the set-up used beside the defaults, result files read and skipped files
     (``results``: claims already evaluated)."""
+    model_cards = model_cards or []
     out_dir = Path(out_dir)
     index = ResultIndex(collection.results)
     if results is None:
@@ -257,7 +262,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
     card_blocks: list[Block] = [cards.claim_card(cr, files, _card_figures(cr, placed, out_dir)) for cr in results]
     frontier = _frontier_section(index, figures, out_dir)
     placed.update({f.anchor: FRONTIER_PLACE for f in figures if f.path.stem in FRONTIER_STEMS and frontier})
-    sections = [s for s in SECTIONS if s[1] != FRONTIER_ANCHOR or frontier]
+    sections = [s for s in SECTIONS if (s[1] != FRONTIER_ANCHOR or frontier) and (s[1] != CARDS_ANCHOR or model_cards)]
     warn = make_banner(results)
     blocks: list[Block] = [Paragraph(text(lead(results, {r.scale for r in collection.results})), "lead")]
     if warn is not None:
@@ -268,6 +273,7 @@ def build_document(collection: Collection, figures: list[FigureFile], out_dir: s
     blocks.append(Heading(2, "Claims", "claims", back=True))
     blocks += card_blocks
     blocks += published_section(index)
+    blocks += model_cards
     blocks += frontier
     blocks += _figures_section(figures, out_dir, placed)
     blocks += provenance_section.reproducibility(collection, used, index)
@@ -304,7 +310,11 @@ def build_report(result_dirs: list[str | os.PathLike] | None = None, out_dir: st
     drawn = draw_verdict_figures(index, fig_dir, verdicts)
     figures = collect_figures(fig_dir, index)
     results = evaluate_claims(index, figures, drawn, verdicts)
-    doc = build_document(collection, figures, out, results)
+    card_dirs = [Path(d) / "cards" for d in (result_dirs if result_dirs is not None else [paths.results_dir()])]
+    board = fig_dir / "cards" / "leaderboard.png"
+    model_cards = card_table_blocks([d for d in card_dirs if d.is_dir()], board,
+                                    os.path.relpath(board, out)) if any(d.is_dir() for d in card_dirs) else []
+    doc = build_document(collection, figures, out, results, model_cards)
     warn = make_banner(results)
     data = to_jsonable(verdicts_document(results, collection, "".join(p if isinstance(p, str) else p.text
                                                                       for p in warn) if warn else None))

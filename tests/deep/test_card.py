@@ -327,6 +327,12 @@ def test_cards_gathers_a_table_and_a_figure_from_cards_and_from_runs(user, toy_r
     assert blocks[0].anchor == "model-cards" and len(blocks[2].rows) == 3 and blocks[-1].path == png
     assert card_table_blocks([tmp_path / "empty"]) == []
     assert main(["cards", str(tmp_path / "nothing")]) == 2
+    # the report includes them (issue 25): a "Model cards" section with the three card rows, listed in the contents
+    capsys.readouterr()
+    assert main(["report"]) == 0
+    md = (build / "report.md").read_text()
+    section = md[md.index('<a id="model-cards"></a>'):]
+    assert "](#model-cards)" in md and section.count("| user tiny |") == 2 and "leaderboard.png" in section
 
 
 def test_the_card_figure_is_drawn_from_the_card_file(user, toy_run, build, tmp_path):
