@@ -9,9 +9,10 @@ predictions), the panel
 - judges every example with J1 and gives one claim-11 row per attack norm: J1's other-class rate, robust minus
   standard, paired over the seeds and images both recipes have, "not run" when the attack gate or J1's gates fail
   (deep.experiments.claim11);
-- reports **learned judges** as labelled controls: the standard model and the robust model of the other norm, both
-  of another seed than the attacked seed-0 models, with their clean, noise and transfer gates (a learned judge
-  decides nothing when it calls the standard model's examples another class more often than J1 by more than 0.10);
+- reports **learned judges** as labelled controls: the picture models of another seed than the attacked seed-0
+  models as classifiers, and exact k-NN in a robust model's feature space (deep.experiments.feature_knn), with their
+  clean, noise and transfer gates (a learned judge decides nothing when it calls the standard model's examples
+  another class more often than J1 by more than 0.10);
 - judges the **interpolation paths** (the straight lines from each image to its example) with J1: the one-change
   fraction and each frame's distance to the training set as a percentile of clean test images, robust vs
   standard, paired (deep.experiments.interpolation);
@@ -76,13 +77,14 @@ def _robust_for(norm: str) -> str:
 
 
 def judge_panel(attacked: Sequence[Attacked], images: np.ndarray, labels: np.ndarray, image_index: np.ndarray,
-                j1: knn.KNNJudge, controls: dict[str, torch.nn.Module], frames: int, dataset: str,
+                j1: knn.KNNJudge, controls: dict[str, torch.nn.Module | judges.Judge], frames: int, dataset: str,
                 examples_path: Path | None = None) -> PanelResult:
     """Run the panel (module docstring) on ``attacked`` (every recipe's models at every seed, each attacked in the
     norms of the experiment; the same ``images``, their ``labels`` and positions ``image_index`` in the test split),
     with J1 (``j1``: :class:`deep.experiments.knn.KNNJudge` over the training set, k = :data:`K`) and the learned
-    ``controls`` (name -> model of another seed than the seed-0 models they judge). ``examples_path``: where the
-    judged examples go (None: not saved)."""
+    ``controls`` (name -> a model of another seed than the seed-0 models it judges, used as a classifier, or a
+    judge built on such a model, e.g. :class:`deep.experiments.feature_knn.FeatureKNNJudge`). ``examples_path``:
+    where the judged examples go (None: not saved)."""
     images = np.asarray(images, dtype=np.float32)
     labels = np.asarray(labels).astype(np.int64)
     norms = sorted({a.norm for a in attacked})
@@ -124,13 +126,13 @@ def judge_panel(attacked: Sequence[Attacked], images: np.ndarray, labels: np.nda
 
 
 def _controls(out: PanelResult, attacked: Sequence[Attacked], images: np.ndarray, labels: np.ndarray,
-              controls: dict[str, torch.nn.Module], attacks: list[tuple[str, float]],
+              controls: dict[str, torch.nn.Module | judges.Judge], attacks: list[tuple[str, float]],
               j1_validity: judges.JudgeValidity) -> None:
     """The learned judges: their gates (the transfer gate against J1 on the standard model's seed-0 examples) and
     their claim-11 rows on the seed-0 models."""
     seed0 = min(a.seed for a in attacked)
-    for name, model in controls.items():
-        judge = judges.model_judge(model)
+    for name, control in controls.items():
+        judge = judges.model_judge(control) if isinstance(control, torch.nn.Module) else control
         validity = judges.judge_validity(name, judge, images, labels, attacks, learned=True)
         for norm, _ in attacks:
             std = next((a for a in attacked if a.model == "standard" and a.seed == seed0 and a.norm == norm), None)

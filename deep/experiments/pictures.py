@@ -25,7 +25,7 @@ from tradeoff.data.io import write_result
 from tradeoff.data.kinds import Kind
 from tradeoff.data.registry import dataset_info
 
-from . import claim10, gradients, interpolation, knn, large_eps, metrics, panel
+from . import claim10, feature_knn, gradients, interpolation, knn, large_eps, metrics, panel
 from .definitions import ModelRef, PictureExperiment
 from .sweep import RunSpec, execute, make_run, run_dir_for
 
@@ -69,15 +69,24 @@ def _spec(exp: PictureExperiment, ref: ModelRef) -> RunSpec:
     return make_run(template, exp.scale, ref.norm, ref.eps_train, exp.n_train, False, ref.seed, exp.adv_by_norm)
 
 
-def _controls(exp: PictureExperiment, models: dict[tuple[str, int], torch.nn.Module]) -> dict[str, torch.nn.Module]:
-    """The learned judges of claim 11, labelled controls: each picture recipe at the second seed (another seed than
-    the seed-0 models they judge); none without a second seed."""
+def _controls(exp: PictureExperiment, models: dict[tuple[str, int], torch.nn.Module], train_x, train_y
+              ) -> dict[str, torch.nn.Module | feature_knn.FeatureKNNJudge]:
+    """The learned judges of claim 11, labelled controls, all from the second seed (another seed than the seed-0
+    models they judge; none without a second seed): each picture recipe as a classifier, and exact k-NN in the
+    feature space of the ℓ2-robust model (else the first robust recipe) over the training set."""
     seeds = seeds_of(exp)
     if len(seeds) < 2:
         return {}
     s1 = seeds[1]
     names = {"standard": "standard", "linf": "ℓ∞-robust", "l2": "ℓ2-robust"}
-    return {f"{names[m.name]} model, seed {s1}": models[(m.name, s1)] for m in exp.models}
+    out: dict[str, torch.nn.Module | feature_knn.FeatureKNNJudge] = {
+        f"{names[m.name]} model, seed {s1}": models[(m.name, s1)] for m in exp.models}
+    robust = [m.name for m in exp.models if m.name != "standard"]
+    if robust:
+        name = "l2" if "l2" in robust else robust[0]
+        out[f"{panel.K}-NN in the {names[name]} model's features, seed {s1}"] = feature_knn.FeatureKNNJudge(
+            models[(name, s1)], train_x, train_y, k=panel.K)
+    return out
 
 
 def _slice(d: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
@@ -155,7 +164,7 @@ def run_pictures(exp: PictureExperiment, engine, runs_root: Path, results_root: 
     t = time.perf_counter()
     interp = interpolation.interpolation_study(first, images, own, exp.frames, exp.n_show)
     judged = panel.judge_panel(attacked, images, labels, engine.test_positions(exp.dataset, exp.n_metric), j1,
-                               _controls(exp, models), exp.frames, label,
+                               _controls(exp, models, train_x, train_y), exp.frames, label,
                                examples_path=results_root / "deep" / f"judged_{exp.dataset}.npz")
     seconds["judging"] = time.perf_counter() - t
     ref_of = {r["name"]: r for r in refs}

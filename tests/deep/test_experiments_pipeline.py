@@ -47,10 +47,12 @@ def test_reproduce_dataset_micro(tmp_path):
     assert all(r["status"] in ("run", "not run") and r["attack_gate"]["threshold"] == 0.8 for r in rows.values())
     j1 = next(j for j in le["judges"] if j["primary"])
     assert j1["judge"] == "J1" and set(j1["noise"]) == {"inf", "2"} and j1["clean"]["threshold"] == 0.05
-    # learned judges are labelled controls of another seed, each with a transfer gate per norm
+    # learned judges are labelled controls of another seed, each with a transfer gate per norm: the three picture
+    # recipes as classifiers and 10-NN in the ℓ2-robust model's features
     controls = [j for j in le["judges"] if not j["primary"]]
-    assert len(controls) == 3 and all("seed 1" in j["judge"] and set(j["transfer"]) == {"inf", "2"}
+    assert len(controls) == 4 and all("seed 1" in j["judge"] and set(j["transfer"]) == {"inf", "2"}
                                       for j in controls)
+    assert sum("features" in j["judge"] and "ℓ2-robust" in j["judge"] for j in controls) == 1
     assert {r["judge"] for r in le["claim11_controls"]} == {j["judge"] for j in controls}
     assert set(le["interpolation_j1"]) == {"inf", "2"} and len(le["grid"]["indices"]) == 8
     # what was judged is saved: J1's rates recomputed from the file equal the row's
