@@ -259,7 +259,9 @@ def test_populations_group_runs_of_one_tier_that_train_in_lockstep(tmp_path):
     camp.run()
     items = {it.key: it for it in CP.plan(_defs())}
     assert eng.batches[0][0] == next(iter(items))  # the plan's first run starts the first population
-    assert max(len(b) for b in eng.batches) == 3
+    # the campaign groups at most `population` of its runs; the picture experiment trains its own models (every
+    # replicate seed's that no sweep trained) in one call of its own
+    assert max(len(b) for b in eng.batches if set(b) <= set(items)) == 3
     for b in eng.batches:
         if not set(b) <= set(items):  # the picture experiment trains its own models (one is no sweep run)
             continue
