@@ -24,7 +24,7 @@ from tradeoff.data.scales import Scale
 from . import claims as claims_mod
 from .figures.captions import OVERVIEW, PANELS, PAPER_FIGURES, THEORY_FIGURES
 from .figures.verdicts import PREFIX, VERDICT_SWEEPS
-from .result_index import ResultIndex
+from .result_index import COMMITTED_RESULTS, ResultIndex
 
 _FIG_RE = re.compile(r"^fig(\d+)([a-z]?)(?:_(.+))?$")
 _VERDICT_RE = re.compile(rf"^{PREFIX}(\d+)_fig(\d+)_(.+)$")
@@ -120,22 +120,29 @@ _THEORY_KIND = {"theory_averaging": Kind.THEORY_AVERAGING, "theory_frontier": Ki
 
 def source_scale(f: FigureFile, index: ResultIndex) -> str | None:
     """The scale of the newest result file whose producer draws figure ``f`` (None when no file is known to draw
-    it): Figures 1, 6, 7 from ``deep.sweep`` files of their experiment and data set, Figures 2–4 and 8–10 from
-    ``deep.pictures`` (Figure 3's grid from ``deep.large_eps``), Figure 5 from ``linear.fig5``, the theory figures
-    from their kinds."""
+    it), among the files computed in the build (the committed ones only when the build has none): Figures 1, 6, 7
+    from ``deep.sweep`` files of their experiment and data set, Figures 2–4 and 8–10 from ``deep.pictures``
+    (Figure 3's grid from ``deep.large_eps``), Figure 5 from ``linear.fig5``, the theory figures from their
+    kinds."""
     if f.group == "paper":
         kind = Kind.DEEP_LARGE_EPS if f.path.stem.startswith("fig3_grid") else _PRODUCER_KIND.get(f.number or 0)
     else:
         kind = _THEORY_KIND.get(f.path.stem)
     if kind is None:
         return None
-    files = index.all(kind)
+    # a producer draws into the build's figures folder from the build's own results: the committed result files
+    # (reports/results, e.g. a GPU window or the long CPU scale) drew none of these PNGs, however new they are
+    files = [r for r in index.all(kind) if not _committed(r)] or index.all(kind)
     if kind == Kind.DEEP_SWEEP:
         files = [r for r in files if r.payload.get("experiment") == f"fig{f.number}"]
     if kind.value.startswith("deep.") and f.dataset:
         files = [r for r in files if _same_dataset(r.payload.get("dataset") or r.dataset, f.dataset)]
     newest = max(files, key=lambda r: (r.created, r.path), default=None)
     return newest.scale.value if newest is not None else None
+
+
+def _committed(r) -> bool:
+    return Path(r.path).resolve().is_relative_to(COMMITTED_RESULTS.resolve())
 
 
 def _same_dataset(label, name: str) -> bool:

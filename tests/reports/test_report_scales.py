@@ -265,3 +265,20 @@ def test_the_top_says_in_two_sentences_what_was_verified_at_which_scale_and_what
     assert "not run at any evidence scale" in second and "paper's own scale" in second
     assert re.search(r"claims? [^;]*\b5\b[^;]*not run at any evidence scale", second)
     assert md.index(lead) < md.index('<a id="summary"></a>')
+
+
+def test_a_producer_figure_has_the_scale_of_the_build_files_not_of_newer_committed_ones(tmp_path, monkeypatch):
+    # the build's fig6_mnist.png was drawn by its own quick sweep; a newer committed long-scale sweep drew no PNG there
+    from tradeoff.reports import figure_files as ff
+
+    committed, build = tmp_path / "committed", tmp_path / "build" / "results"
+    monkeypatch.setattr(ff, "COMMITTED_RESULTS", committed)
+    fx.sweep(build, "fig6", {(0.0, 100): [0.9], (0.3, 100): [0.8]}, created="2026-01-01T00:00:00+00:00")
+    fx.sweep(committed, "fig6", {(0.0, 100): [0.9], (0.3, 100): [0.8]}, scale="long",
+             created="2026-12-01T00:00:00+00:00")
+    png = fx.tiny_png(tmp_path / "build" / "figures" / "fig6_mnist.png")
+    index = ResultIndex(collect_results([build, committed]).results)
+    assert [f.scale for f in ff.collect_figures(png.parent, index)] == ["quick"]
+    # a figures folder whose build has no such file: the committed file is the only one known to draw it
+    index = ResultIndex(collect_results([committed]).results)
+    assert [f.scale for f in ff.collect_figures(png.parent, index)] == ["long"]
