@@ -62,7 +62,7 @@ reproduce-linear: reproduce-data
 reproduce-deep: reproduce-data
 	$(BIN)/tradeoff --build-dir $(BUILD) deep reproduce --scale quick --datasets mnist
 
-# The longer CPU scale, its own command (200 runs, a few hours on 2 cores, not part of `make reproduce`): more ε values,
+# The longer CPU scale, its own command (200 runs, 1-1.5 h on 2 cores, not part of `make reproduce`): more ε values,
 # seeds and training-set sizes on MNIST. Run `make report` afterwards.
 reproduce-long: reproduce-data
 	$(BIN)/tradeoff --build-dir $(BUILD) deep reproduce --scale long --datasets mnist

@@ -205,7 +205,7 @@ _MNIST_QUICK = dict(
     mixed=(("inf", (0.3,)),),
     pictures=_MNIST_QUICK_PICTURES,
 )
-# Its own command (`make reproduce-long`: `tradeoff deep reproduce --scale long`; about an hour on 2 cores): the quick
+# Its own command (`make reproduce-long`: `tradeoff deep reproduce --scale long`; 1-1.5 h on 2 cores): the quick
 # recipe with more ε values, 5 seeds at full data (10 below) and Fig. 1/6 curves over n. MNIST only.
 _MNIST_LONG = dict(
     template=_MNIST_QUICK_TEMPLATE.replace(name="mnist-long"),
