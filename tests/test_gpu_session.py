@@ -51,7 +51,7 @@ def test_campaign_session_on_cpu(tmp_path):
         f.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON", "TRADEOFF_"))}
     env.update(PATH=f"{shims}:{env['PATH']}", PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1",
-               OUT=str(tmp_path / "out"), WORK=str(tmp_path / "work"), CAMPAIGN_BUDGET="40", CAMPAIGN_DEVICE="cpu",
+               OUT=str(tmp_path / "out"), WORK=str(tmp_path / "work"), CAMPAIGN_BUDGET="20", CAMPAIGN_DEVICE="cpu",
                CAMPAIGN_ARGS="--micro", TRADEOFF_GIT_COMMIT="0123abc")
     proc = subprocess.run(["bash", "bench/gpu_session.sh", "campaign"], cwd=src, env=env, capture_output=True,
                           text=True, timeout=600)

@@ -3,7 +3,7 @@
 * ``quick`` — CPU scale inside ``make reproduce`` (docs/experiments.md): on MNIST the full training set for
   claims 6-8, n = 100 for claim 5, robust picture models; smaller models, fewer ε values and epochs than ``paper``,
   the same code path.
-* ``long`` — MNIST only, its own command (``make reproduce-long``, about an hour on 2 cores): more ε values, seeds
+* ``long`` — MNIST only, its own command (``make reproduce-long``, 1-1.5 h on 2 cores): more ε values, seeds
   and training-set sizes with the quick recipe.
 * ``paper`` — the **reconstructed** defaults of docs/paper.md §6 (the paper's appendix values could not be confirmed;
   every value here is a reconstruction unless marked as known from the authors' Restricted ImageNet code).

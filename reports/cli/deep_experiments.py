@@ -119,7 +119,7 @@ def _add_common(p, datasets: bool = False) -> None:
     else:
         _add_dataset(p)
     p.add_argument("--scale", default="quick", choices=(*SCALES, Scale.SMOKE.value) if datasets else SCALES,
-                   help="quick = CPU minutes (inside make reproduce); long = about an hour on 2 CPU cores (MNIST); "
+                   help="quick = CPU minutes (inside make reproduce); long = 1-1.5 h on 2 CPU cores (MNIST); "
                         "paper = the reconstructed defaults of docs/paper.md section 6"
                         + ("; smoke = a tiny quick scale, seconds per run, numbers mean nothing" if datasets else ""))
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
