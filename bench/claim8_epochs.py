@@ -4,9 +4,9 @@ At the long CPU scale (one epoch), half-clean ℓ∞ 0.1 training raised MNIST s
 standard model (docs/experiments.md, "What the long scale measured"), which refutes claim 8's "no step may rise"
 rule there; most of those one-epoch runs had not met the convergence criterion. This trains the two recipes, the
 standard model and the half-clean ℓ∞ 0.1 model, at full data and 5 seeds with the long recipe for each number of
-epochs asked (the long scale's own runs are reused for 1 epoch), and prints the paired difference standard − mixed of
-standard accuracy over seeds × the 10,000 test images (reports.verdicts.difference_from_correctness), with the
-runs' convergence flags. Writes ``--out`` (JSON).
+epochs asked (the long scale's own runs are reused for 1 epoch), and prints the paired difference standard − mixed
+of standard accuracy over seeds × the 10,000 test images (reports.claims.compare, the comparison of claims 7 and
+8), with the runs' convergence flags. Writes ``--out`` (JSON).
 
     python -m bench.claim8_epochs [--epochs 1 2] [--build-dir DIR] [--workers N] [--out FILE]
 
@@ -27,10 +27,9 @@ def compare(epochs: int, engine, runs: Path) -> dict:
     """Train (or reuse) the standard and half-clean ℓ∞ 0.1 runs at ``epochs`` and compare their standard accuracy."""
     import numpy as np
 
-    from tradeoff.data.io import unpack_flags
     from tradeoff.deep.experiments import definitions as D
     from tradeoff.deep.experiments.sweep import execute, expand, rows_for
-    from tradeoff.reports import verdicts as V
+    from tradeoff.reports.claims import compare
 
     exps = D.experiments("mnist", "long")
     name = "mnist-long" if epochs == 1 else f"mnist-long-e{epochs}ep"
@@ -40,8 +39,7 @@ def compare(epochs: int, engine, runs: Path) -> dict:
     execute(expand(std) + expand(mix), engine, runs, log=lambda s: print(s, flush=True))
     a = sorted(rows_for(std, runs)[0], key=lambda r: r["seed"])
     b = sorted(rows_for(mix, runs)[0], key=lambda r: r["seed"])
-    d = V.difference_from_correctness(np.stack([unpack_flags(r["per_image_correct"]) for r in a]).astype(float),
-                                      np.stack([unpack_flags(r["per_image_correct"]) for r in b]).astype(float))
+    d = compare(a, b)  # claims 7 and 8's own comparison: paired over seeds × images
     out = {"epochs": epochs, "standard_acc": [r["standard_acc"] for r in a],
            "mixed_linf_0.1_acc": [r["standard_acc"] for r in b],
            "converged": {"standard": [r["converged"] for r in a], "mixed": [r["converged"] for r in b]},
